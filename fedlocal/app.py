@@ -1,0 +1,101 @@
+"""The application factory: the one place that knows every part."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from web.pages import Pages
+
+from .config import Config
+from .federation.delivery import DeliveryWorker
+from .federation.inbox.worker import InboxWorker
+from .federation.routes import federation_routes
+from .federation.runtime import Federation, start_federation
+from .federation.workers import run_worker
+from .services.errors import ServiceError
+from .store import Database, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config, *, database: Database | None = None) -> Starlette:
+    """Assemble the app. The database is opened, migrated and the workers started in the
+    lifespan, so building the app has no side effects."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = database or Database(config.database_url)
+        await migrate(db)
+        federation = await start_federation(config, db)
+        app.state.federation = federation
+        app.state.pages = Pages(config, db)
+        tasks = start_workers(federation) if config.run_workers else []
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await federation.close()
+            if database is None:
+                await db.dispose()
+
+    async def home(request: Request):
+        return await request.app.state.pages.home(request)
+
+    async def profile(request: Request):
+        return await request.app.state.pages.profile_by_name(request)
+
+    routes = [
+        *federation_routes(),
+        Route("/", home),
+        # The instance actor's profile page (its `url`): the instance's home.
+        Route("/about", home),
+        Route("/@{username}", profile),
+        Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ServiceError: service_error, 404: not_found, 405: not_allowed},
+    )
+
+
+def start_workers(federation: Federation) -> list[asyncio.Task]:
+    """The inbox and delivery workers as background tasks of this process."""
+    poll = federation.config.worker_poll_seconds
+    inbox = InboxWorker(federation)
+    delivery = DeliveryWorker(federation)
+    return [
+        asyncio.create_task(run_worker("inbox", inbox.run_once, federation.inbox_work, poll)),
+        asyncio.create_task(
+            run_worker("delivery", delivery.run_once, federation.outbox.work_available, poll)
+        ),
+    ]
+
+
+async def service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    body = {"error": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    return JSONResponse(body, status_code=exc.status)
+
+
+async def not_found(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "not found"}, status_code=404)
+
+
+async def not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    # Keep the router's `Allow` header: a 405 must say which methods the URL takes.
+    headers = getattr(exc, "headers", None)
+    return JSONResponse({"error": "method not allowed"}, status_code=405, headers=headers)

@@ -1,0 +1,43 @@
+"""`fedlocal migrate` and `fedlocal user create`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..config import load_config
+from ..services import accounts
+from ..services.errors import InvalidInput
+from ..store import Database, head_revision, migrate
+from .runtime import open_instance
+
+
+async def migrate_command(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    db = Database(config.database_url)
+    try:
+        await migrate(db)
+    finally:
+        await db.dispose()
+    print(f"{config.name}: database at revision {head_revision()}")
+    return 0
+
+
+def read_password(args: argparse.Namespace) -> str:
+    if args.password is not None:
+        return args.password
+    try:
+        return Path(args.password_file).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the password file: {exc.strerror}") from None
+
+
+async def create_user(args: argparse.Namespace) -> int:
+    password = read_password(args)
+    async with open_instance(args.config) as federation:
+        account, actor = await accounts.create_account(
+            federation.services, args.name, password, email=args.email, admin=args.admin
+        )
+    role = "admin" if account.is_admin else "resident"
+    print(f"created {role} @{actor.handle} ({actor.uri})")
+    return 0

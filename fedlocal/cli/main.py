@@ -1,0 +1,89 @@
+"""Argument parsing and error reporting for every `fedlocal` command.
+
+A mistake the user can fix (a bad config, a taken username, an unreachable server) ends
+with one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from ..config import ConfigError
+from ..services.errors import ServiceError
+from . import actions, admin, demo, serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fedlocal", description="A federated server for neighbourhood sharing."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--config", required=True, metavar="FILE", help="instance TOML file")
+        return sub
+
+    sub = with_config(commands.add_parser("serve", help="run the server and its workers"))
+    sub.add_argument("--host", help="listen address (default: the host of base_url)")
+    sub.add_argument("--port", type=int, help="listen port (default: the port of base_url)")
+    sub.set_defaults(run=serve.serve)
+
+    sub = with_config(commands.add_parser("worker", help="run the workers without the web server"))
+    sub.set_defaults(run=serve.worker)
+
+    sub = with_config(commands.add_parser("migrate", help="create or upgrade the database"))
+    sub.set_defaults(run=admin.migrate_command)
+
+    user = commands.add_parser("user", help="manage accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    sub = with_config(user_commands.add_parser("create", help="create an account"))
+    sub.add_argument("name", metavar="NAME")
+    secret = sub.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password", metavar="P")
+    secret.add_argument("--password-file", metavar="F", help="read the password from a file")
+    sub.add_argument("--email")
+    sub.add_argument("--admin", action="store_true", help="give admin rights")
+    sub.set_defaults(run=admin.create_user)
+
+    sub = with_config(commands.add_parser("post", help="publish a public note as a local account"))
+    sub.add_argument("--as", dest="author", required=True, metavar="NAME")
+    sub.add_argument("--visibility", default="public", choices=["public", "unlisted", "followers"])
+    sub.add_argument("text", metavar="TEXT")
+    sub.set_defaults(run=actions.post)
+
+    sub = with_config(commands.add_parser("delete", help="delete a post of a local account"))
+    sub.add_argument("--as", dest="author", required=True, metavar="NAME")
+    sub.add_argument("post", metavar="POST", help="the post's id or URL")
+    sub.set_defaults(run=actions.delete)
+
+    for name, run in (("follow", actions.follow), ("unfollow", actions.unfollow)):
+        sub = with_config(commands.add_parser(name, help=f"{name} an account as a local account"))
+        sub.add_argument("--as", dest="author", required=True, metavar="NAME")
+        sub.add_argument("target", metavar="HANDLE", help="@user@host, or an actor URL")
+        sub.set_defaults(run=run)
+
+    sub = commands.add_parser("demo", help="run the demo instances on loopback")
+    sub.add_argument("--instances", default="instances", metavar="DIR")
+    sub.add_argument("--reset", action="store_true", help="start from empty databases")
+    sub.set_defaults(run=demo.demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.run(args)
+        if asyncio.iscoroutine(result):
+            result = asyncio.run(result)
+        return int(result or 0)
+    except ConfigError as exc:
+        print(f"fedlocal: config error: {exc}", file=sys.stderr)
+        return 2
+    except ServiceError as exc:
+        print(f"fedlocal: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,280 @@
+"""Instance configuration: a TOML file with `FEDLOCAL_*` environment overrides.
+
+The smallest valid file has three keys (`name`, `base_url`, `data_dir`); every other key
+has a default here, in one place. Unknown keys are errors, so a typo never silently falls
+back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "FEDLOCAL_"
+
+
+class ConfigError(Exception):
+    """A configuration problem, with a one-line message naming it."""
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """A named quarter of the instance's area, for the offline gazetteer."""
+
+    name: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything an instance needs to run; immutable once loaded."""
+
+    name: str
+    base_url: str
+    data_dir: Path
+    description: str = ""
+    database_url: str = ""
+    languages: tuple[str, ...] = ("fr", "en")
+    default_language: str = "fr"
+    community_username: str = ""
+    contact_email: str = ""
+    signup_mode: str = "approval"
+    federation_mode: str = "blocklist"
+    blocked_domains: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    allow_private_addresses: bool = False
+    run_workers: bool = True
+    worker_poll_seconds: float = 1.0
+    delivery_concurrency: int = 16
+    delivery_max_attempts: int = 12
+    retry_base_seconds: float = 30.0
+    retry_cap_seconds: float = 6 * 3600.0
+    circuit_failure_threshold: int = 5
+    circuit_open_seconds: float = 300.0
+    key_refetch_interval_seconds: float = 300.0
+    http_timeout_seconds: float = 10.0
+    max_body_bytes: int = 1 << 20
+    post_max_characters: int = 5000
+    latitude: float = 0.0
+    longitude: float = 0.0
+    radius_km: float = 5.0
+    quarters: tuple[Quarter, ...] = ()
+    log_level: str = "info"
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def domain(self) -> str:
+        """Host as used in handles: `example.org`, or `127.0.0.1:8001` with a port."""
+        parts = urlsplit(self.base_url)
+        return parts.netloc.lower()
+
+    @property
+    def scheme(self) -> str:
+        return urlsplit(self.base_url).scheme
+
+    @property
+    def listen_host(self) -> str:
+        return urlsplit(self.base_url).hostname or "127.0.0.1"
+
+    @property
+    def listen_port(self) -> int:
+        parts = urlsplit(self.base_url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+    def is_domain_allowed(self, domain: str) -> bool:
+        """Whether federation with `domain` is permitted by the federation mode."""
+        domain = domain.lower()
+        if _domain_listed(domain, self.blocked_domains):
+            return False
+        if self.federation_mode == "allowlist":
+            return _domain_listed(domain, self.allowed_domains)
+        return True
+
+
+def _domain_listed(domain: str, listed: tuple[str, ...]) -> bool:
+    host = domain.split(":")[0] if domain.count(":") == 1 else domain
+    return any(domain == d or host == d or host.endswith("." + d) for d in listed)
+
+
+_CHOICES = {
+    "signup_mode": ("open", "approval", "invite"),
+    "federation_mode": ("open", "blocklist", "allowlist"),
+    "log_level": ("debug", "info", "warning", "error"),
+}
+_USERNAME = re.compile(r"^[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?$")
+
+
+def slugify(text: str) -> str:
+    """ASCII slug usable as a preferredUsername (`Saint-Malo` → `saint-malo`)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "community"
+
+
+def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
+    """Read `path`, apply `FEDLOCAL_*` overrides from `environ`, validate and fill defaults.
+
+    Raises ConfigError with a single line naming the problem.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config path is a directory: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file is not UTF-8: {path}") from None
+    return build_config(raw, environ if environ is not None else os.environ, path=path)
+
+
+def build_config(
+    raw: Mapping[str, Any], environ: Mapping[str, str] | None = None, *, path: Path | None = None
+) -> Config:
+    """Validate a mapping of settings (as read from TOML) into a Config."""
+    fields = {f.name: f for f in dataclasses.fields(Config) if f.name != "path"}
+    values: dict[str, Any] = {}
+    where = f" in {path}" if path else ""
+    for key, value in raw.items():
+        if key == "area":
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"[area] must be a table{where}")
+            for sub_key, sub_value in value.items():
+                if sub_key not in ("latitude", "longitude", "radius_km", "quarters"):
+                    raise ConfigError(f"unknown key 'area.{sub_key}'{where}")
+                values[sub_key] = _coerce(sub_key, fields[sub_key].type, sub_value, where)
+            continue
+        if key not in fields:
+            raise ConfigError(f"unknown key '{key}'{where}")
+        values[key] = _coerce(key, fields[key].type, value, where)
+    for env_key, env_value in (environ or {}).items():
+        if not env_key.startswith(ENV_PREFIX):
+            continue
+        key = env_key[len(ENV_PREFIX) :].lower()
+        if key not in fields:
+            continue  # other FEDLOCAL_* variables (test settings) are not config keys
+        annotation = fields[key].type
+        values[key] = _coerce(key, annotation, _parse_env(env_value, annotation), f" in ${env_key}")
+    for required in ("name", "base_url", "data_dir"):
+        if required not in values:
+            raise ConfigError(f"missing required key '{required}'{where}")
+    _validate(values, where, path)
+    return Config(**values, path=path)
+
+
+def _parse_env(text: str, annotation: Any) -> Any:
+    """Environment values are TOML scalars when they parse as such, plain strings otherwise.
+
+    A scalar of the wrong kind for a text or boolean key is kept as typed: `FEDLOCAL_NAME=2026`
+    is a name, and `FEDLOCAL_RUN_WORKERS=0` reaches `_coerce`, which reads 1/0/yes/no.
+    """
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+    kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    if kind in ("str", "Path") and not isinstance(value, str):
+        return text
+    if kind == "bool" and not isinstance(value, bool):
+        return text
+    return value
+
+
+def _coerce(key: str, annotation: Any, value: Any, where: str) -> Any:
+    kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    if key == "quarters":
+        return tuple(_quarter(item, where) for item in _as_list(key, value, where))
+    if kind.startswith("tuple"):
+        items = value.split(",") if isinstance(value, str) else _as_list(key, value, where)
+        return tuple(str(item).strip().lower() for item in items if str(item).strip())
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+        raise ConfigError(f"'{key}' must be true or false{where}")
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"'{key}' must be an integer{where}")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"'{key}' must be a number{where}")
+        return float(value)
+    if kind == "Path":
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"'{key}' must be a non-empty path{where}")
+        return Path(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"'{key}' must be a string{where}")
+    return value
+
+
+def _as_list(key: str, value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ConfigError(f"'{key}' must be a list{where}")
+    return value
+
+
+def _quarter(item: Any, where: str) -> Quarter:
+    if not isinstance(item, Mapping) or set(item) != {"name", "latitude", "longitude"}:
+        raise ConfigError(f"each quarter needs exactly name, latitude and longitude{where}")
+    try:
+        return Quarter(str(item["name"]), float(item["latitude"]), float(item["longitude"]))
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"quarter {item.get('name')!r} has non-numeric coordinates{where}"
+        ) from None
+
+
+def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
+    base_url = values["base_url"].rstrip("/")
+    parts = urlsplit(base_url)
+    try:
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ConfigError(
+            f"malformed base_url {values['base_url']!r}{where}: expected http(s)://host[:port]"
+        )
+    if parts.path or parts.query or parts.fragment or parts.username:
+        raise ConfigError(f"base_url must be an origin without path or credentials{where}")
+    values["base_url"] = base_url
+    data_dir = values["data_dir"]
+    if not data_dir.is_absolute() and path is not None:
+        # Relative data directories are relative to the config file, so the demo works
+        # from any working directory.
+        data_dir = (path.parent / data_dir).resolve()
+    values["data_dir"] = data_dir
+    if not values.get("database_url"):
+        values["database_url"] = f"sqlite+aiosqlite:///{data_dir / 'fedlocal.sqlite3'}"
+    elif not values["database_url"].startswith(("sqlite", "postgresql", "postgres")):
+        raise ConfigError(f"database_url must be a sqlite:// or postgresql:// URL{where}")
+    for key, choices in _CHOICES.items():
+        if key in values and values[key] not in choices:
+            raise ConfigError(f"'{key}' must be one of {', '.join(choices)}{where}")
+    username = values.get("community_username") or slugify(values["name"])
+    if not _USERNAME.match(username):
+        raise ConfigError(f"community_username {username!r} must be lower-case ASCII{where}")
+    values["community_username"] = username
+    for key in ("worker_poll_seconds", "retry_base_seconds", "http_timeout_seconds"):
+        if key in values and values[key] <= 0:
+            raise ConfigError(f"'{key}' must be positive{where}")
+    languages = values.get("languages", Config.languages)
+    if values.get("default_language", Config.default_language) not in languages:
+        raise ConfigError(f"default_language must be one of languages{where}")
+
+
+__all__ = ["Config", "ConfigError", "Quarter", "build_config", "load_config", "slugify"]

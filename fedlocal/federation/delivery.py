@@ -1,0 +1,237 @@
+"""The delivery worker: fans activities out to inboxes and delivers them, with retries.
+
+Two stages (interop.md §2.4, style.md "Retry like Fedify and Mastodon"):
+1. fan-out: an outgoing activity's audience (the followers of an actor, explicit inboxes)
+   is expanded into one delivery row per distinct inbox — shared inboxes preferred — in
+   batches of FANOUT_BATCH, so memory does not grow with the follower count;
+2. delivery: due rows are POSTed, signed by the activity's actor, a bounded number at a time.
+   2xx ends a delivery; 401, 408, 429 and 5xx other than 501 are retried with exponential
+   backoff and jitter; 501 and any other 4xx are permanent (Mastodon's rule). A host that
+   keeps failing opens its circuit: its deliveries wait without spending attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from activitypub import keys as key_codec
+from activitypub.addressing import host_of
+from activitypub.client import HttpSignatureAuth, post_activity
+from activitypub.fetch_errors import FetchError
+
+from ..store import actors as actor_store
+from ..store import domains as domain_store
+from ..store import follows as follow_store
+from ..store import outbox as outbox_store
+from ..store.clock import utcnow
+from ..store.outbox import Delivery, OutgoingActivity
+from .backoff import backoff_seconds
+from .runtime import Federation
+
+log = logging.getLogger(__name__)
+
+FANOUT_BATCH = 500
+SIGNER_CACHE_SIZE = 1000
+RETRYABLE_4XX = frozenset({401, 408, 429})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery: Delivery
+    status: int | None
+    error: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def permanent(self) -> bool:
+        """Mastodon's rule: 501 and every 4xx but 401, 408 and 429 are not worth retrying."""
+        status = self.status
+        return status is not None and (
+            status == 501 or (400 <= status < 500 and status not in RETRYABLE_4XX)
+        )
+
+
+class DeliveryWorker:
+    def __init__(self, federation: Federation):
+        self.federation = federation
+        self.lease = timedelta(minutes=5)
+        self._signers: OrderedDict[int, HttpSignatureAuth] = OrderedDict()
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """One fan-out step and one delivery batch; returns how much work was done.
+
+        `now` stands in for the clock of the delivery step (which rows are due, which
+        circuits are open, when retries are scheduled), so a test can make a retry come
+        due without waiting for it.
+        """
+        expanded = await self.fan_out()
+        delivered = await self.deliver_batch(now)
+        return expanded + delivered
+
+    # --- stage 1 ------------------------------------------------------------------------
+
+    async def fan_out(self) -> int:
+        """Expand up to a few pending activities by one batch of inboxes each."""
+        async with self.federation.db.read() as conn:
+            activities = await outbox_store.pending_fanouts(conn, limit=10)
+        for activity in activities:
+            await self._expand_batch(activity)
+        return len(activities)
+
+    async def _expand_batch(self, activity: OutgoingActivity) -> None:
+        async with self.federation.db.write() as conn:
+            inboxes: list[str] = []
+            if activity.fanout_cursor is None:
+                inboxes.extend(activity.inboxes)
+            done = True
+            cursor = activity.fanout_cursor
+            if activity.followers_of is not None:
+                batch = await follow_store.follower_inboxes(
+                    conn, activity.followers_of, after=cursor or "", limit=FANOUT_BATCH
+                )
+                inboxes.extend(batch)
+                if len(batch) == FANOUT_BATCH:
+                    done, cursor = False, batch[-1]
+            allowed = [
+                (inbox, host_of(inbox))
+                for inbox in dict.fromkeys(inboxes)
+                if self.federation.config.is_domain_allowed(host_of(inbox))
+                and not inbox.startswith(self.federation.config.base_url + "/")
+            ]
+            await outbox_store.add_deliveries(conn, activity.id, allowed)
+            # An empty cursor marks "explicit inboxes already added" for the next batch.
+            await outbox_store.advance_fanout(conn, activity.id, cursor=cursor or "", done=done)
+        if allowed:
+            self.federation.outbox.wake()
+
+    # --- stage 2 ------------------------------------------------------------------------
+
+    async def deliver_batch(self, now: datetime | None = None) -> int:
+        config = self.federation.config
+        moment = now or utcnow()
+        async with self.federation.db.write() as conn:
+            jobs = await outbox_store.claim_deliveries(
+                conn, limit=config.delivery_concurrency * 2, lease=self.lease, now=now
+            )
+            jobs, held_back = await self._half_open_probes(conn, jobs)
+        if not jobs:
+            return 0
+        semaphore = asyncio.Semaphore(config.delivery_concurrency)
+
+        async def attempt(job: Delivery) -> Outcome:
+            async with semaphore:
+                return await self._send(job)
+
+        outcomes = await asyncio.gather(*(attempt(job) for job in jobs))
+        async with self.federation.db.write() as conn:
+            for outcome in outcomes:
+                await self._record(conn, outcome, moment)
+            # Released after the probe's outcome is recorded: if the host answered, they go
+            # out in the next batch; if not, the re-opened circuit keeps them waiting.
+            for job in held_back:
+                await outbox_store.retry_delivery(
+                    conn,
+                    job.id,
+                    at=moment,
+                    status=None,
+                    error="waiting for a probe",
+                    count_attempt=False,
+                )
+        return len(jobs)
+
+    async def _half_open_probes(
+        self, conn, jobs: list[Delivery]
+    ) -> tuple[list[Delivery], list[Delivery]]:
+        """For a host whose circuit has just reached the end of its open period, send one
+        delivery as a probe and hold the others back, rather than all of them at once."""
+        send: list[Delivery] = []
+        held_back: list[Delivery] = []
+        probing: set[str] = set()
+        health_by_domain = {}
+        for job in jobs:
+            if job.domain not in health_by_domain:
+                health_by_domain[job.domain] = await domain_store.get_health(conn, job.domain)
+            health = health_by_domain[job.domain]
+            if health is None or health.circuit_state != "open":
+                send.append(job)
+            elif job.domain not in probing:
+                probing.add(job.domain)
+                send.append(job)
+            else:
+                held_back.append(job)
+        return send, held_back
+
+    async def _send(self, job: Delivery) -> Outcome:
+        try:
+            auth = await self._signer(job.actor_id)
+            response = await post_activity(
+                self.federation.client,
+                job.inbox_url,
+                job.body.encode(),
+                auth=auth,
+                deadline=self.federation.config.http_timeout_seconds * 2,
+            )
+        except FetchError as exc:
+            return Outcome(job, None, str(exc))
+        except Exception as exc:  # never lose the row to an unexpected error
+            log.exception("delivery %s to %s crashed", job.id, job.inbox_url)
+            return Outcome(job, None, f"{type(exc).__name__}: {exc}")
+        error = None if 200 <= response.status_code < 300 else response.text[:500]
+        return Outcome(job, response.status_code, error)
+
+    async def _record(self, conn, outcome: Outcome, now: datetime) -> None:
+        config = self.federation.config
+        job = outcome.delivery
+        if outcome.succeeded:
+            await outbox_store.delivered(conn, job.id)
+            await domain_store.record_success(conn, job.domain)
+            return
+        error = outcome.error or f"HTTP {outcome.status}"
+        if outcome.permanent:
+            log.info("delivery to %s refused permanently: %s", job.inbox_url, error)
+            await outbox_store.give_up_delivery(conn, job.id, status=outcome.status, error=error)
+            # The host answered: it is up, whatever it thought of this activity.
+            await domain_store.record_success(conn, job.domain)
+            return
+        health = await domain_store.record_failure(
+            conn,
+            job.domain,
+            error=error,
+            threshold=config.circuit_failure_threshold,
+            open_for=timedelta(seconds=config.circuit_open_seconds),
+            now=now,
+        )
+        if job.attempts + 1 >= config.delivery_max_attempts:
+            log.warning(
+                "delivery to %s abandoned after %d attempts", job.inbox_url, job.attempts + 1
+            )
+            await outbox_store.give_up_delivery(conn, job.id, status=outcome.status, error=error)
+            return
+        at = now + timedelta(seconds=backoff_seconds(job.attempts, config))
+        if health.circuit_state == "open" and health.open_until and health.open_until > at:
+            at = health.open_until
+        await outbox_store.retry_delivery(conn, job.id, at=at, status=outcome.status, error=error)
+
+    async def _signer(self, actor_id: int) -> HttpSignatureAuth:
+        cached = self._signers.get(actor_id)
+        if cached is not None:
+            self._signers.move_to_end(actor_id)
+            return cached
+        async with self.federation.db.read() as conn:
+            actor = await actor_store.get_actor(conn, actor_id)
+            assert actor is not None
+            key = await actor_store.get_key(conn, self.federation.urls.main_key(actor.uri))
+        if key is None or key.private_pem is None:
+            raise FetchError(f"actor {actor_id} has no private key to sign with")
+        auth = HttpSignatureAuth(key.key_id, key_codec.load_private_key_pem(key.private_pem))
+        self._signers[actor_id] = auth
+        while len(self._signers) > SIGNER_CACHE_SIZE:
+            self._signers.popitem(last=False)
+        return auth

@@ -1,0 +1,27 @@
+"""Undo: of a Follow (unfollow) or an Announce (un-boost)."""
+
+from __future__ import annotations
+
+from activitypub.addressing import id_of
+
+from ...services import follows, inbound
+from .context import Ignored, InboxContext
+from .follow_lookup import find_follow
+
+
+async def apply(ctx: InboxContext, conn, prepared) -> None:
+    inner = ctx.activity.get("object")
+    inner_type = inner.get("type") if isinstance(inner, dict) else None
+    inner_id = id_of(inner)
+    if inner_type in (None, "Follow"):
+        follow_row = await find_follow(conn, inner, follower_uri=ctx.actor.uri, followed_uri=None)
+        if follow_row is not None:
+            await follows.receive_undo_follow(conn, follow_row)
+            return
+    if (
+        inner_type in (None, "Announce")
+        and isinstance(inner_id, str)
+        and await inbound.undo_announce(conn, ctx.actor, inner_id)
+    ):
+        return
+    raise Ignored(f"Undo of {inner_type or inner_id!r}: nothing to undo here")

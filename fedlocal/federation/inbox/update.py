@@ -1,0 +1,42 @@
+"""Update: an edited post, or a changed actor profile (possibly a rotated key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activitypub.addressing import id_of
+
+from ...services import inbound
+from ...services.errors import Forbidden, RemoteFailure
+from ..from_as import InvalidDocument, post_from_as
+from .context import Ignored, InboxContext
+from .fetch import fetch_failure, object_document
+
+
+async def prepare(ctx: InboxContext) -> Any:
+    obj = ctx.activity.get("object")
+    if id_of(obj) == ctx.actor.uri:
+        # A profile update: refetch from the origin rather than trust the embedded copy.
+        try:
+            await ctx.federation.remote.actor(ctx.actor.uri, refresh=True)
+        except Forbidden as exc:  # the domain was blocked since the activity arrived
+            raise Ignored(str(exc)) from exc
+        except RemoteFailure as exc:
+            raise fetch_failure(exc) from exc
+        ctx.federation.verifier.forget_actor(ctx.actor.uri)
+        return None
+    document = await object_document(ctx, obj)
+    try:
+        data = post_from_as(document)
+    except InvalidDocument as exc:
+        raise Ignored(f"Update of an unusable object: {exc}") from exc
+    if data.attributed_to != ctx.actor.uri:
+        raise Ignored("Update of an object attributed to someone else")
+    return data
+
+
+async def apply(ctx: InboxContext, conn, prepared: Any) -> None:
+    if prepared is None:
+        return
+    if not await inbound.update_remote_post(conn, ctx.actor, prepared):
+        raise Ignored("Update of a post we do not hold")

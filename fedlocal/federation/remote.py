@@ -1,0 +1,181 @@
+"""Fetching and caching remote actors, keys and objects.
+
+Implements `fedlocal.services.ports.Remote`. Every fetch is a GET signed by the instance
+actor (so authorized-fetch servers answer) through the SSRF-guarded client.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urldefrag
+
+import httpx
+
+from activitypub import webfinger
+from activitypub.addressing import as_list, host_of
+from activitypub.client import fetch_json
+from activitypub.fetch_errors import FetchError
+
+from ..config import Config
+from ..models import Actor, ActorKey
+from ..services.errors import Forbidden, RemoteFailure
+from ..store import Database
+from ..store import actors as actor_store
+from ..store.clock import utcnow
+from .from_as import InvalidDocument, actor_from_as
+
+log = logging.getLogger(__name__)
+
+# A cached actor is refreshed when older than this (and on a failed signature).
+ACTOR_FRESHNESS = timedelta(days=1)
+
+
+class RemoteActors:
+    def __init__(self, config: Config, db: Database, client: httpx.AsyncClient):
+        self.config = config
+        self.db = db
+        self.client = client
+        # An http:// instance is a development or test setup talking to others like it.
+        self.webfinger_scheme = "http" if config.scheme == "http" else "https"
+
+    def _check_domain(self, uri: str) -> None:
+        domain = host_of(uri)
+        if not self.config.is_domain_allowed(domain):
+            raise Forbidden(f"federation with {domain} is not allowed on this instance")
+
+    async def fetch_document(self, uri: str, *, check_id: bool = True) -> dict[str, Any]:
+        """GET an ActivityStreams document (id checked against the URL unless told not to)."""
+        self._check_domain(uri)
+        try:
+            document = await fetch_json(
+                self.client,
+                uri,
+                check_id=check_id,
+                deadline=self.config.http_timeout_seconds * 2,
+            )
+        except FetchError as exc:
+            raise RemoteFailure(f"could not fetch {uri}: {exc}") from exc
+        # A redirect may have led elsewhere: the document's own id must be allowed too.
+        document_id = document.get("id")
+        if isinstance(document_id, str) and document_id.startswith(("https://", "http://")):
+            self._check_domain(document_id)
+        return document
+
+    async def actor(self, uri: str, *, refresh: bool = False) -> Actor:
+        """The actor at `uri`, from the cache when fresh, else fetched and stored."""
+        async with self.db.read() as conn:
+            cached = await actor_store.get_actor_by_uri(conn, uri)
+        if cached is not None and (cached.is_local or (not refresh and _fresh(cached))):
+            return cached
+        document = await self.fetch_document(uri)
+        return await self.store_actor_document(document, expected_uri=uri)
+
+    async def store_actor_document(
+        self, document: dict[str, Any], *, expected_uri: str | None = None
+    ) -> Actor:
+        """Validate an actor document and store it with its keys."""
+        try:
+            data = actor_from_as(document)
+        except InvalidDocument as exc:
+            raise RemoteFailure(f"unusable actor document: {exc}") from exc
+        if expected_uri is not None and data.uri != expected_uri:
+            raise RemoteFailure(f"actor id {data.uri} differs from {expected_uri}")
+        self._check_domain(data.uri)
+        async with self.db.write() as conn:
+            existing = await actor_store.get_actor_by_uri(conn, data.uri)
+            if existing is not None and existing.is_local:
+                raise RemoteFailure("a remote document claims one of our actors")
+            actor = await actor_store.upsert_remote_actor(
+                conn,
+                uri=data.uri,
+                type=data.type,
+                username=data.username,
+                domain=data.domain,
+                display_name=data.display_name,
+                summary=data.summary,
+                inbox_url=data.inbox_url,
+                shared_inbox_url=data.shared_inbox_url,
+                outbox_url=data.outbox_url,
+                followers_url=data.followers_url,
+                following_url=data.following_url,
+                url=data.url,
+                manually_approves_followers=data.manually_approves_followers,
+                data=data.data,
+            )
+            # Keys must be on the actor's own host: a document cannot vouch for others' keys.
+            own_keys = [k for k in data.keys if host_of(k[0]) == data.domain]
+            await actor_store.replace_remote_keys(conn, actor.id, own_keys)
+        return actor
+
+    async def actor_by_handle(self, handle: str) -> Actor:
+        """The actor for `user@host`, found by WebFinger."""
+        try:
+            user, host = webfinger.parse_handle(handle)
+        except ValueError as exc:
+            raise RemoteFailure(f"not a valid handle: {handle!r}") from exc
+        self._check_domain(f"https://{host}/")
+        async with self.db.read() as conn:
+            cached = await actor_store.find_remote_actor(conn, user, host)
+        if cached is not None and _fresh(cached):
+            return cached
+        try:
+            actor_id = await webfinger.lookup_actor_id(
+                self.client, f"{user}@{host}", scheme=self.webfinger_scheme
+            )
+        except FetchError as exc:
+            raise RemoteFailure(f"could not find {user}@{host}: {exc}") from exc
+        return await self.actor(actor_id, refresh=True)
+
+    async def key(self, key_id: str, *, refresh: bool = False) -> tuple[ActorKey, Actor] | None:
+        """The public key `key_id` and its owner; fetched when unknown or when `refresh`.
+
+        Returns None when the key cannot be found or fetched.
+        """
+        if not refresh:
+            async with self.db.read() as conn:
+                found = await actor_store.get_key_with_actor(conn, key_id)
+            if found is not None:
+                return found
+        document_url, fragment = urldefrag(key_id)
+        try:
+            # A key with its own URL (GoToSocial's `…/main-key`) is served as a stub of its
+            # owner whose id is the owner's, not the URL's; nothing in it is trusted but the
+            # owner's name: the owner's own document must list the key.
+            document = await self.fetch_document(document_url, check_id=bool(fragment))
+            owner = _key_owner(document, key_id)
+            if fragment and "inbox" in document:
+                await self.store_actor_document(document, expected_uri=document_url)
+            elif owner is not None and _same_host(owner, key_id):
+                await self.actor(owner, refresh=True)
+            else:
+                raise RemoteFailure(f"{document_url} names no owner of {key_id} on its host")
+        except (RemoteFailure, Forbidden) as exc:
+            log.info("key %s unavailable: %s", key_id, exc)
+            return None
+        async with self.db.read() as conn:
+            return await actor_store.get_key_with_actor(conn, key_id)
+
+
+def _key_owner(document: dict[str, Any], key_id: str) -> str | None:
+    """The owner a key document names: its own `owner` (a bare key), or that of the
+    `publicKey` entry with this id (an actor or actor stub)."""
+    if isinstance(document.get("owner"), str):
+        return document["owner"]
+    for entry in as_list(document.get("publicKey")):
+        if isinstance(entry, dict) and entry.get("id") == key_id:
+            owner = entry.get("owner")
+            return owner if isinstance(owner, str) else None
+    return None
+
+
+def _same_host(a: str, b: str) -> bool:
+    try:
+        return host_of(a) == host_of(b)
+    except ValueError:
+        return False
+
+
+def _fresh(actor: Actor) -> bool:
+    return actor.fetched_at is not None and utcnow() - actor.fetched_at < ACTOR_FRESHNESS

@@ -1,0 +1,31 @@
+"""The shared inbox, personal inboxes and the instance actor's inbox."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...store import actors as actor_store
+from ..receive import receive_activity
+from .responses import federation_of, json_error
+
+
+async def shared_inbox(request: Request) -> Response:
+    return await receive_activity(federation_of(request), request)
+
+
+async def personal_inbox(request: Request) -> Response:
+    federation = federation_of(request)
+    async with federation.db.read() as conn:
+        actor = await actor_store.get_local_actor(conn, request.path_params["username"])
+    if actor is None:
+        return json_error(404, "no such inbox")
+    return await receive_activity(federation, request)
+
+
+routes = [
+    Route("/inbox", shared_inbox, methods=["POST"]),
+    Route("/actor/inbox", shared_inbox, methods=["POST"]),
+    Route("/users/{username}/inbox", personal_inbox, methods=["POST"]),
+]

@@ -1,0 +1,56 @@
+"""Our posts at their URIs: ActivityStreams JSON for federation, HTML for browsers,
+410 with a Tombstone once deleted."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ...models import Post
+from ...store import actors as actor_store
+from ...store import posts as post_store
+from .. import to_as
+from .responses import activity_json, federation_of, json_error, wants_activitypub
+
+
+async def _public_post(request: Request) -> tuple[Post | None, object]:
+    federation = federation_of(request)
+    raw_id = request.path_params["post_id"]
+    if not raw_id.isdigit():
+        return None, None
+    async with federation.db.read() as conn:
+        post = await post_store.get_post(conn, int(raw_id))
+        if post is None or not post.is_local:
+            return None, None
+        author = await actor_store.get_actor(conn, post.actor_id)
+    # Followers-only and direct posts are not served without authenticated fetch.
+    if not post.is_deleted and not post.is_public:
+        return None, None
+    return post, author
+
+
+async def object_endpoint(request: Request) -> Response:
+    post, author = await _public_post(request)
+    if post is None:
+        return json_error(404, "no such object")
+    if not wants_activitypub(request):
+        return await request.app.state.pages.post(request, post, author)
+    if post.is_deleted:
+        return activity_json(to_as.tombstone(post), status=410)
+    return activity_json(to_as.object_document(post, author, federation_of(request).urls))
+
+
+async def create_activity_endpoint(request: Request) -> Response:
+    post, author = await _public_post(request)
+    if post is None:
+        return json_error(404, "no such activity")
+    if post.is_deleted:
+        return activity_json(to_as.tombstone(post), status=410)
+    return activity_json(to_as.create(post, author, federation_of(request).urls))
+
+
+routes = [
+    Route("/objects/{post_id}", object_endpoint),
+    Route("/objects/{post_id}/activity", create_activity_endpoint),
+]

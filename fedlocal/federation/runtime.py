@@ -1,0 +1,80 @@
+"""Assembling the federation parts around one database: used by the app and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import httpx
+
+from activitypub import keys as key_codec
+from activitypub.client import make_client
+
+from .. import __version__
+from ..config import Config
+from ..services.context import ServiceContext
+from ..services.instance import InstanceActors, ensure_instance_actors
+from ..store import Database
+from ..urls import Urls
+from .outbox import FederationOutbox
+from .remote import RemoteActors
+from .verifier import InboundVerifier
+
+
+@dataclass
+class Federation:
+    config: Config
+    db: Database
+    urls: Urls
+    client: httpx.AsyncClient
+    remote: RemoteActors
+    verifier: InboundVerifier
+    outbox: FederationOutbox
+    services: ServiceContext
+    actors: InstanceActors
+    inbox_work: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def user_agent(self) -> str:
+        return user_agent(self.config)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def user_agent(config: Config) -> str:
+    return f"fedlocal/{__version__} (+{config.base_url})"
+
+
+def make_http_client(config: Config, *, key_id: str | None, private_key) -> httpx.AsyncClient:
+    return make_client(
+        key_id=key_id,
+        private_key=private_key,
+        allow_private=config.allow_private_addresses,
+        timeout=config.http_timeout_seconds,
+        user_agent=user_agent(config),
+    )
+
+
+async def start_federation(config: Config, db: Database) -> Federation:
+    """Build every federation part; creates the instance's own actors on first start."""
+    urls = Urls(config.base_url)
+    outbox = FederationOutbox(urls)
+    actors = await ensure_instance_actors(config, db, urls)
+    assert actors.instance_key.private_pem is not None
+    private_key = key_codec.load_private_key_pem(actors.instance_key.private_pem)
+    client = make_http_client(config, key_id=actors.instance_key.key_id, private_key=private_key)
+    remote = RemoteActors(config, db, client)
+    verifier = InboundVerifier(remote, refetch_interval=config.key_refetch_interval_seconds)
+    services = ServiceContext(config=config, db=db, urls=urls, outbox=outbox, remote=remote)
+    return Federation(
+        config=config,
+        db=db,
+        urls=urls,
+        client=client,
+        remote=remote,
+        verifier=verifier,
+        outbox=outbox,
+        services=services,
+        actors=actors,
+    )

@@ -1,0 +1,19 @@
+"""The ServiceContext: what every service function receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Config
+from ..store import Database
+from ..urls import Urls
+from .ports import Outbox, Remote
+
+
+@dataclass
+class ServiceContext:
+    config: Config
+    db: Database
+    urls: Urls
+    outbox: Outbox
+    remote: Remote

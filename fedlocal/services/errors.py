@@ -1,0 +1,36 @@
+"""Errors services raise; each way in maps them to its own response (HTTP 4xx, CLI line)."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A request that cannot be carried out, with a message fit to show to the person."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(ServiceError):
+    status = 422
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Forbidden(ServiceError):
+    status = 403
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class RemoteFailure(ServiceError):
+    """A remote server could not be reached or gave something we cannot use."""
+
+    status = 502

@@ -1,0 +1,119 @@
+"""Following: our residents following others, and others following our actors."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Actor, Follow
+from ..store import actors as actor_store
+from ..store import follows as follow_store
+from .context import ServiceContext
+from .errors import Conflict, InvalidInput, NotFound
+
+
+async def resolve_target(ctx: ServiceContext, target: str) -> Actor:
+    """An actor from a handle (`@ana@host`, `ana@host`, `ana` for a local one) or a URL."""
+    target = target.strip()
+    if target.startswith(("http://", "https://")):
+        async with ctx.db.read() as conn:
+            known = await actor_store.get_actor_by_uri(conn, target)
+        return known if known is not None and known.is_local else await ctx.remote.actor(target)
+    handle = target.lstrip("@")
+    if "@" not in handle or handle.rsplit("@", 1)[1].lower() == ctx.config.domain:
+        username = handle.split("@", 1)[0]
+        async with ctx.db.read() as conn:
+            local = await actor_store.get_local_actor(conn, username)
+        if local is None:
+            raise NotFound(f"no local account named '{username}'")
+        return local
+    return await ctx.remote.actor_by_handle(handle)
+
+
+async def follow(ctx: ServiceContext, follower: Actor, target: str) -> Follow:
+    """`follower` (one of ours) follows `target`. Local follows are immediate; remote ones
+    stay pending until the other server accepts."""
+    followed = await resolve_target(ctx, target)
+    if followed.id == follower.id:
+        raise InvalidInput("you cannot follow yourself")
+    async with ctx.db.write() as conn:
+        existing = await follow_store.get_follow(conn, follower.id, followed.id)
+        if existing is not None and existing.state == "accepted":
+            return existing
+        uri = existing.uri if existing else f"{follower.uri}#follows/{uuid.uuid4()}"
+        if followed.is_local:
+            state = "pending" if followed.manually_approves_followers else "accepted"
+            follow_row = await follow_store.upsert_follow(
+                conn, follower_id=follower.id, followed_id=followed.id, uri=uri, state=state
+            )
+        else:
+            follow_row = await follow_store.upsert_follow(
+                conn, follower_id=follower.id, followed_id=followed.id, uri=uri, state="pending"
+            )
+            await ctx.outbox.follow(conn, follower, followed, follow_row)
+    ctx.outbox.wake()
+    return follow_row
+
+
+async def unfollow(ctx: ServiceContext, follower: Actor, target: str) -> None:
+    """Stop following; a remote actor is sent `Undo(Follow)`."""
+    followed = await resolve_target(ctx, target)
+    async with ctx.db.write() as conn:
+        existing = await follow_store.get_follow(conn, follower.id, followed.id)
+        if existing is None:
+            raise Conflict("you do not follow this account")
+        await follow_store.delete_follow(conn, existing.id)
+        if not followed.is_local:
+            await ctx.outbox.undo_follow(conn, follower, followed, existing)
+    ctx.outbox.wake()
+
+
+# Inbound side: called by the inbox handlers inside their transaction.
+
+
+async def receive_follow(
+    ctx: ServiceContext, conn: AsyncConnection, follower: Actor, followed: Actor, follow_uri: str
+) -> Follow:
+    """A remote actor asks to follow one of ours: accept at once unless approval is needed."""
+    needs_approval = followed.manually_approves_followers and not (
+        followed.role == "instance"
+        and ctx.config.is_domain_allowed(follower.domain)
+        and ctx.config.federation_mode == "allowlist"
+    )
+    state = "pending" if needs_approval else "accepted"
+    follow_row = await follow_store.upsert_follow(
+        conn, follower_id=follower.id, followed_id=followed.id, uri=follow_uri, state=state
+    )
+    if follow_row.state == "accepted":
+        await ctx.outbox.accept_follow(conn, followed, follower, follow_row)
+    return follow_row
+
+
+async def approve_follower(ctx: ServiceContext, followed: Actor, follower_uri: str) -> Follow:
+    """Accept a pending follow request of one of our actors."""
+    async with ctx.db.write() as conn:
+        follower = await actor_store.get_actor_by_uri(conn, follower_uri)
+        follow_row = (
+            await follow_store.get_follow(conn, follower.id, followed.id) if follower else None
+        )
+        if follower is None or follow_row is None:
+            raise NotFound("no such follow request")
+        await follow_store.set_follow_state(conn, follow_row.id, "accepted")
+        if not follower.is_local:
+            await ctx.outbox.accept_follow(conn, followed, follower, follow_row)
+    ctx.outbox.wake()
+    return follow_row
+
+
+async def receive_accept(conn: AsyncConnection, follow_row: Follow) -> None:
+    await follow_store.set_follow_state(conn, follow_row.id, "accepted")
+
+
+async def receive_reject(conn: AsyncConnection, follow_row: Follow) -> None:
+    """Our follow was refused, or an accepted follow was removed by the other side."""
+    await follow_store.delete_follow(conn, follow_row.id)
+
+
+async def receive_undo_follow(conn: AsyncConnection, follow_row: Follow) -> None:
+    await follow_store.delete_follow(conn, follow_row.id)

@@ -1,0 +1,112 @@
+"""Effects of what remote servers send us: posts, edits, deletions and announces.
+
+Called by the inbox handlers inside the inbox worker's transaction, after the handler
+has verified the activity's origin.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Actor, Post, RemotePostData
+from ..store import actors as actor_store
+from ..store import announces as announce_store
+from ..store import follows as follow_store
+from ..store import posts as post_store
+
+
+async def is_related_to_us(conn: AsyncConnection, author: Actor, data: RemotePostData) -> bool:
+    """Mastodon's rule for unsolicited posts (interop.md §3.1): keep a post only when its
+    author is followed here, or it addresses one of our actors, or replies to our post."""
+    if await follow_store.has_local_follower(conn, author.id):
+        return True
+    for recipient in data.recipients:
+        actor = await actor_store.get_actor_by_uri(conn, recipient)
+        if actor is not None and actor.is_local:
+            return True
+    if data.in_reply_to_uri:
+        parent = await post_store.get_post_by_uri(conn, data.in_reply_to_uri)
+        if parent is not None and parent.is_local:
+            return True
+    return False
+
+
+async def store_remote_post(
+    conn: AsyncConnection, author: Actor, data: RemotePostData, *, solicited: bool = False
+) -> Post | None:
+    """Keep a copy of a remote post if it concerns us; returns it, or None if dropped.
+
+    `solicited` is set when we asked for the post (an Announce from someone we follow).
+    """
+    existing = await post_store.get_post_by_uri(conn, data.uri)
+    if existing is not None and existing.is_deleted:
+        return None
+    if existing is None and not solicited and not await is_related_to_us(conn, author, data):
+        return None
+    post, _created = await post_store.upsert_remote_post(
+        conn,
+        uri=data.uri,
+        actor_id=author.id,
+        type=data.type,
+        kind=data.kind,
+        visibility=data.visibility,
+        content=data.content,
+        published=data.published,
+        in_reply_to_uri=data.in_reply_to_uri,
+        name=data.name,
+        summary=data.summary,
+        sensitive=data.sensitive,
+        language=data.language,
+        url=data.url,
+        edited_at=data.edited_at,
+        data=data.data,
+    )
+    return post
+
+
+async def update_remote_post(conn: AsyncConnection, author: Actor, data: RemotePostData) -> bool:
+    """Apply an edit to a copy we hold; edits of posts we do not hold are ignored."""
+    existing = await post_store.get_post_by_uri(conn, data.uri)
+    if existing is None or existing.is_local or existing.actor_id != author.id:
+        return False
+    if existing.is_deleted:
+        return False
+    if data.edited_at and existing.edited_at and data.edited_at <= existing.edited_at:
+        return False  # an older or repeated edit
+    await store_remote_post(conn, author, data, solicited=True)
+    return True
+
+
+async def delete_remote_post(conn: AsyncConnection, actor: Actor, uri: str) -> bool:
+    """Reduce our copy of a post deleted by its author to a tombstone: its content is gone,
+    and a late or replayed Create of the same id cannot bring it back."""
+    existing = await post_store.get_post_by_uri(conn, uri)
+    if existing is None or existing.is_local or existing.actor_id != actor.id:
+        return False
+    if not existing.is_deleted:
+        await post_store.tombstone_post(conn, existing.id)
+    return True
+
+
+async def delete_remote_actor(conn: AsyncConnection, actor: Actor) -> None:
+    """The actor deleted their account: drop their posts and mark them gone."""
+    await post_store.delete_posts_of_actor(conn, actor.id)
+    await actor_store.mark_actor_gone(conn, actor.id)
+
+
+async def receive_announce(
+    conn: AsyncConnection, announcer: Actor, announce_uri: str, post: Post
+) -> bool:
+    """Record that a remote actor announced `post`."""
+    created = await announce_store.insert_announce(
+        conn, uri=announce_uri, actor_id=announcer.id, object_uri=post.uri, object_id=post.id
+    )
+    return created is not None
+
+
+async def undo_announce(conn: AsyncConnection, announcer: Actor, announce_uri: str) -> bool:
+    announce = await announce_store.get_announce_by_uri(conn, announce_uri)
+    if announce is None or announce.actor_id != announcer.id:
+        return False
+    await announce_store.delete_announce(conn, announce.id)
+    return True

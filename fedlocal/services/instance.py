@@ -1,0 +1,78 @@
+"""The instance's own actors: the instance actor (`/actor`) and the community actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Config
+from ..models import Actor, ActorKey
+from ..store import Database
+from ..store import actors as actor_store
+from ..urls import Urls
+from .keys import generate_key_pems, store_actor_keys
+
+
+@dataclass(frozen=True)
+class InstanceActors:
+    instance: Actor
+    instance_key: ActorKey
+    community: Actor
+
+
+async def ensure_instance_actors(config: Config, db: Database, urls: Urls) -> InstanceActors:
+    """Create the instance and community actors on first start; return them (idempotent).
+
+    Runs before the ServiceContext exists: the HTTP client it needs is signed with the
+    instance actor's key made here.
+    """
+    async with db.read() as conn:
+        instance = await actor_store.get_actor_by_role(conn, "instance")
+        community = await actor_store.get_actor_by_role(conn, "community")
+    if instance is None:
+        pems = await generate_key_pems()
+        async with db.write() as conn:
+            instance = await actor_store.get_actor_by_role(conn, "instance")
+            if instance is None:
+                instance = await actor_store.insert_local_actor(
+                    conn,
+                    uri=urls.instance_actor,
+                    role="instance",
+                    type="Application",
+                    # Mastodon's convention: the instance actor is acct:DOMAIN@DOMAIN.
+                    username=config.domain,
+                    domain=config.domain,
+                    display_name=config.name,
+                    inbox_url=urls.instance_inbox,
+                    shared_inbox_url=urls.shared_inbox,
+                    outbox_url=urls.instance_outbox,
+                    url=f"{urls.base}/about",
+                    manually_approves_followers=True,
+                )
+                await store_actor_keys(conn, urls, instance, pems)
+    if community is None:
+        pems = await generate_key_pems()
+        name = config.community_username
+        async with db.write() as conn:
+            community = await actor_store.get_actor_by_role(conn, "community")
+            if community is None:
+                community = await actor_store.insert_local_actor(
+                    conn,
+                    uri=urls.actor(name),
+                    role="community",
+                    type="Group",
+                    username=name,
+                    domain=config.domain,
+                    display_name=config.name,
+                    summary=config.description,
+                    inbox_url=urls.inbox(name),
+                    shared_inbox_url=urls.shared_inbox,
+                    outbox_url=urls.outbox(name),
+                    followers_url=urls.followers(name),
+                    following_url=urls.following(name),
+                    url=urls.profile(name),
+                )
+                await store_actor_keys(conn, urls, community, pems)
+    async with db.read() as conn:
+        instance_key = await actor_store.get_key(conn, urls.main_key(instance.uri))
+    assert instance_key is not None, "the instance actor has no RSA key"
+    return InstanceActors(instance=instance, instance_key=instance_key, community=community)

@@ -1,0 +1,57 @@
+"""Key pairs for our actors: RSA for HTTP signatures (what Mastodon verifies) and Ed25519
+for FEP-521a `assertionMethod` (object integrity proofs)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from activitypub import keys
+
+from ..models import Actor
+from ..store import actors as actor_store
+from ..urls import Urls
+
+
+async def generate_key_pems() -> tuple[tuple[str, str], tuple[str, str]]:
+    """New (RSA private PEM, public PEM) and (Ed25519 private PEM, public PEM).
+
+    Generated in a thread: RSA generation takes tens of milliseconds.
+    """
+
+    def generate():
+        rsa_key = keys.generate_rsa_key()
+        ed_key = keys.generate_ed25519_key()
+        return (
+            (keys.private_key_to_pem(rsa_key), keys.public_key_to_pem(rsa_key.public_key())),
+            (keys.private_key_to_pem(ed_key), keys.public_key_to_pem(ed_key.public_key())),
+        )
+
+    return await asyncio.to_thread(generate)
+
+
+async def store_actor_keys(
+    conn: AsyncConnection,
+    urls: Urls,
+    actor: Actor,
+    pems: tuple[tuple[str, str], tuple[str, str]],
+) -> None:
+    """Attach freshly generated keys to one of our actors."""
+    (rsa_private, rsa_public), (ed_private, ed_public) = pems
+    await actor_store.add_key(
+        conn,
+        actor_id=actor.id,
+        key_id=urls.main_key(actor.uri),
+        algorithm="rsa",
+        public_pem=rsa_public,
+        private_pem=rsa_private,
+    )
+    await actor_store.add_key(
+        conn,
+        actor_id=actor.id,
+        key_id=urls.ed25519_key(actor.uri),
+        algorithm="ed25519",
+        public_pem=ed_public,
+        private_pem=ed_private,
+    )

@@ -1,0 +1,54 @@
+"""What services need from the federation layer, as interfaces.
+
+`fedlocal.federation` implements these; `fedlocal.app` (and the CLI) plug the
+implementations into the ServiceContext. This keeps the arrows one way: federation calls
+services, services only know these protocols.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Actor, Announce, Follow, Post
+
+
+class Outbox(Protocol):
+    """Renders activities and queues them for delivery, inside the caller's transaction,
+    so a change and the activity announcing it commit together or not at all."""
+
+    async def create(self, conn: AsyncConnection, author: Actor, post: Post) -> None: ...
+
+    async def delete(self, conn: AsyncConnection, author: Actor, post: Post) -> None: ...
+
+    async def follow(
+        self, conn: AsyncConnection, follower: Actor, followed: Actor, follow: Follow
+    ) -> None: ...
+
+    async def undo_follow(
+        self, conn: AsyncConnection, follower: Actor, followed: Actor, follow: Follow
+    ) -> None: ...
+
+    async def accept_follow(
+        self, conn: AsyncConnection, followed: Actor, follower: Actor, follow: Follow
+    ) -> None: ...
+
+    async def reject_follow(
+        self, conn: AsyncConnection, followed: Actor, follower: Actor, follow: Follow
+    ) -> None: ...
+
+    async def announce(
+        self, conn: AsyncConnection, announcer: Actor, post: Post, announce: Announce
+    ) -> None: ...
+
+    def wake(self) -> None:
+        """Tell an in-process delivery worker that new work is committed."""
+
+
+class Remote(Protocol):
+    """Finds and caches remote actors."""
+
+    async def actor(self, uri: str, *, refresh: bool = False) -> Actor: ...
+
+    async def actor_by_handle(self, handle: str) -> Actor: ...

@@ -1,0 +1,94 @@
+"""Announces (boosts): the community actor's and received ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Announce
+from .clock import utcnow
+from .tables import announces
+
+
+def _announce(row) -> Announce:
+    return Announce(
+        id=row.id,
+        uri=row.uri,
+        actor_id=row.actor_id,
+        object_uri=row.object_uri,
+        object_id=row.object_id,
+        published=row.published,
+    )
+
+
+async def insert_announce(
+    conn: AsyncConnection,
+    *,
+    uri: str,
+    actor_id: int,
+    object_uri: str,
+    object_id: int | None,
+    published: datetime | None = None,
+) -> Announce | None:
+    """Record an Announce; returns None when this actor already announced the object."""
+    if await get_announce(conn, actor_id, object_uri) is not None:
+        return None
+    row = (
+        await conn.execute(
+            insert(announces)
+            .values(
+                uri=uri,
+                actor_id=actor_id,
+                object_uri=object_uri,
+                object_id=object_id,
+                published=published or utcnow(),
+                created_at=utcnow(),
+            )
+            .returning(*announces.c)
+        )
+    ).one()
+    return _announce(row)
+
+
+async def get_announce(conn: AsyncConnection, actor_id: int, object_uri: str) -> Announce | None:
+    row = (
+        await conn.execute(
+            select(announces).where(
+                announces.c.actor_id == actor_id, announces.c.object_uri == object_uri
+            )
+        )
+    ).first()
+    return _announce(row) if row else None
+
+
+async def get_announce_by_uri(conn: AsyncConnection, uri: str) -> Announce | None:
+    row = (await conn.execute(select(announces).where(announces.c.uri == uri))).first()
+    return _announce(row) if row else None
+
+
+async def delete_announce(conn: AsyncConnection, announce_id: int) -> None:
+    await conn.execute(delete(announces).where(announces.c.id == announce_id))
+
+
+async def list_actor_announces(
+    conn: AsyncConnection, actor_id: int, *, max_id: int | None = None, limit: int = 20
+) -> list[Announce]:
+    query = (
+        select(announces)
+        .where(announces.c.actor_id == actor_id)
+        .order_by(announces.c.id.desc())
+        .limit(limit)
+    )
+    if max_id is not None:
+        query = query.where(announces.c.id < max_id)
+    return [_announce(row) for row in await conn.execute(query)]
+
+
+async def count_actor_announces(conn: AsyncConnection, actor_id: int) -> int:
+    return (
+        await conn.execute(
+            select(func.count()).select_from(announces).where(announces.c.actor_id == actor_id)
+        )
+    ).scalar_one()

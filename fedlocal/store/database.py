@@ -1,0 +1,112 @@
+"""Connections to the store: SQLite (default) or PostgreSQL, chosen by the database URL.
+
+SQLite allows one writer at a time. Rather than let concurrent transactions collide and
+fail with "database is locked", every write goes through a single pooled connection that
+opens its transaction with `BEGIN IMMEDIATE` (so the lock is taken up front and other
+processes wait on `busy_timeout`), while reads use a separate pool in WAL mode and never
+block or get blocked. PostgreSQL uses one pool for both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def normalise_url(url: str) -> str:
+    """Map plain `sqlite://` and `postgresql://` URLs to their async drivers."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return str(parsed.set(drivername="sqlite+aiosqlite"))
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
+
+
+class Database:
+    """The store's connections. Use `write()` for transactions that change data and
+    `read()` for everything else."""
+
+    def __init__(self, url: str, *, schema: str | None = None, reader_pool_size: int = 4):
+        self.url = normalise_url(url)
+        self.dialect = make_url(self.url).get_backend_name()
+        self.schema = schema
+        if self.dialect == "sqlite":
+            self._prepare_sqlite_file()
+            self.writer = self._sqlite_engine(pool_size=1, begin="BEGIN IMMEDIATE")
+            self.reader = self._sqlite_engine(pool_size=reader_pool_size, begin="BEGIN")
+        else:
+            if schema is not None and not _SCHEMA_NAME.match(schema):
+                raise ValueError(f"invalid schema name {schema!r}")
+            settings = {"search_path": schema} if schema else {}
+            self.writer = create_async_engine(
+                self.url,
+                pool_size=10,
+                max_overflow=10,
+                pool_pre_ping=True,
+                connect_args={"server_settings": settings} if settings else {},
+            )
+            self.reader = self.writer
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def _prepare_sqlite_file(self) -> None:
+        database = make_url(self.url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+    def _sqlite_engine(self, *, pool_size: int, begin: str) -> AsyncEngine:
+        engine = create_async_engine(
+            self.url,
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection, _record) -> None:
+            # Let SQLAlchemy's "begin" event, not the driver, decide how transactions open.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            # FULL: a committed transaction survives power loss, which is what a 202 promises.
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection) -> None:
+            connection.exec_driver_sql(begin)
+
+        return engine
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that may write; committed on success, rolled back on error."""
+        async with self.writer.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only snapshot."""
+        async with self.reader.connect() as connection, connection.begin():
+            yield connection
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()

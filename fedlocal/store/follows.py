@@ -1,0 +1,181 @@
+"""Follow relationships, in both directions, with their Follow activity ids."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Actor, Follow
+from .actors import actor_from_prefixed, prefixed_actor_columns
+from .clock import utcnow
+from .tables import actors, follows
+
+
+def _follow(row) -> Follow:
+    return Follow(
+        id=row.id,
+        follower_id=row.follower_id,
+        followed_id=row.followed_id,
+        uri=row.uri,
+        state=row.state,
+        created_at=row.created_at,
+    )
+
+
+async def upsert_follow(
+    conn: AsyncConnection, *, follower_id: int, followed_id: int, uri: str, state: str
+) -> Follow:
+    """Record a follow; a repeated Follow replaces the stored activity id and state."""
+    now = utcnow()
+    existing = await get_follow(conn, follower_id, followed_id)
+    if existing is None:
+        # The same Follow id reused for another pair would violate uniqueness: drop the old.
+        await conn.execute(delete(follows).where(follows.c.uri == uri))
+        row = (
+            await conn.execute(
+                insert(follows)
+                .values(
+                    follower_id=follower_id,
+                    followed_id=followed_id,
+                    uri=uri,
+                    state=state,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(*follows.c)
+            )
+        ).one()
+    else:
+        if existing.uri != uri:
+            await conn.execute(
+                delete(follows).where(follows.c.uri == uri, follows.c.id != existing.id)
+            )
+        # An accepted follow stays accepted when the peer re-sends its Follow.
+        new_state = "accepted" if existing.state == "accepted" else state
+        row = (
+            await conn.execute(
+                update(follows)
+                .where(follows.c.id == existing.id)
+                .values(uri=uri, state=new_state, updated_at=now)
+                .returning(*follows.c)
+            )
+        ).one()
+    return _follow(row)
+
+
+async def get_follow(conn: AsyncConnection, follower_id: int, followed_id: int) -> Follow | None:
+    row = (
+        await conn.execute(
+            select(follows).where(
+                follows.c.follower_id == follower_id, follows.c.followed_id == followed_id
+            )
+        )
+    ).first()
+    return _follow(row) if row else None
+
+
+async def get_follow_by_uri(conn: AsyncConnection, uri: str) -> Follow | None:
+    row = (await conn.execute(select(follows).where(follows.c.uri == uri))).first()
+    return _follow(row) if row else None
+
+
+async def set_follow_state(conn: AsyncConnection, follow_id: int, state: str) -> None:
+    await conn.execute(
+        update(follows).where(follows.c.id == follow_id).values(state=state, updated_at=utcnow())
+    )
+
+
+async def delete_follow(conn: AsyncConnection, follow_id: int) -> None:
+    await conn.execute(delete(follows).where(follows.c.id == follow_id))
+
+
+async def count_followers(conn: AsyncConnection, actor_id: int) -> int:
+    return (
+        await conn.execute(
+            select(func.count())
+            .select_from(follows)
+            .where(follows.c.followed_id == actor_id, follows.c.state == "accepted")
+        )
+    ).scalar_one()
+
+
+async def count_following(conn: AsyncConnection, actor_id: int) -> int:
+    return (
+        await conn.execute(
+            select(func.count())
+            .select_from(follows)
+            .where(follows.c.follower_id == actor_id, follows.c.state == "accepted")
+        )
+    ).scalar_one()
+
+
+async def list_followers(
+    conn: AsyncConnection, actor_id: int, *, after_id: int | None = None, limit: int = 40
+) -> list[tuple[Follow, Actor]]:
+    """Accepted followers of `actor_id`, oldest first, keyset-paginated by follow id."""
+    return await _list(
+        conn, follows.c.followed_id == actor_id, follows.c.follower_id, after_id, limit
+    )
+
+
+async def list_following(
+    conn: AsyncConnection, actor_id: int, *, after_id: int | None = None, limit: int = 40
+) -> list[tuple[Follow, Actor]]:
+    return await _list(
+        conn, follows.c.follower_id == actor_id, follows.c.followed_id, after_id, limit
+    )
+
+
+async def _list(conn, condition, other_side, after_id, limit):
+    query = (
+        select(follows, *prefixed_actor_columns())
+        .join(actors, actors.c.id == other_side)
+        .where(condition, follows.c.state == "accepted")
+        .order_by(follows.c.id)
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(follows.c.id > after_id)
+    return [(_follow(row), actor_from_prefixed(row)) for row in await conn.execute(query)]
+
+
+async def follower_inboxes(
+    conn: AsyncConnection, actor_id: int, *, after: str | None, limit: int
+) -> list[str]:
+    """Distinct delivery inboxes (shared inbox preferred) of remote accepted followers,
+    in inbox order after `after`: the fan-out reads them in bounded batches."""
+    inbox = func.coalesce(actors.c.shared_inbox_url, actors.c.inbox_url)
+    query = (
+        select(inbox.label("inbox"))
+        .select_from(follows.join(actors, actors.c.id == follows.c.follower_id))
+        .where(
+            and_(
+                follows.c.followed_id == actor_id,
+                follows.c.state == "accepted",
+                actors.c.role == "remote",
+                actors.c.gone_at.is_(None),
+                inbox.is_not(None),
+            )
+        )
+        .group_by(inbox)
+        .order_by(inbox)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(inbox > after)
+    return [row.inbox for row in await conn.execute(query)]
+
+
+async def has_local_follower(conn: AsyncConnection, actor_id: int) -> bool:
+    """Whether any of our actors follows `actor_id` (accepted)."""
+    row = await conn.execute(
+        select(follows.c.id)
+        .join(actors, actors.c.id == follows.c.follower_id)
+        .where(
+            follows.c.followed_id == actor_id,
+            follows.c.state == "accepted",
+            actors.c.role != "remote",
+        )
+        .limit(1)
+    )
+    return row.first() is not None

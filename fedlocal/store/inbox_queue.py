@@ -1,0 +1,147 @@
+"""The inbox queue: raw activities written before the 202, processed by the inbox worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .clock import utcnow
+from .tables import inbox_queue
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    body: bytes
+    activity_uri: str | None
+    actor_uri: str | None
+    key_id: str | None
+    attempts: int
+    received_at: datetime
+
+
+async def enqueue(
+    conn: AsyncConnection,
+    *,
+    body: bytes,
+    activity_uri: str | None,
+    actor_uri: str | None,
+    key_id: str | None,
+) -> int:
+    now = utcnow()
+    return (
+        await conn.execute(
+            insert(inbox_queue)
+            .values(
+                received_at=now,
+                body=body,
+                activity_uri=activity_uri,
+                actor_uri=actor_uri,
+                key_id=key_id,
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+            )
+            .returning(inbox_queue.c.id)
+        )
+    ).scalar_one()
+
+
+async def is_pending(conn: AsyncConnection, activity_uri: str) -> bool:
+    """Whether an activity with this idempotency key already waits in the queue."""
+    row = await conn.execute(
+        select(inbox_queue.c.id)
+        .where(inbox_queue.c.activity_uri == activity_uri, inbox_queue.c.state == "pending")
+        .limit(1)
+    )
+    return row.first() is not None
+
+
+async def claim(
+    conn: AsyncConnection, *, limit: int, lease: timedelta, now: datetime | None = None
+) -> list[InboxItem]:
+    """Lease up to `limit` due items. A crashed worker's lease expires and the items come back.
+
+    On PostgreSQL `SKIP LOCKED` lets several workers claim side by side; on SQLite the
+    single writer serialises claims.
+    """
+    now = now or utcnow()
+    due = (
+        select(inbox_queue.c.id)
+        .where(
+            inbox_queue.c.state == "pending",
+            inbox_queue.c.next_attempt_at <= now,
+            (inbox_queue.c.locked_until.is_(None)) | (inbox_queue.c.locked_until < now),
+        )
+        .order_by(inbox_queue.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = await conn.execute(
+        update(inbox_queue)
+        .where(inbox_queue.c.id.in_(due.scalar_subquery()))
+        .values(locked_until=now + lease)
+        .returning(
+            inbox_queue.c.id,
+            inbox_queue.c.body,
+            inbox_queue.c.activity_uri,
+            inbox_queue.c.actor_uri,
+            inbox_queue.c.key_id,
+            inbox_queue.c.attempts,
+            inbox_queue.c.received_at,
+        )
+    )
+    items = [InboxItem(*row) for row in rows]
+    return sorted(items, key=lambda item: item.id)
+
+
+async def complete(conn: AsyncConnection, item_id: int) -> None:
+    await conn.execute(delete(inbox_queue).where(inbox_queue.c.id == item_id))
+
+
+async def retry_later(conn: AsyncConnection, item_id: int, *, error: str, at: datetime) -> None:
+    await conn.execute(
+        update(inbox_queue)
+        .where(inbox_queue.c.id == item_id)
+        .values(
+            attempts=inbox_queue.c.attempts + 1,
+            next_attempt_at=at,
+            locked_until=None,
+            last_error=error[:2000],
+        )
+    )
+
+
+async def fail(conn: AsyncConnection, item_id: int, *, error: str) -> None:
+    """Keep the item, visibly failed, for an admin to inspect."""
+    await conn.execute(
+        update(inbox_queue)
+        .where(inbox_queue.c.id == item_id)
+        .values(
+            state="failed",
+            attempts=inbox_queue.c.attempts + 1,
+            locked_until=None,
+            last_error=error[:2000],
+        )
+    )
+
+
+async def count(conn: AsyncConnection, state: str = "pending") -> int:
+    return (
+        await conn.execute(
+            select(func.count()).select_from(inbox_queue).where(inbox_queue.c.state == state)
+        )
+    ).scalar_one()
+
+
+async def failures(conn: AsyncConnection, limit: int = 50) -> list[tuple[int, str | None, str]]:
+    rows = await conn.execute(
+        select(inbox_queue.c.id, inbox_queue.c.activity_uri, inbox_queue.c.last_error)
+        .where(inbox_queue.c.state == "failed")
+        .order_by(inbox_queue.c.id.desc())
+        .limit(limit)
+    )
+    return [tuple(row) for row in rows]

@@ -1,0 +1,42 @@
+"""Apply Alembic migrations to the store (`fedlocal migrate`, and at `serve` start)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from .database import Database
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(connection=None) -> AlembicConfig:
+    """An Alembic config pointing at our migrations, bound to `connection` if given."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+async def migrate(database: Database) -> None:
+    """Bring the schema up to the newest revision. Safe to run repeatedly."""
+    async with database.write() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+
+
+async def current_revision(database: Database) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    async with database.read() as connection:
+        return await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this code."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

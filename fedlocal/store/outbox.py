@@ -1,0 +1,246 @@
+"""Outgoing activities and their deliveries: the two stages of the fan-out.
+
+Stage one (`outgoing_activities`) holds the signed-by actor, the body and the audience
+(followers of an actor, explicit inboxes). Stage two (`deliveries`) is one row per
+distinct inbox, so the worker's memory depends on the batch size, not the audience size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .clock import utcnow
+from .tables import deliveries, outgoing_activities, remote_domains
+from .upsert import insert_ignoring_conflicts
+
+
+@dataclass(frozen=True)
+class OutgoingActivity:
+    id: int
+    uri: str
+    actor_id: int
+    body: str
+    followers_of: int | None
+    inboxes: list[str]
+    fanout_cursor: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    activity_id: int
+    inbox_url: str
+    domain: str
+    attempts: int
+    actor_id: int
+    body: str
+
+
+def _outgoing(row) -> OutgoingActivity:
+    return OutgoingActivity(
+        id=row.id,
+        uri=row.uri,
+        actor_id=row.actor_id,
+        body=row.body,
+        followers_of=row.followers_of,
+        inboxes=list(row.inboxes or []),
+        fanout_cursor=row.fanout_cursor,
+        created_at=row.created_at,
+    )
+
+
+async def enqueue_activity(
+    conn: AsyncConnection,
+    *,
+    uri: str,
+    actor_id: int,
+    body: str,
+    followers_of: int | None = None,
+    inboxes: list[str] | tuple[str, ...] = (),
+) -> int:
+    """Queue an activity for delivery to the followers of `followers_of` and to `inboxes`."""
+    return (
+        await conn.execute(
+            insert(outgoing_activities)
+            .values(
+                uri=uri,
+                actor_id=actor_id,
+                body=body,
+                followers_of=followers_of,
+                inboxes=sorted(set(inboxes)),
+                fanout_state="pending",
+                created_at=utcnow(),
+            )
+            .returning(outgoing_activities.c.id)
+        )
+    ).scalar_one()
+
+
+async def get_outgoing_by_uri(conn: AsyncConnection, uri: str) -> OutgoingActivity | None:
+    row = (
+        await conn.execute(select(outgoing_activities).where(outgoing_activities.c.uri == uri))
+    ).first()
+    return _outgoing(row) if row else None
+
+
+async def pending_fanouts(conn: AsyncConnection, *, limit: int) -> list[OutgoingActivity]:
+    rows = await conn.execute(
+        select(outgoing_activities)
+        .where(outgoing_activities.c.fanout_state == "pending")
+        .order_by(outgoing_activities.c.id)
+        .limit(limit)
+    )
+    return [_outgoing(row) for row in rows]
+
+
+async def add_deliveries(
+    conn: AsyncConnection, activity_id: int, inboxes: list[tuple[str, str]]
+) -> None:
+    """Add (inbox_url, domain) deliveries; an inbox already queued for the activity is skipped."""
+    now = utcnow()
+    await insert_ignoring_conflicts(
+        conn,
+        deliveries,
+        [
+            {
+                "activity_id": activity_id,
+                "inbox_url": inbox,
+                "domain": domain,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for inbox, domain in inboxes
+        ],
+    )
+
+
+async def advance_fanout(
+    conn: AsyncConnection, activity_id: int, *, cursor: str | None, done: bool
+) -> None:
+    await conn.execute(
+        update(outgoing_activities)
+        .where(outgoing_activities.c.id == activity_id)
+        .values(fanout_cursor=cursor, fanout_state="done" if done else "pending")
+    )
+
+
+async def claim_deliveries(
+    conn: AsyncConnection, *, limit: int, lease: timedelta, now: datetime | None = None
+) -> list[Delivery]:
+    """Lease up to `limit` due deliveries to hosts whose circuit is not open."""
+    now = now or utcnow()
+    circuit_open = exists().where(
+        and_(
+            remote_domains.c.domain == deliveries.c.domain,
+            remote_domains.c.circuit_state == "open",
+            remote_domains.c.open_until > now,
+        )
+    )
+    due = (
+        select(deliveries.c.id)
+        .where(
+            deliveries.c.state == "pending",
+            deliveries.c.next_attempt_at <= now,
+            (deliveries.c.locked_until.is_(None)) | (deliveries.c.locked_until < now),
+            ~circuit_open,
+        )
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = (
+        (
+            await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id.in_(due.scalar_subquery()))
+                .values(locked_until=now + lease)
+                .returning(deliveries.c.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not claimed:
+        return []
+    rows = await conn.execute(
+        select(
+            deliveries.c.id,
+            deliveries.c.activity_id,
+            deliveries.c.inbox_url,
+            deliveries.c.domain,
+            deliveries.c.attempts,
+            outgoing_activities.c.actor_id,
+            outgoing_activities.c.body,
+        )
+        .join(outgoing_activities, outgoing_activities.c.id == deliveries.c.activity_id)
+        .where(deliveries.c.id.in_(claimed))
+        .order_by(deliveries.c.id)
+    )
+    return [Delivery(*row) for row in rows]
+
+
+async def delivered(conn: AsyncConnection, delivery_id: int) -> None:
+    await conn.execute(delete(deliveries).where(deliveries.c.id == delivery_id))
+
+
+async def retry_delivery(
+    conn: AsyncConnection,
+    delivery_id: int,
+    *,
+    at: datetime,
+    status: int | None,
+    error: str,
+    count_attempt: bool = True,
+) -> None:
+    """Schedule another attempt. `count_attempt=False` defers without spending an attempt
+    (used when the host's circuit is open)."""
+    values = {
+        "next_attempt_at": at,
+        "locked_until": None,
+        "last_status": status,
+        "last_error": error[:2000],
+    }
+    if count_attempt:
+        values["attempts"] = deliveries.c.attempts + 1
+    await conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
+
+
+async def give_up_delivery(
+    conn: AsyncConnection, delivery_id: int, *, status: int | None, error: str
+) -> None:
+    """Stop retrying (permanent error or attempts exhausted); the row stays for inspection."""
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id)
+        .values(
+            state="dead",
+            attempts=deliveries.c.attempts + 1,
+            locked_until=None,
+            last_status=status,
+            last_error=error[:2000],
+        )
+    )
+
+
+async def count_deliveries(conn: AsyncConnection, state: str = "pending") -> int:
+    return (
+        await conn.execute(
+            select(func.count()).select_from(deliveries).where(deliveries.c.state == state)
+        )
+    ).scalar_one()
+
+
+async def next_due_at(conn: AsyncConnection) -> datetime | None:
+    """When the earliest pending delivery becomes due (for the worker's idle wait)."""
+    return (
+        await conn.execute(
+            select(func.min(deliveries.c.next_attempt_at)).where(deliveries.c.state == "pending")
+        )
+    ).scalar_one()

@@ -1,0 +1,209 @@
+"""Posts (the `objects` table): ours and the remote copies we hold."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Post
+from .clock import utcnow
+from .tables import objects
+
+_FIELDS = (
+    "type",
+    "kind",
+    "visibility",
+    "in_reply_to_uri",
+    "name",
+    "summary",
+    "content",
+    "source",
+    "sensitive",
+    "language",
+    "url",
+    "published",
+    "edited_at",
+    "data",
+)
+
+
+def _post(row) -> Post:
+    return Post(
+        id=row.id,
+        uri=row.uri,
+        type=row.type,
+        kind=row.kind,
+        actor_id=row.actor_id,
+        is_local=row.is_local,
+        visibility=row.visibility,
+        content=row.content,
+        published=row.published,
+        created_at=row.created_at,
+        in_reply_to_uri=row.in_reply_to_uri,
+        name=row.name,
+        summary=row.summary,
+        source=row.source,
+        sensitive=row.sensitive,
+        language=row.language,
+        url=row.url,
+        edited_at=row.edited_at,
+        deleted_at=row.deleted_at,
+        data=row.data or {},
+    )
+
+
+async def insert_local_post(
+    conn: AsyncConnection, *, actor_id: int, uri_for: Callable[[int], str], **fields: Any
+) -> Post:
+    """Insert one of our posts; its URI is made from the new row id by `uri_for`."""
+    now = utcnow()
+    values = {k: v for k, v in fields.items() if k in _FIELDS}
+    values.setdefault("published", now)
+    values.setdefault("kind", "note")
+    values.setdefault("type", "Note")
+    placeholder = f"urn:fedlocal:pending:{uuid.uuid4()}"
+    post_id = (
+        await conn.execute(
+            insert(objects)
+            .values(uri=placeholder, actor_id=actor_id, is_local=True, created_at=now, **values)
+            .returning(objects.c.id)
+        )
+    ).scalar_one()
+    row = (
+        await conn.execute(
+            update(objects)
+            .where(objects.c.id == post_id)
+            .values(uri=uri_for(post_id))
+            .returning(*objects.c)
+        )
+    ).one()
+    return _post(row)
+
+
+async def upsert_remote_post(
+    conn: AsyncConnection, *, uri: str, actor_id: int, **fields: Any
+) -> tuple[Post, bool]:
+    """Store or refresh a remote post; returns (post, created)."""
+    values = {k: v for k, v in fields.items() if k in _FIELDS}
+    existing = await get_post_by_uri(conn, uri)
+    if existing is None:
+        row = (
+            await conn.execute(
+                insert(objects)
+                .values(uri=uri, actor_id=actor_id, is_local=False, created_at=utcnow(), **values)
+                .returning(*objects.c)
+            )
+        ).one()
+        return _post(row), True
+    row = (
+        await conn.execute(
+            update(objects)
+            .where(objects.c.id == existing.id)
+            .values(**values)
+            .returning(*objects.c)
+        )
+    ).one()
+    return _post(row), False
+
+
+async def update_post(conn: AsyncConnection, post_id: int, **fields: Any) -> Post:
+    values = {k: v for k, v in fields.items() if k in _FIELDS}
+    row = (
+        await conn.execute(
+            update(objects).where(objects.c.id == post_id).values(**values).returning(*objects.c)
+        )
+    ).one()
+    return _post(row)
+
+
+async def get_post(conn: AsyncConnection, post_id: int) -> Post | None:
+    row = (await conn.execute(select(objects).where(objects.c.id == post_id))).first()
+    return _post(row) if row else None
+
+
+async def get_post_by_uri(conn: AsyncConnection, uri: str) -> Post | None:
+    row = (await conn.execute(select(objects).where(objects.c.uri == uri))).first()
+    return _post(row) if row else None
+
+
+async def tombstone_post(
+    conn: AsyncConnection, post_id: int, *, at: datetime | None = None
+) -> None:
+    """Keep the row as a tombstone (so its URL answers 410) and drop the content."""
+    await conn.execute(
+        update(objects)
+        .where(objects.c.id == post_id)
+        .values(
+            deleted_at=at or utcnow(),
+            content="",
+            source=None,
+            name=None,
+            summary=None,
+            data=None,
+        )
+    )
+
+
+async def delete_post(conn: AsyncConnection, post_id: int) -> None:
+    """Remove a remote copy entirely."""
+    await conn.execute(delete(objects).where(objects.c.id == post_id))
+
+
+async def delete_posts_of_actor(conn: AsyncConnection, actor_id: int) -> int:
+    result = await conn.execute(delete(objects).where(objects.c.actor_id == actor_id))
+    return result.rowcount or 0
+
+
+async def list_actor_posts(
+    conn: AsyncConnection,
+    actor_id: int,
+    *,
+    visibilities: tuple[str, ...] = ("public", "unlisted"),
+    max_id: int | None = None,
+    limit: int = 20,
+) -> list[Post]:
+    """Newest first; `max_id` pages backwards. Deleted posts are left out."""
+    query = (
+        select(objects)
+        .where(
+            objects.c.actor_id == actor_id,
+            objects.c.visibility.in_(visibilities),
+            objects.c.deleted_at.is_(None),
+        )
+        .order_by(objects.c.id.desc())
+        .limit(limit)
+    )
+    if max_id is not None:
+        query = query.where(objects.c.id < max_id)
+    return [_post(row) for row in await conn.execute(query)]
+
+
+async def count_actor_posts(
+    conn: AsyncConnection, actor_id: int, visibilities: tuple[str, ...] = ("public", "unlisted")
+) -> int:
+    return (
+        await conn.execute(
+            select(func.count())
+            .select_from(objects)
+            .where(
+                objects.c.actor_id == actor_id,
+                objects.c.visibility.in_(visibilities),
+                objects.c.deleted_at.is_(None),
+            )
+        )
+    ).scalar_one()
+
+
+async def count_local_posts(conn: AsyncConnection) -> int:
+    return (
+        await conn.execute(
+            select(func.count())
+            .select_from(objects)
+            .where(objects.c.is_local.is_(True), objects.c.deleted_at.is_(None))
+        )
+    ).scalar_one()

@@ -1,0 +1,34 @@
+"""Ids of activities already processed: what makes the inbox worker idempotent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .clock import utcnow
+from .tables import received_activities
+from .upsert import insert_ignoring_conflicts
+
+
+async def mark_received(conn: AsyncConnection, uri: str) -> bool:
+    """Record `uri` as processed; False if it already was (so the caller skips it)."""
+    inserted = await insert_ignoring_conflicts(
+        conn, received_activities, {"uri": uri, "received_at": utcnow()}
+    )
+    return inserted == 1
+
+
+async def was_received(conn: AsyncConnection, uri: str) -> bool:
+    row = await conn.execute(
+        select(received_activities.c.uri).where(received_activities.c.uri == uri)
+    )
+    return row.first() is not None
+
+
+async def prune_received(conn: AsyncConnection, older_than: datetime) -> int:
+    result = await conn.execute(
+        delete(received_activities).where(received_activities.c.received_at < older_than)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,241 @@
+"""Table definitions (SQLAlchemy Core). Alembic migrations must match these exactly;
+`tests/store/test_migrations.py` compares them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from .types import AutoId, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Every actor we know: our residents, community, instance and group actors, and remote ones.
+actors = Table(
+    "actors",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("uri", Text, nullable=False, unique=True),
+    Column("type", String(32), nullable=False),
+    # resident | community | instance | group | remote
+    Column("role", String(16), nullable=False),
+    Column("username", String(255), nullable=False),
+    Column("domain", String(255), nullable=False),
+    # Set only for our own actors: NULLs do not collide, so local handles stay unique.
+    Column("local_username", String(255), unique=True),
+    Column("display_name", Text, nullable=False, default=""),
+    Column("summary", Text, nullable=False, default=""),
+    Column("inbox_url", Text),
+    Column("shared_inbox_url", Text),
+    Column("outbox_url", Text),
+    Column("followers_url", Text),
+    Column("following_url", Text),
+    Column("url", Text),
+    Column("manually_approves_followers", Boolean, nullable=False, default=False),
+    Column("data", JSON),
+    Column("fetched_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("gone_at", UTCDateTime),
+    Index(None, "domain", "username"),
+)
+
+# Public keys of every actor by key id (GoToSocial keys live at their own URL), and the
+# private half for ours.
+actor_keys = Table(
+    "actor_keys",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("key_id", Text, nullable=False, unique=True),
+    # rsa | ed25519
+    Column("algorithm", String(16), nullable=False),
+    Column("public_pem", Text, nullable=False),
+    Column("private_pem", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# People who log in. Each has exactly one local Person actor.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("email", String(320), unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("is_approved", Boolean, nullable=False, default=True),
+    Column("is_disabled", Boolean, nullable=False, default=False),
+    Column("locale", String(16)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("follower_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("followed_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    # The Follow activity's id, needed for Accept/Reject/Undo in both directions.
+    Column("uri", Text, nullable=False, unique=True),
+    # pending | accepted
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("follower_id", "followed_id"),
+    Index(None, "followed_id", "state"),
+)
+
+# Posts: ours and remote ones we hold a copy of.
+objects = Table(
+    "objects",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("uri", Text, nullable=False, unique=True),
+    Column("type", String(32), nullable=False),
+    # note | offer | request | event
+    Column("kind", String(16), nullable=False, default="note"),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("is_local", Boolean, nullable=False),
+    # public | unlisted | followers | direct
+    Column("visibility", String(16), nullable=False),
+    Column("in_reply_to_uri", Text),
+    Column("name", Text),
+    Column("summary", Text),
+    Column("content", Text, nullable=False, default=""),
+    Column("source", Text),
+    Column("sensitive", Boolean, nullable=False, default=False),
+    Column("language", String(16)),
+    Column("url", Text),
+    Column("published", UTCDateTime, nullable=False),
+    Column("edited_at", UTCDateTime),
+    Column("deleted_at", UTCDateTime),
+    # The received document (remote) or extra fields (local) not kept in columns.
+    Column("data", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "actor_id", "id"),
+    Index(None, "is_local", "visibility", "id"),
+    Index(None, "in_reply_to_uri"),
+)
+
+# Announces (boosts), ours (the community actor's) and received ones.
+announces = Table(
+    "announces",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("uri", Text, nullable=False, unique=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("object_uri", Text, nullable=False),
+    Column("object_id", ForeignKey("objects.id", ondelete="CASCADE")),
+    Column("published", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("actor_id", "object_uri"),
+    Index(None, "object_id"),
+)
+
+# Ids of activities already processed: the inbox worker's idempotency record.
+received_activities = Table(
+    "received_activities",
+    metadata,
+    Column("uri", Text, primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False, index=True),
+)
+
+# Raw inbound activities, written before the 202 and processed by the inbox worker.
+inbox_queue = Table(
+    "inbox_queue",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("activity_uri", Text),
+    Column("actor_uri", Text),
+    Column("key_id", Text),
+    # pending | failed (done rows are deleted)
+    Column("state", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime),
+    Column("last_error", Text),
+    Index(None, "state", "next_attempt_at"),
+    # The inbox skips an activity already waiting here (a sender's retry, a second inbox).
+    Index(None, "activity_uri"),
+)
+
+# An activity we send: the first stage of the two-stage fan-out. Its audience (followers
+# of an actor, explicit inboxes) is expanded in bounded batches into `deliveries`.
+outgoing_activities = Table(
+    "outgoing_activities",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("uri", Text, nullable=False, unique=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("followers_of", ForeignKey("actors.id", ondelete="SET NULL")),
+    Column("inboxes", JSON, nullable=False),
+    # pending | done
+    Column("fanout_state", String(16), nullable=False),
+    Column("fanout_cursor", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "fanout_state", "id"),
+)
+
+# One row per (activity, distinct inbox). Done rows are deleted; dead ones are kept.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column(
+        "activity_id",
+        ForeignKey("outgoing_activities.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("inbox_url", Text, nullable=False),
+    Column("domain", String(255), nullable=False),
+    # pending | dead
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("activity_id", "inbox_url"),
+    Index(None, "state", "next_attempt_at"),
+    Index(None, "domain"),
+)
+
+# Health of every remote host we deliver to: the circuit breaker's memory.
+remote_domains = Table(
+    "remote_domains",
+    metadata,
+    Column("domain", String(255), primary_key=True),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    # closed | open
+    Column("circuit_state", String(16), nullable=False, default="closed"),
+    Column("open_until", UTCDateTime),
+    Column("last_failure_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+)

@@ -1,0 +1,64 @@
+"""Where our things live: every local URL is built here and nowhere else."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+class Urls:
+    """Builds the URLs of an instance from its base URL (`https://host[:port]`)."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url.rstrip("/")
+
+    def actor(self, username: str) -> str:
+        return f"{self.base}/users/{quote(username, safe='')}"
+
+    def inbox(self, username: str) -> str:
+        return f"{self.actor(username)}/inbox"
+
+    def outbox(self, username: str) -> str:
+        return f"{self.actor(username)}/outbox"
+
+    def followers(self, username: str) -> str:
+        return f"{self.actor(username)}/followers"
+
+    def following(self, username: str) -> str:
+        return f"{self.actor(username)}/following"
+
+    def main_key(self, actor_uri: str) -> str:
+        return f"{actor_uri}#main-key"
+
+    def ed25519_key(self, actor_uri: str) -> str:
+        return f"{actor_uri}#ed25519-key"
+
+    def profile(self, username: str) -> str:
+        return f"{self.base}/@{quote(username, safe='')}"
+
+    @property
+    def instance_actor(self) -> str:
+        return f"{self.base}/actor"
+
+    @property
+    def instance_inbox(self) -> str:
+        return f"{self.base}/actor/inbox"
+
+    @property
+    def instance_outbox(self) -> str:
+        return f"{self.base}/actor/outbox"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    def post(self, post_id: int) -> str:
+        return f"{self.base}/objects/{post_id}"
+
+    def activity(self, token: str) -> str:
+        return f"{self.base}/activities/{token}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base}/tags/{quote(name, safe='')}"
+
+    def authorize_interaction(self) -> str:
+        return f"{self.base}/authorize_interaction?uri={{uri}}"
