@@ -26,6 +26,18 @@ class Urls:
     def following(self, username: str) -> str:
         return f"{self.actor(username)}/following"
 
+    def actor_endpoints(self, username: str) -> dict[str, str]:
+        """The URLs every actor at `/users/{username}` has, as actor-table fields."""
+        return {
+            "uri": self.actor(username),
+            "inbox_url": self.inbox(username),
+            "shared_inbox_url": self.shared_inbox,
+            "outbox_url": self.outbox(username),
+            "followers_url": self.followers(username),
+            "following_url": self.following(username),
+            "url": self.profile(username),
+        }
+
     def main_key(self, actor_uri: str) -> str:
         return f"{actor_uri}#main-key"
 

@@ -91,18 +91,12 @@ async def create_account(
                 raise Conflict(f"the username '{name}' is taken", field="username")
             actor = await actor_store.insert_local_actor(
                 conn,
-                uri=urls.actor(name),
                 role="resident",
                 type="Person",
                 username=name,
                 domain=ctx.config.domain,
                 display_name=display_name or name,
-                inbox_url=urls.inbox(name),
-                shared_inbox_url=urls.shared_inbox,
-                outbox_url=urls.outbox(name),
-                followers_url=urls.followers(name),
-                following_url=urls.following(name),
-                url=urls.profile(name),
+                **urls.actor_endpoints(name),
             )
             await store_actor_keys(conn, urls, actor, pems)
             account = await account_store.insert_account(

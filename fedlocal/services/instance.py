@@ -57,19 +57,13 @@ async def ensure_instance_actors(config: Config, db: Database, urls: Urls) -> In
             if community is None:
                 community = await actor_store.insert_local_actor(
                     conn,
-                    uri=urls.actor(name),
                     role="community",
                     type="Group",
                     username=name,
                     domain=config.domain,
                     display_name=config.name,
                     summary=config.description,
-                    inbox_url=urls.inbox(name),
-                    shared_inbox_url=urls.shared_inbox,
-                    outbox_url=urls.outbox(name),
-                    followers_url=urls.followers(name),
-                    following_url=urls.following(name),
-                    url=urls.profile(name),
+                    **urls.actor_endpoints(name),
                 )
                 await store_actor_keys(conn, urls, community, pems)
     async with db.read() as conn:

@@ -42,18 +42,6 @@ TWO_MIB = 2 * 1024 * 1024
 
 
 @pytest.fixture
-async def stub():
-    async with remote_stub() as server:
-        yield server
-
-
-@pytest.fixture
-async def inst(tmp_path, stub):
-    async with running_instance(tmp_path, run_workers=False) as instance:
-        yield instance
-
-
-@pytest.fixture
 def ana(inst) -> Actor:
     # The community actor: a local actor with keys and a personal inbox from the start.
     return inst.federation.actors.community

@@ -28,21 +28,8 @@ from fedlocal.store import posts as post_store
 from fedlocal.store.tables import inbox_queue as inbox_queue_table
 from fedlocal.store.tables import outgoing_activities
 from tests.support.instance import TestInstance as Instance
-from tests.support.instance import running_instance
 from tests.support.remote_stub import RemoteStub, StubActor, remote_stub
 from tests.support.waiting import wait_for
-
-
-@pytest.fixture
-async def stub():
-    async with remote_stub() as server:
-        yield server
-
-
-@pytest.fixture
-async def inst(tmp_path, stub):
-    async with running_instance(tmp_path, run_workers=False) as instance:
-        yield instance
 
 
 @pytest.fixture
@@ -71,19 +58,13 @@ async def resident(inst: Instance, username: str, *, locked: bool = False) -> Ac
     async with inst.db.write() as conn:
         actor = await actor_store.insert_local_actor(
             conn,
-            uri=urls.actor(username),
             role="resident",
             type="Person",
             username=username,
             domain=inst.config.domain,
             display_name=username,
-            inbox_url=urls.inbox(username),
-            shared_inbox_url=urls.shared_inbox,
-            outbox_url=urls.outbox(username),
-            followers_url=urls.followers(username),
-            following_url=urls.following(username),
-            url=urls.profile(username),
             manually_approves_followers=locked,
+            **urls.actor_endpoints(username),
         )
         await store_actor_keys(conn, urls, actor, _resident_key_pems())
     return actor
