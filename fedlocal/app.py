@@ -76,7 +76,15 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
     inbox = InboxWorker(federation)
     delivery = DeliveryWorker(federation)
     return [
-        asyncio.create_task(run_worker("inbox", inbox.run_once, federation.inbox_work, poll)),
+        asyncio.create_task(
+            run_worker(
+                "inbox",
+                inbox.run_once,
+                federation.inbox_work,
+                poll,
+                before_each=federation.inbox_pressure.lull,
+            )
+        ),
         asyncio.create_task(
             run_worker("delivery", delivery.run_once, federation.outbox.work_available, poll)
         ),

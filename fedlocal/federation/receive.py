@@ -28,8 +28,6 @@ from activitypub.httpsig import SignatureError
 from activitypub.jsonutil import MalformedJSON, loads_bounded
 
 from ..store import actors as actor_store
-from ..store import inbox_queue
-from ..store import received as received_store
 from .origin import http_host, origin_problem
 from .runtime import Federation
 
@@ -77,6 +75,7 @@ def request_url(federation: Federation, request: Request) -> str:
 async def receive_activity(federation: Federation, request: Request) -> Response:
     """Handle a POST to the shared inbox or a personal inbox."""
     config = federation.config
+    federation.inbox_pressure.note_request()
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in JSON_TYPES:
         return error(415, f"expected an ActivityStreams JSON body, got {content_type or 'none'!r}")
@@ -134,19 +133,16 @@ async def receive_activity(federation: Federation, request: Request) -> Response
     if problem:
         return error(403, problem)
 
-    activity_uri = activity_key(activity, body)
-    async with federation.db.read() as conn:
-        if await received_store.was_received(conn, activity_uri):
-            return Response(status_code=202)
-    async with federation.db.write() as conn:
-        # A copy often arrives again before the worker has run (personal and shared
-        # inbox, a sender's retry): it is already on disk, so acknowledge it only.
-        if await inbox_queue.is_pending(conn, activity_uri):
-            return Response(status_code=202)
-        await inbox_queue.enqueue(
-            conn, body=body, activity_uri=activity_uri, actor_uri=actor_uri, key_id=parsed.key_id
-        )
-    federation.inbox_work.set()
+    # A copy already received or still queued (personal and shared inbox, a sender's
+    # retry) is acknowledged without a second row.
+    queued = await federation.inbox_appender.append(
+        body=body,
+        activity_uri=activity_key(activity, body),
+        actor_uri=actor_uri,
+        key_id=parsed.key_id,
+    )
+    if queued:
+        federation.inbox_work.set()
     return Response(status_code=202)
 
 

@@ -15,8 +15,10 @@ from ..config import Config
 from ..services.context import ServiceContext
 from ..services.instance import InstanceActors, ensure_instance_actors
 from ..store import Database
+from ..store.inbox_append import InboxAppender, inbox_appender
 from ..urls import Urls
 from .outbox import FederationOutbox
+from .pressure import InboxPressure
 from .remote import RemoteActors
 from .verifier import InboundVerifier
 
@@ -32,7 +34,9 @@ class Federation:
     outbox: FederationOutbox
     services: ServiceContext
     actors: InstanceActors
+    inbox_appender: InboxAppender
     inbox_work: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox_pressure: InboxPressure = field(default_factory=InboxPressure)
 
     @property
     def user_agent(self) -> str:
@@ -40,6 +44,7 @@ class Federation:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.inbox_appender.close()
 
 
 def user_agent(config: Config) -> str:
@@ -77,4 +82,5 @@ async def start_federation(config: Config, db: Database) -> Federation:
         outbox=outbox,
         services=services,
         actors=actors,
+        inbox_appender=inbox_appender(db),
     )

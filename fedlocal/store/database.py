@@ -4,11 +4,14 @@ SQLite allows one writer at a time. Rather than let concurrent transactions coll
 fail with "database is locked", every write goes through a single pooled connection that
 opens its transaction with `BEGIN IMMEDIATE` (so the lock is taken up front and other
 processes wait on `busy_timeout`), while reads use a separate pool in WAL mode and never
-block or get blocked. PostgreSQL uses one pool for both.
+block or get blocked. Within a process, writers also queue on `write_turn()`, a FIFO
+gate, so they wait their turn on the event loop instead of in SQLite's busy handler,
+which sleeps in growing steps. PostgreSQL uses one pool for both and needs no gate.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +44,7 @@ class Database:
         self.url = normalise_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         self.schema = schema
+        self._write_gate = asyncio.Lock() if self.dialect == "sqlite" else None
         if self.dialect == "sqlite":
             self._prepare_sqlite_file()
             self.writer = self._sqlite_engine(pool_size=1, begin="BEGIN IMMEDIATE")
@@ -95,9 +99,18 @@ class Database:
         return engine
 
     @asynccontextmanager
+    async def write_turn(self) -> AsyncIterator[None]:
+        """Hold this process's turn to write (SQLite); a no-op on PostgreSQL."""
+        if self._write_gate is None:
+            yield
+            return
+        async with self._write_gate:
+            yield
+
+    @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that may write; committed on success, rolled back on error."""
-        async with self.writer.begin() as connection:
+        async with self.write_turn(), self.writer.begin() as connection:
             yield connection
 
     @asynccontextmanager

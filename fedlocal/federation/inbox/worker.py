@@ -1,15 +1,27 @@
 """The inbox worker: takes verified activities from the inbox queue and applies them.
 
-Idempotent by activity id: the id is recorded in the same transaction as the effect and
-the queue row's removal, so an activity delivered twice (or a worker that crashes
-half-way) has exactly one effect.
+A batch goes through three phases, so the database is visited a fixed number of times per
+batch rather than several times per activity:
+1. stage — one read transaction: parse, skip what was already processed, find the sender,
+   check origins, pick the verb's handler;
+2. prepare — the handlers' network work (fetching an announced object…), concurrently and
+   outside any transaction, so no lock is held during HTTP;
+3. commit — a few short write transactions (COMMIT_CHUNK activities each) with a
+   savepoint per activity: the effect, the activity id recorded as received, and the queue
+   row removed, together. An activity that fails rolls back to its savepoint alone.
+
+Idempotent by activity id: an activity delivered twice, or a worker that crashes half-way,
+has exactly one effect.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from types import ModuleType
+from typing import Any
 
 from activitypub.addressing import id_of
 from activitypub.jsonutil import MalformedJSON, loads_bounded
@@ -38,6 +50,26 @@ HANDLERS: dict[str, ModuleType] = {
     "Announce": announce,
 }
 INBOX_MAX_ATTEMPTS = 6
+PREPARE_CONCURRENCY = 8
+COMMIT_CHUNK = 10
+
+
+@dataclass
+class Work:
+    """One queued activity on its way through the phases."""
+
+    item: InboxItem
+    activity_uri: str | None = None
+    verb: Any = None
+    handler: ModuleType | None = None
+    context: InboxContext | None = None
+    prepared: Any = None
+    # None while it is to be applied; else "ignore", "retry" or "fail" with `reason`.
+    outcome: str | None = None
+    reason: str = ""
+
+    def settle(self, outcome: str, reason: str) -> None:
+        self.outcome, self.reason = outcome, reason
 
 
 class InboxWorker:
@@ -51,66 +83,95 @@ class InboxWorker:
         db = self.federation.db
         async with db.write() as conn:
             items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
-        for item in items:
-            await self._process(item)
-        if items:
-            # Handlers may have queued replies (an Accept for a Follow): send them now
-            # rather than at the delivery worker's next poll.
-            self.federation.outbox.wake()
+        if not items:
+            return 0
+        batch = [Work(item) for item in items]
+        async with db.read() as conn:
+            for work in batch:
+                await self._stage(conn, work)
+        semaphore = asyncio.Semaphore(PREPARE_CONCURRENCY)
+
+        async def prepare(work: Work) -> None:
+            async with semaphore:
+                await self._prepare(work)
+
+        await asyncio.gather(*(prepare(work) for work in batch if work.outcome is None))
+        # Short transactions: the inbox's appends wait for the write turn meanwhile.
+        for start in range(0, len(batch), COMMIT_CHUNK):
+            async with db.write() as conn:
+                for work in batch[start : start + COMMIT_CHUNK]:
+                    await self._commit(conn, work)
+        # Handlers may have queued replies (an Accept for a Follow): send them now rather
+        # than at the delivery worker's next poll.
+        self.federation.outbox.wake()
         return len(items)
 
-    async def _process(self, item: InboxItem) -> None:
-        db = self.federation.db
+    async def _stage(self, conn, work: Work) -> None:
         try:
-            activity = loads_bounded(item.body)
+            activity = loads_bounded(work.item.body)
         except MalformedJSON as exc:  # cannot happen for rows the inbox wrote; kept visible
-            async with db.write() as conn:
-                await inbox_queue.fail(conn, item.id, error=f"malformed JSON: {exc}")
+            work.settle("fail", f"malformed JSON: {exc}")
             return
-        activity_uri = item.activity_uri or activity.get("id")
-        verb = activity.get("type")
-        try:
-            async with db.read() as conn:
-                if activity_uri and await received_store.was_received(conn, activity_uri):
-                    raise Ignored("already processed")
-                actor = await actor_store.get_actor_by_uri(conn, item.actor_uri or "")
-            if actor is None or actor.gone_at is not None:
-                raise Ignored("the sending actor is unknown or gone")
-            if id_of(activity.get("actor")) != actor.uri:
-                raise Ignored("actor mismatch")
-            problem = origin_problem(activity, actor.uri)
-            if problem:
-                raise Ignored(problem)
-            handler = HANDLERS.get(verb)
-            if handler is None:
-                raise Ignored(f"{verb} is not handled")
-            context = InboxContext(self.federation, activity, actor)
-            prepare = getattr(handler, "prepare", None)
-            prepared = await prepare(context) if prepare else None
-            async with db.write() as conn:
-                if activity_uri and not await received_store.mark_received(conn, activity_uri):
-                    await inbox_queue.complete(conn, item.id)
-                    return
-                await handler.apply(context, conn, prepared)
-                await inbox_queue.complete(conn, item.id)
-        except Ignored as reason:
-            log.info("inbox: %s %s ignored: %s", verb, activity_uri, reason)
-            async with db.write() as conn:
-                if activity_uri:
-                    await received_store.mark_received(conn, activity_uri)
-                await inbox_queue.complete(conn, item.id)
-        except RetryLater as exc:
-            await self._retry(item, str(exc))
-        except Exception as exc:  # a bug: keep the item, failed and visible, and go on
-            log.exception("inbox: %s %s failed", verb, activity_uri)
-            async with db.write() as conn:
-                await inbox_queue.fail(conn, item.id, error=f"{type(exc).__name__}: {exc}")
+        work.activity_uri = work.item.activity_uri or activity.get("id")
+        work.verb = activity.get("type")
+        if work.activity_uri and await received_store.was_received(conn, work.activity_uri):
+            work.settle("ignore", "already processed")
+            return
+        actor = await actor_store.get_actor_by_uri(conn, work.item.actor_uri or "")
+        if actor is None or actor.gone_at is not None:
+            work.settle("ignore", "the sending actor is unknown or gone")
+        elif id_of(activity.get("actor")) != actor.uri:
+            work.settle("ignore", "actor mismatch")
+        elif problem := origin_problem(activity, actor.uri):
+            work.settle("ignore", problem)
+        elif (handler := HANDLERS.get(work.verb)) is None:
+            work.settle("ignore", f"{work.verb} is not handled")
+        else:
+            work.handler = handler
+            work.context = InboxContext(self.federation, activity, actor)
 
-    async def _retry(self, item: InboxItem, error: str) -> None:
-        config = self.federation.config
-        async with self.federation.db.write() as conn:
-            if item.attempts + 1 >= INBOX_MAX_ATTEMPTS:
-                await inbox_queue.fail(conn, item.id, error=error)
-                return
-            at = utcnow() + timedelta(seconds=backoff_seconds(item.attempts, config))
-            await inbox_queue.retry_later(conn, item.id, error=error, at=at)
+    async def _prepare(self, work: Work) -> None:
+        prepare = getattr(work.handler, "prepare", None)
+        if prepare is None:
+            return
+        try:
+            work.prepared = await prepare(work.context)
+        except Ignored as reason:
+            work.settle("ignore", str(reason))
+        except RetryLater as exc:
+            work.settle("retry", str(exc))
+        except Exception as exc:  # a bug: keep the item, failed and visible
+            log.exception("inbox: preparing %s %s failed", work.verb, work.activity_uri)
+            work.settle("fail", f"{type(exc).__name__}: {exc}")
+
+    async def _commit(self, conn, work: Work) -> None:
+        item = work.item
+        if work.outcome is None:
+            try:
+                async with conn.begin_nested():
+                    if work.activity_uri and not await received_store.mark_received(
+                        conn, work.activity_uri
+                    ):
+                        work.settle("ignore", "already processed")
+                    else:
+                        assert work.handler is not None
+                        await work.handler.apply(work.context, conn, work.prepared)
+                        await inbox_queue.complete(conn, item.id)
+                        return
+            except Ignored as reason:
+                work.settle("ignore", str(reason))
+            except Exception as exc:  # a bug: roll back this activity only, keep it visible
+                log.exception("inbox: applying %s %s failed", work.verb, work.activity_uri)
+                work.settle("fail", f"{type(exc).__name__}: {exc}")
+        if work.outcome == "ignore":
+            log.info("inbox: %s %s ignored: %s", work.verb, work.activity_uri, work.reason)
+            if work.activity_uri:
+                await received_store.mark_received(conn, work.activity_uri)
+            await inbox_queue.complete(conn, item.id)
+        elif work.outcome == "retry" and item.attempts + 1 < INBOX_MAX_ATTEMPTS:
+            at = utcnow() + timedelta(
+                seconds=backoff_seconds(item.attempts, self.federation.config)
+            )
+            await inbox_queue.retry_later(conn, item.id, error=work.reason, at=at)
+        else:
+            await inbox_queue.fail(conn, item.id, error=work.reason)

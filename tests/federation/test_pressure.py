@@ -1,0 +1,37 @@
+"""The inbox worker's deference to inbound traffic: wait for a lull, but never too long."""
+
+from __future__ import annotations
+
+import time
+
+from fedlocal.federation.pressure import InboxPressure
+
+
+async def test_without_recent_requests_the_worker_goes_at_once():
+    pressure = InboxPressure(quiet_for=5.0, max_wait=5.0)
+    started = time.monotonic()
+    await pressure.lull()
+    assert time.monotonic() - started < 1.0
+
+
+async def test_after_a_request_the_worker_waits_for_the_quiet_period():
+    # Given a request just now
+    pressure = InboxPressure(quiet_for=0.2, max_wait=5.0)
+    pressure.note_request()
+    started = time.monotonic()
+    # When the worker asks for a lull, Then it waits the quiet period, not the maximum
+    await pressure.lull()
+    waited = time.monotonic() - started
+    assert 0.15 <= waited < 2.0
+
+
+async def test_a_flood_of_requests_cannot_hold_the_worker_beyond_max_wait():
+    # Given traffic that never goes quiet long enough (quiet period beyond the maximum)
+    pressure = InboxPressure(quiet_for=10.0, max_wait=0.3)
+
+    pressure.note_request()
+    started = time.monotonic()
+    # When the worker asks for a lull, Then it still goes after max_wait
+    await pressure.lull()
+    waited = time.monotonic() - started
+    assert 0.25 <= waited < 3.0

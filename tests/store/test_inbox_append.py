@@ -1,0 +1,109 @@
+"""The inbox's append path: one call that checks for duplicates and queues, durably.
+
+On SQLite it writes through its own `sqlite3` connection, so these tests also pin that
+its rows read back through SQLAlchemy exactly like rows the store writes itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from fedlocal.store import inbox_queue
+from fedlocal.store import received as received_store
+from fedlocal.store.inbox_append import (
+    SqliteInboxAppender,
+    TransactionInboxAppender,
+    inbox_appender,
+    sqlite_timestamp,
+)
+
+BODY = b'{"id":"https://remote.example/a/1","type":"Create"}'
+
+
+async def append(appender, uri: str = "https://remote.example/a/1") -> bool:
+    return await appender.append(
+        body=BODY,
+        activity_uri=uri,
+        actor_uri="https://remote.example/users/alice",
+        key_id="https://remote.example/users/alice#main-key",
+    )
+
+
+async def test_the_fast_path_is_chosen_for_sqlite_files_only(database):
+    appender = inbox_appender(database)
+    try:
+        expected = SqliteInboxAppender if database.is_sqlite else TransactionInboxAppender
+        assert isinstance(appender, expected)
+    finally:
+        await appender.close()
+
+
+async def test_an_appended_activity_is_claimable_with_every_field(database):
+    # Given an append before and after a known moment
+    before = datetime.now(UTC)
+    appender = inbox_appender(database)
+    try:
+        assert await append(appender) is True
+    finally:
+        await appender.close()
+    after = datetime.now(UTC)
+
+    # When the worker claims it through the store
+    async with database.write() as conn:
+        items = await inbox_queue.claim(conn, limit=10, lease=timedelta(minutes=1))
+
+    # Then every field reads back as the store itself would have written it
+    assert len(items) == 1
+    item = items[0]
+    assert item.body == BODY
+    assert item.activity_uri == "https://remote.example/a/1"
+    assert item.actor_uri == "https://remote.example/users/alice"
+    assert item.key_id == "https://remote.example/users/alice#main-key"
+    assert item.attempts == 0
+    assert item.received_at.tzinfo is not None
+    assert before - timedelta(milliseconds=1) <= item.received_at <= after
+
+
+async def test_an_activity_already_queued_is_not_queued_again(database):
+    appender = inbox_appender(database)
+    try:
+        assert await append(appender) is True
+        assert await append(appender) is False
+        assert await append(appender, "https://remote.example/a/2") is True
+    finally:
+        await appender.close()
+    async with database.read() as conn:
+        assert await inbox_queue.count(conn) == 2
+
+
+async def test_an_activity_already_processed_is_not_queued(database):
+    async with database.write() as conn:
+        await received_store.mark_received(conn, "https://remote.example/a/1")
+    appender = inbox_appender(database)
+    try:
+        assert await append(appender) is False
+    finally:
+        await appender.close()
+    async with database.read() as conn:
+        assert await inbox_queue.count(conn) == 0
+
+
+async def test_an_activity_that_failed_before_can_be_queued_again(database):
+    # Given a failed (not pending) row for the activity
+    appender = inbox_appender(database)
+    try:
+        await append(appender)
+        async with database.write() as conn:
+            [item] = await inbox_queue.claim(conn, limit=1, lease=timedelta(minutes=1))
+            await inbox_queue.fail(conn, item.id, error="boom")
+        # When the sender tries again, Then it is queued afresh
+        assert await append(appender) is True
+    finally:
+        await appender.close()
+
+
+def test_sqlite_timestamps_keep_microseconds_and_utc():
+    moment = datetime(2026, 11, 25, 18, 0, 0, 0, tzinfo=UTC)
+    assert sqlite_timestamp(moment) == "2026-11-25 18:00:00.000000"
+    paris = moment.astimezone(timezone(timedelta(hours=1)))
+    assert sqlite_timestamp(paris) == "2026-11-25 18:00:00.000000"
