@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .categories import BUILT_IN, Category
+
 ENV_PREFIX = "FEDLOCAL_"
 
 
@@ -68,6 +70,8 @@ class Config:
     longitude: float = 0.0
     radius_km: float = 5.0
     quarters: tuple[Quarter, ...] = ()
+    categories: tuple[Category, ...] = ()
+    listing_expiry_days: int = 30
     log_level: str = "info"
     path: Path | None = field(default=None, compare=False)
 
@@ -195,6 +199,8 @@ def _coerce(key: str, annotation: Any, value: Any, where: str) -> Any:
     kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
     if key == "quarters":
         return tuple(_quarter(item, where) for item in _as_list(key, value, where))
+    if key == "categories":
+        return tuple(_category(item, where) for item in _as_list(key, value, where))
     if kind.startswith("tuple"):
         items = value.split(",") if isinstance(value, str) else _as_list(key, value, where)
         return tuple(str(item).strip().lower() for item in items if str(item).strip())
@@ -238,6 +244,23 @@ def _quarter(item: Any, where: str) -> Quarter:
         ) from None
 
 
+_CATEGORY_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_HASHTAG = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+def _category(item: Any, where: str) -> Category:
+    required = {"key", "fr", "en"}
+    if not isinstance(item, Mapping) or not required <= set(item) <= required | {"hashtag"}:
+        raise ConfigError(f"each category needs key, fr and en (and optionally hashtag){where}")
+    key = str(item["key"])
+    hashtag = str(item.get("hashtag") or key.replace("-", ""))
+    if not _CATEGORY_KEY.match(key) or not _HASHTAG.match(hashtag):
+        raise ConfigError(f"category key {key!r} must be lower-case ASCII with dashes{where}")
+    if any(key == built_in.key for built_in in BUILT_IN):
+        raise ConfigError(f"category {key!r} is built in already{where}")
+    return Category(key, str(item["fr"]), str(item["en"]), hashtag)
+
+
 def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     base_url = values["base_url"].rstrip("/")
     parts = urlsplit(base_url)
@@ -269,6 +292,8 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     if not _USERNAME.match(username):
         raise ConfigError(f"community_username {username!r} must be lower-case ASCII{where}")
     values["community_username"] = username
+    if values.get("listing_expiry_days", 1) < 1:
+        raise ConfigError(f"'listing_expiry_days' must be at least 1{where}")
     for key in ("worker_poll_seconds", "retry_base_seconds", "http_timeout_seconds"):
         if key in values and values[key] <= 0:
             raise ConfigError(f"'{key}' must be positive{where}")

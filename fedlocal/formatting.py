@@ -11,7 +11,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from markdown_it import MarkdownIt
+
+from .sanitize import sanitize_html
 from .urls import Urls
+
+# CommonMark without raw HTML: what people type is text, never markup we pass through.
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
 
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'’]")
 _HASHTAG = re.compile(r"(?<![\w/#&])#(\w{1,100})", re.UNICODE)
@@ -71,3 +77,8 @@ def _format_words(text: str, urls: Urls, hashtags: list[str]) -> str:
         position = match.end()
     out.append(html.escape(text[position:]))
     return "".join(out)
+
+
+def markdown_to_html(text: str) -> str:
+    """A description in Markdown, rendered and reduced to the sanitiser's allowlist."""
+    return sanitize_html(_markdown.render(text.strip()))

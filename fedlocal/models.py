@@ -13,6 +13,16 @@ from typing import Any, Literal
 ActorRole = Literal["resident", "community", "instance", "group", "remote"]
 Visibility = Literal["public", "unlisted", "followers", "direct"]
 FollowState = Literal["pending", "accepted"]
+PostKind = Literal["note", "offer", "request", "event"]
+# What an offer or request is about: offers give, lend, sell (cheaply) or provide a
+# service; requests ask for help or for an item.
+OFFER_INTENTS = ("give", "lend", "sell", "service")
+REQUEST_INTENTS = ("help", "item")
+ListingStatus = Literal["open", "reserved", "closed", "cancelled"]
+CLOSED_AS = ("given", "lent", "done")
+EventStatus = Literal["confirmed", "tentative", "cancelled"]
+JOIN_MODES = ("free", "restricted", "external")
+ParticipationState = Literal["pending", "accepted", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,71 @@ class Follow:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where something is: a named quarter or venue, approximate coordinates, and for
+    events an optional postal address. Offers never carry an exact address."""
+
+    name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    country: str | None = None
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        parts = (self.street, " ".join(p for p in (self.postal_code, self.locality) if p))
+        return tuple(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class ListingDetails:
+    """What makes a post an offer or a request."""
+
+    intent: str
+    status: ListingStatus = "open"
+    closed_as: str | None = None
+    reserved_for: str | None = None
+    available_from: datetime | None = None
+    available_until: datetime | None = None
+    expires_at: datetime | None = None
+    quantity: int = 1
+    price: str | None = None
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    """What makes a post an event."""
+
+    starts_at: datetime
+    ends_at: datetime | None = None
+    timezone: str = "Europe/Paris"
+    status: EventStatus = "confirmed"
+    join_mode: str = "free"
+    capacity: int | None = None
+    participant_count: int = 0
+    external_url: str | None = None
+
+    @property
+    def remaining_places(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.participant_count, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.participant_count >= self.capacity
+
+
+@dataclass(frozen=True)
 class Post:
-    """A post of any kind (note for now), local or a remote copy."""
+    """A post of any kind (note, offer, request, event), local or a remote copy."""
 
     id: int
     uri: str
@@ -116,7 +189,15 @@ class Post:
     url: str | None = None
     edited_at: datetime | None = None
     deleted_at: datetime | None = None
+    category: str | None = None
+    place: Place | None = None
+    listing: ListingDetails | None = None
+    event: EventDetails | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return self.name or ""
 
     @property
     def is_deleted(self) -> bool:
@@ -178,4 +259,46 @@ class RemotePostData:
     language: str | None = None
     url: str | None = None
     edited_at: datetime | None = None
+    category: str | None = None
+    place: Place | None = None
+    listing: ListingDetails | None = None
+    event: EventDetails | None = None
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Someone's RSVP to an event: pending until the organiser decides (restricted events)."""
+
+    id: int
+    event_id: int
+    actor_id: int
+    state: ParticipationState
+    join_uri: str
+    message: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Interest:
+    """Someone said "I'm interested" in an offer or request."""
+
+    id: int
+    post_id: int
+    actor_id: int
+    message_uri: str | None
+    offer_uri: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Something a local actor should hear about."""
+
+    id: int
+    recipient_id: int
+    type: str
+    actor_id: int | None
+    post_id: int | None
+    created_at: datetime
+    read_at: datetime | None = None

@@ -12,49 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Post
 from .clock import utcnow
+from .post_columns import columns_for, post_from_row
 from .tables import objects
-
-_FIELDS = (
-    "type",
-    "kind",
-    "visibility",
-    "in_reply_to_uri",
-    "name",
-    "summary",
-    "content",
-    "source",
-    "sensitive",
-    "language",
-    "url",
-    "published",
-    "edited_at",
-    "data",
-)
 
 
 def _post(row) -> Post:
-    return Post(
-        id=row.id,
-        uri=row.uri,
-        type=row.type,
-        kind=row.kind,
-        actor_id=row.actor_id,
-        is_local=row.is_local,
-        visibility=row.visibility,
-        content=row.content,
-        published=row.published,
-        created_at=row.created_at,
-        in_reply_to_uri=row.in_reply_to_uri,
-        name=row.name,
-        summary=row.summary,
-        source=row.source,
-        sensitive=row.sensitive,
-        language=row.language,
-        url=row.url,
-        edited_at=row.edited_at,
-        deleted_at=row.deleted_at,
-        data=row.data or {},
-    )
+    return post_from_row(row)
 
 
 async def insert_local_post(
@@ -62,7 +25,7 @@ async def insert_local_post(
 ) -> Post:
     """Insert one of our posts; its URI is made from the new row id by `uri_for`."""
     now = utcnow()
-    values = {k: v for k, v in fields.items() if k in _FIELDS}
+    values = columns_for(fields)
     values.setdefault("published", now)
     values.setdefault("kind", "note")
     values.setdefault("type", "Note")
@@ -89,7 +52,7 @@ async def upsert_remote_post(
     conn: AsyncConnection, *, uri: str, actor_id: int, **fields: Any
 ) -> tuple[Post, bool]:
     """Store or refresh a remote post; returns (post, created)."""
-    values = {k: v for k, v in fields.items() if k in _FIELDS}
+    values = columns_for(fields)
     existing = await get_post_by_uri(conn, uri)
     if existing is None:
         row = (
@@ -112,7 +75,7 @@ async def upsert_remote_post(
 
 
 async def update_post(conn: AsyncConnection, post_id: int, **fields: Any) -> Post:
-    values = {k: v for k, v in fields.items() if k in _FIELDS}
+    values = columns_for(fields)
     row = (
         await conn.execute(
             update(objects).where(objects.c.id == post_id).values(**values).returning(*objects.c)
@@ -134,7 +97,8 @@ async def get_post_by_uri(conn: AsyncConnection, uri: str) -> Post | None:
 async def tombstone_post(
     conn: AsyncConnection, post_id: int, *, at: datetime | None = None
 ) -> None:
-    """Keep the row as a tombstone (so its URL answers 410) and drop the content."""
+    """Keep the row as a tombstone (so its URL answers 410) and drop the content and the
+    place."""
     await conn.execute(
         update(objects)
         .where(objects.c.id == post_id)
@@ -145,6 +109,7 @@ async def tombstone_post(
             name=None,
             summary=None,
             data=None,
+            **columns_for({"place": None}),
         )
     )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -134,9 +136,88 @@ objects = Table(
     # The received document (remote) or extra fields (local) not kept in columns.
     Column("data", JSON),
     Column("created_at", UTCDateTime, nullable=False),
+    # Offers, requests and events share these: one table, so the nearby feed filters
+    # every kind with one query.
+    Column("category", String(64)),
+    # listings: open | reserved | closed | cancelled; events: confirmed | tentative | cancelled
+    Column("status", String(16)),
+    Column("place_name", Text),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    # Grid cell of 0.01° (see fedlocal/geo.py): the index that prefilters radius queries.
+    Column("geo_cell", BigInteger),
+    Column("address", JSON),
+    # Offers and requests.
+    Column("intent", String(16)),
+    Column("closed_as", String(16)),
+    Column("reserved_for_uri", Text),
+    Column("available_from", UTCDateTime),
+    Column("available_until", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    Column("quantity", Integer),
+    Column("price", Text),
+    # Events.
+    Column("starts_at", UTCDateTime),
+    Column("ends_at", UTCDateTime),
+    Column("timezone", String(64)),
+    Column("join_mode", String(16)),
+    Column("capacity", Integer),
+    Column("participant_count", Integer),
+    Column("external_url", Text),
     Index(None, "actor_id", "id"),
     Index(None, "is_local", "visibility", "id"),
     Index(None, "in_reply_to_uri"),
+    Index(None, "geo_cell"),
+    Index(None, "kind", "status", "id"),
+    Index(None, "category", "id"),
+    Index(None, "starts_at"),
+    Index(None, "expires_at"),
+)
+
+# RSVPs to events, ours and remote people's; for a remote event, our residents' own.
+participations = Table(
+    "participations",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("event_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    # pending | accepted | rejected
+    Column("state", String(16), nullable=False),
+    Column("join_uri", Text, nullable=False, unique=True),
+    Column("message", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("event_id", "actor_id"),
+    Index(None, "event_id", "state"),
+)
+
+# "I'm interested" in an offer or request: by direct message, or a FEP-0837 Offer.
+interests = Table(
+    "interests",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("message_uri", Text),
+    # The FEP-0837 Offer(Agreement) activity id, when the peer sent one.
+    Column("offer_uri", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("post_id", "actor_id"),
+)
+
+# What our actors should hear about: follows, mentions, interest, RSVPs.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("recipient_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    # follow | follow_request | mention | interest | rsvp | reblog | favourite | update
+    Column("type", String(32), nullable=False),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE")),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("read_at", UTCDateTime),
+    Index(None, "recipient_id", "id"),
 )
 
 # Announces (boosts), ours (the community actor's) and received ones.

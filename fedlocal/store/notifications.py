@@ -1,0 +1,83 @@
+"""Notifications for our actors."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Notification
+from .clock import utcnow
+from .tables import notifications
+
+
+def _notification(row) -> Notification:
+    return Notification(
+        id=row.id,
+        recipient_id=row.recipient_id,
+        type=row.type,
+        actor_id=row.actor_id,
+        post_id=row.post_id,
+        created_at=row.created_at,
+        read_at=row.read_at,
+    )
+
+
+async def add(
+    conn: AsyncConnection,
+    *,
+    recipient_id: int,
+    type: str,
+    actor_id: int | None = None,
+    post_id: int | None = None,
+) -> Notification:
+    row = (
+        await conn.execute(
+            insert(notifications)
+            .values(
+                recipient_id=recipient_id,
+                type=type,
+                actor_id=actor_id,
+                post_id=post_id,
+                created_at=utcnow(),
+            )
+            .returning(*notifications.c)
+        )
+    ).one()
+    return _notification(row)
+
+
+async def list_for(
+    conn: AsyncConnection,
+    recipient_id: int,
+    *,
+    types: tuple[str, ...] | None = None,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    limit: int = 20,
+) -> list[Notification]:
+    """Newest first; `max_id`/`since_id` page like the Mastodon API."""
+    query = (
+        select(notifications)
+        .where(notifications.c.recipient_id == recipient_id)
+        .order_by(notifications.c.id.desc())
+        .limit(limit)
+    )
+    if types:
+        query = query.where(notifications.c.type.in_(types))
+    if max_id is not None:
+        query = query.where(notifications.c.id < max_id)
+    if since_id is not None:
+        query = query.where(notifications.c.id > since_id)
+    return [_notification(row) for row in await conn.execute(query)]
+
+
+async def mark_read(conn: AsyncConnection, recipient_id: int, up_to_id: int) -> None:
+    await conn.execute(
+        update(notifications)
+        .where(
+            notifications.c.recipient_id == recipient_id,
+            notifications.c.id <= up_to_id,
+            notifications.c.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+    )
