@@ -92,9 +92,10 @@ class DeliveryWorker:
                 inboxes.extend(activity.inboxes)
             done = True
             cursor = activity.fanout_cursor
-            if activity.followers_of is not None:
+            audience = [a for a in [activity.followers_of, *activity.extra_followers_of] if a]
+            if audience:
                 batch = await follow_store.follower_inboxes(
-                    conn, activity.followers_of, after=cursor or "", limit=FANOUT_BATCH
+                    conn, audience, after=cursor or "", limit=FANOUT_BATCH
                 )
                 inboxes.extend(batch)
                 if len(batch) == FANOUT_BATCH:

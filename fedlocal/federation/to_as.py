@@ -281,3 +281,78 @@ def ordered_collection_page(
     if next_page:
         document["next"] = next_page
     return document
+
+
+def update(document: dict[str, Any], author: Actor, moment: datetime) -> dict[str, Any]:
+    """An Update carrying the object's current document (a status change, an edit, a new
+    participant count); its id is unique per change."""
+    obj = {k: v for k, v in document.items() if k != "@context"}
+    obj["updated"] = iso(moment)
+    return {
+        "@context": document.get("@context", OBJECT_CONTEXT),
+        "id": f"{obj['id']}#updates/{int(moment.timestamp() * 1000)}",
+        "type": "Update",
+        "actor": author.uri,
+        "published": obj["updated"],
+        "to": obj.get("to", []),
+        "cc": obj.get("cc", []),
+        "object": obj,
+    }
+
+
+def join(
+    actor: Actor, event_uri: str, organiser_uri: str, join_uri: str, message: str | None
+) -> dict[str, Any]:
+    """RSVP to an event (Mobilizon's shape: the object is the event id)."""
+    document: dict[str, Any] = {
+        "@context": AS_CONTEXT,
+        "id": join_uri,
+        "type": "Join",
+        "actor": actor.uri,
+        "object": event_uri,
+        "to": [organiser_uri],
+    }
+    if message:
+        document["participationMessage"] = message
+    return document
+
+
+def leave(actor: Actor, event_uri: str, organiser_uri: str) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{actor.uri}#leave/{uuid.uuid4()}",
+        "type": "Leave",
+        "actor": actor.uri,
+        "object": event_uri,
+        "to": [organiser_uri],
+    }
+
+
+def _embedded_join(participant_uri: str, event_uri: str, join_uri: str) -> dict[str, Any]:
+    return {"id": join_uri, "type": "Join", "actor": participant_uri, "object": event_uri}
+
+
+def accept_join(
+    organiser: Actor, participant_uri: str, event_uri: str, join_uri: str
+) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{organiser.uri}#accepts/{uuid.uuid4()}",
+        "type": "Accept",
+        "actor": organiser.uri,
+        "object": _embedded_join(participant_uri, event_uri, join_uri),
+        "to": [participant_uri],
+    }
+
+
+def reject_join(
+    organiser: Actor, participant_uri: str, event_uri: str, join_uri: str
+) -> dict[str, Any]:
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{organiser.uri}#rejects/{uuid.uuid4()}",
+        "type": "Reject",
+        "actor": organiser.uri,
+        "object": _embedded_join(participant_uri, event_uri, join_uri),
+        "to": [participant_uri],
+    }

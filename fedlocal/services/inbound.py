@@ -59,6 +59,10 @@ async def store_remote_post(
         language=data.language,
         url=data.url,
         edited_at=data.edited_at,
+        category=data.category,
+        place=data.place,
+        listing=data.listing,
+        event=data.event,
         data=data.data,
     )
     return post

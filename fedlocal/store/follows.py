@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -140,17 +142,19 @@ async def _list(conn, condition, other_side, after_id, limit):
 
 
 async def follower_inboxes(
-    conn: AsyncConnection, actor_id: int, *, after: str | None, limit: int
+    conn: AsyncConnection, actor_ids: int | Sequence[int], *, after: str | None, limit: int
 ) -> list[str]:
-    """Distinct delivery inboxes (shared inbox preferred) of remote accepted followers,
-    in inbox order after `after`: the fan-out reads them in bounded batches."""
+    """Distinct delivery inboxes (shared inbox preferred) of the remote accepted followers
+    of one or several actors, in inbox order after `after`: the fan-out reads them in
+    bounded batches."""
+    ids = [actor_ids] if isinstance(actor_ids, int) else list(actor_ids)
     inbox = func.coalesce(actors.c.shared_inbox_url, actors.c.inbox_url)
     query = (
         select(inbox.label("inbox"))
         .select_from(follows.join(actors, actors.c.id == follows.c.follower_id))
         .where(
             and_(
-                follows.c.followed_id == actor_id,
+                follows.c.followed_id.in_(ids),
                 follows.c.state == "accepted",
                 actors.c.role == "remote",
                 actors.c.gone_at.is_(None),

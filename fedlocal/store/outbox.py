@@ -26,6 +26,7 @@ class OutgoingActivity:
     body: str
     followers_of: int | None
     inboxes: list[str]
+    extra_followers_of: list[int]
     fanout_cursor: str | None
     created_at: datetime
 
@@ -49,6 +50,7 @@ def _outgoing(row) -> OutgoingActivity:
         body=row.body,
         followers_of=row.followers_of,
         inboxes=list(row.inboxes or []),
+        extra_followers_of=list(row.extra_followers_of or []),
         fanout_cursor=row.fanout_cursor,
         created_at=row.created_at,
     )
@@ -62,8 +64,10 @@ async def enqueue_activity(
     body: str,
     followers_of: int | None = None,
     inboxes: list[str] | tuple[str, ...] = (),
+    extra_followers_of: list[int] | tuple[int, ...] = (),
 ) -> int:
-    """Queue an activity for delivery to the followers of `followers_of` and to `inboxes`."""
+    """Queue an activity for delivery to the followers of `followers_of` (and of
+    `extra_followers_of`) and to `inboxes`."""
     return (
         await conn.execute(
             insert(outgoing_activities)
@@ -72,6 +76,7 @@ async def enqueue_activity(
                 actor_id=actor_id,
                 body=body,
                 followers_of=followers_of,
+                extra_followers_of=sorted(set(extra_followers_of)) or None,
                 inboxes=sorted(set(inboxes)),
                 fanout_state="pending",
                 created_at=utcnow(),

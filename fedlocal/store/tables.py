@@ -274,6 +274,9 @@ outgoing_activities = Table(
     Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
     Column("body", Text, nullable=False),
     Column("followers_of", ForeignKey("actors.id", ondelete="SET NULL")),
+    # More actors whose followers receive it (an Update of a post the community announced
+    # also reaches the community's followers).
+    Column("extra_followers_of", JSON),
     Column("inboxes", JSON, nullable=False),
     # pending | done
     Column("fanout_state", String(16), nullable=False),

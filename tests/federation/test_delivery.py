@@ -438,9 +438,9 @@ async def test_fan_out_to_thousands_of_followers_reads_bounded_batches(
     calls: list[tuple[int, int]] = []
     real_follower_inboxes = follow_store.follower_inboxes
 
-    async def spy(conn, actor_id, *, after, limit):
-        batch = await real_follower_inboxes(conn, actor_id, after=after, limit=limit)
-        if actor_id == alice.id:
+    async def spy(conn, actor_ids, *, after, limit):
+        batch = await real_follower_inboxes(conn, actor_ids, after=after, limit=limit)
+        if alice.id in actor_ids:
             calls.append((limit, len(batch)))
         return batch
 

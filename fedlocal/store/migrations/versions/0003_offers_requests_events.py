@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("outgoing_activities", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("extra_followers_of", sa.JSON(), nullable=True))
     op.create_table(
         "interests",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -158,6 +160,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outgoing_activities", schema=None) as batch_op:
+        batch_op.drop_column("extra_followers_of")
     with op.batch_alter_table("objects", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_objects_starts_at"))
         batch_op.drop_index(batch_op.f("ix_objects_kind_status_id"))
