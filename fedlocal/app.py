@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from web.feeds import Feeds, feed_routes
 from web.pages import Pages
 
 from .config import Config
@@ -22,6 +23,8 @@ from .federation.routes import federation_routes
 from .federation.runtime import Federation, start_federation
 from .federation.workers import run_worker
 from .services.errors import ServiceError
+from .services.maintenance import INTERVAL_SECONDS as MAINTENANCE_INTERVAL_SECONDS
+from .services.maintenance import MaintenanceWorker
 from .store import Database, migrate
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         federation = await start_federation(config, db)
         app.state.federation = federation
         app.state.pages = Pages(config, db)
+        app.state.feeds = Feeds(config, db)
         tasks = start_workers(federation) if config.run_workers else []
         try:
             yield
@@ -56,6 +60,8 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         return await request.app.state.pages.profile_by_name(request)
 
     routes = [
+        # Before the federation routes: `/objects/{post_id}` would take `/objects/7.ics`.
+        *feed_routes(),
         *federation_routes(),
         Route("/", home),
         # The instance actor's profile page (its `url`): the instance's home.
@@ -75,6 +81,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
     poll = federation.config.worker_poll_seconds
     inbox = InboxWorker(federation)
     delivery = DeliveryWorker(federation)
+    maintenance = MaintenanceWorker(federation.services)
     return [
         asyncio.create_task(
             run_worker(
@@ -88,7 +95,22 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
         asyncio.create_task(
             run_worker("delivery", delivery.run_once, federation.outbox.work_available, poll)
         ),
+        # Housekeeping reports its work done, but nothing more is waiting: one round, then
+        # the next interval.
+        asyncio.create_task(
+            run_worker(
+                "maintenance",
+                lambda: _once(maintenance.run_once),
+                asyncio.Event(),
+                MAINTENANCE_INTERVAL_SECONDS,
+            )
+        ),
     ]
+
+
+async def _once(step) -> int:
+    await step()
+    return 0
 
 
 async def service_error(request: Request, exc: Exception) -> JSONResponse:

@@ -94,6 +94,14 @@ class Config:
         parts = urlsplit(self.base_url)
         return parts.port or (443 if parts.scheme == "https" else 80)
 
+    def find_quarter(self, name: str) -> Quarter | None:
+        """The gazetteer's quarter called `name`, whatever its case, accents and
+        punctuation (`intra muros` finds Intra-Muros, `PARAME` finds Paramé)."""
+        key = _name_key(name)
+        if not key:
+            return None
+        return next((q for q in self.quarters if _name_key(q.name) == key), None)
+
     def is_domain_allowed(self, domain: str) -> bool:
         """Whether federation with `domain` is permitted by the federation mode."""
         domain = domain.lower()
@@ -102,6 +110,14 @@ class Config:
         if self.federation_mode == "allowlist":
             return _domain_listed(domain, self.allowed_domains)
         return True
+
+
+def _name_key(name: str) -> str:
+    """A place name folded for comparison: lower case, no accents, words separated by
+    single spaces."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[^\W_]+", bare))
 
 
 def _domain_listed(domain: str, listed: tuple[str, ...]) -> bool:

@@ -264,6 +264,8 @@ class RemotePostData:
     listing: ListingDetails | None = None
     event: EventDetails | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # The author's Markdown, when the sender publishes it as `source` (fedlocal does).
+    source: str | None = None
 
 
 @dataclass(frozen=True)

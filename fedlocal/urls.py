@@ -66,6 +66,31 @@ class Urls:
     def post(self, post_id: int) -> str:
         return f"{self.base}/objects/{post_id}"
 
+    def post_calendar(self, post_id: int) -> str:
+        """One event as iCalendar."""
+        return f"{self.post(post_id)}.ics"
+
+    @property
+    def home(self) -> str:
+        return f"{self.base}/"
+
+    def calendar(self, *, scope: str = "local") -> str:
+        """The instance's upcoming events as iCalendar (`scope="all"`: with remote ones)."""
+        url = f"{self.base}/calendar.ics"
+        return url if scope == "local" else f"{url}?scope={quote(scope, safe='')}"
+
+    def feed(self, *, max_id: int | None = None) -> str:
+        """The instance's recent posts as Atom; `max_id` names an older page."""
+        return _page(f"{self.base}/feed.atom", max_id)
+
+    @property
+    def categories(self) -> str:
+        """The prefix of category URLs, and the scheme of category terms in feeds."""
+        return f"{self.base}/categories/"
+
+    def category_feed(self, key: str, *, max_id: int | None = None) -> str:
+        return _page(f"{self.categories}{quote(key, safe='')}/feed.atom", max_id)
+
     def activity(self, token: str) -> str:
         return f"{self.base}/activities/{token}"
 
@@ -74,3 +99,7 @@ class Urls:
 
     def authorize_interaction(self) -> str:
         return f"{self.base}/authorize_interaction?uri={{uri}}"
+
+
+def _page(url: str, max_id: int | None) -> str:
+    return url if max_id is None else f"{url}?max_id={max_id}"

@@ -20,6 +20,7 @@ from fedlocal.store import Database
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import posts as post_store
+from fedlocal.urls import Urls
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,6 +37,7 @@ class Pages:
         # Stored HTML is sanitised on the way in; sanitising again on the way out means a
         # bug upstream cannot become an XSS here.
         self.env.filters["safe_html"] = lambda html: Markup(sanitize_html(html or ""))  # noqa: S704
+        self.env.globals["urls"] = Urls(config.base_url)
 
     def render(self, name: str, status: int = 200, **context) -> HTMLResponse:
         template = self.env.get_template(name)

@@ -2,6 +2,13 @@
 
 Implements `fedlocal.services.ports.Outbox`. Each method runs inside the caller's write
 transaction, so a change and the activity telling others about it commit together.
+
+Who receives what:
+- a post's Create goes to its author's followers and to the people it addresses;
+- an Update or Delete also reaches the community's followers when the community
+  announced the post, and the people involved with it (remote participants of an event,
+  people who showed interest in an offer, the person it is reserved for);
+- replies to a single person (Accept, Reject, Join, Leave, FEP-0837) go to that person.
 """
 
 from __future__ import annotations
@@ -14,20 +21,32 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from activitypub.jsonutil import dumps_compact
 
-from ..models import Actor, Announce, Follow, Post
+from ..categories import Categories
+from ..config import Config
+from ..models import Actor, Announce, Follow, Participation, Post
 from ..store import actors as actor_store
+from ..store import interests as interest_store
 from ..store import outbox as outbox_store
+from ..store import participations as participation_store
+from ..store.clock import utcnow
 from ..urls import Urls
 from . import to_as
 
 
 class FederationOutbox:
-    def __init__(self, urls: Urls):
+    def __init__(self, config: Config, urls: Urls):
+        self.config = config
         self.urls = urls
+        self.categories = Categories(config.categories)
         self.work_available = asyncio.Event()
 
     def wake(self) -> None:
         self.work_available.set()
+
+    def render_options(self) -> dict[str, Any]:
+        """How our objects are rendered: the instance's categories and language (served
+        documents and delivered activities must agree)."""
+        return {"categories": self.categories, "language": self.config.default_language}
 
     async def _enqueue(
         self,
@@ -36,6 +55,7 @@ class FederationOutbox:
         activity: dict[str, Any],
         *,
         followers: bool = False,
+        extra_followers_of: Sequence[int] = (),
         inboxes: Sequence[str | None] = (),
     ) -> None:
         await outbox_store.enqueue_activity(
@@ -44,25 +64,56 @@ class FederationOutbox:
             actor_id=actor.id,
             body=dumps_compact(activity).decode(),
             followers_of=actor.id if followers else None,
+            extra_followers_of=list(extra_followers_of),
             inboxes=[inbox for inbox in inboxes if inbox],
         )
 
-    async def _recipient_inboxes(self, conn: AsyncConnection, post: Post) -> list[str | None]:
-        """Inboxes of remote actors a post addresses directly (mentions, direct messages)."""
+    async def _inboxes_of(self, conn: AsyncConnection, uris: Sequence[str]) -> list[str | None]:
+        """Delivery inboxes of the remote actors among `uris`."""
         inboxes = []
-        for uri in post.data.get("recipients", []):
+        for uri in dict.fromkeys(uris):
             actor = await actor_store.get_actor_by_uri(conn, uri)
             if actor is not None and not actor.is_local:
                 inboxes.append(actor.delivery_inbox)
         return inboxes
 
+    async def _involved_inboxes(self, conn: AsyncConnection, post: Post) -> list[str | None]:
+        """Everyone a change to `post` concerns beyond followers."""
+        uris = list(post.data.get("recipients", []))
+        if post.kind == "event":
+            uris += [a.uri for _p, a in await participation_store.list_for_event(conn, post.id)]
+        if post.kind in ("offer", "request"):
+            uris += [a.uri for _i, a in await interest_store.list_for_post(conn, post.id)]
+            if post.listing and post.listing.reserved_for:
+                uris.append(post.listing.reserved_for)
+        return await self._inboxes_of(conn, uris)
+
+    async def _community_audience(
+        self, conn: AsyncConnection, author: Actor, post: Post
+    ) -> list[int]:
+        if post.visibility != "public" or author.role != "resident":
+            return []
+        community = await actor_store.get_actor_by_role(conn, "community")
+        return [community.id] if community else []
+
     async def create(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
         await self._enqueue(
             conn,
             author,
-            to_as.create(post, author, self.urls),
+            to_as.create(post, author, self.urls, **self.render_options()),
             followers=post.visibility != "direct",
-            inboxes=await self._recipient_inboxes(conn, post),
+            inboxes=await self._inboxes_of(conn, post.data.get("recipients", [])),
+        )
+
+    async def update(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
+        document = to_as.object_document(post, author, self.urls, **self.render_options())
+        await self._enqueue(
+            conn,
+            author,
+            to_as.update(document, author, post.edited_at or utcnow()),
+            followers=post.visibility != "direct",
+            extra_followers_of=await self._community_audience(conn, author, post),
+            inboxes=await self._involved_inboxes(conn, post),
         )
 
     async def delete(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
@@ -71,7 +122,8 @@ class FederationOutbox:
             author,
             to_as.delete(post, author),
             followers=post.visibility != "direct",
-            inboxes=await self._recipient_inboxes(conn, post),
+            extra_followers_of=await self._community_audience(conn, author, post),
+            inboxes=await self._involved_inboxes(conn, post),
         )
 
     async def follow(
@@ -123,4 +175,79 @@ class FederationOutbox:
             to_as.announce(announcer, post, author, announce),
             followers=True,
             inboxes=inboxes,
+        )
+
+    async def join(
+        self,
+        conn: AsyncConnection,
+        actor: Actor,
+        event: Post,
+        organiser: Actor,
+        participation: Participation,
+    ) -> None:
+        await self._enqueue(
+            conn,
+            actor,
+            to_as.join(
+                actor, event.uri, organiser.uri, participation.join_uri, participation.message
+            ),
+            inboxes=[organiser.inbox_url],
+        )
+
+    async def leave(
+        self, conn: AsyncConnection, actor: Actor, event: Post, organiser: Actor
+    ) -> None:
+        await self._enqueue(
+            conn, actor, to_as.leave(actor, event.uri, organiser.uri), inboxes=[organiser.inbox_url]
+        )
+
+    async def accept_join(
+        self,
+        conn: AsyncConnection,
+        organiser: Actor,
+        participant: Actor,
+        event: Post,
+        participation: Participation,
+    ) -> None:
+        await self._enqueue(
+            conn,
+            organiser,
+            to_as.accept_join(organiser, participant.uri, event.uri, participation.join_uri),
+            inboxes=[participant.inbox_url],
+        )
+
+    async def reject_join(
+        self,
+        conn: AsyncConnection,
+        organiser: Actor,
+        participant: Actor,
+        event: Post,
+        participation: Participation,
+    ) -> None:
+        await self._enqueue(
+            conn,
+            organiser,
+            to_as.reject_join(organiser, participant.uri, event.uri, participation.join_uri),
+            inboxes=[participant.inbox_url],
+        )
+
+    async def offer_agreement(
+        self, conn: AsyncConnection, actor: Actor, listing: Post, author: Actor, offer_uri: str
+    ) -> None:
+        await self._enqueue(
+            conn,
+            actor,
+            to_as.offer_agreement(actor, listing.uri, author.uri, offer_uri),
+            inboxes=[author.inbox_url],
+        )
+
+    async def accept_offer(
+        self, conn: AsyncConnection, author: Actor, listing: Post, interested: Actor, offer_uri: str
+    ) -> None:
+        agreement_uri = f"{listing.uri}#agreements/{interested.id}"
+        await self._enqueue(
+            conn,
+            author,
+            to_as.accept_offer(author, offer_uri, interested.uri, agreement_uri, listing.uri),
+            inboxes=[interested.inbox_url],
         )

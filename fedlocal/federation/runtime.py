@@ -64,7 +64,7 @@ def make_http_client(config: Config, *, key_id: str | None, private_key) -> http
 async def start_federation(config: Config, db: Database) -> Federation:
     """Build every federation part; creates the instance's own actors on first start."""
     urls = Urls(config.base_url)
-    outbox = FederationOutbox(urls)
+    outbox = FederationOutbox(config, urls)
     actors = await ensure_instance_actors(config, db, urls)
     assert actors.instance_key.private_pem is not None
     private_key = key_codec.load_private_key_pem(actors.instance_key.private_pem)

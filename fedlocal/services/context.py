@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from ..categories import Categories
 from ..config import Config
 from ..store import Database
 from ..urls import Urls
@@ -17,3 +18,7 @@ class ServiceContext:
     urls: Urls
     outbox: Outbox
     remote: Remote
+    categories: Categories = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.categories = Categories(self.config.categories)

@@ -12,7 +12,9 @@ from ..models import Actor, Post, RemotePostData
 from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import follows as follow_store
+from ..store import notifications as notification_store
 from ..store import posts as post_store
+from . import interest
 
 
 async def is_related_to_us(conn: AsyncConnection, author: Actor, data: RemotePostData) -> bool:
@@ -59,11 +61,15 @@ async def store_remote_post(
         language=data.language,
         url=data.url,
         edited_at=data.edited_at,
+        source=data.source,
         category=data.category,
         place=data.place,
         listing=data.listing,
         event=data.event,
-        data=data.data,
+        # Who a non-public post is for: what decides who may see it here.
+        data={**data.data, "recipients": list(data.recipients)}
+        if data.visibility in ("followers", "direct")
+        else data.data,
     )
     return post
 
@@ -114,3 +120,18 @@ async def undo_announce(conn: AsyncConnection, announcer: Actor, announce_uri: s
         return False
     await announce_store.delete_announce(conn, announce.id)
     return True
+
+
+async def notify_addressees(conn: AsyncConnection, sender: Actor, post: Post) -> None:
+    """A new remote post: interest in one of our listings notifies its author; otherwise
+    each of our actors it addresses or mentions hears of it."""
+    if await interest.receive_interest_message(conn, sender, post):
+        return
+    addressed = list(post.data.get("recipients", []))
+    addressed += [m for m in post.data.get("mentions", []) if isinstance(m, str)]
+    for uri in dict.fromkeys(addressed):
+        actor = await actor_store.get_actor_by_uri(conn, uri)
+        if actor is not None and actor.is_local:
+            await notification_store.add(
+                conn, recipient_id=actor.id, type="mention", actor_id=sender.id, post_id=post.id
+            )

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..models import Actor, Announce, Follow, Post
+from ..models import Actor, Announce, Follow, Participation, Post
 
 
 class Outbox(Protocol):
@@ -19,6 +19,9 @@ class Outbox(Protocol):
     so a change and the activity announcing it commit together or not at all."""
 
     async def create(self, conn: AsyncConnection, author: Actor, post: Post) -> None: ...
+
+    async def update(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
+        """Tell everyone concerned the post changed (status, participants, edits)."""
 
     async def delete(self, conn: AsyncConnection, author: Actor, post: Post) -> None: ...
 
@@ -41,6 +44,47 @@ class Outbox(Protocol):
     async def announce(
         self, conn: AsyncConnection, announcer: Actor, post: Post, announce: Announce
     ) -> None: ...
+
+    async def join(
+        self,
+        conn: AsyncConnection,
+        actor: Actor,
+        event: Post,
+        organiser: Actor,
+        participation: Participation,
+    ) -> None: ...
+
+    async def leave(
+        self, conn: AsyncConnection, actor: Actor, event: Post, organiser: Actor
+    ) -> None: ...
+
+    async def accept_join(
+        self,
+        conn: AsyncConnection,
+        organiser: Actor,
+        participant: Actor,
+        event: Post,
+        participation: Participation,
+    ) -> None: ...
+
+    async def reject_join(
+        self,
+        conn: AsyncConnection,
+        organiser: Actor,
+        participant: Actor,
+        event: Post,
+        participation: Participation,
+    ) -> None: ...
+
+    async def offer_agreement(
+        self, conn: AsyncConnection, actor: Actor, listing: Post, author: Actor, offer_uri: str
+    ) -> None:
+        """FEP-0837: propose an agreement on a marketplace-aware peer's listing."""
+
+    async def accept_offer(
+        self, conn: AsyncConnection, author: Actor, listing: Post, interested: Actor, offer_uri: str
+    ) -> None:
+        """FEP-0837: accept a peer's Offer when the listing is reserved for them."""
 
     def wake(self) -> None:
         """Tell an in-process delivery worker that new work is committed."""

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..formatting import text_to_html
 from ..models import Actor, Post
 from ..store import actors as actor_store
@@ -24,9 +29,41 @@ async def publish_note(
     language: str | None = None,
     sensitive: bool = False,
     spoiler_text: str | None = None,
+    mentions: Sequence[Actor] = (),
 ) -> Post:
-    """Publish a note as `author`: stored, sent to their followers, and (when public)
-    announced by the community actor, all in one transaction."""
+    """Publish a note as `author`: stored, sent to their followers (and to the people it
+    mentions), and when public announced by the community actor, in one transaction."""
+    async with ctx.db.write() as conn:
+        post = await write_note(
+            ctx,
+            conn,
+            author,
+            text,
+            visibility=visibility,
+            in_reply_to=in_reply_to,
+            language=language,
+            sensitive=sensitive,
+            spoiler_text=spoiler_text,
+            mentions=mentions,
+        )
+    ctx.outbox.wake()
+    return post
+
+
+async def write_note(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    author: Actor,
+    text: str,
+    *,
+    visibility: str = "public",
+    in_reply_to: str | None = None,
+    language: str | None = None,
+    sensitive: bool = False,
+    spoiler_text: str | None = None,
+    mentions: Sequence[Actor] = (),
+) -> Post:
+    """`publish_note` inside the caller's transaction (for services that do more)."""
     if not author.is_local:
         raise Forbidden("only local actors publish here")
     text = text.strip()
@@ -41,31 +78,46 @@ async def publish_note(
             f"visibility must be one of {', '.join(VISIBILITIES)}", field="visibility"
         )
     formatted = text_to_html(text, ctx.urls)
-    async with ctx.db.write() as conn:
-        post = await post_store.insert_local_post(
-            conn,
-            actor_id=author.id,
-            uri_for=ctx.urls.post,
-            type="Note",
-            kind="note",
-            visibility=visibility,
-            content=formatted.html,
-            source=text,
-            in_reply_to_uri=in_reply_to,
-            language=language or ctx.config.default_language,
-            sensitive=sensitive,
-            summary=spoiler_text or None,
-            data={"hashtags": list(formatted.hashtags)},
-        )
-        post = await post_store.update_post(conn, post.id, url=post.uri)
-        await ctx.outbox.create(conn, author, post)
-        if visibility == "public" and author.role == "resident":
-            await _announce_by_community(ctx, conn, post)
-    ctx.outbox.wake()
+    content = mention_links(mentions) + formatted.html if mentions else formatted.html
+    post = await post_store.insert_local_post(
+        conn,
+        actor_id=author.id,
+        uri_for=ctx.urls.post,
+        type="Note",
+        kind="note",
+        visibility=visibility,
+        content=content,
+        source=text,
+        in_reply_to_uri=in_reply_to,
+        language=language or ctx.config.default_language,
+        sensitive=sensitive,
+        summary=spoiler_text or None,
+        data={
+            "hashtags": list(formatted.hashtags),
+            "recipients": [actor.uri for actor in mentions],
+            "mentions": [{"href": actor.uri, "name": f"@{actor.handle}"} for actor in mentions],
+        },
+    )
+    post = await post_store.update_post(conn, post.id, url=post.uri)
+    await ctx.outbox.create(conn, author, post)
+    if visibility == "public" and author.role == "resident":
+        await announce_by_community(ctx, conn, post)
     return post
 
 
-async def _announce_by_community(ctx: ServiceContext, conn, post: Post) -> None:
+def mention_links(mentions: Sequence[Actor]) -> str:
+    """Mastodon's mention markup, in a paragraph before the text's own."""
+    links = " ".join(
+        f'<span class="h-card"><a href="{html.escape(actor.url or actor.uri)}" '
+        f'class="u-url mention">@<span>{html.escape(actor.username)}</span></a></span>'
+        for actor in mentions
+    )
+    return f"<p>{links}</p>"
+
+
+async def announce_by_community(ctx: ServiceContext, conn, post: Post) -> None:
+    """The community actor Announces a public post of a resident (inside the caller's
+    transaction), so one follow of the community follows the whole quarter."""
     community = await actor_store.get_actor_by_role(conn, "community")
     if community is None:
         return

@@ -244,12 +244,12 @@ async def keys_of(conn: AsyncConnection, actor_id: int) -> list[ActorKey]:
     return [_key(row) for row in rows]
 
 
-def prefixed_actor_columns(prefix: str = "actor_") -> list:
+def prefixed_actor_columns(prefix: str = "actor__") -> list:
     """Actor columns labelled with a prefix, for queries that join actors to another table."""
     return [column.label(prefix + column.name) for column in actors.c]
 
 
-def actor_from_prefixed(row, prefix: str = "actor_") -> Actor:
+def actor_from_prefixed(row, prefix: str = "actor__") -> Actor:
     """The Actor in a row selected with `prefixed_actor_columns(prefix)`."""
     mapping = row._mapping
     return _actor(_Attributes({c.name: mapping[prefix + c.name] for c in actors.c}))

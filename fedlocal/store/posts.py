@@ -172,3 +172,20 @@ async def count_local_posts(conn: AsyncConnection) -> int:
             .where(objects.c.is_local.is_(True), objects.c.deleted_at.is_(None))
         )
     ).scalar_one()
+
+
+async def expired_listings(conn: AsyncConnection, *, now: datetime, limit: int) -> list[Post]:
+    """Our open offers and requests whose expiry has passed, oldest expiry first."""
+    rows = await conn.execute(
+        select(objects)
+        .where(
+            objects.c.is_local.is_(True),
+            objects.c.kind.in_(("offer", "request")),
+            objects.c.status == "open",
+            objects.c.deleted_at.is_(None),
+            objects.c.expires_at <= now,
+        )
+        .order_by(objects.c.expires_at)
+        .limit(limit)
+    )
+    return [_post(row) for row in rows]

@@ -264,7 +264,9 @@ def test_a_reply_and_an_edit():
     note = to_as.note(edited, local_actor(), URLS)
 
     assert note["inReplyTo"] == "https://mastodon.example/users/alice/statuses/1"
-    assert note["updated"] == "2024-05-02T18:04:11Z"
+    assert (
+        note["updated"] == "2024-05-02T18:04:11.654Z"
+    )  # milliseconds: edits within a second stay ordered
 
 
 def test_our_note_reads_back_as_the_same_post():

@@ -36,7 +36,7 @@ async def prepare(ctx: InboxContext) -> Announced:
     # Never trust an embedded copy of someone else's post: fetch it from its origin.
     document = await fetch_document(ctx, object_uri)
     try:
-        data = post_from_as(document)
+        data = post_from_as(document, categories=ctx.services.categories)
     except InvalidDocument as exc:
         raise Ignored(f"Announce of an unusable object: {exc}") from exc
     try:

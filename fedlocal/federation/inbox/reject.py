@@ -1,16 +1,11 @@
-"""Reject: our follow was refused, or a remote actor removed one of ours as a follower."""
+"""Reject: our follow was refused (or an accepted one removed), or one of our residents'
+Join was refused by the event's organiser."""
 
 from __future__ import annotations
 
-from ...services import follows
-from .context import Ignored, InboxContext
-from .follow_lookup import find_follow
+from .accept import answer
+from .context import InboxContext
 
 
 async def apply(ctx: InboxContext, conn, prepared) -> None:
-    follow_row = await find_follow(
-        conn, ctx.activity.get("object"), follower_uri=None, followed_uri=ctx.actor.uri
-    )
-    if follow_row is None:
-        raise Ignored("Reject of no follow of ours")
-    await follows.receive_reject(conn, follow_row)
+    await answer(ctx, conn, accepted=False)

@@ -27,7 +27,7 @@ async def prepare(ctx: InboxContext) -> Any:
         return None
     document = await object_document(ctx, obj)
     try:
-        data = post_from_as(document)
+        data = post_from_as(document, categories=ctx.services.categories)
     except InvalidDocument as exc:
         raise Ignored(f"Update of an unusable object: {exc}") from exc
     if data.attributed_to != ctx.actor.uri:

@@ -34,7 +34,7 @@ from ...store.inbox_queue import InboxItem
 from ..backoff import backoff_seconds
 from ..origin import origin_problem
 from ..runtime import Federation
-from . import accept, announce, create, delete, follow, reject, undo, update
+from . import accept, announce, create, delete, follow, join, leave, offer, reject, undo, update
 from .context import Ignored, InboxContext, RetryLater
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,9 @@ HANDLERS: dict[str, ModuleType] = {
     "Update": update,
     "Delete": delete,
     "Announce": announce,
+    "Join": join,
+    "Leave": leave,
+    "Offer": offer,
 }
 INBOX_MAX_ATTEMPTS = 6
 PREPARE_CONCURRENCY = 8

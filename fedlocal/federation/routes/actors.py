@@ -93,7 +93,7 @@ async def _outbox_items(federation, conn, actor: Actor, community: bool, max_id:
         conn, actor.id, visibilities=("public",), max_id=max_id, limit=PAGE_SIZE
     )
     for post in posts:
-        activity = to_as.create(post, actor, federation.urls)
+        activity = to_as.create(post, actor, federation.urls, **federation.outbox.render_options())
         activity.pop("@context")
         items.append(activity)
     return items, posts[-1].id if len(posts) == PAGE_SIZE else None

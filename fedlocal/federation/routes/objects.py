@@ -38,7 +38,10 @@ async def object_endpoint(request: Request) -> Response:
         return await request.app.state.pages.post(request, post, author)
     if post.is_deleted:
         return activity_json(to_as.tombstone(post), status=410)
-    return activity_json(to_as.object_document(post, author, federation_of(request).urls))
+    federation = federation_of(request)
+    return activity_json(
+        to_as.object_document(post, author, federation.urls, **federation.outbox.render_options())
+    )
 
 
 async def create_activity_endpoint(request: Request) -> Response:
@@ -47,7 +50,10 @@ async def create_activity_endpoint(request: Request) -> Response:
         return json_error(404, "no such activity")
     if post.is_deleted:
         return activity_json(to_as.tombstone(post), status=410)
-    return activity_json(to_as.create(post, author, federation_of(request).urls))
+    federation = federation_of(request)
+    return activity_json(
+        to_as.create(post, author, federation.urls, **federation.outbox.render_options())
+    )
 
 
 routes = [

@@ -1,0 +1,105 @@
+"""Remote actor documents → RemoteActorData."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activitypub import keys as key_codec
+from activitypub.addressing import as_list, host_of
+
+from ...models import RemoteActorData
+from ...sanitize import sanitize_html
+from .values import (
+    MAX_NAME,
+    MAX_TEXT,
+    InvalidDocument,
+    first_type,
+    http_url,
+    optional_uri,
+    require_uri,
+    text,
+)
+
+ACTOR_TYPES = frozenset({"Application", "Group", "Organization", "Person", "Service"})
+
+
+def actor_from_as(document: Any) -> RemoteActorData:
+    """A remote actor from its fetched document."""
+    if not isinstance(document, dict):
+        raise InvalidDocument("an actor must be a JSON object")
+    uri = require_uri(document)
+    kind = first_type(document, ACTOR_TYPES)
+    if kind is None:
+        raise InvalidDocument(f"unexpected actor type {document.get('type')!r}")
+    username = _username(document)
+    inbox = require_uri(document, "inbox")
+    endpoints = document.get("endpoints")
+    shared_inbox = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
+    return RemoteActorData(
+        uri=uri,
+        type=kind,
+        username=username,
+        domain=host_of(uri),
+        display_name=text(document.get("name"), MAX_NAME),
+        summary=sanitize_html(text(document.get("summary"), MAX_TEXT)),
+        inbox_url=inbox,
+        shared_inbox_url=shared_inbox if isinstance(shared_inbox, str) else None,
+        outbox_url=optional_uri(document.get("outbox")),
+        followers_url=optional_uri(document.get("followers")),
+        following_url=optional_uri(document.get("following")),
+        url=http_url(document.get("url")),
+        manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
+        keys=tuple(_keys(document, uri)),
+        data={"icon": http_url(_icon_url(document.get("icon")))},
+    )
+
+
+def _icon_url(icon: Any) -> Any:
+    for candidate in as_list(icon):
+        if isinstance(candidate, dict):
+            return candidate.get("url")
+    return None
+
+
+def _username(document: dict[str, Any]) -> str:
+    # FEP-2c59: an explicit handle wins over preferredUsername (Mastodon 4.6 does the same).
+    webfinger = document.get("webfinger")
+    if isinstance(webfinger, str) and "@" in webfinger:
+        return webfinger.removeprefix("acct:").split("@", 1)[0][:255]
+    username = document.get("preferredUsername")
+    if not isinstance(username, str) or not username:
+        raise InvalidDocument("an actor needs a preferredUsername")
+    return username[:255]
+
+
+def _keys(document: dict[str, Any], actor_uri: str) -> list[tuple[str, str, str]]:
+    found: list[tuple[str, str, str]] = []
+    for entry in as_list(document.get("publicKey")):
+        if not isinstance(entry, dict):
+            continue
+        key_id, pem = entry.get("id"), entry.get("publicKeyPem")
+        owner = entry.get("owner", actor_uri)
+        if not isinstance(key_id, str) or not isinstance(pem, str) or owner != actor_uri:
+            continue
+        try:
+            public_key = key_codec.load_public_key_pem(pem)
+        except ValueError:
+            continue
+        found.append((key_id, _algorithm(public_key), key_codec.public_key_to_pem(public_key)))
+    for entry in as_list(document.get("assertionMethod")):
+        if not isinstance(entry, dict) or entry.get("controller", actor_uri) != actor_uri:
+            continue
+        key_id, multibase = entry.get("id"), entry.get("publicKeyMultibase")
+        if not isinstance(key_id, str) or not isinstance(multibase, str):
+            continue
+        try:
+            public_key = key_codec.multibase_to_public_key(multibase)
+        except ValueError:
+            continue
+        found.append((key_id, _algorithm(public_key), key_codec.public_key_to_pem(public_key)))
+    unique = {key_id: (key_id, algorithm, pem) for key_id, algorithm, pem in found}
+    return list(unique.values())
+
+
+def _algorithm(public_key: Any) -> str:
+    return "rsa" if hasattr(public_key, "key_size") else "ed25519"

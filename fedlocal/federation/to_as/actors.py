@@ -1,0 +1,73 @@
+"""Actor documents (interop.md §1.3, §1.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activitypub import keys as key_codec
+
+from ...models import Actor, ActorKey
+from ...urls import Urls
+from .common import iso
+from .vocabulary import ACTOR_CONTEXT
+
+# Fields Mastodon restricts its instance actor to, so key fetches cannot loop.
+_INSTANCE_ACTOR_FIELDS = [
+    "@context",
+    "id",
+    "type",
+    "preferredUsername",
+    "name",
+    "inbox",
+    "outbox",
+    "publicKey",
+    "endpoints",
+    "url",
+    "manuallyApprovesFollowers",
+]
+
+
+def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict[str, Any]:
+    """The actor document served at the actor's URI."""
+    document: dict[str, Any] = {
+        "@context": ACTOR_CONTEXT,
+        "id": actor.uri,
+        "type": actor.type,
+        "preferredUsername": actor.username,
+        "name": actor.display_name or actor.username,
+        "summary": actor.summary,
+        "url": actor.url or actor.uri,
+        "inbox": actor.inbox_url,
+        "outbox": actor.outbox_url,
+        "manuallyApprovesFollowers": actor.manually_approves_followers,
+        "endpoints": {"sharedInbox": actor.shared_inbox_url or urls.shared_inbox},
+        "published": iso(actor.created_at),
+    }
+    if actor.followers_url:
+        document["followers"] = actor.followers_url
+    if actor.following_url:
+        document["following"] = actor.following_url
+    if actor.role in ("resident", "community", "group"):
+        document["discoverable"] = True
+        document["indexable"] = True
+        document["webfinger"] = f"acct:{actor.handle}"
+    for key in actor_keys:
+        public_key = key_codec.load_public_key_pem(key.public_pem)
+        if key.algorithm == "rsa":
+            document["publicKey"] = {
+                "id": key.key_id,
+                "owner": actor.uri,
+                "publicKeyPem": key.public_pem,
+            }
+        else:
+            document.setdefault("assertionMethod", []).append(
+                {
+                    "id": key.key_id,
+                    "type": "Multikey",
+                    "controller": actor.uri,
+                    "publicKeyMultibase": key_codec.public_key_to_multibase(public_key),
+                }
+            )
+    if actor.role == "instance":
+        document = {k: v for k, v in document.items() if k in _INSTANCE_ACTOR_FIELDS}
+    return document

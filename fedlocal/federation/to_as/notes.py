@@ -1,0 +1,37 @@
+"""Plain posts as `Note`s, the way Mastodon writes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...models import Actor, Post
+from ...urls import Urls
+from .common import addressing, hashtag_tags, iso, iso_precise
+
+
+def note(post: Post, author: Actor, urls: Urls) -> dict[str, Any]:
+    """A post as a `Note` object (without `@context`)."""
+    to, cc = addressing(post, author)
+    document: dict[str, Any] = {
+        "id": post.uri,
+        "type": post.type,
+        "attributedTo": author.uri,
+        "content": post.content,
+        "published": iso(post.published),
+        "url": post.url or post.uri,
+        "to": to,
+        "cc": cc,
+        "sensitive": post.sensitive,
+        "tag": hashtag_tags(post.data.get("hashtags", []), urls),
+    }
+    if post.language:
+        document["contentMap"] = {post.language: post.content}
+    if post.summary:
+        document["summary"] = post.summary
+    if post.name:
+        document["name"] = post.name
+    if post.in_reply_to_uri:
+        document["inReplyTo"] = post.in_reply_to_uri
+    if post.edited_at:
+        document["updated"] = iso_precise(post.edited_at)
+    return document

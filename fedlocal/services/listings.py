@@ -1,0 +1,264 @@
+"""Offers and requests: publishing them and moving them through their statuses.
+
+    open ──reserve──▶ reserved ──close──▶ closed (given, lent, done)
+      │  ◀──release──    │
+      └──────cancel──────┴──▶ cancelled
+
+Every change is stored and announced (an `Update` to the author's followers, the
+community's followers and the people who showed interest) in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..formatting import markdown_to_html, normalise_hashtag
+from ..hashtags import INTENT_HASHTAGS, KIND_HASHTAGS
+from ..models import OFFER_INTENTS, REQUEST_INTENTS, Actor, ListingDetails, Post
+from ..store import actors as actor_store
+from ..store import posts as post_store
+from ..store.clock import utcnow
+from . import interest
+from .context import ServiceContext
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .places import resolve_place
+from .posts import announce_by_community
+
+TITLE_MAX = 120
+LISTING_VISIBILITIES = ("public", "unlisted", "followers")
+MAX_QUANTITY = 1000
+MAX_AVAILABILITY = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class ListingInput:
+    """What a resident fills in to publish an offer or a request."""
+
+    kind: str
+    title: str
+    description: str = ""
+    intent: str | None = None
+    category: str | None = None
+    quarter: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    available_from: datetime | None = None
+    available_until: datetime | None = None
+    quantity: int = 1
+    price: str | None = None
+    visibility: str = "public"
+    language: str | None = None
+
+
+def validate_listing(ctx: ServiceContext, data: ListingInput) -> ListingInput:
+    """The input, normalised, or InvalidInput naming the first wrong field."""
+    if data.kind not in ("offer", "request"):
+        raise InvalidInput("kind must be offer or request", field="kind")
+    title = " ".join(data.title.split())
+    if not title:
+        raise InvalidInput("a title is required", field="title")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(f"a title has at most {TITLE_MAX} characters", field="title")
+    description = data.description.strip()
+    if len(description) > ctx.config.post_max_characters:
+        raise InvalidInput(
+            f"a description has at most {ctx.config.post_max_characters} characters",
+            field="description",
+        )
+    intents = OFFER_INTENTS if data.kind == "offer" else REQUEST_INTENTS
+    intent = data.intent or intents[0]
+    if intent not in intents:
+        raise InvalidInput(f"for a {data.kind}, choose one of {', '.join(intents)}", field="intent")
+    if data.category is not None and data.category not in ctx.categories:
+        raise InvalidInput(f"unknown category {data.category!r}", field="category")
+    if not 1 <= data.quantity <= MAX_QUANTITY:
+        raise InvalidInput(f"the quantity is between 1 and {MAX_QUANTITY}", field="quantity")
+    for name in ("available_from", "available_until"):
+        moment = getattr(data, name)
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput("dates need a time zone", field=name)
+    if data.available_from and data.available_until:
+        if data.available_until < data.available_from:
+            raise InvalidInput("availability ends before it starts", field="available_until")
+        if data.available_until - data.available_from > MAX_AVAILABILITY:
+            raise InvalidInput("availability is at most a year", field="available_until")
+    if data.visibility not in LISTING_VISIBILITIES:
+        raise InvalidInput(
+            f"visibility must be one of {', '.join(LISTING_VISIBILITIES)}", field="visibility"
+        )
+    price = (data.price or "").strip() or None
+    if price is not None and (intent != "sell" or len(price) > 40):
+        raise InvalidInput("a price (40 characters at most) goes with a sale only", field="price")
+    return replace(data, title=title, description=description, intent=intent, price=price)
+
+
+def listing_hashtags(
+    ctx: ServiceContext, kind: str, intent: str, category: str | None
+) -> list[str]:
+    """The hashtags a listing is published under (Mastodon users follow them)."""
+    tags = [KIND_HASHTAGS[kind], INTENT_HASHTAGS[intent]]
+    found = ctx.categories.get(category)
+    if found is not None:
+        tags.append(found.hashtag)
+    return [normalise_hashtag(tag) for tag in dict.fromkeys(tags)]
+
+
+async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput) -> Post:
+    """Publish an offer or a request as `author`."""
+    if author.role != "resident":
+        raise Forbidden("only residents publish offers and requests")
+    data = validate_listing(ctx, data)
+    place = resolve_place(
+        ctx, quarter=data.quarter, latitude=data.latitude, longitude=data.longitude
+    )
+    now = utcnow()
+    assert data.intent is not None
+    listing = ListingDetails(
+        intent=data.intent,
+        status="open",
+        available_from=data.available_from,
+        available_until=data.available_until,
+        expires_at=now + timedelta(days=ctx.config.listing_expiry_days),
+        quantity=data.quantity,
+        price=data.price,
+    )
+    async with ctx.db.write() as conn:
+        post = await post_store.insert_local_post(
+            conn,
+            actor_id=author.id,
+            uri_for=ctx.urls.post,
+            type="Note",
+            kind=data.kind,
+            visibility=data.visibility,
+            name=data.title,
+            content=markdown_to_html(data.description) if data.description else "",
+            source=data.description,
+            language=data.language or ctx.config.default_language,
+            category=data.category,
+            place=place,
+            listing=listing,
+            data={"hashtags": listing_hashtags(ctx, data.kind, data.intent, data.category)},
+            published=now,
+        )
+        post = await post_store.update_post(conn, post.id, url=post.uri)
+        await ctx.outbox.create(conn, author, post)
+        if data.visibility == "public":
+            await announce_by_community(ctx, conn, post)
+    ctx.outbox.wake()
+    return post
+
+
+async def _own_listing(ctx: ServiceContext, conn, author: Actor, post_id: int) -> Post:
+    post = await post_store.get_post(conn, post_id)
+    if post is None or post.is_deleted or post.kind not in ("offer", "request"):
+        raise NotFound("no such offer or request")
+    if post.actor_id != author.id:
+        raise Forbidden("only the author can change this offer or request")
+    assert post.listing is not None
+    return post
+
+
+async def _change_status(
+    ctx: ServiceContext,
+    author: Actor,
+    post_id: int,
+    *,
+    allowed_from: tuple[str, ...],
+    status: str,
+    closed_as: str | None = None,
+    reserved_for: str | None = None,
+    then: Callable[[AsyncConnection, Post], Awaitable[None]] | None = None,
+) -> Post:
+    async with ctx.db.write() as conn:
+        post = await _own_listing(ctx, conn, author, post_id)
+        assert post.listing is not None
+        if post.listing.status not in allowed_from:
+            raise Conflict(f"this {post.kind} is {post.listing.status}", field="status")
+        listing = replace(
+            post.listing, status=status, closed_as=closed_as, reserved_for=reserved_for
+        )
+        updated = await post_store.update_post(conn, post.id, listing=listing, edited_at=utcnow())
+        await ctx.outbox.update(conn, author, updated)
+        if then is not None:
+            await then(conn, updated)
+    ctx.outbox.wake()
+    return updated
+
+
+async def reserve(ctx: ServiceContext, author: Actor, post_id: int, for_actor_uri: str) -> Post:
+    """Reserve an open offer or request for someone (usually one who showed interest).
+
+    Peers that sent a FEP-0837 Offer for it get an Accept with the agreement.
+    """
+    if not for_actor_uri.startswith(("https://", "http://")):
+        raise InvalidInput("reserve for an actor URL", field="reserved_for")
+
+    async def accept_their_offer(conn: AsyncConnection, post: Post) -> None:
+        await interest.accept_offer_if_any(ctx, conn, author, post, for_actor_uri)
+
+    return await _change_status(
+        ctx,
+        author,
+        post_id,
+        allowed_from=("open",),
+        status="reserved",
+        reserved_for=for_actor_uri,
+        then=accept_their_offer,
+    )
+
+
+async def release(ctx: ServiceContext, author: Actor, post_id: int) -> Post:
+    """Undo a reservation: the offer or request is open again."""
+    return await _change_status(ctx, author, post_id, allowed_from=("reserved",), status="open")
+
+
+CLOSING = {"give": "given", "lend": "lent"}
+
+
+async def close(
+    ctx: ServiceContext, author: Actor, post_id: int, closed_as: str | None = None
+) -> Post:
+    """Close: the thing was given or lent, or the help was done."""
+    async with ctx.db.read() as conn:
+        post = await _own_listing(ctx, conn, author, post_id)
+    assert post.listing is not None
+    outcome = closed_as or CLOSING.get(post.listing.intent, "done")
+    if outcome not in ("given", "lent", "done"):
+        raise InvalidInput("closed as given, lent or done", field="closed_as")
+    return await _change_status(
+        ctx,
+        author,
+        post_id,
+        allowed_from=("open", "reserved"),
+        status="closed",
+        closed_as=outcome,
+        reserved_for=post.listing.reserved_for,
+    )
+
+
+async def cancel(ctx: ServiceContext, author: Actor, post_id: int) -> Post:
+    return await _change_status(
+        ctx, author, post_id, allowed_from=("open", "reserved"), status="cancelled"
+    )
+
+
+async def expire_due(ctx: ServiceContext, *, now: datetime | None = None, limit: int = 100) -> int:
+    """Close open offers and requests past their expiry (the maintenance worker's job)."""
+    now = now or utcnow()
+    closed = 0
+    async with ctx.db.write() as conn:
+        for post in await post_store.expired_listings(conn, now=now, limit=limit):
+            assert post.listing is not None
+            listing = replace(post.listing, status="closed", closed_as=None)
+            updated = await post_store.update_post(conn, post.id, listing=listing, edited_at=now)
+            author = await actor_store.get_actor(conn, updated.actor_id)
+            assert author is not None
+            await ctx.outbox.update(conn, author, updated)
+            closed += 1
+    if closed:
+        ctx.outbox.wake()
+    return closed

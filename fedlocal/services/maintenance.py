@@ -1,0 +1,29 @@
+"""Housekeeping that runs on a timer inside `serve`: expiring old offers and requests,
+and forgetting activity ids too old to be delivered again."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..store import received as received_store
+from ..store.clock import utcnow
+from .context import ServiceContext
+from .listings import expire_due
+
+# Senders retry for days at most (Mastodon: about a week); ids older than this cannot
+# come back, so the idempotency record need not keep them.
+RECEIVED_RETENTION = timedelta(days=30)
+INTERVAL_SECONDS = 60.0
+
+
+class MaintenanceWorker:
+    def __init__(self, ctx: ServiceContext):
+        self.ctx = ctx
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """One round of housekeeping; returns how many things it changed."""
+        now = now or utcnow()
+        expired = await expire_due(self.ctx, now=now)
+        async with self.ctx.db.write() as conn:
+            pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)
+        return expired + pruned
