@@ -128,7 +128,7 @@ async def notify_addressees(conn: AsyncConnection, sender: Actor, post: Post) ->
     if await interest.receive_interest_message(conn, sender, post):
         return
     addressed = list(post.data.get("recipients", []))
-    addressed += [m for m in post.data.get("mentions", []) if isinstance(m, str)]
+    addressed += [m["href"] for m in post.data.get("mentions", []) if isinstance(m, dict)]
     for uri in dict.fromkeys(addressed):
         actor = await actor_store.get_actor_by_uri(conn, uri)
         if actor is not None and actor.is_local:

@@ -78,8 +78,11 @@ def _common(document: dict[str, Any], uri: str, kind: str) -> RemotePostData:
         for t in tags
         if t.get("type") == "Hashtag" and isinstance(t.get("name"), str)
     ]
+    # Same shape as our own posts' mentions: {"href": actor id, "name": "@user@host"}.
     mentions = [
-        t["href"] for t in tags if t.get("type") == "Mention" and isinstance(t.get("href"), str)
+        {"href": t["href"], "name": t["name"] if isinstance(t.get("name"), str) else t["href"]}
+        for t in tags
+        if t.get("type") == "Mention" and isinstance(t.get("href"), str)
     ]
     summary = document.get("summary")
     return RemotePostData(
