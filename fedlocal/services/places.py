@@ -6,8 +6,6 @@ rounded to about 100 m — never the exact address (geo.PUBLIC_DECIMALS).
 
 from __future__ import annotations
 
-import unicodedata
-
 from ..config import Quarter
 from ..geo import haversine_km, round_coordinate, valid_coordinates
 from ..models import Place
@@ -16,16 +14,6 @@ from .errors import InvalidInput
 
 # A point this close to a quarter's centre is said to be in that quarter.
 QUARTER_RADIUS_KM = 3.0
-
-
-def _folded(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold().strip()
-
-
-def find_quarter(ctx: ServiceContext, name: str) -> Quarter | None:
-    """The gazetteer's quarter named `name` (case and accents ignored)."""
-    wanted = _folded(name)
-    return next((q for q in ctx.config.quarters if _folded(q.name) == wanted), None)
 
 
 def nearest_quarter(ctx: ServiceContext, latitude: float, longitude: float) -> Quarter | None:
@@ -52,7 +40,11 @@ def resolve_place(
     if latitude is not None and longitude is not None:
         if not valid_coordinates(latitude, longitude):
             raise InvalidInput("these coordinates are not on Earth", field="latitude")
-        named = find_quarter(ctx, quarter) if quarter else nearest_quarter(ctx, latitude, longitude)
+        named = (
+            ctx.config.find_quarter(quarter)
+            if quarter
+            else nearest_quarter(ctx, latitude, longitude)
+        )
         if quarter and named is None:
             raise InvalidInput(f"unknown quarter {quarter!r}", field="quarter")
         return Place(
@@ -61,7 +53,7 @@ def resolve_place(
             longitude=round_coordinate(longitude),
         )
     if quarter:
-        found = find_quarter(ctx, quarter)
+        found = ctx.config.find_quarter(quarter)
         if found is None:
             raise InvalidInput(f"unknown quarter {quarter!r}", field="quarter")
         return _quarter_place(found)
