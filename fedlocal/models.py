@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 ActorRole = Literal["resident", "community", "instance", "group", "remote"]
-Visibility = Literal["public", "unlisted", "followers", "direct"]
+Visibility = Literal["public", "unlisted", "followers", "direct", "local"]
 FollowState = Literal["pending", "accepted"]
 PostKind = Literal["note", "offer", "request", "event"]
 # What an offer or request is about: offers give, lend, sell (cheaply) or provide a

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ..config import ConfigError
 from ..services.errors import ServiceError
-from . import actions, admin, demo, serve
+from . import actions, admin, demo, neighbours, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +64,28 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--as", dest="author", required=True, metavar="NAME")
         sub.add_argument("target", metavar="HANDLE", help="@user@host, or an actor URL")
         sub.set_defaults(run=run)
+
+    links = commands.add_parser("neighbours", help="link neighbouring instances and relays")
+    link_commands = links.add_subparsers(dest="neighbours_command", required=True, metavar="ACTION")
+    for name, run, text in (
+        ("add", neighbours.add, "link a neighbour (by domain) or a relay (by actor URL)"),
+        ("remove", neighbours.remove, "unlink a neighbour or a relay"),
+    ):
+        sub = with_config(link_commands.add_parser(name, help=text))
+        sub.add_argument("domain", metavar="DOMAIN", help="e.g. parame.example, or an actor URL")
+        sub.set_defaults(run=run)
+    sub = with_config(link_commands.add_parser("list", help="show links and requests"))
+    sub.set_defaults(run=neighbours.list_links)
+
+    group = commands.add_parser("group", help="association groups")
+    group_commands = group.add_subparsers(dest="group_command", required=True, metavar="ACTION")
+    sub = with_config(group_commands.add_parser("create", help="create an association's group"))
+    sub.add_argument("name", metavar="NAME", help="the group's handle, e.g. jardins-partages")
+    sub.add_argument("--by", required=True, metavar="RESIDENT", help="its first moderator")
+    sub.add_argument("--display-name", metavar="TEXT")
+    sub.add_argument("--summary", metavar="TEXT")
+    sub.add_argument("--approval", action="store_true", help="moderators approve new members")
+    sub.set_defaults(run=neighbours.create_group)
 
     sub = commands.add_parser("demo", help="run the demo instances on loopback")
     sub.add_argument("--instances", default="instances", metavar="DIR")

@@ -14,11 +14,13 @@ Who receives what:
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from activitypub.addressing import PUBLIC
 from activitypub.jsonutil import dumps_compact
 
 from ..categories import Categories
@@ -91,12 +93,23 @@ class FederationOutbox:
     async def _community_audience(
         self, conn: AsyncConnection, author: Actor, post: Post
     ) -> list[int]:
+        """Who received a public resident post through the community's Announce: the
+        community's followers and, through our instance actor, linked neighbours."""
         if post.visibility != "public" or author.role != "resident":
             return []
-        community = await actor_store.get_actor_by_role(conn, "community")
-        return [community.id] if community else []
+        return await self._announce_audience(conn)
+
+    async def _announce_audience(self, conn: AsyncConnection) -> list[int]:
+        ids = []
+        for role in ("community", "instance"):
+            actor = await actor_store.get_actor_by_role(conn, role)
+            if actor is not None:
+                ids.append(actor.id)
+        return ids
 
     async def create(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
+        if post.visibility == "local":
+            return  # local-only posts never leave this instance
         await self._enqueue(
             conn,
             author,
@@ -106,6 +119,8 @@ class FederationOutbox:
         )
 
     async def update(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
+        if post.visibility == "local":
+            return  # local-only posts never leave this instance
         document = to_as.object_document(post, author, self.urls, **self.render_options())
         await self._enqueue(
             conn,
@@ -117,6 +132,8 @@ class FederationOutbox:
         )
 
     async def delete(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
+        if post.visibility == "local":
+            return  # local-only posts never leave this instance
         await self._enqueue(
             conn,
             author,
@@ -166,16 +183,63 @@ class FederationOutbox:
     async def announce(
         self, conn: AsyncConnection, announcer: Actor, post: Post, announce: Announce
     ) -> None:
+        if post.visibility == "local":
+            return
         author = await actor_store.get_actor(conn, post.actor_id)
         assert author is not None
         inboxes = [] if author.is_local else [author.delivery_inbox]
+        # The community's Announces also go to linked neighbours (our instance actor's
+        # followers): that is what a neighbour link is.
+        extra = await self._announce_audience(conn) if announcer.role == "community" else []
         await self._enqueue(
             conn,
             announcer,
             to_as.announce(announcer, post, author, announce),
             followers=True,
+            extra_followers_of=[i for i in extra if i != announcer.id],
             inboxes=inboxes,
         )
+
+    async def group_announce(
+        self,
+        conn: AsyncConnection,
+        group: Actor,
+        post: Post,
+        announce: Announce,
+        inner: dict[str, Any] | None,
+    ) -> None:
+        """A group redistributes a member's post in both forms of FEP-1b12 practice: the
+        bare object id (what Mastodon renders as a boost) and the member's activity itself
+        (what group-aware peers read); receivers deduplicate by object id."""
+        author = await actor_store.get_actor(conn, post.actor_id)
+        assert author is not None
+        bare = to_as.announce(group, post, author, announce)
+        await self._enqueue(conn, group, bare, followers=True)
+        if inner is None:  # one of our residents' posts: its Create, as we sent it
+            inner = to_as.create(post, author, self.urls, **self.render_options())
+        wrapped = {**bare, "id": f"{announce.uri}/activity", "object": _without_context(inner)}
+        await self._enqueue(conn, group, wrapped, followers=True)
+
+    async def group_delete(
+        self, conn: AsyncConnection, group: Actor, moderator: Actor, post_uri: str
+    ) -> None:
+        """A moderator's removal of a post, announced by the group to its members."""
+        removal = {
+            "id": f"{group.uri}#removals/{uuid.uuid4()}",
+            "type": "Delete",
+            "actor": moderator.uri,
+            "object": post_uri,
+        }
+        announce = {
+            "@context": to_as.AS_CONTEXT,
+            "id": f"{removal['id']}/announce",
+            "type": "Announce",
+            "actor": group.uri,
+            "to": [PUBLIC],
+            "cc": [group.followers_url],
+            "object": removal,
+        }
+        await self._enqueue(conn, group, announce, followers=True)
 
     async def join(
         self,
@@ -251,3 +315,7 @@ class FederationOutbox:
             to_as.accept_offer(author, offer_uri, interested.uri, agreement_uri, listing.uri),
             inboxes=[interested.inbox_url],
         )
+
+
+def _without_context(activity: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in activity.items() if k != "@context"}

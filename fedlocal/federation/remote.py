@@ -13,7 +13,7 @@ from urllib.parse import urldefrag
 
 import httpx
 
-from activitypub import webfinger
+from activitypub import nodeinfo, webfinger
 from activitypub.addressing import as_list, host_of
 from activitypub.client import fetch_json
 from activitypub.fetch_errors import FetchError
@@ -127,6 +127,29 @@ class RemoteActors:
         except FetchError as exc:
             raise RemoteFailure(f"could not find {user}@{host}: {exc}") from exc
         return await self.actor(actor_id, refresh=True)
+
+    async def instance_actor(self, domain: str) -> Actor:
+        """The server-level actor of `domain`: the FEP-2677 NodeInfo link (Mastodon,
+        Mobilizon, Gancio, fedlocal), else WebFinger `acct:domain@domain`, else `/actor`."""
+        base = f"{self.webfinger_scheme}://{domain}"
+        self._check_domain(base + "/")
+        candidates: list[str] = []
+        try:
+            found = await nodeinfo.find_instance_actor(self.client, base)
+            if found:
+                candidates.append(found)
+        except FetchError as exc:
+            log.info("no NodeInfo instance actor at %s: %s", domain, exc)
+        if not candidates:
+            try:
+                candidates.append(
+                    await webfinger.lookup_actor_id(
+                        self.client, f"{domain}@{domain}", scheme=self.webfinger_scheme
+                    )
+                )
+            except FetchError:
+                candidates.append(f"{base}/actor")
+        return await self.actor(candidates[0], refresh=True)
 
     async def key(self, key_id: str, *, refresh: bool = False) -> tuple[ActorKey, Actor] | None:
         """The public key `key_id` and its owner; fetched when unknown or when `refresh`.

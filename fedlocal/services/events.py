@@ -30,7 +30,7 @@ from .posts import announce_by_community
 TITLE_MAX = 120
 MAX_CAPACITY = 100_000
 MAX_DURATION = timedelta(days=31)
-EVENT_VISIBILITIES = ("public", "unlisted", "followers")
+EVENT_VISIBILITIES = ("public", "unlisted", "followers", "local")
 
 
 @dataclass(frozen=True)

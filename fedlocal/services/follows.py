@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import Actor, Follow
 from ..store import actors as actor_store
 from ..store import follows as follow_store
+from . import neighbours
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 
@@ -75,12 +76,13 @@ async def unfollow(ctx: ServiceContext, follower: Actor, target: str) -> None:
 async def receive_follow(
     ctx: ServiceContext, conn: AsyncConnection, follower: Actor, followed: Actor, follow_uri: str
 ) -> Follow:
-    """A remote actor asks to follow one of ours: accept at once unless approval is needed."""
-    needs_approval = followed.manually_approves_followers and not (
-        followed.role == "instance"
-        and ctx.config.is_domain_allowed(follower.domain)
-        and ctx.config.federation_mode == "allowlist"
-    )
+    """A remote actor asks to follow one of ours: accept at once unless approval is needed.
+
+    A follow of our instance actor is a neighbour-link request: it waits for an admin
+    unless the neighbours policy approves it (see services.neighbours)."""
+    needs_approval = followed.manually_approves_followers
+    if followed.role == "instance" and await neighbours.should_auto_accept(conn, ctx, follower):
+        needs_approval = False
     state = "pending" if needs_approval else "accepted"
     follow_row = await follow_store.upsert_follow(
         conn, follower_id=follower.id, followed_id=followed.id, uri=follow_uri, state=state

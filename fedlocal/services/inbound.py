@@ -17,12 +17,17 @@ from ..store import posts as post_store
 from . import interest
 
 
-async def is_related_to_us(conn: AsyncConnection, author: Actor, data: RemotePostData) -> bool:
+async def is_related_to_us(
+    conn: AsyncConnection, author: Actor, data: RemotePostData, *, ignoring: tuple[str, ...] = ()
+) -> bool:
     """Mastodon's rule for unsolicited posts (interop.md §3.1): keep a post only when its
-    author is followed here, or it addresses one of our actors, or replies to our post."""
+    author is followed here, or it addresses one of our actors (other than `ignoring`),
+    or replies to our post."""
     if await follow_store.has_local_follower(conn, author.id):
         return True
     for recipient in data.recipients:
+        if recipient in ignoring:
+            continue
         actor = await actor_store.get_actor_by_uri(conn, recipient)
         if actor is not None and actor.is_local:
             return True
@@ -135,3 +140,20 @@ async def notify_addressees(conn: AsyncConnection, sender: Actor, post: Post) ->
             await notification_store.add(
                 conn, recipient_id=actor.id, type="mention", actor_id=sender.id, post_id=post.id
             )
+
+
+async def withdraw_announced(conn: AsyncConnection, announcer: Actor, post_uri: str) -> bool:
+    """A group's moderators took a post out: forget the group's Announce of it, and our
+    copy too unless someone here follows its author."""
+    announce = await announce_store.get_announce(conn, announcer.id, post_uri)
+    if announce is None:
+        return False
+    await announce_store.delete_announce(conn, announce.id)
+    post = await post_store.get_post_by_uri(conn, post_uri)
+    if (
+        post is not None
+        and not post.is_local
+        and not await follow_store.has_local_follower(conn, post.actor_id)
+    ):
+        await post_store.tombstone_post(conn, post.id)
+    return True

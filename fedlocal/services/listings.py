@@ -29,7 +29,7 @@ from .places import resolve_place
 from .posts import announce_by_community
 
 TITLE_MAX = 120
-LISTING_VISIBILITIES = ("public", "unlisted", "followers")
+LISTING_VISIBILITIES = ("public", "unlisted", "followers", "local")
 MAX_QUANTITY = 1000
 MAX_AVAILABILITY = timedelta(days=366)
 

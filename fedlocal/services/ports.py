@@ -45,6 +45,21 @@ class Outbox(Protocol):
         self, conn: AsyncConnection, announcer: Actor, post: Post, announce: Announce
     ) -> None: ...
 
+    async def group_announce(
+        self,
+        conn: AsyncConnection,
+        group: Actor,
+        post: Post,
+        announce: Announce,
+        inner: dict | None,
+    ) -> None:
+        """A group redistributes a member's post to its followers (FEP-1b12)."""
+
+    async def group_delete(
+        self, conn: AsyncConnection, group: Actor, moderator: Actor, post_uri: str
+    ) -> None:
+        """A moderator's removal of a post, announced by the group."""
+
     async def join(
         self,
         conn: AsyncConnection,
@@ -96,3 +111,6 @@ class Remote(Protocol):
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor: ...
 
     async def actor_by_handle(self, handle: str) -> Actor: ...
+
+    async def instance_actor(self, domain: str) -> Actor:
+        """The server-level actor of another instance (for neighbour links)."""

@@ -13,10 +13,13 @@ from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
+from . import groups
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
 
-VISIBILITIES = ("public", "unlisted", "followers", "direct")
+# `local`: for this instance's residents only, never delivered, announced or served to
+# other servers.
+VISIBILITIES = ("public", "unlisted", "followers", "direct", "local")
 
 
 async def publish_note(
@@ -102,6 +105,10 @@ async def write_note(
     await ctx.outbox.create(conn, author, post)
     if visibility == "public" and author.role == "resident":
         await announce_by_community(ctx, conn, post)
+    # Mentioning one of our groups as a member posts to the group.
+    for group in await groups.addressed_groups(conn, [actor.uri for actor in mentions]):
+        if await groups.is_member(conn, group, author):
+            await groups.redistribute(ctx, conn, group, post, None)
     return post
 
 

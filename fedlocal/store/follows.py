@@ -183,3 +183,34 @@ async def has_local_follower(conn: AsyncConnection, actor_id: int) -> bool:
         .limit(1)
     )
     return row.first() is not None
+
+
+async def follows_domain(
+    conn: AsyncConnection, follower_id: int, domain: str, *, accepted_only: bool
+) -> bool:
+    """Whether `follower_id` follows some actor on `domain` (accepted, or in any state)."""
+    query = (
+        select(follows.c.id)
+        .join(actors, actors.c.id == follows.c.followed_id)
+        .where(follows.c.follower_id == follower_id, actors.c.domain == domain)
+        .limit(1)
+    )
+    if accepted_only:
+        query = query.where(follows.c.state == "accepted")
+    return (await conn.execute(query)).first() is not None
+
+
+async def related_remote_actors(conn: AsyncConnection, actor_id: int) -> list[Actor]:
+    """Remote actors that `actor_id` follows or that follow it, in any state."""
+    followed = select(follows.c.followed_id.label("other")).where(follows.c.follower_id == actor_id)
+    following = select(follows.c.follower_id.label("other")).where(
+        follows.c.followed_id == actor_id
+    )
+    others = followed.union(following).subquery()
+    rows = await conn.execute(
+        select(*prefixed_actor_columns())
+        .join(others, others.c.other == actors.c.id)
+        .where(actors.c.role == "remote")
+        .order_by(actors.c.domain, actors.c.id)
+    )
+    return [actor_from_prefixed(row) for row in rows]

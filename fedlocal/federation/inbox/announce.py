@@ -1,4 +1,12 @@
-"""Announce: a boost, or a community or group redistributing a post."""
+"""Announce: a boost, a neighbour's community sharing its quarter's posts, or a group
+redistributing a member's post.
+
+Welcome from actors someone here follows (a group we joined, a relay we follow) and from
+linked neighbour instances. The object is always fetched from its origin, never taken
+from an embedded copy. A group's Announce may carry the member's activity itself
+(FEP-1b12): a Create or Update is read for its object's id; a Delete is the group's
+moderators taking a post out.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ from dataclasses import dataclass
 from activitypub.addressing import host_of, id_of
 
 from ...models import Actor, Post, RemotePostData
-from ...services import inbound
+from ...services import inbound, neighbours
 from ...services.errors import Forbidden, RemoteFailure
 from ...store import follows as follow_store
 from ...store import posts as post_store
@@ -15,24 +23,44 @@ from ..from_as import InvalidDocument, post_from_as
 from .context import Ignored, InboxContext
 from .fetch import fetch_document, fetch_failure
 
+_WRAPPED_OBJECTS = frozenset({"Create", "Update"})
+
 
 @dataclass(frozen=True)
 class Announced:
-    author: Actor
-    data: RemotePostData | None
-    known: Post | None
+    author: Actor | None = None
+    data: RemotePostData | None = None
+    known: Post | None = None
+    removal: str | None = None
+
+
+def _announced_uri(obj) -> tuple[str | None, str | None]:
+    """(id of the announced post, id of a post taken out by a moderator)."""
+    inner_type = obj.get("type") if isinstance(obj, dict) else None
+    if inner_type in _WRAPPED_OBJECTS:
+        return id_of(obj.get("object")), None
+    if inner_type == "Delete":
+        return None, id_of(obj.get("object"))
+    if inner_type in ("Like", "Undo", "Add", "Remove", "Follow", "Announce", "Block"):
+        raise Ignored(f"an announced {inner_type} has no effect here")
+    return id_of(obj), None
 
 
 async def prepare(ctx: InboxContext) -> Announced:
-    object_uri = id_of(ctx.activity.get("object"))
-    if not isinstance(object_uri, str):
+    object_uri, removal = _announced_uri(ctx.activity.get("object"))
+    if not isinstance(object_uri, str) and not isinstance(removal, str):
         raise Ignored("Announce without an object")
     async with ctx.federation.db.read() as conn:
-        if not await follow_store.has_local_follower(conn, ctx.actor.id):
+        welcome = await follow_store.has_local_follower(
+            conn, ctx.actor.id
+        ) or await neighbours.is_linked_domain(conn, ctx.actor.domain)
+        if not welcome:
             raise Ignored("Announce from an actor nobody here follows")
+        if removal is not None:
+            return Announced(removal=removal)
         known = await post_store.get_post_by_uri(conn, object_uri)
     if known is not None:
-        return Announced(author=ctx.actor, data=None, known=known)
+        return Announced(known=known)
     # Never trust an embedded copy of someone else's post: fetch it from its origin.
     document = await fetch_document(ctx, object_uri)
     try:
@@ -47,13 +75,17 @@ async def prepare(ctx: InboxContext) -> Announced:
         raise fetch_failure(exc) from exc
     if author.domain != host_of(data.uri):
         raise Ignored("announced object is not on its author's host")
-    return Announced(author=author, data=data, known=None)
+    return Announced(author=author, data=data)
 
 
 async def apply(ctx: InboxContext, conn, prepared: Announced) -> None:
+    if prepared.removal is not None:
+        if not await inbound.withdraw_announced(conn, ctx.actor, prepared.removal):
+            raise Ignored("a removal of a post this actor never shared")
+        return
     post = prepared.known
     if post is None:
-        assert prepared.data is not None
+        assert prepared.data is not None and prepared.author is not None
         post = await inbound.store_remote_post(conn, prepared.author, prepared.data, solicited=True)
         if post is None:
             raise Ignored("announced post was deleted")
