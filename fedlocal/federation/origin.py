@@ -40,7 +40,9 @@ def origin_problem(activity: dict[str, Any], actor_uri: str) -> str | None:
     if http_host(object_id) != actor_host:
         return "the object id is not on the actor's host"
     if verb == "Create" and isinstance(obj, dict):
+        # Attributed to another actor of the same server is allowed (Mobilizon's group
+        # events); the worker then trusts only the origin's copy (inbox/authored.py).
         attributed = [id_of(a) for a in as_list(obj.get("attributedTo"))]
-        if attributed and actor_uri not in attributed:
-            return "the object is attributed to someone else"
+        if any(http_host(a) != actor_host for a in attributed):
+            return "the object is attributed to someone on another server"
     return None

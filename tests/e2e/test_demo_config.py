@@ -1,13 +1,17 @@
 """`fedlocal demo` with the shipped `instances/` configuration, moved to free ports.
 
 Runs the demo the way `make demo` does — one process that starts every instance as its
-own `fedlocal serve` — and checks what it promises: the printed URLs answer, the seeded
-neighbours follow each other, a seeded post crosses over, and Ctrl-C stops everything.
+own `fedlocal serve` — and checks what it promises: the summary within 60 s, every printed
+URL answering, the three quarters linked as neighbours, seeded life crossing between them
+(an offer of Paramé on Saint-Malo, a gardening group with members on two instances, an RSVP
+across instances), Ctrl-C stopping everything, and a second run keeping the data without
+creating anything twice. Also checks the shipped seed itself, without servers.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -15,45 +19,25 @@ import socket
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import permutations
 from pathlib import Path
 
 import httpx
 import pytest
 
-from fedlocal.config import Config, load_config
+from fedlocal.cli.demo import SUMMARY_END, discover
+from fedlocal.cli.demo.seed import Seed, check_seeds, read_seed
+from fedlocal.config import Config, ConfigError, load_config
+from fedlocal.urls import Urls
 from tests.support.processes import child_env, free_ports, open_store
 from tests.support.waiting import wait_for
-
-pytestmark = pytest.mark.e2e
 
 INSTANCES = Path(__file__).resolve().parents[2] / "instances"
 SUMMARY_DEADLINE = 60.0
 EXIT_DEADLINE = 20.0
-SUMMARY_END = "Press Ctrl-C to stop."
-
-
-@dataclass
-class Demo:
-    directory: Path
-    process: subprocess.Popen[bytes]
-    stdout: Path
-    stderr: Path
-
-    def output(self) -> str:
-        return self.stdout.read_text(encoding="utf-8", errors="replace")
-
-    def describe(self) -> str:
-        errors = self.stderr.read_text(encoding="utf-8", errors="replace")
-        return f"--- demo stdout ---\n{self.output()}\n--- demo stderr ---\n{errors[-4000:]}"
-
-    def configs(self) -> dict[str, Config]:
-        paths = sorted(self.directory.glob("*.toml"))
-        return {path.stem: load_config(path, environ={}) for path in paths}
-
-    def seed(self, name: str) -> dict:
-        return tomllib.loads((self.directory / "seed" / f"{name}.toml").read_text("utf-8"))
+CROSSING_DEADLINE = 20.0
+GROUP = "jardins-partages"
 
 
 def copy_on_free_ports(target: Path) -> dict[str, str]:
@@ -101,86 +85,248 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Demo]:
-    directory = tmp_path / "instances"
-    copy_on_free_ports(directory)
-    stdout, stderr = tmp_path / "demo.out", tmp_path / "demo.err"
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fedlocal", "demo", "--instances", str(directory)],
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-            env=child_env(),
-            start_new_session=True,  # its own process group, so a failed test can clean up
+@dataclass
+class DemoRun:
+    process: subprocess.Popen[bytes]
+    stdout: Path
+    stderr: Path
+
+    def output(self) -> str:
+        return self.stdout.read_text(encoding="utf-8", errors="replace")
+
+    def describe(self) -> str:
+        errors = self.stderr.read_text(encoding="utf-8", errors="replace")
+        return f"--- demo stdout ---\n{self.output()}\n--- demo stderr ---\n{errors[-4000:]}"
+
+    async def summary(self) -> str:
+        await wait_for(
+            lambda: SUMMARY_END in self.output() or self.process.poll() is not None,
+            timeout=SUMMARY_DEADLINE,
+            message="the demo summary",
         )
+        assert self.process.poll() is None, self.describe()
+        return self.output()
+
+    async def interrupt(self) -> None:
+        """Ctrl-C: the demo exits 0, its servers are gone and their ports closed."""
+        children = child_pids(self.process.pid)
+        self.process.send_signal(signal.SIGINT)
+        await wait_for(
+            lambda: self.process.poll() is not None,
+            timeout=EXIT_DEADLINE,
+            message="the demo to exit",
+        )
+        assert self.process.returncode == 0, self.describe()
+        await wait_for(
+            lambda: not any(alive(pid) for pid in children),
+            timeout=EXIT_DEADLINE,
+            message="every serve process to exit",
+        )
+
+
+class Demo:
+    """The demo's directory (configs, seeds, data) and its runs."""
+
+    def __init__(self, tmp_path: Path):
+        self.tmp_path = tmp_path
+        self.directory = tmp_path / "instances"
+        copy_on_free_ports(self.directory)
+        self.runs: list[DemoRun] = []
+        self.configs: dict[str, Config] = {
+            path.stem: load_config(path, environ={})
+            for path in sorted(self.directory.glob("*.toml"))
+        }
+        self.seeds: dict[str, Seed] = {
+            name: read_seed(self.directory / "seed" / f"{name}.toml") for name in self.configs
+        }
+
+    def start(self) -> DemoRun:
+        number = len(self.runs) + 1
+        stdout = self.tmp_path / f"demo-{number}.out"
+        stderr = self.tmp_path / f"demo-{number}.err"
+        with stdout.open("wb") as out, stderr.open("wb") as err:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "fedlocal", "demo", "--instances", str(self.directory)],
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                env=child_env(),
+                start_new_session=True,  # its own process group, so a failed test cleans up
+            )
+        run = DemoRun(process, stdout, stderr)
+        self.runs.append(run)
+        return run
+
+    def store(self, name: str):
+        return open_store(self.configs[name].database_url)
+
+    def actor_uri(self, name: str, username: str) -> str:
+        return f"{self.configs[name].base_url}/users/{username}"
+
+    def ledger(self, name: str) -> dict[str, str]:
+        """What the demo recorded as published on `name` (seed id → post URI)."""
+        path = self.configs[name].data_dir / "demo-seed.json"
+        return json.loads(path.read_text("utf-8"))["published"]
+
+    async def local_posts(self) -> dict[str, list[tuple[str, str]]]:
+        """Per instance, its own posts as (uri, title or text)."""
+        found = {}
+        for name in self.configs:
+            async with self.store(name) as store:
+                posts = await store.local_posts()
+            found[name] = [(post.uri, post.name or post.source or "") for post in posts]
+        return found
+
+
+@pytest.fixture
+def demo(tmp_path: Path):
+    demo = Demo(tmp_path)
     try:
-        yield Demo(directory, process, stdout, stderr)
+        yield demo
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        for run in demo.runs:
+            if run.process.poll() is None:
+                os.killpg(run.process.pid, signal.SIGKILL)
+                run.process.wait()
 
 
-async def test_demo_runs_seeds_and_stops_cleanly(demo: Demo) -> None:
+@pytest.mark.e2e
+async def test_demo_runs_seeds_links_and_restarts_without_duplicates(demo: Demo) -> None:
     # Given: the demo up, its summary printed
-    await wait_for(
-        lambda: SUMMARY_END in demo.output() or demo.process.poll() is not None,
-        timeout=SUMMARY_DEADLINE,
-        message="the demo summary",
-    )
-    assert demo.process.poll() is None, demo.describe()
-    configs = demo.configs()
-    printed = re.findall(r"https?://\S+", demo.output())
-    assert sorted(printed) == sorted(f"{c.base_url}/" for c in configs.values()), demo.describe()
+    first = demo.start()
+    output = await first.summary()
+    configs = demo.configs
+    assert set(configs) == {"saint-malo", "parame", "saint-servan"}
 
-    # Then: every printed URL answers
+    # Then: it names every instance's URL, community and logins (admins marked)
+    printed = re.findall(r"https?://\S+", output)
+    for name, config in configs.items():
+        assert f"{config.base_url}/" in printed, first.describe()
+        assert f"@{config.community_username}@{config.domain}" in output
+        for person in demo.seeds[name].residents:
+            login = f"{person.username} / {person.password}"
+            assert re.search(rf"{re.escape(login)}\s+\(admin\)" if person.admin else login, output)
+    assert f"{configs['saint-servan'].base_url}/@{GROUP}" in printed
+
+    # And: every printed URL answers
     async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
         for url in printed:
             response = await client.get(url)
             assert response.status_code == 200, f"{url}: {response.status_code}"
 
-    # And: every seeded follow is accepted, and the followed resident's seeded posts reach
-    # the follower's instance
-    name_of = {config.domain: name for name, config in configs.items()}
-    crossed = 0
-    for name, config in configs.items():
-        async with open_store(config.database_url) as store:
-            for entry in demo.seed(name).get("follows", []):
-                username, domain = entry["target"].lstrip("@").split("@")
-                follower = f"{config.base_url}/users/{entry['as']}"
-                followed = f"http://{domain}/users/{username}"
-                state = await store.follow_state(follower, followed)
-                assert state == "accepted", f"{entry} is {state}\n{demo.describe()}"
-                for post in demo.seed(name_of[domain]).get("posts", []):
-                    if post["as"] == username:
-                        await wait_for(
-                            lambda s=store, a=followed, t=post["text"]: _has_post(s, a, t),
-                            timeout=20,
-                            message=f"{username}'s seeded post to reach {name}",
-                        )
-                        crossed += 1
-    assert crossed >= 1, "the seed should make at least one post cross between instances"
+    # And: the three instances are linked as neighbours, both ways
+    for here, there in permutations(configs, 2):
+        ours, theirs = (Urls(configs[n].base_url).instance_actor for n in (here, there))
+        async with demo.store(here) as store:
+            assert await store.follow_state(ours, theirs) == "accepted", f"{here} → {there}"
+            assert await store.follow_state(theirs, ours) == "accepted", f"{there} → {here}"
+
+    # And: Paramé's offers are seen on Saint-Malo, with their quarter
+    offers = [item for item in demo.seeds["parame"].listings if item.kind == "offer"]
+    assert offers
+    async with demo.store("saint-malo") as store:
+        for offer in offers:
+
+            async def on_saint_malo(offer=offer):
+                posts = await store.posts_by(demo.actor_uri("parame", offer.author))
+                return next((p for p in posts if p.name == offer.title), None)
+
+            post = await wait_for(
+                on_saint_malo, timeout=CROSSING_DEADLINE, message=f"{offer.title} on Saint-Malo"
+            )
+            assert post.kind == "offer" and post.place.name == offer.quarter
+
+    # And: the gardening group of Saint-Servan has members on two instances, and a post of
+    # one from Paramé reached it
+    group_uri = demo.actor_uri("saint-servan", GROUP)
+    async with demo.store("saint-servan") as store:
+        members = await store.followers(group_uri)
+        assert {httpx.URL(uri).port for uri in members} == {
+            httpx.URL(configs[name].base_url).port for name in ("saint-servan", "parame")
+        }, members
+        troc = demo.ledger("parame")["troc-semis"]
+        await wait_for(lambda: store.post(troc), message="the group post on Saint-Servan")
+
+    # And: seeded status changes and an RSVP across instances
+    async with demo.store("saint-malo") as store:
+        ledger = demo.ledger("saint-malo")
+        drill = await store.post(ledger["perceuse"])
+        clothes = await store.post(ledger["vetements-bebe"])
+        assert drill.listing.status == "reserved"
+        assert drill.listing.reserved_for == demo.actor_uri("parame", "gwen")
+        assert (clothes.listing.status, clothes.listing.closed_as) == ("closed", "given")
+
+        async def rsvp_accepted() -> bool:
+            gwen = demo.actor_uri("parame", "gwen")
+            state = await store.participation_state(ledger["nettoyage-sillon"], gwen)
+            return state == "accepted"
+
+        await wait_for(
+            rsvp_accepted, timeout=CROSSING_DEADLINE, message="Gwenaëlle's RSVP on Saint-Malo"
+        )
+    published = await demo.local_posts()
 
     # When: Ctrl-C
-    children = child_pids(demo.process.pid)
-    assert len(children) == len(configs), f"expected one serve process per instance: {children}"
-    demo.process.send_signal(signal.SIGINT)
+    await first.interrupt()
+    # Then: every port is closed
+    assert all(port_closed(config.base_url) for config in configs.values())
 
-    # Then: everything stops, ports close, and the demo exits 0
-    await wait_for(
-        lambda: demo.process.poll() is not None, timeout=EXIT_DEADLINE, message="the demo to exit"
+    # When: the demo runs again
+    second = demo.start()
+    await second.summary()
+
+    # Then: the data is kept and nothing was created twice
+    assert await demo.local_posts() == published
+    for name, posts in published.items():
+        titles = [title for _, title in posts]
+        assert len(titles) == len(set(titles)), f"{name}: duplicates in {titles}"
+        expected = len(demo.seeds[name].publications) + len(demo.seeds[name].interests)
+        assert len(posts) == expected, f"{name}: {posts}"
+
+    await second.interrupt()
+    assert all(port_closed(config.base_url) for config in configs.values())
+
+
+def test_shipped_seed_reads_like_three_quarters() -> None:
+    instances = {instance.name: instance for instance in discover(INSTANCES)}  # also checks
+
+    assert {i.config.name for i in instances.values()} == {
+        "Saint-Malo Intra-Muros",
+        "Paramé",
+        "Saint-Servan",
+    }
+    for instance in instances.values():
+        config, seed = instance.config, instance.seed
+        assert config.allow_private_addresses and config.signup_mode == "open"
+        assert len(config.quarters) >= 3 and config.description
+        assert 3 <= len(seed.residents) <= 4
+        assert any(person.admin for person in seed.residents)
+        assert {item.kind for item in seed.listings} == {"offer", "request"}
+        assert seed.events
+    saint_servan = instances["saint-servan"].seed
+    assert [group.display_name for group in saint_servan.groups] == [
+        "Les Jardins partagés de la Côte d'Émeraude"
+    ]
+    members = {
+        (name, follow.author)
+        for name, instance in instances.items()
+        for follow in instance.seed.follows
+        if follow.target in (GROUP, f"saint-servan:{GROUP}")
+    }
+    assert {name for name, _ in members} == {"saint-servan", "parame"}
+
+
+def test_a_seed_naming_nobody_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    copy_on_free_ports(tmp_path)
+    configs = {p.stem: load_config(p, environ={}) for p in sorted(tmp_path.glob("*.toml"))}
+    seeds = {name: read_seed(tmp_path / "seed" / f"{name}.toml") for name in configs}
+    check_seeds(configs, seeds)
+
+    broken = tmp_path / "seed" / "parame.toml"
+    broken.write_text(
+        broken.read_text("utf-8") + '\n[[interests]]\nas = "gwen"\nlisting = "saint-malo:yacht"\n',
+        "utf-8",
     )
-    assert demo.process.returncode == 0, demo.describe()
-    await wait_for(
-        lambda: not any(alive(pid) for pid in children),
-        timeout=EXIT_DEADLINE,
-        message="every serve process to exit",
-    )
-    assert all(port_closed(url) for url in printed)
-
-
-async def _has_post(store, author_uri: str, text: str) -> bool:
-    posts = await store.posts_by(author_uri)
-    return any(text.split(" #")[0] in post.content for post in posts)
+    seeds["parame"] = read_seed(broken)
+    with pytest.raises(ConfigError, match="'saint-malo:yacht' is no offer or request"):
+        check_seeds(configs, seeds)

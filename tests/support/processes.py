@@ -28,6 +28,7 @@ from fedlocal.store import Database
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import outbox as outbox_store
+from fedlocal.store import participations as participation_store
 from fedlocal.store import posts as post_store
 from fedlocal.store import received as received_store
 from fedlocal.store.tables import deliveries, inbox_queue, objects, outgoing_activities
@@ -361,6 +362,35 @@ class StoreView:
                 select(objects.c.uri).where(objects.c.actor_id == actor.id).order_by(objects.c.id)
             )
             return [await post_store.get_post_by_uri(conn, uri) for (uri,) in uris.all()]
+
+    async def local_posts(self) -> list[Post]:
+        """Every post written on this instance (direct messages too; not deleted ones)."""
+        async with self.read() as conn:
+            uris = await conn.execute(
+                select(objects.c.uri)
+                .where(objects.c.is_local.is_(True), objects.c.deleted_at.is_(None))
+                .order_by(objects.c.id)
+            )
+            return [await post_store.get_post_by_uri(conn, uri) for (uri,) in uris.all()]
+
+    async def followers(self, actor_uri: str) -> list[str]:
+        """The URIs of `actor_uri`'s accepted followers (a group's members)."""
+        async with self.read() as conn:
+            actor = await actor_store.get_actor_by_uri(conn, actor_uri)
+            if actor is None:
+                return []
+            rows = await follow_store.list_followers(conn, actor.id, limit=1000)
+        return [follower.uri for _, follower in rows]
+
+    async def participation_state(self, event_uri: str, actor_uri: str) -> str | None:
+        """`pending`, `accepted` or `rejected`: `actor_uri`'s RSVP to an event, as held here."""
+        async with self.read() as conn:
+            event = await post_store.get_post_by_uri(conn, event_uri)
+            actor = await actor_store.get_actor_by_uri(conn, actor_uri)
+            if event is None or actor is None:
+                return None
+            participation = await participation_store.get(conn, event.id, actor.id)
+        return participation.state if participation else None
 
     async def private_key_pem(self, actor_uri: str) -> tuple[str, str]:
         """(key id, private PEM) of one of this instance's actors."""

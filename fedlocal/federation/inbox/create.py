@@ -2,44 +2,36 @@
 
 from __future__ import annotations
 
-from ...models import RemotePostData
 from ...services import groups, inbound
 from ...store import posts as post_store
-from ..from_as import InvalidDocument, post_from_as
+from .authored import Authored, authored_post
 from .context import Ignored, InboxContext
-from .fetch import object_document
 
 
-async def prepare(ctx: InboxContext) -> RemotePostData:
-    document = await object_document(ctx, ctx.activity.get("object"))
-    try:
-        data = post_from_as(document, categories=ctx.services.categories)
-    except InvalidDocument as exc:
-        raise Ignored(f"Create of an unusable object: {exc}") from exc
-    if data.attributed_to != ctx.actor.uri:
-        raise Ignored("Create of an object attributed to someone else")
-    return data
+async def prepare(ctx: InboxContext) -> Authored:
+    return await authored_post(ctx, ctx.activity.get("object"), "Create")
 
 
-async def apply(ctx: InboxContext, conn, prepared: RemotePostData) -> None:
+async def apply(ctx: InboxContext, conn, authored: Authored) -> None:
+    prepared, author = authored.data, authored.author
     # A post to one of our groups is the group's to share, if the author is a member;
     # from anyone else it is refused (and not kept, unless it concerns us otherwise).
     addressed = list(prepared.recipients) + [m["href"] for m in prepared.data.get("mentions", [])]
     to_groups = await groups.addressed_groups(conn, addressed)
-    member_of = [g for g in to_groups if await groups.is_member(conn, g, ctx.actor)]
+    member_of = [g for g in to_groups if await groups.is_member(conn, g, author)]
     if (
         to_groups
         and not member_of
         and not await inbound.is_related_to_us(
-            conn, ctx.actor, prepared, ignoring=tuple(g.uri for g in to_groups)
+            conn, author, prepared, ignoring=tuple(g.uri for g in to_groups)
         )
     ):
         raise Ignored("a post to a group from someone who is not a member")
     known = await post_store.get_post_by_uri(conn, prepared.uri)
-    post = await inbound.store_remote_post(conn, ctx.actor, prepared, solicited=bool(member_of))
+    post = await inbound.store_remote_post(conn, author, prepared, solicited=bool(member_of))
     if post is None:
         raise Ignored("a post unrelated to anyone here")
     if known is None:
-        await inbound.notify_addressees(conn, ctx.actor, post)
+        await inbound.notify_addressees(conn, author, post)
     for group in member_of:
         await groups.redistribute(ctx.services, conn, group, post, ctx.activity)

@@ -8,9 +8,9 @@ from activitypub.addressing import id_of
 
 from ...services import inbound
 from ...services.errors import Forbidden, RemoteFailure
-from ..from_as import InvalidDocument, post_from_as
+from .authored import Authored, authored_post
 from .context import Ignored, InboxContext
-from .fetch import fetch_failure, object_document
+from .fetch import fetch_failure
 
 
 async def prepare(ctx: InboxContext) -> Any:
@@ -25,18 +25,11 @@ async def prepare(ctx: InboxContext) -> Any:
             raise fetch_failure(exc) from exc
         ctx.federation.verifier.forget_actor(ctx.actor.uri)
         return None
-    document = await object_document(ctx, obj)
-    try:
-        data = post_from_as(document, categories=ctx.services.categories)
-    except InvalidDocument as exc:
-        raise Ignored(f"Update of an unusable object: {exc}") from exc
-    if data.attributed_to != ctx.actor.uri:
-        raise Ignored("Update of an object attributed to someone else")
-    return data
+    return await authored_post(ctx, obj, "Update")
 
 
-async def apply(ctx: InboxContext, conn, prepared: Any) -> None:
+async def apply(ctx: InboxContext, conn, prepared: Authored | None) -> None:
     if prepared is None:
         return
-    if not await inbound.update_remote_post(conn, ctx.actor, prepared):
+    if not await inbound.update_remote_post(conn, prepared.author, prepared.data):
         raise Ignored("Update of a post we do not hold")
