@@ -7,7 +7,8 @@ Who receives what:
 - a post's Create goes to its author's followers and to the people it addresses;
 - an Update or Delete also reaches the community's followers when the community
   announced the post, and the people involved with it (remote participants of an event,
-  people who showed interest in an offer, the person it is reserved for);
+  people who showed interest in an offer, the person it is (or was, until this
+  change) reserved for);
 - replies to a single person (Accept, Reject, Join, Leave, FEP-0837) go to that person.
 """
 
@@ -60,6 +61,9 @@ class FederationOutbox:
         extra_followers_of: Sequence[int] = (),
         inboxes: Sequence[str | None] = (),
     ) -> None:
+        targets = [inbox for inbox in inboxes if inbox]
+        if not followers and not extra_followers_of and not targets:
+            return  # addressed only to our own actors: nothing to deliver
         await outbox_store.enqueue_activity(
             conn,
             uri=activity["id"],
@@ -79,9 +83,11 @@ class FederationOutbox:
                 inboxes.append(actor.delivery_inbox)
         return inboxes
 
-    async def _involved_inboxes(self, conn: AsyncConnection, post: Post) -> list[str | None]:
+    async def _involved_inboxes(
+        self, conn: AsyncConnection, post: Post, also_to: Sequence[str] = ()
+    ) -> list[str | None]:
         """Everyone a change to `post` concerns beyond followers."""
-        uris = list(post.data.get("recipients", []))
+        uris = list(post.data.get("recipients", [])) + list(also_to)
         if post.kind == "event":
             uris += [a.uri for _p, a in await participation_store.list_for_event(conn, post.id)]
         if post.kind in ("offer", "request"):
@@ -118,7 +124,9 @@ class FederationOutbox:
             inboxes=await self._inboxes_of(conn, post.data.get("recipients", [])),
         )
 
-    async def update(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
+    async def update(
+        self, conn: AsyncConnection, author: Actor, post: Post, *, also_to: Sequence[str] = ()
+    ) -> None:
         if post.visibility == "local":
             return  # local-only posts never leave this instance
         document = to_as.object_document(post, author, self.urls, **self.render_options())
@@ -128,7 +136,7 @@ class FederationOutbox:
             to_as.update(document, author, post.edited_at or utcnow()),
             followers=post.visibility != "direct",
             extra_followers_of=await self._community_audience(conn, author, post),
-            inboxes=await self._involved_inboxes(conn, post),
+            inboxes=await self._involved_inboxes(conn, post, also_to),
         )
 
     async def delete(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
@@ -240,6 +248,40 @@ class FederationOutbox:
             "object": removal,
         }
         await self._enqueue(conn, group, announce, followers=True)
+
+    async def undo_announce(
+        self, conn: AsyncConnection, announcer: Actor, post: Post, announce: Announce
+    ) -> None:
+        """Un-boost: to the announcer's followers and to the post's author."""
+        if post.visibility == "local":
+            return
+        author = await actor_store.get_actor(conn, post.actor_id)
+        assert author is not None
+        await self._enqueue(
+            conn,
+            announcer,
+            to_as.undo_announce(announcer, post, author, announce),
+            followers=True,
+            inboxes=[] if author.is_local else [author.delivery_inbox],
+        )
+
+    async def like(
+        self, conn: AsyncConnection, liker: Actor, post: Post, author: Actor, like_uri: str
+    ) -> None:
+        """A Like goes to the post's author only, as Mastodon sends it."""
+        await self._enqueue(
+            conn, liker, to_as.like(liker, post, author, like_uri), inboxes=[author.inbox_url]
+        )
+
+    async def undo_like(
+        self, conn: AsyncConnection, liker: Actor, post: Post, author: Actor, like_uri: str
+    ) -> None:
+        await self._enqueue(
+            conn,
+            liker,
+            to_as.undo_like(liker, post, author, like_uri),
+            inboxes=[author.inbox_url],
+        )
 
     async def join(
         self,

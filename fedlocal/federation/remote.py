@@ -19,11 +19,12 @@ from activitypub.client import fetch_json
 from activitypub.fetch_errors import FetchError
 
 from ..config import Config
-from ..models import Actor, ActorKey
+from ..models import Actor, ActorKey, Post
 from ..services.errors import Forbidden, RemoteFailure
 from ..store import Database
 from ..store import actors as actor_store
 from ..store.clock import utcnow
+from . import remote_posts
 from .from_as import InvalidDocument, actor_from_as
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,10 @@ class RemoteActors:
             raise RemoteFailure(f"could not find {user}@{host}: {exc}") from exc
         return await self.actor(actor_id, refresh=True)
 
+    async def resolve(self, uri: str) -> Actor | Post:
+        """A remote actor or post by URL (search with `resolve=true`)."""
+        return await remote_posts.resolve(self, uri)
+
     async def instance_actor(self, domain: str) -> Actor:
         """The server-level actor of `domain`: the FEP-2677 NodeInfo link (Mastodon,
         Mobilizon, Gancio, fedlocal), else WebFinger `acct:domain@domain`, else `/actor`."""
@@ -147,7 +152,8 @@ class RemoteActors:
                         self.client, f"{domain}@{domain}", scheme=self.webfinger_scheme
                     )
                 )
-            except FetchError:
+            except (FetchError, ValueError):
+                # ValueError: `host:port@host:port` is no WebFinger handle (a dev setup).
                 candidates.append(f"{base}/actor")
         return await self.actor(candidates[0], refresh=True)
 

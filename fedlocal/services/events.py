@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..formatting import markdown_to_html
 from ..models import JOIN_MODES, Actor, EventDetails, Participation, Place, Post
 from ..store import actors as actor_store
+from ..store import hashtags as hashtag_store
 from ..store import notifications as notification_store
 from ..store import participations as participation_store
 from ..store import posts as post_store
@@ -64,8 +65,10 @@ def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
         raise InvalidInput("a title is required", field="title")
     if len(title) > TITLE_MAX:
         raise InvalidInput(f"a title has at most {TITLE_MAX} characters", field="title")
-    if data.starts_at.tzinfo is None or (data.ends_at and data.ends_at.tzinfo is None):
-        raise InvalidInput("dates need a time zone", field="starts_at")
+    for name in ("starts_at", "ends_at"):
+        moment = getattr(data, name)
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput("dates need a time zone", field=name)
     if data.ends_at is not None:
         if data.ends_at < data.starts_at:
             raise InvalidInput("the event ends before it starts", field="ends_at")
@@ -157,6 +160,7 @@ async def publish_event(ctx: ServiceContext, organiser: Actor, data: EventInput)
             data={"hashtags": hashtags},
         )
         post = await post_store.update_post(conn, post.id, url=post.uri)
+        await hashtag_store.index_post(conn, post.id, post.data.get("hashtags", []))
         await ctx.outbox.create(conn, organiser, post)
         if data.visibility == "public" and organiser.role == "resident":
             await announce_by_community(ctx, conn, post)
@@ -348,10 +352,12 @@ async def receive_join(
     existing = await participation_store.get(conn, post.id, participant.id)
     if existing is not None and existing.state in ("pending", "accepted"):
         if existing.state == "accepted":
-            # A repeated Join (a retry, a second device): confirm again, count once.
+            # A repeated Join (a retry, a second device): confirm again, count once. The
+            # Accept names the Join it answers, or the sender cannot match it.
             organiser = await actor_store.get_actor(conn, post.actor_id)
             assert organiser is not None
-            await ctx.outbox.accept_join(conn, organiser, participant, post, existing)
+            answered = replace(existing, join_uri=join_uri)
+            await ctx.outbox.accept_join(conn, organiser, participant, post, answered)
         return existing.state
     refusal = _refusal(post)
     if refusal is not None:

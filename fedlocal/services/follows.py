@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import Actor, Follow
 from ..store import actors as actor_store
 from ..store import follows as follow_store
+from ..store import notifications as notification_store
 from . import neighbours
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
@@ -48,6 +49,8 @@ async def follow(ctx: ServiceContext, follower: Actor, target: str) -> Follow:
             follow_row = await follow_store.upsert_follow(
                 conn, follower_id=follower.id, followed_id=followed.id, uri=uri, state=state
             )
+            if existing is None:
+                await _notify_follow(conn, follower, followed, follow_row)
         else:
             follow_row = await follow_store.upsert_follow(
                 conn, follower_id=follower.id, followed_id=followed.id, uri=uri, state="pending"
@@ -84,12 +87,26 @@ async def receive_follow(
     if followed.role == "instance" and await neighbours.should_auto_accept(conn, ctx, follower):
         needs_approval = False
     state = "pending" if needs_approval else "accepted"
+    existing = await follow_store.get_follow(conn, follower.id, followed.id)
     follow_row = await follow_store.upsert_follow(
         conn, follower_id=follower.id, followed_id=followed.id, uri=follow_uri, state=state
     )
+    if existing is None:
+        await _notify_follow(conn, follower, followed, follow_row)
     if follow_row.state == "accepted":
         await ctx.outbox.accept_follow(conn, followed, follower, follow_row)
     return follow_row
+
+
+async def _notify_follow(
+    conn: AsyncConnection, follower: Actor, followed: Actor, follow_row: Follow
+) -> None:
+    """A resident hears of a new follower, or of a request to approve."""
+    if followed.role == "resident":
+        kind = "follow" if follow_row.state == "accepted" else "follow_request"
+        await notification_store.add(
+            conn, recipient_id=followed.id, type=kind, actor_id=follower.id
+        )
 
 
 async def approve_follower(ctx: ServiceContext, followed: Actor, follower_uri: str) -> Follow:

@@ -12,9 +12,10 @@ from ..models import Actor, Post, RemotePostData
 from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import follows as follow_store
+from ..store import hashtags as hashtag_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
-from . import interest
+from . import interest, reblogs
 
 
 async def is_related_to_us(
@@ -76,6 +77,7 @@ async def store_remote_post(
         if data.visibility in ("followers", "direct")
         else data.data,
     )
+    await hashtag_store.index_post(conn, post.id, data.data.get("hashtags", []))
     return post
 
 
@@ -116,6 +118,8 @@ async def receive_announce(
     created = await announce_store.insert_announce(
         conn, uri=announce_uri, actor_id=announcer.id, object_uri=post.uri, object_id=post.id
     )
+    if created is not None:
+        await reblogs.notify_boost(conn, announcer, post)
     return created is not None
 
 

@@ -20,6 +20,7 @@ from ..formatting import markdown_to_html, normalise_hashtag
 from ..hashtags import INTENT_HASHTAGS, KIND_HASHTAGS
 from ..models import OFFER_INTENTS, REQUEST_INTENTS, Actor, ListingDetails, Post
 from ..store import actors as actor_store
+from ..store import hashtags as hashtag_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
 from . import interest
@@ -72,7 +73,10 @@ def validate_listing(ctx: ServiceContext, data: ListingInput) -> ListingInput:
     intents = OFFER_INTENTS if data.kind == "offer" else REQUEST_INTENTS
     intent = data.intent or intents[0]
     if intent not in intents:
-        raise InvalidInput(f"for a {data.kind}, choose one of {', '.join(intents)}", field="intent")
+        article = "an" if data.kind == "offer" else "a"
+        raise InvalidInput(
+            f"for {article} {data.kind}, choose one of {', '.join(intents)}", field="intent"
+        )
     if data.category is not None and data.category not in ctx.categories:
         raise InvalidInput(f"unknown category {data.category!r}", field="category")
     if not 1 <= data.quantity <= MAX_QUANTITY:
@@ -108,9 +112,10 @@ def listing_hashtags(
 
 
 async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput) -> Post:
-    """Publish an offer or a request as `author`."""
-    if author.role != "resident":
-        raise Forbidden("only residents publish offers and requests")
+    """Publish an offer or a request as `author`: a resident, or an association's group
+    (a group has its own offers and requests, sent to its members)."""
+    if author.role not in ("resident", "group"):
+        raise Forbidden("only residents and groups publish offers and requests here")
     data = validate_listing(ctx, data)
     place = resolve_place(
         ctx, quarter=data.quarter, latitude=data.latitude, longitude=data.longitude
@@ -145,8 +150,10 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
             published=now,
         )
         post = await post_store.update_post(conn, post.id, url=post.uri)
+        await hashtag_store.index_post(conn, post.id, post.data.get("hashtags", []))
         await ctx.outbox.create(conn, author, post)
-        if data.visibility == "public":
+        # As for events: the community announces its residents' posts, not a group's.
+        if data.visibility == "public" and author.role == "resident":
             await announce_by_community(ctx, conn, post)
     ctx.outbox.wake()
     return post
@@ -182,7 +189,10 @@ async def _change_status(
             post.listing, status=status, closed_as=closed_as, reserved_for=reserved_for
         )
         updated = await post_store.update_post(conn, post.id, listing=listing, edited_at=utcnow())
-        await ctx.outbox.update(conn, author, updated)
+        # Released or cancelled: the person it was reserved for must hear it too.
+        previously_for = post.listing.reserved_for
+        also_to = [previously_for] if previously_for and previously_for != reserved_for else []
+        await ctx.outbox.update(conn, author, updated, also_to=also_to)
         if then is not None:
             await then(conn, updated)
     ctx.outbox.wake()

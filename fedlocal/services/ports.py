@@ -7,6 +7,7 @@ services, services only know these protocols.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,8 +21,11 @@ class Outbox(Protocol):
 
     async def create(self, conn: AsyncConnection, author: Actor, post: Post) -> None: ...
 
-    async def update(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
-        """Tell everyone concerned the post changed (status, participants, edits)."""
+    async def update(
+        self, conn: AsyncConnection, author: Actor, post: Post, *, also_to: Sequence[str] = ()
+    ) -> None:
+        """Tell everyone concerned the post changed (status, participants, edits), and
+        the actors in `also_to` whom the change took off it (a reservation released)."""
 
     async def delete(self, conn: AsyncConnection, author: Actor, post: Post) -> None: ...
 
@@ -59,6 +63,18 @@ class Outbox(Protocol):
         self, conn: AsyncConnection, group: Actor, moderator: Actor, post_uri: str
     ) -> None:
         """A moderator's removal of a post, announced by the group."""
+
+    async def undo_announce(
+        self, conn: AsyncConnection, announcer: Actor, post: Post, announce: Announce
+    ) -> None: ...
+
+    async def like(
+        self, conn: AsyncConnection, liker: Actor, post: Post, author: Actor, like_uri: str
+    ) -> None: ...
+
+    async def undo_like(
+        self, conn: AsyncConnection, liker: Actor, post: Post, author: Actor, like_uri: str
+    ) -> None: ...
 
     async def join(
         self,
@@ -111,6 +127,10 @@ class Remote(Protocol):
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor: ...
 
     async def actor_by_handle(self, handle: str) -> Actor: ...
+
+    async def resolve(self, uri: str) -> Actor | Post:
+        """What a URL names: a remote actor, or a remote post (kept as if announced to
+        us), fetched and stored; RemoteFailure when it is neither."""
 
     async def instance_actor(self, domain: str) -> Actor:
         """The server-level actor of another instance (for neighbour links)."""

@@ -11,6 +11,7 @@ from ..formatting import text_to_html
 from ..models import Actor, Post
 from ..store import actors as actor_store
 from ..store import announces as announce_store
+from ..store import hashtags as hashtag_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
 from . import groups
@@ -102,6 +103,7 @@ async def write_note(
         },
     )
     post = await post_store.update_post(conn, post.id, url=post.uri)
+    await hashtag_store.index_post(conn, post.id, post.data.get("hashtags", []))
     await ctx.outbox.create(conn, author, post)
     if visibility == "public" and author.role == "resident":
         await announce_by_community(ctx, conn, post)

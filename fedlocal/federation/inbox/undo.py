@@ -1,10 +1,10 @@
-"""Undo: of a Follow (unfollow) or an Announce (un-boost)."""
+"""Undo: of a Follow (unfollow), an Announce (un-boost) or a Like."""
 
 from __future__ import annotations
 
 from activitypub.addressing import id_of
 
-from ...services import follows, inbound
+from ...services import favourites, follows, inbound
 from .context import Ignored, InboxContext
 from .follow_lookup import find_follow
 
@@ -22,6 +22,12 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
         inner_type in (None, "Announce")
         and isinstance(inner_id, str)
         and await inbound.undo_announce(conn, ctx.actor, inner_id)
+    ):
+        return
+    if (
+        inner_type in (None, "Like")
+        and isinstance(inner_id, str)
+        and await favourites.receive_undo_like(conn, ctx.actor, inner_id)
     ):
         return
     raise Ignored(f"Undo of {inner_type or inner_id!r}: nothing to undo here")

@@ -34,7 +34,20 @@ from ...store.inbox_queue import InboxItem
 from ..backoff import backoff_seconds
 from ..origin import origin_problem
 from ..runtime import Federation
-from . import accept, announce, create, delete, follow, join, leave, offer, reject, undo, update
+from . import (
+    accept,
+    announce,
+    create,
+    delete,
+    follow,
+    join,
+    leave,
+    like,
+    offer,
+    reject,
+    undo,
+    update,
+)
 from .context import Ignored, InboxContext, RetryLater
 
 log = logging.getLogger(__name__)
@@ -51,6 +64,7 @@ HANDLERS: dict[str, ModuleType] = {
     "Join": join,
     "Leave": leave,
     "Offer": offer,
+    "Like": like,
 }
 INBOX_MAX_ATTEMPTS = 6
 PREPARE_CONCURRENCY = 8

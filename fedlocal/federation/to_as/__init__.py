@@ -24,6 +24,7 @@ from .collections import ordered_collection, ordered_collection_page
 from .common import addressing, iso
 from .events import event, event_hashtags
 from .follows import accept_follow, follow, reject_follow, undo_follow
+from .likes import like, undo_announce, undo_like
 from .listings import listing, listing_hashtags
 from .marketplace import accept_offer, offer_agreement
 from .notes import note
@@ -67,6 +68,7 @@ __all__ = [
     "iso",
     "join",
     "leave",
+    "like",
     "listing",
     "listing_hashtags",
     "note",
@@ -78,6 +80,8 @@ __all__ = [
     "reject_follow",
     "reject_join",
     "tombstone",
+    "undo_announce",
     "undo_follow",
+    "undo_like",
     "update",
 ]

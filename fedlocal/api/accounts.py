@@ -1,0 +1,169 @@
+"""Accounts: the logged-in one, any one by id or handle, their statuses and follows,
+following and unfollowing, relationships, follow requests and favourites."""
+
+from __future__ import annotations
+
+import contextlib
+
+from starlette.routing import Route
+
+from ..services import follows as follow_service
+from ..services import search as search_service
+from ..services import timelines
+from ..services.errors import Conflict, ServiceError
+from ..store.timelines import Page
+from . import entities, present
+from .auth import Call, endpoint
+from .errors import ApiError
+from .pagination import page_from
+
+
+@endpoint("read:accounts")
+async def verify_credentials(call: Call):
+    view = await timelines.account(call.ctx, call.actor.id)
+    requests = await timelines.follow_requests(call.ctx, call.actor, Page(limit=80))
+    source = entities.credential_source(
+        view, language=call.config.default_language, follow_requests=len(requests)
+    )
+    return entities.account(view, call.urls, domain=call.config.domain, source=source)
+
+
+@endpoint("read:accounts", who="optional")
+async def lookup(call: Call):
+    acct = call.params.str("acct")
+    if not acct:
+        raise ApiError(404, "Record not found")
+    return present.account(call, await timelines.lookup(call.ctx, acct))
+
+
+@endpoint("read:accounts", who="optional")
+async def show(call: Call):
+    return present.account(call, await timelines.account(call.ctx, call.path_id()))
+
+
+@endpoint("read:accounts")
+async def search(call: Call):
+    found = await search_service.search(
+        call.ctx,
+        call.viewer,
+        call.params.str("q") or "",
+        type="accounts",
+        resolve=call.params.bool("resolve"),
+        limit=min(call.params.int("limit") or 40, 80),
+        offset=max(call.params.int("offset") or 0, 0),
+    )
+    return present.accounts(call, found.accounts)
+
+
+@endpoint("read:statuses", who="optional")
+async def statuses(call: Call):
+    actor_id = call.path_id()
+    if call.params.bool("pinned") or call.params.bool("only_media"):
+        await timelines.account(call.ctx, actor_id)
+        return []  # nothing is pinned, and posts carry no media here
+    tagged = call.params.str("tagged")
+    views = await timelines.account_statuses(
+        call.ctx,
+        call.viewer,
+        actor_id,
+        page_from(call.params),
+        exclude_replies=call.params.bool("exclude_replies"),
+        tagged=tagged.lstrip("#").lower() if tagged else None,
+    )
+    return present.status_page(call, views)
+
+
+async def _follows(call: Call, direction: str):
+    pairs = await timelines.follows(
+        call.ctx,
+        call.path_id(),
+        page_from(call.params, default=40, maximum=80),
+        direction=direction,
+    )
+    return present.paged(
+        call, present.accounts(call, [view for _id, view in pairs]), [i for i, _v in pairs]
+    )
+
+
+@endpoint("read:accounts", who="optional")
+async def followers(call: Call):
+    return await _follows(call, "followers")
+
+
+@endpoint("read:accounts", who="optional")
+async def following(call: Call):
+    return await _follows(call, "following")
+
+
+async def _relationship(call: Call, actor_id: int):
+    found = await timelines.relationships(call.ctx, call.actor, [actor_id])
+    return entities.relationship(found[0])
+
+
+@endpoint("write:follows")
+async def follow(call: Call):
+    target = await timelines.account(call.ctx, call.path_id())
+    if target.actor.id == call.actor.id:
+        raise ApiError(403, "This action is not allowed")
+    await follow_service.follow(call.ctx, call.actor, target.actor.uri)
+    return await _relationship(call, target.actor.id)
+
+
+@endpoint("write:follows")
+async def unfollow(call: Call):
+    target = await timelines.account(call.ctx, call.path_id())
+    with contextlib.suppress(Conflict):  # not following: unfollowing is already done
+        await follow_service.unfollow(call.ctx, call.actor, target.actor.uri)
+    return await _relationship(call, target.actor.id)
+
+
+@endpoint("read:follows")
+async def relationships(call: Call):
+    ids = [int(v) for v in call.params.list("id") if v.isdigit() and len(v) <= 18]
+    found = await timelines.relationships(call.ctx, call.actor, ids[:80])
+    return [entities.relationship(r) for r in found]
+
+
+@endpoint("read:follows")
+async def follow_requests(call: Call):
+    pairs = await timelines.follow_requests(
+        call.ctx, call.actor, page_from(call.params, default=40, maximum=80)
+    )
+    return present.paged(
+        call, present.accounts(call, [view for _id, view in pairs]), [i for i, _v in pairs]
+    )
+
+
+@endpoint("write:follows")
+async def authorize_follow_request(call: Call):
+    follower = await timelines.account(call.ctx, call.path_id())
+    try:
+        await follow_service.approve_follower(call.ctx, call.actor, follower.actor.uri)
+    except ServiceError as exc:
+        raise ApiError(404, "Record not found") from exc
+    return await _relationship(call, follower.actor.id)
+
+
+@endpoint("read:favourites")
+async def favourites(call: Call):
+    pairs = await timelines.favourites(call.ctx, call.actor, page_from(call.params))
+    return present.paged(
+        call, present.statuses(call, [view for _id, view in pairs]), [i for i, _v in pairs]
+    )
+
+
+routes = [
+    Route("/api/v1/accounts/verify_credentials", verify_credentials, methods=["GET"]),
+    Route("/api/v1/accounts/lookup", lookup, methods=["GET"]),
+    Route("/api/v1/accounts/relationships", relationships, methods=["GET"]),
+    Route("/api/v1/accounts/search", search, methods=["GET"]),
+    Route("/api/v1/accounts/{id}", show, methods=["GET"]),
+    Route("/api/v1/accounts/{id}/statuses", statuses, methods=["GET"]),
+    Route("/api/v1/accounts/{id}/followers", followers, methods=["GET"]),
+    Route("/api/v1/accounts/{id}/following", following, methods=["GET"]),
+    Route("/api/v1/accounts/{id}/follow", follow, methods=["POST"]),
+    Route("/api/v1/accounts/{id}/unfollow", unfollow, methods=["POST"]),
+    Route("/api/v1/follow_requests", follow_requests, methods=["GET"]),
+    Route("/api/v1/follow_requests/{id}/authorize", authorize_follow_request, methods=["POST"]),
+    Route("/api/v1/favourites", favourites, methods=["GET"]),
+]

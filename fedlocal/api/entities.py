@@ -1,0 +1,358 @@
+"""The internal model (through the read views of services/views.py) → Mastodon's JSON
+entities: Account, Status, Notification, Relationship, Application, Tag, List, Context,
+Search results.
+
+Ids are numeric strings (Ivory, Tusky and masto.js compare them); dates are RFC 3339
+with milliseconds and `Z`; absent features come as empty arrays or nulls of the right
+shape. Offers, requests and events read as statuses: the title in bold, the key facts,
+then the description, with a `fedlocal` object for clients that know more.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from ..categories import Categories
+from ..models import Actor, Post
+from ..oauth import OAuthApp
+from ..services.timelines import Relationship
+from ..services.views import AccountView, BoostView, NotificationView, PostView
+from ..urls import Urls
+
+# Mastodon's visibility names; a local-only post shows as public (with `local_only`).
+VISIBILITY = {
+    "public": "public",
+    "unlisted": "unlisted",
+    "followers": "private",
+    "direct": "direct",
+    "local": "public",
+}
+BOOST_ID_BASE = 1 << 48
+DEFAULT_AVATAR = "/avatars/original/missing.png"
+DEFAULT_HEADER = "/headers/original/missing.png"
+NEARBY_LIST_ID = "nearby"
+
+KIND_WORDS = {
+    "fr": {"offer": "Offre", "request": "Demande", "event": "Événement"},
+    "en": {"offer": "Offer", "request": "Request", "event": "Event"},
+}
+STATUS_WORDS = {
+    "fr": {"reserved": "réservé", "closed": "clos", "cancelled": "annulé"},
+    "en": {"reserved": "reserved", "closed": "closed", "cancelled": "cancelled"},
+}
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """RFC 3339 in UTC with milliseconds, as Mastodon writes dates."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def boost_id(announce_id: int) -> int:
+    """A boost's own status id, in a range no post id reaches."""
+    return BOOST_ID_BASE + announce_id
+
+
+def acct(actor: Actor, local_domain: str) -> str:
+    """`user` for our accounts, `user@host[:port]` for remote ones, exactly as typed."""
+    return actor.username if actor.is_local else f"{actor.username}@{actor.domain}"
+
+
+def account(
+    view: AccountView, urls: Urls, *, domain: str, source: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    actor = view.actor
+    created = view.account.created_at if view.account is not None else actor.created_at
+    data = actor.data or {}
+    avatar = data.get("icon") if isinstance(data.get("icon"), str) else None
+    avatar = avatar or urls.base + DEFAULT_AVATAR
+    entity: dict[str, Any] = {
+        "id": str(actor.id),
+        "username": actor.username,
+        "acct": acct(actor, domain),
+        "display_name": actor.display_name or actor.username,
+        "locked": actor.manually_approves_followers,
+        "bot": actor.type in ("Service", "Application"),
+        "discoverable": actor.role in ("resident", "community", "group") or None,
+        "indexable": False,
+        "group": actor.type == "Group",
+        # Mastodon gives the day an account was made, at midnight.
+        "created_at": timestamp(created.replace(hour=0, minute=0, second=0, microsecond=0)),
+        "note": actor.summary or "",
+        "url": actor.url or actor.uri,
+        "uri": actor.uri,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": urls.base + DEFAULT_HEADER,
+        "header_static": urls.base + DEFAULT_HEADER,
+        "followers_count": view.followers_count,
+        "following_count": view.following_count,
+        "statuses_count": view.statuses_count,
+        "last_status_at": view.last_status_at.date().isoformat() if view.last_status_at else None,
+        "hide_collections": False,
+        "noindex": False,
+        "emojis": [],
+        "roles": [],
+        "fields": [],
+    }
+    if source is not None:
+        entity["source"] = source
+        entity["role"] = {
+            "id": "-99",
+            "name": "",
+            "permissions": "0",
+            "color": "",
+            "highlighted": False,
+        }
+    return entity
+
+
+def credential_source(view: AccountView, *, language: str, follow_requests: int) -> dict[str, Any]:
+    """`source` of the logged-in account (verify_credentials)."""
+    return {
+        "privacy": "public",
+        "sensitive": False,
+        "language": (view.account.locale if view.account else None) or language,
+        "note": _plain(view.actor.summary),
+        "fields": [],
+        "follow_requests_count": follow_requests,
+        "hide_collections": False,
+        "discoverable": True,
+        "indexable": False,
+        "attribution_domains": [],
+    }
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment or "")).strip()
+
+
+def mention(actor: Actor, domain: str) -> dict[str, Any]:
+    return {
+        "id": str(actor.id),
+        "username": actor.username,
+        "url": actor.url or actor.uri,
+        "acct": acct(actor, domain),
+    }
+
+
+def tag(name: str, urls: Urls) -> dict[str, Any]:
+    return {"name": name, "url": urls.tag(name), "history": [], "following": False}
+
+
+def _hashtags(post: Post) -> list[str]:
+    tags = post.data.get("hashtags", []) if isinstance(post.data, dict) else []
+    return [t for t in dict.fromkeys(tags) if isinstance(t, str) and t]
+
+
+def content(post: Post, language: str) -> str:
+    """What the status shows: for an offer, a request or an event, the title in bold and
+    the key facts before the description."""
+    if post.kind not in ("offer", "request", "event") and not post.name:
+        return post.content or ""
+    words = "fr" if (post.language or language) == "fr" else "en"
+    parts = []
+    if post.name:
+        parts.append(f"<p><strong>{html.escape(post.name)}</strong></p>")
+    facts = []
+    if post.kind in KIND_WORDS[words]:
+        facts.append(KIND_WORDS[words][post.kind])
+    state = post.listing.status if post.listing else post.event.status if post.event else None
+    if state in STATUS_WORDS[words]:
+        facts.append(STATUS_WORDS[words][state])
+    if post.event is not None:
+        facts.append(post.event.starts_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    if post.place is not None and post.place.name:
+        facts.append(post.place.name)
+    if facts:
+        parts.append("<p>" + html.escape(" · ".join(facts)) + "</p>")
+    if post.content:
+        parts.append(post.content)
+    return "".join(parts)
+
+
+def _fedlocal_details(post: Post, categories: Categories) -> dict[str, Any]:
+    details: dict[str, Any] = {"kind": post.kind}
+    if post.name:
+        details["title"] = post.name
+    if post.category and (found := categories.get(post.category)) is not None:
+        details["category"] = {"key": found.key, "fr": found.fr, "en": found.en}
+    if post.listing is not None:
+        details["listing"] = {
+            "intent": post.listing.intent,
+            "status": post.listing.status,
+            "closed_as": post.listing.closed_as,
+            "quantity": post.listing.quantity,
+            "price": post.listing.price,
+            "expires_at": timestamp(post.listing.expires_at),
+        }
+    if post.event is not None:
+        details["event"] = {
+            "starts_at": timestamp(post.event.starts_at),
+            "ends_at": timestamp(post.event.ends_at),
+            "timezone": post.event.timezone,
+            "status": post.event.status,
+            "join_mode": post.event.join_mode,
+            "capacity": post.event.capacity,
+            "participant_count": post.event.participant_count,
+        }
+    if post.place is not None:
+        details["place"] = {
+            "name": post.place.name,
+            "latitude": post.place.latitude,
+            "longitude": post.place.longitude,
+        }
+    return details
+
+
+def status(
+    view: PostView,
+    urls: Urls,
+    *,
+    domain: str,
+    categories: Categories,
+    language: str,
+    source: bool = False,
+) -> dict[str, Any]:
+    post = view.post
+    entity: dict[str, Any] = {
+        "id": str(post.id),
+        "uri": post.uri,
+        "url": post.url or post.uri,
+        "created_at": timestamp(post.published),
+        "account": account(view.author, urls, domain=domain),
+        "content": content(post, language),
+        "visibility": VISIBILITY.get(post.visibility, "public"),
+        "sensitive": post.sensitive,
+        "spoiler_text": (post.summary or "") if post.kind == "note" else "",
+        "media_attachments": [],
+        "application": None,
+        "mentions": [mention(actor, domain) for actor in view.mentions],
+        "tags": [tag(name, urls) for name in _hashtags(post)],
+        "emojis": [],
+        "reblogs_count": view.reblogs_count,
+        "favourites_count": view.favourites_count,
+        "replies_count": view.replies_count,
+        "in_reply_to_id": str(view.in_reply_to_id) if view.in_reply_to_id else None,
+        "in_reply_to_account_id": (
+            str(view.in_reply_to_account_id) if view.in_reply_to_account_id else None
+        ),
+        "reblog": None,
+        "poll": None,
+        "card": None,
+        "language": post.language,
+        "text": post.source if source else None,
+        "edited_at": timestamp(post.edited_at),
+        "favourited": view.favourited,
+        "reblogged": view.reblogged,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": False,
+        "filtered": [],
+        "local_only": post.visibility == "local",
+    }
+    if post.kind != "note" or post.name:
+        entity["fedlocal"] = _fedlocal_details(post, categories)
+    return entity
+
+
+def boost(
+    view: BoostView, urls: Urls, *, domain: str, categories: Categories, language: str
+) -> dict[str, Any]:
+    """A boost: a status of its own wrapping the boosted one (`reblog`)."""
+    inner = status(view.reblog, urls, domain=domain, categories=categories, language=language)
+    return {
+        **inner,
+        "id": str(boost_id(view.announce.id)),
+        "uri": view.announce.uri,
+        "url": view.announce.uri,
+        "created_at": timestamp(view.announce.published),
+        "account": account(view.author, urls, domain=domain),
+        "content": "",
+        "spoiler_text": "",
+        "mentions": [],
+        "tags": [],
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "reblog": inner,
+        "text": None,
+        "edited_at": None,
+    }
+
+
+def notification(
+    view: NotificationView,
+    urls: Urls,
+    *,
+    domain: str,
+    categories: Categories,
+    language: str,
+) -> dict[str, Any]:
+    n = view.notification
+    entity: dict[str, Any] = {
+        "id": str(n.id),
+        "type": view.type,
+        "group_key": f"ungrouped-{n.id}",
+        "created_at": timestamp(n.created_at),
+        "account": account(view.account, urls, domain=domain),
+        "status": (
+            status(view.status, urls, domain=domain, categories=categories, language=language)
+            if view.status is not None
+            else None
+        ),
+    }
+    if view.fedlocal_type:
+        entity["fedlocal_type"] = view.fedlocal_type
+    return entity
+
+
+def relationship(found: Relationship) -> dict[str, Any]:
+    return {
+        "id": str(found.id),
+        "following": found.following,
+        "showing_reblogs": found.following,
+        "notifying": False,
+        "languages": None,
+        "followed_by": found.followed_by,
+        "blocking": False,
+        "blocked_by": False,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": found.requested,
+        "requested_by": found.requested_by,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+def application(app: OAuthApp, *, client_secret: str | None = None) -> dict[str, Any]:
+    """An Application; with its credentials at registration only."""
+    entity: dict[str, Any] = {
+        "id": str(app.id),
+        "name": app.name,
+        "website": app.website,
+        "scopes": list(app.scopes),
+        "redirect_uri": "\n".join(app.redirect_uris),
+        "redirect_uris": list(app.redirect_uris),
+        "vapid_key": "",
+    }
+    if client_secret is not None:
+        entity["client_id"] = app.client_id
+        entity["client_secret"] = client_secret
+        entity["client_secret_expires_at"] = 0
+    return entity
+
+
+def nearby_list(language: str) -> dict[str, Any]:
+    return {
+        "id": NEARBY_LIST_ID,
+        "title": "À proximité" if language == "fr" else "Nearby",
+        "replies_policy": "none",
+        "exclusive": False,
+    }

@@ -1,0 +1,153 @@
+"""The instance documents (v1 and v2), the `version` clients gate features on, and the
+small site-wide answers (rules, custom emojis…).
+
+The version is `4.3.0 (compatible; fedlocal X.Y.Z)`: Mastodon.py and masto.js read the
+part before the first space as Mastodon's API level, and at 4.3 and later also expect
+`api_versions.mastodon` in v2 (interop.md §9, §11).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+from ..store import accounts as account_store
+from ..store import posts as post_store
+from ..store import timelines as timeline_store
+from . import entities
+from .auth import Call, endpoint
+
+MASTODON_API_LEVEL = "4.3.0"
+API_VERSIONS = {"mastodon": 2}
+VERSION = f"{MASTODON_API_LEVEL} (compatible; fedlocal {__version__})"
+SOURCE_URL = "https://github.com/fedlocal/fedlocal"
+SUPPORTED_MIME_TYPES: list[str] = []
+
+
+def _statuses_configuration(call: Call) -> dict[str, Any]:
+    return {
+        "max_characters": call.config.post_max_characters,
+        "max_media_attachments": 0,
+        "characters_reserved_per_url": 23,
+    }
+
+
+def _media_configuration() -> dict[str, Any]:
+    return {
+        "supported_mime_types": SUPPORTED_MIME_TYPES,
+        "image_size_limit": 0,
+        "image_matrix_limit": 0,
+        "video_size_limit": 0,
+        "video_frame_rate_limit": 0,
+        "video_matrix_limit": 0,
+        "description_limit": 1500,
+    }
+
+
+def _polls_configuration() -> dict[str, Any]:
+    # Polls are not supported: no option is accepted.
+    return {
+        "max_options": 0,
+        "max_characters_per_option": 0,
+        "min_expiration": 300,
+        "max_expiration": 2629746,
+    }
+
+
+def _streaming_url(call: Call) -> str:
+    base = call.config.base_url
+    return (
+        "wss://" + base[len("https://") :]
+        if base.startswith("https://")
+        else ("ws://" + base[len("http://") :])
+    )
+
+
+def _description(call: Call) -> str:
+    return call.config.description or call.config.name
+
+
+async def _counts(call: Call) -> tuple[int, int, int]:
+    async with call.ctx.db.read() as conn:
+        users = await account_store.count_accounts(conn)
+        statuses = await post_store.count_local_posts(conn)
+        domains = await timeline_store.count_remote_domains(conn)
+    return users, statuses, domains
+
+
+@endpoint(who="optional")
+async def instance_v1(call: Call):
+    users, statuses, domains = await _counts(call)
+    config = call.config
+    return {
+        "uri": config.domain,
+        "title": config.name,
+        "short_description": _description(call),
+        "description": _description(call),
+        "email": config.contact_email,
+        "version": VERSION,
+        "urls": {"streaming_api": _streaming_url(call)},
+        "stats": {"user_count": users, "status_count": statuses, "domain_count": domains},
+        "thumbnail": None,
+        "languages": list(config.languages),
+        "registrations": config.signup_mode == "open",
+        "approval_required": config.signup_mode == "approval",
+        "invites_enabled": config.signup_mode == "invite",
+        "configuration": {
+            "accounts": {"max_featured_tags": 0},
+            "statuses": _statuses_configuration(call),
+            "media_attachments": _media_configuration(),
+            "polls": _polls_configuration(),
+        },
+        "contact_account": None,
+        "rules": [],
+    }
+
+
+@endpoint(who="optional")
+async def instance_v2(call: Call):
+    users, _statuses, _domains = await _counts(call)
+    config = call.config
+    return {
+        "domain": config.domain,
+        "title": config.name,
+        "version": VERSION,
+        "source_url": SOURCE_URL,
+        "description": _description(call),
+        "usage": {"users": {"active_month": users}},
+        "thumbnail": {"url": f"{config.base_url}{entities.DEFAULT_AVATAR}", "blurhash": None},
+        "icon": [],
+        "languages": list(config.languages),
+        "configuration": {
+            "urls": {
+                "streaming": _streaming_url(call),
+                "status": None,
+                "about": f"{config.base_url}/about",
+                "privacy_policy": None,
+                "terms_of_service": None,
+            },
+            "vapid": {"public_key": ""},
+            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+            "statuses": _statuses_configuration(call),
+            "media_attachments": _media_configuration(),
+            "polls": _polls_configuration(),
+            "translation": {"enabled": False},
+            "limited_federation": config.federation_mode == "allowlist",
+        },
+        "registrations": {
+            "enabled": config.signup_mode == "open",
+            "approval_required": config.signup_mode == "approval",
+            "message": None,
+            "min_age": None,
+            "reason_required": False,
+            "url": None,
+        },
+        "api_versions": API_VERSIONS,
+        "contact": {"email": config.contact_email, "account": None},
+        "rules": [],
+    }
+
+
+@endpoint(who="optional")
+async def extended_description(call: Call):
+    return {"updated_at": None, "content": _description(call)}

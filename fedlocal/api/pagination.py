@@ -1,0 +1,41 @@
+"""Paging as Mastodon does it: `max_id`, `since_id`, `min_id`, `limit`, and a `Link`
+header with `next` (older) first — toot reads it with a regex anchored at the start."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+
+from ..store.timelines import Page
+from .params import Params
+
+BOUNDS = ("max_id", "since_id", "min_id")
+
+
+def page_from(params: Params, *, default: int = 20, maximum: int = 40) -> Page:
+    limit = params.int("limit")
+    limit = default if limit is None or limit < 1 else min(limit, maximum)
+    return Page(
+        max_id=_id(params, "max_id"),
+        since_id=_id(params, "since_id"),
+        min_id=_id(params, "min_id"),
+        limit=limit,
+    )
+
+
+def _id(params: Params, name: str) -> int | None:
+    value = params.int(name)
+    return value if value is not None and value >= 0 else None
+
+
+def link_header(request: Request, base_url: str, ids: Sequence[int]) -> dict[str, str]:
+    """`Link` for the page holding `ids` (newest first); none for an empty page."""
+    if not ids:
+        return {}
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in BOUNDS]
+    url = base_url.rstrip("/") + request.url.path
+    older = url + "?" + urlencode([*kept, ("max_id", str(min(ids)))])
+    newer = url + "?" + urlencode([*kept, ("min_id", str(max(ids)))])
+    return {"Link": f'<{older}>; rel="next", <{newer}>; rel="prev"'}

@@ -1,0 +1,122 @@
+"""Request parameters wherever clients put them: the query string (IceCubes sends a
+POST's parameters there), a form, multipart, or JSON; arrays as `key[]=` or JSON lists;
+nested form keys (`poll[options][]`) as JSON objects would give them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from starlette.requests import Request
+
+from .errors import ApiError
+
+MAX_JSON_BODY = 1 << 20
+TRUE = frozenset({"1", "true", "on", "yes", "t"})
+FALSE = frozenset({"0", "false", "off", "no", "f", "", "none", "null"})
+
+
+class Params:
+    """Values by name (`key[]` and `key` are the same name); later sources win."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, list[Any]] = {}
+
+    def add_pairs(self, pairs: Iterable[tuple[str, Any]]) -> None:
+        fresh: dict[str, list[Any]] = {}
+        for key, value in pairs:
+            fresh.setdefault(_name(key), []).append(value)
+        self._values.update(fresh)
+
+    def add_json(self, document: dict[str, Any], prefix: str = "") -> None:
+        pairs: list[tuple[str, Any]] = []
+        for key, value in document.items():
+            name = f"{prefix}[{key}]" if prefix else str(key)
+            if isinstance(value, dict):
+                self.add_json(value, name)
+            elif isinstance(value, list):
+                self._values[_name(name)] = list(value)
+            else:
+                pairs.append((name, value))
+        self.add_pairs(pairs)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        values = self._values.get(name)
+        return values[0] if values else default
+
+    def str(self, name: str, default: str | None = None) -> str | None:
+        value = self.get(name)
+        if value is None or isinstance(value, dict | list):
+            return default
+        return value if isinstance(value, str) else json.dumps(value)
+
+    def list(self, name: str) -> list[str]:
+        return [
+            v if isinstance(v, str) else str(v) for v in self._values.get(name, []) if v is not None
+        ]
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        value = self.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
+        return default
+
+    def int(self, name: str) -> int | None:
+        value = self.get(name)
+        if isinstance(value, bool) or value is None:
+            return None
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            return None
+
+    def float(self, name: str) -> float | None:
+        value = self.get(name)
+        if isinstance(value, bool) or value is None:
+            return None
+        try:
+            return float(str(value).strip())
+        except ValueError:
+            return None
+
+
+def _name(key: str) -> str:
+    return key[:-2] if key.endswith("[]") else key
+
+
+async def read_params(request: Request) -> Params:
+    """Query parameters, then the body's (form, multipart or JSON) on top."""
+    params = Params()
+    params.add_pairs(request.query_params.multi_items())
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return params
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        body = await request.body()
+        if len(body) > MAX_JSON_BODY:
+            raise ApiError(413, "Request entity too large")
+        if body.strip():
+            try:
+                document = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                raise ApiError(400, "The request body is not valid JSON") from None
+            if not isinstance(document, dict):
+                raise ApiError(400, "The request body must be a JSON object")
+            params.add_json(document)
+    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        params.add_pairs(
+            (key, value) for key, value in form.multi_items() if isinstance(value, str)
+        )
+    return params

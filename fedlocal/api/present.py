@@ -1,0 +1,57 @@
+"""Views → entities with the instance's settings (domain, categories, language), and
+paged JSON responses with their `Link` header."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+from ..services.views import AccountView, BoostView, NotificationView, PostView
+from . import entities
+from .auth import Call
+from .pagination import link_header
+
+
+def _options(call: Call) -> dict[str, Any]:
+    return {
+        "domain": call.config.domain,
+        "categories": call.ctx.categories,
+        "language": call.config.default_language,
+    }
+
+
+def status(call: Call, view: PostView, *, source: bool = False) -> dict[str, Any]:
+    return entities.status(view, call.urls, source=source, **_options(call))
+
+
+def statuses(call: Call, views: Sequence[PostView]) -> list[dict[str, Any]]:
+    options = _options(call)
+    return [entities.status(view, call.urls, **options) for view in views]
+
+
+def boost(call: Call, view: BoostView) -> dict[str, Any]:
+    return entities.boost(view, call.urls, **_options(call))
+
+
+def account(call: Call, view: AccountView) -> dict[str, Any]:
+    return entities.account(view, call.urls, domain=call.config.domain)
+
+
+def accounts(call: Call, views: Sequence[AccountView]) -> list[dict[str, Any]]:
+    return [account(call, view) for view in views]
+
+
+def notifications(call: Call, views: Sequence[NotificationView]) -> list[dict[str, Any]]:
+    options = _options(call)
+    return [entities.notification(view, call.urls, **options) for view in views]
+
+
+def paged(call: Call, items: list[Any], ids: Sequence[int]) -> JSONResponse:
+    """A list with the `Link` header of its page (ids in the list's order)."""
+    return JSONResponse(items, headers=link_header(call.request, call.config.base_url, ids))
+
+
+def status_page(call: Call, views: Sequence[PostView]) -> JSONResponse:
+    return paged(call, statuses(call, views), [v.post.id for v in views])

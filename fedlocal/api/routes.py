@@ -1,0 +1,47 @@
+"""Every route of the Mastodon client API and OAuth2, and what the API keeps while the
+app runs (the streaming hub)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from ..store import Database
+from . import accounts, empty, instance, notifications, oauth, search, statuses, streaming
+from . import timelines as timeline_routes
+from .streaming import StreamHub
+
+
+def api_routes() -> list[BaseRoute]:
+    return [
+        *oauth.routes,
+        Route("/api/v1/instance", instance.instance_v1, methods=["GET"]),
+        Route("/api/v1/instance/", instance.instance_v1, methods=["GET"]),
+        Route("/api/v2/instance", instance.instance_v2, methods=["GET"]),
+        Route("/api/v2/instance/", instance.instance_v2, methods=["GET"]),
+        Route(
+            "/api/v1/instance/extended_description",
+            instance.extended_description,
+            methods=["GET"],
+        ),
+        *accounts.routes,
+        *statuses.routes,
+        *timeline_routes.routes,
+        *notifications.routes,
+        *search.routes,
+        *streaming.routes,
+        *empty.routes,
+    ]
+
+
+def start_api(app, db: Database) -> StreamHub:
+    """Called in the app's lifespan: the streaming hub listens to the store's commits."""
+    hub = StreamHub(db)
+    hub.attach()
+    app.state.api_streams = hub
+    return hub
+
+
+def stop_api(app) -> None:
+    hub = getattr(app.state, "api_streams", None)
+    if hub is not None:
+        hub.detach()

@@ -1,0 +1,146 @@
+"""Statuses: posting (with `Idempotency-Key`), reading, deleting, threads, favourites and
+boosts. A status tagged #offre/#demande (#offer/#request) becomes an offer or a request."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from ..services import favourites as favourite_service
+from ..services import posts as post_service
+from ..services import reblogs as reblog_service
+from ..services import statuses as status_service
+from ..services import timelines
+from ..services.errors import Forbidden, NotFound
+from . import entities, present
+from .auth import Call, endpoint
+from .errors import ApiError, error_response
+
+
+def _unsupported(call: Call) -> str | None:
+    """What this server cannot post, in Mastodon's wording."""
+    p = call.params
+    if [m for m in p.list("media_ids") if m]:
+        return "Validation failed: Media attachments are not supported on this server"
+    if p.list("poll[options]") or p.get("poll"):
+        return "Validation failed: Polls are not supported on this server"
+    if p.str("scheduled_at"):
+        return "Validation failed: Scheduled statuses are not supported on this server"
+    return None
+
+
+def _reply_id(call: Call) -> int | None:
+    raw = call.params.str("in_reply_to_id")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ApiError(404, "Record not found")
+    return int(raw)
+
+
+@endpoint("write:statuses")
+async def create(call: Call):
+    problem = _unsupported(call)
+    if problem:
+        return error_response(422, problem)
+    p = call.params
+    post = await status_service.post_status(
+        call.ctx,
+        call.account,
+        call.actor,
+        status_service.StatusInput(
+            text=p.str("status") or "",
+            visibility=p.str("visibility") or None,
+            in_reply_to_id=_reply_id(call),
+            spoiler_text=p.str("spoiler_text"),
+            sensitive=p.bool("sensitive"),
+            language=p.str("language") or None,
+            idempotency_key=call.request.headers.get("idempotency-key"),
+        ),
+    )
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
+async def _status_or_boost(call: Call):
+    status_id = call.path_id()
+    if status_id >= entities.BOOST_ID_BASE:
+        view = await timelines.boost_by_id(
+            call.ctx, call.viewer, status_id - entities.BOOST_ID_BASE
+        )
+        return present.boost(call, view)
+    return present.status(call, await timelines.status(call.ctx, call.viewer, status_id))
+
+
+@endpoint("read:statuses", who="optional")
+async def show(call: Call):
+    return await _status_or_boost(call)
+
+
+@endpoint("write:statuses")
+async def delete(call: Call):
+    view = await timelines.status(call.ctx, call.actor, call.path_id())
+    try:
+        await post_service.delete_post(call.ctx, call.actor, view.post.id)
+    except Forbidden:
+        raise NotFound("Record not found") from None
+    return present.status(call, view, source=True)
+
+
+@endpoint("read:statuses", who="optional")
+async def context(call: Call):
+    ancestors, descendants = await timelines.context(call.ctx, call.viewer, call.path_id())
+    return {
+        "ancestors": present.statuses(call, ancestors),
+        "descendants": present.statuses(call, descendants),
+    }
+
+
+@endpoint("write:favourites")
+async def favourite(call: Call):
+    post = await favourite_service.favourite(call.ctx, call.actor, call.path_id())
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
+@endpoint("write:favourites")
+async def unfavourite(call: Call):
+    post = await favourite_service.unfavourite(call.ctx, call.actor, call.path_id())
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
+@endpoint("write:statuses")
+async def reblog(call: Call):
+    announce, _post = await reblog_service.reblog(call.ctx, call.actor, call.path_id())
+    return present.boost(call, await timelines.boost(call.ctx, call.actor, announce))
+
+
+@endpoint("write:statuses")
+async def unreblog(call: Call):
+    post = await reblog_service.unreblog(call.ctx, call.actor, call.path_id())
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
+@endpoint("read:statuses", who="optional")
+async def nobody(call: Call):
+    """Who boosted or liked a status: not listed here (an empty, well-formed answer)."""
+    await timelines.status(call.ctx, call.viewer, call.path_id())
+    return []
+
+
+@endpoint("write:media")
+async def media(call: Call):
+    return error_response(422, "Validation failed: Media uploads are not supported on this server")
+
+
+routes = [
+    Route("/api/v1/statuses", create, methods=["POST"]),
+    Route("/api/v1/statuses/{id}", show, methods=["GET"]),
+    Route("/api/v1/statuses/{id}", delete, methods=["DELETE"]),
+    Route("/api/v1/statuses/{id}/context", context, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/favourite", favourite, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unfavourite", unfavourite, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/reblog", reblog, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unreblog", unreblog, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/favourited_by", nobody, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/reblogged_by", nobody, methods=["GET"]),
+    Route("/api/v1/media", media, methods=["POST"]),
+    Route("/api/v2/media", media, methods=["POST"]),
+]

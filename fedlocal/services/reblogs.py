@@ -1,0 +1,76 @@
+"""Boosts by our residents: an `Announce` of the post to their followers (and to its
+author), taken back with `Undo(Announce)`; boosts of our residents' posts notify them."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Actor, Announce, Post
+from ..store import actors as actor_store
+from ..store import announces as announce_store
+from ..store import notifications as notification_store
+from ..store import posts as post_store
+from ..store.clock import utcnow
+from . import views
+from .context import ServiceContext
+from .errors import Forbidden, NotFound
+
+BOOSTABLE = ("public", "unlisted")
+
+
+async def _boostable(conn: AsyncConnection, actor: Actor, post_id: int) -> Post:
+    post = await post_store.get_post(conn, post_id)
+    if post is None or not await views.visible(conn, actor, [post]):
+        raise NotFound("Record not found")
+    if post.visibility not in BOOSTABLE:
+        raise Forbidden("This action is not allowed")
+    return post
+
+
+async def reblog(ctx: ServiceContext, actor: Actor, post_id: int) -> tuple[Announce, Post]:
+    """`actor` boosts a post; boosting twice returns the first boost."""
+    async with ctx.db.write() as conn:
+        post = await _boostable(conn, actor, post_id)
+        announce = await announce_store.insert_announce(
+            conn,
+            uri=f"{actor.uri}#announces/{uuid.uuid4()}",
+            actor_id=actor.id,
+            object_uri=post.uri,
+            object_id=post.id,
+            published=utcnow(),
+        )
+        if announce is None:
+            existing = await announce_store.get_announce(conn, actor.id, post.uri)
+            assert existing is not None
+            return existing, post
+        await ctx.outbox.announce(conn, actor, post, announce)
+        await notify_boost(conn, actor, post)
+    ctx.outbox.wake()
+    return announce, post
+
+
+async def unreblog(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
+    async with ctx.db.write() as conn:
+        post = await post_store.get_post(conn, post_id)
+        if post is None or not await views.visible(conn, actor, [post]):
+            raise NotFound("Record not found")
+        announce = await announce_store.get_announce(conn, actor.id, post.uri)
+        if announce is not None:
+            await announce_store.delete_announce(conn, announce.id)
+            await ctx.outbox.undo_announce(conn, actor, post, announce)
+    ctx.outbox.wake()
+    return post
+
+
+async def notify_boost(conn: AsyncConnection, booster: Actor, post: Post) -> None:
+    """The author of a post of ours hears that someone boosted it (not of the community
+    actor's automatic boosts, nor of their own)."""
+    if not post.is_local or booster.role in ("community", "instance"):
+        return
+    author = await actor_store.get_actor(conn, post.actor_id)
+    if author is not None and author.role == "resident" and author.id != booster.id:
+        await notification_store.add(
+            conn, recipient_id=author.id, type="reblog", actor_id=booster.id, post_id=post.id
+        )

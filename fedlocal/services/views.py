@@ -1,0 +1,257 @@
+"""What a client API page shows, gathered in a few queries per page: statuses with their
+authors, counts and the viewer's own likes and boosts; accounts with their counts;
+notifications with who and what they are about.
+
+These are read models for `fedlocal.api.entities`; nothing here knows Mastodon's JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Account, Actor, Announce, Notification, Post
+from ..store import accounts as account_store
+from ..store import favourites as favourite_store
+from ..store import interests as interest_store
+from ..store import timelines as timeline_store
+
+# Visibilities anyone (even without logging in) may read.
+OPEN_VISIBILITIES = ("public", "unlisted", "local")
+
+
+@dataclass(frozen=True)
+class AccountView:
+    actor: Actor
+    followers_count: int = 0
+    following_count: int = 0
+    statuses_count: int = 0
+    last_status_at: datetime | None = None
+    # The local account behind a resident (for `source` and `created_at`), when known.
+    account: Account | None = None
+
+
+@dataclass(frozen=True)
+class PostView:
+    post: Post
+    author: AccountView
+    replies_count: int = 0
+    reblogs_count: int = 0
+    favourites_count: int = 0
+    favourited: bool = False
+    reblogged: bool = False
+    in_reply_to_id: int | None = None
+    in_reply_to_account_id: int | None = None
+    mentions: tuple[Actor, ...] = ()
+
+
+@dataclass(frozen=True)
+class BoostView:
+    """One of our residents' boosts (an Announce) of a post."""
+
+    announce: Announce
+    author: AccountView
+    reblog: PostView
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    notification: Notification
+    # Mastodon's type, and fedlocal's own when it differs (interest, rsvp…).
+    type: str
+    account: AccountView
+    status: PostView | None = None
+    fedlocal_type: str | None = None
+
+
+def may_see(viewer_actor: Actor | None, post: Post, follows_author: bool) -> bool:
+    """Mastodon's rule: public and unlisted for everyone, followers-only for the author's
+    followers, direct for the people it addresses; and always for the author."""
+    if post.is_deleted:
+        return False
+    if post.visibility in OPEN_VISIBILITIES:
+        return True
+    if viewer_actor is None:
+        return False
+    if post.actor_id == viewer_actor.id:
+        return True
+    addressed = viewer_actor.uri in post.data.get("recipients", []) or any(
+        isinstance(m, dict) and m.get("href") == viewer_actor.uri
+        for m in post.data.get("mentions", [])
+    )
+    if post.visibility == "followers":
+        return follows_author or addressed
+    return addressed
+
+
+async def visible(conn: AsyncConnection, viewer: Actor | None, posts: Sequence[Post]) -> list[Post]:
+    """The posts `viewer` may see, in order."""
+    authors = [p.actor_id for p in posts if p.visibility not in OPEN_VISIBILITIES]
+    states = (
+        await timeline_store.follow_states(conn, viewer.id, list(set(authors)))
+        if viewer is not None and authors
+        else {}
+    )
+    return [p for p in posts if may_see(viewer, p, states.get(p.actor_id) == "accepted")]
+
+
+async def accounts(conn: AsyncConnection, actors: Sequence[Actor]) -> list[AccountView]:
+    ids = [a.id for a in actors]
+    followers, following = await timeline_store.follow_counts(conn, ids)
+    stats = await timeline_store.status_stats(conn, ids)
+    views = []
+    for actor in actors:
+        count, last = stats.get(actor.id, (0, None))
+        account = (
+            await account_store.get_account_by_actor(conn, actor.id)
+            if actor.role == "resident"
+            else None
+        )
+        views.append(
+            AccountView(
+                actor=actor,
+                followers_count=followers.get(actor.id, 0),
+                following_count=following.get(actor.id, 0),
+                statuses_count=count,
+                last_status_at=last,
+                account=account,
+            )
+        )
+    return views
+
+
+async def account(conn: AsyncConnection, actor: Actor) -> AccountView:
+    return (await accounts(conn, [actor]))[0]
+
+
+async def posts(
+    conn: AsyncConnection, viewer: Actor | None, items: Sequence[Post]
+) -> list[PostView]:
+    """Views of posts the viewer may see (others are dropped), in order."""
+    shown = await visible(conn, viewer, items)
+    if not shown:
+        return []
+    ids = [p.id for p in shown]
+    uris = [p.uri for p in shown]
+    parents = await timeline_store.posts_by_uris(
+        conn, [p.in_reply_to_uri for p in shown if p.in_reply_to_uri]
+    )
+    mention_uris = [
+        m["href"]
+        for p in shown
+        for m in p.data.get("mentions", [])
+        if isinstance(m, dict) and isinstance(m.get("href"), str)
+    ]
+    mentioned = await timeline_store.actors_by_uris(conn, mention_uris)
+    authors = await timeline_store.actors_by_ids(conn, [p.actor_id for p in shown])
+    author_views = {v.actor.id: v for v in await accounts(conn, list(authors.values()))}
+    replies = await timeline_store.reply_counts(conn, uris)
+    boosts = await timeline_store.reblog_counts(conn, ids)
+    likes = await favourite_store.counts(conn, ids)
+    liked = await favourite_store.liked_by(conn, viewer.id, ids) if viewer else set()
+    boosted = await timeline_store.reblogged_by(conn, viewer.id, ids) if viewer else set()
+    views = []
+    for post in shown:
+        parent = parents.get(post.in_reply_to_uri) if post.in_reply_to_uri else None
+        views.append(
+            PostView(
+                post=post,
+                author=author_views[post.actor_id],
+                replies_count=replies.get(post.uri, 0),
+                reblogs_count=boosts.get(post.id, 0),
+                favourites_count=likes.get(post.id, 0),
+                favourited=post.id in liked,
+                reblogged=post.id in boosted,
+                in_reply_to_id=parent.id if parent else None,
+                in_reply_to_account_id=parent.actor_id if parent else None,
+                mentions=tuple(
+                    mentioned[m["href"]]
+                    for m in post.data.get("mentions", [])
+                    if isinstance(m, dict) and m.get("href") in mentioned
+                ),
+            )
+        )
+    return views
+
+
+async def post(conn: AsyncConnection, viewer: Actor | None, item: Post) -> PostView | None:
+    found = await posts(conn, viewer, [item])
+    return found[0] if found else None
+
+
+# Notifications: fedlocal's types as Mastodon clients know them. `interest` is the direct
+# message the interested neighbour sent (a private mention), or, when they sent none (a
+# FEP-0837 offer), a like of the listing; RSVPs to one's event are likes of it; the
+# organiser's answer to one's RSVP is a mention carrying the event.
+MASTODON_TYPES = {
+    "mention": "mention",
+    "status": "status",
+    "reblog": "reblog",
+    "follow": "follow",
+    "follow_request": "follow_request",
+    "favourite": "favourite",
+    "poll": "poll",
+    "update": "update",
+    "interest": "mention",
+    "rsvp": "favourite",
+    "rsvp_accepted": "mention",
+    "rsvp_rejected": "mention",
+}
+NEEDS_STATUS = frozenset({"mention", "status", "reblog", "favourite", "poll", "update"})
+
+
+def internal_types(mastodon_types: Sequence[str]) -> list[str]:
+    """The stored types that show as any of `mastodon_types`."""
+    wanted = set(mastodon_types)
+    return [internal for internal, shown in MASTODON_TYPES.items() if shown in wanted]
+
+
+async def notifications(
+    conn: AsyncConnection, viewer: Actor, items: Sequence[Notification]
+) -> list[NotificationView]:
+    """Views of notifications; those clients could not show (their post is gone, or a type
+    with no Mastodon equivalent) are left out."""
+    actor_map = await timeline_store.actors_by_ids(
+        conn, [n.actor_id for n in items if n.actor_id is not None]
+    )
+    account_views = {v.actor.id: v for v in await accounts(conn, list(actor_map.values()))}
+    subject_ids = [n.post_id for n in items if n.post_id is not None]
+    subjects = await timeline_store.posts_by_ids(conn, subject_ids)
+    # An interest notification shows the neighbour's message when there is one.
+    messages: dict[int, Post] = {}
+    for n in items:
+        if n.type == "interest" and n.post_id is not None and n.actor_id is not None:
+            found = await interest_store.get(conn, n.post_id, n.actor_id)
+            if found is not None and found.message_uri:
+                message = (await timeline_store.posts_by_uris(conn, [found.message_uri])).get(
+                    found.message_uri
+                )
+                if message is not None:
+                    messages[n.id] = message
+    shown_posts = list(subjects.values()) + list(messages.values())
+    post_views = {v.post.id: v for v in await posts(conn, viewer, shown_posts)}
+    views = []
+    for n in items:
+        shown_type = MASTODON_TYPES.get(n.type)
+        who = account_views.get(n.actor_id) if n.actor_id is not None else None
+        if shown_type is None or who is None:
+            continue
+        subject = messages.get(n.id) or (subjects.get(n.post_id) if n.post_id else None)
+        if n.type == "interest" and n.id not in messages:
+            shown_type = "favourite"
+        status = post_views.get(subject.id) if subject is not None else None
+        if shown_type in NEEDS_STATUS and status is None:
+            continue
+        views.append(
+            NotificationView(
+                notification=n,
+                type=shown_type,
+                account=who,
+                status=status,
+                fedlocal_type=n.type if n.type != shown_type else None,
+            )
+        )
+    return views
