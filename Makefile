@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean messages ui-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,19 @@ lint: $(STAMP)
 	$(BIN)/ruff check activitypub fedlocal web tests bench
 	$(BIN)/ruff format --check activitypub fedlocal web tests bench
 
+# axe-core for the browser tests (tests/ui/package.json); Chromium comes from apt.
+ui-deps:
+	cd tests/ui && npm ci --no-audit --no-fund --loglevel=error
+
+# Extract the web app's messages and add new ones to both catalogues (then translate them).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F web/babel.cfg -k N_ -k t -k gettext -k ngettext:1,2 \
+		--no-location --sort-output --width=100 --project fedlocal -o web/locales/messages.pot web
+	$(BIN)/pybabel update -i web/locales/messages.pot -d web/locales \
+		--no-fuzzy-matching --ignore-obsolete --width=100
+
 bench: $(STAMP)
 	$(BIN)/python bench/inbox.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache data
+	rm -rf $(VENV) .pytest_cache data build tests/ui/node_modules

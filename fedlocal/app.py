@@ -8,14 +8,17 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from web.feeds import Feeds, feed_routes
 from web.pages import Pages
+from web.routes import web_routes
 
+from .api import Cors, api_routes, start_api, stop_api
 from .config import Config
 from .federation.delivery import DeliveryWorker
 from .federation.inbox.worker import InboxWorker
@@ -42,10 +45,12 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         app.state.federation = federation
         app.state.pages = Pages(config, db)
         app.state.feeds = Feeds(config, db)
+        start_api(app, db)
         tasks = start_workers(federation) if config.run_workers else []
         try:
             yield
         finally:
+            stop_api(app)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -53,25 +58,20 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
             if database is None:
                 await db.dispose()
 
-    async def home(request: Request):
-        return await request.app.state.pages.home(request)
-
-    async def profile(request: Request):
-        return await request.app.state.pages.profile_by_name(request)
-
     routes = [
         # Before the federation routes: `/objects/{post_id}` would take `/objects/7.ics`.
         *feed_routes(),
         *federation_routes(),
-        Route("/", home),
-        # The instance actor's profile page (its `url`): the instance's home.
-        Route("/about", home),
-        Route("/@{username}", profile),
+        # The Mastodon client API and OAuth2 (docs/api.md).
+        *api_routes(),
+        # The resident web app (landing page, sign-up, publishing, feed, admin…).
+        *web_routes(),
         Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
     ]
     return Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(Cors)],
         exception_handlers={ServiceError: service_error, 404: not_found, 405: not_allowed},
     )
 

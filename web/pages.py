@@ -1,26 +1,33 @@
-"""Server-rendered HTML pages (the first few; the resident web app grows here).
+"""The resident web app's shared parts: templates, translations, sessions, and the pages
+the federation layer shows to browsers.
 
-The federation layer serves HTML at actor and object URLs through the `Pages` object the
-app puts in `app.state.pages`, so content negotiation stays in one place.
+The app puts a `Pages` in `app.state.pages`. The federation routes serve HTML at actor and
+object URLs through its `profile` and `post` methods, so content negotiation stays in one
+place; every other page is a route of `web/routes.py`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
+from fedlocal.categories import Categories
 from fedlocal.config import Config
 from fedlocal.models import Actor, Post
 from fedlocal.sanitize import sanitize_html
 from fedlocal.store import Database
-from fedlocal.store import actors as actor_store
-from fedlocal.store import follows as follow_store
-from fedlocal.store import posts as post_store
 from fedlocal.urls import Urls
+
+from .auth import Sessions
+from .dispatch import run_view
+from .i18n import LANGUAGE_COOKIE, I18n, Translator
+from .page import Page
+from .views import posts, profile
+from .words import Words
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -29,43 +36,40 @@ class Pages:
     def __init__(self, config: Config, db: Database):
         self.config = config
         self.db = db
+        self.urls = Urls(config.base_url)
+        self.categories = Categories(config.categories)
+        self.i18n = I18n(config.languages, config.default_language)
+        self.sessions = Sessions(config, db)
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),
-            enable_async=False,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
         # Stored HTML is sanitised on the way in; sanitising again on the way out means a
         # bug upstream cannot become an XSS here.
         self.env.filters["safe_html"] = lambda html: Markup(sanitize_html(html or ""))  # noqa: S704
-        self.env.globals["urls"] = Urls(config.base_url)
+        self.env.globals["urls"] = self.urls
 
-    def render(self, name: str, status: int = 200, **context) -> HTMLResponse:
-        template = self.env.get_template(name)
-        html = template.render(instance=self.config, **context)
-        return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+    def words(self, t: Translator) -> Words:
+        return Words(t, self.categories)
 
-    async def home(self, request: Request) -> Response:
-        async with self.db.read() as conn:
-            community = await actor_store.get_actor_by_role(conn, "community")
-        return self.render("home.html", community=community)
+    async def open_page(self, request: Request) -> Page:
+        visitor = await self.sessions.load(request)
+        language = self.i18n.choose(
+            account_locale=visitor.account.locale if visitor.logged_in else None,
+            cookie=request.cookies.get(LANGUAGE_COOKIE),
+            accept_language=request.headers.get("accept-language"),
+        )
+        return Page(self, request, visitor, self.i18n.translator(language))
+
+    # The federation routes' HTML
 
     async def profile(self, request: Request, actor: Actor) -> Response:
-        async with self.db.read() as conn:
-            posts = await post_store.list_actor_posts(conn, actor.id, visibilities=("public",))
-            followers = await follow_store.count_followers(conn, actor.id)
-            following = await follow_store.count_following(conn, actor.id)
-        return self.render(
-            "profile.html", actor=actor, posts=posts, followers=followers, following=following
-        )
-
-    async def profile_by_name(self, request: Request) -> Response:
-        async with self.db.read() as conn:
-            actor = await actor_store.get_local_actor(conn, request.path_params["username"])
-        if actor is None or actor.role == "instance":
-            return self.render("error.html", status=404, message="No such account.")
-        return await self.profile(request, actor)
+        page = await self.open_page(request)
+        return await run_view(page, lambda page: profile.show(page, actor))
 
     async def post(self, request: Request, post: Post, author: Actor) -> Response:
-        if post.is_deleted:
-            return self.render("error.html", status=410, message="This post was deleted.")
-        return self.render("post.html", post=post, author=author)
+        page = await self.open_page(request)
+        return await run_view(page, lambda page: posts.show(page, post, author))

@@ -323,3 +323,158 @@ remote_domains = Table(
     Column("last_success_at", UTCDateTime),
     Column("last_error", Text),
 )
+
+# --- Mastodon client API and OAuth2 (fedlocal/api) -----------------------------------------
+
+# Client applications registered through `POST /api/v1/apps`.
+oauth_applications = Table(
+    "oauth_applications",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("website", Text),
+    # One registered redirect URI per line (custom schemes and the OOB URN included).
+    Column("redirect_uris", Text, nullable=False),
+    # Space-separated, as the app asked for them.
+    Column("scopes", String(1024), nullable=False),
+    Column("client_id", String(64), nullable=False, unique=True),
+    # SHA-256 of the secret: the secret itself is shown once, at registration.
+    Column("client_secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Authorization codes of the code grant: single use, short-lived, PKCE-bound when asked.
+oauth_authorization_codes = Table(
+    "oauth_authorization_codes",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column(
+        "application_id",
+        ForeignKey("oauth_applications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scopes", String(1024), nullable=False),
+    Column("code_challenge", String(128)),
+    Column("code_challenge_method", String(16)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+# Bearer tokens, stored as SHA-256 of the token. `account_id` is empty for
+# client_credentials tokens (an app acting for itself).
+oauth_access_tokens = Table(
+    "oauth_access_tokens",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column(
+        "application_id",
+        ForeignKey("oauth_applications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE")),
+    Column("scopes", String(1024), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Index(None, "account_id"),
+)
+
+# Favourites (Likes), our residents' and remote people's likes of our posts.
+favourites = Table(
+    "favourites",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    # The Like activity's id, for its Undo.
+    Column("uri", Text, nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("actor_id", "post_id"),
+    Index(None, "post_id"),
+)
+
+# Which post carries which hashtag (normalised form), for tag timelines and search.
+post_hashtags = Table(
+    "post_hashtags",
+    metadata,
+    Column("hashtag", String(100), primary_key=True),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True),
+    Index(None, "post_id"),
+)
+
+# `Idempotency-Key` of status posts: the same key from the same account gives back the
+# status made the first time.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "key"),
+    Index(None, "created_at"),
+)
+
+# --- The resident web app (web/) -----------------------------------------------------------
+
+# Browser sessions. The cookie holds a random token; the store keeps only its SHA-256, so
+# a copy of the database logs nobody in. A visitor who has not logged in gets a session
+# too (no account) when a form needs its CSRF secret.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE")),
+    # Signs this session's one-time form tokens (web/csrf.py).
+    Column("csrf_secret", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "account_id"),
+    Index(None, "expires_at"),
+)
+
+# One-time form tokens already sent: the same form sent twice is refused the second time.
+# Kept until the token would have expired anyway.
+web_used_form_tokens = Table(
+    "web_used_form_tokens",
+    metadata,
+    Column("nonce_hash", String(64), primary_key=True),
+    Column(
+        "session_id", ForeignKey("web_sessions.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("used_at", UTCDateTime, nullable=False, index=True),
+)
+
+# Invitations for instances whose sign-up mode is `invite`.
+invite_codes = Table(
+    "invite_codes",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("created_by", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("max_uses", Integer, nullable=False),
+    Column("uses", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
+
+# Failed logins, for the rate limit per address and per account (services/login.py).
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("ip", String(64), nullable=False),
+    # The account's username, or the login as typed when no account has it.
+    Column("login", String(320), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "ip", "created_at"),
+    Index(None, "login", "created_at"),
+)

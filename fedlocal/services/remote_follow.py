@@ -1,0 +1,46 @@
+"""'Follow from your own server': a visitor names their account elsewhere
+(`@me@their.server`); their server's WebFinger answer carries a subscribe template
+(`…?uri={uri}`), where they confirm the follow of the actor they were looking at."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote
+
+import httpx
+
+from activitypub import webfinger
+from activitypub.fetch_errors import FetchError
+
+from .context import ServiceContext
+from .errors import Forbidden, InvalidInput, RemoteFailure
+
+
+async def subscribe_url(
+    ctx: ServiceContext,
+    client: httpx.AsyncClient,
+    handle: str,
+    actor_uri: str,
+    *,
+    scheme: Literal["https", "http"] = "https",
+) -> str:
+    """Where to send the visitor `handle` so they can follow `actor_uri` from home."""
+    try:
+        user, host = webfinger.parse_handle(handle.strip())
+    except ValueError:
+        raise InvalidInput("write your address as @name@your.server", field="handle") from None
+    if not ctx.config.is_domain_allowed(host):
+        raise Forbidden(f"{host} is blocked by this instance", field="handle")
+    if host == ctx.config.domain:
+        template = ctx.urls.authorize_interaction()
+    else:
+        try:
+            template = await webfinger.subscribe_template(client, f"{user}@{host}", scheme=scheme)
+        except (FetchError, ValueError) as exc:
+            raise RemoteFailure(f"could not find {user}@{host}", field="handle") from exc
+    if template is None:
+        raise RemoteFailure(f"{host} does not say how to follow from there", field="handle")
+    url = template.replace("{uri}", quote(actor_uri, safe=""))
+    if not url.startswith(("https://", "http://")):
+        raise RemoteFailure(f"{host} gave an unusable address", field="handle")
+    return url

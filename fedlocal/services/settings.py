@@ -1,0 +1,75 @@
+"""A resident's own settings: display name, home quarter, language, password."""
+
+from __future__ import annotations
+
+from ..models import Account, Actor
+from ..store import accounts as account_store
+from ..store import actors as actor_store
+from ..store import residents as resident_store
+from .accounts import hash_password, password_matches, validate_password
+from .context import ServiceContext
+from .errors import InvalidInput, NotFound
+
+DISPLAY_NAME_MAX = 100
+
+
+def home_quarter(actor: Actor) -> str | None:
+    """The quarter a resident chose as home: the centre of their nearby feed."""
+    quarter = (actor.data or {}).get("quarter")
+    return quarter if isinstance(quarter, str) else None
+
+
+async def update_profile(
+    ctx: ServiceContext, account: Account, *, display_name: str, quarter: str | None
+) -> Actor:
+    name = " ".join(display_name.split())
+    if len(name) > DISPLAY_NAME_MAX:
+        raise InvalidInput(
+            f"a display name has at most {DISPLAY_NAME_MAX} characters", field="display_name"
+        )
+    found = None
+    if quarter and quarter.strip():
+        found = ctx.config.find_quarter(quarter)
+        if found is None:
+            raise InvalidInput(f"unknown quarter {quarter!r}", field="quarter")
+    async with ctx.db.write() as conn:
+        actor = await actor_store.get_actor(conn, account.actor_id)
+        if actor is None:
+            raise NotFound("no such account")
+        data = dict(actor.data or {})
+        if found is None:
+            data.pop("quarter", None)
+        else:
+            data["quarter"] = found.name
+        await resident_store.update_profile(
+            conn, actor.id, display_name=name or actor.username, data=data or None
+        )
+        updated = await actor_store.get_actor(conn, actor.id)
+    assert updated is not None
+    return updated
+
+
+async def set_language(ctx: ServiceContext, account: Account, language: str) -> None:
+    if language not in ctx.config.languages:
+        raise InvalidInput(
+            f"language is one of {', '.join(ctx.config.languages)}", field="language"
+        )
+    async with ctx.db.write() as conn:
+        await resident_store.set_locale(conn, account.id, language)
+
+
+async def change_password(ctx: ServiceContext, account: Account, *, current: str, new: str) -> None:
+    """Replace the password, once the current one is given right."""
+    async with ctx.db.read() as conn:
+        fresh = await resident_store.get_account(conn, account.id)
+    if fresh is None:
+        raise NotFound("no such account")
+    if not await password_matches(fresh.password_hash, current):
+        raise InvalidInput("the current password is wrong", field="current_password")
+    try:
+        validate_password(new)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field="new_password") from None
+    password_hash = await hash_password(new)
+    async with ctx.db.write() as conn:
+        await account_store.set_password_hash(conn, account.id, password_hash)

@@ -1,0 +1,130 @@
+"""Signing up by the instance's mode, and what admins do about sign-ups.
+
+- `open`: anyone signs up and can log in at once;
+- `approval`: the account exists but cannot log in until an admin approves it (a
+  rejected sign-up is deleted: nothing of it was ever federated);
+- `invite`: a valid invitation code is needed; each use counts against the code.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from ..models import Account, Actor
+from ..store import invites as invite_store
+from ..store import residents as resident_store
+from ..store.clock import utcnow
+from ..store.invites import Invite
+from .accounts import create_account, validate_password, validate_username
+from .context import ServiceContext
+from .errors import Forbidden, InvalidInput, NotFound, ServiceError
+
+MAX_INVITE_USES = 100
+MAX_INVITE_DAYS = 365
+INVITE_CODE_LENGTH = 10  # letters and digits: about 50 bits
+
+
+async def sign_up(
+    ctx: ServiceContext,
+    *,
+    username: str,
+    password: str,
+    email: str | None = None,
+    invite_code: str | None = None,
+    locale: str | None = None,
+) -> tuple[Account, Actor]:
+    """A new resident, approved or not by the instance's sign-up mode."""
+    mode = ctx.config.signup_mode
+    if mode != "invite":
+        return await create_account(
+            ctx, username, password, email=email, approved=mode == "open", locale=locale
+        )
+    code = (invite_code or "").strip()
+    if not code:
+        raise InvalidInput("an invitation code is needed to sign up here", field="invite_code")
+    # Check what can be checked first, so a typo does not use up the invitation.
+    validate_username(username)
+    validate_password(password)
+    async with ctx.db.write() as conn:
+        claimed = await invite_store.claim(conn, code[:64], now=utcnow())
+    if not claimed:
+        raise InvalidInput("this invitation code is not valid", field="invite_code")
+    try:
+        return await create_account(ctx, username, password, email=email, locale=locale)
+    except ServiceError:
+        async with ctx.db.write() as conn:
+            await invite_store.unclaim(conn, code[:64])
+        raise
+
+
+def _require_admin(admin: Account) -> None:
+    if not admin.is_admin:
+        raise Forbidden("only administrators do this")
+
+
+async def pending_signups(ctx: ServiceContext, admin: Account) -> list[tuple[Account, Actor]]:
+    _require_admin(admin)
+    async with ctx.db.read() as conn:
+        return await resident_store.list_accounts(conn, approved=False)
+
+
+async def approve_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
+    _require_admin(admin)
+    async with ctx.db.write() as conn:
+        if not await resident_store.approve(conn, account_id):
+            raise NotFound("no such sign-up waiting")
+
+
+async def reject_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
+    _require_admin(admin)
+    async with ctx.db.write() as conn:
+        if not await resident_store.delete_unapproved(conn, account_id):
+            raise NotFound("no such sign-up waiting")
+
+
+async def set_disabled(
+    ctx: ServiceContext, admin: Account, account_id: int, disabled: bool
+) -> None:
+    """Suspend a resident's logins (or lift it); an admin cannot suspend themself."""
+    _require_admin(admin)
+    if account_id == admin.id:
+        raise InvalidInput("you cannot suspend your own account")
+    async with ctx.db.write() as conn:
+        if not await resident_store.set_disabled(conn, account_id, disabled):
+            raise NotFound("no such account")
+
+
+async def create_invite(
+    ctx: ServiceContext, admin: Account, *, max_uses: int = 1, days: int | None = 7
+) -> Invite:
+    _require_admin(admin)
+    if not 1 <= max_uses <= MAX_INVITE_USES:
+        raise InvalidInput(f"an invitation is used 1 to {MAX_INVITE_USES} times", field="max_uses")
+    if days is not None and not 1 <= days <= MAX_INVITE_DAYS:
+        raise InvalidInput(f"an invitation lasts 1 to {MAX_INVITE_DAYS} days", field="days")
+    now = utcnow()
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+    code = "".join(secrets.choice(alphabet) for _ in range(INVITE_CODE_LENGTH))
+    async with ctx.db.write() as conn:
+        return await invite_store.insert_invite(
+            conn,
+            code=code,
+            created_by=admin.id,
+            max_uses=max_uses,
+            now=now,
+            expires_at=now + timedelta(days=days) if days else None,
+        )
+
+
+async def invites(ctx: ServiceContext, admin: Account) -> list[Invite]:
+    _require_admin(admin)
+    async with ctx.db.read() as conn:
+        return await invite_store.list_invites(conn)
+
+
+async def revoke_invite(ctx: ServiceContext, admin: Account, invite_id: int) -> None:
+    _require_admin(admin)
+    async with ctx.db.write() as conn:
+        if not await invite_store.revoke(conn, invite_id, now=utcnow()):
+            raise NotFound("no such invitation")

@@ -1,0 +1,101 @@
+"""Residents' accounts as the web app manages them: profile and language, sign-ups
+waiting for approval, the admin's list of users, and the instance's groups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Account, Actor
+from .accounts import _account
+from .actors import actor_from_prefixed, prefixed_actor_columns
+from .clock import utcnow
+from .tables import accounts, actors
+
+
+async def update_profile(
+    conn: AsyncConnection, actor_id: int, *, display_name: str, data: dict[str, Any] | None
+) -> None:
+    """One of our actors' display name and extra fields (`data`)."""
+    await conn.execute(
+        update(actors)
+        .where(actors.c.id == actor_id, actors.c.role != "remote")
+        .values(display_name=display_name, data=data, updated_at=utcnow())
+    )
+
+
+async def set_locale(conn: AsyncConnection, account_id: int, locale: str | None) -> None:
+    await conn.execute(update(accounts).where(accounts.c.id == account_id).values(locale=locale))
+
+
+async def record_login(conn: AsyncConnection, account_id: int, *, now: datetime) -> None:
+    await conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(last_login_at=now)
+    )
+
+
+async def get_account(conn: AsyncConnection, account_id: int) -> Account | None:
+    row = (await conn.execute(select(accounts).where(accounts.c.id == account_id))).first()
+    return _account(row) if row else None
+
+
+async def list_accounts(
+    conn: AsyncConnection, *, approved: bool | None = None, limit: int = 200
+) -> list[tuple[Account, Actor]]:
+    """Accounts with their actors, newest first; only (un)approved ones when asked."""
+    query = (
+        select(accounts, *prefixed_actor_columns())
+        .join(actors, actors.c.id == accounts.c.actor_id)
+        .order_by(accounts.c.id.desc())
+        .limit(limit)
+    )
+    if approved is not None:
+        query = query.where(accounts.c.is_approved.is_(approved))
+    return [(_account(row), actor_from_prefixed(row)) for row in await conn.execute(query)]
+
+
+async def approve(conn: AsyncConnection, account_id: int) -> bool:
+    result = await conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id, accounts.c.is_approved.is_(False))
+        .values(is_approved=True)
+    )
+    return result.rowcount == 1
+
+
+async def delete_unapproved(conn: AsyncConnection, account_id: int) -> bool:
+    """Remove a sign-up that was never approved: its actor (and with it the account and
+    keys). Nothing was ever federated for it."""
+    actor_id = (
+        await conn.execute(
+            select(accounts.c.actor_id).where(
+                accounts.c.id == account_id, accounts.c.is_approved.is_(False)
+            )
+        )
+    ).scalar_one_or_none()
+    if actor_id is None:
+        return False
+    await conn.execute(delete(accounts).where(accounts.c.id == account_id))
+    await conn.execute(delete(actors).where(actors.c.id == actor_id))
+    return True
+
+
+async def set_disabled(conn: AsyncConnection, account_id: int, disabled: bool) -> bool:
+    result = await conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(is_disabled=disabled)
+    )
+    return result.rowcount == 1
+
+
+async def local_groups(conn: AsyncConnection, *, limit: int = 200) -> list[Actor]:
+    """Our association groups, by name."""
+    rows = await conn.execute(
+        select(*prefixed_actor_columns())
+        .where(actors.c.role == "group")
+        .order_by(actors.c.display_name, actors.c.id)
+        .limit(limit)
+    )
+    return [actor_from_prefixed(row) for row in rows]

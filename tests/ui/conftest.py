@@ -1,0 +1,183 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded
+browser), against real instances on loopback, with axe-core (npm, `tests/ui/package.json`)
+injected into pages.
+
+Locally the tests skip, saying what is missing, when Chromium, Playwright or axe-core is
+absent; under `CI=true` they fail instead, so CI cannot pass without running them.
+
+Every module shares one event loop, one browser and its instances (starting Chromium and
+linking two instances as neighbours takes seconds, so it is done once per module).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from fedlocal.services import neighbours
+from fedlocal.services.accounts import create_account
+from tests.support.instance import TestInstance, running_instance
+from tests.support.waiting import wait_for
+
+try:
+    from playwright.async_api import Browser, Page, async_playwright
+except ImportError:  # pragma: no cover - reported by `require_browser`
+    async_playwright = None  # type: ignore[assignment]
+
+HERE = Path(__file__).parent
+REPOSITORY = HERE.parent.parent
+CHROMIUM = Path(os.environ.get("FEDLOCAL_CHROMIUM", "/usr/bin/chromium"))
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(os.environ.get("FEDLOCAL_SCREENSHOTS", REPOSITORY / "build" / "screenshots"))
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 780}
+DESKTOP = {"width": 1280, "height": 900}
+PASSWORD = "a long enough password"
+
+INTRA_MUROS = {"name": "Intra-Muros", "latitude": 48.6493, "longitude": -2.0257}
+PARAME = {"name": "Paramé", "latitude": 48.6606, "longitude": -1.9892}
+
+
+def missing_requirements() -> str | None:
+    if async_playwright is None:
+        return "Playwright for Python is not installed (pip install -e '.[test]')"
+    if not CHROMIUM.exists():
+        return f"Chromium is not at {CHROMIUM} (apt-get install -y chromium)"
+    if not AXE.exists():
+        return f"axe-core is not installed at {AXE} (npm ci in tests/ui)"
+    return None
+
+
+def require_browser() -> None:
+    missing = missing_requirements()
+    if missing is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests cannot run under CI: {missing}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {missing}")
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    require_browser()
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@dataclass
+class Quarters:
+    """Two instances on loopback, linked as neighbours: A (Intra-Muros) and B (Paramé)."""
+
+    a: TestInstance
+    b: TestInstance
+
+
+async def _linked(instance: TestInstance, domain: str) -> bool:
+    links = await neighbours.neighbours(instance.services)
+    return any(link.domain == domain and link.linked for link in links)
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def quarters(tmp_path_factory) -> AsyncIterator[Quarters]:
+    require_browser()
+    root = tmp_path_factory.mktemp("quarters")
+    async with (
+        running_instance(
+            root / "a",
+            name="Intra-Muros",
+            area={"quarters": [INTRA_MUROS]},
+            signup_mode="open",
+            default_language="fr",
+        ) as a,
+        running_instance(
+            root / "b",
+            name="Paramé",
+            area={"quarters": [PARAME]},
+            signup_mode="approval",
+            default_language="fr",
+        ) as b,
+    ):
+        await neighbours.link(a.services, b.config.domain)
+        await neighbours.link(b.services, a.config.domain)
+        await wait_for(lambda: _linked(a, b.config.domain), message="A linked to B")
+        await wait_for(lambda: _linked(b, a.config.domain), message="B linked to A")
+        yield Quarters(a, b)
+
+
+async def resident(instance: TestInstance, username: str, **options) -> None:
+    await create_account(instance.services, username, PASSWORD, **options)
+
+
+@contextlib.asynccontextmanager
+async def browser_page(
+    browser: Browser,
+    *,
+    viewport: dict | None = None,
+    locale: str = "fr-FR",
+    bypass_csp: bool = False,
+) -> AsyncIterator[Page]:
+    """A fresh browser profile (no cookies) with one tab. `bypass_csp` lets a test inject
+    axe-core, which our Content-Security-Policy would rightly refuse."""
+    context = await browser.new_context(
+        viewport=viewport or DESKTOP, locale=locale, bypass_csp=bypass_csp
+    )
+    context.set_default_timeout(15_000)
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
+
+
+async def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    await page.goto(f"{base_url}/login")
+    await page.fill("#f-login", username)
+    await page.fill("#f-password", password)
+    await page.click("form[action='/login'] button[type=submit]")
+    await page.wait_for_url(re.compile(r".*notice=logged-in.*"))
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    """A full-page PNG under SCREENSHOTS (Playwright makes the directory)."""
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def axe_violations(page: Page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        """async () => {
+            const results = await axe.run(document, {
+                runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                                 "best-practice"]},
+            });
+            return results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5),
+            }));
+        }"""
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]

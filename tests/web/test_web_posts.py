@@ -1,0 +1,217 @@
+"""Offers, requests and events through the web app: who sees what, "I'm interested" and
+the author's status actions, RSVPs and the organiser's decisions, groups, notifications,
+and the headers every page carries."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from fedlocal.services import listings, posts
+from fedlocal.services.listings import ListingInput
+
+from .conftest import make_resident
+from .web_client import WebClient
+
+AP = "application/activity+json"
+
+
+def _path(response) -> str:
+    return response.headers["location"].split("?")[0]
+
+
+async def test_who_sees_which_post(inst, alice, alice_web):
+    _, author = alice
+    public = await listings.publish_listing(
+        inst.services, author, ListingInput(kind="offer", title="Public", category="objects")
+    )
+    local = await listings.publish_listing(
+        inst.services,
+        author,
+        ListingInput(kind="offer", title="Entre nous", category="objects", visibility="local"),
+    )
+    followers = await listings.publish_listing(
+        inst.services,
+        author,
+        ListingInput(kind="offer", title="Abonnés", category="objects", visibility="followers"),
+    )
+    await make_resident(inst, "bob")
+    async with WebClient(inst.base_url) as visitor, WebClient(inst.base_url) as bob:
+        await bob.log_in("bob")
+        expected = ((public, 200, 200), (local, 404, 200), (followers, 404, 404))
+        for post, anonymous, resident in expected:
+            assert (await visitor.get(f"/posts/{post.id}")).status_code == anonymous, post.name
+            assert (await bob.get(f"/posts/{post.id}")).status_code == resident, post.name
+            assert (await alice_web.get(f"/posts/{post.id}")).status_code == 200, post.name
+        # The feed and the landing page list public posts only
+        feed = await visitor.get("/feed")
+        assert "Public" in feed.text
+        assert "Entre nous" not in feed.text and "Abonnés" not in feed.text
+        assert "Entre nous" in (await bob.get("/feed")).text
+
+
+async def test_the_object_url_shows_the_offer_page_to_browsers(inst, alice, web):
+    _, author = alice
+    offer = await listings.publish_listing(
+        inst.services,
+        author,
+        ListingInput(kind="offer", title="Tondeuse", category="diy-gardening", quarter="Paramé"),
+    )
+    path = offer.uri.removeprefix(inst.base_url)
+
+    html = await web.get(path, headers={"Accept": "text/html"})
+    as_json = await web.get(path, headers={"Accept": AP})
+
+    assert html.status_code == 200 and "Tondeuse" in html.text and "Paramé" in html.text
+    assert "Log in to answer" in html.text
+    assert as_json.headers["content-type"].startswith(AP)
+
+    await posts.delete_post(inst.services, author, offer.id)
+    assert (await web.get(path, headers={"Accept": "text/html"})).status_code == 410
+    assert (await web.get(f"/posts/{offer.id}")).status_code == 404
+
+
+async def test_interest_reservation_and_closing(inst, alice, alice_web):
+    await make_resident(inst, "bob", display_name="Bob")
+    created = await alice_web.submit(
+        "/new/offer",
+        "/new/offer",
+        {
+            "intent": "give",
+            "title": "Poussette",
+            "category": "objects",
+            "address": "3 rue Jeanne Jugan, Paramé",
+            "quantity": "1",
+            "visibility": "public",
+        },
+    )
+    assert created.status_code == 303
+    path = _path(created)
+    page = await alice_web.get(path)
+    assert "Paramé" in page.text and "Nobody yet" in page.text
+
+    async with WebClient(inst.base_url) as bob:
+        await bob.log_in("bob")
+        sent = await bob.submit(path, f"{path}/interest", {"message": "Pour ma fille !"})
+        assert sent.status_code == 303 and "interest-sent" in sent.headers["location"]
+        again = await bob.get(path)
+        assert "You told" in again.text and "I&#39;m interested" not in again.text
+        twice = await bob.submit("/", f"{path}/interest", {"message": ""})
+        assert twice.status_code == 303  # saying it twice changes nothing
+
+        notifications = await alice_web.get("/notifications")
+        assert "Bob is interested in your post" in notifications.text
+
+        own = await alice_web.submit(path, f"{path}/interest", {})
+        assert own.status_code == 422
+
+        reserved = await alice_web.submit(
+            path, f"{path}/reserve", {"for": f"{inst.base_url}/users/bob"}
+        )
+        assert reserved.status_code == 303
+        assert "It is reserved for you." in (await bob.get(path)).text
+        assert "Reserved for Bob." in (await alice_web.get(path)).text
+
+        released = await alice_web.submit(path, f"{path}/release", {})
+        assert released.status_code == 303
+        closed = await alice_web.submit(path, f"{path}/close", {})
+        assert closed.status_code == 303
+        page = await alice_web.get(path)
+        assert re.search(r'class="tag tag-status">Given<', page.text)
+        late = await bob.submit(path, f"{path}/cancel", {})
+        assert late.status_code == 403
+
+
+async def test_a_restricted_event_waits_for_the_organiser(inst, alice, alice_web):
+    await make_resident(inst, "bob", display_name="Bob")
+    day = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
+    created = await alice_web.submit(
+        "/new/event",
+        "/new/event",
+        {
+            "title": "Atelier vélo",
+            "category": "neighbourhood-life",
+            "starts_on": day,
+            "starts_time": "10:00",
+            "ends_time": "12:00",
+            "venue": "Garage solidaire",
+            "quarter": "Intra-Muros",
+            "join_mode": "restricted",
+            "capacity": "1",
+            "visibility": "public",
+        },
+    )
+    assert created.status_code == 303
+    path = _path(created)
+    async with WebClient(inst.base_url) as bob:
+        await bob.log_in("bob")
+        joined = await bob.submit(path, f"{path}/join", {})
+        assert "join-pending" in joined.headers["location"]
+        page = await alice_web.get(path)
+        assert "Waiting for your answer" in page.text
+        participation = re.search(r'name="participation" value="(\d+)"', page.text).group(1)
+        decided = await alice_web.submit(
+            path, f"{path}/decide", {"participation": participation, "decision": "accept"}
+        )
+        assert decided.status_code == 303
+        page = await bob.get(path)
+        assert "taking part" in page.text and "0 places left" in page.text
+        ics = await bob.get(f"{path.replace('/posts/', '/objects/')}.ics")
+        assert ics.status_code == 200 and "Atelier vélo" in ics.text
+
+        left = await bob.submit(path, f"{path}/leave", {})
+        assert left.status_code == 303
+        cancelled = await alice_web.submit(path, f"{path}/cancel-event", {})
+        assert cancelled.status_code == 303
+        assert "This event is cancelled." in (await bob.get(path)).text
+        refused = await bob.submit(path, f"{path}/join", {})
+        assert refused.status_code == 409
+
+
+async def test_groups_join_post_and_members(inst, alice, alice_web):
+    await make_resident(inst, "bob", display_name="Bob")
+    created = await alice_web.submit(
+        "/groups",
+        "/groups",
+        {"display_name": "Jardins partagés", "username": "jardins", "summary": "Semis et récoltes"},
+    )
+    assert created.status_code == 303 and created.headers["location"].startswith("/groups/jardins")
+    taken = await alice_web.submit(
+        "/groups", "/groups", {"display_name": "Autre", "username": "jardins"}
+    )
+    assert taken.status_code == 409 and 'id="f-username-error"' in taken.text
+
+    async with WebClient(inst.base_url) as bob:
+        await bob.log_in("bob")
+        refused = await bob.submit("/groups/jardins", "/groups/jardins/post", {"text": "Hello"})
+        assert refused.status_code == 403
+        joined = await bob.submit("/groups/jardins", "/groups/jardins/join", {})
+        assert "group-joined" in joined.headers["location"]
+        empty = await bob.submit("/groups/jardins", "/groups/jardins/post", {"text": "  "})
+        assert empty.status_code == 422 and 'id="f-text-error"' in empty.text
+        posted = await bob.submit(
+            "/groups/jardins", "/groups/jardins/post", {"text": "Troc de semis samedi !"}
+        )
+        assert posted.status_code == 303
+        page = await alice_web.get("/groups/jardins")
+        assert "2 members" in page.text and "Bob" in page.text
+        assert "Troc de semis samedi" in page.text
+        left = await bob.submit("/groups/jardins", "/groups/jardins/leave", {})
+        assert "group-left" in left.headers["location"]
+    assert "1 member" in (await alice_web.get("/groups/jardins")).text
+
+
+async def test_pages_carry_protective_headers(inst, web):
+    response = await web.get("/")
+    headers = response.headers
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert (
+        "script-src" not in headers["content-security-policy"]
+        or "unsafe" not in headers["content-security-policy"]
+    )
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "no-store" in headers["cache-control"]
+    assert "accept" in headers["vary"].lower()
+    assert (await web.get("/static/fedlocal.css")).status_code == 200
+    assert (await web.get("/static/fedlocal.js")).status_code == 200

@@ -1,0 +1,68 @@
+"""Running a view: login and admin guards, the form and its CSRF token, and every
+expected failure turned into a page with a clear message and a 4xx (never a 500)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.responses import Response
+
+from fedlocal.services.errors import ServiceError
+from fedlocal.services.login import TooManyAttempts
+
+from . import csrf
+from .forms import BadForm, read_form
+from .labels import N_
+from .page import Page
+from .service_messages import translate_service_error
+
+View = Callable[[Page], Awaitable[Response]]
+
+CSRF_MESSAGES = {
+    "missing": N_(
+        "This form arrived without its security token. Reload the page and send it again."
+    ),
+    "no-session": N_(
+        "Your browser did not send back our cookie, which forms need. Allow cookies for "
+        "this site, reload the page and try again."
+    ),
+    "invalid": N_("This form's security token is not valid. Reload the page and try again."),
+    "expired": N_("This form has expired. Reload the page and send it again."),
+    "replayed": N_(
+        "This form was already sent once, and is not sent twice. Reload the page if you "
+        "meant to do it again."
+    ),
+}
+BAD_FORM_MESSAGES = {
+    "unsupported-type": N_("This form was not sent the way our forms are."),
+    "too-large": N_("This form is too large."),
+    "unreadable": N_("This form could not be read."),
+}
+
+
+async def run_view(page: Page, view: View, *, login: bool = False, admin: bool = False) -> Response:
+    try:
+        response = await _guarded(page, view, login=login, admin=admin)
+    except csrf.CsrfError as exc:
+        response = await page.error(
+            403, page.t(CSRF_MESSAGES[exc.reason]), title=page.t("Form refused")
+        )
+    except BadForm as exc:
+        response = await page.error(exc.status, page.t(BAD_FORM_MESSAGES[exc.reason]))
+    except TooManyAttempts as exc:
+        response = await page.error(429, translate_service_error(page.t, exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+    except ServiceError as exc:
+        response = await page.error(exc.status, translate_service_error(page.t, exc))
+    return await page.finish(response)
+
+
+async def _guarded(page: Page, view: View, *, login: bool, admin: bool) -> Response:
+    if page.request.method == "POST":
+        page.form = await read_form(page.request)
+        await page.web.sessions.use_form_token(page.visitor, page.form.get(csrf.FIELD) or None)
+    if (login or admin) and page.me is None:
+        return page.to_login()
+    if admin and not (page.account and page.account.is_admin):
+        return await page.error(403, page.t("This page is for the instance's administrators."))
+    return await view(page)

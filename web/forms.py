@@ -1,0 +1,173 @@
+"""Reading and checking HTML forms: the body, typed fields, errors kept beside their field.
+
+Forms are `application/x-www-form-urlencoded` (no file uploads yet), read here rather than
+by a multipart parser: a bounded body, strict UTF-8, a bounded number of fields.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+
+from fedlocal.config import Config, Quarter
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_FIELDS = 100
+# Events are entered in the instance's local time.
+LOCAL_TIMEZONE = "Europe/Paris"
+
+
+class BadForm(Exception):
+    """A body that is not a form we can read, with the HTTP status to answer."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class FormData:
+    """The submitted fields: the first value of each by default, every value on request."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()):
+        self.pairs = list(pairs)
+
+    def get(self, name: str, default: str = "") -> str:
+        for key, value in self.pairs:
+            if key == name:
+                return value
+        return default
+
+    def getlist(self, name: str) -> list[str]:
+        return [value for key, value in self.pairs if key == name]
+
+    def __contains__(self, name: object) -> bool:
+        return any(key == name for key, _ in self.pairs)
+
+    def as_dict(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for key, value in self.pairs:
+            values.setdefault(key, value)
+        return values
+
+
+async def read_form(request: Request) -> FormData:
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise BadForm(415, "unsupported-type")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise BadForm(413, "too-large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_BODY_BYTES:
+            raise BadForm(413, "too-large")
+    try:
+        text = body.decode("ascii")
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise BadForm(400, "unreadable") from None
+    # Browsers send CRLF in textareas; NUL and other controls have no place in any field.
+    clean = [(key, _clean(value)) for key, value in pairs]
+    return FormData(clean)
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value: str) -> str:
+    return _CONTROLS.sub("", value.replace("\r\n", "\n"))
+
+
+@dataclass
+class FormState:
+    """What a form shows again after a failed submission: the values typed and an error
+    message per field (`_form` for the form as a whole)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_int(text: str, *, minimum: int, maximum: int) -> int | None:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    value = int(text)
+    return value if minimum <= value <= maximum else None
+
+
+def parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def parse_local_datetime(day: str, clock: str, timezone: str = LOCAL_TIMEZONE) -> datetime | None:
+    """A date and a time (`2025-06-14`, `14:30`) in local time, as an aware datetime."""
+    parsed_day = parse_date(day)
+    try:
+        parsed_time = time.fromisoformat(clock.strip()) if clock.strip() else None
+    except ValueError:
+        return None
+    if parsed_day is None or parsed_time is None:
+        return None
+    return datetime.combine(parsed_day, parsed_time.replace(tzinfo=None), ZoneInfo(timezone))
+
+
+def day_start(value: date, timezone: str = LOCAL_TIMEZONE) -> datetime:
+    return datetime.combine(value, time(0, 0), ZoneInfo(timezone))
+
+
+def day_end(value: date, timezone: str = LOCAL_TIMEZONE) -> datetime:
+    return datetime.combine(value, time(23, 59), ZoneInfo(timezone))
+
+
+def _key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.findall(r"[^\W_]+", bare))
+
+
+def match_address(config: Config, address: str) -> Quarter | None:
+    """The gazetteer quarter an address names: the whole text, one of its comma-separated
+    parts, or a quarter's name appearing in it as whole words (longest name first, so
+    `Saint-Servan` wins over a quarter called `Servan`)."""
+    address = address.strip()
+    if not address:
+        return None
+    found = config.find_quarter(address)
+    if found is not None:
+        return found
+    for part in address.split(","):
+        found = config.find_quarter(part)
+        if found is not None:
+            return found
+    text = f" {_key(address)} "
+    for quarter in sorted(config.quarters, key=lambda q: len(q.name), reverse=True):
+        name = _key(quarter.name)
+        if name and f" {name} " in text:
+            return quarter
+    return None

@@ -1,0 +1,44 @@
+"""The short confirmations shown after a form did what it said (`?notice=<key>`)."""
+
+from __future__ import annotations
+
+from .labels import N_
+
+NOTICES = {
+    "welcome": N_("Welcome! Your account is ready."),
+    "signup-pending": N_(
+        "Thank you! An administrator will look at your sign-up; you can log in once it is approved."
+    ),
+    "logged-in": N_("You are logged in."),
+    "logged-out": N_("You are logged out."),
+    "published": N_("Published."),
+    "interest-sent": N_("The author got your message: they will answer you."),
+    "reserved": N_("Reserved."),
+    "released": N_("Open again."),
+    "closed": N_("Closed. Thank you for sharing!"),
+    "cancelled": N_("Cancelled."),
+    "joined": N_("You are taking part."),
+    "join-pending": N_("Your participation waits for the organiser's answer."),
+    "left": N_("You no longer take part."),
+    "decided": N_("Done: the participant was told."),
+    "profile-saved": N_("Your profile is saved."),
+    "password-changed": N_("Your password is changed; your other devices are logged out."),
+    "language-saved": N_("Language saved."),
+    "followed": N_("Followed."),
+    "follow-pending": N_("Follow request sent: it waits for their answer."),
+    "unfollowed": N_("You no longer follow this account."),
+    "group-created": N_("Your group is created."),
+    "group-joined": N_("You are a member of this group."),
+    "group-join-pending": N_("Your request to join waits for the group's moderators."),
+    "group-left": N_("You left the group."),
+    "group-posted": N_("Posted to the group."),
+    "approved": N_("Sign-up approved."),
+    "rejected": N_("Sign-up rejected and removed."),
+    "suspended": N_("Account suspended."),
+    "restored": N_("Account restored."),
+    "invite-created": N_("Invitation created."),
+    "invite-revoked": N_("Invitation revoked."),
+    "neighbour-linked": N_("Link requested: their posts arrive once they accept."),
+    "neighbour-removed": N_("Link removed."),
+    "marked-read": N_("All caught up."),
+}

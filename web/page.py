@@ -1,0 +1,155 @@
+"""One request to the web app as its views see it: who is asking, in which language, the
+form they sent, and how to answer (a rendered template, a redirect, an error page)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from fedlocal.config import Config
+from fedlocal.federation.runtime import Federation
+from fedlocal.models import Account, Actor
+from fedlocal.services.context import ServiceContext
+from fedlocal.store import unread as unread_store
+from fedlocal.store.clock import utcnow
+
+from . import csrf
+from .auth import Visitor
+from .forms import FormData
+from .i18n import LANGUAGE_NAMES, Translator
+from .links import actor_link, post_path
+from .notices import NOTICES
+
+if TYPE_CHECKING:
+    from .pages import Pages
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    # Pages carry one-time form tokens and personal content: never from a cache.
+    "Cache-Control": "private, no-store",
+    # The same URLs serve ActivityStreams JSON (federation) and differ per visitor.
+    "Vary": "Accept, Cookie",
+}
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go back to after a form; anything else (another site, `//host`,
+    a backslash trick) is replaced by `default`."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(ord(char) < 32 for char in target) or len(target) > 2000:
+        return default
+    return target
+
+
+class Page:
+    def __init__(self, web: Pages, request: Request, visitor: Visitor, translator: Translator):
+        self.web = web
+        self.request = request
+        self.visitor = visitor
+        self.t = translator
+        self.form = FormData()
+
+    # Who and where
+
+    @property
+    def config(self) -> Config:
+        return self.web.config
+
+    @property
+    def federation(self) -> Federation:
+        return self.request.app.state.federation
+
+    @property
+    def services(self) -> ServiceContext:
+        return self.federation.services
+
+    @property
+    def me(self) -> Actor | None:
+        return self.visitor.actor if self.visitor.logged_in else None
+
+    @property
+    def account(self) -> Account | None:
+        return self.visitor.account if self.visitor.logged_in else None
+
+    @property
+    def lang(self) -> str:
+        return self.t.language
+
+    @property
+    def path(self) -> str:
+        """This page's path with its query, to come back to."""
+        query = self.request.url.query
+        return self.request.url.path + (f"?{query}" if query else "")
+
+    @property
+    def client_ip(self) -> str:
+        client = self.request.client
+        return client.host if client else "unknown"
+
+    # Answers
+
+    def csrf_field(self) -> Markup:
+        token = csrf.issue(self.visitor.csrf_secret, utcnow())
+        return Markup(f'<input type="hidden" name="{csrf.FIELD}" value="{token}">')  # noqa: S704
+
+    async def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        unread = 0
+        if self.me is not None:
+            async with self.web.db.read() as conn:
+                unread = await unread_store.count_unread(conn, self.me.id)
+        notice_key = self.request.query_params.get("notice")
+        notice = NOTICES.get(notice_key) if notice_key else None
+        html = self.web.env.get_template(template).render(
+            page=self,
+            instance=self.config,
+            me=self.me,
+            account=self.account,
+            lang=self.lang,
+            languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in self.config.languages],
+            _=self.t.gettext,
+            ngettext=self.t.ngettext,
+            t=self.t,
+            csrf_field=self.csrf_field,
+            notice=self.t(notice) if notice else None,
+            unread=unread,
+            words=self.web.words(self.t),
+            actor_link=actor_link,
+            post_path=post_path,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def redirect(self, url: str, *, notice: str | None = None) -> RedirectResponse:
+        if notice is not None:
+            url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+        return RedirectResponse(url, status_code=303)
+
+    def to_login(self) -> RedirectResponse:
+        back = self.path if self.request.method == "GET" else "/"
+        return RedirectResponse(f"/login?next={quote(back, safe='')}", status_code=303)
+
+    async def error(self, status: int, message: str, *, title: str | None = None) -> HTMLResponse:
+        return await self.render(
+            "error.html", status=status, message=message, title=title or self.t("Sorry")
+        )
+
+    async def finish(self, response: Response) -> Response:
+        """Store a session the page's forms need, set or clear the cookie, add headers."""
+        await self.web.sessions.ensure(self.visitor)
+        self.web.sessions.apply(self.visitor, response)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if "content-language" not in response.headers:
+            response.headers["Content-Language"] = self.lang
+        return response

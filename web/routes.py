@@ -1,0 +1,98 @@
+"""The web app's routes. Each view runs through `dispatch.run_view`: the visitor's session
+and language, the login or admin guard, the CSRF check of every POST, and errors shown as
+pages with a 4xx status."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .dispatch import View, run_view
+from .views import (
+    admin,
+    events,
+    feed,
+    follow,
+    groups,
+    home,
+    listings,
+    notifications,
+    posts,
+    profile,
+    settings,
+    signup,
+)
+
+
+def _route(
+    path: str, view: View, *, post: bool = False, login: bool = False, admin: bool = False
+) -> Route:
+    async def endpoint(request: Request) -> Response:
+        page = await request.app.state.pages.open_page(request)
+        return await run_view(page, view, login=login, admin=admin)
+
+    return Route(path, endpoint, methods=["POST"] if post else ["GET", "HEAD"])
+
+
+def web_routes() -> list[Route]:
+    return [
+        _route("/", home.landing),
+        # The instance actor's profile page (its `url`).
+        _route("/about", home.about),
+        _route("/feed", feed.nearby),
+        # Accounts
+        _route("/signup", signup.form),
+        _route("/signup", signup.submit, post=True),
+        _route("/login", signup.login_form),
+        _route("/login", signup.login, post=True),
+        _route("/logout", signup.logout, post=True),
+        # Publishing
+        _route("/new/offer", listings.new_offer, login=True),
+        _route("/new/offer", listings.publish_offer, post=True, login=True),
+        _route("/new/request", listings.new_request, login=True),
+        _route("/new/request", listings.publish_request, post=True, login=True),
+        _route("/new/event", events.new_event, login=True),
+        _route("/new/event", events.publish_event, post=True, login=True),
+        # Any post we hold (ours and our neighbours'), by our id
+        _route("/posts/{post_id}", posts.show_by_id),
+        _route("/posts/{post_id}/interest", listings.interest, post=True, login=True),
+        _route("/posts/{post_id}/reserve", listings.reserve, post=True, login=True),
+        _route("/posts/{post_id}/release", listings.release, post=True, login=True),
+        _route("/posts/{post_id}/close", listings.close, post=True, login=True),
+        _route("/posts/{post_id}/cancel", listings.cancel, post=True, login=True),
+        _route("/posts/{post_id}/join", events.join, post=True, login=True),
+        _route("/posts/{post_id}/leave", events.leave, post=True, login=True),
+        _route("/posts/{post_id}/decide", events.decide, post=True, login=True),
+        _route("/posts/{post_id}/cancel-event", events.cancel, post=True, login=True),
+        # People and following
+        _route("/@{username}", profile.by_name),
+        _route("/@{username}/remote-follow", follow.remote_follow),
+        _route("/follow", follow.form, login=True),
+        _route("/follow", follow.submit, post=True, login=True),
+        _route("/unfollow", follow.unfollow, post=True, login=True),
+        _route("/authorize_interaction", follow.authorize, login=True),
+        _route("/notifications", notifications.index, login=True),
+        _route("/notifications/read", notifications.mark_read, post=True, login=True),
+        # Settings and language
+        _route("/settings", settings.index, login=True),
+        _route("/settings/profile", settings.save_profile, post=True, login=True),
+        _route("/settings/password", settings.change_password, post=True, login=True),
+        _route("/language", settings.switch_language, post=True, login=True),
+        _route("/language/{language}", settings.choose_language),
+        # Groups
+        _route("/groups", groups.index),
+        _route("/groups", groups.create, post=True, login=True),
+        _route("/groups/{username}", groups.show),
+        _route("/groups/{username}/join", groups.join, post=True, login=True),
+        _route("/groups/{username}/leave", groups.leave, post=True, login=True),
+        _route("/groups/{username}/post", groups.post, post=True, login=True),
+        # Administration
+        _route("/admin", admin.index, admin=True),
+        _route("/admin/signups/{account_id}", admin.decide_signup, post=True, admin=True),
+        _route("/admin/accounts/{account_id}", admin.suspend, post=True, admin=True),
+        _route("/admin/invites", admin.create_invite, post=True, admin=True),
+        _route("/admin/invites/{invite_id}/revoke", admin.revoke_invite, post=True, admin=True),
+        _route("/admin/neighbours", admin.link_neighbour, post=True, admin=True),
+        _route("/admin/neighbours/remove", admin.unlink_neighbour, post=True, admin=True),
+    ]

@@ -1,0 +1,80 @@
+"""Services speak English in lower case ("this event is full"); pages show their messages
+as sentences in the visitor's language. The fixed ones are listed here for translation;
+one with variable parts (a name, a number) shows as the service wrote it."""
+
+from __future__ import annotations
+
+import math
+
+from fedlocal.services.errors import ServiceError
+from fedlocal.services.login import AwaitingApproval, LoginRefused, TooManyAttempts
+
+from .i18n import Translator
+from .labels import N_
+
+KNOWN = {
+    message: message
+    for message in (
+        N_("this event is full"),
+        N_("this event is cancelled"),
+        N_("this event is already cancelled"),
+        N_("participation for this event happens on its own site"),
+        N_("you are not taking part in this event"),
+        N_("the organiser cannot leave their own event"),
+        N_("only the organiser decides"),
+        N_("only the organiser can cancel this event"),
+        N_("no such event"),
+        N_("no such participation"),
+        N_("no such offer or request"),
+        N_("no such post"),
+        N_("this is your own offer or request"),
+        N_("only the author can change this offer or request"),
+        N_("only residents can answer offers and requests"),
+        N_("only residents take part in events"),
+        N_("you cannot follow yourself"),
+        N_("you do not follow this account"),
+        N_("no such follow request"),
+        N_("only the group's moderators remove posts"),
+        N_("only the group's moderators remove members"),
+        N_("not a member of this group"),
+        N_("only administrators do this"),
+        N_("no such sign-up waiting"),
+        N_("no such account"),
+        N_("no such invitation"),
+        N_("you cannot suspend your own account"),
+        N_("an instance cannot be its own neighbour"),
+        N_("this invitation code is not valid"),
+        N_("an invitation code is needed to sign up here"),
+        N_("the current password is wrong"),
+        N_("a title is required"),
+        N_("write your address as @name@your.server"),
+        N_("this username or e-mail address is taken"),
+        N_("this e-mail address is not valid"),
+        N_("a username is 1 to 30 characters: letters a-z, digits, _ and inner . or -"),
+        N_("a password has 8 to 1024 characters"),
+    )
+}
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def translate_service_error(t: Translator, exc: ServiceError) -> str:
+    if isinstance(exc, TooManyAttempts):
+        minutes = max(1, math.ceil(exc.retry_after / 60))
+        return t.ngettext(
+            "Too many failed attempts. Try again in %(num)s minute.",
+            "Too many failed attempts. Try again in %(num)s minutes.",
+            minutes,
+        )
+    if isinstance(exc, LoginRefused):
+        return t("Wrong username or password.")
+    if isinstance(exc, AwaitingApproval):
+        return t("Your sign-up is waiting for an administrator's approval.")
+    message = exc.message
+    return sentence(t(message) if message in KNOWN else message)

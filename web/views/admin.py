@@ -1,0 +1,128 @@
+"""Administration: residents, sign-ups waiting for approval, invitations, and the
+neighbouring instances this one is linked with."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from fedlocal.services import neighbours as neighbour_service
+from fedlocal.services import signup as signup_service
+from fedlocal.services.errors import InvalidInput, ServiceError
+from fedlocal.store import residents as resident_store
+
+from ..forms import FormState, parse_int
+from ..page import Page
+from ..service_messages import translate_service_error
+from .common import MAX_ID
+
+
+def _labels(page: Page) -> dict[str, str]:
+    t = page.t
+    return {
+        "domain": t("Neighbour's domain"),
+        "max_uses": t("Number of uses"),
+        "days": t("Valid for (days)"),
+    }
+
+
+async def index(
+    page: Page,
+    neighbour_state: FormState | None = None,
+    invite_state: FormState | None = None,
+    status: int = 200,
+) -> Response:
+    account = page.account
+    assert account is not None
+    pending = await signup_service.pending_signups(page.services, account)
+    async with page.web.db.read() as conn:
+        residents = await resident_store.list_accounts(conn, approved=True)
+    invites = await signup_service.invites(page.services, account)
+    links = await neighbour_service.neighbours(page.services)
+    return await page.render(
+        "admin.html",
+        status=status,
+        pending=pending,
+        residents=residents,
+        invites=invites,
+        links=links,
+        neighbour_state=neighbour_state or FormState(),
+        invite_state=invite_state or FormState(values={"max_uses": "1", "days": "7"}),
+        labels=_labels(page),
+        invite_base=f"{page.config.base_url}/signup?invite=",
+        section="admin",
+    )
+
+
+def _id(page: Page, name: str) -> int:
+    value = parse_int(page.request.path_params[name], minimum=1, maximum=MAX_ID)
+    if value is None:
+        raise InvalidInput("no such account")
+    return value
+
+
+async def decide_signup(page: Page) -> Response:
+    assert page.account is not None
+    account_id = _id(page, "account_id")
+    decision = page.form.get("decision")
+    if decision == "approve":
+        await signup_service.approve_signup(page.services, page.account, account_id)
+        return page.redirect("/admin", notice="approved")
+    if decision == "reject":
+        await signup_service.reject_signup(page.services, page.account, account_id)
+        return page.redirect("/admin", notice="rejected")
+    raise InvalidInput(page.t("Choose one of the options."))
+
+
+async def suspend(page: Page) -> Response:
+    assert page.account is not None
+    account_id = _id(page, "account_id")
+    decision = page.form.get("decision")
+    if decision not in ("suspend", "restore"):
+        raise InvalidInput(page.t("Choose one of the options."))
+    await signup_service.set_disabled(
+        page.services, page.account, account_id, decision == "suspend"
+    )
+    return page.redirect("/admin", notice="suspended" if decision == "suspend" else "restored")
+
+
+async def create_invite(page: Page) -> Response:
+    assert page.account is not None
+    state = FormState(values=page.form.as_dict())
+    max_uses = parse_int(state.values.get("max_uses", ""), minimum=1, maximum=100)
+    if max_uses is None:
+        state.error("max_uses", page.t("Enter a number from 1 to %(max)s.", max=100))
+    days = parse_int(state.values.get("days", ""), minimum=1, maximum=365)
+    if days is None:
+        state.error("days", page.t("Enter a number from 1 to %(max)s.", max=365))
+    if not state.ok:
+        return await index(page, invite_state=state, status=422)
+    await signup_service.create_invite(page.services, page.account, max_uses=max_uses, days=days)
+    return page.redirect("/admin#invites", notice="invite-created")
+
+
+async def revoke_invite(page: Page) -> Response:
+    assert page.account is not None
+    await signup_service.revoke_invite(page.services, page.account, _id(page, "invite_id"))
+    return page.redirect("/admin#invites", notice="invite-revoked")
+
+
+async def link_neighbour(page: Page) -> Response:
+    state = FormState(values=page.form.as_dict())
+    domain = state.values.get("domain", "").strip()
+    if not domain:
+        state.error("domain", page.t("Type the neighbour's domain, like parame.example."))
+        return await index(page, neighbour_state=state, status=422)
+    try:
+        await neighbour_service.link(page.services, domain)
+    except ServiceError as exc:
+        state.error("domain", translate_service_error(page.t, exc))
+        return await index(page, neighbour_state=state, status=exc.status)
+    return page.redirect("/admin#neighbours", notice="neighbour-linked")
+
+
+async def unlink_neighbour(page: Page) -> Response:
+    target = page.form.get("target").strip()
+    if not target:
+        raise InvalidInput(page.t("Choose one of the options."))
+    await neighbour_service.unlink(page.services, target)
+    return page.redirect("/admin#neighbours", notice="neighbour-removed")

@@ -1,0 +1,282 @@
+"""Events: the form to publish one, its page with RSVP and participants, the organiser's
+decisions and cancellation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.responses import Response
+
+from fedlocal.models import Actor, Post
+from fedlocal.services import events as event_service
+from fedlocal.services.errors import Forbidden, InvalidInput
+from fedlocal.services.events import EVENT_VISIBILITIES, MAX_CAPACITY, TITLE_MAX, EventInput
+from fedlocal.services.settings import home_quarter
+from fedlocal.store import participations as participation_store
+
+from .. import labels
+from ..forms import LOCAL_TIMEZONE, FormState, parse_date, parse_int, parse_local_datetime
+from ..links import post_path
+from ..page import Page
+from .common import keep_error, path_id, visible_post
+from .listings import where
+
+VENUE_MAX = 200
+FORM_JOIN_MODES = ("free", "restricted")
+FORM_VISIBILITIES = tuple(v for v in ("public", "followers", "local") if v in EVENT_VISIBILITIES)
+SERVICE_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "category": "category",
+    "starts_at": "starts_on",
+    "ends_at": "ends_time",
+    "join_mode": "join_mode",
+    "capacity": "capacity",
+    "visibility": "visibility",
+    "venue": "venue",
+    "street": "address",
+    "quarter": "quarter",
+    "latitude": "quarter",
+}
+
+
+def _labels(page: Page) -> dict[str, str]:
+    t = page.t
+    return {
+        "title": t("Title"),
+        "description": t("Description"),
+        "category": t("Category"),
+        "starts_on": t("Date"),
+        "starts_time": t("Starts at"),
+        "ends_on": t("Ends on"),
+        "ends_time": t("Ends at"),
+        "venue": t("Venue"),
+        "address": t("Address"),
+        "quarter": t("Quarter"),
+        "join_mode": t("Who can join"),
+        "capacity": t("Number of places"),
+        "visibility": t("Who sees it"),
+    }
+
+
+async def new_event(page: Page) -> Response:
+    assert page.me is not None
+    state = FormState(
+        values={
+            "join_mode": "free",
+            "visibility": "public",
+            "quarter": home_quarter(page.me) or "",
+        }
+    )
+    return await _form(page, state)
+
+
+async def _form(page: Page, state: FormState, status: int = 200) -> Response:
+    t = page.t
+    return await page.render(
+        "event_form.html",
+        status=status,
+        kind="event",
+        state=state,
+        labels=_labels(page),
+        categories=[(c.key, c.label(page.lang)) for c in page.web.categories.all],
+        quarters=[(q.name, q.name) for q in page.config.quarters],
+        join_modes=[(mode, t(labels.JOIN_MODES[mode])) for mode in FORM_JOIN_MODES],
+        visibilities=[(v, t(labels.VISIBILITIES[v])) for v in FORM_VISIBILITIES],
+        title_max=TITLE_MAX,
+        description_max=page.config.post_max_characters,
+        venue_max=VENUE_MAX,
+        max_capacity=MAX_CAPACITY,
+        section="publish",
+    )
+
+
+async def publish_event(page: Page) -> Response:
+    assert page.me is not None
+    state = FormState(values=page.form.as_dict())
+    data = read_event(page, state)
+    if data is None:
+        return await _form(page, state, status=422)
+    try:
+        post = await event_service.publish_event(page.services, page.me, data)
+    except (InvalidInput, Forbidden) as exc:
+        keep_error(page, state, exc, SERVICE_FIELDS)
+        return await _form(page, state, status=exc.status)
+    return page.redirect(post_path(post), notice="published")
+
+
+def read_event(page: Page, state: FormState) -> EventInput | None:
+    t, values, config = page.t, state.values, page.config
+    title = " ".join(values.get("title", "").split())
+    if not title:
+        state.error("title", t("Give a title."))
+    elif len(title) > TITLE_MAX:
+        state.error("title", t("A title has at most %(max)s characters.", max=TITLE_MAX))
+    category = values.get("category", "")
+    if not category:
+        state.error("category", t("Choose a category."))
+    elif category not in page.web.categories:
+        state.error("category", t("Choose a category from the list."))
+    description = values.get("description", "").strip()
+    if len(description) > config.post_max_characters:
+        state.error(
+            "description",
+            t("The description has at most %(max)s characters.", max=config.post_max_characters),
+        )
+    starts_at = _moment(page, state, "starts_on", "starts_time", required=True)
+    ends_at = None
+    if values.get("ends_time", "").strip():
+        ends_on = values.get("ends_on", "").strip() or values.get("starts_on", "")
+        ends_at = _moment(page, state, "ends_on", "ends_time", day=ends_on)
+        if starts_at and ends_at and ends_at <= starts_at:
+            state.error("ends_time", t("The event must end after it starts."))
+    elif values.get("ends_on", "").strip():
+        state.error("ends_time", t("Give the time it ends."))
+    venue = values.get("venue", "").strip()
+    if len(venue) > VENUE_MAX:
+        state.error("venue", t("At most %(max)s characters.", max=VENUE_MAX))
+    address = values.get("address", "").strip()
+    if len(address) > VENUE_MAX:
+        state.error("address", t("At most %(max)s characters.", max=VENUE_MAX))
+    quarter = where(page, state) if "address" not in state.errors else None
+    join_mode = values.get("join_mode", "free")
+    if join_mode not in FORM_JOIN_MODES:
+        state.error("join_mode", t("Choose one of the options."))
+    capacity = None
+    if values.get("capacity", "").strip():
+        capacity = parse_int(values["capacity"], minimum=1, maximum=MAX_CAPACITY)
+        if capacity is None:
+            state.error(
+                "capacity",
+                t("Enter a number from 1 to %(max)s, or leave empty.", max=MAX_CAPACITY),
+            )
+    visibility = values.get("visibility", "public")
+    if visibility not in FORM_VISIBILITIES:
+        state.error("visibility", t("Choose who sees this post."))
+    if not state.ok or starts_at is None:
+        return None
+    return EventInput(
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=LOCAL_TIMEZONE,
+        description=description,
+        category=category,
+        venue=venue or None,
+        street=address or None,
+        quarter=quarter,
+        join_mode=join_mode,
+        capacity=capacity,
+        visibility=visibility,
+        language=page.lang,
+    )
+
+
+def _moment(
+    page: Page,
+    state: FormState,
+    day_field: str,
+    time_field: str,
+    *,
+    required: bool = False,
+    day: str | None = None,
+) -> datetime | None:
+    """A local date and time from two fields, with the error beside the wrong one."""
+    t = page.t
+    day = (state.values.get(day_field, "") if day is None else day).strip()
+    clock = state.values.get(time_field, "").strip()
+    if not day:
+        if required:
+            state.error(day_field, t("Give the date of the event."))
+        return None
+    if parse_date(day) is None:
+        state.error(day_field, t("Enter a date, for example 2025-06-14."))
+        return None
+    if not clock:
+        state.error(time_field, t("Give the time it starts."))
+        return None
+    moment = parse_local_datetime(day, clock)
+    if moment is None:
+        state.error(time_field, t("Enter a time, for example 18:30."))
+    return moment
+
+
+# The page of an event
+
+
+async def detail(page: Page, post: Post, author: Actor) -> Response:
+    me = page.me
+    assert post.event is not None
+    is_organiser = me is not None and me.id == author.id and post.is_local
+    async with page.web.db.read() as conn:
+        people = await participation_store.list_for_event(conn, post.id)
+        mine = await participation_store.get(conn, post.id, me.id) if me else None
+    participants = [(p, actor) for p, actor in people if p.state == "accepted"]
+    pending = [(p, actor) for p, actor in people if p.state == "pending"]
+    event = post.event
+    can_join = (
+        me is not None
+        and me.role == "resident"
+        and not is_organiser
+        and (mine is None or mine.state == "rejected")
+        and event.status != "cancelled"
+        and event.join_mode != "external"
+        and not event.is_full
+    )
+    return await page.render(
+        "event.html",
+        post=post,
+        author=author,
+        event=event,
+        is_organiser=is_organiser,
+        participants=participants,
+        pending=pending,
+        mine=mine,
+        can_join=can_join,
+        calendar_url=page.web.urls.post_calendar(post.id) if post.is_local else None,
+        section="feed",
+    )
+
+
+async def _event(page: Page) -> Post:
+    post, _author = await visible_post(page, path_id(page.request.path_params["post_id"]))
+    if post.kind != "event" or post.event is None:
+        raise InvalidInput("no such event")
+    return post
+
+
+async def join(page: Page) -> Response:
+    assert page.me is not None
+    post = await _event(page)
+    participation = await event_service.join_event(page.services, page.me, post.uri)
+    notice = "joined" if participation.state == "accepted" else "join-pending"
+    return page.redirect(post_path(post), notice=notice)
+
+
+async def leave(page: Page) -> Response:
+    assert page.me is not None
+    post = await _event(page)
+    await event_service.leave_event(page.services, page.me, post.uri)
+    return page.redirect(post_path(post), notice="left")
+
+
+async def decide(page: Page) -> Response:
+    assert page.me is not None
+    post = await _event(page)
+    participation_id = parse_int(page.form.get("participation"), minimum=1, maximum=2**63 - 1)
+    decision = page.form.get("decision")
+    if participation_id is None or decision not in ("accept", "reject"):
+        raise InvalidInput(page.t("Choose one of the options."))
+    async with page.web.db.read() as conn:
+        participation = await participation_store.get_by_id(conn, participation_id)
+    if participation is None or participation.event_id != post.id:
+        raise InvalidInput("no such participation")
+    await event_service.decide(page.services, page.me, participation_id, decision == "accept")
+    return page.redirect(post_path(post), notice="decided")
+
+
+async def cancel(page: Page) -> Response:
+    assert page.me is not None
+    post = await _event(page)
+    await event_service.cancel_event(page.services, page.me, post.id)
+    return page.redirect(post_path(post), notice="cancelled")

@@ -1,0 +1,173 @@
+"""Association groups (FEP-1b12): the list, a group's page with its members and posts,
+joining and leaving, posting to the group, creating one."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from fedlocal.models import Actor
+from fedlocal.services import follows as follow_service
+from fedlocal.services import groups as group_service
+from fedlocal.services import posts as post_service
+from fedlocal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from fedlocal.store import actors as actor_store
+from fedlocal.store import announces as announce_store
+from fedlocal.store import follows as follow_store
+from fedlocal.store import posts as post_store
+from fedlocal.store import residents as resident_store
+
+from ..forms import FormState
+from ..links import actor_link
+from ..page import Page
+from ..service_messages import translate_service_error
+
+MEMBERS_SHOWN = 200
+POSTS_SHOWN = 20
+
+
+def _labels(page: Page) -> dict[str, str]:
+    t = page.t
+    return {
+        "username": t("Group address"),
+        "display_name": t("Name"),
+        "summary": t("What the group is about"),
+        "text": t("Your message to the group"),
+    }
+
+
+async def index(page: Page, state: FormState | None = None, status: int = 200) -> Response:
+    async with page.web.db.read() as conn:
+        groups = await resident_store.local_groups(conn)
+    return await page.render(
+        "groups.html",
+        status=status,
+        groups=groups,
+        state=state or FormState(),
+        labels=_labels(page),
+        name_max=group_service.NAME_MAX,
+        summary_max=group_service.SUMMARY_MAX,
+        section="groups",
+    )
+
+
+async def create(page: Page) -> Response:
+    assert page.me is not None
+    state = FormState(values=page.form.as_dict())
+    if not state.values.get("display_name", "").strip():
+        state.error("display_name", page.t("Give the group a name."))
+    if not state.values.get("username", "").strip():
+        state.error("username", page.t("Choose the group's address."))
+    if not state.ok:
+        return await index(page, state, status=422)
+    try:
+        group = await group_service.create_group(
+            page.services,
+            page.me,
+            state.values["username"],
+            display_name=state.values["display_name"],
+            summary=state.values.get("summary", ""),
+            approval_required=state.values.get("approval_required") == "yes",
+        )
+    except ServiceError as exc:
+        field = exc.field if exc.field in _labels(page) else "_form"
+        state.error(field, translate_service_error(page.t, exc))
+        return await index(page, state, status=exc.status)
+    return page.redirect(actor_link(group), notice="group-created")
+
+
+async def _group(page: Page) -> Actor:
+    async with page.web.db.read() as conn:
+        group = await actor_store.get_local_actor(conn, page.request.path_params["username"])
+    if group is None or group.role != "group":
+        raise NotFound("no such group")
+    return group
+
+
+async def show(page: Page) -> Response:
+    return await show_group(page, await _group(page))
+
+
+async def show_group(
+    page: Page, group: Actor, state: FormState | None = None, status: int = 200
+) -> Response:
+    me = page.me
+    async with page.web.db.read() as conn:
+        members = [
+            actor
+            for _follow, actor in await follow_store.list_followers(
+                conn, group.id, limit=MEMBERS_SHOWN
+            )
+        ]
+        membership = await follow_store.get_follow(conn, me.id, group.id) if me else None
+        posts = []
+        for announce in await announce_store.list_actor_announces(
+            conn, group.id, limit=POSTS_SHOWN
+        ):
+            post = (
+                await post_store.get_post(conn, announce.object_id) if announce.object_id else None
+            )
+            if post is not None and not post.is_deleted:
+                author = await actor_store.get_actor(conn, post.actor_id)
+                posts.append((post, author))
+        moderators = [
+            actor
+            for actor_id in group_service.moderator_ids(group)
+            if (actor := await actor_store.get_actor(conn, actor_id)) is not None
+        ]
+    return await page.render(
+        "group.html",
+        status=status,
+        group=group,
+        members=members,
+        membership=membership,
+        posts=posts,
+        moderators=moderators,
+        state=state or FormState(),
+        labels=_labels(page),
+        text_max=page.config.post_max_characters,
+        section="groups",
+    )
+
+
+async def join(page: Page) -> Response:
+    assert page.me is not None
+    group = await _group(page)
+    follow = await follow_service.follow(page.services, page.me, group.uri)
+    notice = "group-joined" if follow.state == "accepted" else "group-join-pending"
+    return page.redirect(actor_link(group), notice=notice)
+
+
+async def leave(page: Page) -> Response:
+    assert page.me is not None
+    group = await _group(page)
+    await follow_service.unfollow(page.services, page.me, group.uri)
+    return page.redirect(actor_link(group), notice="group-left")
+
+
+async def post(page: Page) -> Response:
+    me = page.me
+    assert me is not None
+    group = await _group(page)
+    state = FormState(values=page.form.as_dict())
+    text = state.values.get("text", "").strip()
+    async with page.web.db.read() as conn:
+        member = await group_service.is_member(conn, group, me)
+    if not member:
+        raise Forbidden(page.t("Join the group to post to it."))
+    if not text:
+        state.error("text", page.t("Write something first."))
+    elif len(text) > page.config.post_max_characters:
+        state.error(
+            "text",
+            page.t("At most %(max)s characters.", max=page.config.post_max_characters),
+        )
+    if not state.ok:
+        return await show_group(page, group, state, status=422)
+    try:
+        await post_service.publish_note(
+            page.services, me, text, mentions=[group], language=page.lang
+        )
+    except InvalidInput as exc:
+        state.error("text", translate_service_error(page.t, exc))
+        return await show_group(page, group, state, status=exc.status)
+    return page.redirect(actor_link(group), notice="group-posted")

@@ -1,0 +1,43 @@
+"""The landing page: what neighbours offer, ask and organise near here now."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from fedlocal.store import actors as actor_store
+from fedlocal.store import residents as resident_store
+
+from ..page import Page
+from .cards import nearby_cards, upcoming
+from .common import centre_point, centre_quarter
+
+# Wide enough to take in the neighbouring quarters.
+LANDING_RADIUS_KM = 10.0
+PER_SECTION = 6
+
+
+async def landing(page: Page) -> Response:
+    quarter = centre_quarter(page.config, page.me)
+    centre = centre_point(page.config, quarter)
+    sections = {}
+    for kind in ("offer", "request"):
+        found = await nearby_cards(
+            page, centre=centre, radius_km=LANDING_RADIUS_KM, kinds=(kind,), limit=PER_SECTION
+        )
+        sections[kind] = found.cards
+    events = await nearby_cards(
+        page, centre=centre, radius_km=LANDING_RADIUS_KM, kinds=("event",), limit=50
+    )
+    sections["event"] = upcoming(events.cards, PER_SECTION)
+    async with page.web.db.read() as conn:
+        community = await actor_store.get_actor_by_role(conn, "community")
+    return await page.render(
+        "home.html", sections=sections, community=community, quarter=quarter, section="home"
+    )
+
+
+async def about(page: Page) -> Response:
+    async with page.web.db.read() as conn:
+        community = await actor_store.get_actor_by_role(conn, "community")
+        groups = await resident_store.local_groups(conn, limit=20)
+    return await page.render("about.html", community=community, groups=groups)

@@ -1,0 +1,309 @@
+"""Offers and requests: the forms to publish them, their page, "I'm interested", and the
+author's status actions (reserve for someone who is interested, release, close, cancel)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from fedlocal.models import OFFER_INTENTS, REQUEST_INTENTS, Actor, Post
+from fedlocal.services import interest as interest_service
+from fedlocal.services import listings as listing_service
+from fedlocal.services.errors import Forbidden, InvalidInput
+from fedlocal.services.listings import LISTING_VISIBILITIES, MAX_QUANTITY, TITLE_MAX, ListingInput
+from fedlocal.services.settings import home_quarter
+from fedlocal.store import actors as actor_store
+from fedlocal.store import interests as interest_store
+
+from .. import labels
+from ..forms import FormState, day_end, day_start, match_address, parse_date, parse_int
+from ..links import post_path
+from ..page import Page
+from .common import keep_error, path_id, visible_post
+
+PRICE_MAX = 40
+MESSAGE_MAX = 1000
+# The service's field names, as this form calls them.
+SERVICE_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "intent": "intent",
+    "category": "category",
+    "quantity": "quantity",
+    "available_from": "available_from",
+    "available_until": "available_until",
+    "visibility": "visibility",
+    "price": "price",
+    "quarter": "quarter",
+    "latitude": "quarter",
+}
+# The visibilities a resident chooses from (unlisted is for Mastodon clients).
+FORM_VISIBILITIES = tuple(v for v in ("public", "followers", "local") if v in LISTING_VISIBILITIES)
+
+
+def _intents(kind: str) -> tuple[str, ...]:
+    return OFFER_INTENTS if kind == "offer" else REQUEST_INTENTS
+
+
+def _labels(page: Page) -> dict[str, str]:
+    t = page.t
+    return {
+        "intent": t("What is it?"),
+        "title": t("Title"),
+        "description": t("Description"),
+        "category": t("Category"),
+        "quarter": t("Quarter"),
+        "address": t("Address"),
+        "available_from": t("Available from"),
+        "available_until": t("Available until"),
+        "quantity": t("Quantity"),
+        "price": t("Price"),
+        "visibility": t("Who sees it"),
+    }
+
+
+async def new_offer(page: Page) -> Response:
+    return await _form(page, "offer", _initial(page, "offer"))
+
+
+async def new_request(page: Page) -> Response:
+    return await _form(page, "request", _initial(page, "request"))
+
+
+async def publish_offer(page: Page) -> Response:
+    return await _publish(page, "offer")
+
+
+async def publish_request(page: Page) -> Response:
+    return await _publish(page, "request")
+
+
+def _initial(page: Page, kind: str) -> FormState:
+    assert page.me is not None
+    return FormState(
+        values={
+            "intent": _intents(kind)[0],
+            "quantity": "1",
+            "visibility": "public",
+            "quarter": home_quarter(page.me) or "",
+        }
+    )
+
+
+async def _form(page: Page, kind: str, state: FormState, status: int = 200) -> Response:
+    t = page.t
+    return await page.render(
+        "listing_form.html",
+        status=status,
+        kind=kind,
+        state=state,
+        labels=_labels(page),
+        intents=[(intent, t(labels.INTENTS[intent])) for intent in _intents(kind)],
+        categories=[(c.key, c.label(page.lang)) for c in page.web.categories.all],
+        quarters=[(q.name, q.name) for q in page.config.quarters],
+        visibilities=[(v, t(labels.VISIBILITIES[v])) for v in FORM_VISIBILITIES],
+        title_max=TITLE_MAX,
+        description_max=page.config.post_max_characters,
+        max_quantity=MAX_QUANTITY,
+        price_max=PRICE_MAX,
+        section="publish",
+    )
+
+
+async def _publish(page: Page, kind: str) -> Response:
+    assert page.me is not None
+    state = FormState(values=page.form.as_dict())
+    data = read_listing(page, kind, state)
+    if data is None:
+        return await _form(page, kind, state, status=422)
+    try:
+        post = await listing_service.publish_listing(page.services, page.me, data)
+    except (InvalidInput, Forbidden) as exc:
+        keep_error(page, state, exc, SERVICE_FIELDS)
+        return await _form(page, kind, state, status=exc.status)
+    return page.redirect(post_path(post), notice="published")
+
+
+def read_listing(page: Page, kind: str, state: FormState) -> ListingInput | None:
+    """The form's values as the service takes them, or None with the errors in `state`."""
+    t, values, config = page.t, state.values, page.config
+    title = " ".join(values.get("title", "").split())
+    if not title:
+        state.error("title", t("Give a title."))
+    elif len(title) > TITLE_MAX:
+        state.error("title", t("A title has at most %(max)s characters.", max=TITLE_MAX))
+    intent = values.get("intent", "")
+    if intent not in _intents(kind):
+        state.error("intent", t("Choose one of the options."))
+    category = values.get("category", "")
+    if not category:
+        state.error("category", t("Choose a category."))
+    elif category not in page.web.categories:
+        state.error("category", t("Choose a category from the list."))
+    description = values.get("description", "").strip()
+    if len(description) > config.post_max_characters:
+        state.error(
+            "description",
+            t("The description has at most %(max)s characters.", max=config.post_max_characters),
+        )
+    quarter = where(page, state)
+    available_from = _date(page, state, "available_from")
+    available_until = _date(page, state, "available_until")
+    if available_from and available_until and available_until < available_from:
+        state.error("available_until", t("This date comes before the first one."))
+    quantity = parse_int(values.get("quantity", "") or "1", minimum=1, maximum=MAX_QUANTITY)
+    if quantity is None:
+        state.error("quantity", t("Enter a number from 1 to %(max)s.", max=MAX_QUANTITY))
+    price = values.get("price", "").strip()
+    if price and intent != "sell":
+        price = ""  # the field is only for sales; a leftover value is dropped
+    if len(price) > PRICE_MAX:
+        state.error("price", t("A price has at most %(max)s characters.", max=PRICE_MAX))
+    visibility = values.get("visibility", "public")
+    if visibility not in FORM_VISIBILITIES:
+        state.error("visibility", t("Choose who sees this post."))
+    if not state.ok:
+        return None
+    return ListingInput(
+        kind=kind,
+        title=title,
+        description=description,
+        intent=intent,
+        category=category,
+        quarter=quarter,
+        available_from=day_start(available_from) if available_from else None,
+        available_until=day_end(available_until) if available_until else None,
+        quantity=quantity or 1,
+        price=price or None,
+        visibility=visibility,
+        language=page.lang,
+    )
+
+
+def where(page: Page, state: FormState) -> str | None:
+    """The quarter picked in the list, or the one an address names (the instance's
+    gazetteer); errors beside whichever field is wrong."""
+    config, t = page.config, page.t
+    chosen = state.values.get("quarter", "").strip()
+    address = state.values.get("address", "").strip()
+    if chosen:
+        found = config.find_quarter(chosen)
+        if found is None:
+            state.error("quarter", t("Choose a quarter from the list."))
+            return None
+        return found.name
+    if address:
+        found = match_address(config, address)
+        if found is None:
+            names = ", ".join(q.name for q in config.quarters)
+            state.error(
+                "address",
+                t(
+                    "This address is not in one of our quarters (%(names)s). "
+                    "Choose your quarter in the list instead.",
+                    names=names,
+                ),
+            )
+            return None
+        return found.name
+    if config.quarters:
+        state.error("quarter", t("Choose your quarter, or type an address."))
+    return None
+
+
+def _date(page: Page, state: FormState, name: str):
+    text = state.values.get(name, "").strip()
+    if not text:
+        return None
+    value = parse_date(text)
+    if value is None:
+        state.error(name, page.t("Enter a date, for example 2025-06-14."))
+    return value
+
+
+# The page of an offer or a request
+
+
+async def detail(page: Page, post: Post, author: Actor) -> Response:
+    me = page.me
+    is_author = me is not None and me.id == author.id
+    assert post.listing is not None
+    async with page.web.db.read() as conn:
+        interested = await interest_store.list_for_post(conn, post.id) if is_author else []
+        mine = await interest_store.get(conn, post.id, me.id) if me and not is_author else None
+        reserved_for = None
+        target = post.listing.reserved_for
+        if target and (is_author or (me is not None and me.uri == target)):
+            reserved_for = await actor_store.get_actor_by_uri(conn, post.listing.reserved_for)
+    can_answer = (
+        me is not None
+        and me.role == "resident"
+        and not is_author
+        and mine is None
+        and post.listing.status == "open"
+    )
+    return await page.render(
+        "listing.html",
+        post=post,
+        author=author,
+        is_author=is_author and post.is_local,
+        interested=interested,
+        mine=mine,
+        reserved_for=reserved_for,
+        can_answer=can_answer,
+        closings=[(key, page.t(text)) for key, text in labels.CLOSED_AS.items()],
+        message_max=MESSAGE_MAX,
+        section="feed",
+    )
+
+
+async def _listing(page: Page) -> Post:
+    post, _author = await visible_post(page, path_id(page.request.path_params["post_id"]))
+    if post.kind not in ("offer", "request") or post.listing is None:
+        raise InvalidInput("no such offer or request")
+    return post
+
+
+async def interest(page: Page) -> Response:
+    assert page.me is not None
+    post = await _listing(page)
+    message = page.form.get("message").strip()
+    if len(message) > MESSAGE_MAX:
+        raise InvalidInput(page.t("A message has at most %(max)s characters.", max=MESSAGE_MAX))
+    await interest_service.express_interest(page.services, page.me, post.uri, message or None)
+    return page.redirect(post_path(post), notice="interest-sent")
+
+
+async def reserve(page: Page) -> Response:
+    assert page.me is not None
+    post = await _listing(page)
+    target = page.form.get("for")
+    async with page.web.db.read() as conn:
+        interested = await interest_store.list_for_post(conn, post.id)
+    if target not in {actor.uri for _interest, actor in interested}:
+        raise InvalidInput(page.t("Choose one of the people who showed interest."))
+    await listing_service.reserve(page.services, page.me, post.id, target)
+    return page.redirect(post_path(post), notice="reserved")
+
+
+async def release(page: Page) -> Response:
+    assert page.me is not None
+    post = await _listing(page)
+    await listing_service.release(page.services, page.me, post.id)
+    return page.redirect(post_path(post), notice="released")
+
+
+async def close(page: Page) -> Response:
+    assert page.me is not None
+    post = await _listing(page)
+    outcome = page.form.get("closed_as") or None
+    if outcome is not None and outcome not in labels.CLOSED_AS:
+        raise InvalidInput(page.t("Choose one of the options."))
+    await listing_service.close(page.services, page.me, post.id, outcome)
+    return page.redirect(post_path(post), notice="closed")
+
+
+async def cancel(page: Page) -> Response:
+    assert page.me is not None
+    post = await _listing(page)
+    await listing_service.cancel(page.services, page.me, post.id)
+    return page.redirect(post_path(post), notice="cancelled")

@@ -1,0 +1,26 @@
+"""A post's page, whatever its kind: offers and requests, events, notes."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from fedlocal.models import Actor, Post
+
+from ..page import Page
+from . import events, listings
+from .common import path_id, visible_post
+
+
+async def show_by_id(page: Page) -> Response:
+    post, author = await visible_post(page, path_id(page.request.path_params["post_id"]))
+    return await show(page, post, author)
+
+
+async def show(page: Page, post: Post, author: Actor) -> Response:
+    if post.is_deleted:
+        return await page.error(410, page.t("This post was deleted."), title=page.t("Gone"))
+    if post.kind in ("offer", "request") and post.listing is not None:
+        return await listings.detail(page, post, author)
+    if post.kind == "event" and post.event is not None:
+        return await events.detail(page, post, author)
+    return await page.render("note.html", post=post, author=author)

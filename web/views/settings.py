@@ -1,0 +1,119 @@
+"""A resident's settings: profile (display name, home quarter), language, password; and
+the language switch of every page."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from fedlocal.services import settings as settings_service
+from fedlocal.services.accounts import MIN_PASSWORD_LENGTH
+from fedlocal.services.errors import InvalidInput
+
+from ..forms import FormState
+from ..i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
+from ..page import Page, safe_next
+from ..service_messages import translate_service_error
+
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def _labels(page: Page) -> dict[str, str]:
+    t = page.t
+    return {
+        "display_name": t("Display name"),
+        "quarter": t("My quarter"),
+        "language": t("Language"),
+        "current_password": t("Current password"),
+        "new_password": t("New password"),
+    }
+
+
+async def index(page: Page) -> Response:
+    return await _render(page, FormState(), FormState())
+
+
+async def _render(
+    page: Page, profile: FormState, password: FormState, status: int = 200
+) -> Response:
+    me = page.me
+    assert me is not None
+    profile.values.setdefault("display_name", me.display_name)
+    profile.values.setdefault("quarter", settings_service.home_quarter(me) or "")
+    return await page.render(
+        "settings.html",
+        status=status,
+        profile=profile,
+        password=password,
+        labels=_labels(page),
+        quarters=[(q.name, q.name) for q in page.config.quarters],
+        language_choices=[(code, LANGUAGE_NAMES.get(code, code)) for code in page.config.languages],
+        min_password=MIN_PASSWORD_LENGTH,
+        display_name_max=settings_service.DISPLAY_NAME_MAX,
+        section="settings",
+    )
+
+
+async def save_profile(page: Page) -> Response:
+    assert page.account is not None
+    state = FormState(values=page.form.as_dict())
+    try:
+        await settings_service.update_profile(
+            page.services,
+            page.account,
+            display_name=state.values.get("display_name", ""),
+            quarter=state.values.get("quarter") or None,
+        )
+    except InvalidInput as exc:
+        state.error(exc.field or "_form", translate_service_error(page.t, exc))
+        return await _render(page, state, FormState(), status=422)
+    return page.redirect("/settings", notice="profile-saved")
+
+
+async def change_password(page: Page) -> Response:
+    assert page.account is not None
+    state = FormState()
+    try:
+        await settings_service.change_password(
+            page.services,
+            page.account,
+            current=page.form.get("current_password"),
+            new=page.form.get("new_password"),
+        )
+    except InvalidInput as exc:
+        field = exc.field if exc.field in ("current_password", "new_password") else "_form"
+        state.error(field, translate_service_error(page.t, exc))
+        return await _render(page, FormState(), state, status=422)
+    await page.web.sessions.end_other_sessions(page.visitor)
+    return page.redirect("/settings", notice="password-changed")
+
+
+async def switch_language(page: Page) -> Response:
+    """The language switch of a logged-in resident: saved to their account."""
+    assert page.account is not None
+    language = page.form.get("language")
+    await settings_service.set_language(page.services, page.account, language)
+    response = page.redirect(safe_next(page.form.get("next"), "/settings"))
+    _remember(page, response, language)
+    return response
+
+
+async def choose_language(page: Page) -> Response:
+    """The language switch of a visitor: a cookie (nothing is stored on our side)."""
+    language = page.request.path_params["language"]
+    if page.web.i18n.supported(language) is None:
+        return await page.error(404, page.t("This language is not available here."))
+    response = page.redirect(safe_next(page.request.query_params.get("next")))
+    _remember(page, response, language)
+    return response
+
+
+def _remember(page: Page, response: Response, language: str) -> None:
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=page.web.sessions.secure,
+    )

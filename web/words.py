@@ -1,0 +1,94 @@
+"""The model's values in the visitor's language, for templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal
+
+from fedlocal.categories import Categories
+from fedlocal.models import Post
+
+from . import labels
+from .forms import LOCAL_TIMEZONE
+from .i18n import Translator
+
+
+@dataclass(frozen=True)
+class Words:
+    """The model's values in the visitor's language, for templates."""
+
+    t: Translator
+    categories: Categories
+
+    def kind(self, kind: str) -> str:
+        return self.t(labels.KINDS.get(kind, kind))
+
+    def kinds(self, kind: str) -> str:
+        return self.t(labels.KINDS_PLURAL.get(kind, kind))
+
+    def intent(self, intent: str | None) -> str:
+        return self.t(labels.INTENTS[intent]) if intent in labels.INTENTS else ""
+
+    def category(self, key: str | None) -> str:
+        category = self.categories.get(key)
+        return category.label(self.t.language) if category else ""
+
+    def listing_status(self, post: Post) -> str:
+        listing = post.listing
+        if listing is None:
+            return ""
+        if listing.status == "closed" and listing.closed_as in labels.CLOSED_AS:
+            return self.t(labels.CLOSED_AS[listing.closed_as])
+        return self.t(labels.LISTING_STATUSES.get(listing.status, listing.status))
+
+    def event_status(self, post: Post) -> str:
+        event = post.event
+        return self.t(labels.EVENT_STATUSES.get(event.status, event.status)) if event else ""
+
+    def join_mode(self, mode: str) -> str:
+        return self.t(labels.JOIN_MODES.get(mode, mode))
+
+    def participation(self, state: str) -> str:
+        return self.t(labels.PARTICIPATION_STATES.get(state, state))
+
+    def visibility(self, visibility: str) -> str:
+        return self.t(labels.VISIBILITIES.get(visibility, visibility))
+
+    def when(self, post: Post) -> str:
+        """An event's start (and end) in its own time zone, in words."""
+        event = post.event
+        if event is None:
+            return ""
+        zone = _zone(event.timezone)
+        start = self.t.datetime(event.starts_at, zone)
+        if event.ends_at is None or event.ends_at <= event.starts_at:
+            return start
+        same_day = event.starts_at.astimezone(zone).date() == event.ends_at.astimezone(zone).date()
+        end = self.t.time(event.ends_at, zone) if same_day else self.t.datetime(event.ends_at, zone)
+        return self.t("%(start)s to %(end)s", start=start, end=end)
+
+    def date(self, moment) -> str:
+        return self.t.date(moment, _zone(LOCAL_TIMEZONE)) if moment else ""
+
+    def moment(self, moment) -> str:
+        return self.t.datetime(moment, _zone(LOCAL_TIMEZONE)) if moment else ""
+
+    def distance(self, km: float) -> str:
+        if km < 0.1:
+            return self.t("less than 100 m")
+        if km < 1:
+            return self.t("%(metres)s m", metres=round(km * 10) * 100)
+        return self.t("%(km)s km", km=format_decimal(round(km, 1), locale=self.t.locale))
+
+    def notification(self, kind: str, who: str) -> str:
+        message = labels.NOTIFICATIONS.get(kind, labels.OTHER_NOTIFICATION)
+        return self.t(message, who=who)
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or LOCAL_TIMEZONE)
+    except (ValueError, KeyError):
+        return ZoneInfo(LOCAL_TIMEZONE)
