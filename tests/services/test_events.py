@@ -30,7 +30,6 @@ from tests.services.sharing_support import (
     follows_us,
     fresh,
     last_queued_id,
-    local_world,
     queued,
     remote_person,
     resident,
@@ -38,31 +37,9 @@ from tests.services.sharing_support import (
     stored,
 )
 from tests.support.instance import running_instance
-from tests.support.remote_stub import remote_stub
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2031, 6, 7, 14, 0, tzinfo=PARIS)
-
-
-@pytest.fixture
-async def world(tmp_path):
-    async with local_world(tmp_path) as world:
-        yield world
-
-
-@pytest.fixture
-async def ana(world):
-    return await resident(world.federation, "ana")
-
-
-@pytest.fixture
-async def bea(world):
-    return await resident(world.federation, "bea")
-
-
-@pytest.fixture
-async def carl(world):
-    return await resident(world.federation, "carl")
 
 
 def workshop(**changes) -> EventInput:
@@ -478,12 +455,6 @@ async def test_only_the_organiser_cancels_and_only_once(world, ana, bea):
 
 
 # --- RSVPs from other servers --------------------------------------------------------------
-
-
-@pytest.fixture
-async def stub():
-    async with remote_stub() as server:
-        yield server
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from tests.services.sharing_support import (
     deliver_and_process,
     effects,
     last_queued_id,
-    local_world,
     post_at,
     queued,
     remote_person,
@@ -36,7 +35,6 @@ from tests.services.sharing_support import (
 )
 from tests.support.fixtures import load_fixture
 from tests.support.instance import running_instance
-from tests.support.remote_stub import remote_stub
 
 MARKETPLACE_CONTEXT = [
     "https://www.w3.org/ns/activitystreams",
@@ -52,22 +50,6 @@ MARKETPLACE_CONTEXT = [
         "hasNumericalValue": "om2:hasNumericalValue",
     },
 ]
-
-
-@pytest.fixture
-async def world(tmp_path):
-    async with local_world(tmp_path) as world:
-        yield world
-
-
-@pytest.fixture
-async def ana(world):
-    return await resident(world.federation, "ana")
-
-
-@pytest.fixture
-async def bea(world):
-    return await resident(world.federation, "bea")
 
 
 def drill(**changes) -> ListingInput:
@@ -204,12 +186,6 @@ async def test_a_mastodon_offer_gets_the_direct_message_only(world, bea):
 
 
 # --- with other servers --------------------------------------------------------------------
-
-
-@pytest.fixture
-async def stub():
-    async with remote_stub() as server:
-        yield server
 
 
 @pytest.fixture

@@ -28,29 +28,11 @@ from tests.services.sharing_support import (
     effects,
     fresh,
     last_queued_id,
-    local_world,
     queued,
     remote_person,
-    resident,
 )
 
 MAY_FIRST = datetime(2031, 5, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def world(tmp_path):
-    async with local_world(tmp_path) as world:
-        yield world
-
-
-@pytest.fixture
-async def ana(world):
-    return await resident(world.federation, "ana")
-
-
-@pytest.fixture
-async def bea(world):
-    return await resident(world.federation, "bea")
 
 
 def drill(**changes) -> ListingInput:
@@ -164,7 +146,8 @@ async def test_bad_input_is_refused_naming_the_field_and_stores_nothing(
 async def test_only_residents_and_groups_publish_offers(world):
     before = await effects(world.db)
 
-    with pytest.raises(Forbidden, match="only residents and groups publish offers and requests here"):
+    refusal = "only residents and groups publish offers and requests here"
+    with pytest.raises(Forbidden, match=refusal):
         await publish(world, world.community)
 
     assert await effects(world.db) == before

@@ -579,9 +579,9 @@ async def test_the_cell_index_drives_every_query_dense_or_sparse(database):
         assert "Index Scan Backward using pk_objects" not in plan, plan
 
 
+# SQLite's plan only: PostgreSQL chooses by its statistics (see above).
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 async def test_sqlite_reads_each_cell_newest_first_for_a_page(database):
-    if not database.is_sqlite:
-        pytest.skip("SQLite's plan; PostgreSQL chooses by its statistics (see above)")
     await insert_points(database, around_saint_malo(500, seed=8))
 
     plans = await explained_plans(

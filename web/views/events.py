@@ -19,7 +19,7 @@ from ..forms import LOCAL_TIMEZONE, FormState, parse_date, parse_int, parse_loca
 from ..links import post_path
 from ..page import Page
 from .common import keep_error, path_id, visible_post
-from .listings import where
+from .publish_fields import read_category_and_description, read_title, where
 
 VENUE_MAX = 200
 FORM_JOIN_MODES = ("free", "restricted")
@@ -106,23 +106,9 @@ async def publish_event(page: Page) -> Response:
 
 
 def read_event(page: Page, state: FormState) -> EventInput | None:
-    t, values, config = page.t, state.values, page.config
-    title = " ".join(values.get("title", "").split())
-    if not title:
-        state.error("title", t("Give a title."))
-    elif len(title) > TITLE_MAX:
-        state.error("title", t("A title has at most %(max)s characters.", max=TITLE_MAX))
-    category = values.get("category", "")
-    if not category:
-        state.error("category", t("Choose a category."))
-    elif category not in page.web.categories:
-        state.error("category", t("Choose a category from the list."))
-    description = values.get("description", "").strip()
-    if len(description) > config.post_max_characters:
-        state.error(
-            "description",
-            t("The description has at most %(max)s characters.", max=config.post_max_characters),
-        )
+    t, values = page.t, state.values
+    title = read_title(page, state, TITLE_MAX)
+    category, description = read_category_and_description(page, state)
     starts_at = _moment(page, state, "starts_on", "starts_time", required=True)
     ends_at = None
     if values.get("ends_time", "").strip():

@@ -15,10 +15,11 @@ from fedlocal.store import actors as actor_store
 from fedlocal.store import interests as interest_store
 
 from .. import labels
-from ..forms import FormState, day_end, day_start, match_address, parse_date, parse_int
+from ..forms import FormState, day_end, day_start, parse_date, parse_int
 from ..links import post_path
 from ..page import Page
 from .common import keep_error, path_id, visible_post
+from .publish_fields import read_category_and_description, read_title, where
 
 PRICE_MAX = 40
 MESSAGE_MAX = 1000
@@ -125,26 +126,12 @@ async def _publish(page: Page, kind: str) -> Response:
 
 def read_listing(page: Page, kind: str, state: FormState) -> ListingInput | None:
     """The form's values as the service takes them, or None with the errors in `state`."""
-    t, values, config = page.t, state.values, page.config
-    title = " ".join(values.get("title", "").split())
-    if not title:
-        state.error("title", t("Give a title."))
-    elif len(title) > TITLE_MAX:
-        state.error("title", t("A title has at most %(max)s characters.", max=TITLE_MAX))
+    t, values = page.t, state.values
+    title = read_title(page, state, TITLE_MAX)
     intent = values.get("intent", "")
     if intent not in _intents(kind):
         state.error("intent", t("Choose one of the options."))
-    category = values.get("category", "")
-    if not category:
-        state.error("category", t("Choose a category."))
-    elif category not in page.web.categories:
-        state.error("category", t("Choose a category from the list."))
-    description = values.get("description", "").strip()
-    if len(description) > config.post_max_characters:
-        state.error(
-            "description",
-            t("The description has at most %(max)s characters.", max=config.post_max_characters),
-        )
+    category, description = read_category_and_description(page, state)
     quarter = where(page, state)
     available_from = _date(page, state, "available_from")
     available_until = _date(page, state, "available_until")
@@ -177,37 +164,6 @@ def read_listing(page: Page, kind: str, state: FormState) -> ListingInput | None
         visibility=visibility,
         language=page.lang,
     )
-
-
-def where(page: Page, state: FormState) -> str | None:
-    """The quarter picked in the list, or the one an address names (the instance's
-    gazetteer); errors beside whichever field is wrong."""
-    config, t = page.config, page.t
-    chosen = state.values.get("quarter", "").strip()
-    address = state.values.get("address", "").strip()
-    if chosen:
-        found = config.find_quarter(chosen)
-        if found is None:
-            state.error("quarter", t("Choose a quarter from the list."))
-            return None
-        return found.name
-    if address:
-        found = match_address(config, address)
-        if found is None:
-            names = ", ".join(q.name for q in config.quarters)
-            state.error(
-                "address",
-                t(
-                    "This address is not in one of our quarters (%(names)s). "
-                    "Choose your quarter in the list instead.",
-                    names=names,
-                ),
-            )
-            return None
-        return found.name
-    if config.quarters:
-        state.error("quarter", t("Choose your quarter, or type an address."))
-    return None
 
 
 def _date(page: Page, state: FormState, name: str):

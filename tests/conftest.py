@@ -1,5 +1,5 @@
-"""Fixtures shared by the federation tests: a remote stub server and an instance whose
-workers the test drives itself."""
+"""Fixtures shared by the tests that federate with a stub: a remote stub server and an
+instance whose workers the test drives itself (test modules may override `inst`)."""
 
 import pytest
 
