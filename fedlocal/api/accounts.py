@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from ..services import follows as follow_service
 from ..services import search as search_service
-from ..services import timelines
+from ..services import settings, timelines
 from ..services.errors import Conflict, ServiceError
 from ..store.timelines import Page
 from . import entities, present
@@ -20,12 +20,32 @@ from .pagination import page_from
 
 @endpoint("read:accounts")
 async def verify_credentials(call: Call):
+    return await _own_account(call)
+
+
+async def _own_account(call: Call):
+    """The logged-in account with its `source` (Mastodon's CredentialAccount)."""
     view = await timelines.account(call.ctx, call.actor.id)
     requests = await timelines.follow_requests(call.ctx, call.actor, Page(limit=80))
     source = entities.credential_source(
         view, language=call.config.default_language, follow_requests=len(requests)
     )
     return entities.account(view, call.urls, domain=call.config.domain, source=source)
+
+
+@endpoint("write:accounts")
+async def update_credentials(call: Call):
+    """The display name only (what the settings page changes too); the other profile
+    fields Mastodon apps may send (note, avatar, header, fields…) are not kept here."""
+    display_name = call.params.str("display_name")
+    if display_name is not None:
+        await settings.update_profile(
+            call.ctx,
+            call.account,
+            display_name=display_name,
+            quarter=settings.home_quarter(call.actor),
+        )
+    return await _own_account(call)
 
 
 @endpoint("read:accounts", who="optional")
@@ -154,6 +174,7 @@ async def favourites(call: Call):
 
 routes = [
     Route("/api/v1/accounts/verify_credentials", verify_credentials, methods=["GET"]),
+    Route("/api/v1/accounts/update_credentials", update_credentials, methods=["PATCH"]),
     Route("/api/v1/accounts/lookup", lookup, methods=["GET"]),
     Route("/api/v1/accounts/relationships", relationships, methods=["GET"]),
     Route("/api/v1/accounts/search", search, methods=["GET"]),

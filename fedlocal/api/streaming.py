@@ -44,6 +44,9 @@ class StreamHub:
         self.db = db
         self._events: set[asyncio.Event] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Set when the server shuts down: open streams end, so that the server's
+        # graceful shutdown (which waits for every response to finish) can finish.
+        self.closing = False
 
     def attach(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -62,6 +65,17 @@ class StreamHub:
     def wake(self) -> None:
         for waiting in self._events:
             waiting.set()
+
+    def close(self) -> None:
+        """End every open stream (the server is shutting down)."""
+        self.closing = True
+        self.wake()
+
+    def close_threadsafe(self) -> None:
+        """`close` from a signal handler or another thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.close)
 
     @contextlib.contextmanager
     def listening(self) -> Iterator[asyncio.Event]:
@@ -102,12 +116,14 @@ async def _events(
     """Batches of new events; an empty batch when it is time for a heartbeat."""
     with hub.listening() as waiting:
         idle = 0.0
-        while True:
+        while not hub.closing:
             try:
                 await asyncio.wait_for(waiting.wait(), timeout=POLL_SECONDS)
             except TimeoutError:
                 idle += POLL_SECONDS
             waiting.clear()
+            if hub.closing:
+                return
             found = await reader.poll()
             if found:
                 idle = 0.0

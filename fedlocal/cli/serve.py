@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 import uvicorn
+from starlette.applications import Starlette
 
 from ..app import create_app, start_workers
 from ..config import load_config
@@ -19,19 +20,39 @@ def configure_logging(level: str) -> None:
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, ending the client API's open streams when asked to stop: a
+    graceful shutdown waits for every response to finish, and a stream never would."""
+
+    def __init__(self, config: uvicorn.Config, app: Starlette):
+        super().__init__(config)
+        self.app = app
+
+    def handle_exit(self, sig, frame) -> None:
+        hub = getattr(self.app.state, "api_streams", None)
+        if hub is not None:
+            hub.close_threadsafe()
+        super().handle_exit(sig, frame)
+
+
 def serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     configure_logging(config.log_level)
-    server = uvicorn.Server(
+    app = create_app(config)
+    server = _Server(
         uvicorn.Config(
-            create_app(config),
+            app,
             host=args.host or config.listen_host,
             port=args.port or config.listen_port,
             log_level=config.log_level,
             proxy_headers=True,
             lifespan="on",
             access_log=config.log_level == "debug",
-        )
+            # A backstop: a client that never reads its last bytes cannot hold the
+            # shutdown for ever.
+            timeout_graceful_shutdown=10,
+        ),
+        app,
     )
     server.run()
     return 0 if server.started else 1

@@ -28,6 +28,7 @@ from ..categories import Categories
 from ..config import Config
 from ..models import Actor, Announce, Follow, Participation, Post
 from ..store import actors as actor_store
+from ..store import announces as announce_store
 from ..store import interests as interest_store
 from ..store import outbox as outbox_store
 from ..store import participations as participation_store
@@ -83,6 +84,13 @@ class FederationOutbox:
                 inboxes.append(actor.delivery_inbox)
         return inboxes
 
+    async def _send_to(
+        self, conn: AsyncConnection, sender: Actor, activity: dict[str, Any], recipient: Actor
+    ) -> None:
+        """An activity meant for one actor only (answers, Follow, Like, Join…): to its
+        personal inbox, never the shared one, as Mastodon addresses them."""
+        await self._enqueue(conn, sender, activity, inboxes=[recipient.inbox_url])
+
     async def _involved_inboxes(
         self, conn: AsyncConnection, post: Post, also_to: Sequence[str] = ()
     ) -> list[str | None]:
@@ -104,6 +112,13 @@ class FederationOutbox:
         if post.visibility != "public" or author.role != "resident":
             return []
         return await self._announce_audience(conn)
+
+    async def _shared_audience(self, conn: AsyncConnection, author: Actor, post: Post) -> list[int]:
+        """Whose followers hold the post through an Announce of ours, and so must hear of
+        its edits and deletion: the community (and neighbours) for a public resident
+        post, and every group of ours that redistributed it."""
+        groups_sharing = await announce_store.group_ids_sharing(conn, post.uri)
+        return [*await self._community_audience(conn, author, post), *groups_sharing]
 
     async def _announce_audience(self, conn: AsyncConnection) -> list[int]:
         ids = []
@@ -135,9 +150,15 @@ class FederationOutbox:
             author,
             to_as.update(document, author, post.edited_at or utcnow()),
             followers=post.visibility != "direct",
-            extra_followers_of=await self._community_audience(conn, author, post),
+            extra_followers_of=await self._shared_audience(conn, author, post),
             inboxes=await self._involved_inboxes(conn, post, also_to),
         )
+
+    async def update_actor(self, conn: AsyncConnection, actor: Actor) -> None:
+        """A profile change (display name), to the actor's followers."""
+        keys = await actor_store.keys_of(conn, actor.id)
+        document = to_as.actor_document(actor, keys, self.urls)
+        await self._enqueue(conn, actor, to_as.update_actor(document, utcnow()), followers=True)
 
     async def delete(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
         if post.visibility == "local":
@@ -147,45 +168,32 @@ class FederationOutbox:
             author,
             to_as.delete(post, author),
             followers=post.visibility != "direct",
-            extra_followers_of=await self._community_audience(conn, author, post),
+            extra_followers_of=await self._shared_audience(conn, author, post),
             inboxes=await self._involved_inboxes(conn, post),
         )
 
     async def follow(
         self, conn: AsyncConnection, follower: Actor, followed: Actor, follow: Follow
     ) -> None:
-        await self._enqueue(
-            conn, follower, to_as.follow(follower, followed, follow), inboxes=[followed.inbox_url]
-        )
+        await self._send_to(conn, follower, to_as.follow(follower, followed, follow), followed)
 
     async def undo_follow(
         self, conn: AsyncConnection, follower: Actor, followed: Actor, follow: Follow
     ) -> None:
-        await self._enqueue(
-            conn,
-            follower,
-            to_as.undo_follow(follower, followed, follow),
-            inboxes=[followed.inbox_url],
-        )
+        await self._send_to(conn, follower, to_as.undo_follow(follower, followed, follow), followed)
 
     async def accept_follow(
         self, conn: AsyncConnection, followed: Actor, follower: Actor, follow: Follow
     ) -> None:
-        await self._enqueue(
-            conn,
-            followed,
-            to_as.accept_follow(followed, follower, follow),
-            inboxes=[follower.inbox_url],
+        await self._send_to(
+            conn, followed, to_as.accept_follow(followed, follower, follow), follower
         )
 
     async def reject_follow(
         self, conn: AsyncConnection, followed: Actor, follower: Actor, follow: Follow
     ) -> None:
-        await self._enqueue(
-            conn,
-            followed,
-            to_as.reject_follow(followed, follower, follow),
-            inboxes=[follower.inbox_url],
+        await self._send_to(
+            conn, followed, to_as.reject_follow(followed, follower, follow), follower
         )
 
     async def announce(
@@ -238,14 +246,25 @@ class FederationOutbox:
             "actor": moderator.uri,
             "object": post_uri,
         }
+        await self.group_announce_activity(conn, group, removal, f"{removal['id']}/announce")
+
+    async def group_announce_activity(
+        self,
+        conn: AsyncConnection,
+        group: Actor,
+        activity: dict[str, Any],
+        announce_id: str | None = None,
+    ) -> None:
+        """The group passes an activity on to its members, wrapped in its Announce (a
+        member's Update or Delete of a post the group shared, a moderator's removal)."""
         announce = {
             "@context": to_as.AS_CONTEXT,
-            "id": f"{removal['id']}/announce",
+            "id": announce_id or f"{group.uri}#announces/{uuid.uuid4()}",
             "type": "Announce",
             "actor": group.uri,
             "to": [PUBLIC],
             "cc": [group.followers_url],
-            "object": removal,
+            "object": _without_context(activity),
         }
         await self._enqueue(conn, group, announce, followers=True)
 
@@ -269,19 +288,12 @@ class FederationOutbox:
         self, conn: AsyncConnection, liker: Actor, post: Post, author: Actor, like_uri: str
     ) -> None:
         """A Like goes to the post's author only, as Mastodon sends it."""
-        await self._enqueue(
-            conn, liker, to_as.like(liker, post, author, like_uri), inboxes=[author.inbox_url]
-        )
+        await self._send_to(conn, liker, to_as.like(liker, post, author, like_uri), author)
 
     async def undo_like(
         self, conn: AsyncConnection, liker: Actor, post: Post, author: Actor, like_uri: str
     ) -> None:
-        await self._enqueue(
-            conn,
-            liker,
-            to_as.undo_like(liker, post, author, like_uri),
-            inboxes=[author.inbox_url],
-        )
+        await self._send_to(conn, liker, to_as.undo_like(liker, post, author, like_uri), author)
 
     async def join(
         self,
@@ -291,21 +303,19 @@ class FederationOutbox:
         organiser: Actor,
         participation: Participation,
     ) -> None:
-        await self._enqueue(
+        await self._send_to(
             conn,
             actor,
             to_as.join(
                 actor, event.uri, organiser.uri, participation.join_uri, participation.message
             ),
-            inboxes=[organiser.inbox_url],
+            organiser,
         )
 
     async def leave(
         self, conn: AsyncConnection, actor: Actor, event: Post, organiser: Actor
     ) -> None:
-        await self._enqueue(
-            conn, actor, to_as.leave(actor, event.uri, organiser.uri), inboxes=[organiser.inbox_url]
-        )
+        await self._send_to(conn, actor, to_as.leave(actor, event.uri, organiser.uri), organiser)
 
     async def accept_join(
         self,
@@ -315,11 +325,11 @@ class FederationOutbox:
         event: Post,
         participation: Participation,
     ) -> None:
-        await self._enqueue(
+        await self._send_to(
             conn,
             organiser,
             to_as.accept_join(organiser, participant.uri, event.uri, participation.join_uri),
-            inboxes=[participant.inbox_url],
+            participant,
         )
 
     async def reject_join(
@@ -330,32 +340,29 @@ class FederationOutbox:
         event: Post,
         participation: Participation,
     ) -> None:
-        await self._enqueue(
+        await self._send_to(
             conn,
             organiser,
             to_as.reject_join(organiser, participant.uri, event.uri, participation.join_uri),
-            inboxes=[participant.inbox_url],
+            participant,
         )
 
     async def offer_agreement(
         self, conn: AsyncConnection, actor: Actor, listing: Post, author: Actor, offer_uri: str
     ) -> None:
-        await self._enqueue(
-            conn,
-            actor,
-            to_as.offer_agreement(actor, listing.uri, author.uri, offer_uri),
-            inboxes=[author.inbox_url],
+        await self._send_to(
+            conn, actor, to_as.offer_agreement(actor, listing.uri, author.uri, offer_uri), author
         )
 
     async def accept_offer(
         self, conn: AsyncConnection, author: Actor, listing: Post, interested: Actor, offer_uri: str
     ) -> None:
         agreement_uri = f"{listing.uri}#agreements/{interested.id}"
-        await self._enqueue(
+        await self._send_to(
             conn,
             author,
             to_as.accept_offer(author, offer_uri, interested.uri, agreement_uri, listing.uri),
-            inboxes=[interested.inbox_url],
+            interested,
         )
 
 

@@ -124,6 +124,26 @@ async def redistribute(
     return True
 
 
+async def groups_sharing(conn: AsyncConnection, post_uri: str) -> list[Actor]:
+    """Our groups that redistributed the post."""
+    sharing = []
+    for group_id in await announce_store.group_ids_sharing(conn, post_uri):
+        group = await actor_store.get_actor(conn, group_id)
+        if group is not None:
+            sharing.append(group)
+    return sharing
+
+
+async def pass_on_change(
+    ctx: ServiceContext, conn: AsyncConnection, post_uri: str, activity: dict[str, Any]
+) -> None:
+    """A remote member edited or deleted a post our groups shared: each group announces
+    the member's Update or Delete to its members, who hold the post through the group
+    (FEP-1b12)."""
+    for group in await groups_sharing(conn, post_uri):
+        await ctx.outbox.group_announce_activity(conn, group, activity)
+
+
 async def remove_post(ctx: ServiceContext, moderator: Actor, group: Actor, post_uri: str) -> None:
     """A moderator takes a post out of the group: its Announce is withdrawn and members'
     servers are told by an announced Delete."""

@@ -29,6 +29,9 @@ class Outbox(Protocol):
 
     async def delete(self, conn: AsyncConnection, author: Actor, post: Post) -> None: ...
 
+    async def update_actor(self, conn: AsyncConnection, actor: Actor) -> None:
+        """Tell the actor's followers its profile changed."""
+
     async def follow(
         self, conn: AsyncConnection, follower: Actor, followed: Actor, follow: Follow
     ) -> None: ...
@@ -63,6 +66,15 @@ class Outbox(Protocol):
         self, conn: AsyncConnection, group: Actor, moderator: Actor, post_uri: str
     ) -> None:
         """A moderator's removal of a post, announced by the group."""
+
+    async def group_announce_activity(
+        self,
+        conn: AsyncConnection,
+        group: Actor,
+        activity: dict,
+        announce_id: str | None = None,
+    ) -> None:
+        """The group passes an activity on to its members (a member's Update or Delete)."""
 
     async def undo_announce(
         self, conn: AsyncConnection, announcer: Actor, post: Post, announce: Announce

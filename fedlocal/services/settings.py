@@ -22,6 +22,8 @@ def home_quarter(actor: Actor) -> str | None:
 async def update_profile(
     ctx: ServiceContext, account: Account, *, display_name: str, quarter: str | None
 ) -> Actor:
+    """Change a resident's display name (their username when left empty) and home
+    quarter; a new name is sent to their followers' servers as an `Update` of their actor."""
     name = " ".join(display_name.split())
     if len(name) > DISPLAY_NAME_MAX:
         raise InvalidInput(
@@ -45,7 +47,10 @@ async def update_profile(
             conn, actor.id, display_name=name or actor.username, data=data or None
         )
         updated = await actor_store.get_actor(conn, actor.id)
-    assert updated is not None
+        assert updated is not None
+        if updated.display_name != actor.display_name:
+            # Followers' servers show the name they were last told: tell them.
+            await ctx.outbox.update_actor(conn, updated)
     return updated
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Announce
 from .clock import utcnow
-from .tables import announces
+from .tables import actors, announces
 
 
 def _announce(row) -> Announce:
@@ -61,6 +61,17 @@ async def get_announce(conn: AsyncConnection, actor_id: int, object_uri: str) ->
         )
     ).first()
     return _announce(row) if row else None
+
+
+async def group_ids_sharing(conn: AsyncConnection, object_uri: str) -> list[int]:
+    """Our groups (remote actors have the role `remote`) that announced the object."""
+    query = (
+        select(announces.c.actor_id)
+        .join(actors, actors.c.id == announces.c.actor_id)
+        .where(announces.c.object_uri == object_uri, actors.c.role == "group")
+        .order_by(announces.c.id)
+    )
+    return list((await conn.execute(query)).scalars())
 
 
 async def get_announce_by_uri(conn: AsyncConnection, uri: str) -> Announce | None:

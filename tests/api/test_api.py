@@ -388,6 +388,31 @@ async def test_accounts_lookup_statuses_follows_and_context(inst, http, ana, bob
     assert tags["hashtags"] == []
 
 
+async def test_update_credentials_renames_and_refuses_an_over_long_name(inst, http, ana) -> None:
+    # When ana renames herself from her app (a multipart form, as Tusky sends it)
+    renamed = await http.patch(
+        "/api/v1/accounts/update_credentials",
+        headers=ana.headers,
+        files={"display_name": (None, "Ana du Sillon")},
+    )
+
+    # Then the answer is her CredentialAccount with the new name, and it is kept
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["display_name"] == "Ana du Sillon"
+    assert "source" in renamed.json()
+    me = (await http.get("/api/v1/accounts/verify_credentials", headers=ana.headers)).json()
+    assert me["display_name"] == "Ana du Sillon"
+
+    # And a name over 100 characters is a 422 with an error, the name unchanged
+    too_long = await http.patch(
+        "/api/v1/accounts/update_credentials", headers=ana.headers, data={"display_name": "a" * 101}
+    )
+    assert too_long.status_code == 422
+    assert "100 characters" in too_long.json()["error"]
+    me = (await http.get("/api/v1/accounts/verify_credentials", headers=ana.headers)).json()
+    assert me["display_name"] == "Ana du Sillon"
+
+
 async def test_private_posts_stay_private(inst, http, ana, bob) -> None:
     secret = (
         await http.post(

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from fedlocal.services import events, listings
 from fedlocal.services.errors import Conflict
 from fedlocal.services.listings import ListingInput
+from fedlocal.store import actors as actor_store
 from fedlocal.store import notifications as notification_store
 from fedlocal.store import participations as participation_store
 from fedlocal.store.tables import inbox_queue, received_activities
@@ -294,3 +295,52 @@ async def test_a_mobilizon_event_is_created_joined_updated_and_cancelled(
     bea = await resident(inst.federation, "bea")
     with pytest.raises(Conflict, match="this event is cancelled"):
         await events.join_event(inst.services, bea, uri)
+
+
+# --- a group's event sent by its organiser (Mobilizon) ---------------------------------------
+
+
+def group_event(organiser: StubActor, group: StubActor) -> dict[str, Any]:
+    """Mobilizon's shape for a group's event: the organiser sends the Create, the event
+    is attributed to the group, and both live on the same server."""
+    create = organiser.fixture("mobilizon/create-event.json", uuid="9b2e", group=group.username)
+    create["actor"] = create["object"]["actor"] = organiser.uri
+    create["object"]["attributedTo"] = group.uri
+    return create
+
+
+async def test_a_groups_event_sent_by_its_organiser_is_the_groups_as_its_origin_says(
+    inst, stub, ana, alice
+):
+    # Given ana follows the market's group on alice's server, which serves the event
+    market = stub.add_actor("marche", type="Group")
+    await we_follow(inst, stub, ana, market)
+    create = group_event(alice, market)
+    stub.serve(create["object"])
+
+    # When alice, its organiser, sends the Create
+    await deliver_and_process(inst, stub, alice, create)
+
+    # Then we hold the event, authored by the group: the origin was asked
+    held = await post_at(inst.db, create["object"]["id"])
+    assert held is not None and held.kind == "event"
+    async with inst.db.read() as conn:
+        author = await actor_store.get_actor(conn, held.actor_id)
+    assert author is not None and author.uri == market.uri
+    assert stub.gets(create["object"]["id"]) == 1
+
+
+async def test_a_groups_event_its_origin_does_not_serve_is_not_kept(inst, stub, ana, alice):
+    # Given ana follows the group, and mallory on the same server forges an event in its
+    # name that the server does not hold
+    market = stub.add_actor("marche", type="Group")
+    await we_follow(inst, stub, ana, market)
+    mallory = stub.add_actor("mallory")
+    create = group_event(mallory, market)
+
+    # When mallory sends it
+    await deliver_and_process(inst, stub, mallory, create)
+
+    # Then nothing is kept, and the activity is done with
+    assert await post_at(inst.db, create["object"]["id"]) is None
+    assert await rows(inst, inbox_queue) == 0

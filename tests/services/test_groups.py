@@ -35,23 +35,9 @@ from tests.support.federation_steps import (
     resident,
     send_out,
 )
-from tests.support.instance import running_instance
-from tests.support.remote_stub import RemoteStub, StubActor, remote_stub
+from tests.support.remote_stub import RemoteStub, StubActor
 
 AP = "application/activity+json"
-
-
-@pytest.fixture
-async def stub():
-    async with remote_stub() as server:
-        yield server
-
-
-@pytest.fixture
-async def inst(tmp_path, stub):
-    """An instance whose workers the test runs itself."""
-    async with running_instance(tmp_path, run_workers=False) as instance:
-        yield instance
 
 
 @pytest.fixture
@@ -300,6 +286,58 @@ async def test_a_remote_members_post_is_redistributed_unchanged(inst, stub, anne
     bare, wrapped = await group_announces(inst, jardins)
     assert bare.body["object"] == create["object"]["id"]
     assert wrapped.body["object"] == {k: v for k, v in create.items() if k != "@context"}
+
+
+async def test_a_remote_members_edit_and_deletion_are_passed_on_by_the_group(inst, stub, jardins):
+    # Given bea's post, shared by the group with carl, another member
+    bea, carl = stub.add_actor("bea"), stub.add_actor("carl")
+    for person in (bea, carl):
+        await join_from_remote(inst, stub, person, jardins)
+    create = create_mentioning(bea, "303", (jardins.uri, jardins.handle))
+    await deliver_and_process(inst, stub, bea, create)
+    await send_out(inst)
+    shared = len(stub.received_of_type("Announce"))
+
+    # When bea edits it, then deletes it
+    update = bea.fixture(
+        "mastodon/update-note.json",
+        status_id="303",
+        update_id="1",
+        updated="2030-01-02T10:00:00Z",
+        text="Plants de courgettes : il en reste deux.",
+    )
+    await deliver_and_process(inst, stub, bea, update)
+    await deliver_and_process(inst, stub, bea, bea.fixture("mastodon/delete.json", status_id="303"))
+    await send_out(inst)
+
+    # Then the group passed each on, wrapped in its Announce and signed by it (FEP-1b12)
+    passed_on = stub.received_of_type("Announce")[shared:]
+    assert sorted(
+        (item.body["object"]["type"], item.body["object"]["id"]) for item in passed_on
+    ) == [("Delete", f"{create['object']['id']}#delete"), ("Update", update["id"])]
+    for item in passed_on:
+        assert item.body["actor"] == jardins.uri
+        assert await stub.signer_of(item) == jardins.uri
+
+
+async def test_a_local_members_deletion_reaches_everyone_the_group_shared_with(
+    inst, stub, bob, jardins
+):
+    # Given bob's post to the group, shared with carl on a Mastodon server
+    await follows.follow(inst.services, bob, jardins.uri)
+    carl = stub.add_actor("carl")
+    await join_from_remote(inst, stub, carl, jardins)
+    note = await posts.publish_note(inst.services, bob, "Grainothèque samedi", mentions=[jardins])
+    await send_out(inst)
+
+    # When bob deletes it
+    await posts.delete_post(inst.services, bob, note.id)
+    await send_out(inst)
+
+    # Then carl's server, which holds it through the group, gets bob's Delete
+    [delete] = stub.received_of_type("Delete")
+    assert delete.body["actor"] == bob.uri
+    assert delete.body["object"]["id"] == note.uri
 
 
 async def test_the_same_post_twice_is_shared_once(inst, stub, bob, jardins):

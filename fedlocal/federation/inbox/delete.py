@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from activitypub.addressing import id_of
 
-from ...services import inbound
+from ...services import groups, inbound
 from .context import Ignored, InboxContext
 
 
@@ -18,3 +18,4 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
         conn, ctx.actor, object_id
     ):
         raise Ignored("Delete of something we do not hold")
+    await groups.pass_on_change(ctx.services, conn, object_id, ctx.activity)

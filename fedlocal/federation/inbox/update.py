@@ -6,7 +6,7 @@ from typing import Any
 
 from activitypub.addressing import id_of
 
-from ...services import inbound
+from ...services import groups, inbound
 from ...services.errors import Forbidden, RemoteFailure
 from .authored import Authored, authored_post
 from .context import Ignored, InboxContext
@@ -33,3 +33,4 @@ async def apply(ctx: InboxContext, conn, prepared: Authored | None) -> None:
         return
     if not await inbound.update_remote_post(conn, prepared.author, prepared.data):
         raise Ignored("Update of a post we do not hold")
+    await groups.pass_on_change(ctx.services, conn, prepared.data.uri, ctx.activity)

@@ -18,6 +18,7 @@ from .activities import (
     post_object,
     tombstone,
     update,
+    update_actor,
 )
 from .actors import actor_document
 from .collections import ordered_collection, ordered_collection_page
@@ -84,4 +85,5 @@ __all__ = [
     "undo_follow",
     "undo_like",
     "update",
+    "update_actor",
 ]

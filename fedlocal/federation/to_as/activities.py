@@ -132,6 +132,21 @@ def update(document: dict[str, Any], author: Actor, moment: datetime) -> dict[st
     }
 
 
+def update_actor(document: dict[str, Any], moment: datetime) -> dict[str, Any]:
+    """An Update of an actor's own document (a new display name), as Mastodon sends one
+    when a profile changes: to Public, the actor's followers in copy."""
+    obj = {k: v for k, v in document.items() if k != "@context"}
+    return {
+        "@context": document["@context"],
+        "id": f"{obj['id']}#updates/{int(moment.timestamp() * 1000)}",
+        "type": "Update",
+        "actor": obj["id"],
+        "to": [PUBLIC],
+        "cc": [obj["followers"]] if obj.get("followers") else [],
+        "object": obj,
+    }
+
+
 def announce(announcer: Actor, post: Post, author: Actor, record: Announce) -> dict[str, Any]:
     """An Announce of the bare object id, the form Mastodon renders as a boost."""
     return {
