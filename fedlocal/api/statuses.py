@@ -55,6 +55,7 @@ async def create(call: Call):
             sensitive=p.bool("sensitive"),
             language=p.str("language") or None,
             idempotency_key=call.request.headers.get("idempotency-key"),
+            local_only=p.bool("local_only"),
         ),
     )
     return present.status(call, await timelines.status(call.ctx, call.actor, post.id))

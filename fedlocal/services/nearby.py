@@ -8,8 +8,9 @@ found by name whatever its case and accents (`Config.find_quarter`). Two orders:
 - `distance`: the `limit` nearest first, one page only (at most MAX_LIMIT items): there
   is no next page, a wider radius or narrower filters are the way to see more.
 
-Only public and local-only posts are listed (unlisted ones stay out of discovery, as in
-Mastodon's public timelines); open or reserved offers and requests, confirmed or tentative
+Only public posts are listed, and local-only ones when the caller asks for them (for our
+residents: `include_local_only`); unlisted ones stay out of discovery, as in Mastodon's
+public timelines; open or reserved offers and requests, confirmed or tentative
 events; never deleted ones. Each item carries its exact great-circle distance from the centre and
 the quarter it lies in, by the rule published posts are named with (the nearest quarter
 of the gazetteer within `places.QUARTER_RADIUS_KM`; none further away).
@@ -37,9 +38,10 @@ DEFAULT_RADIUS_KM = 2.0
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 ORDERS = ("recent", "distance")
-# Public posts, and our residents' local-only ones (public here, never federated); not
-# unlisted ones, which stay out of discovery as in Mastodon's public timelines.
-LISTED_VISIBILITIES = ("public", "local")
+# Public posts, and for our residents local-only ones (never federated); not unlisted
+# ones, which stay out of discovery as in Mastodon's public timelines.
+LISTED_VISIBILITIES = ("public",)
+RESIDENT_VISIBILITIES = ("public", "local")
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,11 @@ async def nearby(
     max_id: int | None = None,
     limit: int = DEFAULT_LIMIT,
     order: Literal["recent", "distance"] = "recent",
+    include_local_only: bool = False,
 ) -> list[NearbyItem]:
     """Posts within `radius_km` of the point or the quarter, filtered by kind (all three
-    when none are given), category (any when none are given) and publication time.
+    when none are given), category (any when none are given) and publication time;
+    local-only posts only with `include_local_only` (the viewer is one of our residents).
 
     Raises InvalidInput, naming the field, for a missing or doubled centre, an unknown
     quarter, coordinates out of range, a radius outside (0, 50] km, a limit outside
@@ -93,7 +97,7 @@ async def nearby(
     filters: dict[str, Any] = {
         "kinds": wanted_kinds,
         "categories": wanted_categories,
-        "visibilities": LISTED_VISIBILITIES,
+        "visibilities": RESIDENT_VISIBILITIES if include_local_only else LISTED_VISIBILITIES,
         "published_after": since,
         "limit": limit,
     }

@@ -58,6 +58,8 @@ class StatusInput:
     sensitive: bool = False
     language: str | None = None
     idempotency_key: str | None = None
+    # Hometown's and glitch-soc's `local_only`: a public post for this quarter only.
+    local_only: bool = False
 
 
 async def post_status(
@@ -102,6 +104,8 @@ def _checked(ctx: ServiceContext, data: StatusInput) -> tuple[str, str, str | No
         raise InvalidInput(
             "Validation failed: Visibility is not included in the list", field="visibility"
         )
+    if data.local_only and visibility in ("public", "unlisted"):
+        visibility = "local"
     language = (data.language or "").strip().lower() or None
     if language is not None and not _LANGUAGE.match(language):
         raise InvalidInput("Validation failed: Language is not a valid language", field="language")

@@ -41,7 +41,13 @@ async def public(
     ctx: ServiceContext, viewer: Actor | None, page: Page, *, local: bool, remote: bool
 ) -> list[PostView]:
     async with ctx.db.read() as conn:
-        found = await timeline_store.public(conn, page, local=local, remote=remote)
+        found = await timeline_store.public(
+            conn,
+            page,
+            local=local,
+            remote=remote,
+            local_only_too=views.is_our_resident(viewer) and not remote,
+        )
         return await views.posts(conn, viewer, found)
 
 
@@ -85,6 +91,7 @@ async def nearby(
         kinds=kinds,
         max_id=page.max_id,
         limit=limit,
+        include_local_only=views.is_our_resident(viewer),
     )
     newer_than = page.min_id if page.min_id is not None else page.since_id
     found = [item.post for item in items if newer_than is None or item.post.id > newer_than]

@@ -19,8 +19,9 @@ from ..store import favourites as favourite_store
 from ..store import interests as interest_store
 from ..store import timelines as timeline_store
 
-# Visibilities anyone (even without logging in) may read.
-OPEN_VISIBILITIES = ("public", "unlisted", "local")
+# Visibilities anyone (even without logging in) may read. Local-only posts are for our
+# residents: logged in, not visitors, nor other servers (see `may_see`).
+OPEN_VISIBILITIES = ("public", "unlisted")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class NotificationView:
 
 def may_see(viewer_actor: Actor | None, post: Post, follows_author: bool) -> bool:
     """Mastodon's rule: public and unlisted for everyone, followers-only for the author's
-    followers, direct for the people it addresses; and always for the author."""
+    followers, direct for the people it addresses; and always for the author. Local-only
+    posts (Hometown's rule) for our logged-in residents."""
     if post.is_deleted:
         return False
     if post.visibility in OPEN_VISIBILITIES:
@@ -78,6 +80,8 @@ def may_see(viewer_actor: Actor | None, post: Post, follows_author: bool) -> boo
         return False
     if post.actor_id == viewer_actor.id:
         return True
+    if post.visibility == "local":
+        return is_our_resident(viewer_actor)
     addressed = viewer_actor.uri in post.data.get("recipients", []) or any(
         isinstance(m, dict) and m.get("href") == viewer_actor.uri
         for m in post.data.get("mentions", [])
@@ -85,6 +89,11 @@ def may_see(viewer_actor: Actor | None, post: Post, follows_author: bool) -> boo
     if post.visibility == "followers":
         return follows_author or addressed
     return addressed
+
+
+def is_our_resident(viewer: Actor | None) -> bool:
+    """Whether `viewer` may read local-only posts: one of our residents."""
+    return viewer is not None and viewer.role == "resident"
 
 
 async def visible(conn: AsyncConnection, viewer: Actor | None, posts: Sequence[Post]) -> list[Post]:

@@ -86,10 +86,18 @@ def _locality(local: bool, remote: bool) -> list[ColumnElement]:
 
 
 async def public(
-    conn: AsyncConnection, page: Page, *, local: bool = False, remote: bool = False
+    conn: AsyncConnection,
+    page: Page,
+    *,
+    local: bool = False,
+    remote: bool = False,
+    local_only_too: bool = False,
 ) -> list[Post]:
+    """Public posts, newest first; with `local_only_too`, our local-only ones as well
+    (for a resident's public and local timelines, as Hometown shows them)."""
+    visibilities = ["public", "local"] if local_only_too else ["public"]
     query = select(objects).where(
-        objects.c.visibility == "public",
+        objects.c.visibility.in_(visibilities),
         objects.c.deleted_at.is_(None),
         *_locality(local, remote),
     )

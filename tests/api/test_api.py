@@ -429,6 +429,29 @@ async def test_private_posts_stay_private(inst, http, ana, bob) -> None:
     assert follower.status_code == 200
 
 
+async def test_a_local_only_status_is_for_residents_only(inst, http, ana, bob) -> None:
+    # When ana posts for her quarter only (Hometown's and glitch-soc's parameter)
+    posted = await http.post(
+        "/api/v1/statuses",
+        headers=ana.headers,
+        json={"status": "Apéro dans la cour samedi", "local_only": True},
+    )
+
+    # Then it is public to apps, marked local-only, readable by residents, not by visitors
+    assert posted.status_code == 200, posted.text
+    status = posted.json()
+    assert (status["visibility"], status["local_only"]) == ("public", True)
+    assert (await http.get(f"/api/v1/statuses/{status['id']}", headers=bob.headers)).is_success
+    assert (await http.get(f"/api/v1/statuses/{status['id']}")).status_code == 404
+    visitors_view = (await http.get(f"/api/v1/accounts/{ana.actor.id}/statuses")).json()
+    assert status["id"] not in [s["id"] for s in visitors_view]
+    # And it is in residents' local timeline, not in visitors' one
+    for_bob = await http.get("/api/v1/timelines/public?local=true", headers=bob.headers)
+    for_visitors = await http.get("/api/v1/timelines/public?local=true")
+    assert [s["id"] for s in for_bob.json()] == [status["id"]]
+    assert for_visitors.json() == []
+
+
 # --- the nearby list ----------------------------------------------------------------------
 
 

@@ -208,7 +208,7 @@ async def test_filters_by_kind_category_and_time(db):
     assert [item.post.name for item in recent] == ["rochebonne", "sillon"]
 
 
-async def test_only_public_and_local_only_open_posts_are_listed(db):
+async def test_open_public_posts_are_listed_and_local_only_ones_for_residents(db):
     await neighbourhood(db)
     await publish(db, "local only", (48.6495, -2.0260), minutes=9, visibility="local")
     await publish(db, "unlisted", (48.6495, -2.0260), minutes=10, visibility="unlisted")
@@ -220,9 +220,13 @@ async def test_only_public_and_local_only_open_posts_are_listed(db):
     async with db.write() as conn:
         await post_store.tombstone_post(conn, gone)
 
-    found = await nearby(context(db), quarter="Intra-Muros", radius_km=0.3)
+    for_anyone = await nearby(context(db), quarter="Intra-Muros", radius_km=0.3)
+    for_residents = await nearby(
+        context(db), quarter="Intra-Muros", radius_km=0.3, include_local_only=True
+    )
 
-    assert [item.post.name for item in found] == ["local only", "rampart"]
+    assert [item.post.name for item in for_anyone] == ["rampart"]
+    assert [item.post.name for item in for_residents] == ["local only", "rampart"]
 
 
 # --- input checks -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from fedlocal.models import Actor, Post
 from fedlocal.services import nearby as nearby_service
+from fedlocal.services.views import is_our_resident
 from fedlocal.store import actors as actor_store
 from fedlocal.store import feeds as feed_store
 from fedlocal.store.clock import utcnow
@@ -66,10 +67,8 @@ async def nearby_cards(
     first; local-only posts for our residents only. An instance without a place on the
     map lists its recent posts instead."""
     found = await _nearby(page, centre, radius_km, kinds, categories, max_id, limit)
-    resident = page.me is not None and page.me.role == "resident"
-    cards = [card for card in found if resident or card.post.visibility != "local"]
     next_max_id = found[-1].post.id if len(found) == limit else None
-    return CardPage(cards, next_max_id)
+    return CardPage(found, next_max_id)
 
 
 async def _nearby(
@@ -107,6 +106,7 @@ async def _nearby(
         categories=categories,
         max_id=max_id,
         limit=limit,
+        include_local_only=is_our_resident(page.me),
     )
     authors = await _authors(page, [item.post for item in found])
     return [

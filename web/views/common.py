@@ -9,6 +9,7 @@ from fedlocal.config import Config, Quarter
 from fedlocal.models import Actor, Post
 from fedlocal.services.errors import NotFound, ServiceError
 from fedlocal.services.settings import home_quarter
+from fedlocal.services.views import may_see
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import posts as post_store
@@ -28,23 +29,13 @@ def path_id(text: str) -> int:
 
 
 async def can_see(conn: AsyncConnection, post: Post, me: Actor | None) -> bool:
-    """Whether `me` (None: a visitor) may read `post` here."""
-    if post.is_deleted:
-        return False
-    if post.visibility in ("public", "unlisted"):
-        return True
-    if me is None:
-        return False
-    if me.id == post.actor_id:
-        return True
-    if post.visibility == "local":
-        return post.is_local and me.role == "resident"
-    if me.uri in (post.data or {}).get("recipients", []):
-        return True
-    if post.visibility == "followers":
+    """Whether `me` (None: a visitor) may read `post` here: the same rule as the client
+    API's (`services.views.may_see`)."""
+    follows_author = False
+    if me is not None and post.visibility == "followers":
         follow = await follow_store.get_follow(conn, me.id, post.actor_id)
-        return follow is not None and follow.state == "accepted"
-    return False
+        follows_author = follow is not None and follow.state == "accepted"
+    return may_see(me, post, follows_author)
 
 
 async def visible_post(page: Page, post_id: int) -> tuple[Post, Actor]:
