@@ -91,12 +91,7 @@ async def is_member(conn: AsyncConnection, group: Actor, actor: Actor) -> bool:
 
 async def addressed_groups(conn: AsyncConnection, uris: list[str]) -> list[Actor]:
     """Our groups among the addressed or mentioned actors of a post."""
-    groups = []
-    for uri in dict.fromkeys(uris):
-        actor = await actor_store.get_actor_by_uri(conn, uri)
-        if actor is not None and actor.role == "group":
-            groups.append(actor)
-    return groups
+    return [a for a in await actor_store.local_actors_by_uris(conn, uris) if a.role == "group"]
 
 
 async def redistribute(

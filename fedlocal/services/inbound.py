@@ -6,6 +6,8 @@ has verified the activity's origin.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Post, RemotePostData
@@ -26,12 +28,9 @@ async def is_related_to_us(
     or replies to our post."""
     if await follow_store.has_local_follower(conn, author.id):
         return True
-    for recipient in data.recipients:
-        if recipient in ignoring:
-            continue
-        actor = await actor_store.get_actor_by_uri(conn, recipient)
-        if actor is not None and actor.is_local:
-            return True
+    addressed = [uri for uri in data.recipients if uri not in ignoring]
+    if await actor_store.local_actors_by_uris(conn, addressed):
+        return True
     if data.in_reply_to_uri:
         parent = await post_store.get_post_by_uri(conn, data.in_reply_to_uri)
         if parent is not None and parent.is_local:
@@ -46,15 +45,24 @@ async def store_remote_post(
 
     `solicited` is set when we asked for the post (an Announce from someone we follow).
     """
+    post, _new = await keep_remote_post(conn, author, data, solicited=solicited)
+    return post
+
+
+async def keep_remote_post(
+    conn: AsyncConnection, author: Actor, data: RemotePostData, *, solicited: bool = False
+) -> tuple[Post | None, bool]:
+    """`store_remote_post`, also telling whether the post is new here."""
     existing = await post_store.get_post_by_uri(conn, data.uri)
     if existing is not None and existing.is_deleted:
-        return None
+        return None, False
     if existing is None and not solicited and not await is_related_to_us(conn, author, data):
-        return None
-    post, _created = await post_store.upsert_remote_post(
+        return None, False
+    post, created = await post_store.upsert_remote_post(
         conn,
         uri=data.uri,
         actor_id=author.id,
+        existing=existing,
         type=data.type,
         kind=data.kind,
         visibility=data.visibility,
@@ -78,7 +86,7 @@ async def store_remote_post(
         else data.data,
     )
     await hashtag_store.index_post(conn, post.id, data.data.get("hashtags", []))
-    return post
+    return post, created
 
 
 async def update_remote_post(conn: AsyncConnection, author: Actor, data: RemotePostData) -> bool:
@@ -131,19 +139,23 @@ async def undo_announce(conn: AsyncConnection, announcer: Actor, announce_uri: s
     return True
 
 
-async def notify_addressees(conn: AsyncConnection, sender: Actor, post: Post) -> None:
+async def notify_addressees(
+    conn: AsyncConnection, sender: Actor, post: Post, *, among: Sequence[Actor] | None = None
+) -> None:
     """A new remote post: interest in one of our listings notifies its author; otherwise
-    each of our actors it addresses or mentions hears of it."""
+    each of our actors it addresses or mentions hears of it. `among`: our actors the
+    activity addressed, when the caller already looked them up."""
     if await interest.receive_interest_message(conn, sender, post):
         return
     addressed = list(post.data.get("recipients", []))
     addressed += [m["href"] for m in post.data.get("mentions", []) if isinstance(m, dict)]
-    for uri in dict.fromkeys(addressed):
-        actor = await actor_store.get_actor_by_uri(conn, uri)
-        if actor is not None and actor.is_local:
-            await notification_store.add(
-                conn, recipient_id=actor.id, type="mention", actor_id=sender.id, post_id=post.id
-            )
+    if among is None:
+        among = await actor_store.local_actors_by_uris(conn, addressed)
+    wanted = set(addressed)
+    for actor in [actor for actor in among if actor.uri in wanted]:
+        await notification_store.add(
+            conn, recipient_id=actor.id, type="mention", actor_id=sender.id, post_id=post.id
+        )
 
 
 async def withdraw_announced(conn: AsyncConnection, announcer: Actor, post_uri: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -134,6 +135,19 @@ async def get_actor(conn: AsyncConnection, actor_id: int) -> Actor | None:
 async def get_actor_by_uri(conn: AsyncConnection, uri: str) -> Actor | None:
     row = (await conn.execute(select(actors).where(actors.c.uri == uri))).first()
     return _actor(row) if row else None
+
+
+async def local_actors_by_uris(conn: AsyncConnection, uris: Sequence[str]) -> list[Actor]:
+    """Our actors among `uris` (collections, Public and remote actors are skipped), in the
+    order of `uris`: one query for all the addressees of a post."""
+    wanted = [uri for uri in dict.fromkeys(uris) if isinstance(uri, str)]
+    if not wanted:
+        return []
+    rows = await conn.execute(
+        select(actors).where(actors.c.uri.in_(wanted), actors.c.role != "remote")
+    )
+    found = {row.uri: _actor(row) for row in rows}
+    return [found[uri] for uri in wanted if uri in found]
 
 
 async def get_local_actor(conn: AsyncConnection, username: str) -> Actor | None:

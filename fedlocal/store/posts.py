@@ -49,11 +49,18 @@ async def insert_local_post(
 
 
 async def upsert_remote_post(
-    conn: AsyncConnection, *, uri: str, actor_id: int, **fields: Any
+    conn: AsyncConnection,
+    *,
+    uri: str,
+    actor_id: int,
+    existing: Post | None | type[Ellipsis] = ...,
+    **fields: Any,
 ) -> tuple[Post, bool]:
-    """Store or refresh a remote post; returns (post, created)."""
+    """Store or refresh a remote post; returns (post, created). `existing` is our copy
+    when the caller has just read it (None: we hold none), to save reading it again."""
     values = columns_for(fields)
-    existing = await get_post_by_uri(conn, uri)
+    if existing is ...:
+        existing = await get_post_by_uri(conn, uri)
     if existing is None:
         row = (
             await conn.execute(

@@ -19,6 +19,11 @@ class InboxContext:
     def services(self):
         return self.federation.services
 
+    @property
+    def our_prefix(self) -> str:
+        """What every URL of ours starts with (`https://host[:port]/`)."""
+        return f"{self.federation.urls.base}/"
+
 
 class Ignored(Exception):
     """The activity is valid but has nothing to do here; it is marked processed."""

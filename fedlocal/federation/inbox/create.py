@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...services import groups, inbound
-from ...store import posts as post_store
+from ...store import actors as actor_store
 from .authored import Authored, authored_post
 from .context import Ignored, InboxContext
 
@@ -17,7 +17,10 @@ async def apply(ctx: InboxContext, conn, authored: Authored) -> None:
     # A post to one of our groups is the group's to share, if the author is a member;
     # from anyone else it is refused (and not kept, unless it concerns us otherwise).
     addressed = list(prepared.recipients) + [m["href"] for m in prepared.data.get("mentions", [])]
-    to_groups = await groups.addressed_groups(conn, addressed)
+    # Our actors live under our base URL: no query for a post addressed to nobody here.
+    ours = [uri for uri in addressed if isinstance(uri, str) and uri.startswith(ctx.our_prefix)]
+    local_addressees = await actor_store.local_actors_by_uris(conn, ours)
+    to_groups = [actor for actor in local_addressees if actor.role == "group"]
     member_of = [g for g in to_groups if await groups.is_member(conn, g, author)]
     if (
         to_groups
@@ -27,11 +30,10 @@ async def apply(ctx: InboxContext, conn, authored: Authored) -> None:
         )
     ):
         raise Ignored("a post to a group from someone who is not a member")
-    known = await post_store.get_post_by_uri(conn, prepared.uri)
-    post = await inbound.store_remote_post(conn, author, prepared, solicited=bool(member_of))
+    post, new = await inbound.keep_remote_post(conn, author, prepared, solicited=bool(member_of))
     if post is None:
         raise Ignored("a post unrelated to anyone here")
-    if known is None:
-        await inbound.notify_addressees(conn, author, post)
+    if new:
+        await inbound.notify_addressees(conn, author, post, among=local_addressees)
     for group in member_of:
         await groups.redistribute(ctx.services, conn, group, post, ctx.activity)
