@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .categories import BUILT_IN, Category
 
@@ -72,6 +73,8 @@ class Config:
     quarters: tuple[Quarter, ...] = ()
     categories: tuple[Category, ...] = ()
     listing_expiry_days: int = 30
+    # The zone residents' dates are typed and shown in (an IANA name).
+    timezone: str = "Europe/Paris"
     log_level: str = "info"
     path: Path | None = field(default=None, compare=False)
 
@@ -316,6 +319,19 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     languages = values.get("languages", Config.languages)
     if values.get("default_language", Config.default_language) not in languages:
         raise ConfigError(f"default_language must be one of languages{where}")
+    if "timezone" in values and not _is_time_zone(values["timezone"]):
+        raise ConfigError(
+            f"unknown timezone {values['timezone']!r}{where}: expected a name such as "
+            "Europe/Paris or America/Martinique"
+        )
+
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 __all__ = ["Config", "ConfigError", "Quarter", "build_config", "load_config", "slugify"]

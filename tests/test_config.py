@@ -212,6 +212,12 @@ def test_unknown_key(tmp_path: Path) -> None:
     assert "unknown key 'colour'" in message
 
 
+def test_an_unknown_time_zone_is_named(tmp_path: Path) -> None:
+    message = _config_error(tmp_path, MINIMAL + 'timezone = "Europe/Saint-Malo"\n')
+
+    assert "unknown timezone 'Europe/Saint-Malo'" in message
+
+
 def test_unknown_area_key(tmp_path: Path) -> None:
     message = _config_error(tmp_path, MINIMAL + "[area]\naltitude = 3\n")
 

@@ -21,7 +21,6 @@ from fedlocal.config import Config, Quarter
 MAX_BODY_BYTES = 256 * 1024
 MAX_FIELDS = 100
 # Events are entered in the instance's local time.
-LOCAL_TIMEZONE = "Europe/Paris"
 
 
 class BadForm(Exception):
@@ -125,8 +124,9 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def parse_local_datetime(day: str, clock: str, timezone: str = LOCAL_TIMEZONE) -> datetime | None:
-    """A date and a time (`2025-06-14`, `14:30`) in local time, as an aware datetime."""
+def parse_local_datetime(day: str, clock: str, timezone: str) -> datetime | None:
+    """A date and a time (`2025-06-14`, `14:30`) in the instance's `timezone`, as an aware
+    datetime."""
     parsed_day = parse_date(day)
     try:
         parsed_time = time.fromisoformat(clock.strip()) if clock.strip() else None
@@ -137,11 +137,11 @@ def parse_local_datetime(day: str, clock: str, timezone: str = LOCAL_TIMEZONE) -
     return datetime.combine(parsed_day, parsed_time.replace(tzinfo=None), ZoneInfo(timezone))
 
 
-def day_start(value: date, timezone: str = LOCAL_TIMEZONE) -> datetime:
+def day_start(value: date, timezone: str) -> datetime:
     return datetime.combine(value, time(0, 0), ZoneInfo(timezone))
 
 
-def day_end(value: date, timezone: str = LOCAL_TIMEZONE) -> datetime:
+def day_end(value: date, timezone: str) -> datetime:
     return datetime.combine(value, time(23, 59), ZoneInfo(timezone))
 
 

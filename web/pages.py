@@ -18,6 +18,7 @@ from starlette.responses import Response
 from fedlocal.categories import Categories
 from fedlocal.config import Config
 from fedlocal.models import Actor, Post
+from fedlocal.rate_limit import SlidingWindowLimit
 from fedlocal.sanitize import sanitize_html
 from fedlocal.store import Database
 from fedlocal.urls import Urls
@@ -28,6 +29,8 @@ from .i18n import LANGUAGE_COOKIE, I18n, Translator
 from .page import Page
 from .views import posts, profile
 from .words import Words
+
+REMOTE_LOOKUPS_PER_MINUTE = 10
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -40,6 +43,9 @@ class Pages:
         self.categories = Categories(config.categories)
         self.i18n = I18n(config.languages, config.default_language)
         self.sessions = Sessions(config, db)
+        # "Follow from your own server" makes us fetch WebFinger from any host a visitor
+        # names: a few lookups a minute per address are plenty for a person.
+        self.remote_lookups = SlidingWindowLimit(REMOTE_LOOKUPS_PER_MINUTE, 60)
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),
@@ -53,7 +59,7 @@ class Pages:
         self.env.globals["urls"] = self.urls
 
     def words(self, t: Translator) -> Words:
-        return Words(t, self.categories)
+        return Words(t, self.categories, self.config.timezone)
 
     async def open_page(self, request: Request) -> Page:
         visitor = await self.sessions.load(request)

@@ -11,7 +11,6 @@ from fedlocal.categories import Categories
 from fedlocal.models import Post
 
 from . import labels
-from .forms import LOCAL_TIMEZONE
 from .i18n import Translator
 
 
@@ -21,6 +20,8 @@ class Words:
 
     t: Translator
     categories: Categories
+    # The instance's zone: dates without one of their own are shown in it.
+    timezone: str = "Europe/Paris"
 
     def kind(self, kind: str) -> str:
         return self.t(labels.KINDS.get(kind, kind))
@@ -61,7 +62,7 @@ class Words:
         event = post.event
         if event is None:
             return ""
-        zone = _zone(event.timezone)
+        zone = self._zone(event.timezone)
         start = self.t.datetime(event.starts_at, zone)
         if event.ends_at is None or event.ends_at <= event.starts_at:
             return start
@@ -70,10 +71,10 @@ class Words:
         return self.t("%(start)s to %(end)s", start=start, end=end)
 
     def date(self, moment) -> str:
-        return self.t.date(moment, _zone(LOCAL_TIMEZONE)) if moment else ""
+        return self.t.date(moment, self._zone(None)) if moment else ""
 
     def moment(self, moment) -> str:
-        return self.t.datetime(moment, _zone(LOCAL_TIMEZONE)) if moment else ""
+        return self.t.datetime(moment, self._zone(None)) if moment else ""
 
     def distance(self, km: float) -> str:
         if km < 0.1:
@@ -86,9 +87,9 @@ class Words:
         message = labels.NOTIFICATIONS.get(kind, labels.OTHER_NOTIFICATION)
         return self.t(message, who=who)
 
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or LOCAL_TIMEZONE)
-    except (ValueError, KeyError):
-        return ZoneInfo(LOCAL_TIMEZONE)
+    def _zone(self, name: str | None) -> ZoneInfo:
+        """`name` (an event's own zone), else the instance's."""
+        try:
+            return ZoneInfo(name or self.timezone)
+        except (ValueError, KeyError):
+            return ZoneInfo(self.timezone)

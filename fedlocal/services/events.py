@@ -74,7 +74,7 @@ def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
             raise InvalidInput("the event ends before it starts", field="ends_at")
         if data.ends_at - data.starts_at > MAX_DURATION:
             raise InvalidInput("an event lasts at most 31 days", field="ends_at")
-    timezone = data.timezone or "Europe/Paris"
+    timezone = data.timezone or ctx.config.timezone
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -133,7 +133,7 @@ async def publish_event(ctx: ServiceContext, organiser: Actor, data: EventInput)
     details = EventDetails(
         starts_at=data.starts_at,
         ends_at=data.ends_at,
-        timezone=data.timezone or "Europe/Paris",
+        timezone=data.timezone or ctx.config.timezone,
         status="confirmed",
         join_mode=data.join_mode,
         capacity=data.capacity,

@@ -13,6 +13,7 @@ from fedlocal.store import follows as follow_store
 from tests.support.instance import running_instance
 from tests.support.live_server import free_socket
 from tests.support.waiting import wait_for
+from web.pages import REMOTE_LOOKUPS_PER_MINUTE
 
 from .conftest import QUARTERS, make_resident
 from .web_client import WebClient
@@ -91,6 +92,23 @@ async def test_follow_from_your_own_server_explains_what_went_wrong(pair):
             assert response.status_code == status, handle
             assert 'id="f-handle-error"' in response.text, handle
         assert (await visitor.get("/@nobody/remote-follow?handle=@a@b.example")).status_code == 404
+
+
+async def test_remote_follow_lookups_are_rate_limited_per_address(inst, web, alice):
+    # Given a visitor who already looked up REMOTE_LOOKUPS_PER_MINUTE addresses
+    closed = free_socket()
+    lookup = {"handle": f"@moi@127.0.0.1:{closed.getsockname()[1]}"}
+    closed.close()
+    for _ in range(REMOTE_LOOKUPS_PER_MINUTE):
+        inst.app.state.pages.remote_lookups.allow("127.0.0.1")
+
+    # When they ask for one more
+    response = await web.get("/@alice/remote-follow", params=lookup)
+
+    # Then it is refused with a 429 beside the field (a lookup would have given a 502)
+    assert response.status_code == 429
+    assert "Too many lookups from your address" in response.text
+    assert 'id="f-handle-error"' in response.text
 
 
 async def test_follow_and_unfollow_by_handle(pair):

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from fedlocal.services import listings, posts
 from fedlocal.services.listings import ListingInput
+from fedlocal.store import posts as post_store
+from tests.support.instance import running_instance
 
 from .conftest import make_resident
 from .web_client import WebClient
@@ -215,3 +217,44 @@ async def test_pages_carry_protective_headers(inst, web):
     assert "accept" in headers["vary"].lower()
     assert (await web.get("/static/fedlocal.css")).status_code == 200
     assert (await web.get("/static/fedlocal.js")).status_code == 200
+
+
+async def test_an_instance_overseas_takes_and_shows_times_in_its_own_zone(tmp_path):
+    # Given an instance in Fort-de-France (UTC-4, no summer time)
+    martinique = {
+        "quarters": [{"name": "Terres-Sainville", "latitude": 14.61, "longitude": -61.07}]
+    }
+    async with running_instance(
+        tmp_path, area=martinique, signup_mode="open", timezone="America/Martinique"
+    ) as inst:
+        await make_resident(inst, "lea", display_name="Léa")
+        async with WebClient(inst.base_url) as lea:
+            await lea.log_in("lea")
+            form = await lea.get("/new/event")
+            assert "America/Martinique" in form.text
+
+            # When Léa publishes an event at 18:30 local time
+            created = await lea.submit(
+                "/new/event",
+                "/new/event",
+                {
+                    "title": "Bèlè au jardin",
+                    "category": "neighbourhood-life",
+                    "starts_on": "2031-05-22",
+                    "starts_time": "18:30",
+                    "quarter": "Terres-Sainville",
+                    "join_mode": "free",
+                    "visibility": "public",
+                },
+            )
+            assert created.status_code == 303
+
+            # Then it starts at 22:30 UTC, in the instance's zone, and reads 18:30 there
+            post_id = int(_path(created).rsplit("/", 1)[1])
+            async with inst.db.read() as conn:
+                event = await post_store.get_post(conn, post_id)
+            assert event is not None and event.event is not None
+            assert event.event.starts_at == datetime(2031, 5, 22, 22, 30, tzinfo=UTC)
+            assert event.event.timezone == "America/Martinique"
+            page = await lea.get(_path(created))
+            assert "18:30" in page.text or "6:30" in page.text

@@ -15,7 +15,7 @@ from fedlocal.services.settings import home_quarter
 from fedlocal.store import participations as participation_store
 
 from .. import labels
-from ..forms import LOCAL_TIMEZONE, FormState, parse_date, parse_int, parse_local_datetime
+from ..forms import FormState, parse_date, parse_int, parse_local_datetime
 from ..links import post_path
 from ..page import Page
 from .common import keep_error, path_id, visible_post
@@ -87,6 +87,7 @@ async def _form(page: Page, state: FormState, status: int = 200) -> Response:
         description_max=page.config.post_max_characters,
         venue_max=VENUE_MAX,
         max_capacity=MAX_CAPACITY,
+        timezone=page.config.timezone,
         section="publish",
     )
 
@@ -145,7 +146,7 @@ def read_event(page: Page, state: FormState) -> EventInput | None:
         title=title,
         starts_at=starts_at,
         ends_at=ends_at,
-        timezone=LOCAL_TIMEZONE,
+        timezone=page.config.timezone,
         description=description,
         category=category,
         venue=venue or None,
@@ -181,7 +182,7 @@ def _moment(
     if not clock:
         state.error(time_field, t("Give the time it starts."))
         return None
-    moment = parse_local_datetime(day, clock)
+    moment = parse_local_datetime(day, clock, page.config.timezone)
     if moment is None:
         state.error(time_field, t("Enter a time, for example 18:30."))
     return moment

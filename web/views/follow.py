@@ -94,6 +94,9 @@ async def remote_follow(page: Page) -> Response:
     if not handle:
         state.error("handle", page.t("Type your address, like @name@your.server."))
         return await profile.show(page, actor, remote=state, status=422)
+    if not page.web.remote_lookups.allow(page.client_ip):
+        state.error("handle", page.t("Too many lookups from your address. Try again in a minute."))
+        return await profile.show(page, actor, remote=state, status=429)
     federation = page.federation
     try:
         url = await subscribe_url(

@@ -150,6 +150,7 @@ def read_listing(page: Page, kind: str, state: FormState) -> ListingInput | None
         state.error("visibility", t("Choose who sees this post."))
     if not state.ok:
         return None
+    zone = page.config.timezone
     return ListingInput(
         kind=kind,
         title=title,
@@ -157,8 +158,8 @@ def read_listing(page: Page, kind: str, state: FormState) -> ListingInput | None
         intent=intent,
         category=category,
         quarter=quarter,
-        available_from=day_start(available_from) if available_from else None,
-        available_until=day_end(available_until) if available_until else None,
+        available_from=day_start(available_from, zone) if available_from else None,
+        available_until=day_end(available_until, zone) if available_until else None,
         quantity=quantity or 1,
         price=price or None,
         visibility=visibility,
