@@ -36,6 +36,8 @@ KNOWN = {
         N_("no such follow request"),
         N_("only the group's moderators remove posts"),
         N_("only the group's moderators remove members"),
+        N_("only the group's moderators approve members"),
+        N_("the group never shared this post"),
         N_("not a member of this group"),
         N_("only administrators do this"),
         N_("no such sign-up waiting"),

@@ -21,6 +21,7 @@ from ..store import announces as announce_store
 from ..store import follows as follow_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
+from . import follows
 from .accounts import validate_username
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -156,11 +157,20 @@ async def remove_post(ctx: ServiceContext, moderator: Actor, group: Actor, post_
     ctx.outbox.wake()
 
 
+async def approve_member(
+    ctx: ServiceContext, moderator: Actor, group: Actor, member_uri: str
+) -> None:
+    """A moderator lets in someone who asked to join a group that approves its members."""
+    if not is_moderator(group, moderator):
+        raise Forbidden("only the group's moderators approve members")
+    await follows.approve_follower(ctx, group, member_uri)
+
+
 async def remove_member(
     ctx: ServiceContext, moderator: Actor, group: Actor, member_uri: str
 ) -> None:
-    """A moderator removes a member: their follow of the group ends (Reject, as Mastodon
-    does to remove a follower)."""
+    """A moderator removes a member, or turns down a request to join: their follow of the
+    group ends (Reject, as Mastodon does to remove a follower)."""
     if not is_moderator(group, moderator):
         raise Forbidden("only the group's moderators remove members")
     async with ctx.db.write() as conn:

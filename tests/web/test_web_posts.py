@@ -203,6 +203,59 @@ async def test_groups_join_post_and_members(inst, alice, alice_web):
     assert "1 member" in (await alice_web.get("/groups/jardins")).text
 
 
+async def test_moderators_let_in_turn_down_and_remove_members_and_posts(inst, alice, alice_web):
+    # Given alice's group that approves its members, and bob and carla asking to join
+    for name in ("bob", "carla"):
+        await make_resident(inst, name, display_name=name.capitalize())
+    created = await alice_web.submit(
+        "/groups",
+        "/groups",
+        {"display_name": "Troc", "username": "troc", "approval_required": "yes"},
+    )
+    assert created.status_code == 303
+    group = "/groups/troc"
+    async with WebClient(inst.base_url) as bob, WebClient(inst.base_url) as carla:
+        await bob.log_in("bob")
+        await carla.log_in("carla")
+        for person in (bob, carla):
+            asked = await person.submit(group, f"{group}/join", {})
+            assert "group-join-pending" in asked.headers["location"]
+        bob_uri, carla_uri = (f"{inst.base_url}/users/{name}" for name in ("bob", "carla"))
+
+        # When alice lets bob in and turns carla down
+        page = await alice_web.get(group)
+        assert "Waiting to join" in page.text and "Let in" in page.text
+        let_in = await alice_web.submit(group, f"{group}/approve", {"member": bob_uri})
+        assert "member-approved" in let_in.headers["location"]
+        turned_down = await alice_web.submit(group, f"{group}/remove-member", {"member": carla_uri})
+        assert "member-removed" in turned_down.headers["location"]
+
+        # Then bob is a member and may post; carla is not, and may ask again
+        assert "2 members" in (await alice_web.get(group)).text
+        posted = await bob.submit(group, f"{group}/post", {"text": "Échange vélo contre poussette"})
+        assert posted.status_code == 303
+        assert "Waiting to join" not in (await alice_web.get(group)).text
+
+        # And a member cannot moderate: nothing changes
+        refused = await bob.submit(group, f"{group}/remove-member", {"member": bob_uri})
+        assert refused.status_code == 403
+        assert "2 members" in (await alice_web.get(group)).text
+
+        # When alice takes bob's post out of the group, then removes bob
+        post_uri = re.search(r'name="post" value="([^"]+)"', (await alice_web.get(group)).text)[1]
+        removed = await alice_web.submit(group, f"{group}/remove-post", {"post": post_uri})
+        assert "post-removed" in removed.headers["location"]
+        again = await alice_web.submit(group, f"{group}/remove-post", {"post": post_uri})
+        assert again.status_code == 404
+        gone = await alice_web.submit(group, f"{group}/remove-member", {"member": bob_uri})
+        assert "member-removed" in gone.headers["location"]
+
+        # Then the group shows neither
+        page = await alice_web.get(group)
+        assert "Échange vélo" not in page.text and "1 member" in page.text
+        assert (await bob.submit(group, f"{group}/post", {"text": "Encore"})).status_code == 403
+
+
 async def test_pages_carry_protective_headers(inst, web):
     response = await web.get("/")
     headers = response.headers

@@ -1,5 +1,6 @@
 """Association groups (FEP-1b12): the list, a group's page with its members and posts,
-joining and leaving, posting to the group, creating one."""
+joining and leaving, posting to the group, creating one, and moderation (approving and
+removing members, taking posts out)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from fedlocal.store import announces as announce_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import posts as post_store
 from fedlocal.store import residents as resident_store
+from fedlocal.store import timelines as timeline_store
+from fedlocal.store.timelines import Page as ListPage
 
 from ..forms import FormState
 from ..links import actor_link
@@ -114,6 +117,21 @@ async def show_group(
             for actor_id in group_service.moderator_ids(group)
             if (actor := await actor_store.get_actor(conn, actor_id)) is not None
         ]
+        moderating = me is not None and group_service.is_moderator(group, me)
+        waiting = (
+            [
+                actor
+                for _id, actor in await timeline_store.follows_page(
+                    conn,
+                    group.id,
+                    ListPage(limit=MEMBERS_SHOWN),
+                    direction="followers",
+                    state="pending",
+                )
+            ]
+            if moderating
+            else []
+        )
     return await page.render(
         "group.html",
         status=status,
@@ -122,6 +140,8 @@ async def show_group(
         membership=membership,
         posts=posts,
         moderators=moderators,
+        moderating=moderating,
+        waiting=waiting,
         state=state or FormState(),
         labels=_labels(page),
         text_max=page.config.post_max_characters,
@@ -171,3 +191,28 @@ async def post(page: Page) -> Response:
         state.error("text", translate_service_error(page.t, exc))
         return await show_group(page, group, state, status=exc.status)
     return page.redirect(actor_link(group), notice="group-posted")
+
+
+async def approve(page: Page) -> Response:
+    """A moderator lets in someone waiting to join."""
+    return await _moderate(page, "member", group_service.approve_member, "member-approved")
+
+
+async def remove_member(page: Page) -> Response:
+    """A moderator removes a member, or turns down a request to join."""
+    return await _moderate(page, "member", group_service.remove_member, "member-removed")
+
+
+async def remove_post(page: Page) -> Response:
+    """A moderator takes a shared post out of the group."""
+    return await _moderate(page, "post", group_service.remove_post, "post-removed")
+
+
+async def _moderate(page: Page, field: str, action, notice: str) -> Response:
+    assert page.me is not None
+    group = await _group(page)
+    uri = page.form.as_dict().get(field, "").strip()
+    if not uri:
+        raise InvalidInput(page.t("Choose whom or what this is about."), field=field)
+    await action(page.services, page.me, group, uri)
+    return page.redirect(actor_link(group), notice=notice)
