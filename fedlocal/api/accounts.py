@@ -156,11 +156,29 @@ async def follow_requests(call: Call):
 
 @endpoint("write:follows")
 async def authorize_follow_request(call: Call):
+    return await _answer_follow_request(call, follow_service.approve_follower)
+
+
+@endpoint("write:follows")
+async def reject_follow_request(call: Call):
+    return await _answer_follow_request(call, follow_service.reject_follower)
+
+
+async def _answer_follow_request(call: Call, answer):
+    """Accept or reject the request of the account in the path; 404 when there is none."""
     follower = await timelines.account(call.ctx, call.path_id())
     try:
-        await follow_service.approve_follower(call.ctx, call.actor, follower.actor.uri)
+        await answer(call.ctx, call.actor, follower.actor.uri)
     except ServiceError as exc:
         raise ApiError(404, "Record not found") from exc
+    return await _relationship(call, follower.actor.id)
+
+
+@endpoint("write:follows")
+async def remove_from_followers(call: Call):
+    follower = await timelines.account(call.ctx, call.path_id())
+    with contextlib.suppress(ServiceError):  # not a follower: nothing to remove
+        await follow_service.reject_follower(call.ctx, call.actor, follower.actor.uri)
     return await _relationship(call, follower.actor.id)
 
 
@@ -186,5 +204,7 @@ routes = [
     Route("/api/v1/accounts/{id}/unfollow", unfollow, methods=["POST"]),
     Route("/api/v1/follow_requests", follow_requests, methods=["GET"]),
     Route("/api/v1/follow_requests/{id}/authorize", authorize_follow_request, methods=["POST"]),
+    Route("/api/v1/follow_requests/{id}/reject", reject_follow_request, methods=["POST"]),
+    Route("/api/v1/accounts/{id}/remove_from_followers", remove_from_followers, methods=["POST"]),
     Route("/api/v1/favourites", favourites, methods=["GET"]),
 ]

@@ -125,6 +125,24 @@ async def approve_follower(ctx: ServiceContext, followed: Actor, follower_uri: s
     return follow_row
 
 
+async def reject_follower(
+    ctx: ServiceContext, followed: Actor, follower_uri: str, *, missing: str = "no such follower"
+) -> None:
+    """Turn down a follow request of one of our actors, or remove a follower: the follow
+    ends and a remote follower's server gets a Reject of it (how Mastodon does both)."""
+    async with ctx.db.write() as conn:
+        follower = await actor_store.get_actor_by_uri(conn, follower_uri)
+        follow_row = (
+            await follow_store.get_follow(conn, follower.id, followed.id) if follower else None
+        )
+        if follower is None or follow_row is None:
+            raise NotFound(missing)
+        await follow_store.delete_follow(conn, follow_row.id)
+        if not follower.is_local:
+            await ctx.outbox.reject_follow(conn, followed, follower, follow_row)
+    ctx.outbox.wake()
+
+
 async def receive_accept(conn: AsyncConnection, follow_row: Follow) -> None:
     await follow_store.set_follow_state(conn, follow_row.id, "accepted")
 

@@ -173,12 +173,4 @@ async def remove_member(
     group ends (Reject, as Mastodon does to remove a follower)."""
     if not is_moderator(group, moderator):
         raise Forbidden("only the group's moderators remove members")
-    async with ctx.db.write() as conn:
-        member = await actor_store.get_actor_by_uri(conn, member_uri)
-        follow = await follow_store.get_follow(conn, member.id, group.id) if member else None
-        if member is None or follow is None:
-            raise NotFound("not a member of this group")
-        await follow_store.delete_follow(conn, follow.id)
-        if not member.is_local:
-            await ctx.outbox.reject_follow(conn, group, member, follow)
-    ctx.outbox.wake()
+    await follows.reject_follower(ctx, group, member_uri, missing="not a member of this group")

@@ -8,13 +8,13 @@ import base64
 import hashlib
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from toot.entities import Account, Instance, Notification, Status, from_dict
 
 from fedlocal.models import Actor
 from fedlocal.services import interest
 from fedlocal.store import posts as post_store
-from fedlocal.store.tables import idempotency_keys, objects, outgoing_activities
+from fedlocal.store.tables import actors, idempotency_keys, objects, outgoing_activities
 from tests.api.browser import oob_code, redirect_query, submit_login
 from tests.api.conftest import PASSWORD, SCOPES, make_resident, register_app
 from tests.support.instance import running_instance
@@ -338,6 +338,51 @@ async def test_follow_notifications_dismiss_and_clear(inst, http, ana, bob) -> N
     cleared = await http.post("/api/v1/notifications/clear", headers=ana.headers)
     assert cleared.status_code == 200
     assert (await http.get("/api/v1/notifications", headers=ana.headers)).json() == []
+
+
+async def test_follow_requests_are_authorized_or_rejected_and_followers_removed(
+    inst, http, ana, bob
+) -> None:
+    # Given ana approves her followers herself, and bob asks to follow her
+    async with inst.db.write() as conn:
+        await conn.execute(
+            update(actors)
+            .where(actors.c.id == ana.actor.id)
+            .values(manually_approves_followers=True)
+        )
+    follow = f"/api/v1/accounts/{ana.actor.id}/follow"
+    asked = (await http.post(follow, headers=bob.headers)).json()
+    assert asked["requested"] is True and asked["following"] is False
+    waiting = (await http.get("/api/v1/follow_requests", headers=ana.headers)).json()
+    assert [account["acct"] for account in waiting] == ["bob"]
+
+    # When she rejects the request
+    rejected = await http.post(
+        f"/api/v1/follow_requests/{bob.actor.id}/reject", headers=ana.headers
+    )
+
+    # Then bob does not follow her, and nothing waits any more
+    assert rejected.status_code == 200 and rejected.json()["followed_by"] is False
+    assert (await http.get("/api/v1/follow_requests", headers=ana.headers)).json() == []
+    again = await http.post(f"/api/v1/follow_requests/{bob.actor.id}/reject", headers=ana.headers)
+    assert again.status_code == 404
+
+    # When he asks again and she accepts, then removes him from her followers
+    await http.post(follow, headers=bob.headers)
+    accepted = await http.post(
+        f"/api/v1/follow_requests/{bob.actor.id}/authorize", headers=ana.headers
+    )
+    assert accepted.json()["followed_by"] is True
+    removed = await http.post(
+        f"/api/v1/accounts/{bob.actor.id}/remove_from_followers", headers=ana.headers
+    )
+
+    # Then he no longer follows her
+    assert removed.status_code == 200 and removed.json()["followed_by"] is False
+    seen_by_bob = await http.get(
+        "/api/v1/accounts/relationships", params={"id[]": ana.actor.id}, headers=bob.headers
+    )
+    assert seen_by_bob.json()[0]["following"] is False
 
 
 async def test_interest_in_an_offer_is_a_private_mention(inst, http, ana, bob) -> None:
