@@ -27,6 +27,8 @@ NOTICES = {
     "followed": N_("Followed."),
     "follow-pending": N_("Follow request sent: it waits for their answer."),
     "unfollowed": N_("You no longer follow this account."),
+    "follower-accepted": N_("Accepted: they follow you now."),
+    "follower-declined": N_("Declined: they do not follow you."),
     "group-created": N_("Your group is created."),
     "group-joined": N_("You are a member of this group."),
     "group-join-pending": N_("Your request to join waits for the group's moderators."),

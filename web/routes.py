@@ -70,6 +70,7 @@ def web_routes() -> list[Route]:
         _route("/@{username}/remote-follow", follow.remote_follow),
         _route("/follow", follow.form, login=True),
         _route("/follow", follow.submit, post=True, login=True),
+        _route("/follow/requests", follow.answer_request, post=True, login=True),
         _route("/unfollow", follow.unfollow, post=True, login=True),
         _route("/authorize_interaction", follow.authorize, login=True),
         _route("/notifications", notifications.index, login=True),

@@ -35,15 +35,17 @@ async def _own_account(call: Call):
 
 @endpoint("write:accounts")
 async def update_credentials(call: Call):
-    """The display name only (what the settings page changes too); the other profile
-    fields Mastodon apps may send (note, avatar, header, fields…) are not kept here."""
+    """The display name and `locked` (what the settings page changes too); the other
+    profile fields Mastodon apps may send (note, avatar, header, fields…) are not kept."""
     display_name = call.params.str("display_name")
-    if display_name is not None:
+    locked = call.params.get("locked")
+    if display_name is not None or locked is not None:
         await settings.update_profile(
             call.ctx,
             call.account,
-            display_name=display_name,
+            display_name=call.actor.display_name if display_name is None else display_name,
             quarter=settings.home_quarter(call.actor),
+            locked=None if locked is None else call.params.bool("locked"),
         )
     return await _own_account(call)
 

@@ -20,10 +20,16 @@ def home_quarter(actor: Actor) -> str | None:
 
 
 async def update_profile(
-    ctx: ServiceContext, account: Account, *, display_name: str, quarter: str | None
+    ctx: ServiceContext,
+    account: Account,
+    *,
+    display_name: str,
+    quarter: str | None,
+    locked: bool | None = None,
 ) -> Actor:
-    """Change a resident's display name (their username when left empty) and home
-    quarter; a new name is sent to their followers' servers as an `Update` of their actor."""
+    """Change a resident's display name (their username when left empty), home quarter
+    and, when `locked` is given, whether they approve new followers themselves. A new
+    name or lock is sent to their followers' servers as an `Update` of their actor."""
     name = " ".join(display_name.split())
     if len(name) > DISPLAY_NAME_MAX:
         raise InvalidInput(
@@ -44,11 +50,18 @@ async def update_profile(
         else:
             data["quarter"] = found.name
         await resident_store.update_profile(
-            conn, actor.id, display_name=name or actor.username, data=data or None
+            conn,
+            actor.id,
+            display_name=name or actor.username,
+            data=data or None,
+            manually_approves_followers=locked,
         )
         updated = await actor_store.get_actor(conn, actor.id)
         assert updated is not None
-        if updated.display_name != actor.display_name:
+        if (updated.display_name, updated.manually_approves_followers) != (
+            actor.display_name,
+            actor.manually_approves_followers,
+        ):
             # Followers' servers show the name they were last told: tell them.
             await ctx.outbox.update_actor(conn, updated)
     return updated

@@ -17,13 +17,20 @@ from .tables import accounts, actors
 
 
 async def update_profile(
-    conn: AsyncConnection, actor_id: int, *, display_name: str, data: dict[str, Any] | None
+    conn: AsyncConnection,
+    actor_id: int,
+    *,
+    display_name: str,
+    data: dict[str, Any] | None,
+    manually_approves_followers: bool | None = None,
 ) -> None:
-    """One of our actors' display name and extra fields (`data`)."""
+    """One of our actors' display name, extra fields (`data`) and, when given, whether
+    they approve their followers themselves."""
+    values: dict[str, Any] = {"display_name": display_name, "data": data, "updated_at": utcnow()}
+    if manually_approves_followers is not None:
+        values["manually_approves_followers"] = manually_approves_followers
     await conn.execute(
-        update(actors)
-        .where(actors.c.id == actor_id, actors.c.role != "remote")
-        .values(display_name=display_name, data=data, updated_at=utcnow())
+        update(actors).where(actors.c.id == actor_id, actors.c.role != "remote").values(**values)
     )
 
 

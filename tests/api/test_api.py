@@ -457,6 +457,12 @@ async def test_update_credentials_renames_and_refuses_an_over_long_name(inst, ht
     me = (await http.get("/api/v1/accounts/verify_credentials", headers=ana.headers)).json()
     assert me["display_name"] == "Ana du Sillon"
 
+    # And `locked` (alone) makes her approve her followers, her name kept
+    locked = await http.patch(
+        "/api/v1/accounts/update_credentials", headers=ana.headers, data={"locked": "true"}
+    )
+    assert (locked.json()["locked"], locked.json()["display_name"]) == (True, "Ana du Sillon")
+
 
 async def test_private_posts_stay_private(inst, http, ana, bob) -> None:
     secret = (

@@ -133,6 +133,58 @@ async def test_follow_and_unfollow_by_handle(pair):
         assert await _follow_state(a, "alice", bob.uri) is None
 
 
+async def test_a_locked_resident_accepts_and_declines_followers_from_another_server(pair):
+    a, b = pair
+    _, alice = await make_resident(a, "alice", display_name="Alice")
+    for name in ("bob", "carla"):
+        await make_resident(b, name, display_name=name.capitalize())
+    async with (
+        WebClient(a.base_url) as alice_web,
+        WebClient(b.base_url) as bob_web,
+        WebClient(b.base_url) as carla_web,
+    ):
+        # Given alice approves her followers herself
+        await alice_web.log_in("alice")
+        saved = await alice_web.submit(
+            "/settings", "/settings/profile", {"display_name": "Alice", "locked": "yes"}
+        )
+        assert saved.status_code == 303
+        assert (
+            'id="f-locked" name="locked" value="yes" checked'
+            in (await alice_web.get("/settings")).text
+        )
+
+        # When bob and carla, on another server, ask to follow her
+        for person, name in ((bob_web, "bob"), (carla_web, "carla")):
+            await person.log_in(name)
+            asked = await person.submit("/follow", "/follow", {"handle": alice.handle})
+            assert "follow-pending" in asked.headers["location"]
+
+        async def both_asking() -> bool:
+            page = (await alice_web.get("/follow")).text
+            return "Asking to follow you" in page and "Bob" in page and "Carla" in page
+
+        await wait_for(both_asking, message="both requests to reach alice")
+
+        # And she accepts bob and declines carla
+        for name, answer in (("bob", "accept"), ("carla", "decline")):
+            answered = await alice_web.submit(
+                "/follow",
+                "/follow/requests",
+                {"follower": f"{b.base_url}/users/{name}", "answer": answer},
+            )
+            assert f"follower-{answer}" in answered.headers["location"]
+
+        # Then bob's server learns he follows her, and carla's that she does not
+        await wait_for(lambda: _accepted(b, "bob", alice.uri), message="the Accept")
+
+        async def carla_refused() -> bool:
+            return await _follow_state(b, "carla", alice.uri) is None
+
+        await wait_for(carla_refused, message="the Reject")
+        assert "Asking to follow you" not in (await alice_web.get("/follow")).text
+
+
 async def _linked(instance, domain) -> bool:
     links = await neighbours.neighbours(instance.services)
     return any(link.domain == domain and link.linked for link in links)

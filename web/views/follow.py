@@ -12,6 +12,8 @@ from fedlocal.services.errors import InvalidInput, NotFound, ServiceError
 from fedlocal.services.remote_follow import subscribe_url
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
+from fedlocal.store import timelines as timeline_store
+from fedlocal.store.timelines import Page as ListPage
 
 from ..forms import FormState
 from ..page import Page, safe_next
@@ -30,14 +32,32 @@ async def _render(page: Page, state: FormState, status: int = 200) -> Response:
     assert page.me is not None
     async with page.web.db.read() as conn:
         following = await follow_store.list_following(conn, page.me.id, limit=200)
+        asking = await timeline_store.follows_page(
+            conn, page.me.id, ListPage(limit=200), direction="followers", state="pending"
+        )
     return await page.render(
         "follow.html",
         status=status,
         state=state,
         labels={"handle": page.t("Their address")},
         following=[actor for _follow, actor in following if actor.role != "instance"],
+        asking=[actor for _id, actor in asking],
         section="settings",
     )
+
+
+async def answer_request(page: Page) -> Response:
+    """Accept or decline someone who asks to follow me."""
+    assert page.me is not None
+    values = page.form.as_dict()
+    follower = values.get("follower", "").strip()
+    if values.get("answer") == "accept":
+        await follow_service.approve_follower(page.services, page.me, follower)
+        notice = "follower-accepted"
+    else:
+        await follow_service.reject_follower(page.services, page.me, follower)
+        notice = "follower-declined"
+    return page.redirect("/follow", notice=notice)
 
 
 async def submit(page: Page) -> Response:

@@ -39,6 +39,7 @@ async def _render(
     assert me is not None
     profile.values.setdefault("display_name", me.display_name)
     profile.values.setdefault("quarter", settings_service.home_quarter(me) or "")
+    profile.values.setdefault("locked", "yes" if me.manually_approves_followers else "")
     return await page.render(
         "settings.html",
         status=status,
@@ -62,6 +63,7 @@ async def save_profile(page: Page) -> Response:
             page.account,
             display_name=state.values.get("display_name", ""),
             quarter=state.values.get("quarter") or None,
+            locked=state.values.get("locked") == "yes",
         )
     except InvalidInput as exc:
         state.error(exc.field or "_form", translate_service_error(page.t, exc))
