@@ -102,6 +102,12 @@ async def complete(conn: AsyncConnection, item_id: int) -> None:
     await conn.execute(delete(inbox_queue).where(inbox_queue.c.id == item_id))
 
 
+async def complete_many(conn: AsyncConnection, item_ids: list[int]) -> None:
+    """Remove the rows of activities done with, in one statement."""
+    if item_ids:
+        await conn.execute(delete(inbox_queue).where(inbox_queue.c.id.in_(item_ids)))
+
+
 async def retry_later(conn: AsyncConnection, item_id: int, *, error: str, at: datetime) -> None:
     await conn.execute(
         update(inbox_queue)

@@ -20,6 +20,16 @@ async def mark_received(conn: AsyncConnection, uri: str) -> bool:
     return inserted == 1
 
 
+async def received_among(conn: AsyncConnection, uris: list[str]) -> set[str]:
+    """Which of `uris` were already processed (one query for a batch)."""
+    if not uris:
+        return set()
+    rows = await conn.execute(
+        select(received_activities.c.uri).where(received_activities.c.uri.in_(uris))
+    )
+    return set(rows.scalars())
+
+
 async def was_received(conn: AsyncConnection, uri: str) -> bool:
     row = await conn.execute(
         select(received_activities.c.uri).where(received_activities.c.uri == uri)

@@ -26,6 +26,7 @@ from typing import Any
 from activitypub.addressing import id_of
 from activitypub.jsonutil import MalformedJSON, loads_bounded
 
+from ...models import Actor
 from ...store import actors as actor_store
 from ...store import inbox_queue
 from ...store import received as received_store
@@ -104,8 +105,7 @@ class InboxWorker:
             return 0
         batch = [Work(item) for item in items]
         async with db.read() as conn:
-            for work in batch:
-                await self._stage(conn, work)
+            await self._stage_all(conn, batch)
         semaphore = asyncio.Semaphore(PREPARE_CONCURRENCY)
 
         async def prepare(work: Work) -> None:
@@ -116,25 +116,47 @@ class InboxWorker:
         # Short transactions: the inbox's appends wait for the write turn meanwhile.
         for start in range(0, len(batch), COMMIT_CHUNK):
             async with db.write() as conn:
+                done = []
                 for work in batch[start : start + COMMIT_CHUNK]:
-                    await self._commit(conn, work)
+                    if await self._commit(conn, work):
+                        done.append(work.item.id)
+                # In the chunk's transaction: a row goes exactly when its effects land.
+                await inbox_queue.complete_many(conn, done)
         # Handlers may have queued replies (an Accept for a Follow): send them now rather
         # than at the delivery worker's next poll.
         self.federation.outbox.wake()
         return len(items)
 
-    async def _stage(self, conn, work: Work) -> None:
-        try:
-            activity = loads_bounded(work.item.body)
-        except MalformedJSON as exc:  # cannot happen for rows the inbox wrote; kept visible
-            work.settle("fail", f"malformed JSON: {exc}")
-            return
-        work.activity_uri = work.item.activity_uri or activity.get("id")
-        work.verb = activity.get("type")
-        if work.activity_uri and await received_store.was_received(conn, work.activity_uri):
-            work.settle("ignore", "already processed")
-            return
-        actor = await actor_store.get_actor_by_uri(conn, work.item.actor_uri or "")
+    async def _stage_all(self, conn, batch: list[Work]) -> None:
+        """Parse and check a batch, with one query for the ids already processed and one
+        lookup per distinct sender (a burst usually comes from a few)."""
+        activities = {}
+        for work in batch:
+            try:
+                activity = loads_bounded(work.item.body)
+            except MalformedJSON as exc:  # cannot happen for rows the inbox wrote; visible
+                work.settle("fail", f"malformed JSON: {exc}")
+                continue
+            work.activity_uri = work.item.activity_uri or activity.get("id")
+            work.verb = activity.get("type")
+            activities[id(work)] = activity
+        seen = await received_store.received_among(
+            conn, [w.activity_uri for w in batch if id(w) in activities and w.activity_uri]
+        )
+        senders: dict[str, Actor | None] = {}
+        for work in batch:
+            activity = activities.get(id(work))
+            if activity is None:
+                continue
+            if work.activity_uri in seen:
+                work.settle("ignore", "already processed")
+                continue
+            sender_uri = work.item.actor_uri or ""
+            if sender_uri not in senders:
+                senders[sender_uri] = await actor_store.get_actor_by_uri(conn, sender_uri)
+            self._stage(work, activity, senders[sender_uri])
+
+    def _stage(self, work: Work, activity: dict[str, Any], actor: Actor | None) -> None:
         if actor is None or actor.gone_at is not None:
             work.settle("ignore", "the sending actor is unknown or gone")
         elif id_of(activity.get("actor")) != actor.uri:
@@ -161,7 +183,9 @@ class InboxWorker:
             log.exception("inbox: preparing %s %s failed", work.verb, work.activity_uri)
             work.settle("fail", f"{type(exc).__name__}: {exc}")
 
-    async def _commit(self, conn, work: Work) -> None:
+    async def _commit(self, conn, work: Work) -> bool:
+        """Apply one activity in its own savepoint, or record why not; True when its queue
+        row is done with (the caller removes it in the same transaction)."""
         item = work.item
         if work.outcome is None:
             try:
@@ -173,8 +197,7 @@ class InboxWorker:
                     else:
                         assert work.handler is not None
                         await work.handler.apply(work.context, conn, work.prepared)
-                        await inbox_queue.complete(conn, item.id)
-                        return
+                        return True
             except Ignored as reason:
                 work.settle("ignore", str(reason))
             except Exception as exc:  # a bug: roll back this activity only, keep it visible
@@ -184,11 +207,12 @@ class InboxWorker:
             log.info("inbox: %s %s ignored: %s", work.verb, work.activity_uri, work.reason)
             if work.activity_uri:
                 await received_store.mark_received(conn, work.activity_uri)
-            await inbox_queue.complete(conn, item.id)
-        elif work.outcome == "retry" and item.attempts + 1 < INBOX_MAX_ATTEMPTS:
+            return True
+        if work.outcome == "retry" and item.attempts + 1 < INBOX_MAX_ATTEMPTS:
             at = utcnow() + timedelta(
                 seconds=backoff_seconds(item.attempts, self.federation.config)
             )
             await inbox_queue.retry_later(conn, item.id, error=work.reason, at=at)
         else:
             await inbox_queue.fail(conn, item.id, error=work.reason)
+        return False
