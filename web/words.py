@@ -20,8 +20,8 @@ class Words:
 
     t: Translator
     categories: Categories
-    # The instance's zone: dates without one of their own are shown in it.
-    timezone: str = "Europe/Paris"
+    # The instance's zone (`Config.timezone`): dates without their own are shown in it.
+    timezone: str
 
     def kind(self, kind: str) -> str:
         return self.t(labels.KINDS.get(kind, kind))

@@ -58,6 +58,10 @@ class StreamHub:
         self.wake()
 
     def _on_commit(self, _connection) -> None:
+        # Every write of the app commits here (the inbox worker's too): with no stream
+        # open there is nobody to wake, so schedule nothing.
+        if not self._events:
+            return
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(loop.call_later, AFTER_COMMIT_SECONDS, self.wake)

@@ -58,11 +58,11 @@ async def keep_remote_post(
         return None, False
     if existing is None and not solicited and not await is_related_to_us(conn, author, data):
         return None, False
-    post, created = await post_store.upsert_remote_post(
+    post, created = await post_store.save_remote_post(
         conn,
+        existing,
         uri=data.uri,
         actor_id=author.id,
-        existing=existing,
         type=data.type,
         kind=data.kind,
         visibility=data.visibility,

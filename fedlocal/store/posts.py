@@ -49,18 +49,19 @@ async def insert_local_post(
 
 
 async def upsert_remote_post(
-    conn: AsyncConnection,
-    *,
-    uri: str,
-    actor_id: int,
-    existing: Post | None | type[Ellipsis] = ...,
-    **fields: Any,
+    conn: AsyncConnection, *, uri: str, actor_id: int, **fields: Any
 ) -> tuple[Post, bool]:
-    """Store or refresh a remote post; returns (post, created). `existing` is our copy
-    when the caller has just read it (None: we hold none), to save reading it again."""
+    """Store or refresh a remote post; returns (post, created)."""
+    existing = await get_post_by_uri(conn, uri)
+    return await save_remote_post(conn, existing, uri=uri, actor_id=actor_id, **fields)
+
+
+async def save_remote_post(
+    conn: AsyncConnection, existing: Post | None, *, uri: str, actor_id: int, **fields: Any
+) -> tuple[Post, bool]:
+    """`upsert_remote_post` when the caller has just read our copy (`existing`, None
+    when we hold none): returns (post, created)."""
     values = columns_for(fields)
-    if existing is ...:
-        existing = await get_post_by_uri(conn, uri)
     if existing is None:
         row = (
             await conn.execute(

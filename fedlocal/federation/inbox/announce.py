@@ -16,12 +16,10 @@ from activitypub.addressing import host_of, id_of
 
 from ...models import Actor, Post, RemotePostData
 from ...services import inbound, neighbours
-from ...services.errors import Forbidden, RemoteFailure
 from ...store import follows as follow_store
 from ...store import posts as post_store
-from ..from_as import InvalidDocument, post_from_as
 from .context import Ignored, InboxContext
-from .fetch import fetch_document, fetch_failure
+from .fetch import fetch_document, parse_post, remote_actor
 
 _WRAPPED_OBJECTS = frozenset({"Create", "Update"})
 
@@ -62,17 +60,8 @@ async def prepare(ctx: InboxContext) -> Announced:
     if known is not None:
         return Announced(known=known)
     # Never trust an embedded copy of someone else's post: fetch it from its origin.
-    document = await fetch_document(ctx, object_uri)
-    try:
-        data = post_from_as(document, categories=ctx.services.categories)
-    except InvalidDocument as exc:
-        raise Ignored(f"Announce of an unusable object: {exc}") from exc
-    try:
-        author = await ctx.federation.remote.actor(data.attributed_to)
-    except Forbidden as exc:
-        raise Ignored(str(exc)) from exc
-    except RemoteFailure as exc:
-        raise fetch_failure(exc) from exc
+    data = parse_post(ctx, await fetch_document(ctx, object_uri), "Announce")
+    author = await remote_actor(ctx, data.attributed_to)
     if author.domain != host_of(data.uri):
         raise Ignored("announced object is not on its author's host")
     return Announced(author=author, data=data)

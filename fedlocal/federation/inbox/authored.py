@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...models import Actor, RemotePostData
-from ...services.errors import Forbidden, RemoteFailure
-from ..from_as import InvalidDocument, post_from_as
 from ..origin import http_host
 from .context import Ignored, InboxContext
-from .fetch import fetch_document, fetch_failure, object_document
+from .fetch import fetch_document, object_document, parse_post, remote_actor
 
 
 @dataclass(frozen=True)
@@ -27,25 +25,12 @@ class Authored:
 
 async def authored_post(ctx: InboxContext, value: Any, verb: str) -> Authored:
     """The post an activity carries, with its author (see the module docstring)."""
-    data = _parse(ctx, await object_document(ctx, value), verb)
+    data = parse_post(ctx, await object_document(ctx, value), verb)
     if data.attributed_to == ctx.actor.uri:
         return Authored(data, ctx.actor)
     if http_host(data.attributed_to) != ctx.actor.domain:
         raise Ignored(f"{verb} of an object attributed to someone on another server")
-    data = _parse(ctx, await fetch_document(ctx, data.uri), verb)
+    data = parse_post(ctx, await fetch_document(ctx, data.uri), verb)
     if http_host(data.attributed_to) != ctx.actor.domain:
         raise Ignored(f"{verb} of an object its origin attributes elsewhere")
-    try:
-        author = await ctx.federation.remote.actor(data.attributed_to)
-    except Forbidden as exc:
-        raise Ignored(str(exc)) from exc
-    except RemoteFailure as exc:
-        raise fetch_failure(exc) from exc
-    return Authored(data, author)
-
-
-def _parse(ctx: InboxContext, document: dict[str, Any], verb: str) -> RemotePostData:
-    try:
-        return post_from_as(document, categories=ctx.services.categories)
-    except InvalidDocument as exc:
-        raise Ignored(f"{verb} of an unusable object: {exc}") from exc
+    return Authored(data, await remote_actor(ctx, data.attributed_to))

@@ -7,7 +7,9 @@ from typing import Any
 from activitypub.addressing import id_of
 from activitypub.fetch_errors import FetchStatusError, FetchTransportError
 
+from ...models import Actor, RemotePostData
 from ...services.errors import Forbidden, RemoteFailure
+from ..from_as import InvalidDocument, post_from_as
 from ..origin import http_host
 from .context import Ignored, InboxContext, RetryLater
 
@@ -35,6 +37,25 @@ async def fetch_document(ctx: InboxContext, uri: str) -> dict[str, Any]:
         raise Ignored(str(exc)) from exc
     except RemoteFailure as exc:
         raise fetch_failure(exc) from exc
+
+
+async def remote_actor(ctx: InboxContext, uri: str, *, refresh: bool = False) -> Actor:
+    """A remote actor, fetched when not known (or `refresh`ed): a blocked domain makes
+    the activity ignored, a failed fetch retried or ignored as `fetch_failure` says."""
+    try:
+        return await ctx.federation.remote.actor(uri, refresh=refresh)
+    except Forbidden as exc:
+        raise Ignored(str(exc)) from exc
+    except RemoteFailure as exc:
+        raise fetch_failure(exc) from exc
+
+
+def parse_post(ctx: InboxContext, document: dict[str, Any], verb: str) -> RemotePostData:
+    """The post a document describes; an unusable one makes the activity ignored."""
+    try:
+        return post_from_as(document, categories=ctx.services.categories)
+    except InvalidDocument as exc:
+        raise Ignored(f"{verb} of an unusable object: {exc}") from exc
 
 
 def fetch_failure(failure: RemoteFailure) -> Ignored | RetryLater:

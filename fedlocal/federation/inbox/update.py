@@ -7,22 +7,16 @@ from typing import Any
 from activitypub.addressing import id_of
 
 from ...services import groups, inbound
-from ...services.errors import Forbidden, RemoteFailure
 from .authored import Authored, authored_post
 from .context import Ignored, InboxContext
-from .fetch import fetch_failure
+from .fetch import remote_actor
 
 
 async def prepare(ctx: InboxContext) -> Any:
     obj = ctx.activity.get("object")
     if id_of(obj) == ctx.actor.uri:
         # A profile update: refetch from the origin rather than trust the embedded copy.
-        try:
-            await ctx.federation.remote.actor(ctx.actor.uri, refresh=True)
-        except Forbidden as exc:  # the domain was blocked since the activity arrived
-            raise Ignored(str(exc)) from exc
-        except RemoteFailure as exc:
-            raise fetch_failure(exc) from exc
+        await remote_actor(ctx, ctx.actor.uri, refresh=True)
         ctx.federation.verifier.forget_actor(ctx.actor.uri)
         return None
     return await authored_post(ctx, obj, "Update")
