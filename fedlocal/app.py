@@ -8,21 +8,27 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from web.feeds import Feeds, feed_routes
+from web.error_page import render_error_page
+from web.feeds import Feeds, feed_routes, is_feed_path
+from web.forms import MAX_BODY_BYTES as FORM_MAX_BODY
 from web.pages import Pages
 from web.routes import web_routes
 
 from .api import Cors, api_routes, start_api, stop_api
+from .api.params import MAX_BODY as API_MAX_BODY
+from .boundary.answers import ErrorAnswers, Problem
+from .boundary.middleware import ErrorBoundary
 from .config import Config
 from .federation.delivery import DeliveryWorker
 from .federation.inbox.worker import InboxWorker
-from .federation.routes import federation_routes
+from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
 from .federation.runtime import Federation, start_federation
 from .federation.workers import run_worker
 from .services.errors import ServiceError
@@ -31,6 +37,9 @@ from .services.maintenance import MaintenanceWorker
 from .store import Database, migrate
 
 log = logging.getLogger(__name__)
+
+
+ROUTER_MESSAGES = {404: "not found", 405: "method not allowed"}
 
 
 def create_app(config: Config, *, database: Database | None = None) -> Starlette:
@@ -68,12 +77,49 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         *web_routes(),
         Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
     ]
+    answers = ErrorAnswers(html=render_error_page, machine_path=machine_path)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # The router's 404 and 405 (with its `Allow` header), in the route family's format.
+        assert isinstance(exc, HTTPException)
+        message = ROUTER_MESSAGES.get(exc.status_code, exc.detail)
+        problem = Problem(exc.status_code, message, headers=dict(exc.headers or {}))
+        return await answers.answer(request.scope, problem)
+
+    async def service_error(request: Request, exc: Exception) -> Response:
+        # A service's refusal that no route turned into its own answer.
+        assert isinstance(exc, ServiceError)
+        return await answers.answer(request.scope, Problem(exc.status, exc.message))
+
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(Cors)],
-        exception_handlers={ServiceError: service_error, 404: not_found, 405: not_allowed},
+        middleware=[
+            # Outermost, so error answers carry CORS headers too.
+            Middleware(Cors),
+            Middleware(ErrorBoundary, body_limit=body_limit(config), answers=answers),
+        ],
+        exception_handlers={ServiceError: service_error, HTTPException: http_error},
     )
+
+
+def machine_path(path: str) -> bool:
+    """Paths no browser is shown: their errors are JSON whatever the client accepts."""
+    return is_federation_only_path(path) or is_feed_path(path)
+
+
+def body_limit(config: Config):
+    """Each path's body limit: the inbox's from the config, the client API's and OAuth's,
+    and the web forms' for everything else (GET routes read no body)."""
+
+    def limit(path: str) -> int:
+        if is_inbox_path(path):
+            return config.max_body_bytes
+        if path.startswith(("/api/", "/oauth/")):
+            return API_MAX_BODY
+        return FORM_MAX_BODY
+
+    return limit
 
 
 def start_workers(federation: Federation) -> list[asyncio.Task]:
@@ -111,21 +157,3 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
 async def _once(step) -> int:
     await step()
     return 0
-
-
-async def service_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
-    body = {"error": exc.message}
-    if exc.field:
-        body["field"] = exc.field
-    return JSONResponse(body, status_code=exc.status)
-
-
-async def not_found(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"error": "not found"}, status_code=404)
-
-
-async def not_allowed(request: Request, exc: Exception) -> JSONResponse:
-    # Keep the router's `Allow` header: a 405 must say which methods the URL takes.
-    headers = getattr(exc, "headers", None)
-    return JSONResponse({"error": "method not allowed"}, status_code=405, headers=headers)

@@ -7,10 +7,12 @@ from collections.abc import Awaitable, Callable
 
 from starlette.responses import Response
 
+from fedlocal.boundary.problems import InputProblem
 from fedlocal.services.errors import ServiceError
 from fedlocal.services.login import TooManyAttempts
 
 from . import csrf
+from .error_page import MESSAGES as PROBLEM_MESSAGES
 from .forms import BadForm, read_form
 from .labels import N_
 from .page import Page
@@ -49,6 +51,9 @@ async def run_view(page: Page, view: View, *, login: bool = False, admin: bool =
         )
     except BadForm as exc:
         response = await page.error(exc.status, page.t(BAD_FORM_MESSAGES[exc.reason]))
+    except InputProblem as exc:
+        message = PROBLEM_MESSAGES.get(exc.code, PROBLEM_MESSAGES["bad_request"])
+        response = await page.error(exc.status, page.t(message))
     except TooManyAttempts as exc:
         response = await page.error(429, translate_service_error(page.t, exc))
         response.headers["Retry-After"] = str(exc.retry_after)

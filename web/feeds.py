@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from fedlocal.boundary import ids
 from fedlocal.categories import Categories
 from fedlocal.config import Config
 from fedlocal.store import Database
@@ -27,8 +28,6 @@ FEED_PAGE_SIZE = 50
 # The calendar starts a day back, so what happened today and yesterday evening stays.
 CALENDAR_LOOKBACK = timedelta(days=1)
 SCOPES = ("local", "all")
-# Ids are 64-bit in the store; a longer number in a URL names nothing.
-_MAX_ID = 2**63 - 1
 _HEADERS = {"Access-Control-Allow-Origin": "*"}
 
 
@@ -36,11 +35,12 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=_HEADERS)
 
 
-def _post_id(text: str) -> int | None:
-    """A post id from a query parameter: ASCII digits within the store's range."""
-    if not (text.isascii() and text.isdigit()) or int(text) > _MAX_ID:
-        return None
-    return int(text)
+FEED_SUFFIXES = (".atom", ".ics")
+
+
+def is_feed_path(path: str) -> bool:
+    """Whether `path` is one of the feeds (their errors are JSON, not pages)."""
+    return path.endswith(FEED_SUFFIXES)
 
 
 class Feeds:
@@ -53,8 +53,8 @@ class Feeds:
     # iCalendar
 
     async def event_calendar(self, request: Request) -> Response:
-        post_id = request.path_params["post_id"]
-        if post_id > _MAX_ID:
+        post_id = ids.parse_id(request.path_params["post_id"])
+        if post_id is None:
             return _error(404, "no such event")
         async with self.db.read() as conn:
             item = await feed_store.shareable_event(conn, post_id)
@@ -106,10 +106,7 @@ class Feeds:
         return await self._atom(request, category_key=key)
 
     async def _atom(self, request: Request, *, category_key: str | None) -> Response:
-        raw_max_id = request.query_params.get("max_id")
-        max_id = _post_id(raw_max_id) if raw_max_id is not None else None
-        if raw_max_id is not None and max_id is None:
-            return _error(400, "max_id must be a post id")
+        max_id = ids.query_id(request.query_params.get("max_id"), "max_id")
         async with self.db.read() as conn:
             items = await feed_store.recent_posts(
                 conn, category=category_key, max_id=max_id, limit=FEED_PAGE_SIZE
@@ -171,7 +168,7 @@ async def _category_feed(request: Request) -> Response:
 
 def feed_routes() -> list[Route]:
     return [
-        Route("/objects/{post_id:int}.ics", _event_calendar),
+        Route("/objects/{post_id}.ics", _event_calendar),
         Route("/calendar.ics", _calendar),
         Route("/feed.atom", _feed),
         Route("/categories/{key}/feed.atom", _category_feed),

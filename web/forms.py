@@ -11,11 +11,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
+from fedlocal.boundary.bodies import media_type, parse_urlencoded, read_body
+from fedlocal.boundary.problems import BodyTooLarge, InputProblem
 from fedlocal.config import Config, Quarter
 
 MAX_BODY_BYTES = 256 * 1024
@@ -58,28 +59,15 @@ class FormData:
 
 
 async def read_form(request: Request) -> FormData:
-    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
+    if media_type(request) != "application/x-www-form-urlencoded":
         raise BadForm(415, "unsupported-type")
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        raise BadForm(413, "too-large")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_BODY_BYTES:
-            raise BadForm(413, "too-large")
     try:
-        text = body.decode("ascii")
-        pairs = parse_qsl(
-            text,
-            keep_blank_values=True,
-            strict_parsing=False,
-            encoding="utf-8",
-            errors="strict",
-            max_num_fields=MAX_FIELDS,
-        )
-    except (UnicodeDecodeError, ValueError):
+        body = await read_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        raise BadForm(413, "too-large") from None
+    try:
+        pairs = parse_urlencoded(body, max_fields=MAX_FIELDS, ascii_only=True)
+    except InputProblem:
         raise BadForm(400, "unreadable") from None
     # Browsers send CRLF in textareas; NUL and other controls have no place in any field.
     clean = [(key, _clean(value)) for key, value in pairs]

@@ -132,16 +132,26 @@ class Page:
 
     def redirect(self, url: str, *, notice: str | None = None) -> RedirectResponse:
         if notice is not None:
-            url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+            # The query goes before a `#fragment`, or the browser never sends it.
+            path, hash_mark, fragment = url.partition("#")
+            path += ("&" if "?" in path else "?") + urlencode({"notice": notice})
+            url = path + hash_mark + fragment
         return RedirectResponse(url, status_code=303)
 
     def to_login(self) -> RedirectResponse:
         back = self.path if self.request.method == "GET" else "/"
         return RedirectResponse(f"/login?next={quote(back, safe='')}", status_code=303)
 
-    async def error(self, status: int, message: str, *, title: str | None = None) -> HTMLResponse:
+    async def error(
+        self, status: int, message: str, *, title: str | None = None, reference: str | None = None
+    ) -> HTMLResponse:
+        """The error page; `reference` (a request id) is shown for the administrators."""
         return await self.render(
-            "error.html", status=status, message=message, title=title or self.t("Sorry")
+            "error.html",
+            status=status,
+            message=message,
+            title=title or self.t("Sorry"),
+            reference=reference,
         )
 
     async def finish(self, response: Response) -> Response:

@@ -7,6 +7,7 @@ import contextlib
 
 from starlette.routing import Route
 
+from ..boundary.ids import parse_id
 from ..services import follows as follow_service
 from ..services import search as search_service
 from ..services import settings, timelines
@@ -141,8 +142,9 @@ async def unfollow(call: Call):
 
 @endpoint("read:follows")
 async def relationships(call: Call):
-    ids = [int(v) for v in call.params.list("id") if v.isdigit() and len(v) <= 18]
-    found = await timelines.relationships(call.ctx, call.actor, ids[:80])
+    # Mastodon answers unknown ids with nothing rather than an error.
+    wanted = [found for v in call.params.list("id")[:80] if (found := parse_id(v)) is not None]
+    found = await timelines.relationships(call.ctx, call.actor, wanted)
     return [entities.relationship(r) for r in found]
 
 

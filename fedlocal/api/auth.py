@@ -16,6 +16,7 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..boundary.ids import parse_id
 from ..config import Config
 from ..models import Account, Actor
 from ..oauth import covers
@@ -26,6 +27,7 @@ from ..urls import Urls
 from .errors import (
     INVALID_TOKEN,
     NEEDS_USER,
+    NOT_FOUND,
     OUT_OF_SCOPE,
     ApiError,
     error_response,
@@ -103,10 +105,10 @@ class Call:
 
     def path_id(self, name: str = "id") -> int:
         """A numeric id from the path; anything else is an unknown record (404)."""
-        raw = self.request.path_params.get(name, "")
-        if not raw.isdigit() or len(raw) > 18:
-            raise ApiError(404, "Record not found")
-        return int(raw)
+        found = parse_id(self.request.path_params.get(name))
+        if found is None:
+            raise ApiError(404, NOT_FOUND)
+        return found
 
 
 Handler = Callable[[Call], Awaitable[Response | Any]]

@@ -8,26 +8,17 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from ..boundary.paging import BOUNDS, page_query
 from ..store.timelines import Page
 from .params import Params
 
-BOUNDS = ("max_id", "since_id", "min_id")
-
 
 def page_from(params: Params, *, default: int = 20, maximum: int = 40) -> Page:
-    limit = params.int("limit")
-    limit = default if limit is None or limit < 1 else min(limit, maximum)
+    """The page a request asks for; a bound that is not an id is a 400."""
+    query = page_query(params.str, default=default, maximum=maximum)
     return Page(
-        max_id=_id(params, "max_id"),
-        since_id=_id(params, "since_id"),
-        min_id=_id(params, "min_id"),
-        limit=limit,
+        max_id=query.max_id, since_id=query.since_id, min_id=query.min_id, limit=query.limit
     )
-
-
-def _id(params: Params, name: str) -> int | None:
-    value = params.int(name)
-    return value if value is not None and value >= 0 else None
 
 
 def link_header(request: Request, base_url: str, ids: Sequence[int]) -> dict[str, str]:

@@ -5,14 +5,23 @@ nested form keys (`poll[options][]`) as JSON objects would give them."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
 
-from .errors import ApiError
+from ..boundary.bodies import (
+    FORM_MAX_FIELDS,
+    is_json,
+    media_type,
+    parse_urlencoded,
+    read_body,
+    read_json_object,
+)
 
-MAX_JSON_BODY = 1 << 20
+# Bodies of the client API and OAuth: parameters, never media (not supported yet).
+MAX_BODY = 1 << 20
 TRUE = frozenset({"1", "true", "on", "yes", "t"})
 FALSE = frozenset({"0", "false", "off", "no", "f", "", "none", "null"})
 
@@ -73,22 +82,25 @@ class Params:
         return default
 
     def int(self, name: str) -> int | None:
+        """A whole number within the store's 64-bit range, else None."""
         value = self.get(name)
         if isinstance(value, bool) or value is None:
             return None
-        try:
-            return int(str(value).strip())
-        except ValueError:
+        text = str(value).strip()
+        digits = text.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
             return None
+        return int(text)
 
     def float(self, name: str) -> float | None:
         value = self.get(name)
         if isinstance(value, bool) or value is None:
             return None
         try:
-            return float(str(value).strip())
+            number = float(str(value).strip()[:64])
         except ValueError:
             return None
+        return number if math.isfinite(number) else None
 
 
 def _name(key: str) -> str:
@@ -96,26 +108,22 @@ def _name(key: str) -> str:
 
 
 async def read_params(request: Request) -> Params:
-    """Query parameters, then the body's (form, multipart or JSON) on top."""
+    """Query parameters, then the body's (form, multipart or JSON) on top. The body is
+    read under `MAX_BODY` and JSON parsed with bounded depth (`fedlocal.boundary`)."""
     params = Params()
     params.add_pairs(request.query_params.multi_items())
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return params
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json" or content_type.endswith("+json"):
-        body = await request.body()
-        if len(body) > MAX_JSON_BODY:
-            raise ApiError(413, "Request entity too large")
-        if body.strip():
-            try:
-                document = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
-                raise ApiError(400, "The request body is not valid JSON") from None
-            if not isinstance(document, dict):
-                raise ApiError(400, "The request body must be a JSON object")
+    kind = media_type(request)
+    if is_json(kind):
+        document = await read_json_object(request, MAX_BODY)
+        if document is not None:
             params.add_json(document)
-    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form()
+    elif kind == "application/x-www-form-urlencoded":
+        params.add_pairs(parse_urlencoded(await read_body(request, MAX_BODY)))
+    elif kind == "multipart/form-data":
+        # Starlette's parser bounds fields and parts; the boundary bounds the whole body.
+        form = await request.form(max_fields=FORM_MAX_FIELDS)
         params.add_pairs(
             (key, value) for key, value in form.multi_items() if isinstance(value, str)
         )

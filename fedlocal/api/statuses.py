@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from ..boundary.ids import parse_id
 from ..services import favourites as favourite_service
 from ..services import posts as post_service
 from ..services import reblogs as reblog_service
@@ -32,9 +33,10 @@ def _reply_id(call: Call) -> int | None:
     raw = call.params.str("in_reply_to_id")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    found = parse_id(raw)
+    if found is None:
         raise ApiError(404, "Record not found")
-    return int(raw)
+    return found
 
 
 @endpoint("write:statuses")

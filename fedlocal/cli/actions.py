@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..boundary import ids
 from ..services import follows, posts
 from ..services.errors import InvalidInput
 from .runtime import open_instance, resident
@@ -20,12 +21,12 @@ async def post(args: argparse.Namespace) -> int:
 
 
 async def delete(args: argparse.Namespace) -> int:
-    raw = args.post.rstrip("/").rsplit("/", 1)[-1]
-    if not raw.isdigit():
+    post_id = ids.parse_id(args.post.rstrip("/").rsplit("/", 1)[-1])
+    if post_id is None:
         raise InvalidInput(f"not a post id or URL: {args.post}")
     async with open_instance(args.config) as federation:
         author = await resident(federation, args.author)
-        deleted = await posts.delete_post(federation.services, author, int(raw))
+        deleted = await posts.delete_post(federation.services, author, post_id)
     print(f"deleted {deleted.uri}")
     return 0
 

@@ -10,13 +10,17 @@ import uvicorn
 from starlette.applications import Starlette
 
 from ..app import create_app, start_workers
+from ..boundary.request_id import install_log_record_factory
 from ..config import load_config
 from .runtime import open_instance
 
 
 def configure_logging(level: str) -> None:
+    """Log lines carry the request's id ("-" outside requests), as error answers do."""
+    install_log_record_factory()
     logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
     )
 
 

@@ -27,6 +27,8 @@ from activitypub.addressing import host_of, id_of
 from activitypub.httpsig import SignatureError
 from activitypub.jsonutil import MalformedJSON, loads_bounded
 
+from ..boundary.bodies import read_body
+from ..boundary.problems import BodyTooLarge
 from ..store import actors as actor_store
 from .origin import http_host, origin_problem
 from .runtime import Federation
@@ -37,27 +39,8 @@ JSON_TYPES = ("application/activity+json", "application/ld+json", "application/j
 MAX_JSON_DEPTH = 32
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
-
-
-async def read_capped_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing early (by Content-Length) or while streaming past `limit`."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def request_url(federation: Federation, request: Request) -> str:
@@ -80,7 +63,7 @@ async def receive_activity(federation: Federation, request: Request) -> Response
     if content_type not in JSON_TYPES:
         return error(415, f"expected an ActivityStreams JSON body, got {content_type or 'none'!r}")
     try:
-        body = await read_capped_body(request, config.max_body_bytes)
+        body = await read_body(request, config.max_body_bytes)
     except BodyTooLarge:
         return error(413, f"the body exceeds {config.max_body_bytes} bytes")
 

@@ -20,12 +20,13 @@ from activitypub.fetch_errors import FetchError
 
 from ..config import Config
 from ..models import Actor, ActorKey, Post
-from ..services.errors import Forbidden, RemoteFailure
+from ..services.errors import Forbidden, InvalidInput, RemoteFailure
 from ..store import Database
 from ..store import actors as actor_store
 from ..store.clock import utcnow
 from . import remote_posts
 from .from_as import InvalidDocument, actor_from_as
+from .origin import http_host
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,11 @@ class RemoteActors:
         self.webfinger_scheme = "http" if config.scheme == "http" else "https"
 
     def _check_domain(self, uri: str) -> None:
-        domain = host_of(uri)
+        try:
+            domain = host_of(uri)
+        except ValueError:
+            # Typed into a search box or sent by a peer: not a URL we could fetch.
+            raise InvalidInput(f"not a URL we can fetch: {uri[:200]!r}") from None
         if not self.config.is_domain_allowed(domain):
             raise Forbidden(f"federation with {domain} is not allowed on this instance")
 
@@ -106,7 +111,7 @@ class RemoteActors:
                 data=data.data,
             )
             # Keys must be on the actor's own host: a document cannot vouch for others' keys.
-            own_keys = [k for k in data.keys if host_of(k[0]) == data.domain]
+            own_keys = [k for k in data.keys if http_host(k[0]) == data.domain]
             await actor_store.replace_remote_keys(conn, actor.id, own_keys)
         return actor
 

@@ -170,7 +170,9 @@ async def test_invite_mode_needs_a_valid_code_and_counts_its_uses(tmp_path):
         admin, _ = await make_resident(inst, "boss", admin=True)
         async with WebClient(inst.base_url) as boss:
             await boss.log_in("boss")
-            await boss.submit("/admin", "/admin/invites", {"max_uses": "1", "days": "7"})
+            created = await boss.submit("/admin", "/admin/invites", {"max_uses": "1", "days": "7"})
+            # The notice is in the query, before the fragment, so the browser sends it.
+            assert created.headers["location"] == "/admin?notice=invite-created#invites"
             listed = await boss.get("/admin")
             assert listed.status_code == 200
         invite = (await signup_service.invites(inst.services, admin))[0]

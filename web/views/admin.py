@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from fedlocal.boundary import ids
 from fedlocal.services import neighbours as neighbour_service
 from fedlocal.services import signup as signup_service
 from fedlocal.services.errors import InvalidInput, ServiceError
@@ -13,7 +14,6 @@ from fedlocal.store import residents as resident_store
 from ..forms import FormState, parse_int
 from ..page import Page
 from ..service_messages import translate_service_error
-from .common import MAX_ID
 
 
 def _labels(page: Page) -> dict[str, str]:
@@ -54,10 +54,7 @@ async def index(
 
 
 def _id(page: Page, name: str) -> int:
-    value = parse_int(page.request.path_params[name], minimum=1, maximum=MAX_ID)
-    if value is None:
-        raise InvalidInput("no such account")
-    return value
+    return ids.path_id(page.request.path_params[name], name.removesuffix("_id"))
 
 
 async def decide_signup(page: Page) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fedlocal.boundary import ids
 from fedlocal.config import Config, Quarter
 from fedlocal.models import Actor, Post
 from fedlocal.services.errors import NotFound, ServiceError
@@ -18,14 +19,10 @@ from ..forms import FormState
 from ..page import Page
 from ..service_messages import translate_service_error
 
-MAX_ID = 2**63 - 1
-
 
 def path_id(text: str) -> int:
-    """A numeric id from a URL segment, or NotFound."""
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ID:
-        raise NotFound("no such post")
-    return int(text)
+    """A post id from a URL segment (404 for anything else)."""
+    return ids.path_id(text, "post")
 
 
 async def can_see(conn: AsyncConnection, post: Post, me: Actor | None) -> bool:

@@ -7,12 +7,13 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
+from fedlocal.boundary import ids
 from fedlocal.services.nearby import KINDS
 
 from ..forms import parse_int
 from ..page import Page
 from .cards import nearby_cards
-from .common import MAX_ID, centre_point, centre_quarter
+from .common import centre_point, centre_quarter
 
 RADII_KM = (1, 2, 5, 10, 20, 50)
 DEFAULT_RADIUS_KM = 5
@@ -28,7 +29,7 @@ async def nearby(page: Page) -> Response:
     radius = parse_int(params.get("radius", ""), minimum=1, maximum=50)
     radius = radius if radius in RADII_KM else DEFAULT_RADIUS_KM
     quarter = centre_quarter(page.config, page.me, params.get("quarter") or None)
-    max_id = parse_int(params.get("max_id", ""), minimum=1, maximum=MAX_ID)
+    max_id = ids.query_id(params.get("max_id"), "max_id")
     found = await nearby_cards(
         page,
         centre=centre_point(page.config, quarter),

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 
 from starlette.responses import Response
 
+from fedlocal.boundary import ids
 from fedlocal.models import Actor, Notification, Post
 from fedlocal.store import actors as actor_store
 from fedlocal.store import notifications as notification_store
 from fedlocal.store import posts as post_store
 
-from ..forms import parse_int
 from ..page import Page
 from ..post_text import title_of
-from .common import MAX_ID
 
 PAGE_SIZE = 30
 
@@ -32,7 +31,7 @@ class Entry:
 async def index(page: Page) -> Response:
     me = page.me
     assert me is not None
-    max_id = parse_int(page.request.query_params.get("max_id", ""), minimum=1, maximum=MAX_ID)
+    max_id = ids.query_id(page.request.query_params.get("max_id"), "max_id")
     entries: list[Entry] = []
     async with page.web.db.read() as conn:
         found = await notification_store.list_for(conn, me.id, max_id=max_id, limit=PAGE_SIZE)
@@ -71,7 +70,7 @@ async def index(page: Page) -> Response:
 async def mark_read(page: Page) -> Response:
     me = page.me
     assert me is not None
-    newest = parse_int(page.form.get("up_to"), minimum=1, maximum=MAX_ID)
+    newest = ids.parse_id(page.form.get("up_to"))
     if newest is not None:
         async with page.web.db.write() as conn:
             await notification_store.mark_read(conn, me.id, newest)

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...boundary import ids
 from ...models import Actor
 from ...store import actors as actor_store
 from ...store import announces as announce_store
@@ -49,8 +50,10 @@ async def _actor_document(federation, actor: Actor) -> Response:
 
 
 def _page_number(request: Request) -> int | None:
-    value = request.query_params.get("max_id") or request.query_params.get("after")
-    return int(value) if value and value.isdigit() else None
+    for name in ("max_id", "after"):
+        if request.query_params.get(name):
+            return ids.query_id(request.query_params[name], name)
+    return None
 
 
 async def outbox(request: Request) -> Response:

@@ -24,6 +24,16 @@ async def personal_inbox(request: Request) -> Response:
     return await receive_activity(federation, request)
 
 
+INBOX_PATHS = frozenset({"/inbox", "/actor/inbox"})
+
+
+def is_inbox_path(path: str) -> bool:
+    """Whether `path` is one of our inboxes (their bodies have the inbox's own limit)."""
+    return path in INBOX_PATHS or (
+        path.startswith("/users/") and path.endswith("/inbox") and path.count("/") == 3
+    )
+
+
 routes = [
     Route("/inbox", shared_inbox, methods=["POST"]),
     Route("/actor/inbox", shared_inbox, methods=["POST"]),

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...boundary import ids
 from ...models import Post
 from ...store import actors as actor_store
 from ...store import posts as post_store
@@ -16,11 +17,11 @@ from .responses import activity_json, federation_of, json_error, wants_activityp
 
 async def _public_post(request: Request) -> tuple[Post | None, object]:
     federation = federation_of(request)
-    raw_id = request.path_params["post_id"]
-    if not raw_id.isdigit():
+    post_id = ids.parse_id(request.path_params["post_id"])
+    if post_id is None:
         return None, None
     async with federation.db.read() as conn:
-        post = await post_store.get_post(conn, int(raw_id))
+        post = await post_store.get_post(conn, post_id)
         if post is None or not post.is_local:
             return None, None
         author = await actor_store.get_actor(conn, post.actor_id)
