@@ -75,7 +75,10 @@ async def apply(ctx: InboxContext, conn, prepared: Announced) -> None:
     post = prepared.known
     if post is None:
         assert prepared.data is not None and prepared.author is not None
-        post = await inbound.store_remote_post(conn, prepared.author, prepared.data, solicited=True)
-        if post is None:
-            raise Ignored("announced post was deleted")
+        # Stored meanwhile (a Create in the same batch)? The store's rule keeps the
+        # author we hold: a fetched copy claiming another author never replaces it.
+        kept = await inbound.keep_remote_post(conn, prepared.author, prepared.data, solicited=True)
+        if kept.post is None:
+            raise Ignored(f"announced post not kept: {kept.reason}")
+        post = kept.post
     await inbound.receive_announce(conn, ctx.actor, ctx.activity_id, post)
