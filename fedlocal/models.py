@@ -266,6 +266,10 @@ class RemotePostData:
     data: dict[str, Any] = field(default_factory=dict)
     # The author's Markdown, when the sender publishes it as `source` (fedlocal does).
     source: str | None = None
+    # When the document says this version was written: `updated`, else `published`;
+    # None when it says neither (`published` above then defaults to the time it came).
+    # Only a later version replaces our copy (store.posts.save_remote_post).
+    version: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -45,5 +45,7 @@ NOTICES = {
     "invite-revoked": N_("Invitation revoked."),
     "neighbour-linked": N_("Link requested: their posts arrive once they accept."),
     "neighbour-removed": N_("Link removed."),
+    "queue-retried": N_("Back in the queue: it is tried again now."),
+    "queue-dropped": N_("Dropped: it will not be tried again."),
     "marked-read": N_("All caught up."),
 }

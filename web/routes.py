@@ -100,4 +100,6 @@ def web_routes() -> list[Route]:
         _route("/admin/invites/{invite_id}/revoke", admin.revoke_invite, post=True, admin=True),
         _route("/admin/neighbours", admin.link_neighbour, post=True, admin=True),
         _route("/admin/neighbours/remove", admin.unlink_neighbour, post=True, admin=True),
+        _route("/admin/queue/retry", admin.retry_failures, post=True, admin=True),
+        _route("/admin/queue/drop", admin.drop_failures, post=True, admin=True),
     ]

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from ..config import ConfigError
 from ..services.errors import ServiceError
-from . import actions, admin, demo, neighbours, serve
+from ..services.queues import KINDS
+from . import actions, admin, demo, neighbours, queues, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +87,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--summary", metavar="TEXT")
     sub.add_argument("--approval", action="store_true", help="moderators approve new members")
     sub.set_defaults(run=neighbours.create_group)
+
+    queue = commands.add_parser("queue", help="what the inbox and delivery workers gave up on")
+    queue_commands = queue.add_subparsers(dest="queue_command", required=True, metavar="ACTION")
+    sub = with_config(queue_commands.add_parser("failures", help="list failed activities"))
+    sub.add_argument("--kind", choices=KINDS, help="only the inbox or the delivery queue")
+    sub.set_defaults(run=queues.list_failures)
+    for name, run, text in (
+        ("retry", queues.retry, "put failures back in their queue, due now, attempts reset"),
+        ("drop", queues.drop, "forget failures"),
+    ):
+        sub = with_config(queue_commands.add_parser(name, help=text))
+        sub.add_argument("ids", nargs="*", metavar="ID", help="inbox:N or delivery:N, as listed")
+        sub.add_argument("--all", action="store_true", help="every failure (of --kind)")
+        sub.add_argument("--kind", choices=KINDS, help="only this queue; lets an ID be a number")
+        sub.set_defaults(run=run)
 
     sub = commands.add_parser("demo", help="run the demo instances on loopback")
     sub.add_argument("--instances", default="instances", metavar="DIR")

@@ -8,6 +8,8 @@ written, so a refused request leaves nothing behind:
 - 401 with a JSON reason for a missing, malformed, stale or wrong signature, a digest
   that does not match the raw body, or a key we cannot find;
 - 400 for malformed or too deeply nested JSON, or an activity without type or actor;
+- 400, once the signature is verified, for an activity of a verb we handle that lacks a
+  field its verb needs (`shapes.SHAPES`: an id, an object), naming the field;
 - 403 for a blocked domain, or an object that is not on the actor's host;
 - 202 without storing when the signer is not the actor (Mastodon's rule, interop.md
   §2.7: without LD signatures we cannot trust a relayed activity), for a Delete from an
@@ -32,6 +34,7 @@ from ..boundary.problems import BodyTooLarge
 from ..store import actors as actor_store
 from .origin import http_host, origin_problem
 from .runtime import Federation
+from .shapes import envelope_problem, verb_problem
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ async def receive_activity(federation: Federation, request: Request) -> Response
         activity = loads_bounded(body, max_depth=MAX_JSON_DEPTH)
     except MalformedJSON as exc:
         return error(400, f"malformed JSON: {exc}")
-    problem = _shape_problem(activity)
+    problem = envelope_problem(activity)
     if problem:
         return error(400, problem)
     actor_uri = id_of(activity["actor"])
@@ -112,6 +115,11 @@ async def receive_activity(federation: Federation, request: Request) -> Response
             actor_uri,
         )
         return Response(status_code=202)
+    # Checked once the signature holds: unsigned junk gets its 401 first, and a 400 (do
+    # not retry) goes only to the actor who sent the activity.
+    problem = verb_problem(activity)
+    if problem:
+        return error(400, problem)
     problem = origin_problem(activity, actor_uri)
     if problem:
         return error(403, problem)
@@ -135,19 +143,6 @@ def activity_key(activity: dict[str, Any], body: bytes) -> str:
     if isinstance(activity_id, str) and activity_id:
         return activity_id
     return "urn:sha256:" + hashlib.sha256(body).hexdigest()
-
-
-def _shape_problem(activity: Any) -> str | None:
-    if not isinstance(activity, dict):
-        return "an activity must be a JSON object"
-    if not isinstance(activity.get("type"), str):
-        return "the activity has no type"
-    if http_host(id_of(activity.get("actor"))) is None:
-        return "the activity has no actor"
-    activity_id = activity.get("id")
-    if activity_id is not None and not isinstance(activity_id, str):
-        return "the activity id must be a string"
-    return None
 
 
 def _is_self_delete(activity: dict[str, Any], actor_uri: str) -> bool:

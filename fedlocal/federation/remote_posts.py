@@ -40,7 +40,7 @@ async def resolve(remote: RemoteActors, uri: str) -> Actor | Post:
     if author.domain != host_of(data.uri):
         raise RemoteFailure("the post is not on its author's server")
     async with remote.db.write() as conn:
-        post = await inbound.store_remote_post(conn, author, data, solicited=True)
-    if post is None:
-        raise RemoteFailure("this post was deleted")
-    return post
+        kept = await inbound.keep_remote_post(conn, author, data, solicited=True)
+    if kept.post is None:
+        raise RemoteFailure(f"this post cannot be shown: {kept.reason}")
+    return kept.post

@@ -7,6 +7,7 @@ has verified the activity's origin.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,31 +39,48 @@ async def is_related_to_us(
     return False
 
 
-async def store_remote_post(
-    conn: AsyncConnection, author: Actor, data: RemotePostData, *, solicited: bool = False
-) -> Post | None:
-    """Keep a copy of a remote post if it concerns us; returns it, or None if dropped.
+@dataclass(frozen=True)
+class Kept:
+    """What became of a remote post we were sent or fetched."""
 
-    `solicited` is set when we asked for the post (an Announce from someone we follow).
-    """
-    post, _new = await keep_remote_post(conn, author, data, solicited=solicited)
-    return post
+    post: Post | None  # our copy now; None when we keep none (unrelated, refused, deleted)
+    new: bool = False  # stored just now
+    changed: bool = False  # stored or replaced by this version
+    reason: str = ""  # why nothing changed, for the log
 
 
 async def keep_remote_post(
     conn: AsyncConnection, author: Actor, data: RemotePostData, *, solicited: bool = False
-) -> tuple[Post | None, bool]:
-    """`store_remote_post`, also telling whether the post is new here."""
+) -> Kept:
+    """Keep a copy of a remote post if it concerns us, or refresh ours if this version
+    is its author's and newer (the store's rule, `posts.save_remote_post`).
+
+    `solicited` is set when we asked for the post (an Announce from someone we follow, a
+    search); otherwise a post we do not hold is kept only if it concerns us.
+    """
     existing = await post_store.get_post_by_uri(conn, data.uri)
-    if existing is not None and existing.is_deleted:
-        return None, False
     if existing is None and not solicited and not await is_related_to_us(conn, author, data):
-        return None, False
-    post, created = await post_store.save_remote_post(
+        return Kept(None, reason="a post unrelated to anyone here")
+    return await _save(conn, existing, author, data)
+
+
+async def update_remote_post(conn: AsyncConnection, author: Actor, data: RemotePostData) -> Kept:
+    """Apply an edit to a copy we hold; edits of posts we do not hold are ignored."""
+    existing = await post_store.get_post_by_uri(conn, data.uri)
+    if existing is None:
+        return Kept(None, reason="an Update of a post we do not hold")
+    return await _save(conn, existing, author, data)
+
+
+async def _save(
+    conn: AsyncConnection, existing: Post | None, author: Actor, data: RemotePostData
+) -> Kept:
+    saved = await post_store.save_remote_post(
         conn,
         existing,
         uri=data.uri,
         actor_id=author.id,
+        version=data.version,
         type=data.type,
         kind=data.kind,
         visibility=data.visibility,
@@ -85,21 +103,12 @@ async def keep_remote_post(
         if data.visibility in ("followers", "direct")
         else data.data,
     )
-    await hashtag_store.index_post(conn, post.id, data.data.get("hashtags", []))
-    return post, created
-
-
-async def update_remote_post(conn: AsyncConnection, author: Actor, data: RemotePostData) -> bool:
-    """Apply an edit to a copy we hold; edits of posts we do not hold are ignored."""
-    existing = await post_store.get_post_by_uri(conn, data.uri)
-    if existing is None or existing.is_local or existing.actor_id != author.id:
-        return False
-    if existing.is_deleted:
-        return False
-    if data.edited_at and existing.edited_at and data.edited_at <= existing.edited_at:
-        return False  # an older or repeated edit
-    await store_remote_post(conn, author, data, solicited=True)
-    return True
+    if saved.outcome == "refused":
+        return Kept(None, reason=saved.reason)
+    if saved.outcome == "unchanged":
+        return Kept(saved.post, reason=saved.reason)
+    await hashtag_store.index_post(conn, saved.post.id, data.data.get("hashtags", []))
+    return Kept(saved.post, new=saved.outcome == "created", changed=True)
 
 
 async def delete_remote_post(conn: AsyncConnection, actor: Actor, uri: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -143,11 +144,64 @@ async def count(conn: AsyncConnection, state: str = "pending") -> int:
     ).scalar_one()
 
 
-async def failures(conn: AsyncConnection, limit: int = 50) -> list[tuple[int, str | None, str]]:
+@dataclass(frozen=True)
+class FailedItem:
+    """An activity the worker gave up on, kept for an admin to retry or drop."""
+
+    id: int
+    body: bytes
+    activity_uri: str | None
+    actor_uri: str | None
+    attempts: int
+    last_error: str | None
+    received_at: datetime
+
+
+def _failed(ids: Sequence[int] | None):
+    """The failed rows among `ids` (every failed row for None): never a pending one."""
+    condition = inbox_queue.c.state == "failed"
+    return condition if ids is None else condition & inbox_queue.c.id.in_(list(ids))
+
+
+async def failed_items(conn: AsyncConnection, *, limit: int) -> list[FailedItem]:
+    """Failed items, most recently received first."""
     rows = await conn.execute(
-        select(inbox_queue.c.id, inbox_queue.c.activity_uri, inbox_queue.c.last_error)
-        .where(inbox_queue.c.state == "failed")
+        select(
+            inbox_queue.c.id,
+            inbox_queue.c.body,
+            inbox_queue.c.activity_uri,
+            inbox_queue.c.actor_uri,
+            inbox_queue.c.attempts,
+            inbox_queue.c.last_error,
+            inbox_queue.c.received_at,
+        )
+        .where(_failed(None))
         .order_by(inbox_queue.c.id.desc())
         .limit(limit)
     )
-    return [tuple(row) for row in rows]
+    return [FailedItem(*row) for row in rows]
+
+
+async def requeue_failed(
+    conn: AsyncConnection, ids: Sequence[int] | None, *, now: datetime | None = None
+) -> int:
+    """Put failed items (those of `ids`, or all) back as new: pending, due `now`, no
+    attempt spent. Returns how many."""
+    result = await conn.execute(
+        update(inbox_queue)
+        .where(_failed(ids))
+        .values(
+            state="pending",
+            attempts=0,
+            next_attempt_at=now or utcnow(),
+            locked_until=None,
+            last_error=None,
+        )
+    )
+    return result.rowcount or 0
+
+
+async def delete_failed(conn: AsyncConnection, ids: Sequence[int] | None) -> int:
+    """Forget failed items (those of `ids`, or all). Returns how many."""
+    result = await conn.execute(delete(inbox_queue).where(_failed(ids)))
+    return result.rowcount or 0

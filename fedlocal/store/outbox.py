@@ -7,6 +7,7 @@ distinct inbox, so the worker's memory depends on the batch size, not the audien
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -249,3 +250,71 @@ async def next_due_at(conn: AsyncConnection) -> datetime | None:
             select(func.min(deliveries.c.next_attempt_at)).where(deliveries.c.state == "pending")
         )
     ).scalar_one()
+
+
+@dataclass(frozen=True)
+class DeadDelivery:
+    """A delivery the worker gave up on (permanent refusal or attempts spent), kept for
+    an admin to retry or drop."""
+
+    id: int
+    inbox_url: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    activity_uri: str
+    body: str
+
+
+def _dead(ids: Sequence[int] | None):
+    """The dead deliveries among `ids` (every dead one for None): never a pending one."""
+    condition = deliveries.c.state == "dead"
+    return condition if ids is None else condition & deliveries.c.id.in_(list(ids))
+
+
+async def dead_deliveries(conn: AsyncConnection, *, limit: int) -> list[DeadDelivery]:
+    """Dead deliveries with their activity, most recently queued first."""
+    rows = await conn.execute(
+        select(
+            deliveries.c.id,
+            deliveries.c.inbox_url,
+            deliveries.c.attempts,
+            deliveries.c.last_status,
+            deliveries.c.last_error,
+            deliveries.c.created_at,
+            outgoing_activities.c.uri,
+            outgoing_activities.c.body,
+        )
+        .join(outgoing_activities, outgoing_activities.c.id == deliveries.c.activity_id)
+        .where(_dead(None))
+        .order_by(deliveries.c.id.desc())
+        .limit(limit)
+    )
+    return [DeadDelivery(*row) for row in rows]
+
+
+async def revive_deliveries(
+    conn: AsyncConnection, ids: Sequence[int] | None, *, now: datetime | None = None
+) -> int:
+    """Put dead deliveries (those of `ids`, or all) back as new: pending, due `now`, no
+    attempt spent. Returns how many."""
+    result = await conn.execute(
+        update(deliveries)
+        .where(_dead(ids))
+        .values(
+            state="pending",
+            attempts=0,
+            next_attempt_at=now or utcnow(),
+            locked_until=None,
+            last_status=None,
+            last_error=None,
+        )
+    )
+    return result.rowcount or 0
+
+
+async def delete_dead_deliveries(conn: AsyncConnection, ids: Sequence[int] | None) -> int:
+    """Forget dead deliveries (those of `ids`, or all). Returns how many."""
+    result = await conn.execute(delete(deliveries).where(_dead(ids)))
+    return result.rowcount or 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -48,19 +49,57 @@ async def insert_local_post(
     return _post(row)
 
 
+@dataclass(frozen=True)
+class SavedRemote:
+    """What `save_remote_post` did with a remote post."""
+
+    post: Post
+    # created | replaced | unchanged (not newer than our copy) | refused (not theirs)
+    outcome: str
+    reason: str = ""  # why our copy was left as it was, for the log
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in ("created", "replaced")
+
+
 async def upsert_remote_post(
-    conn: AsyncConnection, *, uri: str, actor_id: int, **fields: Any
+    conn: AsyncConnection,
+    *,
+    uri: str,
+    actor_id: int,
+    version: datetime | None = None,
+    **fields: Any,
 ) -> tuple[Post, bool]:
-    """Store or refresh a remote post; returns (post, created)."""
+    """Store or refresh a remote post as `save_remote_post` allows; returns (post,
+    created)."""
     existing = await get_post_by_uri(conn, uri)
-    return await save_remote_post(conn, existing, uri=uri, actor_id=actor_id, **fields)
+    saved = await save_remote_post(
+        conn, existing, uri=uri, actor_id=actor_id, version=version, **fields
+    )
+    return saved.post, saved.outcome == "created"
 
 
 async def save_remote_post(
-    conn: AsyncConnection, existing: Post | None, *, uri: str, actor_id: int, **fields: Any
-) -> tuple[Post, bool]:
-    """`upsert_remote_post` when the caller has just read our copy (`existing`, None
-    when we hold none): returns (post, created)."""
+    conn: AsyncConnection,
+    existing: Post | None,
+    *,
+    uri: str,
+    actor_id: int,
+    version: datetime | None,
+    **fields: Any,
+) -> SavedRemote:
+    """Store a remote post, or replace our copy (`existing`, just read by the caller;
+    None when we hold none) — only with a newer version by the same author.
+
+    The one rule every way a remote post arrives goes through (Create, Update, an
+    announced or searched post fetched from its origin): an object belongs to the actor
+    we first stored it for, so another actor's copy never replaces it, whatever it
+    claims; and `version` (when the document says it was written: `updated`, else
+    `published`; None when it says neither) must be later than our copy's (its edit
+    time, else its publication), so a late or replayed older version never rolls an
+    edit back. Our own posts and tombstones are never replaced.
+    """
     values = columns_for(fields)
     if existing is None:
         row = (
@@ -70,16 +109,40 @@ async def save_remote_post(
                 .returning(*objects.c)
             )
         ).one()
-        return _post(row), True
-    row = (
-        await conn.execute(
-            update(objects)
-            .where(objects.c.id == existing.id)
-            .values(**values)
-            .returning(*objects.c)
-        )
-    ).one()
-    return _post(row), False
+        return SavedRemote(_post(row), "created")
+    if version is not None:
+        # The rule is this WHERE, so that two workers writing the same post at once
+        # (PostgreSQL) cannot slip an older version in between a read and this write.
+        row = (
+            await conn.execute(
+                update(objects)
+                .where(
+                    objects.c.id == existing.id,
+                    objects.c.is_local.is_(False),
+                    objects.c.actor_id == actor_id,
+                    objects.c.deleted_at.is_(None),
+                    func.coalesce(objects.c.edited_at, objects.c.published) < version,
+                )
+                .values(**values)
+                .returning(*objects.c)
+            )
+        ).first()
+        if row is not None:
+            return SavedRemote(_post(row), "replaced")
+    return _kept(existing, actor_id, version)
+
+
+def _kept(existing: Post, actor_id: int, version: datetime | None) -> SavedRemote:
+    """Why the rule of `save_remote_post` left our copy as it was (read from the copy)."""
+    if existing.is_local:
+        return SavedRemote(existing, "refused", "the object is one of our own posts")
+    if existing.actor_id != actor_id:
+        return SavedRemote(existing, "refused", "we hold this object for another author")
+    if existing.is_deleted:
+        return SavedRemote(existing, "refused", "its author deleted this object")
+    if version is None:
+        return SavedRemote(existing, "unchanged", "a copy without a date is not an edit")
+    return SavedRemote(existing, "unchanged", "not newer than our copy")
 
 
 async def update_post(conn: AsyncConnection, post_id: int, **fields: Any) -> Post:

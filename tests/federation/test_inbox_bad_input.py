@@ -239,6 +239,72 @@ async def test_an_activity_of_the_wrong_shape_is_400(inst, stub, ana, alice):
         await assert_nothing_stored(inst)
 
 
+def verb_shapes(alice: StubActor, ana: Actor) -> list[tuple[dict[str, Any], str]]:
+    """(activity, a word its refusal must name): each lacks something its verb needs."""
+    base = {"@context": "https://www.w3.org/ns/activitystreams", "actor": alice.uri}
+    note = f"{alice.uri}/statuses/9"
+
+    def made(verb: str, n: int, **fields: Any) -> dict[str, Any]:
+        return base | {"type": verb, "id": f"{alice.uri}/activities/{n}"} | fields
+
+    def without_id(activity: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in activity.items() if key != "id"}
+
+    return [
+        (without_id(made("Like", 1, object=ana.uri)), "id"),
+        (made("Like", 2), "object"),
+        (made("Like", 3, object={"type": "Note"}), "object"),
+        (without_id(follow_of(alice, ana)), "id"),
+        (follow_of(alice, ana) | {"object": 42}, "object"),
+        (without_id(made("Announce", 4, object=note)), "id"),
+        (made("Announce", 5, object=["a", "b"]), "object"),
+        (without_id(made("Join", 6, object=f"{ana.uri}/events/1")), "id"),
+        (without_id(made("Offer", 7, object={"type": "Agreement"})), "id"),
+        (made("Create", 8, object={"type": "Note", "content": "sans id"}), "object"),
+        (made("Create", 9, object=""), "object"),
+        (made("Update", 10), "object"),
+        (made("Delete", 11, object=None), "object"),
+        (made("Undo", 12), "object"),
+        (made("Accept", 13, object=7), "object"),
+        (made("Reject", 14, object=True), "object"),
+        (made("Leave", 15, object=[]), "object"),
+    ]
+
+
+async def test_an_activity_without_what_its_verb_needs_is_400_naming_it(inst, stub, ana, alice):
+    # Before, a Like without an id got its 202 and then failed in the worker (KeyError),
+    # stuck where nobody looked.
+    for activity, missing in verb_shapes(alice, ana):
+        response = await stub.deliver(alice, inbox_of(inst, ana), activity)
+
+        error = assert_json_error(response, 400)
+        assert activity["type"] in error and missing in error, (activity, error)
+        await assert_nothing_stored(inst, allowed_actors={alice.uri})
+
+
+async def test_unsigned_junk_gets_its_401_before_any_shape_check(inst, stub, ana, alice):
+    like = {"type": "Like", "actor": alice.uri, "object": ana.uri}
+
+    response = await stub.deliver(alice, inbox_of(inst, ana), like, sign=False)
+
+    assert_json_error(response, 401)
+    await assert_nothing_stored(inst)
+
+
+async def test_id_less_answers_and_undos_are_accepted(inst, stub, ana, alice):
+    # Nothing of ours refers to an Accept's, a Reject's or an Undo's own id, and laxer
+    # peers leave it out: they are queued (keyed by a hash of their body).
+    follow = follow_of(alice, ana)
+    embedded = {key: value for key, value in follow.items() if key != "@context"}
+    for verb, obj in (("Accept", follow["id"]), ("Reject", embedded), ("Undo", embedded)):
+        activity = {"type": verb, "actor": alice.uri, "object": obj}
+
+        response = await stub.deliver(alice, inbox_of(inst, ana), activity)
+
+        assert response.status_code == 202, (verb, response.text)
+    assert await count(inst, inbox_queue) == 3
+
+
 async def test_a_two_mib_body_is_413_by_its_content_length(inst, stub, ana, alice):
     body = padded_follow(alice, ana, TWO_MIB)
 

@@ -171,7 +171,9 @@ async def test_a_mastodon_offer_gets_the_direct_message_only(world, bea):
         "mastodon/note-offer.json", base="https://mastodon.example", username="lea", status_id="7"
     )
     async with world.db.write() as conn:
-        offer = await inbound.store_remote_post(conn, lea, post_from_as(document), solicited=True)
+        offer = (
+            await inbound.keep_remote_post(conn, lea, post_from_as(document), solicited=True)
+        ).post
     assert offer is not None and offer.kind == "offer"
     after = await last_queued_id(world.db)
 

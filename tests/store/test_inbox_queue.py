@@ -154,12 +154,46 @@ async def test_fail_keeps_the_item_out_of_the_queue(database):
     async with database.read() as conn:
         assert await store.count(conn, "failed") == 2
         assert await store.count(conn) == 1
-        failures = await store.failures(conn)
-        assert await store.failures(conn, limit=1) == failures[:1]
-    assert failures == [
-        (ids[2], "https://remote.example/activities/2", "x" * 2000),
-        (ids[0], "https://remote.example/activities/0", "invalid signature"),
+        failures = await store.failed_items(conn, limit=50)
+        assert await store.failed_items(conn, limit=1) == failures[:1]
+    assert [(f.id, f.activity_uri, f.last_error, f.attempts) for f in failures] == [
+        (ids[2], "https://remote.example/activities/2", "x" * 2000, 1),
+        (ids[0], "https://remote.example/activities/0", "invalid signature", 1),
     ]
+    assert failures[0].body == b'{"n": 2}'
+    assert failures[0].actor_uri == "https://remote.example/users/bob"
+
+
+async def test_failed_items_are_requeued_or_deleted_and_pending_ones_never(database):
+    # Given three failed items and one pending
+    ids = await _enqueue(database, 4)
+    async with database.write() as conn:
+        for item_id in ids[:3]:
+            await store.fail(conn, item_id, error="boom")
+
+    # When one is requeued by id (a pending one named too), then one deleted by id
+    t0 = later(5)
+    async with database.write() as conn:
+        assert await store.requeue_failed(conn, [ids[0], ids[3]], now=t0) == 1
+        assert await store.delete_failed(conn, [ids[1], ids[3]]) == 1
+
+    # Then the requeued one is due at t0 as new, the pending one untouched
+    row = await _row(database, ids[0])
+    assert (row.state, row.attempts, row.next_attempt_at, row.last_error) == (
+        "pending",
+        0,
+        t0,
+        None,
+    )
+    assert (await _row(database, ids[3])).state == "pending"
+    assert await _claim(database, now=t0) == [ids[0], ids[3]]
+
+    # And "all" means every failed item, and only those
+    async with database.write() as conn:
+        assert await store.delete_failed(conn, None) == 1
+        assert await store.requeue_failed(conn, None) == 0
+        assert await store.count(conn, "failed") == 0
+        assert await store.count(conn) == 2
 
 
 async def test_concurrent_claims_take_disjoint_items(database):

@@ -243,6 +243,45 @@ async def test_give_up_delivery(database):
         assert await store.count_deliveries(conn) == 1
 
 
+async def test_dead_deliveries_are_listed_revived_or_deleted(database):
+    # Given three deliveries of one activity, two of them dead
+    _, activity_id = await _activity(database)
+    inboxes = [f"https://{host}.example/inbox" for host in ("a", "b", "c")]
+    await _add(database, activity_id, *inboxes)
+    async with database.write() as conn:
+        claimed = await store.claim_deliveries(conn, limit=5, lease=LEASE, now=later(1))
+        by_inbox = {d.inbox_url: d.id for d in claimed}
+        await store.give_up_delivery(conn, by_inbox[inboxes[0]], status=410, error="Gone")
+        await store.give_up_delivery(conn, by_inbox[inboxes[1]], status=None, error="timeout")
+
+    # Then the dead ones are listed, newest first, with their activity
+    async with database.read() as conn:
+        dead = await store.dead_deliveries(conn, limit=10)
+    assert [(d.inbox_url, d.last_status, d.last_error) for d in dead] == [
+        (inboxes[1], None, "timeout"),
+        (inboxes[0], 410, "Gone"),
+    ]
+    assert dead[0].activity_uri == "https://local.example/activities/1"
+    assert dead[0].body == BODY and dead[0].attempts == 1
+
+    # When one is revived and the other deleted (the live one named too)
+    t0 = later(60)
+    async with database.write() as conn:
+        live = by_inbox[inboxes[2]]
+        assert await store.revive_deliveries(conn, [by_inbox[inboxes[0]], live], now=t0) == 1
+        assert await store.delete_dead_deliveries(conn, [by_inbox[inboxes[1]], live]) == 1
+
+    # Then the revived one is pending as new, due at t0; the live one untouched
+    rows = await _delivery_rows(database)
+    assert set(rows) == {inboxes[0], inboxes[2]}
+    revived = rows[inboxes[0]]
+    assert (revived.state, revived.attempts, revived.next_attempt_at) == ("pending", 0, t0)
+    assert (revived.last_status, revived.last_error) == (None, None)
+    async with database.write() as conn:
+        assert await store.revive_deliveries(conn, None) == 0
+        assert await store.delete_dead_deliveries(conn, None) == 0
+
+
 async def test_delivered_removes_the_row(database):
     _, activity_id = await _activity(database)
     await _add(database, activity_id, "https://a.example/inbox")

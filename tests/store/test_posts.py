@@ -155,6 +155,7 @@ async def test_upsert_remote_post_inserts_then_updates(database):
             conn,
             uri="https://remote.example/notes/1",
             actor_id=bob.id,
+            version=FIXED + timedelta(hours=1),
             content="<p>v2</p>",
             edited_at=FIXED + timedelta(hours=1),
             data={"id": "https://remote.example/notes/1", "content": "<p>v2</p>"},
@@ -170,6 +171,74 @@ async def test_upsert_remote_post_inserts_then_updates(database):
     assert second.data["content"] == "<p>v2</p>"
     async with database.read() as conn:
         assert await store.get_post_by_uri(conn, "https://remote.example/notes/1") == second
+
+
+async def _save(conn, existing, actor_id: int, version, content: str):
+    return await store.save_remote_post(
+        conn,
+        existing,
+        uri=existing.uri if existing else "https://remote.example/notes/7",
+        actor_id=actor_id,
+        version=version,
+        type="Note",
+        visibility="public",
+        content=content,
+        published=FIXED,
+        edited_at=version if version and version > FIXED else None,
+    )
+
+
+async def test_only_a_newer_version_by_the_same_author_replaces_a_remote_post(database):
+    # Given bob's note, edited once (an hour after it was published)
+    edited = FIXED + timedelta(hours=1)
+    async with database.write() as conn:
+        bob = await remote_actor(conn, "bob")
+        mallory = await remote_actor(conn, "mallory")
+        first = await _save(conn, None, bob.id, FIXED, "<p>v1</p>")
+        edit = await _save(conn, first.post, bob.id, edited, "<p>v2</p>")
+    assert (first.outcome, edit.outcome) == ("created", "replaced")
+    assert first.changed and edit.changed
+
+    # When other versions arrive: another author's (even newer), older ones, the same
+    # again, one without a date
+    attempts = [
+        (mallory.id, edited + timedelta(days=1), "refused", "another author"),
+        (bob.id, FIXED, "unchanged", "not newer"),
+        (bob.id, edited, "unchanged", "not newer"),
+        (bob.id, None, "unchanged", "without a date"),
+    ]
+    for actor_id, version, outcome, reason in attempts:
+        async with database.write() as conn:
+            held = await store.get_post(conn, first.post.id)
+            saved = await _save(conn, held, actor_id, version, "<p>pwned</p>")
+
+        # Then our copy is as bob last wrote it, and we are told why
+        assert (saved.outcome, saved.changed) == (outcome, False)
+        assert reason in saved.reason
+        async with database.read() as conn:
+            held = await store.get_post(conn, first.post.id)
+        assert (held.content, held.actor_id, held.edited_at) == ("<p>v2</p>", bob.id, edited)
+
+    # And a newer version by bob still replaces it
+    async with database.write() as conn:
+        later = await _save(conn, held, bob.id, edited + timedelta(minutes=1), "<p>v3</p>")
+    assert later.outcome == "replaced" and later.post.content == "<p>v3</p>"
+
+
+async def test_local_posts_and_tombstones_are_never_replaced_by_remote_copies(database):
+    async with database.write() as conn:
+        alice = await local_actor(conn, "alice")
+        bob = await remote_actor(conn, "bob")
+        ours = await _local_post(conn, alice.id, published=FIXED)
+        gone = (await _save(conn, None, bob.id, FIXED, "<p>bye</p>")).post
+        await store.tombstone_post(conn, gone.id)
+        gone = await store.get_post(conn, gone.id)
+
+        for held, actor_id, reason in ((ours, alice.id, "our own"), (gone, bob.id, "deleted")):
+            saved = await _save(conn, held, actor_id, utcnow(), "<p>back</p>")
+
+            assert saved.outcome == "refused" and reason in saved.reason
+            assert (await store.get_post(conn, held.id)).content == held.content
 
 
 async def test_update_post(database):

@@ -1,5 +1,5 @@
-"""Administration: residents, sign-ups waiting for approval, invitations, and the
-neighbouring instances this one is linked with."""
+"""Administration: residents, sign-ups waiting for approval, invitations, the
+neighbouring instances this one is linked with, and the federation work that failed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from fedlocal.boundary import ids
 from fedlocal.services import neighbours as neighbour_service
+from fedlocal.services import queues as queue_service
 from fedlocal.services import signup as signup_service
 from fedlocal.services.errors import InvalidInput, ServiceError
 from fedlocal.store import residents as resident_store
@@ -14,6 +15,9 @@ from fedlocal.store import residents as resident_store
 from ..forms import FormState, parse_int
 from ..page import Page
 from ..service_messages import translate_service_error
+
+# The most recent failures of each queue shown; "retry all" and "drop all" reach the rest.
+FAILURES_SHOWN = 50
 
 
 def _labels(page: Page) -> dict[str, str]:
@@ -38,6 +42,7 @@ async def index(
         residents = await resident_store.list_accounts(conn, approved=True)
     invites = await signup_service.invites(page.services, account)
     links = await neighbour_service.neighbours(page.services)
+    failures = await queue_service.failures(page.services, limit=FAILURES_SHOWN)
     return await page.render(
         "admin.html",
         status=status,
@@ -45,6 +50,7 @@ async def index(
         residents=residents,
         invites=invites,
         links=links,
+        failures=failures,
         neighbour_state=neighbour_state or FormState(),
         invite_state=invite_state or FormState(values={"max_uses": "1", "days": "7"}),
         labels=_labels(page),
@@ -123,3 +129,23 @@ async def unlink_neighbour(page: Page) -> Response:
         raise InvalidInput(page.t("Choose one of the options."))
     await neighbour_service.unlink(page.services, target)
     return page.redirect("/admin#neighbours", notice="neighbour-removed")
+
+
+def _failures_named(page: Page) -> list[queue_service.FailureRef] | None:
+    """The failure a row's button names (`inbox:12`), or None for the "all" buttons."""
+    if page.form.get("all") == "1":
+        return None
+    try:
+        return [queue_service.parse_ref(page.form.get("failure"))]
+    except InvalidInput:
+        raise InvalidInput(page.t("Choose one of the options.")) from None
+
+
+async def retry_failures(page: Page) -> Response:
+    await queue_service.retry(page.services, _failures_named(page))
+    return page.redirect("/admin", notice="queue-retried")
+
+
+async def drop_failures(page: Page) -> Response:
+    await queue_service.drop(page.services, _failures_named(page))
+    return page.redirect("/admin", notice="queue-dropped")

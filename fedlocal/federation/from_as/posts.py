@@ -85,6 +85,8 @@ def _common(document: dict[str, Any], uri: str, kind: str) -> RemotePostData:
         if t.get("type") == "Mention" and isinstance(t.get("href"), str)
     ]
     summary = document.get("summary")
+    published = parse_datetime(document.get("published"))
+    edited_at = parse_datetime(document.get("updated"))
     return RemotePostData(
         uri=uri,
         type=kind,
@@ -92,7 +94,7 @@ def _common(document: dict[str, Any], uri: str, kind: str) -> RemotePostData:
         attributed_to=_attributed_to(document),
         visibility=_visibility(document),
         content=content,
-        published=parse_datetime(document.get("published")) or datetime.now(UTC),
+        published=published or datetime.now(UTC),
         recipients=tuple(a for a in audience(document) if not is_public_address(a)),
         in_reply_to_uri=optional_uri(document.get("inReplyTo")),
         name=text(document.get("name"), MAX_NAME) or None,
@@ -100,8 +102,9 @@ def _common(document: dict[str, Any], uri: str, kind: str) -> RemotePostData:
         sensitive=document.get("sensitive") is True,
         language=language,
         url=http_url(document.get("url")),
-        edited_at=parse_datetime(document.get("updated")),
+        edited_at=edited_at,
         data={"hashtags": hashtags, "mentions": mentions},
+        version=edited_at or published,
     )
 
 

@@ -9,7 +9,7 @@ from ...services import events, follows
 from ...store import actors as actor_store
 from ...store import notifications as notification_store
 from ...store import participations as participation_store
-from .context import Ignored, InboxContext
+from .context import Ignored, InboxContext, object_type
 from .follow_lookup import find_follow
 
 
@@ -20,7 +20,7 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
 async def answer(ctx: InboxContext, conn, *, accepted: bool) -> None:
     """Shared by Accept and Reject: find what is answered, then apply the answer."""
     obj = ctx.activity.get("object")
-    inner_type = obj.get("type") if isinstance(obj, dict) else None
+    inner_type = object_type(obj)
     object_id = id_of(obj)
     if inner_type in (None, "Follow"):
         # The answering actor must be the one we asked to follow.

@@ -18,7 +18,7 @@ from ...models import Actor, Post, RemotePostData
 from ...services import inbound, neighbours
 from ...store import follows as follow_store
 from ...store import posts as post_store
-from .context import Ignored, InboxContext
+from .context import Ignored, InboxContext, object_type
 from .fetch import fetch_document, parse_post, remote_actor
 
 _WRAPPED_OBJECTS = frozenset({"Create", "Update"})
@@ -34,7 +34,7 @@ class Announced:
 
 def _announced_uri(obj) -> tuple[str | None, str | None]:
     """(id of the announced post, id of a post taken out by a moderator)."""
-    inner_type = obj.get("type") if isinstance(obj, dict) else None
+    inner_type = object_type(obj)
     if inner_type in _WRAPPED_OBJECTS:
         return id_of(obj.get("object")), None
     if inner_type == "Delete":
@@ -75,7 +75,10 @@ async def apply(ctx: InboxContext, conn, prepared: Announced) -> None:
     post = prepared.known
     if post is None:
         assert prepared.data is not None and prepared.author is not None
-        post = await inbound.store_remote_post(conn, prepared.author, prepared.data, solicited=True)
-        if post is None:
-            raise Ignored("announced post was deleted")
-    await inbound.receive_announce(conn, ctx.actor, ctx.activity["id"], post)
+        # Stored meanwhile (a Create in the same batch)? The store's rule keeps the
+        # author we hold: a fetched copy claiming another author never replaces it.
+        kept = await inbound.keep_remote_post(conn, prepared.author, prepared.data, solicited=True)
+        if kept.post is None:
+            raise Ignored(f"announced post not kept: {kept.reason}")
+        post = kept.post
+    await inbound.receive_announce(conn, ctx.actor, ctx.activity_id, post)

@@ -30,10 +30,13 @@ async def apply(ctx: InboxContext, conn, authored: Authored) -> None:
         )
     ):
         raise Ignored("a post to a group from someone who is not a member")
-    post, new = await inbound.keep_remote_post(conn, author, prepared, solicited=bool(member_of))
+    # A Create of a post we already hold is no edit unless it is newer (and its
+    # author's): our copy stays as it is, and a group still shares it once.
+    kept = await inbound.keep_remote_post(conn, author, prepared, solicited=bool(member_of))
+    post = kept.post
     if post is None:
-        raise Ignored("a post unrelated to anyone here")
-    if new:
+        raise Ignored(kept.reason)
+    if kept.new:
         await inbound.notify_addressees(conn, author, post, among=local_addressees)
     for group in member_of:
         await groups.redistribute(ctx.services, conn, group, post, ctx.activity)

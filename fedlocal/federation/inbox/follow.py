@@ -14,4 +14,4 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
     followed = await actor_store.get_actor_by_uri(conn, target_uri) if target_uri else None
     if followed is None or not followed.is_local:
         raise Ignored("Follow of an actor that is not ours")
-    await follows.receive_follow(ctx.services, conn, ctx.actor, followed, ctx.activity["id"])
+    await follows.receive_follow(ctx.services, conn, ctx.actor, followed, ctx.activity_id)

@@ -10,9 +10,9 @@ from .context import Ignored, InboxContext
 
 async def apply(ctx: InboxContext, conn, prepared) -> None:
     event_uri = id_of(ctx.activity.get("object"))
-    join_uri = ctx.activity.get("id")
-    if not isinstance(event_uri, str) or not isinstance(join_uri, str):
-        raise Ignored("a Join needs an id and an event")
+    if not isinstance(event_uri, str):
+        raise Ignored("a Join needs an event")
+    join_uri = ctx.activity_id
     message = ctx.activity.get("participationMessage")
     outcome = await events.receive_join(
         ctx.services,

@@ -11,6 +11,6 @@ from .context import Ignored, InboxContext
 async def apply(ctx: InboxContext, conn, prepared) -> None:
     object_id = id_of(ctx.activity.get("object"))
     if not isinstance(object_id, str) or not await favourites.receive_like(
-        conn, ctx.actor, object_id, ctx.activity["id"]
+        conn, ctx.actor, object_id, ctx.activity_id
     ):
         raise Ignored("Like of something that is not one of our posts")

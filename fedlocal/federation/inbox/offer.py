@@ -10,9 +10,9 @@ from .context import Ignored, InboxContext
 
 async def apply(ctx: InboxContext, conn, prepared) -> None:
     proposal = agreement_offer(ctx.activity)
-    offer_uri = ctx.activity.get("id")
-    if proposal is None or not isinstance(offer_uri, str):
+    if proposal is None:
         raise Ignored("an Offer that is not a FEP-0837 agreement")
+    offer_uri = ctx.activity_id
     listing_uri, _quantity = proposal
     if not await interest.receive_agreement_offer(conn, ctx.actor, listing_uri, offer_uri):
         raise Ignored("an Offer for no listing of ours")

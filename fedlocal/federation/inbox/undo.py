@@ -5,13 +5,13 @@ from __future__ import annotations
 from activitypub.addressing import id_of
 
 from ...services import favourites, follows, inbound
-from .context import Ignored, InboxContext
+from .context import Ignored, InboxContext, object_type
 from .follow_lookup import find_follow
 
 
 async def apply(ctx: InboxContext, conn, prepared) -> None:
     inner = ctx.activity.get("object")
-    inner_type = inner.get("type") if isinstance(inner, dict) else None
+    inner_type = object_type(inner)
     inner_id = id_of(inner)
     if inner_type in (None, "Follow"):
         follow_row = await find_follow(conn, inner, follower_uri=ctx.actor.uri, followed_uri=None)

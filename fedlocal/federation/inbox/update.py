@@ -25,6 +25,7 @@ async def prepare(ctx: InboxContext) -> Any:
 async def apply(ctx: InboxContext, conn, prepared: Authored | None) -> None:
     if prepared is None:
         return
-    if not await inbound.update_remote_post(conn, prepared.author, prepared.data):
-        raise Ignored("Update of a post we do not hold")
+    kept = await inbound.update_remote_post(conn, prepared.author, prepared.data)
+    if not kept.changed:
+        raise Ignored(kept.reason)
     await groups.pass_on_change(ctx.services, conn, prepared.data.uri, ctx.activity)

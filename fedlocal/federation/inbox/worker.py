@@ -2,8 +2,8 @@
 
 A batch goes through three phases, so the database is visited a fixed number of times per
 batch rather than several times per activity:
-1. stage — one read transaction: parse, skip what was already processed, find the sender,
-   check origins, pick the verb's handler;
+1. stage — one read transaction: parse, check the verb's shape (shapes.py), skip what was
+   already processed, find the sender, check origins, pick the verb's handler;
 2. prepare — the handlers' network work (fetching an announced object…), concurrently and
    outside any transaction, so no lock is held during HTTP;
 3. commit — a few short write transactions (COMMIT_CHUNK activities each) with a
@@ -35,6 +35,7 @@ from ...store.inbox_queue import InboxItem
 from ..backoff import backoff_seconds
 from ..origin import origin_problem
 from ..runtime import Federation
+from ..shapes import problem as shape_problem
 from . import (
     accept,
     announce,
@@ -137,8 +138,14 @@ class InboxWorker:
             except MalformedJSON as exc:  # cannot happen for rows the inbox wrote; visible
                 work.settle("fail", f"malformed JSON: {exc}")
                 continue
+            if problem := shape_problem(activity):
+                # A row queued before the inbox checked shapes, or by another way in: the
+                # handlers rely on the shape, so it goes no further (and is not recorded
+                # as received: a well-formed copy may still come).
+                work.settle("ignore", problem)
+                continue
             work.activity_uri = work.item.activity_uri or activity.get("id")
-            work.verb = activity.get("type")
+            work.verb = activity["type"]
             activities[id(work)] = activity
         seen = await received_store.received_among(
             conn, [w.activity_uri for w in batch if id(w) in activities and w.activity_uri]
