@@ -207,6 +207,12 @@ class Post:
     def is_public(self) -> bool:
         return self.visibility in ("public", "unlisted")
 
+    @property
+    def is_local_only(self) -> bool:
+        """Never leaves this instance: a local-only post (visibility `local`), or a
+        followers-only or direct post marked so (a reply in a local-only thread)."""
+        return self.visibility == "local" or self.data.get("local_only") is True
+
 
 @dataclass(frozen=True)
 class Announce:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from fedlocal.services.errors import ServiceError
+from fedlocal.services.errors import Busy, ServiceError
 from fedlocal.services.login import AwaitingApproval, LoginRefused, TooManyAttempts
 
 from .i18n import Translator
@@ -74,6 +74,8 @@ def translate_service_error(t: Translator, exc: ServiceError) -> str:
             "Too many failed attempts. Try again in %(num)s minutes.",
             minutes,
         )
+    if isinstance(exc, Busy):
+        return t("The server is busy. Try again in a moment.")
     if isinstance(exc, LoginRefused):
         return t("Wrong username or password.")
     if isinstance(exc, AwaitingApproval):

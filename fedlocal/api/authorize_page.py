@@ -17,6 +17,9 @@ WORDS = {
         "approve": "Autoriser",
         "deny": "Refuser",
         "failed": "Identifiant ou mot de passe incorrect.",
+        "pending": "Votre inscription attend l'accord d'un administrateur.",
+        "locked": "Trop de tentatives échouées. Réessayez dans {minutes} min.",
+        "busy": "Le serveur est très occupé. Réessayez dans un instant.",
         "code_title": "Code d'autorisation",
         "code_help": "Copiez ce code et collez-le dans l'application :",
         "denied": "Vous avez refusé l'accès à cette application.",
@@ -31,6 +34,9 @@ WORDS = {
         "approve": "Authorize",
         "deny": "Deny",
         "failed": "Wrong username, e-mail or password.",
+        "pending": "Your sign-up is waiting for an administrator's approval.",
+        "locked": "Too many failed attempts. Try again in {minutes} min.",
+        "busy": "The server is busy. Try again in a moment.",
         "code_title": "Authorization code",
         "code_help": "Copy this code and paste it into the application:",
         "denied": "You denied this application access.",
@@ -54,7 +60,7 @@ _PAGE = """<!doctype html>
 <p>{{ asks }}</p>
 <h2>{{ w.scopes }}</h2>
 <ul class="scopes">{% for scope in scopes %}<li><code>{{ scope }}</code></li>{% endfor %}</ul>
-{% if failed %}<p class="error" role="alert">{{ w.failed }}</p>{% endif %}
+{% if problem %}<p class="error" role="alert">{{ problem }}</p>{% endif %}
 <form method="post" action="{{ action }}">
 {% for name, value in hidden %}<input type="hidden" name="{{ name }}" value="{{ value }}">
 {% endfor %}
@@ -101,4 +107,9 @@ def render(kind: str, lang: str, **context: Any) -> str:
     asks = ""
     if kind == "form":
         asks = words["asks"].format(app=context.get("app_name", ""), instance=context["instance"])
-    return _template.render(kind=kind, lang=lang, w=words, heading=heading, asks=asks, **context)
+    problem = context.pop("problem", None)
+    if problem is not None:
+        problem = words[problem].format(minutes=context.get("minutes"))
+    return _template.render(
+        kind=kind, lang=lang, w=words, heading=heading, asks=asks, problem=problem, **context
+    )

@@ -254,7 +254,7 @@ def status(
         "bookmarked": False,
         "pinned": False,
         "filtered": [],
-        "local_only": post.visibility == "local",
+        "local_only": post.is_local_only,
     }
     if post.kind != "note" or post.name:
         entity["fedlocal"] = _fedlocal_details(post, categories)

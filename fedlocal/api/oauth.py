@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import math
 import secrets
 from urllib.parse import unquote, urlencode
 
@@ -19,8 +20,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ..oauth import TOP_SCOPES, VALID_SCOPES, OAuthApp, parse_scopes
-from ..services import accounts, oauth
-from ..services.errors import ServiceError
+from ..services import login, oauth
+from ..services.errors import Busy, ServiceError
 from . import authorize_page, entities
 from .auth import Call, endpoint
 from .errors import from_service_error, oauth_error_response
@@ -163,24 +164,47 @@ def _form(
     csrf: str,
     *,
     redirect_uri: str,
-    failed: bool = False,
+    status: int = 200,
+    problem: str | None = None,
+    retry_after: int | None = None,
     username: str = "",
 ) -> HTMLResponse:
+    """The login-and-approve form; `problem` (a key of the page's words) says why the
+    last try did not go through."""
     hidden = [(name, p.str(name)) for name in AUTHORIZE_FIELDS if p.str(name)]
     hidden = [(n, v) for n, v in hidden if n != "redirect_uri"] + [("redirect_uri", redirect_uri)]
     hidden.append(("csrf_token", csrf))
-    return _page(
+    response = _page(
         request,
         "form",
-        status=401 if failed else 200,
+        status=status,
         app_name=app.name,
         scopes=scopes,
         hidden=hidden,
         action=request.url.path,
-        failed=failed,
+        problem=problem,
+        minutes=max(1, math.ceil(retry_after / 60)) if retry_after else None,
         username=username,
         lang=p.str("lang"),
     )
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+# Why a login on the authorization page did not go through, as the page words it.
+_PROBLEMS: dict[type[ServiceError], str] = {
+    login.LoginRefused: "failed",
+    login.AwaitingApproval: "pending",
+    login.TooManyAttempts: "locked",
+    Busy: "busy",
+}
+
+
+def _client_address(request: Request) -> str:
+    """The client's address, for the login limit (behind the reverse proxy, uvicorn has
+    already put its `X-Forwarded-For` here: `fedlocal serve` runs it with proxy headers)."""
+    return request.client.host if request.client else "unknown"
 
 
 async def authorize_submit(request: Request) -> Response:
@@ -210,11 +234,23 @@ async def authorize_submit(request: Request) -> Response:
         if redirect_uri == oauth.OOB:
             return _page(request, "denied", lang=p.str("lang"))
         return _oauth_failure(request, redirect_uri, "access_denied", state)
-    login = (p.str("username") or "").strip()
-    account = await accounts.authenticate(ctx, login, p.str("password") or "")
-    if account is None or not account.is_approved:
+    typed = (p.str("username") or "").strip()
+    try:
+        account = await login.log_in(
+            ctx, typed, p.str("password") or "", address=_client_address(request)
+        )
+    except (login.LoginRefused, login.AwaitingApproval, login.TooManyAttempts, Busy) as exc:
         return _form(
-            request, app, p, scopes, cookie, redirect_uri=redirect_uri, failed=True, username=login
+            request,
+            app,
+            p,
+            scopes,
+            cookie,
+            redirect_uri=redirect_uri,
+            status=exc.status,
+            problem=_PROBLEMS[type(exc)],
+            retry_after=getattr(exc, "retry_after", None),
+            username=typed,
         )
     code = await oauth.issue_code(
         ctx, app, account, redirect_uri=redirect_uri, scopes=scopes, pkce=pkce
@@ -268,11 +304,15 @@ async def token(request: Request) -> Response:
                 username=p.str("username"),
                 password=p.str("password"),
                 scope=p.str("scope"),
+                address=_client_address(request),
             )
         else:
             grant = await oauth.client_credentials_grant(ctx, app, scope=p.str("scope"))
     except oauth.OAuthError as exc:
-        return oauth_error_response(exc)
+        response = oauth_error_response(exc)
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except ServiceError as exc:
         return from_service_error(exc)
     return JSONResponse(

@@ -129,7 +129,7 @@ class FederationOutbox:
         return ids
 
     async def create(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
-        if post.visibility == "local":
+        if post.is_local_only:
             return  # local-only posts never leave this instance
         await self._enqueue(
             conn,
@@ -142,7 +142,7 @@ class FederationOutbox:
     async def update(
         self, conn: AsyncConnection, author: Actor, post: Post, *, also_to: Sequence[str] = ()
     ) -> None:
-        if post.visibility == "local":
+        if post.is_local_only:
             return  # local-only posts never leave this instance
         document = to_as.object_document(post, author, self.urls, **self.render_options())
         await self._enqueue(
@@ -161,7 +161,7 @@ class FederationOutbox:
         await self._enqueue(conn, actor, to_as.update_actor(document, utcnow()), followers=True)
 
     async def delete(self, conn: AsyncConnection, author: Actor, post: Post) -> None:
-        if post.visibility == "local":
+        if post.is_local_only:
             return  # local-only posts never leave this instance
         await self._enqueue(
             conn,
@@ -199,7 +199,7 @@ class FederationOutbox:
     async def announce(
         self, conn: AsyncConnection, announcer: Actor, post: Post, announce: Announce
     ) -> None:
-        if post.visibility == "local":
+        if post.is_local_only:
             return
         author = await actor_store.get_actor(conn, post.actor_id)
         assert author is not None
@@ -227,6 +227,8 @@ class FederationOutbox:
         """A group redistributes a member's post in both forms of FEP-1b12 practice: the
         bare object id (what Mastodon renders as a boost) and the member's activity itself
         (what group-aware peers read); receivers deduplicate by object id."""
+        if post.is_local_only:
+            return
         author = await actor_store.get_actor(conn, post.actor_id)
         assert author is not None
         bare = to_as.announce(group, post, author, announce)
@@ -272,7 +274,7 @@ class FederationOutbox:
         self, conn: AsyncConnection, announcer: Actor, post: Post, announce: Announce
     ) -> None:
         """Un-boost: to the announcer's followers and to the post's author."""
-        if post.visibility == "local":
+        if post.is_local_only:
             return
         author = await actor_store.get_actor(conn, post.actor_id)
         assert author is not None

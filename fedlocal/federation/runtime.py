@@ -13,7 +13,7 @@ from activitypub.client import make_client
 from .. import __version__
 from ..config import Config
 from ..services.context import ServiceContext
-from ..services.instance import InstanceActors, ensure_instance_actors
+from ..services.instance import InstanceActors, ensure_instance_actors, instance_secret
 from ..store import Database
 from ..store.inbox_append import InboxAppender, inbox_appender
 from ..urls import Urls
@@ -71,7 +71,14 @@ async def start_federation(config: Config, db: Database) -> Federation:
     client = make_http_client(config, key_id=actors.instance_key.key_id, private_key=private_key)
     remote = RemoteActors(config, db, client)
     verifier = InboundVerifier(remote, refetch_interval=config.key_refetch_interval_seconds)
-    services = ServiceContext(config=config, db=db, urls=urls, outbox=outbox, remote=remote)
+    services = ServiceContext(
+        config=config,
+        db=db,
+        urls=urls,
+        outbox=outbox,
+        remote=remote,
+        secret=instance_secret(actors),
+    )
     return Federation(
         config=config,
         db=db,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,7 +19,7 @@ from ..models import Account, Actor
 from ..store import accounts as account_store
 from ..store import actors as actor_store
 from .context import ServiceContext
-from .errors import Conflict, InvalidInput
+from .errors import Busy, Conflict, InvalidInput
 from .keys import generate_key_pems, store_actor_keys
 
 # Mastodon's mention parser only links this shape (interop.md §1.1).
@@ -26,6 +31,65 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+
+T = TypeVar("T")
+BUSY_RETRY_AFTER = 5  # seconds
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what a container or taskset allows us
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class HashingGate:
+    """Runs argon2 in its own threads, at most `workers` at once, with at most `waiting`
+    more queued; beyond that a request is refused at once (Busy) rather than queued.
+
+    Each hash takes its memory cost (64 MiB by default) and a core for tens of
+    milliseconds: a flood of guesses must wait its turn, not exhaust memory, and must not
+    pile up a queue that makes every login time out. Threads, not an asyncio semaphore,
+    so the gate serves every event loop of the process."""
+
+    def __init__(self, workers: int, waiting: int):
+        self.workers = workers
+        self.waiting = waiting
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        self._lock = threading.Lock()
+        self._admitted = 0
+
+    @property
+    def admitted(self) -> int:
+        """How many hashes are running or waiting now."""
+        return self._admitted
+
+    async def run(self, function: Callable[..., T], *args: object) -> T:
+        """`function(*args)` in one of the gate's threads; Busy when the queue is full."""
+        with self._lock:
+            if self._admitted >= self.workers + self.waiting:
+                raise Busy("the server is busy checking passwords", retry_after=BUSY_RETRY_AFTER)
+            self._admitted += 1
+        try:
+            future = self._executor.submit(function, *args)
+        except BaseException:
+            self._release()
+            raise
+        # Released when the work ends (or is cancelled before it starts), not when the
+        # caller stops waiting: a hash still running still counts.
+        future.add_done_callback(self._release)
+        return await asyncio.wrap_future(future)
+
+    def _release(self, _future: Future | None = None) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+
+# At most 8 at once even on a big machine: 8 × 64 MiB is already half a gigabyte.
+HASH_WORKERS = max(1, min(_usable_cpus(), 8))
+# A queued check waits for about (waiting / workers) × one hash: a second or two at most.
+HASH_WAITING = 16 * HASH_WORKERS
+_gate = HashingGate(HASH_WORKERS, HASH_WAITING)
 
 
 def validate_username(username: str) -> str:
@@ -50,18 +114,24 @@ def validate_password(password: str) -> None:
 
 
 async def hash_password(password: str) -> str:
-    """An argon2id hash, computed in a thread (it is deliberately slow)."""
-    return await asyncio.to_thread(_hasher.hash, password)
+    """An argon2id hash, computed through the hashing gate (it is deliberately slow).
+
+    Raises Busy when too many hashes are already running and waiting."""
+    return await _gate.run(_hasher.hash, password)
 
 
-async def password_matches(password_hash: str, password: str) -> bool:
+async def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether `password` is the one hashed in `password_hash`. With None (no such
+    account), a dummy hash is checked all the same, so timing does not reveal which
+    accounts exist. Raises Busy as hash_password does."""
+
     def check() -> bool:
         try:
-            return _hasher.verify(password_hash, password)
+            return _hasher.verify(password_hash or _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return False
 
-    return await asyncio.to_thread(check)
+    return await _gate.run(check)
 
 
 async def create_account(
@@ -113,17 +183,6 @@ async def create_account(
         # Lost a race with a concurrent sign-up for the same name or e-mail.
         raise Conflict("this username or e-mail address is taken", field="username") from None
     return account, actor
-
-
-async def authenticate(ctx: ServiceContext, login: str, password: str) -> Account | None:
-    """The account if `login` (username or e-mail) and `password` match, else None."""
-    async with ctx.db.read() as conn:
-        account = await account_store.get_account_by_login(conn, login)
-    if account is None or account.is_disabled:
-        # Hash anyway so timing does not reveal which usernames exist.
-        await password_matches(_dummy_hash(), password)
-        return None
-    return account if await password_matches(account.password_hash, password) else None
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from ..categories import Categories
@@ -18,6 +19,10 @@ class ServiceContext:
     urls: Urls
     outbox: Outbox
     remote: Remote
+    # The key of the instance's keyed hashes (addresses in the login limit). Every process
+    # must use the same one: start_federation derives it from the instance actor's key;
+    # a random one serves a context made on its own (one process, tests).
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     categories: Categories = field(init=False)
 
     def __post_init__(self) -> None:

@@ -34,3 +34,14 @@ class RemoteFailure(ServiceError):
     """A remote server could not be reached or gave something we cannot use."""
 
     status = 502
+
+
+class Busy(ServiceError):
+    """The server cannot take this on now; the request may be sent again after
+    `retry_after` seconds."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

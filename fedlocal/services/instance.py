@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from ..config import Config
@@ -70,3 +72,12 @@ async def ensure_instance_actors(config: Config, db: Database, urls: Urls) -> In
         instance_key = await actor_store.get_key(conn, urls.main_key(instance.uri))
     assert instance_key is not None, "the instance actor has no RSA key"
     return InstanceActors(instance=instance, instance_key=instance_key, community=community)
+
+
+def instance_secret(actors: InstanceActors) -> bytes:
+    """The instance's secret for keyed hashes, derived from the instance actor's private
+    key: every process sharing the database gets the same one, and nothing new needs
+    storing. (Derived, not the key itself: the key signs, the secret only keys hashes.)"""
+    pem = actors.instance_key.private_pem
+    assert pem is not None, "the instance actor has no private key"
+    return hmac.new(pem.encode(), b"fedlocal instance secret v1", hashlib.sha256).digest()

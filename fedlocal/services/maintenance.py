@@ -1,14 +1,17 @@
 """Housekeeping that runs on a timer inside `serve`: expiring old offers and requests,
-and forgetting activity ids too old to be delivered again."""
+forgetting activity ids too old to be delivered again, and failed logins older than the
+login limit's window."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ..store import login_attempts as attempt_store
 from ..store import received as received_store
 from ..store.clock import utcnow
 from .context import ServiceContext
 from .listings import expire_due
+from .login import WINDOW as LOGIN_WINDOW
 
 # Senders retry for days at most (Mastodon: about a week); ids older than this cannot
 # come back, so the idempotency record need not keep them.
@@ -26,4 +29,6 @@ class MaintenanceWorker:
         expired = await expire_due(self.ctx, now=now)
         async with self.ctx.db.write() as conn:
             pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)
-        return expired + pruned
+            # A login attempt only counts within the window: past it, keep nothing.
+            forgotten = await attempt_store.purge(conn, before=now - LOGIN_WINDOW)
+        return expired + pruned + forgotten

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Sequence
@@ -30,9 +31,9 @@ from ..oauth import (
 from ..store import actors as actor_store
 from ..store import oauth as oauth_store
 from ..store.clock import utcnow
-from . import accounts
+from . import login
 from .context import ServiceContext
-from .errors import InvalidInput, ServiceError
+from .errors import Busy, InvalidInput, ServiceError
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = timedelta(minutes=10)
@@ -62,12 +63,21 @@ DESCRIPTIONS = {
 
 
 class OAuthError(ServiceError):
-    """An OAuth protocol error: `error` is the RFC 6749 code."""
+    """An OAuth protocol error: `error` is the RFC 6749 code; `retry_after` (seconds) when
+    the same request may succeed later."""
 
-    def __init__(self, error: str, description: str | None = None, *, status: int = 400):
+    def __init__(
+        self,
+        error: str,
+        description: str | None = None,
+        *,
+        status: int = 400,
+        retry_after: int | None = None,
+    ):
         super().__init__(description or DESCRIPTIONS.get(error, error))
         self.error = error
         self.status = status
+        self.retry_after = retry_after
 
 
 class TokenProblem(ServiceError):
@@ -290,6 +300,10 @@ async def exchange_code(
             raise OAuthError("invalid_grant")
         if not await oauth_store.use_code(conn, found.id):
             raise OAuthError("invalid_grant")
+        # Suspended (or unapproved) since the code was issued: no token.
+        account = await oauth_store.get_account(conn, found.account_id)
+        if account is None or account.is_disabled or not account.is_approved:
+            raise OAuthError("invalid_grant")
         return await _issue_token(conn, app, found.account_id, found.scopes)
 
 
@@ -300,14 +314,37 @@ async def password_grant(
     username: str | None,
     password: str | None,
     scope: str | Sequence[str] | None,
+    address: str,
 ) -> Grant:
-    """The (legacy) password grant: `username` is the username or the e-mail address."""
+    """The (legacy) password grant: `username` is the username or the e-mail address,
+    tried from the client address `address` under the same limit as every login.
+
+    A refused login is `invalid_grant` (400) whatever the reason (wrong password,
+    suspended, awaiting approval); a locked one `invalid_grant` with 429 and the wait, as
+    Mastodon apps show `error_description` and treat 429 as "later"; a server too busy
+    to check a password `temporarily_unavailable` (503)."""
     scopes = requested_scopes(app, scope)
     if not username or not password:
         raise OAuthError("invalid_request", "username and password are required")
-    account = await accounts.authenticate(ctx, username, password)
-    if account is None or not account.is_approved:
-        raise OAuthError("invalid_grant")
+    try:
+        account = await login.log_in(ctx, username, password, address=address)
+    except login.TooManyAttempts as exc:
+        minutes = max(1, math.ceil(exc.retry_after / 60))
+        raise OAuthError(
+            "invalid_grant",
+            f"Too many failed login attempts. Try again in {minutes} min.",
+            status=429,
+            retry_after=exc.retry_after,
+        ) from None
+    except Busy as exc:
+        raise OAuthError(
+            "temporarily_unavailable",
+            "The server is busy. Try again in a moment.",
+            status=503,
+            retry_after=exc.retry_after,
+        ) from None
+    except (login.LoginRefused, login.AwaitingApproval):
+        raise OAuthError("invalid_grant") from None
     async with ctx.db.write() as conn:
         return await _issue_token(conn, app, account.id, scopes)
 

@@ -34,9 +34,11 @@ async def publish_note(
     sensitive: bool = False,
     spoiler_text: str | None = None,
     mentions: Sequence[Actor] = (),
+    local_only: bool = False,
 ) -> Post:
     """Publish a note as `author`: stored, sent to their followers (and to the people it
-    mentions), and when public announced by the community actor, in one transaction."""
+    mentions), and when public announced by the community actor, in one transaction.
+    A local-only note (asked for, or a reply in a local-only thread) stays here."""
     async with ctx.db.write() as conn:
         post = await write_note(
             ctx,
@@ -49,6 +51,7 @@ async def publish_note(
             sensitive=sensitive,
             spoiler_text=spoiler_text,
             mentions=mentions,
+            local_only=local_only,
         )
     ctx.outbox.wake()
     return post
@@ -66,8 +69,11 @@ async def write_note(
     sensitive: bool = False,
     spoiler_text: str | None = None,
     mentions: Sequence[Actor] = (),
+    local_only: bool = False,
 ) -> Post:
-    """`publish_note` inside the caller's transaction (for services that do more)."""
+    """`publish_note` inside the caller's transaction (for services that do more). Every
+    note of ours is written here, replies included: this is where a reply in a
+    local-only thread is kept local-only."""
     if not author.is_local:
         raise Forbidden("only local actors publish here")
     text = text.strip()
@@ -81,6 +87,10 @@ async def write_note(
         raise InvalidInput(
             f"visibility must be one of {', '.join(VISIBILITIES)}", field="visibility"
         )
+    if in_reply_to is not None and not local_only:
+        parent = await post_store.get_post_by_uri(conn, in_reply_to)
+        local_only = parent is not None and parent.is_local_only
+    visibility, marked_local = local_audience(visibility) if local_only else (visibility, False)
     formatted = text_to_html(text, ctx.urls)
     content = mention_links(mentions) + formatted.html if mentions else formatted.html
     post = await post_store.insert_local_post(
@@ -100,6 +110,7 @@ async def write_note(
             "hashtags": list(formatted.hashtags),
             "recipients": [actor.uri for actor in mentions],
             "mentions": [{"href": actor.uri, "name": f"@{actor.handle}"} for actor in mentions],
+            **({"local_only": True} if marked_local else {}),
         },
     )
     post = await post_store.update_post(conn, post.id, url=post.uri)
@@ -112,6 +123,16 @@ async def write_note(
         if await groups.is_member(conn, group, author):
             await groups.redistribute(ctx, conn, group, post, None)
     return post
+
+
+def local_audience(visibility: str) -> tuple[str, bool]:
+    """(visibility, marked) for a post that must stay on this instance: public and
+    unlisted become `local` (every resident, nobody outside); followers-only and direct
+    keep their audience and are marked local-only (`Post.is_local_only`), which drops
+    whoever is outside the instance. Never widens who may read the post."""
+    if visibility in ("public", "unlisted", "local"):
+        return "local", False
+    return visibility, True
 
 
 def mention_links(mentions: Sequence[Actor]) -> str:

@@ -6,9 +6,10 @@ from ..models import Account, Actor
 from ..store import accounts as account_store
 from ..store import actors as actor_store
 from ..store import residents as resident_store
-from .accounts import hash_password, password_matches, validate_password
+from .accounts import hash_password, validate_password
 from .context import ServiceContext
 from .errors import InvalidInput, NotFound
+from .login import check_password
 
 DISPLAY_NAME_MAX = 100
 
@@ -76,13 +77,17 @@ async def set_language(ctx: ServiceContext, account: Account, language: str) -> 
         await resident_store.set_locale(conn, account.id, language)
 
 
-async def change_password(ctx: ServiceContext, account: Account, *, current: str, new: str) -> None:
-    """Replace the password, once the current one is given right."""
+async def change_password(
+    ctx: ServiceContext, account: Account, *, current: str, new: str, address: str
+) -> None:
+    """Replace the password, once the current one is given right. The current password is
+    checked under the login limit (from the client address `address`): a stolen session
+    must not become a way to guess it. Raises TooManyAttempts or Busy as a login does."""
     async with ctx.db.read() as conn:
         fresh = await resident_store.get_account(conn, account.id)
     if fresh is None:
         raise NotFound("no such account")
-    if not await password_matches(fresh.password_hash, current):
+    if not await check_password(ctx, fresh, current, address=address):
         raise InvalidInput("the current password is wrong", field="current_password")
     try:
         validate_password(new)

@@ -58,7 +58,8 @@ class StatusInput:
     sensitive: bool = False
     language: str | None = None
     idempotency_key: str | None = None
-    # Hometown's and glitch-soc's `local_only`: a public post for this quarter only.
+    # Hometown's and glitch-soc's `local_only`: a post for this quarter only (a reply in a
+    # local-only thread is local-only whatever this says).
     local_only: bool = False
 
 
@@ -138,6 +139,7 @@ async def _publish(ctx: ServiceContext, author: Actor, data: StatusInput) -> Pos
             sensitive=data.sensitive or bool(data.spoiler_text),
             spoiler_text=(data.spoiler_text or "").strip() or None,
             mentions=mentions,
+            local_only=data.local_only,
         )
         for mentioned in mentions:
             if mentioned.role == "resident" and mentioned.id != author.id:

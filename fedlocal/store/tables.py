@@ -471,10 +471,13 @@ login_attempts = Table(
     "login_attempts",
     metadata,
     Column("id", AutoId, primary_key=True),
-    Column("ip", String(64), nullable=False),
-    # The account's username, or the login as typed when no account has it.
-    Column("login", String(320), nullable=False),
+    # Keyed hashes (HMAC-SHA256 under the instance's secret, 128 bits in hex) of the
+    # client's address and of the login tried (the account's username, or the login as
+    # typed when no account has it): no address is kept on disk, nor a mistyped login,
+    # which is often a password typed in the wrong field.
+    Column("address_hash", String(32), nullable=False),
+    Column("login_hash", String(32), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    Index(None, "ip", "created_at"),
-    Index(None, "login", "created_at"),
+    Index(None, "address_hash", "created_at"),
+    Index(None, "login_hash", "created_at"),
 )

@@ -3,12 +3,14 @@
 import re
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, MetaData, Text, event, inspect
+from sqlalchemy import Column, MetaData, Text, event, inspect, text
 
 from fedlocal.store import current_revision, head_revision, migrate
 from fedlocal.store import received as received_store
+from fedlocal.store.migrate import alembic_config
 from fedlocal.store.tables import metadata
 from tests.support.databases import fresh_database
 
@@ -104,3 +106,27 @@ async def test_the_comparison_notices_a_change_without_a_migration(empty_databas
 
     # Then
     assert [(d[0], d[2], d[3].name) for d in differences] == [("add_column", "follows", "note")]
+
+
+async def test_failed_logins_with_plain_addresses_are_dropped(empty_database):
+    # Given a database at 0005 holding a failed login with its client address in clear
+    async with empty_database.write() as conn:
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0005"))
+        await conn.execute(
+            text(
+                "INSERT INTO login_attempts (ip, login, created_at) "
+                "VALUES ('203.0.113.9', 'ana', CURRENT_TIMESTAMP)"
+            )
+        )
+
+    # When migrating to the newest revision
+    await migrate(empty_database)
+
+    # Then the row is gone, and so is the column that held the address
+    async with empty_database.read() as conn:
+        rows = (await conn.execute(text("SELECT * FROM login_attempts"))).all()
+        columns = await conn.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("login_attempts")}
+        )
+    assert rows == []
+    assert columns == {"id", "address_hash", "login_hash", "created_at"}

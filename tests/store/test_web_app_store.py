@@ -1,5 +1,6 @@
 """The web app's tables on SQLite and PostgreSQL: sessions and used form tokens,
-invitation codes, failed logins, residents' accounts and the unread count."""
+invitation codes, residents' accounts and the unread count (failed logins: see
+test_login_attempts.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import timedelta
 
 from fedlocal.store import accounts as account_store
 from fedlocal.store import invites as invite_store
-from fedlocal.store import login_attempts as attempt_store
 from fedlocal.store import notifications as notification_store
 from fedlocal.store import residents as resident_store
 from fedlocal.store import sessions as session_store
@@ -84,35 +84,6 @@ async def test_an_invitation_is_used_at_most_its_number_of_times(database):
     assert listed["abc"].uses == 2 and not listed["abc"].usable(now)
     assert listed["old"].revoked_at is not None
     assert invite.usable(now)
-
-
-async def test_failed_logins_are_counted_per_address_and_per_login(database):
-    now = utcnow()
-    async with database.write() as conn:
-        for seconds in (30, 20, 10):
-            await attempt_store.record_failure(
-                conn, ip="192.0.2.1", login="alice", now=now - timedelta(seconds=seconds)
-            )
-        await attempt_store.record_failure(conn, ip="192.0.2.2", login="bob", now=now)
-    async with database.read() as conn:
-        count, oldest = await attempt_store.failures_since(
-            conn, since=now - timedelta(seconds=25), login="alice"
-        )
-        assert count == 2
-        assert_aware_utc(oldest)
-        assert abs((oldest - (now - timedelta(seconds=20))).total_seconds()) < 1
-        by_address, _ = await attempt_store.failures_since(
-            conn, since=now - timedelta(minutes=1), ip="192.0.2.2"
-        )
-        assert by_address == 1
-        none, nothing = await attempt_store.failures_since(conn, since=now, login="carol")
-        assert (none, nothing) == (0, None)
-    async with database.write() as conn:
-        await attempt_store.clear(conn, login="alice")
-        await attempt_store.purge(conn, before=now + timedelta(seconds=1))
-    async with database.read() as conn:
-        count, _ = await attempt_store.failures_since(conn, since=now - timedelta(hours=1))
-    assert count == 0
 
 
 async def test_residents_sign_ups_and_groups(database):

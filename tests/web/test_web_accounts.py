@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from fedlocal.config import build_config
 from fedlocal.services import signup as signup_service
+from fedlocal.services.login import MAX_FAILURES_PER_ACCOUNT
 from fedlocal.store import accounts as account_store
 from fedlocal.store.tables import web_sessions
 from tests.support.instance import running_instance
@@ -220,6 +221,32 @@ async def test_changing_the_password_logs_other_devices_out(inst, alice):
         assert (await laptop.get("/settings")).status_code == 303
     async with WebClient(inst.base_url) as again:
         await again.log_in("alice", "another long password")
+
+
+async def test_wrong_current_passwords_count_as_failed_logins(inst, alice, alice_web):
+    # Given someone holding alice's session guesses her password in the settings
+    statuses = []
+    for number in range(MAX_FAILURES_PER_ACCOUNT + 1):
+        response = await alice_web.submit(
+            "/settings",
+            "/settings/password",
+            {"current_password": f"guess {number}", "new_password": "another long password"},
+        )
+        statuses.append(response.status_code)
+
+    # Then after the account's limit even the settings stop checking, and so does the login
+    assert statuses == [422] * MAX_FAILURES_PER_ACCOUNT + [429]
+    assert "Too many failed attempts" in response.text
+    assert int(response.headers["retry-after"]) > 0
+    async with WebClient(inst.base_url) as elsewhere:
+        login = await elsewhere.submit("/login", "/login", {"login": "alice", "password": PASSWORD})
+    assert login.status_code == 429
+    unchanged = await alice_web.submit(
+        "/settings",
+        "/settings/password",
+        {"current_password": PASSWORD, "new_password": "another long password"},
+    )
+    assert unchanged.status_code == 429
 
 
 async def test_profile_and_home_quarter(inst, alice, alice_web):

@@ -7,7 +7,8 @@ from starlette.responses import Response
 
 from fedlocal.services import settings as settings_service
 from fedlocal.services.accounts import MIN_PASSWORD_LENGTH
-from fedlocal.services.errors import InvalidInput
+from fedlocal.services.errors import Busy, InvalidInput
+from fedlocal.services.login import TooManyAttempts
 
 from ..forms import FormState
 from ..i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
@@ -80,11 +81,17 @@ async def change_password(page: Page) -> Response:
             page.account,
             current=page.form.get("current_password"),
             new=page.form.get("new_password"),
+            address=page.client_ip,
         )
     except InvalidInput as exc:
         field = exc.field if exc.field in ("current_password", "new_password") else "_form"
         state.error(field, translate_service_error(page.t, exc))
         return await _render(page, FormState(), state, status=422)
+    except (TooManyAttempts, Busy) as exc:
+        state.error("_form", translate_service_error(page.t, exc))
+        response = await _render(page, FormState(), state, status=exc.status)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     await page.web.sessions.end_other_sessions(page.visitor)
     return page.redirect("/settings", notice="password-changed")
 

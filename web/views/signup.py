@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from fedlocal.services import signup as signup_service
 from fedlocal.services.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
-from fedlocal.services.errors import InvalidInput, ServiceError
+from fedlocal.services.errors import Busy, InvalidInput, ServiceError
 from fedlocal.services.login import AwaitingApproval, LoginRefused, TooManyAttempts, log_in
 from fedlocal.store import actors as actor_store
 
@@ -111,11 +111,11 @@ async def login(page: Page) -> Response:
             page.services,
             page.form.get("login"),
             page.form.get("password"),
-            ip=page.client_ip,
+            address=page.client_ip,
         )
-    except TooManyAttempts as exc:
+    except (TooManyAttempts, Busy) as exc:
         state.error("_form", translate_service_error(page.t, exc))
-        response = await _login_form(page, state, status=429)
+        response = await _login_form(page, state, status=exc.status)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except (LoginRefused, AwaitingApproval) as exc:

@@ -25,8 +25,9 @@ async def _public_post(request: Request) -> tuple[Post | None, object]:
         if post is None or not post.is_local:
             return None, None
         author = await actor_store.get_actor(conn, post.actor_id)
-    # Followers-only and direct posts are not served without authenticated fetch.
-    if not post.is_deleted and not post.is_public:
+    # Followers-only and direct posts are not served without authenticated fetch;
+    # local-only ones never are, not even their tombstones.
+    if post.is_local_only or (not post.is_deleted and not post.is_public):
         return None, None
     return post, author
 
