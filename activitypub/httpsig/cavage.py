@@ -60,9 +60,13 @@ def _timestamp(params: dict[str, str], name: str) -> int | None:
     value = params.get(name)
     if value is None:
         return None
-    # The draft allows decimal seconds; whole seconds are all we need.
+    # The draft allows decimal seconds; whole seconds are all we need. Fifteen digits (as
+    # RFC 8941 allows integers) reach far past any usable time, and int() raises a plain
+    # ValueError beyond 4300.
     whole, _, fraction = value.partition(".")
-    if not (whole.isascii() and whole.isdigit()) or (fraction and not fraction.isdigit()):
+    if not (whole.isascii() and whole.isdigit() and len(whole) <= 15) or (
+        fraction and not (fraction.isascii() and fraction.isdigit())
+    ):
         raise SignatureError(f"invalid {name} parameter in Signature header")
     return int(whole)
 
@@ -110,6 +114,10 @@ def parse_signature(view: RequestView) -> ParsedSignature:
         names = tuple(params["headers"].lower().split())
         if not names:
             raise SignatureError("Signature header lists no signed headers")
+        # A name listed again adds nothing to what is signed, but would repeat its value
+        # (say, a long URL) in the signing string as many times as a stranger likes.
+        if len(set(names)) != len(names):
+            raise SignatureError("Signature header lists a signed header twice")
     else:
         names = _DEFAULT_HEADERS[algorithm]
     created = _timestamp(params, "created")
