@@ -10,6 +10,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+from activitypub.jsonutil import MalformedJSON, loads_bounded
+
 from .errors import ApiError
 
 MAX_JSON_BODY = 1 << 20
@@ -108,8 +110,8 @@ async def read_params(request: Request) -> Params:
             raise ApiError(413, "Request entity too large")
         if body.strip():
             try:
-                document = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
+                document = loads_bounded(body)
+            except MalformedJSON:
                 raise ApiError(400, "The request body is not valid JSON") from None
             if not isinstance(document, dict):
                 raise ApiError(400, "The request body must be a JSON object")
