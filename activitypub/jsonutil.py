@@ -4,7 +4,7 @@
 document we fetch, so anyone can choose its input: its cost must stay linear in the body's
 length whatever the bytes are. It parses first with the C decoder (linear, and it validates),
 then measures the nesting depth on bytes already known to be valid JSON, with byte-level
-passes whose cost cannot depend on how the input is arranged.
+passes whose cost stays linear however the input is arranged.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def loads_bounded(body: bytes, *, max_depth: int = 64) -> Any:
     # A byte-order mark is not JSON, but some servers send one; tolerate it.
     text = text.removeprefix("\ufeff")
     # The decoder makes one object per container; with the collector running, a body of
-    # half a million small lists sets off repeated full collections that cost three times
+    # half a million small lists sets off repeated full collections that cost several times
     # the parse. The decoder makes no reference cycles, so nothing is lost by pausing it.
     collecting = gc.isenabled()
     gc.disable()
