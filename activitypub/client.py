@@ -28,7 +28,7 @@ from .fetch_errors import (
 )
 from .httpsig import sign_request
 from .jsonutil import MalformedJSON, loads_bounded
-from .ssrf import GuardedNetworkBackend, GuardedTransport, Resolver
+from .ssrf import AllowPrivate, GuardedNetworkBackend, GuardedTransport, Resolver
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 AP_CONTENT_TYPE = "application/activity+json"
@@ -171,7 +171,7 @@ def make_client(
     *,
     key_id: str | None,
     private_key: Any = None,
-    allow_private: bool = False,
+    allow_private: AllowPrivate = False,
     timeout: float = 10.0,
     user_agent: str,
     max_redirects: int = 2,
@@ -181,9 +181,12 @@ def make_client(
 ) -> httpx.AsyncClient:
     """Build the signed, SSRF-guarded client.
 
-    Without `key_id` requests go unsigned. `max_redirects` is what `fetch_json` allows; the
-    client itself does not follow redirects unless a caller asks per request. `resolver`
-    and `network_backend` replace DNS and the socket layer below the guard (tests only).
+    Without `key_id` requests go unsigned. `allow_private` lets the SSRF guard through to
+    every non-public address (True) or to those inside the given networks (CIDR strings or
+    `ip_network`s; see `ssrf.GuardedNetworkBackend`). `max_redirects` is what `fetch_json`
+    allows; the client itself does not follow redirects unless a caller asks per request.
+    `resolver` and `network_backend` replace DNS and the socket layer below the guard
+    (tests only).
     """
     auth = None
     if key_id is not None:

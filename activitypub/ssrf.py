@@ -5,6 +5,11 @@ The guard is an httpcore network backend. httpcore asks it for a TCP stream to
 checked address literal, so there is no second lookup an attacker's DNS could answer
 differently (rebinding). Every request, redirect hops included, goes through the same
 backend because `GuardedTransport` builds httpcore's connection pool around it.
+
+Non-public addresses can be let through in two ways: all of them (`allow_private=True`,
+for development) or only those inside chosen networks (`allow_private=["127.0.0.0/8"]`,
+what a demo on loopback needs), so that a handle typed into a web form cannot make the
+server reach the rest of the private network.
 """
 
 from __future__ import annotations
@@ -23,7 +28,10 @@ import httpx
 from .fetch_errors import ForbiddenAddress
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], Awaitable[list[str]]]
+# True: every address; False: public ones only; networks: public ones and these.
+AllowPrivate = bool | Iterable[str | IPNetwork]
 
 # The NAT64 well-known prefix (RFC 6052): traffic goes to the IPv4 address in the low bits.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -64,6 +72,41 @@ def is_forbidden_ip(address: str | IPAddress) -> bool:
     )
 
 
+def parse_networks(values: Iterable[str | IPNetwork]) -> tuple[IPNetwork, ...]:
+    """Parse CIDR strings ("127.0.0.0/8", "::1/128"; a bare address is a /32 or /128).
+
+    Raises ValueError naming the first value that is not a network, including one with
+    host bits set ("127.0.0.1/8"), which is more likely a typo than a wish.
+    """
+    networks = []
+    for value in values:
+        if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+            networks.append(value)
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not a network")
+        try:
+            networks.append(ipaddress.ip_network(value.strip()))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a network ({exc})") from None
+    return tuple(networks)
+
+
+def is_allowed_ip(address: str | IPAddress, allowed: Iterable[IPNetwork]) -> bool:
+    """True if we may connect to `address`: a public address, or one inside `allowed`.
+
+    An IPv4-mapped IPv6 address (``::ffff:10.0.0.1``) reaches its IPv4 address, so that
+    address is what must be inside `allowed`; other IPv6 forms that embed an IPv4 address
+    (NAT64, 6to4, Teredo) go through a gateway and count only if listed themselves.
+    """
+    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+    if not is_forbidden_ip(ip):
+        return True
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    # `in` is simply False across IP versions.
+    return any(ip in network or (mapped is not None and mapped in network) for network in allowed)
+
+
 async def system_resolver(host: str, port: int) -> list[str]:
     """Resolve `host` with the event loop's getaddrinfo; return the distinct addresses."""
     loop = asyncio.get_running_loop()
@@ -75,20 +118,28 @@ async def system_resolver(host: str, port: int) -> list[str]:
 
 
 class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore backend that refuses non-public addresses unless `allow_private`.
+    """An httpcore backend that refuses non-public addresses unless `allow_private` lets
+    them through: True for all of them, or networks (CIDR strings or `ip_network`s) for the
+    addresses inside them. Unix sockets need True.
 
     `resolver` and `inner` exist for tests: a resolver can pretend a name is public and an
     inner backend can route that address to a loopback server, all without network.
+    Raises ValueError for an `allow_private` entry that is not a network.
     """
 
     def __init__(
         self,
         *,
-        allow_private: bool = False,
+        allow_private: AllowPrivate = False,
         resolver: Resolver | None = None,
         inner: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
-        self.allow_private = allow_private
+        if isinstance(allow_private, str):
+            allow_private = [allow_private]  # one network, not its characters
+        self.allow_all = allow_private is True
+        self.allowed_networks: tuple[IPNetwork, ...] = (
+            () if isinstance(allow_private, bool) else parse_networks(allow_private)
+        )
         self._resolve = resolver or system_resolver
         self._inner = inner or httpcore.AnyIOBackend()
 
@@ -105,17 +156,18 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
         if not addresses:
             raise httpcore.ConnectError(f"{host} has no address")
-        if not self.allow_private:
+        if not self.allow_all:
             # One bad address refuses the name: a host answering both public and private
             # addresses is exactly what a rebinding attack looks like.
             for address in addresses:
                 try:
-                    forbidden = is_forbidden_ip(address.split("%", 1)[0])
+                    allowed = is_allowed_ip(address.split("%", 1)[0], self.allowed_networks)
                 except ValueError:
-                    forbidden = True  # not an address literal: nothing we could check
-                if forbidden:
+                    allowed = False  # not an address literal: nothing we could check
+                if not allowed:
                     raise ForbiddenAddress(
                         f"refusing to connect to {host} ({address}): not a public address"
+                        + (" nor in allow_private_addresses" if self.allowed_networks else "")
                     )
         return addresses
 
@@ -150,8 +202,8 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """Unix sockets are local by definition: allowed only with `allow_private`."""
-        if not self.allow_private:
+        """Unix sockets are local by definition: allowed only with `allow_private=True`."""
+        if not self.allow_all:
             raise ForbiddenAddress(f"refusing to connect to the unix socket {path}")
         return await self._inner.connect_unix_socket(path, timeout, socket_options)
 

@@ -19,6 +19,9 @@ REL_SELF = "self"
 REL_PROFILE_PAGE = "http://webfinger.net/rel/profile-page"
 REL_SUBSCRIBE = "http://ostatus.org/schema/1.0/subscribe"
 AP_LINK_TYPE = "application/activity+json"
+# Longer than any handle (a DNS name is at most 253 characters) or sane actor URL; strangers
+# type these into forms and query strings, so the parsers never see more.
+MAX_RESOURCE_LENGTH = 2048
 
 # A DNS name or an IPv4/bracketed IPv6 literal, with an optional port.
 _HOST = re.compile(
@@ -59,8 +62,11 @@ def _valid_host(host: str) -> str:
 def parse_resource(resource: str) -> ResourceQuery:
     """Parse `acct:user@host[:port]`, `@user@host`, `user@host` or an http(s) URL.
 
-    Raises ValueError for anything else.
+    Raises ValueError for anything else, including a resource longer than
+    `MAX_RESOURCE_LENGTH` characters.
     """
+    if len(resource) > MAX_RESOURCE_LENGTH:
+        raise ValueError(f"resource longer than {MAX_RESOURCE_LENGTH} characters")
     text = resource.strip()
     if text.lower().startswith(("http://", "https://")):
         parts = urlsplit(text)

@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from activitypub.ssrf import IPNetwork, parse_networks
+
 from .categories import BUILT_IN, Category
 
 ENV_PREFIX = "FEDLOCAL_"
@@ -54,7 +56,9 @@ class Config:
     federation_mode: str = "blocklist"
     blocked_domains: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] = ()
-    allow_private_addresses: bool = False
+    # False: public addresses only; True: any address (development); networks: public
+    # addresses and those inside them (the demo's loopback).
+    allow_private_addresses: bool | tuple[IPNetwork, ...] = False
     run_workers: bool = True
     worker_poll_seconds: float = 1.0
     delivery_concurrency: int = 16
@@ -216,6 +220,8 @@ def _parse_env(text: str, annotation: Any) -> Any:
 
 def _coerce(key: str, annotation: Any, value: Any, where: str) -> Any:
     kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    if key == "allow_private_addresses":
+        return _private_networks(value, where)
     if key == "quarters":
         return tuple(_quarter(item, where) for item in _as_list(key, value, where))
     if key == "categories":
@@ -244,6 +250,31 @@ def _coerce(key: str, annotation: Any, value: Any, where: str) -> Any:
     if not isinstance(value, str):
         raise ConfigError(f"'{key}' must be a string{where}")
     return value
+
+
+_BOOL_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _private_networks(value: Any, where: str) -> bool | tuple[IPNetwork, ...]:
+    """`allow_private_addresses`: a boolean, or networks as a list or a comma-separated
+    string (the form an environment variable takes)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if value.strip().lower() in _BOOL_WORDS:
+            return _BOOL_WORDS[value.strip().lower()]
+        value = [item for item in value.split(",") if item.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(
+            "'allow_private_addresses' must be true, false or a list of networks such as "
+            f'["127.0.0.0/8", "::1/128"]{where}'
+        )
+    try:
+        networks = parse_networks(value)
+    except ValueError as exc:
+        raise ConfigError(f"'allow_private_addresses': {exc}{where}") from None
+    # An empty list allows no more than false does; say it the same way.
+    return networks or False
 
 
 def _as_list(key: str, value: Any, where: str) -> list[Any]:

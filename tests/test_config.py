@@ -4,6 +4,7 @@ clear line for every mistake."""
 from __future__ import annotations
 
 import dataclasses
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
@@ -232,6 +233,67 @@ def test_malformed_base_url(tmp_path: Path, base_url: str) -> None:
 
     assert "base_url" in message
     assert base_url in message
+
+
+# --- allow_private_addresses -------------------------------------------------------------
+
+LOOPBACK = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("allow_private_addresses = true", True),
+        ("allow_private_addresses = false", False),
+        ('allow_private_addresses = ["127.0.0.0/8", "::1/128"]', LOOPBACK),
+        ('allow_private_addresses = ["10.1.2.3"]', (ip_network("10.1.2.3/32"),)),
+        ("allow_private_addresses = []", False),
+    ],
+)
+def test_allow_private_addresses_is_a_boolean_or_networks(
+    tmp_path: Path, line: str, expected
+) -> None:
+    config = load_config(write(tmp_path, MINIMAL + line + "\n"), environ={})
+
+    assert config.allow_private_addresses == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("127.0.0.0/8,::1/128", LOOPBACK),
+        ('["127.0.0.0/8", "::1/128"]', LOOPBACK),
+        ("yes", True),
+        ("false", False),
+    ],
+)
+def test_allow_private_addresses_from_the_environment(tmp_path: Path, value: str, expected) -> None:
+    environ = {"FEDLOCAL_ALLOW_PRIVATE_ADDRESSES": value}
+
+    config = load_config(write(tmp_path, MINIMAL), environ=environ)
+
+    assert config.allow_private_addresses == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ('["127.0.0.1/8"]', "host bits set"),
+        ('["localhost"]', "'localhost' is not a network"),
+        ('["::1/129"]', "'::1/129' is not a network"),
+        ('["127.0.0.0/8", 3]', "a list of networks"),
+        ("3", "a list of networks"),
+        ('"maybe"', "'maybe' is not a network"),
+    ],
+)
+def test_a_bad_network_stops_the_config_with_one_line(
+    tmp_path: Path, value: str, named: str
+) -> None:
+    message = _config_error(tmp_path, MINIMAL + f"allow_private_addresses = {value}\n")
+
+    assert "allow_private_addresses" in message
+    assert named in message
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize(

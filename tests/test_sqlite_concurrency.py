@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import uuid
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +155,7 @@ def toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    if isinstance(value, Path):
+    if isinstance(value, Path | IPv4Network | IPv6Network):
         value = str(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"

@@ -4,6 +4,9 @@ Verification is split in two so the caller can resolve the key in between:
 ``parse_request_signature`` does every check that needs no key (structure,
 required coverage, time window, body digest) and tells the caller the
 ``key_id``; ``verify_parsed_signature`` then does the cryptography.
+
+Everything before the cryptography reads what a stranger sent, so it refuses
+oversized signature headers up front and parses the rest in linear time.
 """
 
 import time
@@ -17,12 +20,32 @@ from activitypub.httpsig.request import request_view
 from activitypub.keys import PrivateKey, PublicKey
 
 __all__ = [
+    "MAX_HEADER_LENGTH",
     "ParsedSignature",
     "SignatureError",
     "parse_request_signature",
     "sign_request",
     "verify_parsed_signature",
 ]
+
+
+# Real signature headers stay under 1 KiB (an RSA-4096 signature is 684 base64 characters);
+# the cap keeps the parsers (http-sfv's is quadratic in the number of members) cheap.
+MAX_HEADER_LENGTH = 4096
+_BOUNDED_HEADERS = {
+    "signature": "Signature",
+    "signature-input": "Signature-Input",
+    "date": "Date",
+    "digest": "Digest",
+    "content-digest": "Content-Digest",
+}
+
+
+def _refuse_oversized(headers: Mapping[str, str]) -> None:
+    for name, shown in _BOUNDED_HEADERS.items():
+        value = headers.get(name)
+        if value is not None and len(value) > MAX_HEADER_LENGTH:
+            raise SignatureError(f"{shown} header longer than {MAX_HEADER_LENGTH} bytes")
 
 
 def parse_request_signature(
@@ -38,9 +61,13 @@ def parse_request_signature(
     Picks RFC 9421 when ``Signature-Input`` is present, else draft-cavage
     ``Signature``. ``url`` is the absolute URL as received; ``headers`` is any
     mapping (name case does not matter); ``body`` is the raw body, or None to
-    skip the digest check. Raises SignatureError with a reason fit for a 401.
+    skip the digest check. Raises SignatureError with a reason fit for a 401,
+    among others when a signature-related header (``Signature``,
+    ``Signature-Input``, ``Date``, ``Digest``, ``Content-Digest``) is longer
+    than ``MAX_HEADER_LENGTH``.
     """
     view = request_view(method, url, headers)
+    _refuse_oversized(view.headers)
     when = time.time() if now is None else now
     if "signature-input" in view.headers:
         return rfc9421.parse_request(view, body, when)

@@ -60,9 +60,13 @@ def _timestamp(params: dict[str, str], name: str) -> int | None:
     value = params.get(name)
     if value is None:
         return None
-    # The draft allows decimal seconds; whole seconds are all we need.
+    # The draft allows decimal seconds; whole seconds are all we need. Fifteen digits (as
+    # RFC 8941 allows integers) reach far past any usable time, and int() raises a plain
+    # ValueError beyond 4300.
     whole, _, fraction = value.partition(".")
-    if not (whole.isascii() and whole.isdigit()) or (fraction and not fraction.isdigit()):
+    if not (whole.isascii() and whole.isdigit() and len(whole) <= 15) or (
+        fraction and not (fraction.isascii() and fraction.isdigit())
+    ):
         raise SignatureError(f"invalid {name} parameter in Signature header")
     return int(whole)
 
@@ -110,10 +114,15 @@ def parse_signature(view: RequestView) -> ParsedSignature:
         names = tuple(params["headers"].lower().split())
         if not names:
             raise SignatureError("Signature header lists no signed headers")
+        # A name listed again adds nothing to what is signed, but would repeat its value
+        # (say, a long URL) in the signing string as many times as a stranger likes.
+        if len(set(names)) != len(names):
+            raise SignatureError("Signature header lists a signed header twice")
     else:
         names = _DEFAULT_HEADERS[algorithm]
-    created = _timestamp(params, "created")
-    expires = _timestamp(params, "expires")
+    # A parameter the signature does not cover could have been added by anyone.
+    created = _timestamp(params, "created") if "(created)" in names else None
+    expires = _timestamp(params, "expires") if "(expires)" in names else None
     try:
         signature = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
@@ -168,21 +177,27 @@ def parse_http_date(value: str) -> int:
         raise SignatureError("invalid Date header") from None
 
 
-def _creation_time(parsed: ParsedSignature, view: RequestView) -> tuple[int, str]:
-    if (parsed.algorithm or HS2019) == HS2019 and parsed.created is not None:
-        return parsed.created, "(created)"
-    date = view.headers.get("date")
-    if date is None:
-        raise SignatureError("missing Date header")
-    return parse_http_date(date), "Date"
+def _signing_times(parsed: ParsedSignature, view: RequestView) -> list[tuple[int, str]]:
+    """Every signed statement of when the request was signed, with its name.
+
+    ``check_profile`` guarantees at least one: ``date`` or ``(created)`` is covered, and
+    ``parse_signature`` records ``created`` only when ``(created)`` is.
+    """
+    times = []
+    if parsed.created is not None:
+        times.append((parsed.created, "(created)"))
+    if "date" in parsed.covered:
+        # Present: signing_string refused a covered header that is missing.
+        times.append((parse_http_date(view.headers["date"]), "Date"))
+    return times
 
 
 def parse_request(view: RequestView, body: bytes | None, now: float) -> ParsedSignature:
     """Parse, apply the profile rules and time window, and check the Digest."""
     parsed = parse_signature(view)
     check_profile(parsed, view)
-    created, source = _creation_time(parsed, view)
-    check_time_window(created, parsed.expires, now, source=source)
+    for created, source in _signing_times(parsed, view):
+        check_time_window(created, parsed.expires, now, source=source)
     if body is not None and "digest" in parsed.covered:
         verify_digest_header(view.headers["digest"], body)
     return parsed

@@ -8,8 +8,10 @@ from typing import Literal
 class ParsedSignature:
     """A structurally valid signature that passed every key-independent check.
 
-    The public fields describe what the sender stated; the underscored fields
-    carry what ``verify_parsed_signature`` needs and are not part of the API.
+    The public fields describe what the sender signed: ``created`` and
+    ``expires`` are None when absent or, in draft-cavage, not covered (an
+    unsigned parameter counts for nothing). The underscored fields carry what
+    ``verify_parsed_signature`` needs and are not part of the API.
     """
 
     scheme: Literal["cavage", "rfc9421"]

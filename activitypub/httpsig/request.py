@@ -35,12 +35,11 @@ def normalise_headers(headers: Mapping[str, str]) -> dict[str, str]:
     Works for plain dicts with arbitrary name case and for multi-valued
     mappings such as starlette's ``Headers`` whose ``items()`` repeats names.
     """
-    out: dict[str, str] = {}
+    lines: dict[str, list[str]] = {}
     for name, value in headers.items():
-        key = name.lower()
-        value = value.strip()
-        out[key] = f"{out[key]}, {value}" if key in out else value
-    return out
+        lines.setdefault(name.lower(), []).append(value.strip())
+    # Joined once per name: appending line by line would copy the value once per line.
+    return {name: ", ".join(values) for name, values in lines.items()}
 
 
 def authority_of(scheme: str, netloc: str) -> str:

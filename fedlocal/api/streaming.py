@@ -22,6 +22,8 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from activitypub.jsonutil import MalformedJSON, loads_bounded
+
 from ..services import oauth, streams
 from ..services.context import ServiceContext
 from ..services.errors import ServiceError
@@ -229,8 +231,8 @@ async def websocket(socket: WebSocket) -> None:
         while True:
             message = await socket.receive_text()
             try:
-                request = json.loads(message)
-            except ValueError:
+                request = loads_bounded(message.encode())
+            except MalformedJSON:
                 continue
             if not isinstance(request, dict):
                 continue

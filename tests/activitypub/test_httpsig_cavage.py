@@ -459,6 +459,8 @@ def test_missing_host_header_falls_back_to_url_authority():
 
 
 # --- Time window --------------------------------------------------------------
+# One hour either side of now, whatever created/expires say, and a parameter counts only
+# when the signature covers it.
 
 
 def _signed_get_at(when: float) -> dict[str, str]:
@@ -466,18 +468,22 @@ def _signed_get_at(when: float) -> dict[str, str]:
     return ref_signed_headers("GET", "/x", base_headers(when), names, RSA_KEY, "rsa-sha256")
 
 
-@pytest.mark.parametrize("minutes", [0, 5, 30, 64, -59])
+def _window_rejection(signed: dict[str, str]) -> str:
+    with pytest.raises(SignatureError) as info:
+        parse_request_signature("GET", "https://local.example/x", signed, None, now=NOW)
+    return info.value.reason
+
+
+@pytest.mark.parametrize("minutes", [0, 5, 30, 59, 60, -59, -60])
 def test_date_inside_window_is_accepted(minutes):
     signed = _signed_get_at(NOW - minutes * 60)
     parse_and_verify("GET", "https://local.example/x", signed, None, RSA_KEY.public_key())
 
 
-@pytest.mark.parametrize("minutes", [66, 24 * 60, -61])
+@pytest.mark.parametrize("minutes", [61, 66, 24 * 60, -61])
 def test_date_outside_window_is_rejected(minutes):
     signed = _signed_get_at(NOW - minutes * 60)
-    with pytest.raises(SignatureError) as info:
-        parse_request_signature("GET", "https://local.example/x", signed, None, now=NOW)
-    assert info.value.reason == "Date outside the accepted window"
+    assert _window_rejection(signed) == "Date outside the accepted window"
 
 
 def test_invalid_date_is_rejected():
@@ -488,15 +494,18 @@ def test_invalid_date_is_rejected():
         parse_request_signature("GET", "https://local.example/x", signed, None, now=NOW)
 
 
-def _hs2019_created(created: int, expires: int | None) -> dict[str, str]:
-    names = ["(request-target)", "host", "(created)"]
+def _hs2019(
+    created: int, expires: int | None = None, *, also: tuple[str, ...] = (), date: float = NOW
+) -> dict[str, str]:
+    """A GET signed with hs2019 over (created), (expires) when given, and `also`."""
+    names = ["(request-target)", "host", "(created)", *also]
     params = {"(created)": str(created)}
     extra = f",created={created}"
     if expires is not None:
         names.append("(expires)")
         params["(expires)"] = str(expires)
         extra += f",expires={expires}"
-    headers = {"host": "local.example", **params}
+    headers = {**base_headers(date), **params}
     signed = ref_signed_headers("GET", "/x", headers, names, ED_KEY, "hs2019")
     for name in params:
         del signed[name]
@@ -505,33 +514,73 @@ def _hs2019_created(created: int, expires: int | None) -> dict[str, str]:
 
 
 def test_hs2019_created_is_used_for_the_window():
-    signed = _hs2019_created(int(NOW) - 60, None)
+    signed = _hs2019(int(NOW) - 60)
     parsed = parse_and_verify("GET", "https://local.example/x", signed, None, ED_KEY.public_key())
     assert parsed.created == int(NOW) - 60
-    old = _hs2019_created(int(NOW) - 66 * 60, None)
-    with pytest.raises(SignatureError, match=r"\(created\) outside the accepted window"):
-        parse_request_signature("GET", "https://local.example/x", old, None, now=NOW)
+    assert _window_rejection(_hs2019(int(NOW) - 61 * 60)) == "(created) outside the accepted window"
+    assert _window_rejection(_hs2019(int(NOW) + 61 * 60)) == "(created) outside the accepted window"
 
 
-def test_explicit_expires_extends_the_window_but_is_capped_at_12_hours():
-    created = int(NOW) - 3 * 3600
-    signed = _hs2019_created(created, created + 4 * 3600)
+def test_an_unsigned_expires_does_not_revive_a_five_hour_old_date():
+    # The replay from the issue: Mastodon-style rsa-sha256 over a Date five hours old, with
+    # an expires parameter anyone could append, since nothing signs it.
+    signed = _signed_get_at(NOW - 5 * 3600)
+    signed["signature"] += f",expires={int(NOW) + 3600}"
+    assert _window_rejection(signed) == "Date outside the accepted window"
+
+
+def test_an_unsigned_expires_does_not_revive_a_five_hour_old_created():
+    signed = _hs2019(int(NOW) - 5 * 3600)
+    signed["signature"] += f",expires={int(NOW) + 3600}"
+    assert _window_rejection(signed) == "(created) outside the accepted window"
+
+
+def test_an_unsigned_created_does_not_stand_in_for_an_old_signed_date():
+    names = ["(request-target)", "host", "date"]
+    signed = ref_signed_headers("GET", "/x", base_headers(NOW - 5 * 3600), names, ED_KEY, "hs2019")
+    signed["signature"] += f",created={int(NOW)}"
+    assert _window_rejection(signed) == "Date outside the accepted window"
+    fresh = ref_signed_headers("GET", "/x", base_headers(NOW), names, ED_KEY, "hs2019")
+    fresh["signature"] += f",created={int(NOW) - 5 * 3600},expires={int(NOW) - 3600}"
+    parsed = parse_and_verify("GET", "https://local.example/x", fresh, None, ED_KEY.public_key())
+    assert (parsed.created, parsed.expires) == (None, None)
+
+
+def test_a_signed_far_expiry_does_not_extend_the_hour():
+    created = int(NOW) - 2 * 3600
+    assert (
+        _window_rejection(_hs2019(created, created + 48 * 3600))
+        == "(created) outside the accepted window"
+    )
+    created = int(NOW) - 59 * 60
+    signed = _hs2019(created, created + 48 * 3600)
     parsed = parse_and_verify("GET", "https://local.example/x", signed, None, ED_KEY.public_key())
-    assert parsed.expires == created + 4 * 3600
-    created = int(NOW) - 14 * 3600
-    capped = _hs2019_created(created, created + 48 * 3600)
-    with pytest.raises(SignatureError, match="outside the accepted window"):
-        parse_request_signature("GET", "https://local.example/x", capped, None, now=NOW)
+    assert parsed.expires == created + 48 * 3600
+
+
+def test_a_signed_expiry_in_the_past_is_refused_beyond_the_skew():
+    created = int(NOW) - 10 * 60
+    assert _window_rejection(_hs2019(created, int(NOW) - 6 * 60)) == "signature expired"
+    within_skew = _hs2019(created, int(NOW) - 4 * 60)
+    parse_and_verify("GET", "https://local.example/x", within_skew, None, ED_KEY.public_key())
+
+
+def test_every_signed_time_must_be_in_the_window():
+    # Both (created) and Date signed: a stale Date is not excused by a fresh (created).
+    signed = _hs2019(int(NOW), also=("date",), date=NOW - 2 * 3600)
+    assert _window_rejection(signed) == "Date outside the accepted window"
+    signed = _hs2019(int(NOW), also=("date",), date=NOW - 60)
+    parse_and_verify("GET", "https://local.example/x", signed, None, ED_KEY.public_key())
 
 
 def test_sign_request_dates_are_checked_against_now():
     added = sign_request(
-        "GET", INBOX, {}, None, key_id=KEY_ID, private_key=RSA_KEY, now=NOW - 66 * 60
+        "GET", INBOX, {}, None, key_id=KEY_ID, private_key=RSA_KEY, now=NOW - 61 * 60
     )
     with pytest.raises(SignatureError, match="Date outside"):
         parse_request_signature("GET", INBOX, added, None, now=NOW)
     added = sign_request(
-        "GET", INBOX, {}, None, key_id=KEY_ID, private_key=RSA_KEY, now=NOW - 64 * 60
+        "GET", INBOX, {}, None, key_id=KEY_ID, private_key=RSA_KEY, now=NOW - 59 * 60
     )
     parse_and_verify("GET", INBOX, added, None, RSA_KEY.public_key())
 

@@ -16,7 +16,13 @@ from activitypub.keys import (
     public_key_to_multibase,
     public_key_to_pem,
 )
-from activitypub.multibase import b58decode, b58encode, decode_base58btc, encode_base58btc
+from activitypub.multibase import (
+    MAX_DECODE_LENGTH,
+    b58decode,
+    b58encode,
+    decode_base58btc,
+    encode_base58btc,
+)
 from tests.activitypub import vectors
 
 RSA_KEY = generate_rsa_key()
@@ -170,3 +176,15 @@ def test_base58_known_values():
 @given(st.binary(max_size=300))
 def test_base58btc_round_trip(data):
     assert decode_base58btc(encode_base58btc(data)) == data
+
+
+def test_base58_longer_than_any_key_is_refused_before_decoding():
+    # Decoding is quadratic in the length (a 1 MiB value took minutes) and these values
+    # come from remote actor documents before any signature is checked.
+    largest = encode_base58btc(b"\xff" * (MAX_DECODE_LENGTH * 5 // 7))
+    assert len(largest) <= MAX_DECODE_LENGTH + 1
+    assert decode_base58btc(largest) == b"\xff" * (MAX_DECODE_LENGTH * 5 // 7)
+    with pytest.raises(ValueError, match="longer than"):
+        b58decode("2" * (MAX_DECODE_LENGTH + 1))
+    with pytest.raises(ValueError, match="longer than"):
+        multibase_to_public_key("z" + "2" * (1 << 20))

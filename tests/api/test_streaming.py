@@ -103,6 +103,16 @@ async def test_websocket_subscribes_to_the_local_public_stream(inst, http, ana, 
     assert json.loads(frame["payload"])["id"] == posted["id"]
 
 
+async def test_websocket_survives_a_message_nested_a_hundred_thousand_deep(inst, ana) -> None:
+    # json.loads raised RecursionError (no ValueError) and ended the connection.
+    url = inst.base_url.replace("http://", "ws://") + f"/api/v1/streaming?access_token={ana.token}"
+    async with websockets.connect(url) as socket:
+        await socket.send("[" * 100_000)
+        await socket.send(json.dumps({"type": "subscribe", "stream": "nonsense"}))
+        refusal = json.loads(await asyncio.wait_for(socket.recv(), EVENT_DEADLINE))
+    assert refusal == {"error": "Unknown stream type", "status": 400}
+
+
 async def test_streams_need_a_valid_token(inst, http) -> None:
     response = await http.get("/api/v1/streaming/user")
     assert response.status_code == 401

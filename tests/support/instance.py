@@ -18,9 +18,12 @@ from fedlocal.federation.runtime import Federation
 from .asgi_server import run_asgi
 from .live_server import free_socket
 
+# Loopback only, as the demo instances: every peer a test talks to listens on loopback.
+LOOPBACK_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
 # Fast retries and polls so tests wait milliseconds, not minutes.
 TEST_SETTINGS: dict[str, Any] = {
-    "allow_private_addresses": True,
+    "allow_private_addresses": LOOPBACK_NETWORKS,
     "worker_poll_seconds": 0.05,
     "retry_base_seconds": 0.1,
     "retry_cap_seconds": 1.0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import os
 import signal
 import subprocess
@@ -33,6 +34,7 @@ from fedlocal.store import posts as post_store
 from fedlocal.store import received as received_store
 from fedlocal.store.tables import deliveries, inbox_queue, objects, outgoing_activities
 
+from .instance import LOOPBACK_NETWORKS
 from .live_server import free_socket
 from .waiting import wait_for
 
@@ -44,7 +46,7 @@ PASSWORD = "a long password"
 
 # Fast polls and retries, so a test waits milliseconds where production waits minutes.
 FAST_SETTINGS: dict[str, Any] = {
-    "allow_private_addresses": True,
+    "allow_private_addresses": LOOPBACK_NETWORKS,
     "worker_poll_seconds": 0.05,
     "retry_base_seconds": 0.2,
     "retry_cap_seconds": 1,
@@ -80,6 +82,8 @@ def toml_value(value: Any) -> str:
         return f'"{text}"'
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return toml_value(str(value))
     raise TypeError(f"no TOML form for {value!r}")
 
 
