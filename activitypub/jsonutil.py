@@ -81,13 +81,25 @@ def _deeper_than(valid: bytes, max_depth: int) -> bool:
     return _nests_deeper(_structure(valid), max_depth)
 
 
-def loads_bounded(body: bytes, *, max_depth: int = 64) -> Any:
-    """Parse a UTF-8 JSON body, refusing nesting deeper than `max_depth`.
+# Real activities and documents hold tens to hundreds of arrays and objects; a megabyte of
+# `[],` holds 350,000, each an object the decoder must build.
+MAX_CONTAINERS = 50_000
+
+
+def loads_bounded(
+    body: bytes, *, max_depth: int = 64, max_containers: int = MAX_CONTAINERS
+) -> Any:
+    """Parse a UTF-8 JSON body, refusing nesting deeper than `max_depth` and more than
+    `max_containers` arrays and objects.
 
     Raises `MalformedJSON` (a `ValueError`) for invalid UTF-8, invalid JSON (including the
-    non-standard NaN/Infinity literals and integers too long to convert) and excessive
-    nesting. A leading byte-order mark is tolerated. Cost is linear in `len(body)`.
+    non-standard NaN/Infinity literals and integers too long to convert), excessive
+    nesting and too many containers (brackets are counted before parsing, those inside
+    strings too: a cheap over-estimate that no real document comes near). A leading
+    byte-order mark is tolerated. Cost is linear in `len(body)`.
     """
+    if body.count(b"[") + body.count(b"{") > max_containers:
+        raise MalformedJSON(f"JSON with more than {max_containers} arrays and objects")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

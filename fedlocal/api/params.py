@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from ..boundary.bodies import (
     FORM_MAX_FIELDS,
+    check_field_count,
     is_json,
     media_type,
     parse_urlencoded,
@@ -20,8 +21,9 @@ from ..boundary.bodies import (
     read_json_object,
 )
 
-# Bodies of the client API and OAuth: parameters, never media (not supported yet).
-MAX_BODY = 1 << 20
+# Bodies of the client API and OAuth: parameters, never media (not supported yet). The
+# longest post, percent-encoded, is a few tens of KiB.
+MAX_BODY = 256 * 1024
 TRUE = frozenset({"1", "true", "on", "yes", "t"})
 FALSE = frozenset({"0", "false", "off", "no", "f", "", "none", "null"})
 
@@ -118,6 +120,7 @@ async def read_params(request: Request) -> Params:
     if is_json(kind):
         document = await read_json_object(request, MAX_BODY)
         if document is not None:
+            check_field_count(document)
             params.add_json(document)
     elif kind == "application/x-www-form-urlencoded":
         params.add_pairs(parse_urlencoded(await read_body(request, MAX_BODY)))

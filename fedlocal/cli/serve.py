@@ -14,6 +14,8 @@ from ..boundary.request_id import install_log_record_factory
 from ..config import load_config
 from .runtime import open_instance
 
+WS_MAX_MESSAGE_BYTES = 64 * 1024
+
 
 def configure_logging(level: str) -> None:
     """Log lines carry the request's id ("-" outside requests), as error answers do."""
@@ -55,6 +57,8 @@ def serve(args: argparse.Namespace) -> int:
             # A backstop: a client that never reads its last bytes cannot hold the
             # shutdown for ever.
             timeout_graceful_shutdown=10,
+            # The streaming API's only messages are small subscriptions.
+            ws_max_size=WS_MAX_MESSAGE_BYTES,
         ),
         app,
     )

@@ -50,7 +50,17 @@ def test_hundred_thousand_levels_refused_without_crash(opener: bytes) -> None:
     closer = b"]" if opener == b"[" else b"}"
     body = opener * 100_000 + b"1" + closer * 100_000
     with pytest.raises(MalformedJSON, match="nested"):
+        # Past the container count, so the decoder's own recursion limit is what stops it.
+        loads_bounded(body, max_containers=10**6)
+    with pytest.raises(MalformedJSON, match="more than 50000 arrays"):
         loads_bounded(body)
+
+
+def test_the_container_count_is_bounded_before_parsing() -> None:
+    dense = b"[" + b"[]," * 60_000 + b"[]]"
+    assert len(loads_bounded(dense, max_containers=10**6)) == 60_001
+    with pytest.raises(MalformedJSON, match="arrays and objects"):
+        loads_bounded(dense)
 
 
 @pytest.mark.parametrize(

@@ -356,10 +356,11 @@ async def test_the_authorization_form_needs_its_csrf_token(inst, http, ana) -> N
 
 async def test_a_json_body_nested_a_hundred_thousand_deep_is_400(inst, http) -> None:
     # json.loads raises RecursionError on this, which is no ValueError: it was a 500.
-    for body in (b"[" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
+    # (the second one as deep as the API's 256 KiB body limit allows)
+    for body in (b"[" * 100_000, b'{"a":' * 40_000 + b"1" + b"}" * 40_000):
         response = await http.post(
             "/api/v1/apps", content=body, headers={"Content-Type": "application/json"}
         )
         assert response.status_code == 400, response.text
-        assert response.json() == {"error": "The request body is not valid JSON"}
+        assert "not valid JSON" in response.json()["error"]
     assert await count(inst, oauth_applications) == 0

@@ -272,9 +272,8 @@ def walker(tmp_path_factory) -> Iterator[Walker]:
     built = {}
 
     def make_app(live: LiveServer):
-        config = instance_config(
-            data_dir, live.port, signup_mode="open", allow_private_addresses=True
-        )
+        # Loopback only, as the demo: a handle naming 10.0.0.1 is refused, not dialled.
+        config = instance_config(data_dir, live.port, signup_mode="open")
         asyncio.run(_seed(config))
         built["app"] = create_app(config)
         return built["app"]

@@ -55,10 +55,10 @@ async def test_failures_are_counted_per_address_and_per_login(database):
     assert await _failures(database) == 0
 
 
+# PostgreSQL only: SQLite's write transactions already run one at a time.
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
 async def test_a_second_check_of_the_same_key_waits_for_the_first(database):
-    if database.is_sqlite:
-        pytest.skip("SQLite's write transactions already run one at a time")
-
     async def count_then_record() -> int:
         async with database.write() as conn:
             await store.lock(conn, ["l1", "a2"])
