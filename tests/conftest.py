@@ -1,10 +1,52 @@
-"""Fixtures shared by the tests that federate with a stub: a remote stub server and an
-instance whose workers the test drives itself (test modules may override `inst`)."""
+"""Fixtures shared by the whole suite, and by the tests that federate with a stub: a
+remote stub server and an instance whose workers the test drives itself (test modules
+may override `inst`).
+
+Two costs every test would otherwise pay, taken once: argon2 at full strength (64 MiB and
+tens of milliseconds per hash; its strength is not what tests check) and RSA-2048 key
+generation for each new actor (real keys, made once and handed out in turn)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
 
 import pytest
 
+from activitypub import keys
+from fedlocal.services import accounts
+from tests.support.hashing import cheap_hasher
 from tests.support.instance import running_instance
 from tests.support.remote_stub import remote_stub
+
+RSA_KEYS_IN_TURN = 16
+
+
+@pytest.fixture(scope="session", autouse=True)
+def rsa_keys_made_once():
+    """`generate_rsa_key` hands out one of a few real keys in turn (made on first use)."""
+    made: list = []
+    turn = itertools.count()
+    lock = threading.Lock()
+    generate = keys.generate_rsa_key
+
+    def next_key():
+        with lock:
+            number = next(turn) % RSA_KEYS_IN_TURN
+            if number == len(made):
+                made.append(generate())
+            return made[number]
+
+    keys.generate_rsa_key = next_key
+    yield
+    keys.generate_rsa_key = generate
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch) -> None:
+    """argon2 with its cheapest settings (tests that need another hasher set their own)."""
+    monkeypatch.setattr(accounts, "_hasher", cheap_hasher())
+    accounts._dummy_hash.cache_clear()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -24,7 +25,10 @@ def alembic_config(connection=None) -> AlembicConfig:
 
 
 async def migrate(database: Database) -> None:
-    """Bring the schema up to the newest revision. Safe to run repeatedly."""
+    """Bring the schema up to the newest revision. Safe to run repeatedly; a database
+    already at the newest revision costs one query (no migration scripts are loaded)."""
+    if await current_revision(database) == head_revision():
+        return
     async with database.write() as connection:
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
 
@@ -37,6 +41,7 @@ async def current_revision(database: Database) -> str | None:
         )
 
 
+@functools.cache
 def head_revision() -> str | None:
-    """The newest revision shipped with this code."""
+    """The newest revision shipped with this code (read once per process)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

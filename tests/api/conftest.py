@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
 from fedlocal.models import Account, Actor
 from fedlocal.services import accounts
@@ -27,16 +26,6 @@ class Resident:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch) -> None:
-    """argon2 with its cheapest settings: these tests log in often, and the hashing's
-    strength is not what they check."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    )
-    accounts._dummy_hash.cache_clear()
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Mount, Route
@@ -38,6 +37,7 @@ from fedlocal.federation.routes import is_inbox_path
 from fedlocal.federation.runtime import start_federation
 from fedlocal.services import accounts, groups, posts
 from fedlocal.store import Database, migrate
+from tests.support.hashing import cheap_hasher
 from tests.support.instance import instance_config
 from tests.support.live_server import LiveServer, serve
 
@@ -264,9 +264,8 @@ async def _seed(config) -> None:
 @pytest.fixture(scope="module")
 def walker(tmp_path_factory) -> Iterator[Walker]:
     # Hashing at full cost is not what this test measures: the cheapest argon2.
-    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     saved_hasher = accounts._hasher
-    accounts._hasher = cheap
+    accounts._hasher = cheap_hasher()
     accounts._dummy_hash.cache_clear()
     data_dir = tmp_path_factory.mktemp("every-route")
     built = {}

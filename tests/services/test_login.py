@@ -15,16 +15,10 @@ from fedlocal.services.login import LoginRefused, TooManyAttempts, log_in
 from fedlocal.services.maintenance import MaintenanceWorker
 from fedlocal.store.clock import utcnow
 from fedlocal.store.tables import login_attempts, metadata
-from tests.support.hashing import HeldHasher, cheap_hasher
+from tests.support.hashing import HeldHasher
 from tests.support.waiting import wait_for
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch) -> None:
-    monkeypatch.setattr(accounts, "_hasher", cheap_hasher())
-    accounts._dummy_hash.cache_clear()
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@ running in the test's event loop so the test can reach its services and store.""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +17,7 @@ from starlette.applications import Starlette
 from fedlocal.app import create_app
 from fedlocal.config import Config, build_config
 from fedlocal.federation.runtime import Federation
+from fedlocal.store import Database, migrate
 
 from .asgi_server import run_asgi
 from .live_server import free_socket
@@ -63,11 +67,46 @@ def instance_config(data_dir: Path, port: int, **overrides: Any) -> Config:
     return build_config(settings, environ={})
 
 
+_template: Path | None = None
+
+
+async def _migrated_template() -> Path:
+    """An empty SQLite database at the newest revision, made once per test process."""
+    global _template
+    if _template is None:
+        path = _template_path()
+        database = Database(f"sqlite+aiosqlite:///{path}")
+        try:
+            await migrate(database)
+        finally:
+            await database.dispose()
+        _template = path
+    return _template
+
+
+def _template_path() -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="fedlocal-template-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory / "fedlocal.sqlite3"
+
+
+def _copy_for(config: Config, template: Path) -> None:
+    """A new instance's SQLite file starts as a copy of the migrated template: the app's
+    own migration step then finds nothing to do (the migrations are tested on their own
+    in tests/store/test_migrations.py). An existing file (a restart) is kept."""
+    default = f"sqlite+aiosqlite:///{config.data_dir / 'fedlocal.sqlite3'}"
+    target = config.data_dir / "fedlocal.sqlite3"
+    if config.database_url == default and not target.exists():
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, target)
+
+
 @contextlib.asynccontextmanager
 async def running_instance(data_dir: Path, **overrides: Any) -> AsyncIterator[TestInstance]:
     """Start an instance (migrations, instance actors, workers unless run_workers=False)."""
     sock = free_socket()
     config = instance_config(data_dir, sock.getsockname()[1], **overrides)
+    _copy_for(config, await _migrated_template())
     app = create_app(config)
     async with run_asgi(app, sock) as base_url:
         yield TestInstance(config=config, app=app, base_url=base_url)
