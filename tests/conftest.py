@@ -19,7 +19,8 @@ from tests.support.hashing import cheap_hasher
 from tests.support.instance import running_instance
 from tests.support.remote_stub import remote_stub
 
-RSA_KEYS_IN_TURN = 16
+# Enough that no test's actors share one (the largest, three instances, make about 20).
+RSA_KEYS_IN_TURN = 64
 
 
 @pytest.fixture(scope="session", autouse=True)

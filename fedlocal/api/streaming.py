@@ -123,8 +123,11 @@ async def _events(
     with hub.listening() as waiting:
         idle = 0.0
         while not hub.closing:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that arrives as the event is set, and the stream never ends.
             try:
-                await asyncio.wait_for(waiting.wait(), timeout=POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await waiting.wait()
             except TimeoutError:
                 idle += POLL_SECONDS
             waiting.clear()
@@ -268,7 +271,8 @@ async def websocket(socket: WebSocket) -> None:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await task
-        with contextlib.suppress(RuntimeError):
+        # The client may be gone already: then there is nothing left to close.
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await socket.close()
 
 

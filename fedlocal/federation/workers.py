@@ -36,6 +36,9 @@ async def run_worker(
             done = 0
         if done:
             continue
+        # asyncio.timeout: Python 3.11's wait_for can swallow a cancellation (a worker
+        # that never stops at shutdown) when it arrives as the wake-up does.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
+            async with asyncio.timeout(poll_seconds):
+                await wake.wait()
         wake.clear()

@@ -15,6 +15,7 @@ refetch, and forged signatures cannot make us refetch more than once per interva
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -114,6 +115,24 @@ async def test_a_key_id_that_is_not_an_url_is_401(inst, stub, ana, alice):
 
         assert "keyId" in assert_json_error(response, 401), key_id
         await assert_nothing_stored(inst)
+
+
+async def test_a_hostile_document_served_as_a_key_costs_milliseconds(inst, stub, ana, alice):
+    # Given a keyId whose document is 32 KiB of quotes and escapes (it took 5.7 s of the
+    # event loop before JSON was parsed in linear time)
+    key_url = f"{stub.base_url}/keys/hostile"
+    stub.serve_raw(key_url, b'"' + b'\\"' * 16_384)
+
+    # When an activity signed "with" it arrives
+    started = time.process_time()
+    response = await stub.deliver(alice, inbox_of(inst, ana), follow_of(alice, ana), key_id=key_url)
+    spent = time.process_time() - started
+
+    # Then the key is not found, and the whole exchange cost little CPU
+    assert key_url in assert_json_error(response, 401)
+    assert stub.gets(key_url) == 1
+    assert spent < 0.1, f"{spent * 1000:.0f} ms"
+    await assert_nothing_stored(inst)
 
 
 async def test_a_body_changed_after_signing_is_401_for_its_digest(inst, stub, ana, alice):

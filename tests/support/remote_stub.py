@@ -45,13 +45,15 @@ USER_AGENTS = {
 SOFTWARES = tuple(USER_AGENTS)
 
 # RSA keys shared by every stub of the session: generating one costs tens of milliseconds.
-# Within one stub each actor (and each rotation) takes a key no other of its actors holds.
+# Within one stub each actor (and each rotation) takes a key no other of its actors holds,
+# and no key of ours: the generator is taken before the suite hands out keys in turn.
 _KEY_POOL: list[Any] = []
+_generate_rsa_key = key_codec.generate_rsa_key
 
 
 def _pooled_key(index: int) -> Any:
     while len(_KEY_POOL) <= index:
-        _KEY_POOL.append(key_codec.generate_rsa_key())
+        _KEY_POOL.append(_generate_rsa_key())
     return _KEY_POOL[index]
 
 
@@ -146,6 +148,8 @@ class RemoteStub:
         self.actors: dict[str, StubActor] = {}
         self.objects: dict[str, dict[str, Any]] = {}
         self.gone_objects: set[str] = set()
+        # Bodies served as they are (hostile or broken documents), by URL.
+        self.raw_documents: dict[str, bytes] = {}
         self.requests: list[Seen] = []
         self.received: list[Received] = []
         # While set, every request gets 503 (a server that is down or overloaded).
@@ -197,6 +201,10 @@ class RemoteStub:
         self.objects[document["id"]] = document
         self.gone_objects.discard(document["id"])
         return document
+
+    def serve_raw(self, url: str, body: bytes) -> None:
+        """Serve `body` at `url` as an ActivityStreams document, byte for byte."""
+        self.raw_documents[url] = body
 
     def remove(self, uri: str) -> None:
         """Stop serving `uri`: it answers 410 with a Tombstone from now on."""
@@ -313,6 +321,8 @@ class RemoteStub:
 
     def _get(self, path: str) -> Response:
         url = f"{self.base_url}{path}"
+        if url in self.raw_documents:
+            return Response(self.raw_documents[url], media_type=AP_CONTENT_TYPE)
         for actor in self.actors.values():
             if url not in (actor.uri, f"{actor.uri}/main-key"):
                 continue
