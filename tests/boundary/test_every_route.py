@@ -231,9 +231,6 @@ class Walker:
         finally:
             response.close()
         elapsed = time.monotonic() - started
-        if os.environ.get("FUZZ_TIMINGS"):
-            with open(os.environ["FUZZ_TIMINGS"], "a") as log:
-                log.write(f"{elapsed:.4f} {target.method} {target.path} {as_resident} {content_type}\n")
         where = f"{target.method} {path[:120]} {query!r:.200} {body!r:.120}"
         assert response.status_code < 500, f"{response.status_code} for {where}"
         assert elapsed < SLOWEST_ANSWER_SECONDS, f"{elapsed:.2f} s for {where}"
