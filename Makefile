@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/fedlocal demo $(DEMO_ARGS)
 
+# One worker per core; a test file stays on one worker (its module fixtures are built once);
+# the slowest tests are listed at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check activitypub fedlocal web tests bench

@@ -9,13 +9,13 @@ handed to the app in memory, so only the server's work is counted.
 
 from __future__ import annotations
 
-import time
 from email.utils import formatdate
 
 import pytest
 
 from activitypub.digest import digest_header
 from fedlocal.app import body_limit
+from tests.support.asgi_calls import post_chunks
 from tests.support.instance import running_instance
 
 MIB = 2**20
@@ -62,38 +62,10 @@ async def inst(tmp_path):
 async def server_cpu(inst, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, float]:
     """(status, CPU seconds) of one POST handled by the app itself."""
     chunks = [body[i : i + CHUNK] for i in range(0, len(body), CHUNK)]
-    position = 0
-    sent: list[dict] = []
-
-    async def receive():
-        nonlocal position
-        if position < len(chunks):
-            position += 1
-            return {"type": "http.request", "body": chunks[position - 1], "more_body": True}
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    raw_headers = [(b"host", b"127.0.0.1"), (b"content-length", str(len(body)).encode())]
-    raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": raw_headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-        "state": {},
-    }
-    started = time.process_time()
-    await inst.app(scope, receive, send)
-    return sent[0]["status"], time.process_time() - started
+    posted = await post_chunks(
+        inst.app, path, chunks, {"Content-Length": str(len(body)), **headers}
+    )
+    return posted.status, posted.cpu_seconds
 
 
 def inbox_headers(body: bytes) -> dict[str, str]:
@@ -142,7 +114,8 @@ async def test_a_hostile_megabyte_costs_under_100_ms_on_every_way_in(inst) -> No
         status, seconds = await server_cpu(inst, path, body, headers)
         costs.append((seconds, path, name, status))
         assert status < 500, (path, name, status)
-    for seconds, path, name, status in sorted(costs, reverse=True)[:12]:
-        print(f"{seconds * 1000:7.1f} ms  {status}  {path} {name}")
-    worst = max(costs)
-    assert worst[0] < BUDGET_SECONDS, f"{worst[1]} {worst[2]}: {worst[0] * 1000:.0f} ms"
+    dearest = sorted(costs, reverse=True)[:5]
+    shown = "; ".join(
+        f"{path} {name}: {seconds * 1000:.0f} ms" for seconds, path, name, _ in dearest
+    )
+    assert dearest[0][0] < BUDGET_SECONDS, shown

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.routing import Route
 
 from fedlocal.app import body_limit
+from tests.support.asgi_calls import post_chunks
 from tests.support.instance import running_instance
 
 MIB = 2**20
@@ -120,42 +121,12 @@ async def test_oauth_errors_keep_oauths_shape(inst, http) -> None:
 
 
 async def asgi_post(inst, path: str, chunks, *, declared: int | None, content_type: str):
-    """POST to the app itself, counting the body bytes it pulls from the connection."""
-    pulled = 0
-    body = iter(chunks)
-    sent: list[dict] = []
-
-    async def receive():
-        nonlocal pulled
-        chunk = next(body, None)
-        if chunk is None:
-            return {"type": "http.request", "body": b"", "more_body": False}
-        pulled += len(chunk)
-        return {"type": "http.request", "body": chunk, "more_body": True}
-
-    async def send(message):
-        sent.append(message)
-
-    headers = [(b"content-type", content_type.encode()), (b"host", b"127.0.0.1")]
+    """(status, body bytes pulled) of a POST handed to the app itself."""
+    headers = {"Content-Type": content_type}
     if declared is not None:
-        headers.append((b"content-length", str(declared).encode()))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-        "app": inst.app,
-        "state": {},
-    }
-    await inst.app(scope, receive, send)
-    return sent[0]["status"], pulled
+        headers["Content-Length"] = str(declared)
+    posted = await post_chunks(inst.app, path, chunks, headers)
+    return posted.status, posted.pulled
 
 
 ROUTES = [
