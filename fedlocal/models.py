@@ -6,9 +6,9 @@ returns these records; services take and return them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 ActorRole = Literal["resident", "community", "instance", "group", "remote"]
 Visibility = Literal["public", "unlisted", "followers", "direct", "local"]
@@ -48,7 +48,12 @@ class Actor:
     updated_at: datetime
     fetched_at: datetime | None = None
     gone_at: datetime | None = None
-    data: dict[str, Any] | None = None
+    # A remote actor's avatar (its `icon`).
+    icon_url: str | None = None
+    # A resident's home quarter (a gazetteer name), centre of their nearby feed.
+    home_quarter: str | None = None
+    # A group's moderators (ids of our actors).
+    moderator_ids: tuple[int, ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -167,6 +172,14 @@ class EventDetails:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """An actor a post mentions: its id, and its handle as shown (`@anne@nord.example`)."""
+
+    href: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Post:
     """A post of any kind (note, offer, request, event), local or a remote copy."""
 
@@ -193,7 +206,15 @@ class Post:
     place: Place | None = None
     listing: ListingDetails | None = None
     event: EventDetails | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    hashtags: tuple[str, ...] = ()
+    # Actors a non-public post is addressed to (beyond followers): who may see it here.
+    recipients: tuple[str, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    # A followers-only or direct reply in a local-only thread: it keeps its audience but
+    # never leaves this instance (see `is_local_only`).
+    local_only: bool = False
+    # A remote listing that came with FEP-0837 terms: its server understands an `Offer`.
+    fep0837: bool = False
 
     @property
     def title(self) -> str:
@@ -211,7 +232,7 @@ class Post:
     def is_local_only(self) -> bool:
         """Never leaves this instance: a local-only post (visibility `local`), or a
         followers-only or direct post marked so (a reply in a local-only thread)."""
-        return self.visibility == "local" or self.data.get("local_only") is True
+        return self.visibility == "local" or self.local_only
 
 
 @dataclass(frozen=True)
@@ -243,7 +264,7 @@ class RemoteActorData:
     manually_approves_followers: bool
     # (key_id, algorithm "rsa" | "ed25519", public key PEM)
     keys: tuple[tuple[str, str, str], ...]
-    data: dict[str, Any] = field(default_factory=dict)
+    icon_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -269,7 +290,9 @@ class RemotePostData:
     place: Place | None = None
     listing: ListingDetails | None = None
     event: EventDetails | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    hashtags: tuple[str, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    fep0837: bool = False
     # The author's Markdown, when the sender publishes it as `source` (fedlocal does).
     source: str | None = None
     # When the document says this version was written: `updated`, else `published`;

@@ -45,7 +45,7 @@ async def update_credentials(call: Call):
             call.ctx,
             call.account,
             display_name=call.actor.display_name if display_name is None else display_name,
-            quarter=settings.home_quarter(call.actor),
+            quarter=call.actor.home_quarter,
             locked=None if locked is None else call.params.bool("locked"),
         )
     return await _own_account(call)

@@ -68,9 +68,7 @@ def account(
 ) -> dict[str, Any]:
     actor = view.actor
     created = view.account.created_at if view.account is not None else actor.created_at
-    data = actor.data or {}
-    avatar = data.get("icon") if isinstance(data.get("icon"), str) else None
-    avatar = avatar or urls.base + DEFAULT_AVATAR
+    avatar = actor.icon_url or urls.base + DEFAULT_AVATAR
     entity: dict[str, Any] = {
         "id": str(actor.id),
         "username": actor.username,
@@ -146,7 +144,7 @@ def tag(name: str, urls: Urls) -> dict[str, Any]:
 
 
 def _hashtags(post: Post) -> list[str]:
-    tags = post.data.get("hashtags", []) if isinstance(post.data, dict) else []
+    tags = post.hashtags
     return [t for t in dict.fromkeys(tags) if isinstance(t, str) and t]
 
 

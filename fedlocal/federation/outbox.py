@@ -95,7 +95,7 @@ class FederationOutbox:
         self, conn: AsyncConnection, post: Post, also_to: Sequence[str] = ()
     ) -> list[str | None]:
         """Everyone a change to `post` concerns beyond followers."""
-        uris = list(post.data.get("recipients", [])) + list(also_to)
+        uris = list(post.recipients) + list(also_to)
         if post.kind == "event":
             uris += [a.uri for _p, a in await participation_store.list_for_event(conn, post.id)]
         if post.kind in ("offer", "request"):
@@ -136,7 +136,7 @@ class FederationOutbox:
             author,
             to_as.create(post, author, self.urls, **self.render_options()),
             followers=post.visibility != "direct",
-            inboxes=await self._inboxes_of(conn, post.data.get("recipients", [])),
+            inboxes=await self._inboxes_of(conn, post.recipients),
         )
 
     async def update(

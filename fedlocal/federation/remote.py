@@ -108,7 +108,7 @@ class RemoteActors:
                 following_url=data.following_url,
                 url=data.url,
                 manually_approves_followers=data.manually_approves_followers,
-                data=data.data,
+                icon_url=data.icon_url,
             )
             # Keys must be on the actor's own host: a document cannot vouch for others' keys.
             own_keys = [k for k in data.keys if http_host(k[0]) == data.domain]

@@ -157,10 +157,10 @@ async def publish_event(ctx: ServiceContext, organiser: Actor, data: EventInput)
             category=data.category,
             place=_event_place(ctx, data),
             event=details,
-            data={"hashtags": hashtags},
+            hashtags=tuple(hashtags),
         )
         post = await post_store.update_post(conn, post.id, url=post.uri)
-        await hashtag_store.index_post(conn, post.id, post.data.get("hashtags", []))
+        await hashtag_store.index_post(conn, post.id, post.hashtags)
         await ctx.outbox.create(conn, organiser, post)
         if data.visibility == "public" and organiser.role == "resident":
             await announce_by_community(ctx, conn, post)

@@ -31,12 +31,8 @@ NAME_MAX = 100
 SUMMARY_MAX = 2000
 
 
-def moderator_ids(group: Actor) -> list[int]:
-    return list((group.data or {}).get("moderators", []))
-
-
 def is_moderator(group: Actor, actor: Actor) -> bool:
-    return actor.id in moderator_ids(group)
+    return actor.id in group.moderator_ids
 
 
 async def create_group(
@@ -70,7 +66,7 @@ async def create_group(
             display_name=display_name,
             summary=summary.strip(),
             manually_approves_followers=approval_required,
-            data={"moderators": [creator.id]},
+            moderator_ids=(creator.id,),
             **ctx.urls.actor_endpoints(name),
         )
         await store_actor_keys(conn, ctx.urls, group, pems)

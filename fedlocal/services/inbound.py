@@ -98,16 +98,18 @@ async def _save(
         place=data.place,
         listing=data.listing,
         event=data.event,
+        hashtags=data.hashtags,
+        mentions=data.mentions,
+        fep0837=data.fep0837,
         # Who a non-public post is for: what decides who may see it here.
-        data={**data.data, "recipients": list(data.recipients)}
-        if data.visibility in ("followers", "direct")
-        else data.data,
+        recipients=data.recipients if data.visibility in ("followers", "direct") else (),
+        local_only=False,
     )
     if saved.outcome == "refused":
         return Kept(None, reason=saved.reason)
     if saved.outcome == "unchanged":
         return Kept(saved.post, reason=saved.reason)
-    await hashtag_store.index_post(conn, saved.post.id, data.data.get("hashtags", []))
+    await hashtag_store.index_post(conn, saved.post.id, data.hashtags)
     return Kept(saved.post, new=saved.outcome == "created", changed=True)
 
 
@@ -156,8 +158,7 @@ async def notify_addressees(
     activity addressed, when the caller already looked them up."""
     if await interest.receive_interest_message(conn, sender, post):
         return
-    addressed = list(post.data.get("recipients", []))
-    addressed += [m["href"] for m in post.data.get("mentions", []) if isinstance(m, dict)]
+    addressed = [*post.recipients, *(m.href for m in post.mentions)]
     if among is None:
         among = await actor_store.local_actors_by_uris(conn, addressed)
     wanted = set(addressed)

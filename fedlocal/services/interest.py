@@ -59,7 +59,7 @@ async def express_interest(
             mentions=[author],
         )
         offer_uri = None
-        if not author.is_local and post.data.get("fep0837"):
+        if not author.is_local and post.fep0837:
             offer_uri = f"{actor.uri}#offers/{uuid.uuid4()}"
             await ctx.outbox.offer_agreement(conn, actor, post, author, offer_uri)
         created = await interest_store.record(
@@ -97,7 +97,7 @@ async def receive_interest_message(conn: AsyncConnection, sender: Actor, message
     if listing is None or not listing.is_local or listing.kind not in ("offer", "request"):
         return False
     author = await actor_store.get_actor(conn, listing.actor_id)
-    if author is None or author.uri not in message.data.get("recipients", []):
+    if author is None or author.uri not in message.recipients:
         return False
     created = await interest_store.record(
         conn, post_id=listing.id, actor_id=sender.id, message_uri=message.uri

@@ -146,11 +146,11 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
             category=data.category,
             place=place,
             listing=listing,
-            data={"hashtags": listing_hashtags(ctx, data.kind, data.intent, data.category)},
+            hashtags=tuple(listing_hashtags(ctx, data.kind, data.intent, data.category)),
             published=now,
         )
         post = await post_store.update_post(conn, post.id, url=post.uri)
-        await hashtag_store.index_post(conn, post.id, post.data.get("hashtags", []))
+        await hashtag_store.index_post(conn, post.id, post.hashtags)
         await ctx.outbox.create(conn, author, post)
         # As for events: the community announces its residents' posts, not a group's.
         if data.visibility == "public" and author.role == "resident":

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..formatting import text_to_html
-from ..models import Actor, Post
+from ..models import Actor, Mention, Post
 from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import hashtags as hashtag_store
@@ -106,15 +106,13 @@ async def write_note(
         language=language or ctx.config.default_language,
         sensitive=sensitive,
         summary=spoiler_text or None,
-        data={
-            "hashtags": list(formatted.hashtags),
-            "recipients": [actor.uri for actor in mentions],
-            "mentions": [{"href": actor.uri, "name": f"@{actor.handle}"} for actor in mentions],
-            **({"local_only": True} if marked_local else {}),
-        },
+        hashtags=tuple(formatted.hashtags),
+        recipients=tuple(actor.uri for actor in mentions),
+        mentions=tuple(Mention(href=actor.uri, name=f"@{actor.handle}") for actor in mentions),
+        local_only=marked_local,
     )
     post = await post_store.update_post(conn, post.id, url=post.uri)
-    await hashtag_store.index_post(conn, post.id, post.data.get("hashtags", []))
+    await hashtag_store.index_post(conn, post.id, post.hashtags)
     await ctx.outbox.create(conn, author, post)
     if visibility == "public" and author.role == "resident":
         await announce_by_community(ctx, conn, post)

@@ -14,12 +14,6 @@ from .login import check_password
 DISPLAY_NAME_MAX = 100
 
 
-def home_quarter(actor: Actor) -> str | None:
-    """The quarter a resident chose as home: the centre of their nearby feed."""
-    quarter = (actor.data or {}).get("quarter")
-    return quarter if isinstance(quarter, str) else None
-
-
 async def update_profile(
     ctx: ServiceContext,
     account: Account,
@@ -45,16 +39,11 @@ async def update_profile(
         actor = await actor_store.get_actor(conn, account.actor_id)
         if actor is None:
             raise NotFound("no such account")
-        data = dict(actor.data or {})
-        if found is None:
-            data.pop("quarter", None)
-        else:
-            data["quarter"] = found.name
         await resident_store.update_profile(
             conn,
             actor.id,
             display_name=name or actor.username,
-            data=data or None,
+            home_quarter=found.name if found is not None else None,
             manually_approves_followers=locked,
         )
         updated = await actor_store.get_actor(conn, actor.id)

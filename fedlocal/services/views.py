@@ -82,9 +82,8 @@ def may_see(viewer_actor: Actor | None, post: Post, follows_author: bool) -> boo
         return True
     if post.visibility == "local":
         return is_our_resident(viewer_actor)
-    addressed = viewer_actor.uri in post.data.get("recipients", []) or any(
-        isinstance(m, dict) and m.get("href") == viewer_actor.uri
-        for m in post.data.get("mentions", [])
+    addressed = viewer_actor.uri in post.recipients or any(
+        m.href == viewer_actor.uri for m in post.mentions
     )
     if post.visibility == "followers":
         return follows_author or addressed
@@ -148,12 +147,7 @@ async def posts(
     parents = await timeline_store.posts_by_uris(
         conn, [p.in_reply_to_uri for p in shown if p.in_reply_to_uri]
     )
-    mention_uris = [
-        m["href"]
-        for p in shown
-        for m in p.data.get("mentions", [])
-        if isinstance(m, dict) and isinstance(m.get("href"), str)
-    ]
+    mention_uris = [m.href for p in shown for m in p.mentions]
     mentioned = await timeline_store.actors_by_uris(conn, mention_uris)
     authors = await timeline_store.actors_by_ids(conn, [p.actor_id for p in shown])
     author_views = {v.actor.id: v for v in await accounts(conn, list(authors.values()))}
@@ -176,11 +170,7 @@ async def posts(
                 reblogged=post.id in boosted,
                 in_reply_to_id=parent.id if parent else None,
                 in_reply_to_account_id=parent.actor_id if parent else None,
-                mentions=tuple(
-                    mentioned[m["href"]]
-                    for m in post.data.get("mentions", [])
-                    if isinstance(m, dict) and m.get("href") in mentioned
-                ),
+                mentions=tuple(mentioned[m.href] for m in post.mentions if m.href in mentioned),
             )
         )
     return views

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, ActorKey
 from .clock import utcnow
+from .extras import ACTOR_EXTRAS, actor_data, actor_fields
 from .tables import actor_keys, actors
 
 _ACTOR_FIELDS = (
@@ -25,7 +26,6 @@ _ACTOR_FIELDS = (
     "following_url",
     "url",
     "manually_approves_followers",
-    "data",
 )
 
 
@@ -50,8 +50,16 @@ def _actor(row) -> Actor:
         updated_at=row.updated_at,
         fetched_at=row.fetched_at,
         gone_at=row.gone_at,
-        data=row.data,
+        **actor_fields(row.data),
     )
+
+
+def _values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Column values for an actor's fields; its extras go into one column together."""
+    values = {k: v for k, v in fields.items() if k in _ACTOR_FIELDS}
+    if any(name in fields for name in ACTOR_EXTRAS):
+        values["data"] = actor_data(fields)
+    return values
 
 
 def _key(row) -> ActorKey:
@@ -70,7 +78,7 @@ async def insert_local_actor(
 ) -> Actor:
     """Create one of our own actors; `username` must be unused among local actors."""
     now = utcnow()
-    values = {k: v for k, v in fields.items() if k in _ACTOR_FIELDS}
+    values = _values(fields)
     values.setdefault("display_name", "")
     values.setdefault("summary", "")
     values.setdefault("manually_approves_followers", False)
@@ -96,7 +104,7 @@ async def insert_local_actor(
 async def upsert_remote_actor(conn: AsyncConnection, *, uri: str, **fields: Any) -> Actor:
     """Insert or refresh a remote actor from a fetched document's fields."""
     now = utcnow()
-    values = {k: v for k, v in fields.items() if k in _ACTOR_FIELDS}
+    values = _values(fields)
     existing = await get_actor_by_uri(conn, uri)
     if existing is None:
         values.setdefault("display_name", "")

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..geo import cell_of
 from ..models import EventDetails, ListingDetails, Place, Post
+from .extras import POST_EXTRAS, post_data, post_fields
 
 PLAIN_FIELDS = (
     "type",
@@ -22,7 +23,6 @@ PLAIN_FIELDS = (
     "url",
     "published",
     "edited_at",
-    "data",
     "category",
 )
 _ADDRESS_KEYS = ("street", "postal_code", "locality", "region", "country")
@@ -54,6 +54,8 @@ def columns_for(fields: dict[str, Any]) -> dict[str, Any]:
     `place=None` clears the place columns, and likewise for listing and event.
     """
     values = {k: v for k, v in fields.items() if k in PLAIN_FIELDS}
+    if any(name in fields for name in POST_EXTRAS):
+        values["data"] = post_data(fields)
     if "place" in fields:
         values.update(_place_columns(fields["place"]))
     if "listing" in fields:
@@ -141,7 +143,7 @@ def post_from_row(row) -> Post:
         place=_place(row),
         listing=_listing(row),
         event=_event(row),
-        data=row.data or {},
+        **post_fields(row.data),
     )
 
 

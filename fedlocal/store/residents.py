@@ -13,6 +13,7 @@ from ..models import Account, Actor
 from .accounts import _account
 from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
+from .extras import actor_data
 from .tables import accounts, actors
 
 
@@ -21,12 +22,16 @@ async def update_profile(
     actor_id: int,
     *,
     display_name: str,
-    data: dict[str, Any] | None,
+    home_quarter: str | None,
     manually_approves_followers: bool | None = None,
 ) -> None:
-    """One of our actors' display name, extra fields (`data`) and, when given, whether
-    they approve their followers themselves."""
-    values: dict[str, Any] = {"display_name": display_name, "data": data, "updated_at": utcnow()}
+    """One of our residents' display name, home quarter and, when given, whether they
+    approve their followers themselves."""
+    values: dict[str, Any] = {
+        "display_name": display_name,
+        "data": actor_data({"home_quarter": home_quarter}),
+        "updated_at": utcnow(),
+    }
     if manually_approves_followers is not None:
         values["manually_approves_followers"] = manually_approves_followers
     await conn.execute(

@@ -51,7 +51,7 @@ def post(id: int, author: Actor, **fields) -> Post:
         "published": WHEN,
         "created_at": WHEN,
         "language": "fr",
-        "data": {"hashtags": ["jardin"]},
+        "hashtags": tuple(["jardin"]),
         **fields,
     }
     return Post(id=id, **values)

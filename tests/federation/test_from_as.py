@@ -159,8 +159,8 @@ def test_a_mastodon_note_with_cw_hashtag_and_mention():
     assert data.url == f"{MASTODON}/@alice/112233"
     assert data.in_reply_to_uri is None
     assert data.edited_at is None
-    assert data.data["hashtags"] == ["soupe"]
-    assert [mention["href"] for mention in data.data["mentions"]] == [MENTIONED]
+    assert list(data.hashtags) == ["soupe"]
+    assert [mention.href for mention in data.mentions] == [MENTIONED]
     assert data.recipients == (f"{MASTODON}/users/alice/followers", MENTIONED)
     # Mastodon's mention and hashtag markup survives; its `translate` attribute does not.
     assert '<span class="h-card"><a href="https://quartier.example/users/ana"' in data.content
@@ -176,7 +176,7 @@ def test_a_gotosocial_note_with_single_values_instead_of_arrays():
 
     assert data.visibility == "public"
     assert data.recipients == (f"{GTS}/users/gerda/followers",)
-    assert data.data["hashtags"] == ["velo"]
+    assert list(data.hashtags) == ["velo"]
     assert data.language is None
     assert not data.summary
     assert data.sensitive is False
@@ -191,7 +191,7 @@ def test_a_mobilizon_event():
     assert data.attributed_to == "https://agenda.example/@jardins"
     assert data.visibility == "public"
     assert data.content.startswith("<p>Apportez boutures et graines !")
-    assert [m["href"] for m in data.data["mentions"]] == ["https://mastodon.example/users/alice"]
+    assert [m.href for m in data.mentions] == ["https://mastodon.example/users/alice"]
     assert data.url == MOBILIZON_EVENT["url"]
     assert data.published == datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
 
@@ -202,7 +202,7 @@ def test_a_gancio_event_without_context_and_with_relative_tag_href():
     assert data.type == "Event"
     assert data.name == "Répar'café"
     assert data.visibility == "public"
-    assert data.data["hashtags"] == ["reparation"]
+    assert list(data.hashtags) == ["reparation"]
     # Gancio's summary repeats date and place for Mastodon readers; we keep the fields.
     assert data.summary is None
     assert data.place is not None and data.place.name == "Maison de quartier"
@@ -320,7 +320,7 @@ def test_a_mastodon_actor():
     assert data.url == f"{MASTODON}/@alice"
     assert data.manually_approves_followers is False
     assert data.keys == ((f"{MASTODON}/users/alice#main-key", "rsa", RSA_PEM),)
-    assert data.data["icon"].endswith("/avatar.png")
+    assert data.icon_url.endswith("/avatar.png")
     assert 'class="mention hashtag"' in data.summary
 
 

@@ -67,8 +67,8 @@ def test_a_mastodon_note_tagged_offre_pret_bricolage_is_a_lending_offer():
     assert data.place is None
     assert data.content == sanitize_html(note["content"])
     assert data.language == "fr"
-    assert data.data["hashtags"] == ["offre", "pret", "bricolage"]
-    assert "fep0837" not in data.data
+    assert list(data.hashtags) == ["offre", "pret", "bricolage"]
+    assert not data.fep0837
 
 
 def test_an_english_request_hashtag_makes_a_request_for_help():
@@ -137,7 +137,7 @@ def test_a_mitra_proposal_is_an_offer_of_a_service():
     # No listingIntent, no intent hashtag: FEP-0837's action tells a service from a thing.
     assert data.listing == ListingDetails(intent="service", quantity=1)
     assert data.place == Place(name="Saint-Servan", latitude=48.636, longitude=-2.015)
-    assert data.data["fep0837"] is True
+    assert data.fep0837 is True
     assert data.source is None
 
 
@@ -307,7 +307,7 @@ def test_a_mobilizon_event():
     assert data.summary is None
     assert data.language == "fr"  # from inLanguage
     assert data.content.startswith("<p>Légumes, fromages et cidre du pays")
-    assert data.data["hashtags"] == ["marche"]
+    assert list(data.hashtags) == ["marche"]
     assert data.edited_at == datetime(2026, 2, 20, 8, 12, 44, tzinfo=UTC)
 
 
@@ -495,7 +495,7 @@ def test_a_gancio_event():
         longitude=-2.0275,
         street="Place Saint-Pierre, 35400 Saint-Malo",
     )
-    assert data.data["hashtags"] == ["chorale"]  # from a relative href
+    assert list(data.hashtags) == ["chorale"]  # from a relative href
     assert data.summary is None
     assert data.category is None
     assert data.url == f"{GANCIO}/event/concert-de-la-chorale-du-quartier"

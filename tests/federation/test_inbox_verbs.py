@@ -321,8 +321,8 @@ async def test_a_note_from_a_followed_actor_is_stored_sanitised(inst, stub, ana,
     assert post.summary == "Nourriture, restes"
     assert post.sensitive is True
     assert post.language == "fr"
-    assert post.data["hashtags"] == ["soupe"]
-    assert [mention["href"] for mention in post.data["mentions"]] == [bob.uri]
+    assert list(post.hashtags) == ["soupe"]
+    assert [mention.href for mention in post.mentions] == [bob.uri]
     assert post.url == f"{stub.base_url}/@alice/101"
 
 
@@ -348,8 +348,8 @@ async def test_a_note_mentioning_our_resident_is_kept(inst, stub, ana):
     assert post is not None
     assert post.visibility == "public"
     assert post.summary == "travaux" and post.sensitive
-    assert post.data["hashtags"] == ["entraide"]
-    assert [mention["href"] for mention in post.data["mentions"]] == [ana.uri]
+    assert list(post.hashtags) == ["entraide"]
+    assert [mention.href for mention in post.mentions] == [ana.uri]
 
 
 async def test_a_reply_to_our_post_is_kept(inst, stub, ana, alice):

@@ -144,7 +144,7 @@ def listings(draw: st.DrawFn) -> Post:
         category=category,
         place=draw(places(with_address=False)),
         listing=details,
-        data={"hashtags": hashtags},
+        hashtags=tuple(hashtags),
         **_described(draw),
     )
 
@@ -180,7 +180,7 @@ def events(draw: st.DrawFn) -> Post:
         category=category,
         place=draw(places(with_address=True)),
         event=details,
-        data={"hashtags": list(dict.fromkeys(derived + draw(plain_tags)))},
+        hashtags=tuple(list(dict.fromkeys(derived + draw(plain_tags)))),
         **_described(draw),
     )
 
@@ -195,7 +195,7 @@ def notes(draw: st.DrawFn) -> Post:
         "note",
         "Note",
         content=sanitize_html(formatted.html),
-        data={"hashtags": list(formatted.hashtags)},
+        hashtags=tuple(list(formatted.hashtags)),
     )
 
 
@@ -209,7 +209,7 @@ def assert_same(post: Post, data: Any) -> None:
     assert {name: getattr(data, name) for name in FIELDS} == {
         name: getattr(post, name) for name in FIELDS
     }
-    assert data.data["hashtags"] == post.data["hashtags"]
+    assert list(data.hashtags) == list(post.hashtags)
     assert data.attributed_to == AUTHOR.uri
     assert data.edited_at == post.edited_at
 
@@ -223,7 +223,7 @@ def test_offers_and_requests_round_trip(post, language):
     data = round_trip(post, language)
 
     assert_same(post, data)
-    assert data.data["fep0837"] is True
+    assert data.fep0837 is True
 
 
 @SETTINGS

@@ -112,7 +112,7 @@ def post(**fields: Any) -> Post:
         "created_at": WHEN,
         "language": "fr",
         "url": URLS.post(7),
-        "data": {"hashtags": ["soupe"]},
+        "hashtags": tuple(["soupe"]),
     }
     values.update(fields)
     return Post(**values)
@@ -250,7 +250,7 @@ def test_the_object_document_carries_the_context():
 def test_addressing_by_visibility(visibility, to, cc):
     ana, alice = local_actor(), remote_actor()
     values = {"followers": ana.followers_url, "alice": alice.uri}
-    mention = post(visibility=visibility, data={"hashtags": [], "recipients": [alice.uri]})
+    mention = post(visibility=visibility, recipients=(alice.uri,))
 
     note = to_as.note(mention, ana, URLS)
 
@@ -277,7 +277,7 @@ def test_our_note_reads_back_as_the_same_post():
 
     assert (data.uri, data.attributed_to, data.visibility) == (ours.uri, ana.uri, "public")
     assert (data.summary, data.sensitive, data.language) == ("Nourriture", True, "fr")
-    assert data.data["hashtags"] == ["soupe"]
+    assert list(data.hashtags) == ["soupe"]
 
 
 # --- activities --------------------------------------------------------------------------

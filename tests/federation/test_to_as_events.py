@@ -233,7 +233,7 @@ def test_the_mobilizon_category_comes_from_ours():
     categories = Categories()
 
     shops = to_as.object_document(event(category="local-shops"), ANA, URLS, categories=categories)
-    none = to_as.object_document(event(category=None, data={"hashtags": []}), ANA, URLS)
+    none = to_as.object_document(event(category=None, hashtags=tuple([])), ANA, URLS)
 
     assert shops["category"] == "FOOD_DRINK"
     assert "#produitslocaux" in [t["name"] for t in shops["tag"]]

@@ -103,7 +103,7 @@ def test_availability_dates_are_those_of_the_instance_time_zone():
 
 
 def test_a_sale_states_its_price():
-    sale = with_listing(offer(data={"hashtags": []}), intent="sell", price="15 €")
+    sale = with_listing(offer(hashtags=tuple([])), intent="sell", price="15 €")
 
     document = to_as.object_document(sale, ANA, URLS)
 
@@ -137,7 +137,7 @@ def test_the_title_and_facts_are_escaped():
     ],
 )
 def test_kind_intent_and_category_give_the_action_and_the_hashtags(make, intent, action, hashtags):
-    post = with_listing(make(data={"hashtags": []}), intent=intent)
+    post = with_listing(make(hashtags=tuple([])), intent=intent)
 
     document = to_as.object_document(post, ANA, URLS)
 
@@ -154,7 +154,7 @@ def test_kind_intent_and_category_give_the_action_and_the_hashtags(make, intent,
 
 
 def test_other_hashtags_of_the_post_follow_the_derived_ones():
-    post = offer(data={"hashtags": ["pret", "perceuse"]})
+    post = offer(hashtags=tuple(["pret", "perceuse"]))
 
     tags = [t["name"] for t in to_as.object_document(post, ANA, URLS)["tag"]]
 
@@ -163,7 +163,7 @@ def test_other_hashtags_of_the_post_follow_the_derived_ones():
 
 def test_an_instance_category_gives_its_own_label_and_hashtag():
     categories = Categories((Category("bikes", "Vélos", "Bikes", "velos"),))
-    post = offer(category="bikes", data={"hashtags": []})
+    post = offer(category="bikes", hashtags=tuple([]))
 
     document = to_as.object_document(post, ANA, URLS, categories=categories)
 
@@ -263,7 +263,7 @@ def test_create_update_and_delete_carry_a_listing():
 
 
 def test_the_positional_create_of_a_note_is_unchanged():
-    note = replace(offer(), kind="note", listing=None, data={"hashtags": []})
+    note = replace(offer(), kind="note", listing=None, hashtags=tuple([]))
 
     create = to_as.create(note, ANA, URLS)
 

@@ -191,7 +191,7 @@ async def test_a_published_event_keeps_its_venue_and_goes_out_for_mobilizon(worl
     assert event.place.name == "Cour de l'école"
     assert event.place.address_lines == ("12 rue de Dinan", "35400 Saint-Malo")
     assert (event.place.latitude, event.place.longitude) == (48.649, -2.026)
-    assert event.data["hashtags"] == ["evenement", "viedequartier"]
+    assert list(event.hashtags) == ["evenement", "viedequartier"]
     assert "<strong>vous-mêmes</strong>" in event.content and "<script" not in event.content
     # And the Create carries what Mobilizon reads
     create, boost = await queued(world.db, after=after)

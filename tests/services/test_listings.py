@@ -284,7 +284,7 @@ async def test_the_hashtags_say_kind_intent_and_category(world, ana, changes, ha
 
     post = await publish(world, ana, **changes)
 
-    assert post.data["hashtags"] == hashtags
+    assert list(post.hashtags) == hashtags
     create = (await queued(world.db, after=after))[0].body
     assert [tag["name"] for tag in create["object"]["tag"]] == [f"#{h}" for h in hashtags]
     assert all(

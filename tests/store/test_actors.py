@@ -6,13 +6,11 @@ from fedlocal.store.clock import utcnow
 
 from .helpers import assert_aware_utc, local_actor, remote_actor
 
-ACTOR_DATA = {
-    "@context": ["https://www.w3.org/ns/activitystreams", {"toot": "http://joinmastodon.org/ns#"}],
-    "attachment": [{"type": "PropertyValue", "name": "Ort", "value": "Gärtnerstraße"}],
-    "discoverable": True,
-    "featured": None,
-    "followers_count": 12,
-    "ratio": 0.5,
+# The extras that live in the actors' JSON column, typed.
+ACTOR_EXTRAS = {
+    "icon_url": "https://local.example/avatars/alice.png",
+    "home_quarter": "Paramé",
+    "moderator_ids": (3, 5),
 }
 
 
@@ -36,7 +34,7 @@ async def test_local_actor_round_trips_every_field(database):
             following_url="https://local.example/users/alice/following",
             url="https://local.example/@alice",
             manually_approves_followers=True,
-            data=ACTOR_DATA,
+            **ACTOR_EXTRAS,
         )
 
     # When
@@ -61,7 +59,9 @@ async def test_local_actor_round_trips_every_field(database):
     assert by_id.following_url == "https://local.example/users/alice/following"
     assert by_id.url == "https://local.example/@alice"
     assert by_id.manually_approves_followers is True
-    assert by_id.data == ACTOR_DATA
+    assert by_id.icon_url == "https://local.example/avatars/alice.png"
+    assert by_id.home_quarter == "Paramé"
+    assert by_id.moderator_ids == (3, 5)
     assert by_id.fetched_at is None
     assert by_id.gone_at is None
     assert_aware_utc(by_id.created_at)
@@ -84,7 +84,7 @@ async def test_local_actor_defaults(database):
     assert stored.display_name == ""
     assert stored.summary == ""
     assert stored.manually_approves_followers is False
-    assert stored.data is None
+    assert (stored.icon_url, stored.home_quarter, stored.moderator_ids) == (None, None, ())
     assert stored.inbox_url is None
 
 
@@ -165,7 +165,9 @@ async def test_remote_actors_do_not_take_local_usernames(database):
 async def test_upsert_remote_actor_inserts_then_refreshes(database):
     # Given a remote actor we fetched once and later saw gone
     async with database.write() as conn:
-        first = await remote_actor(conn, "bob", display_name="Bob", data={"v": 1})
+        first = await remote_actor(
+            conn, "bob", display_name="Bob", icon_url="https://r.example/1.png"
+        )
         await store.mark_actor_gone(conn, first.id)
     async with database.read() as conn:
         gone = await store.get_actor(conn, first.id)
@@ -178,7 +180,7 @@ async def test_upsert_remote_actor_inserts_then_refreshes(database):
             uri=first.uri,
             display_name="Robert",
             summary="new bio",
-            data={"v": 2, "tags": ["a"]},
+            icon_url="https://r.example/2.png",
             ignored_field="not a column",
         )
 
@@ -188,7 +190,7 @@ async def test_upsert_remote_actor_inserts_then_refreshes(database):
     assert not second.is_local
     assert second.display_name == "Robert"
     assert second.summary == "new bio"
-    assert second.data == {"v": 2, "tags": ["a"]}
+    assert second.icon_url == "https://r.example/2.png"
     assert second.username == "bob"
     assert second.inbox_url == first.inbox_url
     assert second.gone_at is None

@@ -4,17 +4,31 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 
+from fedlocal.models import Mention
 from fedlocal.store import posts as store
 from fedlocal.store.clock import utcnow
 
 from .helpers import FIXED, all_pages, assert_aware_utc, local_actor, remote_actor
 
-POST_DATA = {
-    "tag": [{"type": "Hashtag", "name": "#gärten"}],
-    "attachment": [],
-    "replies_count": 3,
-    "nested": {"ok": True, "none": None, "pi": 3.25},
+# The extras that live in the posts' JSON column, typed.
+POST_EXTRAS = {
+    "hashtags": ("gärten", "prêt"),
+    "recipients": ("https://remote.example/users/bob",),
+    "mentions": (Mention(href="https://remote.example/users/bob", name="@bob@remote.example"),),
+    "local_only": True,
+    "fep0837": True,
 }
+NO_EXTRAS = {
+    "hashtags": (),
+    "recipients": (),
+    "mentions": (),
+    "local_only": False,
+    "fep0837": False,
+}
+
+
+def extras(post) -> dict:
+    return {name: getattr(post, name) for name in POST_EXTRAS}
 
 
 def uri_for(post_id: int) -> str:
@@ -65,7 +79,7 @@ async def test_local_post_round_trips_every_field(database):
             url="https://local.example/@alice/1",
             published=published,
             edited_at=edited,
-            data=POST_DATA,
+            **POST_EXTRAS,
         )
     async with database.read() as conn:
         stored = await store.get_post(conn, created.id)
@@ -87,7 +101,7 @@ async def test_local_post_round_trips_every_field(database):
     assert stored.url == "https://local.example/@alice/1"
     assert stored.published == published == FIXED
     assert stored.edited_at == edited
-    assert stored.data == POST_DATA
+    assert extras(stored) == POST_EXTRAS
     assert stored.deleted_at is None
     for moment in (stored.published, stored.edited_at, stored.created_at):
         assert_aware_utc(moment)
@@ -107,7 +121,7 @@ async def test_local_post_defaults(database):
     assert stored.kind == "note"
     assert stored.content == ""
     assert stored.sensitive is False
-    assert stored.data == {}
+    assert extras(stored) == NO_EXTRAS
     assert before <= stored.published <= utcnow()
     assert_aware_utc(stored.published)
 
@@ -144,7 +158,7 @@ async def test_upsert_remote_post_inserts_then_updates(database):
             visibility="public",
             content="<p>v1</p>",
             published=FIXED,
-            data={"id": "https://remote.example/notes/1", "content": "<p>v1</p>"},
+            hashtags=("v1",),
         )
     assert created is True
     assert first.is_local is False
@@ -158,7 +172,7 @@ async def test_upsert_remote_post_inserts_then_updates(database):
             version=FIXED + timedelta(hours=1),
             content="<p>v2</p>",
             edited_at=FIXED + timedelta(hours=1),
-            data={"id": "https://remote.example/notes/1", "content": "<p>v2</p>"},
+            hashtags=("v2",),
         )
 
     # Then the same row holds the new version
@@ -168,7 +182,7 @@ async def test_upsert_remote_post_inserts_then_updates(database):
     assert second.edited_at == FIXED + timedelta(hours=1)
     assert second.published == FIXED
     assert second.visibility == "public"
-    assert second.data["content"] == "<p>v2</p>"
+    assert second.hashtags == ("v2",)
     async with database.read() as conn:
         assert await store.get_post_by_uri(conn, "https://remote.example/notes/1") == second
 
@@ -265,7 +279,7 @@ async def test_tombstone_keeps_the_row_without_content(database):
             summary="cw",
             source="text",
             content="<p>text</p>",
-            data=POST_DATA,
+            **POST_EXTRAS,
         )
 
     # When it is deleted
@@ -280,7 +294,7 @@ async def test_tombstone_keeps_the_row_without_content(database):
     assert by_id.is_deleted
     assert by_id.deleted_at == FIXED
     assert (by_id.content, by_id.source, by_id.name, by_id.summary) == ("", None, None, None)
-    assert by_id.data == {}
+    assert extras(by_id) == NO_EXTRAS
     assert by_id.uri == post.uri
     assert by_id.actor_id == alice.id
 

@@ -94,7 +94,7 @@ async def test_residents_sign_ups_and_groups(database):
         await local_actor(conn, "jardins", role="group", display_name="Jardins")
         await resident_store.set_locale(conn, member.id, "fr")
         await resident_store.update_profile(
-            conn, member_actor.id, display_name="Member", data={"quarter": "Paramé"}
+            conn, member_actor.id, display_name="Member", home_quarter="Paramé"
         )
     async with database.read() as conn:
         waiting = await resident_store.list_accounts(conn, approved=False)
@@ -112,7 +112,7 @@ async def test_residents_sign_ups_and_groups(database):
         fresh = await resident_store.get_account(conn, member.id)
         assert fresh.is_disabled and fresh.locale == "fr"
         actors = {actor.username: actor for _, actor in await resident_store.list_accounts(conn)}
-        assert actors["member"].data == {"quarter": "Paramé"}
+        assert actors["member"].home_quarter == "Paramé"
         assert actors["member"].display_name == "Member"
     assert pending_actor.username == "newbie"
 

@@ -73,7 +73,7 @@ def offer(**fields: Any) -> Post:
             expires_at=datetime(2026, 1, 27, 9, 30, tzinfo=UTC),
             quantity=1,
         ),
-        "data": {"hashtags": ["offre", "pret", "bricolage"]},
+        "hashtags": tuple(["offre", "pret", "bricolage"]),
     }
     values.update(fields)
     return _post("offer", "Note", "Une perceuse **Bosch**, avec ses mèches.", **values)
@@ -84,7 +84,7 @@ def request(**fields: Any) -> Post:
     values: dict[str, Any] = {
         "name": "Coup de main pour porter une armoire",
         "listing": ListingDetails(intent="help"),
-        "data": {"hashtags": ["demande", "entraide"]},
+        "hashtags": tuple(["demande", "entraide"]),
     }
     values.update(fields)
     return _post("request", "Note", "Samedi matin, troisième étage sans ascenseur.", **values)
@@ -111,7 +111,7 @@ def event(**fields: Any) -> Post:
             capacity=30,
             participant_count=4,
         ),
-        "data": {"hashtags": ["evenement", "viedequartier"]},
+        "hashtags": tuple(["evenement", "viedequartier"]),
     }
     values.update(fields)
     return _post("event", "Event", "Jouets, livres et *vêtements* d'hiver.", **values)

@@ -9,7 +9,6 @@ from fedlocal.boundary import ids
 from fedlocal.config import Config, Quarter
 from fedlocal.models import Actor, Post
 from fedlocal.services.errors import NotFound, ServiceError
-from fedlocal.services.settings import home_quarter
 from fedlocal.services.views import may_see
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
@@ -50,7 +49,7 @@ async def visible_post(page: Page, post_id: int) -> tuple[Post, Actor]:
 def centre_quarter(config: Config, me: Actor | None, chosen: str | None = None) -> Quarter | None:
     """The quarter a feed is centred on: the one chosen in the filters, else the
     resident's home quarter, else the instance's first."""
-    for name in (chosen, home_quarter(me) if me else None):
+    for name in (chosen, me.home_quarter if me else None):
         if name:
             found = config.find_quarter(name)
             if found is not None:

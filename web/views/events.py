@@ -11,7 +11,6 @@ from fedlocal.models import Actor, Post
 from fedlocal.services import events as event_service
 from fedlocal.services.errors import Forbidden, InvalidInput
 from fedlocal.services.events import EVENT_VISIBILITIES, MAX_CAPACITY, TITLE_MAX, EventInput
-from fedlocal.services.settings import home_quarter
 from fedlocal.store import participations as participation_store
 
 from .. import labels
@@ -65,7 +64,7 @@ async def new_event(page: Page) -> Response:
         values={
             "join_mode": "free",
             "visibility": "public",
-            "quarter": home_quarter(page.me) or "",
+            "quarter": page.me.home_quarter or "",
         }
     )
     return await _form(page, state)

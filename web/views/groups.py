@@ -114,7 +114,7 @@ async def show_group(
                 posts.append((post, author))
         moderators = [
             actor
-            for actor_id in group_service.moderator_ids(group)
+            for actor_id in group.moderator_ids
             if (actor := await actor_store.get_actor(conn, actor_id)) is not None
         ]
         moderating = me is not None and group_service.is_moderator(group, me)

@@ -10,7 +10,6 @@ from fedlocal.services import interest as interest_service
 from fedlocal.services import listings as listing_service
 from fedlocal.services.errors import Forbidden, InvalidInput
 from fedlocal.services.listings import LISTING_VISIBILITIES, MAX_QUANTITY, TITLE_MAX, ListingInput
-from fedlocal.services.settings import home_quarter
 from fedlocal.store import actors as actor_store
 from fedlocal.store import interests as interest_store
 
@@ -85,7 +84,7 @@ def _initial(page: Page, kind: str) -> FormState:
             "intent": _intents(kind)[0],
             "quantity": "1",
             "visibility": "public",
-            "quarter": home_quarter(page.me) or "",
+            "quarter": page.me.home_quarter or "",
         }
     )
 

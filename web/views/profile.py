@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from fedlocal.models import Actor
 from fedlocal.services.errors import NotFound
-from fedlocal.services.settings import home_quarter
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import posts as post_store
@@ -58,7 +57,7 @@ async def show(page: Page, actor: Actor, remote: FormState | None = None, status
         following=following,
         follow=follow,
         is_me=is_me,
-        quarter=home_quarter(actor),
+        quarter=actor.home_quarter,
         remote=remote or FormState(),
         section="me" if is_me else "",
     )

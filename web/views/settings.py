@@ -39,7 +39,7 @@ async def _render(
     me = page.me
     assert me is not None
     profile.values.setdefault("display_name", me.display_name)
-    profile.values.setdefault("quarter", settings_service.home_quarter(me) or "")
+    profile.values.setdefault("quarter", me.home_quarter or "")
     profile.values.setdefault("locked", "yes" if me.manually_approves_followers else "")
     return await page.render(
         "settings.html",

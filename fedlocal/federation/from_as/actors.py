@@ -50,7 +50,7 @@ def actor_from_as(document: Any) -> RemoteActorData:
         url=http_url(document.get("url")),
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
         keys=tuple(_keys(document, uri)),
-        data={"icon": http_url(_icon_url(document.get("icon")))},
+        icon_url=http_url(_icon_url(document.get("icon"))),
     )
 
 

@@ -18,7 +18,7 @@ from activitypub.addressing import as_list, audience, id_of, is_public_address
 
 from ...categories import Categories
 from ...formatting import markdown_to_html, normalise_hashtag
-from ...models import RemotePostData
+from ...models import Mention, RemotePostData
 from ...sanitize import sanitize_html
 from .events import event_fields
 from .listings import fep0837_fields, hashtag_listing_fields, kind_from_hashtags, purpose_of
@@ -55,12 +55,12 @@ def post_from_as(document: Any, *, categories: Categories | None = None) -> Remo
     if kind is None:
         raise InvalidDocument(f"unsupported object type {document.get('type')!r}")
     data = _common(document, uri, kind)
-    hashtags = data.data["hashtags"]
+    hashtags = list(data.hashtags)
     if kind == "Event":
         return _described(replace(data, **event_fields(document, categories)), document)
     if purpose:
         fields = fep0837_fields(document, purpose, hashtags, categories)
-        data = replace(data, **fields, data={**data.data, "fep0837": True})
+        data = replace(data, **fields, fep0837=True)
         return _described(data, document)
     listing_kind = kind_from_hashtags(hashtags) if kind == "Note" else None
     if listing_kind:
@@ -73,17 +73,16 @@ def post_from_as(document: Any, *, categories: Categories | None = None) -> Remo
 def _common(document: dict[str, Any], uri: str, kind: str) -> RemotePostData:
     content, language = _content(document)
     tags = [t for t in as_list(document.get("tag")) if isinstance(t, dict)]
-    hashtags = [
+    hashtags = tuple(
         normalise_hashtag(t["name"])
         for t in tags
         if t.get("type") == "Hashtag" and isinstance(t.get("name"), str)
-    ]
-    # Same shape as our own posts' mentions: {"href": actor id, "name": "@user@host"}.
-    mentions = [
-        {"href": t["href"], "name": t["name"] if isinstance(t.get("name"), str) else t["href"]}
+    )
+    mentions = tuple(
+        Mention(href=t["href"], name=t["name"] if isinstance(t.get("name"), str) else t["href"])
         for t in tags
         if t.get("type") == "Mention" and isinstance(t.get("href"), str)
-    ]
+    )
     summary = document.get("summary")
     published = parse_datetime(document.get("published"))
     edited_at = parse_datetime(document.get("updated"))
@@ -103,7 +102,8 @@ def _common(document: dict[str, Any], uri: str, kind: str) -> RemotePostData:
         language=language,
         url=http_url(document.get("url")),
         edited_at=edited_at,
-        data={"hashtags": hashtags, "mentions": mentions},
+        hashtags=hashtags,
+        mentions=mentions,
         version=edited_at or published,
     )
 

@@ -16,7 +16,7 @@ async def apply(ctx: InboxContext, conn, authored: Authored) -> None:
     prepared, author = authored.data, authored.author
     # A post to one of our groups is the group's to share, if the author is a member;
     # from anyone else it is refused (and not kept, unless it concerns us otherwise).
-    addressed = list(prepared.recipients) + [m["href"] for m in prepared.data.get("mentions", [])]
+    addressed = [*prepared.recipients, *(m.href for m in prepared.mentions)]
     # Our actors live under our base URL: no query for a post addressed to nobody here.
     ours = [uri for uri in addressed if isinstance(uri, str) and uri.startswith(ctx.our_prefix)]
     local_addressees = await actor_store.local_actors_by_uris(conn, ours)

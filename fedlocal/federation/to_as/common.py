@@ -31,7 +31,7 @@ def iso_precise(moment: datetime) -> str:
 def addressing(post: Post, author: Actor) -> tuple[list[str], list[str]]:
     """`to` and `cc` for a post's visibility (interop.md §3.2)."""
     followers = author.followers_url
-    extra = [r for r in post.data.get("recipients", []) if r]
+    extra = [r for r in post.recipients if r]
     if post.visibility == "public":
         return [PUBLIC], [f for f in [followers] if f] + extra
     if post.visibility == "unlisted":

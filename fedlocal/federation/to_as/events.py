@@ -34,7 +34,7 @@ def event_hashtags(post: Post, categories: Categories) -> list[str]:
     tags = [
         EVENT_HASHTAG,
         normalise_hashtag(category.hashtag) if category else None,
-        *post.data.get("hashtags", []),
+        *post.hashtags,
     ]
     return list(dict.fromkeys(tag for tag in tags if tag))
 

@@ -39,7 +39,7 @@ def listing_hashtags(post: Post, categories: Categories) -> list[str]:
         KIND_HASHTAGS[post.kind],
         INTENT_HASHTAGS.get(post.listing.intent),
         normalise_hashtag(category.hashtag) if category else None,
-        *post.data.get("hashtags", []),
+        *post.hashtags,
     ]
     return list(dict.fromkeys(tag for tag in tags if tag))
 

@@ -22,7 +22,7 @@ def note(post: Post, author: Actor, urls: Urls) -> dict[str, Any]:
         "to": to,
         "cc": cc,
         "sensitive": post.sensitive,
-        "tag": hashtag_tags(post.data.get("hashtags", []), urls) + mention_tags(post),
+        "tag": hashtag_tags(list(post.hashtags), urls) + mention_tags(post),
     }
     if post.language:
         document["contentMap"] = {post.language: post.content}
@@ -41,7 +41,7 @@ def mention_tags(post: Post) -> list[dict[str, Any]]:
     """`Mention` tags: Mastodon notifies a mentioned actor only with one (and only when the
     actor is also addressed)."""
     return [
-        {"type": "Mention", "href": mention["href"], "name": mention["name"]}
-        for mention in post.data.get("mentions", [])
-        if isinstance(mention, dict) and "href" in mention and "name" in mention
+        {"type": "Mention", "href": mention.href, "name": mention.name}
+        for mention in post.mentions
+        if mention.name
     ]

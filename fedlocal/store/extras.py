@@ -1,0 +1,86 @@
+"""The `data` JSON column of posts and actors, as the model's typed fields.
+
+What only some rows have (a post's hashtags and mentions, a resident's home quarter, a
+group's moderators) is kept in one JSON column per table. This module is the only code
+that reads or writes it: the rest of the program sees typed fields. Values read back are
+checked, so a row written by an older version (or by hand) cannot put a wrong type in a
+model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..models import Mention
+
+POST_EXTRAS = ("hashtags", "recipients", "mentions", "local_only", "fep0837")
+ACTOR_EXTRAS = ("icon_url", "home_quarter", "moderator_ids")
+
+
+def post_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The column for a post's extras. They are written together: a field not given is
+    empty (pass them all to change any)."""
+    data: dict[str, Any] = {}
+    if fields.get("hashtags"):
+        data["hashtags"] = list(fields["hashtags"])
+    if fields.get("recipients"):
+        data["recipients"] = list(fields["recipients"])
+    if fields.get("mentions"):
+        data["mentions"] = [{"href": m.href, "name": m.name} for m in fields["mentions"]]
+    if fields.get("local_only"):
+        data["local_only"] = True
+    if fields.get("fep0837"):
+        data["fep0837"] = True
+    return data or None
+
+
+def post_fields(data: Any) -> dict[str, Any]:
+    """A post's extras from its column, as Post's keyword arguments."""
+    data = data if isinstance(data, dict) else {}
+    return {
+        "hashtags": _strings(data.get("hashtags")),
+        "recipients": _strings(data.get("recipients")),
+        "mentions": tuple(
+            Mention(href=m["href"], name=m.get("name") if isinstance(m.get("name"), str) else "")
+            for m in _list(data.get("mentions"))
+            if isinstance(m, dict) and isinstance(m.get("href"), str)
+        ),
+        "local_only": data.get("local_only") is True,
+        "fep0837": data.get("fep0837") is True,
+    }
+
+
+def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The column for an actor's extras (written together, as a post's)."""
+    data: dict[str, Any] = {}
+    if fields.get("icon_url"):
+        data["icon"] = fields["icon_url"]
+    if fields.get("home_quarter"):
+        data["quarter"] = fields["home_quarter"]
+    if fields.get("moderator_ids"):
+        data["moderators"] = list(fields["moderator_ids"])
+    return data or None
+
+
+def actor_fields(data: Any) -> dict[str, Any]:
+    """An actor's extras from its column, as Actor's keyword arguments."""
+    data = data if isinstance(data, dict) else {}
+    icon, quarter = data.get("icon"), data.get("quarter")
+    return {
+        "icon_url": icon if isinstance(icon, str) else None,
+        "home_quarter": quarter if isinstance(quarter, str) else None,
+        "moderator_ids": tuple(
+            m
+            for m in _list(data.get("moderators"))
+            if isinstance(m, int) and not isinstance(m, bool)
+        ),
+    }
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(item for item in _list(value) if isinstance(item, str))
