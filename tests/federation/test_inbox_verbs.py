@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from activitypub import keys as key_codec
 from fedlocal.federation.delivery import DeliveryWorker
-from fedlocal.federation.inbox import follow as follow_verb
+from fedlocal.federation.inbox import verbs
 from fedlocal.federation.inbox.worker import InboxWorker
 from fedlocal.models import Actor, Follow, Post
 from fedlocal.services import follows as follow_service
@@ -655,7 +655,7 @@ async def test_a_handler_crash_fails_its_item_and_spares_the_others(
     async def crash(ctx, conn, prepared):
         raise RuntimeError("handler exploded")
 
-    monkeypatch.setattr(follow_verb, "apply", crash)
+    monkeypatch.setitem(verbs.HANDLERS, "Follow", verbs.Verb(crash))
     gerda = stub.add_actor("gerda", software="gotosocial")
     follow = alice.fixture("mastodon/follow.json", follow_id="13", target=ana.uri)
     create = create_note(gerda, "01J0CD", ana.uri, ana.handle)

@@ -20,7 +20,6 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from types import ModuleType
 from typing import Any
 
 from activitypub.addressing import id_of
@@ -36,38 +35,11 @@ from ..backoff import backoff_seconds
 from ..origin import origin_problem
 from ..runtime import Federation
 from ..shapes import problem as shape_problem
-from . import (
-    accept,
-    announce,
-    create,
-    delete,
-    follow,
-    join,
-    leave,
-    like,
-    offer,
-    reject,
-    undo,
-    update,
-)
 from .context import Ignored, InboxContext, RetryLater
+from .verbs import HANDLERS, VerbHandler
 
 log = logging.getLogger(__name__)
 
-HANDLERS: dict[str, ModuleType] = {
-    "Follow": follow,
-    "Accept": accept,
-    "Reject": reject,
-    "Undo": undo,
-    "Create": create,
-    "Update": update,
-    "Delete": delete,
-    "Announce": announce,
-    "Join": join,
-    "Leave": leave,
-    "Offer": offer,
-    "Like": like,
-}
 INBOX_MAX_ATTEMPTS = 6
 PREPARE_CONCURRENCY = 8
 COMMIT_CHUNK = 10
@@ -80,7 +52,7 @@ class Work:
     item: InboxItem
     activity_uri: str | None = None
     verb: Any = None
-    handler: ModuleType | None = None
+    handler: VerbHandler | None = None
     context: InboxContext | None = None
     prepared: Any = None
     # None while it is to be applied; else "ignore", "retry" or "fail" with `reason`.
@@ -177,11 +149,9 @@ class InboxWorker:
             work.context = InboxContext(self.federation, activity, actor)
 
     async def _prepare(self, work: Work) -> None:
-        prepare = getattr(work.handler, "prepare", None)
-        if prepare is None:
-            return
+        assert work.handler is not None and work.context is not None
         try:
-            work.prepared = await prepare(work.context)
+            work.prepared = await work.handler.prepare(work.context)
         except Ignored as reason:
             work.settle("ignore", str(reason))
         except RetryLater as exc:

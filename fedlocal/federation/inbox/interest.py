@@ -1,9 +1,9 @@
-"""Offer: a FEP-0837 Offer(Agreement) for one of our offers or requests — interest, in
-the marketplace vocabulary."""
+"""Someone is interested in one of our offers or requests: FEP-0837 says it with an
+`Offer` activity of an `Agreement` (the verb's name; our offers are "listings")."""
 
 from __future__ import annotations
 
-from ...services import interest
+from ...services import interest as interest_service
 from ..from_as import agreement_offer
 from .context import Ignored, InboxContext
 
@@ -14,5 +14,5 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
         raise Ignored("an Offer that is not a FEP-0837 agreement")
     offer_uri = ctx.activity_id
     listing_uri, _quantity = proposal
-    if not await interest.receive_agreement_offer(conn, ctx.actor, listing_uri, offer_uri):
+    if not await interest_service.receive_agreement_offer(conn, ctx.actor, listing_uri, offer_uri):
         raise Ignored("an Offer for no listing of ours")
