@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
-from typing import Any
 
 from ..categories import Categories
 from ..models import Actor, Post
@@ -21,6 +20,7 @@ from ..oauth import OAuthApp
 from ..services.timelines import Relationship
 from ..services.views import AccountView, BoostView, NotificationView, PostView
 from ..urls import Urls
+from . import entity_types as E
 
 # Mastodon's visibility names; a local-only post shows as public (with `local_only`).
 VISIBILITY = {
@@ -64,12 +64,12 @@ def acct(actor: Actor, local_domain: str) -> str:
 
 
 def account(
-    view: AccountView, urls: Urls, *, domain: str, source: dict[str, Any] | None = None
-) -> dict[str, Any]:
+    view: AccountView, urls: Urls, *, domain: str, source: E.CredentialSource | None = None
+) -> E.Account:
     actor = view.actor
     created = view.account.created_at if view.account is not None else actor.created_at
     avatar = actor.icon_url or urls.base + DEFAULT_AVATAR
-    entity: dict[str, Any] = {
+    entity: E.Account = {
         "id": str(actor.id),
         "username": actor.username,
         "acct": acct(actor, domain),
@@ -110,7 +110,9 @@ def account(
     return entity
 
 
-def credential_source(view: AccountView, *, language: str, follow_requests: int) -> dict[str, Any]:
+def credential_source(
+    view: AccountView, *, language: str, follow_requests: int
+) -> E.CredentialSource:
     """`source` of the logged-in account (verify_credentials)."""
     return {
         "privacy": "public",
@@ -130,7 +132,7 @@ def _plain(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment or "")).strip()
 
 
-def mention(actor: Actor, domain: str) -> dict[str, Any]:
+def mention(actor: Actor, domain: str) -> E.Mention:
     return {
         "id": str(actor.id),
         "username": actor.username,
@@ -139,7 +141,7 @@ def mention(actor: Actor, domain: str) -> dict[str, Any]:
     }
 
 
-def tag(name: str, urls: Urls) -> dict[str, Any]:
+def tag(name: str, urls: Urls) -> E.Tag:
     return {"name": name, "url": urls.tag(name), "history": [], "following": False}
 
 
@@ -174,8 +176,8 @@ def content(post: Post, language: str) -> str:
     return "".join(parts)
 
 
-def _fedlocal_details(post: Post, categories: Categories) -> dict[str, Any]:
-    details: dict[str, Any] = {"kind": post.kind}
+def _fedlocal_details(post: Post, categories: Categories) -> E.FedlocalDetails:
+    details: E.FedlocalDetails = {"kind": post.kind}
     if post.name:
         details["title"] = post.name
     if post.category and (found := categories.get(post.category)) is not None:
@@ -216,9 +218,9 @@ def status(
     categories: Categories,
     language: str,
     source: bool = False,
-) -> dict[str, Any]:
+) -> E.Status:
     post = view.post
-    entity: dict[str, Any] = {
+    entity: E.Status = {
         "id": str(post.id),
         "uri": post.uri,
         "url": post.url or post.uri,
@@ -261,7 +263,7 @@ def status(
 
 def boost(
     view: BoostView, urls: Urls, *, domain: str, categories: Categories, language: str
-) -> dict[str, Any]:
+) -> E.Status:
     """A boost: a status of its own wrapping the boosted one (`reblog`)."""
     inner = status(view.reblog, urls, domain=domain, categories=categories, language=language)
     return {
@@ -290,9 +292,9 @@ def notification(
     domain: str,
     categories: Categories,
     language: str,
-) -> dict[str, Any]:
+) -> E.Notification:
     n = view.notification
-    entity: dict[str, Any] = {
+    entity: E.Notification = {
         "id": str(n.id),
         "type": view.type,
         "group_key": f"ungrouped-{n.id}",
@@ -309,7 +311,7 @@ def notification(
     return entity
 
 
-def relationship(found: Relationship) -> dict[str, Any]:
+def relationship(found: Relationship) -> E.Relationship:
     return {
         "id": str(found.id),
         "following": found.following,
@@ -329,9 +331,9 @@ def relationship(found: Relationship) -> dict[str, Any]:
     }
 
 
-def application(app: OAuthApp, *, client_secret: str | None = None) -> dict[str, Any]:
+def application(app: OAuthApp, *, client_secret: str | None = None) -> E.Application:
     """An Application; with its credentials at registration only."""
-    entity: dict[str, Any] = {
+    entity: E.Application = {
         "id": str(app.id),
         "name": app.name,
         "website": app.website,
@@ -347,7 +349,7 @@ def application(app: OAuthApp, *, client_secret: str | None = None) -> dict[str,
     return entity
 
 
-def nearby_list(language: str) -> dict[str, Any]:
+def nearby_list(language: str) -> E.List:
     return {
         "id": NEARBY_LIST_ID,
         "title": "À proximité" if language == "fr" else "Nearby",

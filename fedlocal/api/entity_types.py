@@ -1,0 +1,205 @@
+"""The Mastodon entities we answer with, as typed dictionaries: what each key holds is
+written once, here, and the type checker holds `entities.py` to it.
+
+Names and shapes follow Mastodon's API documentation (docs.joinmastodon.org, "Entities");
+`fedlocal` on a status and `fedlocal_type` on a notification are ours, for the clients
+that know offers, requests and events.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+
+class Role(TypedDict):
+    id: str
+    name: str
+    permissions: str
+    color: str
+    highlighted: bool
+
+
+class CredentialSource(TypedDict):
+    privacy: str
+    sensitive: bool
+    language: str
+    note: str
+    fields: list[Any]
+    follow_requests_count: int
+    hide_collections: bool
+    discoverable: bool
+    indexable: bool
+    attribution_domains: list[str]
+
+
+class Account(TypedDict):
+    id: str
+    username: str
+    acct: str
+    display_name: str
+    locked: bool
+    bot: bool
+    discoverable: bool | None
+    indexable: bool
+    group: bool
+    created_at: str | None
+    note: str
+    url: str
+    uri: str
+    avatar: str
+    avatar_static: str
+    header: str
+    header_static: str
+    followers_count: int
+    following_count: int
+    statuses_count: int
+    last_status_at: str | None
+    hide_collections: bool
+    noindex: bool
+    emojis: list[Any]
+    roles: list[Any]
+    fields: list[Any]
+    # Only on the logged-in account (verify_credentials, update_credentials).
+    source: NotRequired[CredentialSource]
+    role: NotRequired[Role]
+
+
+class Mention(TypedDict):
+    id: str
+    username: str
+    url: str
+    acct: str
+
+
+class Tag(TypedDict):
+    name: str
+    url: str
+    history: list[Any]
+    following: bool
+
+
+class Category(TypedDict):
+    key: str
+    fr: str
+    en: str
+
+
+class ListingDetails(TypedDict):
+    intent: str
+    status: str
+    closed_as: str | None
+    quantity: int
+    price: str | None
+    expires_at: str | None
+
+
+class EventDetails(TypedDict):
+    starts_at: str | None
+    ends_at: str | None
+    timezone: str
+    status: str
+    join_mode: str
+    capacity: int | None
+    participant_count: int
+
+
+class PlaceDetails(TypedDict):
+    name: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class FedlocalDetails(TypedDict):
+    """What a status says of an offer, a request or an event beyond Mastodon's fields."""
+
+    kind: str
+    title: NotRequired[str]
+    category: NotRequired[Category]
+    listing: NotRequired[ListingDetails]
+    event: NotRequired[EventDetails]
+    place: NotRequired[PlaceDetails]
+
+
+class Status(TypedDict):
+    id: str
+    uri: str
+    url: str
+    created_at: str | None
+    account: Account
+    content: str
+    visibility: str
+    sensitive: bool
+    spoiler_text: str
+    media_attachments: list[Any]
+    application: None
+    mentions: list[Mention]
+    tags: list[Tag]
+    emojis: list[Any]
+    reblogs_count: int
+    favourites_count: int
+    replies_count: int
+    in_reply_to_id: str | None
+    in_reply_to_account_id: str | None
+    reblog: Status | None
+    poll: None
+    card: None
+    language: str | None
+    text: str | None
+    edited_at: str | None
+    favourited: bool
+    reblogged: bool
+    muted: bool
+    bookmarked: bool
+    pinned: bool
+    filtered: list[Any]
+    local_only: bool
+    fedlocal: NotRequired[FedlocalDetails]
+
+
+class Notification(TypedDict):
+    id: str
+    type: str
+    group_key: str
+    created_at: str | None
+    account: Account
+    status: Status | None
+    fedlocal_type: NotRequired[str]
+
+
+class Relationship(TypedDict):
+    id: str
+    following: bool
+    showing_reblogs: bool
+    notifying: bool
+    languages: list[str] | None
+    followed_by: bool
+    blocking: bool
+    blocked_by: bool
+    muting: bool
+    muting_notifications: bool
+    requested: bool
+    requested_by: bool
+    domain_blocking: bool
+    endorsed: bool
+    note: str
+
+
+class Application(TypedDict):
+    id: str
+    name: str
+    website: str | None
+    scopes: list[str]
+    redirect_uri: str
+    redirect_uris: list[str]
+    vapid_key: str
+    # Only when the app is registered.
+    client_id: NotRequired[str]
+    client_secret: NotRequired[str]
+    client_secret_expires_at: NotRequired[int]
+
+
+class List(TypedDict):
+    id: str
+    title: str
+    replies_policy: str
+    exclusive: bool
