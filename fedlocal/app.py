@@ -53,7 +53,7 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         federation = await start_federation(config, db)
         app.state.federation = federation
         app.state.pages = Pages(config, db)
-        app.state.feeds = Feeds(config, db)
+        app.state.feeds = Feeds(federation.services)
         start_api(app, db)
         tasks = start_workers(federation) if config.run_workers else []
         try:

@@ -1,5 +1,5 @@
-"""Atom (RFC 4287) feeds of the instance's posts, built with ElementTree so every text
-and attribute value is escaped by construction.
+"""Atom (RFC 4287) feeds of the instance's posts, written with `feedgen`, which escapes
+every text and attribute value.
 
 Each entry carries the post's sanitised HTML followed by its key facts (when, where,
 status…), so a feed reader shows what the web page shows.
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import html
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feedgen.entry import FeedEntry as _FeedgenEntry
+from feedgen.feed import FeedGenerator
+
+from fedlocal import __version__
 from fedlocal.categories import Category
 from fedlocal.models import Actor, Post
 from fedlocal.sanitize import sanitize_html
@@ -22,9 +25,7 @@ from fedlocal.sanitize import sanitize_html
 from .post_text import location_of, title_of
 
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
-ATOM_NS = "http://www.w3.org/2005/Atom"
-GEORSS_NS = "http://www.georss.org/georss"
-# Characters XML 1.0 cannot hold at all; ElementTree escapes markup but passes these on.
+# Characters XML 1.0 cannot hold at all (lxml refuses them); a remote name may carry them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 LABELS = {
@@ -106,82 +107,79 @@ class Feed:
 
 @dataclass(frozen=True)
 class FeedEntry:
+    """A post and what its entry needs beside it."""
+
     post: Post
     author: Actor
     category: Category | None = None
     calendar_url: str | None = None
 
 
-def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+class _Entry(_FeedgenEntry):
+    """feedgen 1.0.0 writes an entry's links with their `href` only
+    (lkiesow/python-feedgen#135): this puts their `rel` and `type` back."""
+
+    def atom_entry(self, extensions=True):
+        element = super().atom_entry(extensions)
+        for link, wanted in zip(element.iterfind("link"), self.link() or [], strict=True):
+            link.attrib.update({k: v for k, v in wanted.items() if k != "href"})
+        return element
 
 
-def _clean(text: str) -> str:
-    return _NOT_XML.sub("", text)
+def _text(value: str) -> str:
+    return _NOT_XML.sub("", value)
 
 
-def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k: _clean(v) for k, v in attributes.items()})
-    if text is not None:
-        element.text = _clean(text)
-    return element
-
-
-def render_feed(feed: Feed, entries: Iterable[FeedEntry], *, now: datetime) -> bytes:
-    """A complete Atom document, UTF-8."""
-    entries = list(entries)
-    # Plain prefixed names and explicit xmlns attributes rather than ElementTree's
-    # namespace registry, which is process-wide state.
-    root = ET.Element(
-        "feed", {"xmlns": ATOM_NS, "xmlns:georss": GEORSS_NS, "xml:lang": feed.language}
-    )
-    _add(root, "id", feed.id)
-    _add(root, "title", feed.title)
-    if feed.subtitle:
-        _add(root, "subtitle", feed.subtitle)
-    updated = max((_updated(entry.post) for entry in entries), default=now)
-    _add(root, "updated", rfc3339(updated))
-    _add(root, "link", rel="self", type="application/atom+xml", href=feed.self_url)
-    _add(root, "link", rel="alternate", type="text/html", href=feed.alternate_url)
-    if feed.next_url:
-        _add(root, "link", rel="next", type="application/atom+xml", href=feed.next_url)
-    author = _add(root, "author")
-    _add(author, "name", feed.author_name)
-    _add(author, "uri", feed.author_uri)
-    _add(root, "generator", "fedlocal")
-    for entry in entries:
-        _entry(root, entry, feed)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+def _stamp(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _updated(post: Post) -> datetime:
     return post.edited_at or post.published
 
 
-def _entry(root: ET.Element, entry: FeedEntry, feed: Feed) -> None:
+def render_feed(feed: Feed, entries: Iterable[FeedEntry], *, now: datetime) -> bytes:
+    """A complete Atom document, UTF-8; `now` dates a feed without entries."""
+    entries = list(entries)
+    fg = FeedGenerator()
+    fg.load_extension("geo", rss=False)
+    fg.id(_text(feed.id))
+    fg.title(_text(feed.title))
+    if feed.subtitle:
+        fg.subtitle(_text(feed.subtitle))
+    fg.updated(_stamp(max((_updated(entry.post) for entry in entries), default=now)))
+    fg.link(href=_text(feed.self_url), rel="self", type="application/atom+xml")
+    fg.link(href=_text(feed.alternate_url), rel="alternate", type="text/html")
+    if feed.next_url:
+        fg.link(href=_text(feed.next_url), rel="next", type="application/atom+xml")
+    fg.author(name=_text(feed.author_name), uri=_text(feed.author_uri))
+    fg.generator("fedlocal", version=__version__)
+    fg.language(feed.language)
+    for entry in entries:
+        _entry(fg.add_entry(_Entry(), order="append"), entry, feed)
+    return fg.atom_str()
+
+
+def _entry(out: _Entry, entry: FeedEntry, feed: Feed) -> None:
     post, labels = entry.post, LABELS.get(feed.language, LABELS["en"])
-    element = _add(root, "entry")
-    _add(element, "id", post.uri)
-    _add(element, "title", title_of(post) or labels.get(post.kind, post.kind))
-    _add(element, "published", rfc3339(post.published))
-    _add(element, "updated", rfc3339(_updated(post)))
-    _add(element, "link", rel="alternate", type="text/html", href=post.url or post.uri)
+    out.id(_text(post.uri))
+    # A title of nothing but forbidden characters would be empty, which Atom refuses.
+    out.title(_text(title_of(post)) or labels.get(post.kind, post.kind))
+    out.published(_stamp(post.published))
+    out.updated(_stamp(_updated(post)))
+    out.link(href=_text(post.url or post.uri), rel="alternate", type="text/html")
     if entry.calendar_url:
-        _add(element, "link", rel="related", type="text/calendar", href=entry.calendar_url)
-    author = _add(element, "author")
-    _add(author, "name", entry.author.display_name or entry.author.handle)
-    _add(author, "uri", entry.author.url or entry.author.uri)
+        out.link(href=_text(entry.calendar_url), rel="related", type="text/calendar")
+    author = entry.author
+    # A display name of nothing but forbidden characters would leave the entry unsigned.
+    name = _text(author.display_name or "") or author.handle
+    out.author(name=name, uri=_text(author.url or author.uri))
     if entry.category is not None:
-        _add(
-            element,
-            "category",
-            term=entry.category.key,
-            label=entry.category.label(feed.language),
-            scheme=feed.category_scheme,
-        )
-    _add(element, "content", _content_html(post, labels), type="html")
+        label = entry.category.label(feed.language)
+        out.category(term=entry.category.key, label=_text(label), scheme=feed.category_scheme)
+    out.content(_text(_content_html(post, labels)), type="html")
     if post.place is not None and post.place.has_coordinates:
-        _add(element, "georss:point", f"{post.place.latitude:.6f} {post.place.longitude:.6f}")
+        out.geo.point(f"{post.place.latitude:.6f} {post.place.longitude:.6f}")
 
 
 def _content_html(post: Post, labels: dict[str, str]) -> str:

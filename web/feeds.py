@@ -7,35 +7,25 @@ come before the federation routes, whose `/objects/{post_id}` would take `/objec
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fedlocal.boundary import ids
-from fedlocal.categories import Categories
-from fedlocal.config import Config
-from fedlocal.store import Database
-from fedlocal.store import feeds as feed_store
-from fedlocal.store.clock import utcnow
-from fedlocal.store.feeds import FeedItem
-from fedlocal.urls import Urls
+from fedlocal.categories import Category
+from fedlocal.services import feeds as feed_service
+from fedlocal.services.context import ServiceContext
+from fedlocal.services.feeds import FeedItem, Snapshot
 
 from . import atom, ical
 
 FEED_PAGE_SIZE = 50
-# The calendar starts a day back, so what happened today and yesterday evening stays.
-CALENDAR_LOOKBACK = timedelta(days=1)
 SCOPES = ("local", "all")
-_HEADERS = {"Access-Control-Allow-Origin": "*"}
-
-
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status, headers=_HEADERS)
-
-
 FEED_SUFFIXES = (".atom", ".ics")
+# Calendar widgets and feed readers on other sites fetch these from the visitor's browser.
+_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
 
 def is_feed_path(path: str) -> bool:
@@ -43,133 +33,115 @@ def is_feed_path(path: str) -> bool:
     return path.endswith(FEED_SUFFIXES)
 
 
-class Feeds:
-    def __init__(self, config: Config, db: Database):
-        self.config = config
-        self.db = db
-        self.urls = Urls(config.base_url)
-        self.categories = Categories(config.categories)
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=_HEADERS)
 
-    # iCalendar
+
+class Feeds:
+    """The feeds' handlers, reading through the feeds service."""
+
+    def __init__(self, services: ServiceContext):
+        self.services = services
+        self.config = services.config
+        self.urls = services.urls
+        self.categories = services.categories
 
     async def event_calendar(self, request: Request) -> Response:
+        """`/objects/{id}.ics`: one of our events, as a file to add to a calendar."""
         post_id = ids.parse_id(request.path_params["post_id"])
-        if post_id is None:
+        found = await feed_service.event(self.services, post_id) if post_id is not None else None
+        if found is None:
             return _error(404, "no such event")
-        async with self.db.read() as conn:
-            item = await feed_store.shareable_event(conn, post_id)
-        if item is None:
-            return _error(404, "no such event")
-        body = ical.render_calendar(
-            ical.Calendar(name=self.config.name), [self._calendar_event(item)], now=utcnow()
-        )
+        body = self._ics(ical.Calendar(name=self.config.name), found)
         disposition = f'attachment; filename="event-{post_id}.ics"'
-        return Response(
-            body,
-            media_type=ical.MEDIA_TYPE,
-            headers={"Content-Disposition": disposition, **_HEADERS},
-        )
+        headers = {"Content-Disposition": disposition, **_HEADERS}
+        return Response(body, media_type=ical.MEDIA_TYPE, headers=headers)
 
     async def calendar(self, request: Request) -> Response:
+        """`/calendar.ics`: the upcoming events to subscribe to; `?scope=all` adds the
+        neighbours' public ones."""
         scope = request.query_params.get("scope", "local")
         if scope not in SCOPES:
             return _error(400, f"scope must be one of {', '.join(SCOPES)}")
-        now = utcnow()
-        async with self.db.read() as conn:
-            items = await feed_store.upcoming_events(
-                conn, since=now - CALENDAR_LOOKBACK, local_only=scope == "local"
-            )
-        calendar = ical.Calendar(
-            name=self.config.name,
-            description=self.config.description,
-            source_url=self.urls.calendar(scope=scope),
-        )
-        body = ical.render_calendar(
-            calendar, (self._calendar_event(item) for item in items), now=now
-        )
-        return Response(body, media_type=ical.MEDIA_TYPE, headers=_HEADERS)
+        found = await feed_service.calendar(self.services, local_only=scope == "local")
+        config = self.config
+        about = ical.Calendar(config.name, config.description, self.urls.calendar(scope=scope))
+        return Response(self._ics(about, found), media_type=ical.MEDIA_TYPE, headers=_HEADERS)
 
-    def _calendar_event(self, item: FeedItem) -> ical.CalendarEvent:
-        category = self.categories.get(item.post.category)
-        label = category.label(self.config.default_language) if category else None
-        return ical.CalendarEvent(item.post, item.author, label)
-
-    # Atom
+    def _ics(self, about: ical.Calendar, found: Snapshot) -> bytes:
+        language = self.config.default_language
+        events = []
+        for item in found.items:
+            category = self.categories.get(item.post.category)
+            label = category.label(language) if category else None
+            events.append(ical.CalendarEvent(item.post, item.author, label))
+        return ical.render_calendar(about, events, now=found.read_at)
 
     async def feed(self, request: Request) -> Response:
-        return await self._atom(request, category_key=None)
+        """`/feed.atom`: the recent public posts, a page at a time."""
+        return await self._atom(request, None)
 
     async def category_feed(self, request: Request) -> Response:
-        key = request.path_params["key"]
-        if key not in self.categories:
+        """`/categories/{key}/feed.atom`: one category's recent public posts."""
+        category = self.categories.get(request.path_params["key"])
+        if category is None:
             return _error(404, "no such category")
-        return await self._atom(request, category_key=key)
+        return await self._atom(request, category)
 
-    async def _atom(self, request: Request, *, category_key: str | None) -> Response:
+    async def _atom(self, request: Request, category: Category | None) -> Response:
         max_id = ids.query_id(request.query_params.get("max_id"), "max_id")
-        async with self.db.read() as conn:
-            items = await feed_store.recent_posts(
-                conn, category=category_key, max_id=max_id, limit=FEED_PAGE_SIZE
-            )
-        language = self.config.default_language
-        category = self.categories.get(category_key)
-        title = self.config.name
-        if category is not None:
-            title = f"{title} — {category.label(language)}"
+        key = category.key if category else None
+        found = await feed_service.recent(
+            self.services, category=key, max_id=max_id, limit=FEED_PAGE_SIZE
+        )
+        items, language, name = found.items, self.config.default_language, self.config.name
 
         def page(max_id: int | None) -> str:
-            if category is None:
+            if key is None:
                 return self.urls.feed(max_id=max_id)
-            return self.urls.category_feed(category.key, max_id=max_id)
+            return self.urls.category_feed(key, max_id=max_id)
 
-        full_page = len(items) == FEED_PAGE_SIZE
         feed = atom.Feed(
             id=page(None),
             self_url=page(max_id),
-            title=title,
+            title=f"{name} — {category.label(language)}" if category else name,
             subtitle=self.config.description,
             alternate_url=self.urls.home,
-            author_name=self.config.name,
+            author_name=name,
             author_uri=self.urls.home,
             language=language,
             category_scheme=self.urls.categories,
-            next_url=page(items[-1].post.id) if full_page else None,
+            next_url=page(items[-1].post.id) if len(items) == FEED_PAGE_SIZE else None,
         )
-        entries = (self._feed_entry(item) for item in items)
-        body = atom.render_feed(feed, entries, now=utcnow())
+        entries = [self._entry(item) for item in items]
+        body = atom.render_feed(feed, entries, now=found.read_at)
         return Response(body, media_type=atom.MEDIA_TYPE, headers=_HEADERS)
 
-    def _feed_entry(self, item: FeedItem) -> atom.FeedEntry:
+    def _entry(self, item: FeedItem) -> atom.FeedEntry:
         post = item.post
+        # Only our own events have a calendar file of their own.
         is_event = post.kind == "event" and post.event is not None and post.is_local
-        return atom.FeedEntry(
-            post=post,
-            author=item.author,
-            category=self.categories.get(post.category),
-            calendar_url=self.urls.post_calendar(post.id) if is_event else None,
-        )
+        calendar_url = self.urls.post_calendar(post.id) if is_event else None
+        category = self.categories.get(post.category)
+        return atom.FeedEntry(post, item.author, category, calendar_url)
 
 
-async def _event_calendar(request: Request) -> Response:
-    return await request.app.state.feeds.event_calendar(request)
+def _on(
+    handler: Callable[[Feeds, Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """A route endpoint calling `handler` on the app's `Feeds`."""
 
+    async def endpoint(request: Request) -> Response:
+        return await handler(request.app.state.feeds, request)
 
-async def _calendar(request: Request) -> Response:
-    return await request.app.state.feeds.calendar(request)
-
-
-async def _feed(request: Request) -> Response:
-    return await request.app.state.feeds.feed(request)
-
-
-async def _category_feed(request: Request) -> Response:
-    return await request.app.state.feeds.category_feed(request)
+    return endpoint
 
 
 def feed_routes() -> list[Route]:
+    """The feeds' routes (to mount before the federation routes)."""
     return [
-        Route("/objects/{post_id}.ics", _event_calendar),
-        Route("/calendar.ics", _calendar),
-        Route("/feed.atom", _feed),
-        Route("/categories/{key}/feed.atom", _category_feed),
+        Route("/objects/{post_id}.ics", _on(Feeds.event_calendar)),
+        Route("/calendar.ics", _on(Feeds.calendar)),
+        Route("/feed.atom", _on(Feeds.feed)),
+        Route("/categories/{key}/feed.atom", _on(Feeds.category_feed)),
     ]

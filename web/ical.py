@@ -1,5 +1,6 @@
-"""iCalendar (RFC 5545) for our events, written by hand: the format is small, and owning
-the escaping and folding keeps a runtime dependency out.
+"""iCalendar (RFC 5545, with RFC 7986's calendar properties) for our events, written with
+`icalendar`, which escapes TEXT and parameter values (RFC 6868), folds lines at 75 octets
+between characters and ends them with CRLF.
 
 Times are written in UTC (`…Z`), which every client shows in its user's own zone. A
 `TZID` would need a `VTIMEZONE` spelling out the zone's transitions: worth it for
@@ -11,7 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+from icalendar import vCalAddress, vDuration, vGeo, vText
 
 from fedlocal import __version__
 from fedlocal.models import Actor, Post
@@ -20,16 +24,13 @@ from fedlocal.sanitize import html_to_text
 from .post_text import location_of, title_of
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
-CRLF = "\r\n"
-# RFC 5545 §3.1: lines SHOULD NOT be longer than 75 octets, excluding the line break.
-MAX_LINE_OCTETS = 75
 PRODID = f"-//fedlocal//fedlocal {__version__}//EN"
 # How often subscribed calendars should come back (RFC 7986 and its common predecessor).
-REFRESH = "PT1H"
+REFRESH = timedelta(hours=1)
 
 _STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
 # Controls other than tab are not allowed in TEXT, nor are lone surrogates encodable; a
-# remote post may carry either.
+# remote post may carry either, and the library passes them on.
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
@@ -51,48 +52,25 @@ class CalendarEvent:
     category_label: str | None = None
 
 
-def escape_text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newlines escaped,
-    characters TEXT may not hold dropped."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _FORBIDDEN.sub("", value)
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+class _Geo(vGeo):
+    # vGeo writes Python's repr, `1e-05` near the equator or Greenwich, which is no RFC 5545
+    # FLOAT; micro-degrees (about 10 cm) say all a place needs.
+    def to_ical(self) -> str:
+        return f"{self.latitude:.6f};{self.longitude:.6f}"
 
 
-def quote_param(value: str) -> str:
-    """A quoted parameter value; RFC 6868 caret encoding for what quoting cannot carry."""
-    value = _FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-    value = value.replace("^", "^^").replace("\n", "^n").replace('"', "^'")
-    return f'"{value}"'
+def _text(value: str) -> str:
+    # Line breaks as LF, which the library escapes as `\n`; what TEXT may not hold dropped.
+    return _FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def fold(line: str) -> str:
-    """Fold a content line into chunks of at most 75 octets, each continuation starting
-    with a space; never inside a UTF-8 sequence, since chunks end between characters."""
-    chunks: list[str] = []
-    current: list[str] = []
-    used = 0
-    for char in line:
-        size = len(char.encode("utf-8"))
-        if used + size > MAX_LINE_OCTETS:
-            chunks.append("".join(current))
-            current = []
-            used = 1  # the space that starts the continuation line
-        current.append(char)
-        used += size
-    chunks.append("".join(current))
-    return (CRLF + " ").join(chunks)
+def _uri(value: str) -> str:
+    # URIs are not TEXT-escaped, so a line break would end the property.
+    return _FORBIDDEN.sub("", value.replace("\r", "").replace("\n", ""))
 
 
-def utc_stamp(moment: datetime) -> str:
-    """A DATE-TIME in UTC form (`20250614T130000Z`)."""
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def content_line(name: str, value: str, /, **params: str) -> str:
-    """One folded property line; `value` must already be in its type's form."""
-    head = name + "".join(f";{key.replace('_', '-').upper()}={v}" for key, v in params.items())
-    return fold(f"{head}:{value}")
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
 
 
 def sequence_of(post: Post) -> int:
@@ -103,72 +81,55 @@ def sequence_of(post: Post) -> int:
     return int((post.edited_at - post.published).total_seconds())
 
 
-def vevent(item: CalendarEvent, *, now: datetime) -> list[str]:
-    """The lines of one VEVENT."""
-    post, event = item.post, item.post.event
+def vevent(item: CalendarEvent, *, now: datetime) -> icalendar.Event:
+    """One event as a VEVENT, stamped `now`."""
+    post, event, organiser = item.post, item.post.event, item.organiser
     assert event is not None, "only events go in a calendar"
-    lines = [
-        "BEGIN:VEVENT",
-        content_line("UID", escape_text(post.uri)),
-        content_line("DTSTAMP", utc_stamp(now)),
-        content_line("DTSTART", utc_stamp(event.starts_at)),
-    ]
-    if event.ends_at is not None and event.ends_at > event.starts_at:
-        lines.append(content_line("DTEND", utc_stamp(event.ends_at)))
-    lines.append(content_line("SUMMARY", escape_text(title_of(post) or "—")))
+    end = event.ends_at if event.ends_at and event.ends_at > event.starts_at else None
     description = html_to_text(post.content)
-    if description:
-        lines.append(content_line("DESCRIPTION", escape_text(description)))
     location = location_of(post)
-    if location:
-        lines.append(content_line("LOCATION", escape_text(location)))
-    if post.place is not None and post.place.has_coordinates:
-        lines.append(content_line("GEO", f"{post.place.latitude:.6f};{post.place.longitude:.6f}"))
-    lines.append(content_line("URL", _uri(post.url or post.uri), value="URI"))
-    organiser = item.organiser
-    lines.append(
-        content_line(
-            "ORGANIZER",
-            _uri(organiser.url or organiser.uri),
-            cn=quote_param(organiser.display_name or organiser.handle),
-        )
+    name = _text(organiser.display_name or organiser.handle)
+    component = icalendar.Event.new(
+        uid=_text(post.uri),
+        stamp=_utc(now),
+        start=_utc(event.starts_at),
+        end=_utc(end) if end else None,
+        summary=_text(title_of(post)) or "—",
+        description=_text(description) if description else None,
+        location=_text(location) if location else None,
+        url=_uri(post.url or post.uri),
+        organizer=vCalAddress(_uri(organiser.url or organiser.uri), params={"CN": name}),
+        status=_STATUS.get(event.status, "CONFIRMED"),
+        categories=[_text(item.category_label)] if item.category_label else (),
+        classification="PUBLIC",
+        created=_utc(post.published),
+        last_modified=_utc(post.edited_at or post.published),
+        sequence=sequence_of(post),
     )
-    lines.append(content_line("STATUS", _STATUS.get(event.status, "CONFIRMED")))
-    if item.category_label:
-        lines.append(content_line("CATEGORIES", escape_text(item.category_label)))
-    lines.append(content_line("CLASS", "PUBLIC"))
-    lines.append(content_line("CREATED", utc_stamp(post.published)))
-    lines.append(content_line("LAST-MODIFIED", utc_stamp(post.edited_at or post.published)))
-    lines.append(content_line("SEQUENCE", str(sequence_of(post))))
-    lines.append("END:VEVENT")
-    return lines
-
-
-def _uri(value: str) -> str:
-    """URI values are not TEXT-escaped, but must stay on one logical line."""
-    return _FORBIDDEN.sub("", value.replace("\r", "").replace("\n", ""))
+    if post.place is not None and post.place.has_coordinates:
+        component.add("GEO", _Geo((post.place.latitude, post.place.longitude)))
+    return component
 
 
 def render_calendar(calendar: Calendar, events: Iterable[CalendarEvent], *, now: datetime) -> bytes:
-    """A complete VCALENDAR, UTF-8 with CRLF line endings."""
-    lines: list[str] = [
-        "BEGIN:VCALENDAR",
-        content_line("PRODID", escape_text(PRODID)),
-        "VERSION:2.0",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        content_line("NAME", escape_text(calendar.name)),
-        content_line("X-WR-CALNAME", escape_text(calendar.name)),
-    ]
+    """A complete VCALENDAR, UTF-8 with CRLF line endings; `now` stamps every event."""
+    out = icalendar.Calendar()
+    out.add("PRODID", PRODID)
+    out.add("VERSION", "2.0")
+    out.add("CALSCALE", "GREGORIAN")
+    out.add("METHOD", "PUBLISH")
+    # The library types NAME and the X-WR- names as unknown and would write them raw: they
+    # are TEXT, to be escaped.
+    about = {"NAME": calendar.name, "X-WR-CALNAME": calendar.name}
     if calendar.description:
-        lines.append(content_line("DESCRIPTION", escape_text(calendar.description)))
-        lines.append(content_line("X-WR-CALDESC", escape_text(calendar.description)))
+        about |= {"DESCRIPTION": calendar.description, "X-WR-CALDESC": calendar.description}
+    for prop, value in about.items():
+        out.add(prop, vText(_text(value)))
+    # RFC 7986 gives SOURCE and REFRESH-INTERVAL no default type: VALUE is required.
     if calendar.source_url:
-        lines.append(content_line("SOURCE", _uri(calendar.source_url), value="URI"))
-    lines.append(content_line("REFRESH-INTERVAL", REFRESH, value="DURATION"))
-    lines.append(content_line("X-PUBLISHED-TTL", REFRESH))
-    now = now.replace(microsecond=0)
+        out.add("SOURCE", _uri(calendar.source_url), parameters={"VALUE": "URI"})
+    out.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
+    out.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     for item in events:
-        lines.extend(vevent(item, now=now))
-    lines.append("END:VCALENDAR")
-    return (CRLF.join(lines) + CRLF).encode("utf-8")
+        out.add_component(vevent(item, now=now))
+    return out.to_ical()

@@ -39,74 +39,108 @@ def extension_text(component: icalendar.Component, name: str) -> str:
     return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], raw)
 
 
-def unfold(text: str) -> list[str]:
-    return text.replace("\r\n ", "").split("\r\n")
+TEXT_ESCAPE = re.compile(r"\\([\\;,nN])")
+
+
+def unescape_text(value: str) -> str:
+    """A TEXT value as RFC 5545 §3.3.11 reads it, in one pass."""
+    return TEXT_ESCAPE.sub(lambda m: "\n" if m[1] in "nN" else m[1], value)
+
+
+def rendered(organiser: Actor | None = None, **fields) -> bytes:
+    """A calendar holding one event made of `fields`, as served."""
+    event = ical.CalendarEvent(_event_post(**fields), organiser or _actor())
+    return ical.render_calendar(ical.Calendar(name="Q"), [event], now=NOW)
+
+
+def property_lines(body: bytes, name: str) -> list[bytes]:
+    """The physical lines of property `name`: its first line and its continuations."""
+    lines = physical_lines(body)
+    start = next(i for i, line in enumerate(lines) if re.match(rb"%s[;:]" % name.encode(), line))
+    end = start + 1
+    while end < len(lines) and lines[end].startswith(b" "):
+        end += 1
+    return lines[start:end]
+
+
+def content_line(body: bytes, name: str) -> str:
+    """Property `name` unfolded: the one logical line as written, escapes and all."""
+    lines = property_lines(body, name)
+    return b"".join([lines[0], *(line[1:] for line in lines[1:])]).decode("utf-8")
 
 
 # Escaping
 
 
-def test_escape_text_escapes_backslash_semicolon_comma_and_newlines():
-    assert ical.escape_text("a\\b;c,d\ne") == "a\\\\b\\;c\\,d\\ne"
-    assert ical.escape_text("one\r\ntwo\rthree") == "one\\ntwo\\nthree"
+def test_text_escapes_backslash_semicolon_comma_and_newlines():
+    assert content_line(rendered(name="a\\b;c,d\ne"), "SUMMARY") == "SUMMARY:a\\\\b\\;c\\,d\\ne"
+    body = rendered(name="one\r\ntwo\rthree")
+    assert content_line(body, "SUMMARY") == "SUMMARY:one\\ntwo\\nthree"
 
 
-def test_escape_text_drops_characters_text_cannot_hold():
-    assert ical.escape_text("bell\x07 null\x00 tab\tok") == "bell null tab\tok"
-    assert ical.escape_text("lone \ud800 surrogate") == "lone  surrogate"
+def test_text_drops_characters_text_cannot_hold():
+    body = rendered(name="bell\x07 null\x00 tab\tok")
+    assert content_line(body, "SUMMARY") == "SUMMARY:bell null tab\tok"
+    body = rendered(name="lone \ud800 surrogate")
+    assert content_line(body, "SUMMARY") == "SUMMARY:lone  surrogate"
 
 
-def test_escape_text_leaves_colons_and_quotes():
-    assert ical.escape_text('Time: 15:00 "sharp"') == 'Time: 15:00 "sharp"'
+def test_text_leaves_colons_and_quotes():
+    body = rendered(name='Time: 15:00 "sharp"')
+    assert content_line(body, "SUMMARY") == 'SUMMARY:Time: 15:00 "sharp"'
 
 
 def test_parameter_values_are_quoted_with_caret_encoding():
-    assert ical.quote_param("Ana; Martin, fils") == '"Ana; Martin, fils"'
-    assert ical.quote_param('Le "Bar"\n^') == "\"Le ^'Bar^'^n^^\""
+    body = rendered(_actor(display_name="Ana; Martin, fils"))
+    assert content_line(body, "ORGANIZER").startswith('ORGANIZER;CN="Ana; Martin, fils":')
+    body = rendered(_actor(display_name='Le "Bar"\n^'))
+    assert content_line(body, "ORGANIZER").startswith("ORGANIZER;CN=\"Le ^'Bar^'^n^^\":")
+    (event,) = _parse(body).walk("VEVENT")
+    assert event["ORGANIZER"].params["CN"] == 'Le "Bar"\n^'
 
 
-# Folding
+# Folding (RFC 5545 §3.1: at most 75 octets a line, a continuation starts with a space)
 
 
 def test_short_line_is_not_folded():
-    line = "SUMMARY:" + "x" * 67
-    assert len(line.encode()) == 75
-    assert ical.fold(line) == line
+    # The library keeps a line to 74 octets: one under the limit, never over it.
+    line = "SUMMARY:" + "x" * 66
+    assert len(line.encode()) == 74
+    assert property_lines(rendered(name=line[8:]), "SUMMARY") == [line.encode()]
 
 
 def test_line_of_76_octets_is_folded_once():
     line = "SUMMARY:" + "x" * 68
-    folded = ical.fold(line)
-    first, second = folded.split("\r\n")
-    assert len(first.encode()) == 75
-    assert second == " x"
+    first, second = property_lines(rendered(name=line[8:]), "SUMMARY")
+    assert len(first) <= 75 and len(second) <= 75
+    assert second.startswith(b" x")
+    assert first + second[1:] == line.encode()
 
 
 @pytest.mark.parametrize("char", ["é", "€", "🎉", "ж"])
 def test_folding_never_splits_a_utf8_sequence(char):
-    line = "DESCRIPTION:" + char * 200
-    folded = ical.fold(line).encode("utf-8")
-    for physical in folded.split(b"\r\n"):
+    body = rendered(name=char * 200)
+    for physical in property_lines(body, "SUMMARY"):
         assert len(physical) <= 75
         physical.decode("utf-8")  # each physical line is whole UTF-8 on its own
-    assert unfold(folded.decode()) == [line]
+    assert content_line(body, "SUMMARY") == "SUMMARY:" + char * 200
 
 
 def test_folded_lines_fill_up_to_the_limit():
-    line = "DESCRIPTION:" + "é" * 200
-    physical = ical.fold(line).encode().split(b"\r\n")
-    # Two-octet characters after a space: 74 octets would split one, so 73 of text + space.
+    physical = property_lines(rendered(name="é" * 200), "SUMMARY")
+    # Two-octet characters: one more would make 76 octets, so the first line holds 74 and
+    # each continuation a space and 74.
     assert [len(p) for p in physical[:-1]] == [74] + [75] * (len(physical) - 2)
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
-def test_fold_then_unfold_restores_any_escaped_text(text):
-    line = "DESCRIPTION:" + ical.escape_text(text)
-    folded = ical.fold(line)
-    for physical in folded.encode().split(b"\r\n"):
+def test_any_text_is_folded_and_escaped_back_to_itself(text):
+    body = rendered(name=text, content="")
+    for physical in property_lines(body, "SUMMARY"):
         assert len(physical) <= 75
         physical.decode("utf-8")
-    assert unfold(folded) == [line]
+    kept = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", re.sub(r"\r\n?", "\n", text.strip()))
+    assert unescape_text(content_line(body, "SUMMARY")[len("SUMMARY:") :]) == (kept or "—")
 
 
 # Rendering
@@ -204,6 +238,13 @@ def test_sequence_grows_with_each_edit():
     first = ical.sequence_of(_event_post(edited_at=post.published + timedelta(minutes=5)))
     second = ical.sequence_of(_event_post(edited_at=post.published + timedelta(hours=2)))
     assert 0 < first < second
+
+
+def test_coordinates_near_greenwich_are_plain_decimals():
+    body = rendered(place=Place(name="Méridien", latitude=49.3, longitude=-0.00001))
+
+    # RFC 5545 FLOAT has no exponent: `1e-05` would not parse as one.
+    assert content_line(body, "GEO") == "GEO:49.300000;-0.000010"
 
 
 def test_event_without_end_has_no_dtend():

@@ -1,0 +1,52 @@
+"""What the instance's feeds hold: its recent public posts (Atom) and its events
+(iCalendar), each with its author, and the moment they were read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..store import feeds as feed_store
+from ..store.clock import utcnow
+from ..store.feeds import FeedItem
+from .context import ServiceContext
+
+# The calendar starts a day back, so what happened today and yesterday evening stays.
+CALENDAR_LOOKBACK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Posts as a feed shows them. `read_at` dates the document (an empty Atom feed's
+    `updated`, every event's DTSTAMP), so it agrees with the window the calendar read."""
+
+    items: list[FeedItem]
+    read_at: datetime
+
+
+async def recent(
+    ctx: ServiceContext, *, category: str | None, max_id: int | None, limit: int
+) -> Snapshot:
+    """Public local posts that are not replies, newest first, optionally of one category;
+    `max_id` continues from a previous page."""
+    async with ctx.db.read() as conn:
+        items = await feed_store.recent_posts(conn, category=category, max_id=max_id, limit=limit)
+    return Snapshot(items, utcnow())
+
+
+async def calendar(ctx: ServiceContext, *, local_only: bool) -> Snapshot:
+    """Public events still running or to come (from a day back), by start time; only ours
+    when `local_only`, ours and our neighbours' otherwise."""
+    now = utcnow()
+    async with ctx.db.read() as conn:
+        items = await feed_store.upcoming_events(
+            conn, since=now - CALENDAR_LOOKBACK, local_only=local_only
+        )
+    return Snapshot(items, now)
+
+
+async def event(ctx: ServiceContext, post_id: int) -> Snapshot | None:
+    """One of our events as its own URL shares it (public or unlisted), or None."""
+    async with ctx.db.read() as conn:
+        item = await feed_store.shareable_event(conn, post_id)
+    return Snapshot([item], utcnow()) if item is not None else None
