@@ -23,9 +23,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15 $(PYTEST_ARGS)
 
+# ruff, then mypy (what it checks, and how strictly, is in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check activitypub fedlocal web tests bench
 	$(BIN)/ruff format --check activitypub fedlocal web tests bench
+	$(BIN)/mypy
 
 # axe-core for the browser tests (tests/ui/package.json); Chromium comes from apt.
 ui-deps:
@@ -42,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/inbox.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache data build tests/ui/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache data build tests/ui/node_modules

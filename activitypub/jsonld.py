@@ -47,7 +47,8 @@ _BY_KEY: dict[str, str] = {_key(url): name for url, name in BUNDLED_CONTEXTS.ite
 @cache
 def _read_bundled(filename: str) -> dict[str, Any]:
     text = resources.files(__package__).joinpath("contexts", filename).read_text("utf-8")
-    return json.loads(text)
+    document: dict[str, Any] = json.loads(text)
+    return document
 
 
 def bundled_filename(url: str) -> str | None:
@@ -93,24 +94,25 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
     }
 
 
-class _BoundedCache(OrderedDict):
+class _BoundedCache(OrderedDict[str, dict[str, Any]]):
     """A small LRU map for pyld's resolved-context cache.
 
-    pyld caches every inline context it meets, keyed by its canonical text; inline contexts
-    come from remote documents, so an unbounded cache would grow with hostile input.
+    pyld caches every inline context it meets, keyed by its canonical text (a remote one by
+    its URL), as a map of tag to resolved context; inline contexts come from remote
+    documents, so an unbounded cache would grow with hostile input.
     """
 
     def __init__(self, maxsize: int) -> None:
         super().__init__()
         self._maxsize = maxsize
 
-    def get(self, key: Any, default: Any = None) -> Any:
+    def get(self, key: str, default: Any = None) -> Any:
         if key in self:
             self.move_to_end(key)
             return self[key]
         return default
 
-    def __setitem__(self, key: Any, value: Any) -> None:
+    def __setitem__(self, key: str, value: dict[str, Any]) -> None:
         super().__setitem__(key, value)
         self.move_to_end(key)
         while len(self) > self._maxsize:
@@ -134,7 +136,8 @@ def _options(extra: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def expand(doc: dict[str, Any] | list[Any], *, base: str | None = None) -> list[Any]:
     """Expand a JSON-LD document using only bundled contexts."""
-    return jsonld.expand(doc, _options({"base": base} if base else None))
+    expanded: list[Any] = jsonld.expand(doc, _options({"base": base} if base else None))
+    return expanded
 
 
 def compact(
@@ -150,4 +153,7 @@ def compact(
     """
     if isinstance(context, dict) and "@context" in context:
         context = context["@context"]
-    return jsonld.compact(doc, context, _options({"base": base} if base else None))
+    compacted: dict[str, Any] = jsonld.compact(
+        doc, context, _options({"base": base} if base else None)
+    )
+    return compacted

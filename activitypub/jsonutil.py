@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import re
+from collections.abc import Iterator
 from itertools import accumulate, cycle
 from operator import mul
 from typing import Any
@@ -67,7 +68,7 @@ def _nests_deeper(brackets: bytes, limit: int) -> bool:
         pairs = brackets.count(b"[]")
         if pairs * _PEEL_DENSITY < len(brackets):
             # Runs alternate, openers first, since the sequence is balanced.
-            signed = map(mul, map(len, _RUNS.findall(brackets)), cycle((1, -1)))
+            signed: Iterator[int] = map(mul, map(len, _RUNS.findall(brackets)), cycle((1, -1)))
             return peeled + max(accumulate(signed)) > limit
         brackets = brackets.replace(b"[]", b"")
         peeled += 1
@@ -86,9 +87,7 @@ def _deeper_than(valid: bytes, max_depth: int) -> bool:
 MAX_CONTAINERS = 50_000
 
 
-def loads_bounded(
-    body: bytes, *, max_depth: int = 64, max_containers: int = MAX_CONTAINERS
-) -> Any:
+def loads_bounded(body: bytes, *, max_depth: int = 64, max_containers: int = MAX_CONTAINERS) -> Any:
     """Parse a UTF-8 JSON body, refusing nesting deeper than `max_depth` and more than
     `max_containers` arrays and objects.
 

@@ -154,7 +154,7 @@ def radius_query(latitude: float, longitude: float, radius_km: float) -> RadiusQ
         furthest = max(abs(min_lat), abs(max_lat))  # from the equator: the smallest cosine
         scale = math.sqrt(math.cos(math.radians(latitude)) * math.cos(math.radians(furthest)))
         margin = _planar_margin(angle, math.radians(half_width))
-    shifts = (0.0,)
+    shifts: tuple[float, ...] = (0.0,)
     if not around_pole and longitude + half_width > 180.0:
         shifts = (0.0, 360.0)
     elif not around_pole and longitude - half_width < -180.0:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from babel import Locale
@@ -23,6 +23,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+_DateTime = datetime
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 # A visitor's choice from the language switch, when not logged in.
@@ -86,7 +87,8 @@ class Translator:
         text = self._translations.ngettext(singular, plural, count)
         return text % {"num": count, **values}
 
-    def datetime(self, moment: datetime, timezone, *, format: str = "full_short") -> str:
+    # Below this method, `datetime` in the class body is the method: the type is `_DateTime`.
+    def datetime(self, moment: _DateTime, timezone: tzinfo, *, format: str = "full_short") -> str:
         """`samedi 14 juin 2025 à 14:00` / `Saturday, June 14, 2025, 2:00 PM`."""
         if format == "full_short":
             day = format_date(moment.astimezone(timezone), "full", locale=self.locale)
@@ -94,10 +96,10 @@ class Translator:
             return self.gettext("%(day)s at %(time)s", day=day, time=time)
         return format_datetime(moment, format, tzinfo=timezone, locale=self.locale)
 
-    def date(self, moment: datetime, timezone) -> str:
+    def date(self, moment: _DateTime, timezone: tzinfo) -> str:
         return format_date(moment.astimezone(timezone), "long", locale=self.locale)
 
-    def time(self, moment: datetime, timezone) -> str:
+    def time(self, moment: _DateTime, timezone: tzinfo) -> str:
         return format_time(moment, "short", tzinfo=timezone, locale=self.locale)
 
 

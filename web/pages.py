@@ -63,8 +63,9 @@ class Pages:
 
     async def open_page(self, request: Request) -> Page:
         visitor = await self.sessions.load(request)
+        account = visitor.account if visitor.logged_in else None
         language = self.i18n.choose(
-            account_locale=visitor.account.locale if visitor.logged_in else None,
+            account_locale=account.locale if account is not None else None,
             cookie=request.cookies.get(LANGUAGE_COOKIE),
             accept_language=request.headers.get("accept-language"),
         )

@@ -77,6 +77,7 @@ def signing_string(
     """Build the draft's signing string: ``name: value`` lines joined by newlines."""
     lines = []
     for name in names:
+        value: str | None
         if name == "(request-target)":
             value = f"{view.method.lower()} {target}"
         elif name == "(created)" or name == "(expires)":

@@ -7,10 +7,12 @@ Supports the derived components a request can have (``@method``,
 sender uses them, and a clear error beats a silently different base.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from http_sfv import Dictionary, InnerList, Item, Token
+from http_sfv.dictionary import Dictionary
+from http_sfv.item import InnerList, Item
+from http_sfv.types import Token
 
 from activitypub.digest import content_digest_header, verify_content_digest
 from activitypub.errors import SignatureError
@@ -42,10 +44,12 @@ def _parse_dictionary(value: str, header: str) -> Dictionary:
     return parsed
 
 
-def _int_param(params: dict, name: str) -> int | None:
+def _int_param(params: Mapping[str, object], name: str) -> int | None:
     value = params.get(name)
+    if value is None:
+        return None
     # bool is an int subclass, and a bare ";created" parses as True.
-    if value is not None and type(value) is not int:
+    if isinstance(value, bool) or not isinstance(value, int):
         raise SignatureError(f"{name} parameter must be an integer")
     return value
 
@@ -64,6 +68,7 @@ def signature_base(view: RequestView, components: InnerList) -> bytes:
         if name in seen:
             raise SignatureError(f"component {name} is covered twice")
         seen.add(name)
+        value: str | None
         if name.startswith("@"):
             derive = _DERIVED.get(name)
             if derive is None:
@@ -198,7 +203,7 @@ def sign(
         components.append("content-digest")
     if "content-type" in headers:
         components.append("content-type")
-    params = [
+    params: list[tuple[str, int | str]] = [
         ("created", int(now)),
         ("keyid", key_id),
         ("alg", algorithms.algorithm_for_key(private_key)),

@@ -144,8 +144,8 @@ async def unfollow(call: Call):
 async def relationships(call: Call):
     # Mastodon answers unknown ids with nothing rather than an error.
     wanted = [found for v in call.params.list("id")[:80] if (found := parse_id(v)) is not None]
-    found = await timelines.relationships(call.ctx, call.actor, wanted)
-    return [entities.relationship(r) for r in found]
+    relations = await timelines.relationships(call.ctx, call.actor, wanted)
+    return [entities.relationship(r) for r in relations]
 
 
 @endpoint("read:follows")

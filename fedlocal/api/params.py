@@ -4,6 +4,7 @@ nested form keys (`poll[options][]`) as JSON objects would give them."""
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 from collections.abc import Iterable
@@ -59,18 +60,20 @@ class Params:
         values = self._values.get(name)
         return values[0] if values else default
 
+    # Methods named after builtins: below this one, `str` in an annotation would be the
+    # method, so the type is spelt `builtins.str`.
     def str(self, name: str, default: str | None = None) -> str | None:
         value = self.get(name)
         if value is None or isinstance(value, dict | list):
             return default
         return value if isinstance(value, str) else json.dumps(value)
 
-    def list(self, name: str) -> list[str]:
+    def list(self, name: builtins.str) -> list[builtins.str]:
         return [
             v if isinstance(v, str) else str(v) for v in self._values.get(name, []) if v is not None
         ]
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: bool = False) -> bool:
         value = self.get(name)
         if value is None:
             return default
@@ -83,7 +86,7 @@ class Params:
             return False
         return default
 
-    def int(self, name: str) -> int | None:
+    def int(self, name: builtins.str) -> int | None:
         """A whole number within the store's 64-bit range, else None."""
         value = self.get(name)
         if isinstance(value, bool) or value is None:
@@ -94,7 +97,7 @@ class Params:
             return None
         return int(text)
 
-    def float(self, name: str) -> float | None:
+    def float(self, name: builtins.str) -> float | None:
         value = self.get(name)
         if isinstance(value, bool) or value is None:
             return None

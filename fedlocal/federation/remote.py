@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urldefrag
 
 import httpx
@@ -40,7 +40,9 @@ class RemoteActors:
         self.db = db
         self.client = client
         # An http:// instance is a development or test setup talking to others like it.
-        self.webfinger_scheme = "http" if config.scheme == "http" else "https"
+        self.webfinger_scheme: Literal["https", "http"] = (
+            "http" if config.scheme == "http" else "https"
+        )
 
     def _check_domain(self, uri: str) -> None:
         try:

@@ -31,6 +31,7 @@ async def subscribe_url(
         raise InvalidInput("write your address as @name@your.server", field="handle") from None
     if not ctx.config.is_domain_allowed(host):
         raise Forbidden(f"{host} is blocked by this instance", field="handle")
+    template: str | None
     if host == ctx.config.domain:
         template = ctx.urls.authorize_interaction()
     else:

@@ -108,7 +108,7 @@ class PostFilter:
     published_after: datetime | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        conditions = [
+        conditions: list[ColumnElement[bool]] = [
             objects.c.deleted_at.is_(None),
             _value_only(objects.c.kind).in_(list(self.kinds)),
             objects.c.visibility.in_(list(self.visibilities)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -207,7 +208,7 @@ async def retry_delivery(
 ) -> None:
     """Schedule another attempt. `count_attempt=False` defers without spending an attempt
     (used when the host's circuit is open)."""
-    values = {
+    values: dict[str, Any] = {
         "next_attempt_at": at,
         "locked_until": None,
         "last_status": status,

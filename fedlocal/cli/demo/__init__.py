@@ -146,9 +146,9 @@ async def run(args: argparse.Namespace) -> int:
         await seed_and_serve(instances, started)
         print_summary(instances, time.monotonic() - started)
         # Runs until Ctrl-C, or until a server stops on its own (an error: exit non-zero).
-        stopped = await wait_any_exit(servers)
+        stopped, code = await wait_any_exit(servers)
         print(
-            f"fedlocal demo: {stopped.config.name} stopped (exit {stopped.process.returncode})",
+            f"fedlocal demo: {stopped.config.name} stopped (exit {code})",
             file=sys.stderr,
         )
         return 1

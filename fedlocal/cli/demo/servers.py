@@ -103,12 +103,13 @@ async def stop_all(servers: list[Server]) -> None:
             await process.wait()
 
 
-async def wait_any_exit(servers: list[Server]) -> Server:
-    """The first server to stop on its own."""
+async def wait_any_exit(servers: list[Server]) -> tuple[Server, int]:
+    """The first server to stop on its own, and its exit code."""
     waits = {asyncio.ensure_future(s.process.wait()): s for s in servers if s.process is not None}
     try:
         done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for future in waits:
             future.cancel()
-    return waits[next(iter(done))]
+    finished = next(iter(done))
+    return waits[finished], finished.result()

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from activitypub.addressing import as_list
 
 from ...categories import Categories
-from ...models import EventDetails
+from ...models import EventDetails, EventStatus
 from .listings import community_category
 from .places import place_from_as
 from .values import InvalidDocument, count, parse_datetime
 
 # FEP-8a8e statuses (bare, prefixed or full IRIs: we look at the last segment).
-EVENT_STATUSES = {
+EVENT_STATUSES: dict[str, EventStatus] = {
     "EventScheduled": "confirmed",
     "EventRescheduled": "confirmed",
     "EventMovedOnline": "confirmed",
@@ -23,7 +23,11 @@ EVENT_STATUSES = {
     "EventPostponed": "tentative",
     "EventCancelled": "cancelled",
 }
-ICAL_STATUSES = {"CONFIRMED": "confirmed", "TENTATIVE": "tentative", "CANCELLED": "cancelled"}
+ICAL_STATUSES: dict[str, EventStatus] = {
+    "CONFIRMED": "confirmed",
+    "TENTATIVE": "tentative",
+    "CANCELLED": "cancelled",
+}
 # Mobilizon's `invite` needs the organiser's approval, like our `restricted`; FEP-8a8e's
 # `none` means "not through ActivityPub", which is what `external` says here.
 JOIN_MODES = {
@@ -47,14 +51,13 @@ def event_fields(document: dict[str, Any], categories: Categories) -> dict[str, 
         ends_at = None
     # Mobilizon sends 0 for "no limit".
     capacity = count(document.get("maximumAttendeeCapacity"), minimum=1)
+    join_mode = document.get("joinMode")
     details = EventDetails(
         starts_at=starts_at,
         ends_at=ends_at,
         timezone=_timezone(document.get("timezone")),
         status=_status(document),
-        join_mode=JOIN_MODES.get(document.get("joinMode"), "free")
-        if isinstance(document.get("joinMode"), str)
-        else "free",
+        join_mode=JOIN_MODES.get(join_mode, "free") if isinstance(join_mode, str) else "free",
         capacity=capacity,
         participant_count=_participant_count(document),
         external_url=_external_url(document.get("externalParticipationUrl")),
@@ -86,7 +89,7 @@ def _last_segment(value: str) -> str:
     return value
 
 
-def _status(document: dict[str, Any]) -> str:
+def _status(document: dict[str, Any]) -> EventStatus:
     status = document.get("eventStatus")
     if isinstance(status, str) and _last_segment(status) in EVENT_STATUSES:
         return EVENT_STATUSES[_last_segment(status)]

@@ -11,12 +11,12 @@ from activitypub.addressing import as_list, id_of
 
 from ...categories import Categories
 from ...hashtags import INTENT_BY_HASHTAG, KIND_BY_HASHTAG
-from ...models import CLOSED_AS, OFFER_INTENTS, REQUEST_INTENTS, ListingDetails
+from ...models import CLOSED_AS, OFFER_INTENTS, REQUEST_INTENTS, ListingDetails, ListingStatus
 from ...sanitize import html_to_text
 from .places import place_from_as
 from .values import count, first_type, optional_uri, parse_datetime, short_text
 
-LISTING_STATUSES = ("open", "reserved", "closed", "cancelled")
+LISTING_STATUSES: tuple[ListingStatus, ...] = ("open", "reserved", "closed", "cancelled")
 MAX_QUANTITY = 1_000
 MAX_PRICE = 40
 MAX_TITLE = 120
@@ -78,8 +78,8 @@ def fep0837_fields(
     """RemotePostData fields of a FEP-0837 proposal (`purpose` is `kind`)."""
     publishes = document.get("publishes")
     intent = publishes if isinstance(publishes, dict) else {}
-    status = document.get("listingStatus")
-    status = status if status in LISTING_STATUSES else "open"
+    stated = document.get("listingStatus")
+    status: ListingStatus = next((s for s in LISTING_STATUSES if s == stated), "open")
     closed_as = document.get("closedAs")
     available_from = parse_datetime(document.get("startTime"))
     available_until = parse_datetime(document.get("endTime"))

@@ -18,7 +18,7 @@ from activitypub.addressing import as_list, audience, id_of, is_public_address
 
 from ...categories import Categories
 from ...formatting import markdown_to_html, normalise_hashtag
-from ...models import Mention, RemotePostData
+from ...models import Mention, RemotePostData, Visibility
 from ...sanitize import sanitize_html
 from .events import event_fields
 from .listings import fep0837_fields, hashtag_listing_fields, kind_from_hashtags, purpose_of
@@ -149,7 +149,7 @@ def _content(document: dict[str, Any]) -> tuple[str, str | None]:
     return sanitize_html(content[:MAX_TEXT]), language
 
 
-def _visibility(document: dict[str, Any]) -> str:
+def _visibility(document: dict[str, Any]) -> Visibility:
     to = [id_of(v) for v in as_list(document.get("to"))]
     cc = [id_of(v) for v in as_list(document.get("cc"))]
     if any(is_public_address(v) for v in to):

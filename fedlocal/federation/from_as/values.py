@@ -72,7 +72,7 @@ def short_text(value: Any, limit: int) -> str | None:
 def require_uri(document: dict[str, Any], key: str = "id") -> str:
     """The http(s) URI at `key`, or InvalidDocument."""
     value = document.get(key)
-    if http_host(value) is None:
+    if not isinstance(value, str) or http_host(value) is None:
         raise InvalidDocument(f"'{key}' must be an http(s) URI")
     return value
 

@@ -35,13 +35,13 @@ async def webfinger_endpoint(request: Request) -> Response:
     async with federation.db.read() as conn:
         if query.kind == "acct":
             actor = await actor_store.get_local_actor(conn, query.user or "")
-        elif query.url.rstrip("/") == config.base_url:
+        elif query.resource.rstrip("/") == config.base_url:
             # FEP-d556: the server itself names its instance actor.
             actor = await actor_store.get_actor_by_role(conn, "instance")
         else:
-            actor = await actor_store.get_actor_by_uri(conn, query.url)
+            actor = await actor_store.get_actor_by_uri(conn, query.resource)
             if actor is None:
-                actor = await _actor_by_profile_url(conn, federation, query.url)
+                actor = await _actor_by_profile_url(conn, federation, query.resource)
     if actor is None or not actor.is_local:
         return json_error(404, "no such account here")
     document = webfinger.build_jrd(
