@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 from icalendar import vCalAddress, vDuration, vGeo, vText
+from icalendar.enums import CLASS, STATUS
 
 from fedlocal import __version__
 from fedlocal.models import Actor, Post
@@ -28,7 +29,11 @@ PRODID = f"-//fedlocal//fedlocal {__version__}//EN"
 # How often subscribed calendars should come back (RFC 7986 and its common predecessor).
 REFRESH = timedelta(hours=1)
 
-_STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
+_STATUS = {
+    "confirmed": STATUS.CONFIRMED,
+    "tentative": STATUS.TENTATIVE,
+    "cancelled": STATUS.CANCELLED,
+}
 # Controls other than tab are not allowed in TEXT, nor are lone surrogates encodable; a
 # remote post may carry either, and the library passes them on.
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
@@ -99,15 +104,16 @@ def vevent(item: CalendarEvent, *, now: datetime) -> icalendar.Event:
         location=_text(location) if location else None,
         url=_uri(post.url or post.uri),
         organizer=vCalAddress(_uri(organiser.url or organiser.uri), params={"CN": name}),
-        status=_STATUS.get(event.status, "CONFIRMED"),
+        status=_STATUS.get(event.status, STATUS.CONFIRMED),
         categories=[_text(item.category_label)] if item.category_label else (),
-        classification="PUBLIC",
+        classification=CLASS.PUBLIC,
         created=_utc(post.published),
         last_modified=_utc(post.edited_at or post.published),
         sequence=sequence_of(post),
     )
-    if post.place is not None and post.place.has_coordinates:
-        component.add("GEO", _Geo((post.place.latitude, post.place.longitude)))
+    place = post.place
+    if place is not None and place.latitude is not None and place.longitude is not None:
+        component.add("GEO", _Geo((place.latitude, place.longitude)))
     return component
 
 

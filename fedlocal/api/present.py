@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 
 from ..services.views import AccountView, BoostView, NotificationView, PostView
 from . import entities
+from . import entity_types as E
 from .auth import Call
 from .pagination import link_header
 
@@ -22,28 +23,28 @@ def _options(call: Call) -> dict[str, Any]:
     }
 
 
-def status(call: Call, view: PostView, *, source: bool = False) -> dict[str, Any]:
+def status(call: Call, view: PostView, *, source: bool = False) -> E.Status:
     return entities.status(view, call.urls, source=source, **_options(call))
 
 
-def statuses(call: Call, views: Sequence[PostView]) -> list[dict[str, Any]]:
+def statuses(call: Call, views: Sequence[PostView]) -> list[E.Status]:
     options = _options(call)
     return [entities.status(view, call.urls, **options) for view in views]
 
 
-def boost(call: Call, view: BoostView) -> dict[str, Any]:
+def boost(call: Call, view: BoostView) -> E.Status:
     return entities.boost(view, call.urls, **_options(call))
 
 
-def account(call: Call, view: AccountView) -> dict[str, Any]:
+def account(call: Call, view: AccountView) -> E.Account:
     return entities.account(view, call.urls, domain=call.config.domain)
 
 
-def accounts(call: Call, views: Sequence[AccountView]) -> list[dict[str, Any]]:
+def accounts(call: Call, views: Sequence[AccountView]) -> list[E.Account]:
     return [account(call, view) for view in views]
 
 
-def notifications(call: Call, views: Sequence[NotificationView]) -> list[dict[str, Any]]:
+def notifications(call: Call, views: Sequence[NotificationView]) -> list[E.Notification]:
     options = _options(call)
     return [entities.notification(view, call.urls, **options) for view in views]
 

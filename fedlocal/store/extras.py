@@ -42,7 +42,7 @@ def post_fields(data: Any) -> dict[str, Any]:
         "hashtags": _strings(data.get("hashtags")),
         "recipients": _strings(data.get("recipients")),
         "mentions": tuple(
-            Mention(href=m["href"], name=m.get("name") if isinstance(m.get("name"), str) else "")
+            Mention(href=m["href"], name=_string(m.get("name")))
             for m in _list(data.get("mentions"))
             if isinstance(m, dict) and isinstance(m.get("href"), str)
         ),
@@ -80,6 +80,10 @@ def actor_fields(data: Any) -> dict[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _strings(value: Any) -> tuple[str, ...]:

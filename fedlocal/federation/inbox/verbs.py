@@ -36,11 +36,13 @@ class VerbHandler(Protocol):
     """What the worker calls for one verb (raising `Ignored` or `RetryLater` to say the
     activity has nothing to do here, or must wait)."""
 
-    async def prepare(self, ctx: InboxContext) -> Any:
+    def prepare(self, ctx: InboxContext) -> Awaitable[Any]:
         """Network work, outside any transaction; its result goes to `apply`."""
+        ...
 
-    async def apply(self, ctx: InboxContext, conn: AsyncConnection, prepared: Any) -> None:
+    def apply(self, ctx: InboxContext, conn: AsyncConnection, prepared: Any) -> Awaitable[None]:
         """The effect, inside the worker's write transaction."""
+        ...
 
 
 async def nothing_to_prepare(ctx: InboxContext) -> None:

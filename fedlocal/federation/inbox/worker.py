@@ -172,7 +172,7 @@ class InboxWorker:
                     ):
                         work.settle("ignore", "already processed")
                     else:
-                        assert work.handler is not None
+                        assert work.handler is not None and work.context is not None
                         await work.handler.apply(work.context, conn, work.prepared)
                         return True
             except Ignored as reason:
