@@ -11,22 +11,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..formatting import markdown_to_html
-from ..models import JOIN_MODES, Actor, EventDetails, Participation, Place, Post
+from ..models import JOIN_MODES, Actor, EventDetails, Participation, Place, Post, Visibility
 from ..store import actors as actor_store
-from ..store import hashtags as hashtag_store
 from ..store import notifications as notification_store
 from ..store import participations as participation_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
+from . import outgoing
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .places import resolve_place
-from .posts import announce_by_community
+from .publishing import Draft, publish
 
 TITLE_MAX = 120
 MAX_CAPACITY = 100_000
@@ -143,13 +144,11 @@ async def publish_event(ctx: ServiceContext, organiser: Actor, data: EventInput)
     category = ctx.categories.get(data.category)
     hashtags = ["evenement"] + ([category.hashtag] if category else [])
     async with ctx.db.write() as conn:
-        post = await post_store.insert_local_post(
-            conn,
-            actor_id=organiser.id,
-            uri_for=ctx.urls.post,
+        draft = Draft(
             type="Event",
             kind="event",
-            visibility=data.visibility,
+            # validate_event allows only the visibilities events take.
+            visibility=cast(Visibility, data.visibility),
             name=data.title,
             content=markdown_to_html(data.description) if data.description else "",
             source=data.description,
@@ -159,11 +158,7 @@ async def publish_event(ctx: ServiceContext, organiser: Actor, data: EventInput)
             event=details,
             hashtags=tuple(hashtags),
         )
-        post = await post_store.update_post(conn, post.id, url=post.uri)
-        await hashtag_store.index_post(conn, post.id, post.hashtags)
-        await ctx.outbox.create(conn, organiser, post)
-        if data.visibility == "public" and organiser.role == "resident":
-            await announce_by_community(ctx, conn, post)
+        post = await publish(ctx, conn, organiser, draft)
     ctx.outbox.wake()
     return post
 
@@ -199,7 +194,7 @@ async def _recount(ctx: ServiceContext, conn: AsyncConnection, post: Post) -> Po
     )
     organiser = await actor_store.get_actor(conn, post.actor_id)
     assert organiser is not None
-    await ctx.outbox.update(conn, organiser, updated)
+    await ctx.outbox.send(conn, outgoing.PostUpdated(organiser, updated))
     return updated
 
 
@@ -245,7 +240,7 @@ async def join_event(
             )
             organiser = await actor_store.get_actor(conn, post.actor_id)
             assert organiser is not None
-            await ctx.outbox.join(conn, actor, post, organiser, participation)
+            await ctx.outbox.send(conn, outgoing.Joined(actor, post, organiser, participation))
     ctx.outbox.wake()
     return participation
 
@@ -265,7 +260,7 @@ async def leave_event(ctx: ServiceContext, actor: Actor, event_uri: str) -> None
         else:
             organiser = await actor_store.get_actor(conn, post.actor_id)
             assert organiser is not None
-            await ctx.outbox.leave(conn, actor, post, organiser)
+            await ctx.outbox.send(conn, outgoing.Left(actor, post, organiser))
     ctx.outbox.wake()
 
 
@@ -307,9 +302,13 @@ async def _settle(
     )
     if not participant.is_local:
         if accept:
-            await ctx.outbox.accept_join(conn, organiser, participant, post, participation)
+            await ctx.outbox.send(
+                conn, outgoing.JoinAccepted(organiser, participant, post, participation)
+            )
         else:
-            await ctx.outbox.reject_join(conn, organiser, participant, post, participation)
+            await ctx.outbox.send(
+                conn, outgoing.JoinRejected(organiser, participant, post, participation)
+            )
     if accept:
         await _recount(ctx, conn, post)
 
@@ -328,7 +327,7 @@ async def cancel_event(ctx: ServiceContext, organiser: Actor, post_id: int) -> P
         updated = await post_store.update_post(
             conn, post.id, event=replace(post.event, status="cancelled"), edited_at=utcnow()
         )
-        await ctx.outbox.update(conn, organiser, updated)
+        await ctx.outbox.send(conn, outgoing.PostUpdated(organiser, updated))
     ctx.outbox.wake()
     return updated
 
@@ -357,7 +356,9 @@ async def receive_join(
             organiser = await actor_store.get_actor(conn, post.actor_id)
             assert organiser is not None
             answered = replace(existing, join_uri=join_uri)
-            await ctx.outbox.accept_join(conn, organiser, participant, post, answered)
+            await ctx.outbox.send(
+                conn, outgoing.JoinAccepted(organiser, participant, post, answered)
+            )
         return existing.state
     refusal = _refusal(post)
     if refusal is not None:
@@ -366,7 +367,7 @@ async def receive_join(
         rejected = Participation(
             0, post.id, participant.id, "rejected", join_uri, message, utcnow()
         )
-        await ctx.outbox.reject_join(conn, organiser, participant, post, rejected)
+        await ctx.outbox.send(conn, outgoing.JoinRejected(organiser, participant, post, rejected))
         return "rejected"
     participation = await participation_store.upsert(
         conn,

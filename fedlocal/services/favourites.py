@@ -15,7 +15,7 @@ from ..store import actors as actor_store
 from ..store import favourites as favourite_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
-from . import views
+from . import outgoing, views
 from .context import ServiceContext
 from .errors import NotFound
 
@@ -36,7 +36,7 @@ async def favourite(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
             author = await actor_store.get_actor(conn, post.actor_id)
             assert author is not None
             if not author.is_local:
-                await ctx.outbox.like(conn, actor, post, author, like_uri)
+                await ctx.outbox.send(conn, outgoing.Liked(actor, post, author, like_uri))
             elif author.role == "resident" and author.id != actor.id:
                 await notification_store.add(
                     conn,
@@ -59,7 +59,7 @@ async def unfavourite(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
             author = await actor_store.get_actor(conn, post.actor_id)
             assert author is not None
             if not author.is_local:
-                await ctx.outbox.undo_like(conn, actor, post, author, like_uri)
+                await ctx.outbox.send(conn, outgoing.LikeUndone(actor, post, author, like_uri))
     ctx.outbox.wake()
     return post
 

@@ -10,7 +10,7 @@ from ..models import Actor, Follow
 from ..store import actors as actor_store
 from ..store import follows as follow_store
 from ..store import notifications as notification_store
-from . import neighbours
+from . import neighbours, outgoing
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 
@@ -55,7 +55,7 @@ async def follow(ctx: ServiceContext, follower: Actor, target: str) -> Follow:
             follow_row = await follow_store.upsert_follow(
                 conn, follower_id=follower.id, followed_id=followed.id, uri=uri, state="pending"
             )
-            await ctx.outbox.follow(conn, follower, followed, follow_row)
+            await ctx.outbox.send(conn, outgoing.FollowSent(follower, followed, follow_row))
     ctx.outbox.wake()
     return follow_row
 
@@ -69,7 +69,7 @@ async def unfollow(ctx: ServiceContext, follower: Actor, target: str) -> None:
             raise Conflict("you do not follow this account")
         await follow_store.delete_follow(conn, existing.id)
         if not followed.is_local:
-            await ctx.outbox.undo_follow(conn, follower, followed, existing)
+            await ctx.outbox.send(conn, outgoing.FollowUndone(follower, followed, existing))
     ctx.outbox.wake()
 
 
@@ -94,7 +94,7 @@ async def receive_follow(
     if existing is None:
         await _notify_follow(conn, follower, followed, follow_row)
     if follow_row.state == "accepted":
-        await ctx.outbox.accept_follow(conn, followed, follower, follow_row)
+        await ctx.outbox.send(conn, outgoing.FollowAccepted(followed, follower, follow_row))
     return follow_row
 
 
@@ -120,7 +120,7 @@ async def approve_follower(ctx: ServiceContext, followed: Actor, follower_uri: s
             raise NotFound("no such follow request")
         await follow_store.set_follow_state(conn, follow_row.id, "accepted")
         if not follower.is_local:
-            await ctx.outbox.accept_follow(conn, followed, follower, follow_row)
+            await ctx.outbox.send(conn, outgoing.FollowAccepted(followed, follower, follow_row))
     ctx.outbox.wake()
     return follow_row
 
@@ -139,7 +139,7 @@ async def reject_follower(
             raise NotFound(missing)
         await follow_store.delete_follow(conn, follow_row.id)
         if not follower.is_local:
-            await ctx.outbox.reject_follow(conn, followed, follower, follow_row)
+            await ctx.outbox.send(conn, outgoing.FollowRejected(followed, follower, follow_row))
     ctx.outbox.wake()
 
 

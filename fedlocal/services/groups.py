@@ -21,7 +21,7 @@ from ..store import announces as announce_store
 from ..store import follows as follow_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import follows
+from . import follows, outgoing
 from .accounts import validate_username
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -112,7 +112,7 @@ async def redistribute(
     )
     if announce is None:
         return False
-    await ctx.outbox.group_announce(conn, group, post, announce, activity)
+    await ctx.outbox.send(conn, outgoing.GroupShared(group, post, announce, activity))
     return True
 
 
@@ -133,7 +133,7 @@ async def pass_on_change(
     the member's Update or Delete to its members, who hold the post through the group
     (FEP-1b12)."""
     for group in await groups_sharing(conn, post_uri):
-        await ctx.outbox.group_announce_activity(conn, group, activity)
+        await ctx.outbox.send(conn, outgoing.GroupPassedOn(group, activity))
 
 
 async def remove_post(ctx: ServiceContext, moderator: Actor, group: Actor, post_uri: str) -> None:
@@ -149,7 +149,7 @@ async def remove_post(ctx: ServiceContext, moderator: Actor, group: Actor, post_
         post = await post_store.get_post_by_uri(conn, post_uri)
         if post is not None and not post.is_local:
             await post_store.tombstone_post(conn, post.id)
-        await ctx.outbox.group_delete(conn, group, moderator, post_uri)
+        await ctx.outbox.send(conn, outgoing.GroupRemoved(group, moderator, post_uri))
     ctx.outbox.wake()
 
 

@@ -17,6 +17,7 @@ from ..store import actors as actor_store
 from ..store import interests as interest_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
+from . import outgoing
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .posts import write_note
@@ -61,7 +62,7 @@ async def express_interest(
         offer_uri = None
         if not author.is_local and post.fep0837:
             offer_uri = f"{actor.uri}#offers/{uuid.uuid4()}"
-            await ctx.outbox.offer_agreement(conn, actor, post, author, offer_uri)
+            await ctx.outbox.send(conn, outgoing.InterestOffered(actor, post, author, offer_uri))
         created = await interest_store.record(
             conn, post_id=post.id, actor_id=actor.id, message_uri=dm.uri, offer_uri=offer_uri
         )
@@ -82,7 +83,9 @@ async def accept_offer_if_any(
         return
     interest = await interest_store.get(conn, post.id, interested.id)
     if interest is not None and interest.offer_uri:
-        await ctx.outbox.accept_offer(conn, author, post, interested, interest.offer_uri)
+        await ctx.outbox.send(
+            conn, outgoing.OfferAccepted(author, post, interested, interest.offer_uri)
+        )
 
 
 # Inbound: called by the inbox handlers inside their transaction.

@@ -20,14 +20,13 @@ from ..formatting import markdown_to_html, normalise_hashtag
 from ..hashtags import INTENT_HASHTAGS, KIND_HASHTAGS
 from ..models import OFFER_INTENTS, REQUEST_INTENTS, Actor, ListingDetails, Post
 from ..store import actors as actor_store
-from ..store import hashtags as hashtag_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import interest
+from . import interest, outgoing
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .places import resolve_place
-from .posts import announce_by_community
+from .publishing import Draft, publish
 
 TITLE_MAX = 120
 LISTING_VISIBILITIES = ("public", "unlisted", "followers", "local")
@@ -132,11 +131,7 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
         price=data.price,
     )
     async with ctx.db.write() as conn:
-        post = await post_store.insert_local_post(
-            conn,
-            actor_id=author.id,
-            uri_for=ctx.urls.post,
-            type="Note",
+        draft = Draft(
             kind=data.kind,
             visibility=data.visibility,
             name=data.title,
@@ -149,12 +144,7 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
             hashtags=tuple(listing_hashtags(ctx, data.kind, data.intent, data.category)),
             published=now,
         )
-        post = await post_store.update_post(conn, post.id, url=post.uri)
-        await hashtag_store.index_post(conn, post.id, post.hashtags)
-        await ctx.outbox.create(conn, author, post)
-        # As for events: the community announces its residents' posts, not a group's.
-        if data.visibility == "public" and author.role == "resident":
-            await announce_by_community(ctx, conn, post)
+        post = await publish(ctx, conn, author, draft)
     ctx.outbox.wake()
     return post
 
@@ -192,7 +182,7 @@ async def _change_status(
         # Released or cancelled: the person it was reserved for must hear it too.
         previously_for = post.listing.reserved_for
         also_to = [previously_for] if previously_for and previously_for != reserved_for else []
-        await ctx.outbox.update(conn, author, updated, also_to=also_to)
+        await ctx.outbox.send(conn, outgoing.PostUpdated(author, updated, also_to=also_to))
         if then is not None:
             await then(conn, updated)
     ctx.outbox.wake()
@@ -267,7 +257,7 @@ async def expire_due(ctx: ServiceContext, *, now: datetime | None = None, limit:
             updated = await post_store.update_post(conn, post.id, listing=listing, edited_at=now)
             author = await actor_store.get_actor(conn, updated.actor_id)
             assert author is not None
-            await ctx.outbox.update(conn, author, updated)
+            await ctx.outbox.send(conn, outgoing.PostUpdated(author, updated))
             closed += 1
     if closed:
         ctx.outbox.wake()

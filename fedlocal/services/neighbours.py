@@ -22,6 +22,7 @@ from activitypub.addressing import host_of
 from ..models import Actor, Follow
 from ..store import actors as actor_store
 from ..store import follows as follow_store
+from . import outgoing
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
 
@@ -72,17 +73,17 @@ async def link(ctx: ServiceContext, target: str) -> NeighbourLink:
         incoming = await follow_store.get_follow(conn, remote.id, instance.id)
         if incoming is not None and incoming.state == "pending":
             await follow_store.set_follow_state(conn, incoming.id, "accepted")
-            await ctx.outbox.accept_follow(conn, instance, remote, incoming)
-        outgoing = await follow_store.get_follow(conn, instance.id, remote.id)
-        if outgoing is None:
-            outgoing = await follow_store.upsert_follow(
+            await ctx.outbox.send(conn, outgoing.FollowAccepted(instance, remote, incoming))
+        ours = await follow_store.get_follow(conn, instance.id, remote.id)
+        if ours is None:
+            ours = await follow_store.upsert_follow(
                 conn,
                 follower_id=instance.id,
                 followed_id=remote.id,
                 uri=f"{instance.uri}#follows/{remote.id}-{_stamp()}",
                 state="pending",
             )
-            await ctx.outbox.follow(conn, instance, remote, outgoing)
+            await ctx.outbox.send(conn, outgoing.FollowSent(instance, remote, ours))
         result = await _describe(conn, instance, remote)
     ctx.outbox.wake()
     return result
@@ -101,15 +102,15 @@ async def unlink(ctx: ServiceContext, target: str) -> list[NeighbourLink]:
             if not matches:
                 continue
             removed.append(await _describe(conn, instance, remote))
-            outgoing = await follow_store.get_follow(conn, instance.id, remote.id)
-            if outgoing is not None:
-                await follow_store.delete_follow(conn, outgoing.id)
-                await ctx.outbox.undo_follow(conn, instance, remote, outgoing)
+            ours = await follow_store.get_follow(conn, instance.id, remote.id)
+            if ours is not None:
+                await follow_store.delete_follow(conn, ours.id)
+                await ctx.outbox.send(conn, outgoing.FollowUndone(instance, remote, ours))
             incoming = await follow_store.get_follow(conn, remote.id, instance.id)
             if incoming is not None:
                 await follow_store.delete_follow(conn, incoming.id)
                 # A Reject of an accepted follow removes the follower (interop.md §4).
-                await ctx.outbox.reject_follow(conn, instance, remote, incoming)
+                await ctx.outbox.send(conn, outgoing.FollowRejected(instance, remote, incoming))
     if not removed:
         raise NotFound(f"no link with {target}")
     ctx.outbox.wake()
@@ -155,11 +156,11 @@ async def _linked_actors(conn: AsyncConnection, instance: Actor) -> list[Actor]:
 
 
 async def _describe(conn: AsyncConnection, instance: Actor, remote: Actor) -> NeighbourLink:
-    outgoing: Follow | None = await follow_store.get_follow(conn, instance.id, remote.id)
+    ours: Follow | None = await follow_store.get_follow(conn, instance.id, remote.id)
     incoming: Follow | None = await follow_store.get_follow(conn, remote.id, instance.id)
     return NeighbourLink(
         actor=remote,
-        outgoing=outgoing.state if outgoing else None,
+        outgoing=ours.state if ours else None,
         incoming=incoming.state if incoming else None,
     )
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..formatting import text_to_html
-from ..models import Actor, Mention, Post
+from ..models import Actor, Mention, Post, Visibility
 from ..store import actors as actor_store
 from ..store import announces as announce_store
-from ..store import hashtags as hashtag_store
 from ..store import posts as post_store
-from ..store.clock import utcnow
-from . import groups
+from . import groups, outgoing
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
+from .publishing import Draft, publish
 
 # `local`: for this instance's residents only, never delivered, announced or served to
 # other servers.
@@ -93,13 +93,9 @@ async def write_note(
     visibility, marked_local = local_audience(visibility) if local_only else (visibility, False)
     formatted = text_to_html(text, ctx.urls)
     content = mention_links(mentions) + formatted.html if mentions else formatted.html
-    post = await post_store.insert_local_post(
-        conn,
-        actor_id=author.id,
-        uri_for=ctx.urls.post,
-        type="Note",
+    draft = Draft(
         kind="note",
-        visibility=visibility,
+        visibility=cast(Visibility, visibility),
         content=content,
         source=text,
         in_reply_to_uri=in_reply_to,
@@ -111,11 +107,7 @@ async def write_note(
         mentions=tuple(Mention(href=actor.uri, name=f"@{actor.handle}") for actor in mentions),
         local_only=marked_local,
     )
-    post = await post_store.update_post(conn, post.id, url=post.uri)
-    await hashtag_store.index_post(conn, post.id, post.hashtags)
-    await ctx.outbox.create(conn, author, post)
-    if visibility == "public" and author.role == "resident":
-        await announce_by_community(ctx, conn, post)
+    post = await publish(ctx, conn, author, draft)
     # Mentioning one of our groups as a member posts to the group.
     for group in await groups.addressed_groups(conn, [actor.uri for actor in mentions]):
         if await groups.is_member(conn, group, author):
@@ -143,24 +135,6 @@ def mention_links(mentions: Sequence[Actor]) -> str:
     return f"<p>{links}</p>"
 
 
-async def announce_by_community(ctx: ServiceContext, conn, post: Post) -> None:
-    """The community actor Announces a public post of a resident (inside the caller's
-    transaction), so one follow of the community follows the whole quarter."""
-    community = await actor_store.get_actor_by_role(conn, "community")
-    if community is None:
-        return
-    announce = await announce_store.insert_announce(
-        conn,
-        uri=f"{post.uri}/announces/{community.id}",
-        actor_id=community.id,
-        object_uri=post.uri,
-        object_id=post.id,
-        published=utcnow(),
-    )
-    if announce is not None:
-        await ctx.outbox.announce(conn, community, post, announce)
-
-
 async def delete_post(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
     """Delete one of `actor`'s posts: it becomes a tombstone (410) and a Delete goes out."""
     async with ctx.db.write() as conn:
@@ -177,6 +151,6 @@ async def delete_post(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
             announce = await announce_store.get_announce(conn, community.id, post.uri)
             if announce is not None:
                 await announce_store.delete_announce(conn, announce.id)
-        await ctx.outbox.delete(conn, actor, deleted)
+        await ctx.outbox.send(conn, outgoing.PostDeleted(actor, deleted))
     ctx.outbox.wake()
     return deleted

@@ -13,7 +13,7 @@ from ..store import announces as announce_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import views
+from . import outgoing, views
 from .context import ServiceContext
 from .errors import Forbidden, NotFound
 
@@ -45,7 +45,7 @@ async def reblog(ctx: ServiceContext, actor: Actor, post_id: int) -> tuple[Annou
             existing = await announce_store.get_announce(conn, actor.id, post.uri)
             assert existing is not None
             return existing, post
-        await ctx.outbox.announce(conn, actor, post, announce)
+        await ctx.outbox.send(conn, outgoing.Boosted(actor, post, announce))
         await notify_boost(conn, actor, post)
     ctx.outbox.wake()
     return announce, post
@@ -59,7 +59,7 @@ async def unreblog(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
         announce = await announce_store.get_announce(conn, actor.id, post.uri)
         if announce is not None:
             await announce_store.delete_announce(conn, announce.id)
-            await ctx.outbox.undo_announce(conn, actor, post, announce)
+            await ctx.outbox.send(conn, outgoing.BoostUndone(actor, post, announce))
     ctx.outbox.wake()
     return post
 

@@ -6,6 +6,7 @@ from ..models import Account, Actor
 from ..store import accounts as account_store
 from ..store import actors as actor_store
 from ..store import residents as resident_store
+from . import outgoing
 from .accounts import hash_password, validate_password
 from .context import ServiceContext
 from .errors import InvalidInput, NotFound
@@ -53,7 +54,7 @@ async def update_profile(
             actor.manually_approves_followers,
         ):
             # Followers' servers show the name they were last told: tell them.
-            await ctx.outbox.update_actor(conn, updated)
+            await ctx.outbox.send(conn, outgoing.ProfileUpdated(updated))
     return updated
 
 

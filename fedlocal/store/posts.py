@@ -24,7 +24,8 @@ def _post(row) -> Post:
 async def insert_local_post(
     conn: AsyncConnection, *, actor_id: int, uri_for: Callable[[int], str], **fields: Any
 ) -> Post:
-    """Insert one of our posts; its URI is made from the new row id by `uri_for`."""
+    """Insert one of our posts; its URI is made from the new row id by `uri_for`, and is
+    its URL too (a post of ours is shown where it is identified)."""
     now = utcnow()
     values = columns_for(fields)
     values.setdefault("published", now)
@@ -42,7 +43,7 @@ async def insert_local_post(
         await conn.execute(
             update(objects)
             .where(objects.c.id == post_id)
-            .values(uri=uri_for(post_id))
+            .values(uri=uri_for(post_id), url=values.get("url") or uri_for(post_id))
             .returning(*objects.c)
         )
     ).one()

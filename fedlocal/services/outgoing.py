@@ -1,0 +1,205 @@
+"""What our actors tell other servers, as services say it: one record per kind of news,
+handed to `ports.Outbox.send` inside the transaction of the change it tells about.
+
+The federation layer turns each into an ActivityStreams activity and decides which
+inboxes receive it (`fedlocal/federation/outbox.py`); services only say what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import Actor, Announce, Follow, Participation, Post
+
+
+@dataclass(frozen=True)
+class PostCreated:
+    author: Actor
+    post: Post
+
+
+@dataclass(frozen=True)
+class PostUpdated:
+    """The post changed (an edit, a status, its participants); `also_to` are actors the
+    change took off it (a reservation released), who must hear of it too."""
+
+    author: Actor
+    post: Post
+    also_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PostDeleted:
+    author: Actor
+    post: Post
+
+
+@dataclass(frozen=True)
+class ProfileUpdated:
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class FollowSent:
+    follower: Actor
+    followed: Actor
+    follow: Follow
+
+
+@dataclass(frozen=True)
+class FollowUndone:
+    follower: Actor
+    followed: Actor
+    follow: Follow
+
+
+@dataclass(frozen=True)
+class FollowAccepted:
+    followed: Actor
+    follower: Actor
+    follow: Follow
+
+
+@dataclass(frozen=True)
+class FollowRejected:
+    followed: Actor
+    follower: Actor
+    follow: Follow
+
+
+@dataclass(frozen=True)
+class Boosted:
+    """An Announce of a post (a resident's boost, the community's share)."""
+
+    announcer: Actor
+    post: Post
+    announce: Announce
+
+
+@dataclass(frozen=True)
+class BoostUndone:
+    announcer: Actor
+    post: Post
+    announce: Announce
+
+
+@dataclass(frozen=True)
+class GroupShared:
+    """A group redistributes a member's post (FEP-1b12); `inner` is the member's activity
+    as received, None for one of our residents' posts."""
+
+    group: Actor
+    post: Post
+    announce: Announce
+    inner: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class GroupPassedOn:
+    """A group passes an activity on to its members (a member's Update or Delete)."""
+
+    group: Actor
+    activity: dict[str, Any]
+    announce_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupRemoved:
+    """A group's moderator took a post out."""
+
+    group: Actor
+    moderator: Actor
+    post_uri: str
+
+
+@dataclass(frozen=True)
+class Liked:
+    liker: Actor
+    post: Post
+    author: Actor
+    like_uri: str
+
+
+@dataclass(frozen=True)
+class LikeUndone:
+    liker: Actor
+    post: Post
+    author: Actor
+    like_uri: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    actor: Actor
+    event: Post
+    organiser: Actor
+    participation: Participation
+
+
+@dataclass(frozen=True)
+class Left:
+    actor: Actor
+    event: Post
+    organiser: Actor
+
+
+@dataclass(frozen=True)
+class JoinAccepted:
+    organiser: Actor
+    participant: Actor
+    event: Post
+    participation: Participation
+
+
+@dataclass(frozen=True)
+class JoinRejected:
+    organiser: Actor
+    participant: Actor
+    event: Post
+    participation: Participation
+
+
+@dataclass(frozen=True)
+class InterestOffered:
+    """FEP-0837: propose an agreement on a marketplace-aware peer's listing."""
+
+    actor: Actor
+    listing: Post
+    author: Actor
+    offer_uri: str
+
+
+@dataclass(frozen=True)
+class OfferAccepted:
+    """FEP-0837: accept a peer's Offer when the listing is reserved for them."""
+
+    author: Actor
+    listing: Post
+    interested: Actor
+    offer_uri: str
+
+
+News = (
+    PostCreated
+    | PostUpdated
+    | PostDeleted
+    | ProfileUpdated
+    | FollowSent
+    | FollowUndone
+    | FollowAccepted
+    | FollowRejected
+    | Boosted
+    | BoostUndone
+    | GroupShared
+    | GroupPassedOn
+    | GroupRemoved
+    | Liked
+    | LikeUndone
+    | Joined
+    | Left
+    | JoinAccepted
+    | JoinRejected
+    | InterestOffered
+    | OfferAccepted
+)
