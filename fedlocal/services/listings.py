@@ -13,12 +13,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..formatting import markdown_to_html, normalise_hashtag
 from ..hashtags import INTENT_HASHTAGS, KIND_HASHTAGS
-from ..models import OFFER_INTENTS, REQUEST_INTENTS, Actor, ListingDetails, Post
+from ..models import (
+    OFFER_INTENTS,
+    REQUEST_INTENTS,
+    Actor,
+    ListingDetails,
+    ListingStatus,
+    Post,
+    PostKind,
+    Visibility,
+)
 from ..store import actors as actor_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
@@ -132,8 +142,9 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
     )
     async with ctx.db.write() as conn:
         draft = Draft(
-            kind=data.kind,
-            visibility=data.visibility,
+            # validate_listing allows only these kinds and visibilities.
+            kind=cast(PostKind, data.kind),
+            visibility=cast(Visibility, data.visibility),
             name=data.title,
             content=markdown_to_html(data.description) if data.description else "",
             source=data.description,
@@ -165,7 +176,7 @@ async def _change_status(
     post_id: int,
     *,
     allowed_from: tuple[str, ...],
-    status: str,
+    status: ListingStatus,
     closed_as: str | None = None,
     reserved_for: str | None = None,
     then: Callable[[AsyncConnection, Post], Awaitable[None]] | None = None,
@@ -181,7 +192,7 @@ async def _change_status(
         updated = await post_store.update_post(conn, post.id, listing=listing, edited_at=utcnow())
         # Released or cancelled: the person it was reserved for must hear it too.
         previously_for = post.listing.reserved_for
-        also_to = [previously_for] if previously_for and previously_for != reserved_for else []
+        also_to = (previously_for,) if previously_for and previously_for != reserved_for else ()
         await ctx.outbox.send(conn, outgoing.PostUpdated(author, updated, also_to=also_to))
         if then is not None:
             await then(conn, updated)

@@ -81,7 +81,11 @@ def _place_columns(place: Place | None) -> dict[str, Any]:
         "place_name": place.name,
         "latitude": place.latitude,
         "longitude": place.longitude,
-        "geo_cell": cell_of(place.latitude, place.longitude) if place.has_coordinates else None,
+        "geo_cell": (
+            cell_of(place.latitude, place.longitude)
+            if place.latitude is not None and place.longitude is not None
+            else None
+        ),
         "address": address or None,
     }
 

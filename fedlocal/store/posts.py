@@ -114,7 +114,7 @@ async def save_remote_post(
     if version is not None:
         # The rule is this WHERE, so that two workers writing the same post at once
         # (PostgreSQL) cannot slip an older version in between a read and this write.
-        row = (
+        replaced = (
             await conn.execute(
                 update(objects)
                 .where(
@@ -128,8 +128,8 @@ async def save_remote_post(
                 .returning(*objects.c)
             )
         ).first()
-        if row is not None:
-            return SavedRemote(_post(row), "replaced")
+        if replaced is not None:
+            return SavedRemote(_post(replaced), "replaced")
     return _kept(existing, actor_id, version)
 
 

@@ -56,6 +56,7 @@ async def prepare(ctx: InboxContext) -> Announced:
             raise Ignored("Announce from an actor nobody here follows")
         if removal is not None:
             return Announced(removal=removal)
+        assert isinstance(object_uri, str)  # one of the two, checked above
         known = await post_store.get_post_by_uri(conn, object_uri)
     if known is not None:
         return Announced(known=known)
