@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -80,7 +80,7 @@ class HashingGate:
         future.add_done_callback(self._release)
         return await asyncio.wrap_future(future)
 
-    def _release(self, _future: Future | None = None) -> None:
+    def _release(self, _future: Future[Any] | None = None) -> None:
         with self._lock:
             self._admitted -= 1
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from ..store import feeds as feed_store
 from ..store.clock import utcnow
-from ..store.feeds import FeedItem
+from ..store.feeds import FeedItem as FeedItem  # what the feed routes render
 from .context import ServiceContext
 
 # The calendar starts a day back, so what happened today and yesterday evening stays.

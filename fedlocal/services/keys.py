@@ -20,7 +20,7 @@ async def generate_key_pems() -> tuple[tuple[str, str], tuple[str, str]]:
     Generated in a thread: RSA generation takes tens of milliseconds.
     """
 
-    def generate():
+    def generate() -> tuple[tuple[str, str], tuple[str, str]]:
         rsa_key = keys.generate_rsa_key()
         ed_key = keys.generate_ed25519_key()
         return (

@@ -160,7 +160,9 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
     return post
 
 
-async def _own_listing(ctx: ServiceContext, conn, author: Actor, post_id: int) -> Post:
+async def _own_listing(
+    ctx: ServiceContext, conn: AsyncConnection, author: Actor, post_id: int
+) -> Post:
     post = await post_store.get_post(conn, post_id)
     if post is None or post.is_deleted or post.kind not in ("offer", "request"):
         raise NotFound("no such offer or request")

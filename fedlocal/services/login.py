@@ -24,6 +24,8 @@ import ipaddress
 import math
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..models import Account
 from ..store import accounts as account_store
 from ..store import login_attempts as attempt_store
@@ -144,7 +146,9 @@ async def _limited_check(
     return right
 
 
-async def _blocked_for(conn, login_key: str, address_key: str, now: datetime) -> int | None:
+async def _blocked_for(
+    conn: AsyncConnection, login_key: str, address_key: str, now: datetime
+) -> int | None:
     """Seconds until one more attempt is allowed, or None when it is allowed now."""
     since = now - WINDOW
     per_login, oldest_login = await attempt_store.failures_since(

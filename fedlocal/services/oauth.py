@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..models import Account, Actor
 from ..oauth import (
     DEFAULT_SCOPES,
@@ -264,7 +266,9 @@ def _pkce_matches(challenge: str, verifier: str | None) -> bool:
     return hmac.compare_digest(computed.rstrip(b"=").decode(), challenge)
 
 
-async def _issue_token(conn, app: OAuthApp, account_id: int | None, scopes: Sequence[str]) -> Grant:
+async def _issue_token(
+    conn: AsyncConnection, app: OAuthApp, account_id: int | None, scopes: Sequence[str]
+) -> Grant:
     value = _secret()
     token = await oauth_store.insert_token(
         conn,

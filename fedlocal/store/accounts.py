@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, update
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Account
@@ -10,7 +12,7 @@ from .clock import utcnow
 from .tables import accounts
 
 
-def _account(row) -> Account:
+def _account(row: Row[Any]) -> Account:
     return Account(
         id=row.id,
         actor_id=row.actor_id,

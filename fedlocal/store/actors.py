@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import Label
 
 from ..models import Actor, ActorKey
 from .clock import utcnow
@@ -29,7 +30,8 @@ _ACTOR_FIELDS = (
 )
 
 
-def _actor(row) -> Actor:
+def _actor(row: Any) -> Actor:
+    """An Actor from a row of `actors` (or `_Attributes` over a joined row's part)."""
     return Actor(
         id=row.id,
         uri=row.uri,
@@ -62,7 +64,7 @@ def _values(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _key(row) -> ActorKey:
+def _key(row: Any) -> ActorKey:
     return ActorKey(
         id=row.id,
         actor_id=row.actor_id,
@@ -266,12 +268,12 @@ async def keys_of(conn: AsyncConnection, actor_id: int) -> list[ActorKey]:
     return [_key(row) for row in rows]
 
 
-def prefixed_actor_columns(prefix: str = "actor__") -> list:
+def prefixed_actor_columns(prefix: str = "actor__") -> list[Label[Any]]:
     """Actor columns labelled with a prefix, for queries that join actors to another table."""
     return [column.label(prefix + column.name) for column in actors.c]
 
 
-def actor_from_prefixed(row, prefix: str = "actor__") -> Actor:
+def actor_from_prefixed(row: Row[Any], prefix: str = "actor__") -> Actor:
     """The Actor in a row selected with `prefixed_actor_columns(prefix)`."""
     mapping = row._mapping
     return _actor(_Attributes({c.name: mapping[prefix + c.name] for c in actors.c}))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Announce
@@ -12,7 +13,7 @@ from .clock import utcnow
 from .tables import actors, announces
 
 
-def _announce(row) -> Announce:
+def _announce(row: Row[Any]) -> Announce:
     return Announce(
         id=row.id,
         uri=row.uri,

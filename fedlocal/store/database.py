@@ -16,8 +16,9 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -81,7 +82,7 @@ class Database:
         )
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _on_connect(dbapi_connection, _record) -> None:
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             # Let SQLAlchemy's "begin" event, not the driver, decide how transactions open.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -93,7 +94,7 @@ class Database:
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _on_begin(connection) -> None:
+        def _on_begin(connection: Connection) -> None:
             connection.exec_driver_sql(begin)
 
         return engine

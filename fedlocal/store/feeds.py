@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Row, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Post
@@ -34,17 +35,17 @@ class FeedItem:
     author: Actor
 
 
-def _with_author():
+def _with_author() -> Select[Any]:
     return select(objects, *prefixed_actor_columns(_AUTHOR)).join(
         actors, actors.c.id == objects.c.actor_id
     )
 
 
-def _item(row) -> FeedItem:
+def _item(row: Row[Any]) -> FeedItem:
     return FeedItem(post_from_row(row), actor_from_prefixed(row, _AUTHOR))
 
 
-def _listed(local_only: bool) -> list:
+def _listed(local_only: bool) -> list[ColumnElement[bool]]:
     """Posts anyone may see listed: public (not unlisted), not deleted."""
     conditions = [objects.c.visibility == "public", objects.c.deleted_at.is_(None)]
     if local_only:

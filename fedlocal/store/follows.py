@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Follow
@@ -13,7 +14,7 @@ from .clock import utcnow
 from .tables import actors, follows
 
 
-def _follow(row) -> Follow:
+def _follow(row: Row[Any]) -> Follow:
     return Follow(
         id=row.id,
         follower_id=row.follower_id,
@@ -128,7 +129,13 @@ async def list_following(
     )
 
 
-async def _list(conn, condition, other_side, after_id, limit):
+async def _list(
+    conn: AsyncConnection,
+    condition: ColumnElement[bool],
+    other_side: ColumnElement[Any],
+    after_id: int | None,
+    limit: int,
+) -> list[tuple[Follow, Actor]]:
     query = (
         select(follows, *prefixed_actor_columns())
         .join(actors, actors.c.id == other_side)

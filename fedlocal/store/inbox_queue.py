@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
@@ -33,7 +33,7 @@ async def enqueue(
     key_id: str | None,
 ) -> int:
     now = utcnow()
-    return (
+    found: int = (
         await conn.execute(
             insert(inbox_queue)
             .values(
@@ -49,6 +49,7 @@ async def enqueue(
             .returning(inbox_queue.c.id)
         )
     ).scalar_one()
+    return found
 
 
 async def is_pending(conn: AsyncConnection, activity_uri: str) -> bool:
@@ -157,7 +158,7 @@ class FailedItem:
     received_at: datetime
 
 
-def _failed(ids: Sequence[int] | None):
+def _failed(ids: Sequence[int] | None) -> ColumnElement[bool]:
     """The failed rows among `ids` (every failed row for None): never a pending one."""
     condition = inbox_queue.c.state == "failed"
     return condition if ids is None else condition & inbox_queue.c.id.in_(list(ids))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Interest
@@ -12,7 +14,7 @@ from .tables import actors, interests
 from .upsert import insert_ignoring_conflicts
 
 
-def _interest(row) -> Interest:
+def _interest(row: Row[Any]) -> Interest:
     return Interest(
         id=row.id,
         post_id=row.post_id,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import invite_codes
@@ -30,7 +31,7 @@ class Invite:
         )
 
 
-def _invite(row) -> Invite:
+def _invite(row: Row[Any]) -> Invite:
     return Invite(
         id=row.id,
         code=row.code,

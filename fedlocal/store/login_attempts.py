@@ -35,13 +35,14 @@ async def record_failure(
     conn: AsyncConnection, *, address_hash: str, login_hash: str, now: datetime
 ) -> int:
     """Count one attempt as failed (until `forget` or `clear` says otherwise); its id."""
-    return (
+    found: int = (
         await conn.execute(
             insert(login_attempts)
             .values(address_hash=address_hash, login_hash=login_hash, created_at=now)
             .returning(login_attempts.c.id)
         )
     ).scalar_one()
+    return found
 
 
 async def failures_since(

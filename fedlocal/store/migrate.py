@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -12,10 +13,13 @@ from alembic.script import ScriptDirectory
 
 from .database import Database
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def alembic_config(connection=None) -> AlembicConfig:
+def alembic_config(connection: Connection | None = None) -> AlembicConfig:
     """An Alembic config pointing at our migrations, bound to `connection` if given."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -46,10 +46,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BindParameter, Select, String, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -197,7 +199,8 @@ async def posts_within(
 
 async def _newest_id(conn: AsyncConnection, stats: ScanStats) -> int | None:
     stats.statements += 1
-    return (await conn.execute(select(func.max(objects.c.id)))).scalar()
+    newest: int | None = (await conn.execute(select(func.max(objects.c.id)))).scalar()
+    return newest
 
 
 async def ids_within(
@@ -317,7 +320,7 @@ def _smaller(area: RadiusQuery, radius_km: float) -> RadiusQuery:
     return radius_query(area.latitude, area.longitude, radius_km)
 
 
-def _newest_in_cells(area: RadiusQuery, cursor: int | None, batch: int) -> Select:
+def _newest_in_cells(area: RadiusQuery, cursor: int | None, batch: int) -> Select[Any]:
     """The ids of the `batch` newest posts in the area's cells below `cursor`, newest
     first, read from the cell index alone."""
     query = select(objects.c.id).where(_in_cells(area))
@@ -340,7 +343,7 @@ def _in_cells(area: RadiusQuery) -> ColumnElement[bool]:
     )
 
 
-def _inline(value, *, expanding: bool = False) -> BindParameter:
+def _inline(value: Any, *, expanding: bool = False) -> BindParameter[Any]:
     """A value written into the SQL text rather than bound: PostgreSQL then plans each
     area for its own cells. With bound cells, a statement run a few times gets a generic
     plan, made for no cell list in particular, which walked the primary key backwards
@@ -373,7 +376,7 @@ def _planar_value(area: RadiusQuery) -> ColumnElement[float]:
     return value
 
 
-class _Unindexed(ColumnElement):
+class _Unindexed(ColumnElement[Any]):
     """A column used for its value only on the given dialects, where the planner must not
     pick an index on it: `+column` on SQLite (its documented idiom, any type), and on
     PostgreSQL `(column + 0)` or, for text, `(column || '')`; the bare column elsewhere."""
@@ -384,15 +387,15 @@ class _Unindexed(ColumnElement):
         ("dialects", InternalTraversal.dp_string_list),
     ]
 
-    def __init__(self, column, dialects: tuple[str, ...]):
+    def __init__(self, column: ColumnElement[Any], dialects: tuple[str, ...]):
         self.column = column
         self.dialects = dialects
         self.type = column.type
 
 
 @compiles(_Unindexed)
-def _compile_unindexed(element: _Unindexed, compiler, **kw) -> str:
-    sql = compiler.process(element.column, **kw)
+def _compile_unindexed(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    sql: str = compiler.process(element.column, **kw)
     dialect = compiler.dialect.name
     if dialect not in element.dialects:
         return sql
@@ -401,13 +404,13 @@ def _compile_unindexed(element: _Unindexed, compiler, **kw) -> str:
     return f"({sql} || '')" if isinstance(element.type, String) else f"({sql} + 0)"
 
 
-def _value_only(column) -> _Unindexed:
+def _value_only(column: ColumnElement[Any]) -> _Unindexed:
     """See the module docstring: no index on kind, status or category may drive a radius
     query, on either database."""
     return _Unindexed(column, ("sqlite", "postgresql"))
 
 
-def _newest_first() -> UnaryExpression:
+def _newest_first() -> UnaryExpression[Any]:
     """`ORDER BY id DESC` that only the cell index may feed on PostgreSQL: `id + 0`,
     which no index provides. Ordered by the bare id, the planner may walk the primary key
     backwards, checking each row's cell, whenever its statistics overestimate the posts

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Notification
@@ -10,7 +12,7 @@ from .clock import utcnow
 from .tables import notifications
 
 
-def _notification(row) -> Notification:
+def _notification(row: Row[Any]) -> Notification:
     return Notification(
         id=row.id,
         recipient_id=row.recipient_id,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Account
@@ -16,7 +17,7 @@ from .clock import utcnow
 from .tables import accounts, oauth_access_tokens, oauth_applications, oauth_authorization_codes
 
 
-def _app(row) -> OAuthApp:
+def _app(row: Row[Any]) -> OAuthApp:
     return OAuthApp(
         id=row.id,
         name=row.name,
@@ -29,7 +30,7 @@ def _app(row) -> OAuthApp:
     )
 
 
-def _code(row) -> AuthorizationCode:
+def _code(row: Row[Any]) -> AuthorizationCode:
     return AuthorizationCode(
         id=row.id,
         application_id=row.application_id,
@@ -44,7 +45,7 @@ def _code(row) -> AuthorizationCode:
     )
 
 
-def _token(row) -> AccessToken:
+def _token(row: Row[Any]) -> AccessToken:
     return AccessToken(
         id=row.id,
         application_id=row.application_id,

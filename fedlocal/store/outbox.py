@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
@@ -44,7 +44,7 @@ class Delivery:
     body: str
 
 
-def _outgoing(row) -> OutgoingActivity:
+def _outgoing(row: Row[Any]) -> OutgoingActivity:
     return OutgoingActivity(
         id=row.id,
         uri=row.uri,
@@ -70,7 +70,7 @@ async def enqueue_activity(
 ) -> int:
     """Queue an activity for delivery to the followers of `followers_of` (and of
     `extra_followers_of`) and to `inboxes`."""
-    return (
+    found: int = (
         await conn.execute(
             insert(outgoing_activities)
             .values(
@@ -86,6 +86,7 @@ async def enqueue_activity(
             .returning(outgoing_activities.c.id)
         )
     ).scalar_one()
+    return found
 
 
 async def get_outgoing_by_uri(conn: AsyncConnection, uri: str) -> OutgoingActivity | None:
@@ -246,11 +247,12 @@ async def count_deliveries(conn: AsyncConnection, state: str = "pending") -> int
 
 async def next_due_at(conn: AsyncConnection) -> datetime | None:
     """When the earliest pending delivery becomes due (for the worker's idle wait)."""
-    return (
+    found: datetime | None = (
         await conn.execute(
             select(func.min(deliveries.c.next_attempt_at)).where(deliveries.c.state == "pending")
         )
     ).scalar_one()
+    return found
 
 
 @dataclass(frozen=True)
@@ -268,7 +270,7 @@ class DeadDelivery:
     body: str
 
 
-def _dead(ids: Sequence[int] | None):
+def _dead(ids: Sequence[int] | None) -> ColumnElement[bool]:
     """The dead deliveries among `ids` (every dead one for None): never a pending one."""
     condition = deliveries.c.state == "dead"
     return condition if ids is None else condition & deliveries.c.id.in_(list(ids))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, insert, select, update
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Participation
@@ -11,7 +13,7 @@ from .clock import utcnow
 from .tables import actors, participations
 
 
-def _participation(row) -> Participation:
+def _participation(row: Row[Any]) -> Participation:
     return Participation(
         id=row.id,
         event_id=row.event_id,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
 from ..geo import cell_of
 from ..models import EventDetails, ListingDetails, Place, Post
 from .extras import POST_EXTRAS, post_data, post_fields
@@ -121,7 +123,7 @@ def _event_columns(event: EventDetails | None) -> dict[str, Any]:
     }
 
 
-def post_from_row(row) -> Post:
+def post_from_row(row: Row[Any]) -> Post:
     """The Post a row of `objects` holds."""
     return Post(
         id=row.id,
@@ -151,7 +153,7 @@ def post_from_row(row) -> Post:
     )
 
 
-def _place(row) -> Place | None:
+def _place(row: Row[Any]) -> Place | None:
     if row.place_name is None and row.latitude is None and not row.address:
         return None
     address = row.address or {}
@@ -163,7 +165,7 @@ def _place(row) -> Place | None:
     )
 
 
-def _listing(row) -> ListingDetails | None:
+def _listing(row: Row[Any]) -> ListingDetails | None:
     if row.kind not in ("offer", "request") or row.intent is None:
         return None
     return ListingDetails(
@@ -179,7 +181,7 @@ def _listing(row) -> ListingDetails | None:
     )
 
 
-def _event(row) -> EventDetails | None:
+def _event(row: Row[Any]) -> EventDetails | None:
     if row.kind != "event" or row.starts_at is None:
         return None
     return EventDetails(

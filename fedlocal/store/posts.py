@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Post
@@ -17,7 +17,7 @@ from .post_columns import columns_for, post_from_row
 from .tables import objects
 
 
-def _post(row) -> Post:
+def _post(row: Row[Any]) -> Post:
     return post_from_row(row)
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import web_sessions, web_used_form_tokens
@@ -24,7 +25,7 @@ class WebSession:
     expires_at: datetime
 
 
-def _session(row) -> WebSession:
+def _session(row: Row[Any]) -> WebSession:
     return WebSession(
         id=row.id,
         account_id=row.account_id,

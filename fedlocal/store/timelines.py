@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,7 +33,7 @@ class Page:
     limit: int = 20
 
 
-def apply_page(query: Select, column, page: Page) -> Select:
+def apply_page(query: Select[Any], column: ColumnElement[Any], page: Page) -> Select[Any]:
     """The page's bounds and order on `column` (an id)."""
     if page.max_id is not None:
         query = query.where(column < page.max_id)
@@ -44,14 +45,14 @@ def apply_page(query: Select, column, page: Page) -> Select:
     return query.order_by(column.desc()).limit(limit)
 
 
-async def _posts(conn: AsyncConnection, query: Select, page: Page) -> list[Post]:
+async def _posts(conn: AsyncConnection, query: Select[Any], page: Page) -> list[Post]:
     posts = [post_from_row(row) for row in await conn.execute(query)]
     if page.min_id is not None:
         posts.reverse()
     return posts
 
 
-def _followed_by(actor_id: int):
+def _followed_by(actor_id: int) -> Select[tuple[int]]:
     return select(follows.c.followed_id).where(
         follows.c.follower_id == actor_id, follows.c.state == "accepted"
     )
@@ -77,7 +78,7 @@ async def home(conn: AsyncConnection, actor_id: int, page: Page) -> list[Post]:
     return await _posts(conn, apply_page(query, objects.c.id, page), page)
 
 
-def _locality(local: bool, remote: bool) -> list[ColumnElement]:
+def _locality(local: bool, remote: bool) -> list[ColumnElement[bool]]:
     if local:
         return [objects.c.is_local.is_(True)]
     if remote:
