@@ -199,3 +199,25 @@ async def test_serve_host_and_port_override_the_base_url(tmp_path: Path) -> None
                     await client.get(elsewhere)
     finally:
         await instance.stop()
+
+
+def test_every_command_names_a_function_that_exists() -> None:
+    # Commands are named "module:function" and imported when they run (so `fedlocal user`
+    # does not load the web app): a typo would only show when that command is used.
+    import argparse
+
+    from fedlocal.cli.main import build_parser, command
+
+    def runs(parser: argparse.ArgumentParser):
+        if parser.get_default("run"):
+            yield parser.get_default("run")
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from runs(sub)
+
+    names = list(runs(build_parser()))
+    assert len(names) == 16  # serve, worker, migrate, user, post, delete, follow, unfollow,
+    # neighbours add|remove|list, group create, queue failures|retry|drop, demo
+    for name in names:
+        assert callable(command(name)), name

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..config import ConfigError
 from ..services.errors import ServiceError
 from ..services.queues import KINDS
-from . import actions, admin, demo, neighbours, queues, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,13 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = with_config(commands.add_parser("serve", help="run the server and its workers"))
     sub.add_argument("--host", help="listen address (default: the host of base_url)")
     sub.add_argument("--port", type=int, help="listen port (default: the port of base_url)")
-    sub.set_defaults(run=serve.serve)
+    sub.set_defaults(run="serve:serve")
 
     sub = with_config(commands.add_parser("worker", help="run the workers without the web server"))
-    sub.set_defaults(run=serve.worker)
+    sub.set_defaults(run="serve:worker")
 
     sub = with_config(commands.add_parser("migrate", help="create or upgrade the database"))
-    sub.set_defaults(run=admin.migrate_command)
+    sub.set_defaults(run="admin:migrate_command")
 
     user = commands.add_parser("user", help="manage accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
@@ -47,20 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
     secret.add_argument("--password-file", metavar="F", help="read the password from a file")
     sub.add_argument("--email")
     sub.add_argument("--admin", action="store_true", help="give admin rights")
-    sub.set_defaults(run=admin.create_user)
+    sub.set_defaults(run="admin:create_user")
 
     sub = with_config(commands.add_parser("post", help="publish a public note as a local account"))
     sub.add_argument("--as", dest="author", required=True, metavar="NAME")
     sub.add_argument("--visibility", default="public", choices=["public", "unlisted", "followers"])
     sub.add_argument("text", metavar="TEXT")
-    sub.set_defaults(run=actions.post)
+    sub.set_defaults(run="actions:post")
 
     sub = with_config(commands.add_parser("delete", help="delete a post of a local account"))
     sub.add_argument("--as", dest="author", required=True, metavar="NAME")
     sub.add_argument("post", metavar="POST", help="the post's id or URL")
-    sub.set_defaults(run=actions.delete)
+    sub.set_defaults(run="actions:delete")
 
-    for name, run in (("follow", actions.follow), ("unfollow", actions.unfollow)):
+    for name, run in (("follow", "actions:follow"), ("unfollow", "actions:unfollow")):
         sub = with_config(commands.add_parser(name, help=f"{name} an account as a local account"))
         sub.add_argument("--as", dest="author", required=True, metavar="NAME")
         sub.add_argument("target", metavar="HANDLE", help="@user@host, or an actor URL")
@@ -69,14 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     links = commands.add_parser("neighbours", help="link neighbouring instances and relays")
     link_commands = links.add_subparsers(dest="neighbours_command", required=True, metavar="ACTION")
     for name, run, text in (
-        ("add", neighbours.add, "link a neighbour (by domain) or a relay (by actor URL)"),
-        ("remove", neighbours.remove, "unlink a neighbour or a relay"),
+        ("add", "neighbours:add", "link a neighbour (by domain) or a relay (by actor URL)"),
+        ("remove", "neighbours:remove", "unlink a neighbour or a relay"),
     ):
         sub = with_config(link_commands.add_parser(name, help=text))
         sub.add_argument("domain", metavar="DOMAIN", help="e.g. parame.example, or an actor URL")
         sub.set_defaults(run=run)
     sub = with_config(link_commands.add_parser("list", help="show links and requests"))
-    sub.set_defaults(run=neighbours.list_links)
+    sub.set_defaults(run="neighbours:list_links")
 
     group = commands.add_parser("group", help="association groups")
     group_commands = group.add_subparsers(dest="group_command", required=True, metavar="ACTION")
@@ -86,16 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--display-name", metavar="TEXT")
     sub.add_argument("--summary", metavar="TEXT")
     sub.add_argument("--approval", action="store_true", help="moderators approve new members")
-    sub.set_defaults(run=neighbours.create_group)
+    sub.set_defaults(run="neighbours:create_group")
 
     queue = commands.add_parser("queue", help="what the inbox and delivery workers gave up on")
     queue_commands = queue.add_subparsers(dest="queue_command", required=True, metavar="ACTION")
     sub = with_config(queue_commands.add_parser("failures", help="list failed activities"))
     sub.add_argument("--kind", choices=KINDS, help="only the inbox or the delivery queue")
-    sub.set_defaults(run=queues.list_failures)
+    sub.set_defaults(run="queues:list_failures")
     for name, run, text in (
-        ("retry", queues.retry, "put failures back in their queue, due now, attempts reset"),
-        ("drop", queues.drop, "forget failures"),
+        ("retry", "queues:retry", "put failures back in their queue, due now, attempts reset"),
+        ("drop", "queues:drop", "forget failures"),
     ):
         sub = with_config(queue_commands.add_parser(name, help=text))
         sub.add_argument("ids", nargs="*", metavar="ID", help="inbox:N or delivery:N, as listed")
@@ -106,14 +107,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("demo", help="run the demo instances on loopback")
     sub.add_argument("--instances", default="instances", metavar="DIR")
     sub.add_argument("--reset", action="store_true", help="start from empty databases")
-    sub.set_defaults(run=demo.demo)
+    sub.set_defaults(run="demo:demo")
     return parser
+
+
+def command(name: str) -> Callable[[argparse.Namespace], Any]:
+    """The function a command runs, `module:function` in this package, imported when the
+    command runs: `fedlocal user create` need not load the web app that `serve` needs."""
+    module, function = name.split(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        result = args.run(args)
+        result = command(args.run)(args)
         if asyncio.iscoroutine(result):
             result = asyncio.run(result)
         return int(result or 0)
