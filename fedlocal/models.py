@@ -337,3 +337,14 @@ class Notification:
     post_id: int | None
     created_at: datetime
     read_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A browser's session of the web app (the store keeps its token's hash only)."""
+
+    id: int
+    account_id: int | None
+    csrf_secret: str
+    created_at: datetime
+    expires_at: datetime

@@ -1,4 +1,5 @@
-"""The instance's own actors: the instance actor (`/actor`) and the community actor."""
+"""The instance's own actors (the instance actor at `/actor` and the community actor),
+and the counts it publishes (NodeInfo, the client API's instance document)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from dataclasses import dataclass
 from ..config import Config
 from ..models import Actor, ActorKey
 from ..store import Database
+from ..store import accounts as account_store
 from ..store import actors as actor_store
+from ..store import posts as post_store
+from ..store import timelines as timeline_store
 from ..urls import Urls
+from .context import ServiceContext
 from .keys import generate_key_pems, store_actor_keys
 
 
@@ -19,6 +24,24 @@ class InstanceActors:
     instance: Actor
     instance_key: ActorKey
     community: Actor
+
+
+@dataclass(frozen=True)
+class Counts:
+    users: int
+    local_posts: int
+    # Other servers we know actors of.
+    domains: int
+
+
+async def counts(ctx: ServiceContext) -> Counts:
+    """What NodeInfo and the client API's instance document count."""
+    async with ctx.db.read() as conn:
+        return Counts(
+            users=await account_store.count_accounts(conn),
+            local_posts=await post_store.count_local_posts(conn),
+            domains=await timeline_store.count_remote_domains(conn),
+        )
 
 
 async def ensure_instance_actors(config: Config, db: Database, urls: Urls) -> InstanceActors:

@@ -69,6 +69,13 @@ async def pending_signups(ctx: ServiceContext, admin: Account) -> list[tuple[Acc
         return await resident_store.list_accounts(conn, approved=False)
 
 
+async def residents(ctx: ServiceContext, admin: Account) -> list[tuple[Account, Actor]]:
+    """Every approved account, newest first, with its actor."""
+    _require_admin(admin)
+    async with ctx.db.read() as conn:
+        return await resident_store.list_accounts(conn, approved=True)
+
+
 async def approve_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
     _require_admin(admin)
     async with ctx.db.write() as conn:

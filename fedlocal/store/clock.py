@@ -1,7 +1,5 @@
-"""The current time, in one place, always aware and in UTC."""
+"""The store's clock is the app's (fedlocal/clock.py): routes read the time there."""
 
-from datetime import UTC, datetime
+from ..clock import utcnow
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["utcnow"]

@@ -5,24 +5,15 @@ Only hashes of session tokens are stored (web/auth.py makes and hashes them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..models import WebSession
 from .tables import web_sessions, web_used_form_tokens
 from .upsert import insert_ignoring_conflicts
-
-
-@dataclass(frozen=True)
-class WebSession:
-    id: int
-    account_id: int | None
-    csrf_secret: str
-    created_at: datetime
-    expires_at: datetime
 
 
 def _session(row: Row[Any]) -> WebSession:
