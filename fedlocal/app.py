@@ -19,7 +19,7 @@ from web.error_page import render_error_page
 from web.feeds import Feeds, feed_routes, is_feed_path
 from web.forms import MAX_BODY_BYTES as FORM_MAX_BODY
 from web.pages import Pages
-from web.routes import web_routes
+from web.routes import FederatedPages, web_routes
 
 from .api import Cors, api_routes, start_api, stop_api
 from .api.params import MAX_BODY as API_MAX_BODY
@@ -52,7 +52,7 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         await migrate(db)
         federation = await start_federation(config, db)
         app.state.federation = federation
-        app.state.pages = Pages(config, db)
+        app.state.pages = Pages(federation.services, federation.client)
         app.state.feeds = Feeds(federation.services)
         start_api(app, db)
         tasks = start_workers(federation) if config.run_workers else []
@@ -70,7 +70,8 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
     routes = [
         # Before the federation routes: `/objects/{post_id}` would take `/objects/7.ics`.
         *feed_routes(),
-        *federation_routes(),
+        # Actor and object URLs show browsers the web app's pages.
+        *federation_routes(html=FederatedPages()),
         # The Mastodon client API and OAuth2 (docs/api.md).
         *api_routes(),
         # The resident web app (landing page, sign-up, publishing, feed, admin…).

@@ -1,4 +1,4 @@
-"""Browser sessions: the cookie, the store row behind it, who is logged in.
+"""Browser sessions: the cookie, the stored session behind it, who is logged in.
 
 The cookie holds 32 random bytes; the store keeps their SHA-256 only. Cookies are
 HttpOnly and SameSite=Lax, and Secure when the instance is served over https. Logging in
@@ -14,19 +14,16 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fedlocal.clock import utcnow
 from fedlocal.config import Config
-from fedlocal.models import Account, Actor
-from fedlocal.store import Database
-from fedlocal.store import actors as actor_store
-from fedlocal.store import residents as resident_store
-from fedlocal.store import sessions as session_store
-from fedlocal.store.clock import utcnow
-from fedlocal.store.sessions import WebSession
+from fedlocal.models import Account, Actor, WebSession
+from fedlocal.services import sessions as session_service
+from fedlocal.services.context import ServiceContext
 
 from . import csrf
 
@@ -70,8 +67,8 @@ class Visitor:
 
 
 class Sessions:
-    def __init__(self, config: Config, db: Database):
-        self.db = db
+    def __init__(self, config: Config, services: ServiceContext):
+        self.services = services
         self.secure = config.scheme == "https"
         self._last_purge = 0.0
 
@@ -79,23 +76,16 @@ class Sessions:
         token = request.cookies.get(COOKIE)
         if not token or len(token) > 100:
             return Visitor()
-        now = utcnow()
-        async with self.db.read() as conn:
-            session = await session_store.get_live(conn, token_hash(token), now=now)
-            if session is None:
-                return Visitor(clear_cookie=True)
-            if session.account_id is None:
-                return Visitor(session=session)
-            account = await resident_store.get_account(conn, session.account_id)
-            actor = await actor_store.get_actor(conn, account.actor_id) if account else None
-        visitor = Visitor(session=session)
-        usable = account is not None and account.is_approved and not account.is_disabled
-        if usable and actor is not None:
-            visitor.account, visitor.actor = account, actor
-        if visitor.logged_in and session.expires_at - now < SESSION_LIFETIME - RENEW_AFTER:
-            async with self.db.write() as conn:
-                await session_store.extend(conn, session.id, now + SESSION_LIFETIME)
-        return visitor
+        found = await session_service.resume(
+            self.services,
+            token_hash(token),
+            now=utcnow(),
+            lifetime=SESSION_LIFETIME,
+            renew_after=RENEW_AFTER,
+        )
+        if found is None:
+            return Visitor(clear_cookie=True)
+        return Visitor(session=found.session, account=found.account, actor=found.actor)
 
     async def ensure(self, visitor: Visitor) -> None:
         """Store an anonymous session for a visitor who was shown a form."""
@@ -108,19 +98,15 @@ class Sessions:
 
     async def log_in(self, visitor: Visitor, account: Account, actor: Actor) -> None:
         """A fresh session for the account, replacing the visitor's old one."""
-        if visitor.session is not None:
-            async with self.db.write() as conn:
-                await session_store.delete_session(conn, visitor.session.id)
         visitor.session, visitor.new_token = await self._create(
-            account.id, csrf.new_secret(), SESSION_LIFETIME
+            account.id, csrf.new_secret(), SESSION_LIFETIME, replacing=visitor.session
         )
         visitor.account, visitor.actor = account, actor
         visitor.clear_cookie = False
 
     async def log_out(self, visitor: Visitor) -> None:
         if visitor.session is not None:
-            async with self.db.write() as conn:
-                await session_store.delete_session(conn, visitor.session.id)
+            await session_service.end(self.services, visitor.session.id)
         visitor.session = visitor.account = visitor.actor = None
         visitor.new_token = None
         visitor.clear_cookie = True
@@ -128,10 +114,7 @@ class Sessions:
     async def end_other_sessions(self, visitor: Visitor) -> None:
         """After a password change: every other device is logged out."""
         assert visitor.account is not None and visitor.session is not None
-        async with self.db.write() as conn:
-            await session_store.delete_for_account(
-                conn, visitor.account.id, keep=visitor.session.id
-            )
+        await session_service.end_others(self.services, visitor.account.id, keep=visitor.session.id)
 
     async def use_form_token(self, visitor: Visitor, token: str | None) -> None:
         """Accept a submitted form's token once; raises csrf.CsrfError otherwise."""
@@ -139,11 +122,10 @@ class Sessions:
         now = utcnow()
         nonce_hash = csrf.verify(secret, token, now)
         assert visitor.session is not None
-        async with self.db.write() as conn:
-            if not await session_store.use_form_token(
-                conn, visitor.session.id, nonce_hash, now=now
-            ):
-                raise csrf.CsrfError("replayed")
+        if not await session_service.use_form_token(
+            self.services, visitor.session.id, nonce_hash, now=now
+        ):
+            raise csrf.CsrfError("replayed")
 
     def apply(self, visitor: Visitor, response: Response) -> None:
         """Set or clear the cookie on the way out."""
@@ -164,24 +146,25 @@ class Sessions:
             )
 
     async def _create(
-        self, account_id: int | None, secret: str, lifetime: timedelta
+        self,
+        account_id: int | None,
+        secret: str,
+        lifetime: timedelta,
+        replacing: WebSession | None = None,
     ) -> tuple[WebSession, str]:
         token = secrets.token_urlsafe(32)
         now = utcnow()
-        async with self.db.write() as conn:
-            await self._purge_now_and_then(conn, now)
-            session = await session_store.create(
-                conn,
-                token_hash=token_hash(token),
-                account_id=account_id,
-                csrf_secret=secret,
-                now=now,
-                expires_at=now + lifetime,
-            )
+        purge = time.monotonic() - self._last_purge >= PURGE_EVERY_SECONDS
+        if purge:
+            self._last_purge = time.monotonic()
+        session = await session_service.start(
+            self.services,
+            token_hash=token_hash(token),
+            account_id=account_id,
+            csrf_secret=secret,
+            now=now,
+            lifetime=lifetime,
+            replacing=replacing.id if replacing is not None else None,
+            purge_tokens_used_before=now - csrf.TOKEN_LIFETIME if purge else None,
+        )
         return session, token
-
-    async def _purge_now_and_then(self, conn, now: datetime) -> None:
-        if time.monotonic() - self._last_purge < PURGE_EVERY_SECONDS:
-            return
-        self._last_purge = time.monotonic()
-        await session_store.purge(conn, now=now, tokens_used_before=now - csrf.TOKEN_LIFETIME)

@@ -10,12 +10,11 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from fedlocal.clock import utcnow
 from fedlocal.config import Config
-from fedlocal.federation.runtime import Federation
 from fedlocal.models import Account, Actor
+from fedlocal.services import notifications as notification_service
 from fedlocal.services.context import ServiceContext
-from fedlocal.store import unread as unread_store
-from fedlocal.store.clock import utcnow
 
 from . import csrf
 from .auth import Visitor
@@ -67,12 +66,8 @@ class Page:
         return self.web.config
 
     @property
-    def federation(self) -> Federation:
-        return self.request.app.state.federation
-
-    @property
     def services(self) -> ServiceContext:
-        return self.federation.services
+        return self.web.services
 
     @property
     def me(self) -> Actor | None:
@@ -106,8 +101,7 @@ class Page:
     async def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         unread = 0
         if self.me is not None:
-            async with self.web.db.read() as conn:
-                unread = await unread_store.count_unread(conn, self.me.id)
+            unread = await notification_service.unread_count(self.services, self.me)
         notice_key = self.request.query_params.get("notice")
         notice = NOTICES.get(notice_key) if notice_key else None
         html = self.web.env.get_template(template).render(

@@ -1,33 +1,25 @@
-"""The resident web app's shared parts: templates, translations, sessions, and the pages
-the federation layer shows to browsers.
-
-The app puts a `Pages` in `app.state.pages`. The federation routes serve HTML at actor and
-object URLs through its `profile` and `post` methods, so content negotiation stays in one
-place; every other page is a route of `web/routes.py`.
-"""
+"""The resident web app's shared parts: the services it calls, templates, translations,
+sessions. The app puts a `Pages` in `app.state.pages`; the pages are the routes of
+`web/routes.py`, and the actor and post pages the federation routes serve to browsers
+(`web/routes.FederatedPages`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
 
-from fedlocal.categories import Categories
-from fedlocal.config import Config
-from fedlocal.models import Actor, Post
 from fedlocal.rate_limit import SlidingWindowLimit
 from fedlocal.sanitize import sanitize_html
-from fedlocal.store import Database
-from fedlocal.urls import Urls
+from fedlocal.services.context import ServiceContext
 
 from .auth import Sessions
-from .dispatch import run_view
 from .i18n import LANGUAGE_COOKIE, I18n, Translator
 from .page import Page
-from .views import posts, profile
+from .post_text import title_of
 from .words import Words
 
 REMOTE_LOOKUPS_PER_MINUTE = 10
@@ -36,13 +28,15 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 class Pages:
-    def __init__(self, config: Config, db: Database):
-        self.config = config
-        self.db = db
-        self.urls = Urls(config.base_url)
-        self.categories = Categories(config.categories)
+    def __init__(self, services: ServiceContext, client: httpx.AsyncClient):
+        """`client` looks up visitors' own servers ("follow from your own server")."""
+        self.services = services
+        self.client = client
+        config = self.config = services.config
+        self.urls = services.urls
+        self.categories = services.categories
         self.i18n = I18n(config.languages, config.default_language)
-        self.sessions = Sessions(config, db)
+        self.sessions = Sessions(config, services)
         # "Follow from your own server" makes us fetch WebFinger from any host a visitor
         # names: a few lookups a minute per address are plenty for a person.
         self.remote_lookups = SlidingWindowLimit(REMOTE_LOOKUPS_PER_MINUTE, 60)
@@ -57,6 +51,7 @@ class Pages:
         # bug upstream cannot become an XSS here.
         self.env.filters["safe_html"] = lambda html: Markup(sanitize_html(html or ""))  # noqa: S704
         self.env.globals["urls"] = self.urls
+        self.env.globals["title_of"] = title_of
 
     def words(self, t: Translator) -> Words:
         return Words(t, self.categories, self.config.timezone)
@@ -70,13 +65,3 @@ class Pages:
             accept_language=request.headers.get("accept-language"),
         )
         return Page(self, request, visitor, self.i18n.translator(language))
-
-    # The federation routes' HTML
-
-    async def profile(self, request: Request, actor: Actor) -> Response:
-        page = await self.open_page(request)
-        return await run_view(page, lambda page: profile.show(page, actor))
-
-    async def post(self, request: Request, post: Post, author: Actor) -> Response:
-        page = await self.open_page(request)
-        return await run_view(page, lambda page: posts.show(page, post, author))

@@ -1,12 +1,15 @@
-"""The web app's routes. Each view runs through `dispatch.run_view`: the visitor's session
-and language, the login or admin guard, the CSRF check of every POST, and errors shown as
-pages with a 4xx status."""
+"""The web app's routes, and the pages it gives the federation routes for browsers at an
+actor's or a post's own URL. Each view runs through `dispatch.run_view`: the visitor's
+session and language, the login or admin guard, the CSRF check of every POST, and errors
+shown as pages with a 4xx status."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from fedlocal.models import Actor, Post
 
 from .dispatch import View, run_view
 from .views import (
@@ -25,14 +28,29 @@ from .views import (
 )
 
 
+async def _serve(request: Request, view: View, *, login: bool = False, admin: bool = False):
+    page = await request.app.state.pages.open_page(request)
+    return await run_view(page, view, login=login, admin=admin)
+
+
 def _route(
     path: str, view: View, *, post: bool = False, login: bool = False, admin: bool = False
 ) -> Route:
     async def endpoint(request: Request) -> Response:
-        page = await request.app.state.pages.open_page(request)
-        return await run_view(page, view, login=login, admin=admin)
+        return await _serve(request, view, login=login, admin=admin)
 
     return Route(path, endpoint, methods=["POST"] if post else ["GET", "HEAD"])
+
+
+class FederatedPages:
+    """The pages a browser gets at the federation's actor and object URLs
+    (`fedlocal.federation.routes.html.HtmlPages`)."""
+
+    async def actor_page(self, request: Request, actor: Actor) -> Response:
+        return await _serve(request, lambda page: profile.show(page, actor))
+
+    async def post_page(self, request: Request, post: Post, author: Actor) -> Response:
+        return await _serve(request, lambda page: posts.show(page, post, author))
 
 
 def web_routes() -> list[Route]:

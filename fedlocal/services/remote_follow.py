@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
 from urllib.parse import quote
 
 import httpx
@@ -21,10 +20,9 @@ async def subscribe_url(
     client: httpx.AsyncClient,
     handle: str,
     actor_uri: str,
-    *,
-    scheme: Literal["https", "http"] = "https",
 ) -> str:
-    """Where to send the visitor `handle` so they can follow `actor_uri` from home."""
+    """Where to send the visitor `handle` so they can follow `actor_uri` from home (asking
+    their server over http only when this instance itself is served so: a demo)."""
     try:
         user, host = webfinger.parse_handle(handle.strip())
     except ValueError:
@@ -36,7 +34,9 @@ async def subscribe_url(
         template = ctx.urls.authorize_interaction()
     else:
         try:
-            template = await webfinger.subscribe_template(client, f"{user}@{host}", scheme=scheme)
+            template = await webfinger.subscribe_template(
+                client, f"{user}@{host}", scheme="http" if ctx.config.scheme == "http" else "https"
+            )
         except (FetchError, ValueError) as exc:
             raise RemoteFailure(f"could not find {user}@{host}", field="handle") from exc
     if template is None:

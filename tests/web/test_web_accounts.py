@@ -54,7 +54,7 @@ def test_cookies_are_secure_when_the_instance_is_served_over_https(tmp_path):
     config = build_config(
         {"name": "S", "base_url": "https://s.example", "data_dir": str(tmp_path)}, environ={}
     )
-    sessions = Sessions(config, db=None)  # type: ignore[arg-type]
+    sessions = Sessions(config, services=None)  # type: ignore[arg-type]
     response = Response()
     sessions.apply(Visitor(new_token="t" * 43), response)
     cookie = _cookie(response)[COOKIE]

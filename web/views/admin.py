@@ -10,7 +10,6 @@ from fedlocal.services import neighbours as neighbour_service
 from fedlocal.services import queues as queue_service
 from fedlocal.services import signup as signup_service
 from fedlocal.services.errors import InvalidInput, ServiceError
-from fedlocal.store import residents as resident_store
 
 from ..forms import FormState, parse_int
 from ..page import Page
@@ -38,8 +37,7 @@ async def index(
     account = page.account
     assert account is not None
     pending = await signup_service.pending_signups(page.services, account)
-    async with page.web.db.read() as conn:
-        residents = await resident_store.list_accounts(conn, approved=True)
+    residents = await signup_service.residents(page.services, account)
     invites = await signup_service.invites(page.services, account)
     links = await neighbour_service.neighbours(page.services)
     failures = await queue_service.failures(page.services, limit=FAILURES_SHOWN)

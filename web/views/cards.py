@@ -7,12 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from fedlocal.clock import utcnow
 from fedlocal.models import Actor, Post
-from fedlocal.services import nearby as nearby_service
-from fedlocal.services.views import is_our_resident
-from fedlocal.store import actors as actor_store
-from fedlocal.store import feeds as feed_store
-from fedlocal.store.clock import utcnow
+from fedlocal.services import nearby_feed
 
 from ..page import Page
 from ..post_text import title_of
@@ -26,16 +23,6 @@ class Card:
     place: str | None
     neighbour: str | None
     distance_km: float | None
-
-
-async def _authors(page: Page, posts: Sequence[Post]) -> dict[int, Actor]:
-    found: dict[int, Actor] = {}
-    async with page.web.db.read() as conn:
-        for actor_id in {post.actor_id for post in posts}:
-            actor = await actor_store.get_actor(conn, actor_id)
-            if actor is not None:
-                found[actor_id] = actor
-    return found
 
 
 def _card(post: Post, author: Actor | None, quarter: str | None, km: float | None) -> Card:
@@ -66,53 +53,18 @@ async def nearby_cards(
     """Offers, requests and events around `centre`, local and from neighbours, newest
     first; local-only posts for our residents only. An instance without a place on the
     map lists its recent posts instead."""
-    found = await _nearby(page, centre, radius_km, kinds, categories, max_id, limit)
-    next_max_id = found[-1].post.id if len(found) == limit else None
-    return CardPage(found, next_max_id)
-
-
-async def _nearby(
-    page: Page,
-    centre: tuple[float, float] | None,
-    radius_km: float,
-    kinds: Sequence[str],
-    categories: Sequence[str],
-    max_id: int | None,
-    limit: int,
-) -> list[Card]:
-    if centre is None:
-        async with page.web.db.read() as conn:
-            items = await feed_store.recent_posts(
-                conn,
-                kinds=list(kinds),
-                category=categories[0] if len(categories) == 1 else None,
-                local_only=False,
-                max_id=max_id,
-                limit=limit,
-            )
-        posts = [
-            item.post
-            for item in items
-            if not (item.post.listing and item.post.listing.status not in ("open", "reserved"))
-        ]
-        authors = {item.post.actor_id: item.author for item in items}
-        return [_card(post, authors.get(post.actor_id), None, None) for post in posts]
-    found = await nearby_service.nearby(
+    found = await nearby_feed.feed(
         page.services,
-        latitude=centre[0],
-        longitude=centre[1],
+        page.me,
+        centre=centre,
         radius_km=radius_km,
         kinds=kinds,
         categories=categories,
         max_id=max_id,
         limit=limit,
-        include_local_only=is_our_resident(page.me),
     )
-    authors = await _authors(page, [item.post for item in found])
-    return [
-        _card(item.post, authors.get(item.post.actor_id), item.quarter, item.distance_km)
-        for item in found
-    ]
+    cards = [_card(item.post, item.author, item.quarter, item.distance_km) for item in found]
+    return CardPage(cards, cards[-1].post.id if len(cards) == limit else None)
 
 
 # An event that started this long ago is still "happening".

@@ -9,15 +9,15 @@ from starlette.responses import Response
 
 from fedlocal.models import Actor, Post
 from fedlocal.services import events as event_service
+from fedlocal.services import post_pages
 from fedlocal.services.errors import Forbidden, InvalidInput
 from fedlocal.services.events import EVENT_VISIBILITIES, MAX_CAPACITY, TITLE_MAX, EventInput
-from fedlocal.store import participations as participation_store
 
 from .. import labels
 from ..forms import FormState, parse_date, parse_int, parse_local_datetime
 from ..links import post_path
 from ..page import Page
-from .common import keep_error, path_id, visible_post
+from .common import keep_error, visible_post
 from .publish_fields import read_category_and_description, read_title, where
 
 VENUE_MAX = 200
@@ -194,17 +194,13 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
     me = page.me
     assert post.event is not None
     is_organiser = me is not None and me.id == author.id and post.is_local
-    async with page.web.db.read() as conn:
-        people = await participation_store.list_for_event(conn, post.id)
-        mine = await participation_store.get(conn, post.id, me.id) if me else None
-    participants = [(p, actor) for p, actor in people if p.state == "accepted"]
-    pending = [(p, actor) for p, actor in people if p.state == "pending"]
+    found = await post_pages.event_page(page.services, me, post)
     event = post.event
     can_join = (
         me is not None
         and me.role == "resident"
         and not is_organiser
-        and (mine is None or mine.state == "rejected")
+        and (found.mine is None or found.mine.state == "rejected")
         and event.status != "cancelled"
         and event.join_mode != "external"
         and not event.is_full
@@ -215,9 +211,9 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         author=author,
         event=event,
         is_organiser=is_organiser,
-        participants=participants,
-        pending=pending,
-        mine=mine,
+        participants=found.participants,
+        pending=found.pending,
+        mine=found.mine,
         can_join=can_join,
         calendar_url=page.web.urls.post_calendar(post.id) if post.is_local else None,
         section="feed",
@@ -225,7 +221,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
 
 
 async def _event(page: Page) -> Post:
-    post, _author = await visible_post(page, path_id(page.request.path_params["post_id"]))
+    post, _author = await visible_post(page, page.request.path_params["post_id"])
     if post.kind != "event" or post.event is None:
         raise InvalidInput("no such event")
     return post
@@ -253,8 +249,7 @@ async def decide(page: Page) -> Response:
     decision = page.form.get("decision")
     if participation_id is None or decision not in ("accept", "reject"):
         raise InvalidInput(page.t("Choose one of the options."))
-    async with page.web.db.read() as conn:
-        participation = await participation_store.get_by_id(conn, participation_id)
+    participation = await post_pages.participation(page.services, participation_id)
     if participation is None or participation.event_id != post.id:
         raise InvalidInput("no such participation")
     await event_service.decide(page.services, page.me, participation_id, decision == "accept")

@@ -8,12 +8,9 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 
 from fedlocal.services import follows as follow_service
-from fedlocal.services.errors import InvalidInput, NotFound, ServiceError
+from fedlocal.services import people, profiles
+from fedlocal.services.errors import InvalidInput, ServiceError
 from fedlocal.services.remote_follow import subscribe_url
-from fedlocal.store import actors as actor_store
-from fedlocal.store import follows as follow_store
-from fedlocal.store import timelines as timeline_store
-from fedlocal.store.timelines import Page as ListPage
 
 from ..forms import FormState
 from ..page import Page, safe_next
@@ -21,6 +18,7 @@ from ..service_messages import translate_service_error
 from . import profile
 
 HANDLE_MAX = 500
+FOLLOWS_SHOWN = 200
 
 
 async def form(page: Page) -> Response:
@@ -30,18 +28,14 @@ async def form(page: Page) -> Response:
 
 async def _render(page: Page, state: FormState, status: int = 200) -> Response:
     assert page.me is not None
-    async with page.web.db.read() as conn:
-        following = await follow_store.list_following(conn, page.me.id, limit=200)
-        asking = await timeline_store.follows_page(
-            conn, page.me.id, ListPage(limit=200), direction="followers", state="pending"
-        )
+    found = await profiles.follows(page.services, page.me, limit=FOLLOWS_SHOWN)
     return await page.render(
         "follow.html",
         status=status,
         state=state,
         labels={"handle": page.t("Their address")},
-        following=[actor for _follow, actor in following if actor.role != "instance"],
-        asking=[actor for _id, actor in asking],
+        following=found.following,
+        asking=found.asking,
         section="settings",
     )
 
@@ -95,8 +89,7 @@ async def authorize(page: Page) -> Response:
     if uri.startswith("acct:"):
         uri = uri[len("acct:") :]
     target = await follow_service.resolve_target(page.services, uri)
-    async with page.web.db.read() as conn:
-        follow = await follow_store.get_follow(conn, page.me.id, target.id)
+    follow = await profiles.follow_of(page.services, page.me, target)
     return await page.render(
         "authorize.html", target=target, follow=follow, handle=uri, section="settings"
     )
@@ -104,11 +97,7 @@ async def authorize(page: Page) -> Response:
 
 async def remote_follow(page: Page) -> Response:
     """A visitor types their address elsewhere; we send them to their server."""
-    username = page.request.path_params["username"]
-    async with page.web.db.read() as conn:
-        actor = await actor_store.get_local_actor(conn, username)
-    if actor is None or actor.role == "instance":
-        raise NotFound("no such account")
+    actor = await people.person(page.services, page.request.path_params["username"])
     handle = page.request.query_params.get("handle", "").strip()[:HANDLE_MAX]
     state = FormState(values={"handle": handle})
     if not handle:
@@ -117,15 +106,8 @@ async def remote_follow(page: Page) -> Response:
     if not page.web.remote_lookups.allow(page.client_ip):
         state.error("handle", page.t("Too many lookups from your address. Try again in a minute."))
         return await profile.show(page, actor, remote=state, status=429)
-    federation = page.federation
     try:
-        url = await subscribe_url(
-            page.services,
-            federation.client,
-            handle,
-            actor.uri,
-            scheme=federation.remote.webfinger_scheme,
-        )
+        url = await subscribe_url(page.services, page.web.client, handle, actor.uri)
     except ServiceError as exc:
         state.error("handle", translate_service_error(page.t, exc))
         return await profile.show(page, actor, remote=state, status=exc.status)

@@ -8,16 +8,10 @@ from starlette.responses import Response
 
 from fedlocal.models import Actor
 from fedlocal.services import follows as follow_service
+from fedlocal.services import group_pages, people
 from fedlocal.services import groups as group_service
 from fedlocal.services import posts as post_service
-from fedlocal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
-from fedlocal.store import actors as actor_store
-from fedlocal.store import announces as announce_store
-from fedlocal.store import follows as follow_store
-from fedlocal.store import posts as post_store
-from fedlocal.store import residents as resident_store
-from fedlocal.store import timelines as timeline_store
-from fedlocal.store.timelines import Page as ListPage
+from fedlocal.services.errors import Forbidden, InvalidInput, ServiceError
 
 from ..forms import FormState
 from ..links import actor_link
@@ -39,12 +33,10 @@ def _labels(page: Page) -> dict[str, str]:
 
 
 async def index(page: Page, state: FormState | None = None, status: int = 200) -> Response:
-    async with page.web.db.read() as conn:
-        groups = await resident_store.local_groups(conn)
     return await page.render(
         "groups.html",
         status=status,
-        groups=groups,
+        groups=await people.groups(page.services),
         state=state or FormState(),
         labels=_labels(page),
         name_max=group_service.NAME_MAX,
@@ -79,11 +71,7 @@ async def create(page: Page) -> Response:
 
 
 async def _group(page: Page) -> Actor:
-    async with page.web.db.read() as conn:
-        group = await actor_store.get_local_actor(conn, page.request.path_params["username"])
-    if group is None or group.role != "group":
-        raise NotFound("no such group")
-    return group
+    return await people.group(page.services, page.request.path_params["username"])
 
 
 async def show(page: Page) -> Response:
@@ -93,55 +81,19 @@ async def show(page: Page) -> Response:
 async def show_group(
     page: Page, group: Actor, state: FormState | None = None, status: int = 200
 ) -> Response:
-    me = page.me
-    async with page.web.db.read() as conn:
-        members = [
-            actor
-            for _follow, actor in await follow_store.list_followers(
-                conn, group.id, limit=MEMBERS_SHOWN
-            )
-        ]
-        membership = await follow_store.get_follow(conn, me.id, group.id) if me else None
-        posts = []
-        for announce in await announce_store.list_actor_announces(
-            conn, group.id, limit=POSTS_SHOWN
-        ):
-            post = (
-                await post_store.get_post(conn, announce.object_id) if announce.object_id else None
-            )
-            if post is not None and not post.is_deleted:
-                author = await actor_store.get_actor(conn, post.actor_id)
-                posts.append((post, author))
-        moderators = [
-            actor
-            for actor_id in group.moderator_ids
-            if (actor := await actor_store.get_actor(conn, actor_id)) is not None
-        ]
-        moderating = me is not None and group_service.is_moderator(group, me)
-        waiting = (
-            [
-                actor
-                for _id, actor in await timeline_store.follows_page(
-                    conn,
-                    group.id,
-                    ListPage(limit=MEMBERS_SHOWN),
-                    direction="followers",
-                    state="pending",
-                )
-            ]
-            if moderating
-            else []
-        )
+    found = await group_pages.group_page(
+        page.services, page.me, group, members=MEMBERS_SHOWN, posts=POSTS_SHOWN
+    )
     return await page.render(
         "group.html",
         status=status,
         group=group,
-        members=members,
-        membership=membership,
-        posts=posts,
-        moderators=moderators,
-        moderating=moderating,
-        waiting=waiting,
+        members=found.members,
+        membership=found.membership,
+        posts=found.posts,
+        moderators=found.moderators,
+        moderating=found.moderating,
+        waiting=found.waiting,
         state=state or FormState(),
         labels=_labels(page),
         text_max=page.config.post_max_characters,
@@ -170,9 +122,7 @@ async def post(page: Page) -> Response:
     group = await _group(page)
     state = FormState(values=page.form.as_dict())
     text = state.values.get("text", "").strip()
-    async with page.web.db.read() as conn:
-        member = await group_service.is_member(conn, group, me)
-    if not member:
+    if not await group_pages.may_post(page.services, group, me):
         raise Forbidden(page.t("Join the group to post to it."))
     if not text:
         state.error("text", page.t("Write something first."))

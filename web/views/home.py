@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from fedlocal.store import actors as actor_store
-from fedlocal.store import residents as resident_store
+from fedlocal.services import people
 
 from ..page import Page
 from .cards import nearby_cards, upcoming
@@ -29,15 +28,13 @@ async def landing(page: Page) -> Response:
         page, centre=centre, radius_km=LANDING_RADIUS_KM, kinds=("event",), limit=50
     )
     sections["event"] = upcoming(events.cards, PER_SECTION)
-    async with page.web.db.read() as conn:
-        community = await actor_store.get_actor_by_role(conn, "community")
+    community = await people.by_role(page.services, "community")
     return await page.render(
         "home.html", sections=sections, community=community, quarter=quarter, section="home"
     )
 
 
 async def about(page: Page) -> Response:
-    async with page.web.db.read() as conn:
-        community = await actor_store.get_actor_by_role(conn, "community")
-        groups = await resident_store.local_groups(conn, limit=20)
+    community = await people.by_role(page.services, "community")
+    groups = await people.groups(page.services, limit=20)
     return await page.render("about.html", community=community, groups=groups)

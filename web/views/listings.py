@@ -8,16 +8,15 @@ from starlette.responses import Response
 from fedlocal.models import OFFER_INTENTS, REQUEST_INTENTS, Actor, Post
 from fedlocal.services import interest as interest_service
 from fedlocal.services import listings as listing_service
+from fedlocal.services import post_pages
 from fedlocal.services.errors import Forbidden, InvalidInput
 from fedlocal.services.listings import LISTING_VISIBILITIES, MAX_QUANTITY, TITLE_MAX, ListingInput
-from fedlocal.store import actors as actor_store
-from fedlocal.store import interests as interest_store
 
 from .. import labels
 from ..forms import FormState, day_end, day_start, parse_date, parse_int
 from ..links import post_path
 from ..page import Page
-from .common import keep_error, path_id, visible_post
+from .common import keep_error, visible_post
 from .publish_fields import read_category_and_description, read_title, where
 
 PRICE_MAX = 40
@@ -183,18 +182,12 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
     me = page.me
     is_author = me is not None and me.id == author.id
     assert post.listing is not None
-    async with page.web.db.read() as conn:
-        interested = await interest_store.list_for_post(conn, post.id) if is_author else []
-        mine = await interest_store.get(conn, post.id, me.id) if me and not is_author else None
-        reserved_for = None
-        target = post.listing.reserved_for
-        if target and (is_author or (me is not None and me.uri == target)):
-            reserved_for = await actor_store.get_actor_by_uri(conn, post.listing.reserved_for)
+    found = await post_pages.listing_page(page.services, me, post)
     can_answer = (
         me is not None
         and me.role == "resident"
         and not is_author
-        and mine is None
+        and found.mine is None
         and post.listing.status == "open"
     )
     return await page.render(
@@ -202,9 +195,9 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         post=post,
         author=author,
         is_author=is_author and post.is_local,
-        interested=interested,
-        mine=mine,
-        reserved_for=reserved_for,
+        interested=found.interested,
+        mine=found.mine,
+        reserved_for=found.reserved_for,
         can_answer=can_answer,
         closings=[(key, page.t(text)) for key, text in labels.CLOSED_AS.items()],
         message_max=MESSAGE_MAX,
@@ -213,7 +206,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
 
 
 async def _listing(page: Page) -> Post:
-    post, _author = await visible_post(page, path_id(page.request.path_params["post_id"]))
+    post, _author = await visible_post(page, page.request.path_params["post_id"])
     if post.kind not in ("offer", "request") or post.listing is None:
         raise InvalidInput("no such offer or request")
     return post
@@ -233,9 +226,7 @@ async def reserve(page: Page) -> Response:
     assert page.me is not None
     post = await _listing(page)
     target = page.form.get("for")
-    async with page.web.db.read() as conn:
-        interested = await interest_store.list_for_post(conn, post.id)
-    if target not in {actor.uri for _interest, actor in interested}:
+    if target not in {actor.uri for actor in await post_pages.interested(page.services, post)}:
         raise InvalidInput(page.t("Choose one of the people who showed interest."))
     await listing_service.reserve(page.services, page.me, post.id, target)
     return page.redirect(post_path(post), notice="reserved")

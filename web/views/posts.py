@@ -8,11 +8,11 @@ from fedlocal.models import Actor, Post
 
 from ..page import Page
 from . import events, listings
-from .common import path_id, visible_post
+from .common import visible_post
 
 
 async def show_by_id(page: Page) -> Response:
-    post, author = await visible_post(page, path_id(page.request.path_params["post_id"]))
+    post, author = await visible_post(page, page.request.path_params["post_id"])
     return await show(page, post, author)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from fedlocal.services import people
 from fedlocal.services import signup as signup_service
 from fedlocal.services.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
-from fedlocal.services.errors import Busy, InvalidInput, ServiceError
+from fedlocal.services.errors import Busy, ServiceError
 from fedlocal.services.login import AwaitingApproval, LoginRefused, TooManyAttempts, log_in
-from fedlocal.store import actors as actor_store
 
 from ..forms import FormState
 from ..page import Page, safe_next
@@ -121,10 +121,7 @@ async def login(page: Page) -> Response:
     except (LoginRefused, AwaitingApproval) as exc:
         state.error("_form", translate_service_error(page.t, exc))
         return await _login_form(page, state, status=exc.status)
-    async with page.web.db.read() as conn:
-        actor = await actor_store.get_actor(conn, account.actor_id)
-    if actor is None:
-        raise InvalidInput("no such account")
+    actor = await people.by_id(page.services, account.actor_id)
     await page.web.sessions.log_in(page.visitor, account, actor)
     return page.redirect(target, notice="logged-in")
 

@@ -2,10 +2,13 @@
 
 from starlette.routing import Route
 
-from . import actors, discovery, inboxes, objects
+from . import discovery, inboxes
+from .actors import actor_routes
+from .html import HtmlPages
 from .inboxes import is_inbox_path
+from .objects import object_routes
 
-__all__ = ["federation_routes", "is_federation_only_path", "is_inbox_path"]
+__all__ = ["HtmlPages", "federation_routes", "is_federation_only_path", "is_inbox_path"]
 
 # Collections and discovery documents: JSON only (an actor's and an object's own URL also
 # serve pages to browsers).
@@ -20,10 +23,6 @@ def is_federation_only_path(path: str) -> bool:
     return path.startswith(("/users/", "/actor/")) and path.endswith(_COLLECTIONS)
 
 
-def federation_routes() -> list[Route]:
-    return [
-        *discovery.routes,
-        *inboxes.routes,
-        *actors.routes,
-        *objects.routes,
-    ]
+def federation_routes(html: HtmlPages) -> list[Route]:
+    """The routes; `html` renders the pages browsers get at actor and object URLs."""
+    return [*discovery.routes, *inboxes.routes, *actor_routes(html), *object_routes(html)]

@@ -9,9 +9,7 @@ from starlette.routing import Route
 from activitypub import nodeinfo, webfinger
 
 from ... import __version__
-from ...store import accounts as account_store
-from ...store import actors as actor_store
-from ...store import posts as post_store
+from ...services import instance, people
 from .responses import CORS, federation_of, json_error
 
 REPOSITORY = "https://github.com/fedlocal/fedlocal"
@@ -32,16 +30,14 @@ async def webfinger_endpoint(request: Request) -> Response:
         query = webfinger.ResourceQuery(kind="acct", host=config.domain, user=config.domain)
     if query.host != config.domain:
         return json_error(404, "not a resource of this server")
-    async with federation.db.read() as conn:
-        if query.kind == "acct":
-            actor = await actor_store.get_local_actor(conn, query.user or "")
-        elif query.resource.rstrip("/") == config.base_url:
-            # FEP-d556: the server itself names its instance actor.
-            actor = await actor_store.get_actor_by_role(conn, "instance")
-        else:
-            actor = await actor_store.get_actor_by_uri(conn, query.resource)
-            if actor is None:
-                actor = await _actor_by_profile_url(conn, federation, query.resource)
+    services = federation.services
+    if query.kind == "acct":
+        actor = await people.local_actor(services, query.user or "")
+    elif query.resource.rstrip("/") == config.base_url:
+        # FEP-d556: the server itself names its instance actor.
+        actor = await people.by_role(services, "instance")
+    else:
+        actor = await people.by_address(services, query.resource)
     if actor is None or not actor.is_local:
         return json_error(404, "no such account here")
     document = webfinger.build_jrd(
@@ -57,13 +53,6 @@ async def webfinger_endpoint(request: Request) -> Response:
             {"rel": SERVICE_REL, "type": webfinger.AP_LINK_TYPE, "href": actor.uri}
         )
     return JSONResponse(document, media_type="application/jrd+json", headers=CORS)
-
-
-async def _actor_by_profile_url(conn, federation, url: str):
-    prefix = f"{federation.config.base_url}/@"
-    if url.startswith(prefix):
-        return await actor_store.get_local_actor(conn, url[len(prefix) :].strip("/"))
-    return None
 
 
 async def host_meta(request: Request) -> Response:
@@ -92,19 +81,17 @@ async def nodeinfo_endpoint(request: Request) -> Response:
         return json_error(404, "NodeInfo 2.0 and 2.1 are served")
     federation = federation_of(request)
     config = federation.config
-    async with federation.db.read() as conn:
-        users = await account_store.count_accounts(conn)
-        posts = await post_store.count_local_posts(conn)
+    counts = await instance.counts(federation.services)
     document = nodeinfo.nodeinfo_document(
         version,
         software_name="fedlocal",
         software_version=__version__,
         repository=REPOSITORY,
         homepage=REPOSITORY,
-        total_users=users,
-        active_month=users,
-        active_halfyear=users,
-        local_posts=posts,
+        total_users=counts.users,
+        active_month=counts.users,
+        active_halfyear=counts.users,
+        local_posts=counts.local_posts,
         open_registrations=config.signup_mode == "open",
         metadata={
             "nodeName": config.name,

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ...store import actors as actor_store
+from ...services import people
 from ..receive import receive_activity
 from .responses import federation_of, json_error
 
@@ -17,9 +17,7 @@ async def shared_inbox(request: Request) -> Response:
 
 async def personal_inbox(request: Request) -> Response:
     federation = federation_of(request)
-    async with federation.db.read() as conn:
-        actor = await actor_store.get_local_actor(conn, request.path_params["username"])
-    if actor is None:
+    if await people.local_actor(federation.services, request.path_params["username"]) is None:
         return json_error(404, "no such inbox")
     return await receive_activity(federation, request)
 

@@ -1,5 +1,5 @@
-"""Our posts at their URIs: ActivityStreams JSON for federation, HTML for browsers,
-410 with a Tombstone once deleted."""
+"""Our posts at their URIs: ActivityStreams JSON for federation, the web app's page for
+browsers, 410 with a Tombstone once deleted."""
 
 from __future__ import annotations
 
@@ -9,47 +9,30 @@ from starlette.routing import Route
 
 from ...boundary import ids
 from ...models import Actor, Post
-from ...store import actors as actor_store
-from ...store import posts as post_store
+from ...services.errors import NotFound
+from ...services.visibility import visible_post
 from .. import to_as
+from .html import HtmlPages
 from .responses import activity_json, federation_of, json_error, wants_activitypub
 
 
-async def _public_post(request: Request) -> tuple[Post, Actor] | None:
-    """The local post the URL names, with its author, when it may be served."""
-    federation = federation_of(request)
+async def _our_post(request: Request) -> tuple[Post, Actor] | None:
+    """One of our posts as anyone may see it (these routes know no signatures: followers-
+    only and direct posts are not served), or its tombstone."""
     post_id = ids.parse_id(request.path_params["post_id"])
     if post_id is None:
         return None
-    async with federation.db.read() as conn:
-        post = await post_store.get_post(conn, post_id)
-        if post is None or not post.is_local:
-            return None
-        author = await actor_store.get_actor(conn, post.actor_id)
-    # Followers-only and direct posts are not served without authenticated fetch;
-    # local-only ones never are, not even their tombstones.
-    if author is None or post.is_local_only or (not post.is_deleted and not post.is_public):
+    try:
+        post, author = await visible_post(
+            federation_of(request).services, None, post_id, tombstone=True
+        )
+    except NotFound:
         return None
-    return post, author
+    return (post, author) if post.is_local else None
 
 
-async def object_endpoint(request: Request) -> Response:
-    found = await _public_post(request)
-    if found is None:
-        return json_error(404, "no such object")
-    post, author = found
-    if not wants_activitypub(request):
-        return await request.app.state.pages.post(request, post, author)
-    if post.is_deleted:
-        return activity_json(to_as.tombstone(post), status=410)
-    federation = federation_of(request)
-    return activity_json(
-        to_as.object_document(post, author, federation.urls, **federation.outbox.render_options())
-    )
-
-
-async def create_activity_endpoint(request: Request) -> Response:
-    found = await _public_post(request)
+async def _create_activity(request: Request) -> Response:
+    found = await _our_post(request)
     if found is None:
         return json_error(404, "no such activity")
     post, author = found
@@ -61,7 +44,24 @@ async def create_activity_endpoint(request: Request) -> Response:
     )
 
 
-routes = [
-    Route("/objects/{post_id}", object_endpoint),
-    Route("/objects/{post_id}/activity", create_activity_endpoint),
-]
+def object_routes(html: HtmlPages) -> list[Route]:
+    async def object_endpoint(request: Request) -> Response:
+        found = await _our_post(request)
+        if found is None:
+            return json_error(404, "no such object")
+        post, author = found
+        if not wants_activitypub(request):
+            return await html.post_page(request, post, author)
+        if post.is_deleted:
+            return activity_json(to_as.tombstone(post), status=410)
+        federation = federation_of(request)
+        return activity_json(
+            to_as.object_document(
+                post, author, federation.urls, **federation.outbox.render_options()
+            )
+        )
+
+    return [
+        Route("/objects/{post_id}", object_endpoint),
+        Route("/objects/{post_id}/activity", _create_activity),
+    ]
