@@ -15,26 +15,17 @@ from ..store import actors as actor_store
 from ..store import favourites as favourite_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
-from . import outgoing, views
+from . import outgoing
 from .context import ServiceContext
-from .errors import NotFound
-
-
-async def _visible_post(conn: AsyncConnection, actor: Actor, post_id: int) -> Post:
-    post = await post_store.get_post(conn, post_id)
-    if post is None or not await views.visible(conn, actor, [post]):
-        raise NotFound("Record not found")
-    return post
+from .visibility import visible, visible_post
 
 
 async def favourite(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
     """`actor` (one of ours) likes a post; liking twice changes nothing."""
     async with ctx.db.write() as conn:
-        post = await _visible_post(conn, actor, post_id)
+        post, author = await visible_post(ctx, actor, post_id, conn=conn)
         like_uri = f"{actor.uri}#likes/{uuid.uuid4()}"
         if await favourite_store.add(conn, actor_id=actor.id, post_id=post.id, uri=like_uri):
-            author = await actor_store.get_actor(conn, post.actor_id)
-            assert author is not None
             if not author.is_local:
                 await ctx.outbox.send(conn, outgoing.Liked(actor, post, author, like_uri))
             elif author.role == "resident" and author.id != actor.id:
@@ -52,12 +43,10 @@ async def favourite(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
 async def unfavourite(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
     """Take a like back (nothing happens when there was none)."""
     async with ctx.db.write() as conn:
-        post = await _visible_post(conn, actor, post_id)
+        post, author = await visible_post(ctx, actor, post_id, conn=conn)
         like_uri = await favourite_store.get_uri(conn, actor.id, post.id)
         if like_uri is not None:
             await favourite_store.remove(conn, actor.id, post.id)
-            author = await actor_store.get_actor(conn, post.actor_id)
-            assert author is not None
             if not author.is_local:
                 await ctx.outbox.send(conn, outgoing.LikeUndone(actor, post, author, like_uri))
     ctx.outbox.wake()
@@ -72,7 +61,7 @@ async def receive_like(conn: AsyncConnection, liker: Actor, post_uri: str, like_
     post = await post_store.get_post_by_uri(conn, post_uri)
     if post is None or not post.is_local or post.is_deleted:
         return False
-    if not await views.visible(conn, liker, [post]):
+    if not await visible(conn, liker, [post]):
         return False
     if await favourite_store.add(conn, actor_id=liker.id, post_id=post.id, uri=like_uri):
         author = await actor_store.get_actor(conn, post.actor_id)

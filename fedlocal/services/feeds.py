@@ -10,6 +10,8 @@ from ..store import feeds as feed_store
 from ..store.clock import utcnow
 from ..store.feeds import FeedItem as FeedItem  # what the feed routes render
 from .context import ServiceContext
+from .errors import NotFound
+from .visibility import visible_post
 
 # The calendar starts a day back, so what happened today and yesterday evening stays.
 CALENDAR_LOOKBACK = timedelta(days=1)
@@ -46,7 +48,11 @@ async def calendar(ctx: ServiceContext, *, local_only: bool) -> Snapshot:
 
 
 async def event(ctx: ServiceContext, post_id: int) -> Snapshot | None:
-    """One of our events as its own URL shares it (public or unlisted), or None."""
-    async with ctx.db.read() as conn:
-        item = await feed_store.shareable_event(conn, post_id)
-    return Snapshot([item], utcnow()) if item is not None else None
+    """One of our events as its own URL shares it (to anyone: public or unlisted), or None."""
+    try:
+        post, author = await visible_post(ctx, None, post_id)
+    except NotFound:
+        return None
+    if not post.is_local or post.kind != "event" or post.event is None:
+        return None
+    return Snapshot([FeedItem(post, author)], utcnow())

@@ -11,19 +11,19 @@ from ..models import Actor, Announce, Post
 from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import notifications as notification_store
-from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import outgoing, views
+from . import outgoing
 from .context import ServiceContext
-from .errors import Forbidden, NotFound
+from .errors import Forbidden
+from .visibility import visible_post
 
 BOOSTABLE = ("public", "unlisted")
 
 
-async def _boostable(conn: AsyncConnection, actor: Actor, post_id: int) -> Post:
-    post = await post_store.get_post(conn, post_id)
-    if post is None or not await views.visible(conn, actor, [post]):
-        raise NotFound("Record not found")
+async def _boostable(
+    ctx: ServiceContext, conn: AsyncConnection, actor: Actor, post_id: int
+) -> Post:
+    post, _author = await visible_post(ctx, actor, post_id, conn=conn)
     if post.visibility not in BOOSTABLE:
         raise Forbidden("This action is not allowed")
     return post
@@ -32,7 +32,7 @@ async def _boostable(conn: AsyncConnection, actor: Actor, post_id: int) -> Post:
 async def reblog(ctx: ServiceContext, actor: Actor, post_id: int) -> tuple[Announce, Post]:
     """`actor` boosts a post; boosting twice returns the first boost."""
     async with ctx.db.write() as conn:
-        post = await _boostable(conn, actor, post_id)
+        post = await _boostable(ctx, conn, actor, post_id)
         announce = await announce_store.insert_announce(
             conn,
             uri=f"{actor.uri}#announces/{uuid.uuid4()}",
@@ -53,9 +53,7 @@ async def reblog(ctx: ServiceContext, actor: Actor, post_id: int) -> tuple[Annou
 
 async def unreblog(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
     async with ctx.db.write() as conn:
-        post = await post_store.get_post(conn, post_id)
-        if post is None or not await views.visible(conn, actor, [post]):
-            raise NotFound("Record not found")
+        post, _author = await visible_post(ctx, actor, post_id, conn=conn)
         announce = await announce_store.get_announce(conn, actor.id, post.uri)
         if announce is not None:
             await announce_store.delete_announce(conn, announce.id)

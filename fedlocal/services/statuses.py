@@ -23,10 +23,11 @@ from ..store import idempotency as idempotency_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import listings, posts, views
+from . import listings, posts
 from .context import ServiceContext
-from .errors import InvalidInput, NotFound, ServiceError
+from .errors import InvalidInput, ServiceError
 from .follows import resolve_target
+from .visibility import visible_post
 
 # Mastodon's visibilities → ours.
 VISIBILITIES = {
@@ -157,10 +158,7 @@ async def _publish(ctx: ServiceContext, author: Actor, data: StatusInput) -> Pos
 async def _parent(ctx: ServiceContext, author: Actor, post_id: int | None) -> Post | None:
     if post_id is None:
         return None
-    async with ctx.db.read() as conn:
-        parent = await post_store.get_post(conn, post_id)
-        if parent is None or not (await views.visible(conn, author, [parent])):
-            raise NotFound("Record not found")
+    parent, _parent_author = await visible_post(ctx, author, post_id)
     return parent
 
 

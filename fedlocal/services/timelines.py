@@ -1,6 +1,7 @@
 """Reading for the client API: timelines, single statuses and their threads, accounts
 and their follows, relationships, notifications and favourites — each already checked
-against what the viewer may see, and gathered into views (services/views.py)."""
+against what the viewer may see (services/visibility.py), and gathered into views
+(services/views.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from . import views
 from .context import ServiceContext
 from .errors import NotFound
 from .views import AccountView, BoostView, NotificationView, PostView
+from .visibility import is_our_resident, visible_post
 
 MAX_THREAD = 60
 
@@ -46,7 +48,7 @@ async def public(
             page,
             local=local,
             remote=remote,
-            local_only_too=views.is_our_resident(viewer) and not remote,
+            local_only_too=is_our_resident(viewer) and not remote,
         )
         return await views.posts(conn, viewer, found)
 
@@ -91,7 +93,7 @@ async def nearby(
         kinds=kinds,
         max_id=page.max_id,
         limit=limit,
-        include_local_only=views.is_our_resident(viewer),
+        include_local_only=is_our_resident(viewer),
     )
     newer_than = page.min_id if page.min_id is not None else page.since_id
     found = [item.post for item in items if newer_than is None or item.post.id > newer_than]
@@ -101,10 +103,9 @@ async def nearby(
 
 async def status(ctx: ServiceContext, viewer: Actor | None, post_id: int) -> PostView:
     async with ctx.db.read() as conn:
-        post = await post_store.get_post(conn, post_id)
-        view = await views.post(conn, viewer, post) if post is not None else None
-    if view is None:
-        raise NotFound("Record not found")
+        post, _author = await visible_post(ctx, viewer, post_id, conn=conn)
+        view = await views.post(conn, viewer, post)
+    assert view is not None, "views show what visible_post finds"
     return view
 
 
@@ -113,9 +114,7 @@ async def context(
 ) -> tuple[list[PostView], list[PostView]]:
     """(ancestors oldest first, descendants in thread order) of a status we hold."""
     async with ctx.db.read() as conn:
-        post = await post_store.get_post(conn, post_id)
-        if post is None or not await views.visible(conn, viewer, [post]):
-            raise NotFound("Record not found")
+        post, _author = await visible_post(ctx, viewer, post_id, conn=conn)
         ancestors: list[Post] = []
         parent_uri = post.in_reply_to_uri
         seen = {post.uri}

@@ -18,10 +18,7 @@ from ..store import accounts as account_store
 from ..store import favourites as favourite_store
 from ..store import interests as interest_store
 from ..store import timelines as timeline_store
-
-# Visibilities anyone (even without logging in) may read. Local-only posts are for our
-# residents: logged in, not visitors, nor other servers (see `may_see`).
-OPEN_VISIBILITIES = ("public", "unlisted")
+from .visibility import visible
 
 
 @dataclass(frozen=True)
@@ -68,67 +65,23 @@ class NotificationView:
     fedlocal_type: str | None = None
 
 
-def may_see(viewer_actor: Actor | None, post: Post, follows_author: bool) -> bool:
-    """Mastodon's rule: public and unlisted for everyone, followers-only for the author's
-    followers, direct for the people it addresses; and always for the author. Local-only
-    posts (Hometown's rule) for our logged-in residents."""
-    if post.is_deleted:
-        return False
-    if post.visibility in OPEN_VISIBILITIES:
-        return True
-    if viewer_actor is None:
-        return False
-    if post.actor_id == viewer_actor.id:
-        return True
-    if post.visibility == "local":
-        return is_our_resident(viewer_actor)
-    addressed = viewer_actor.uri in post.recipients or any(
-        m.href == viewer_actor.uri for m in post.mentions
-    )
-    if post.visibility == "followers":
-        return follows_author or addressed
-    return addressed
-
-
-def is_our_resident(viewer: Actor | None) -> bool:
-    """Whether `viewer` may read local-only posts: one of our residents."""
-    return viewer is not None and viewer.role == "resident"
-
-
-async def visible(conn: AsyncConnection, viewer: Actor | None, posts: Sequence[Post]) -> list[Post]:
-    """The posts `viewer` may see, in order."""
-    authors = [p.actor_id for p in posts if p.visibility not in OPEN_VISIBILITIES]
-    states = (
-        await timeline_store.follow_states(conn, viewer.id, list(set(authors)))
-        if viewer is not None and authors
-        else {}
-    )
-    return [p for p in posts if may_see(viewer, p, states.get(p.actor_id) == "accepted")]
-
-
 async def accounts(conn: AsyncConnection, actors: Sequence[Actor]) -> list[AccountView]:
     ids = [a.id for a in actors]
     followers, following = await timeline_store.follow_counts(conn, ids)
     stats = await timeline_store.status_stats(conn, ids)
-    views = []
-    for actor in actors:
-        count, last = stats.get(actor.id, (0, None))
-        account = (
-            await account_store.get_account_by_actor(conn, actor.id)
-            if actor.role == "resident"
-            else None
+    residents = [a.id for a in actors if a.role == "resident"]
+    behind = await account_store.accounts_by_actor_ids(conn, residents)
+    return [
+        AccountView(
+            actor=actor,
+            followers_count=followers.get(actor.id, 0),
+            following_count=following.get(actor.id, 0),
+            statuses_count=stats.get(actor.id, (0, None))[0],
+            last_status_at=stats.get(actor.id, (0, None))[1],
+            account=behind.get(actor.id),
         )
-        views.append(
-            AccountView(
-                actor=actor,
-                followers_count=followers.get(actor.id, 0),
-                following_count=following.get(actor.id, 0),
-                statuses_count=count,
-                last_status_at=last,
-                account=account,
-            )
-        )
-    return views
+        for actor in actors
+    ]
 
 
 async def account(conn: AsyncConnection, actor: Actor) -> AccountView:
@@ -220,16 +173,18 @@ async def notifications(
     subject_ids = [n.post_id for n in items if n.post_id is not None]
     subjects = await timeline_store.posts_by_ids(conn, subject_ids)
     # An interest notification shows the neighbour's message when there is one.
+    interests = {
+        n.id: (n.post_id, n.actor_id)
+        for n in items
+        if n.type == "interest" and n.post_id is not None and n.actor_id is not None
+    }
+    message_uris = await interest_store.message_uris(conn, list(interests.values()))
+    sent = await timeline_store.posts_by_uris(conn, list(message_uris.values()))
     messages: dict[int, Post] = {}
-    for n in items:
-        if n.type == "interest" and n.post_id is not None and n.actor_id is not None:
-            found = await interest_store.get(conn, n.post_id, n.actor_id)
-            if found is not None and found.message_uri:
-                message = (await timeline_store.posts_by_uris(conn, [found.message_uri])).get(
-                    found.message_uri
-                )
-                if message is not None:
-                    messages[n.id] = message
+    for n_id, pair in interests.items():
+        message = sent.get(message_uris.get(pair, ""))
+        if message is not None:
+            messages[n_id] = message
     shown_posts = list(subjects.values()) + list(messages.values())
     post_views = {v.post.id: v for v in await posts(conn, viewer, shown_posts)}
     views = []

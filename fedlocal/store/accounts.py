@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, func, insert, select, update
@@ -76,6 +77,16 @@ async def get_account_by_login(conn: AsyncConnection, login: str) -> Account | N
 async def get_account_by_actor(conn: AsyncConnection, actor_id: int) -> Account | None:
     row = (await conn.execute(select(accounts).where(accounts.c.actor_id == actor_id))).first()
     return _account(row) if row else None
+
+
+async def accounts_by_actor_ids(
+    conn: AsyncConnection, actor_ids: Sequence[int]
+) -> dict[int, Account]:
+    """The accounts behind these actors (residents), by actor id, in one query."""
+    if not actor_ids:
+        return {}
+    rows = await conn.execute(select(accounts).where(accounts.c.actor_id.in_(list(actor_ids))))
+    return {row.actor_id: _account(row) for row in rows}
 
 
 async def set_password_hash(conn: AsyncConnection, account_id: int, password_hash: str) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Interest
@@ -71,6 +72,21 @@ async def get(conn: AsyncConnection, post_id: int, actor_id: int) -> Interest | 
         )
     ).first()
     return _interest(row) if row else None
+
+
+async def message_uris(
+    conn: AsyncConnection, pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], str]:
+    """The message each (post id, actor id) pair's interest came with, when it had one."""
+    if not pairs:
+        return {}
+    rows = await conn.execute(
+        select(interests.c.post_id, interests.c.actor_id, interests.c.message_uri).where(
+            tuple_(interests.c.post_id, interests.c.actor_id).in_(list(set(pairs))),
+            interests.c.message_uri.is_not(None),
+        )
+    )
+    return {(row.post_id, row.actor_id): row.message_uri for row in rows}
 
 
 async def list_for_post(conn: AsyncConnection, post_id: int) -> list[tuple[Interest, Actor]]:
