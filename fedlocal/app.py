@@ -52,6 +52,7 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         await migrate(db)
         federation = await start_federation(config, db)
         app.state.federation = federation
+        app.state.services = federation.services
         app.state.pages = Pages(federation.services, federation.client)
         app.state.feeds = Feeds(federation.services)
         start_api(app, db)

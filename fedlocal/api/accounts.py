@@ -8,11 +8,11 @@ import contextlib
 from starlette.routing import Route
 
 from ..boundary.ids import parse_id
+from ..boundary.paging import PageQuery
 from ..services import follows as follow_service
 from ..services import search as search_service
 from ..services import settings, timelines
 from ..services.errors import Conflict, ServiceError
-from ..store.timelines import Page
 from . import entities, present
 from .auth import Call, endpoint
 from .errors import ApiError
@@ -27,7 +27,7 @@ async def verify_credentials(call: Call):
 async def _own_account(call: Call):
     """The logged-in account with its `source` (Mastodon's CredentialAccount)."""
     view = await timelines.account(call.ctx, call.actor.id)
-    requests = await timelines.follow_requests(call.ctx, call.actor, Page(limit=80))
+    requests = await timelines.follow_requests(call.ctx, call.actor, PageQuery(limit=80))
     source = entities.credential_source(
         view, language=call.config.default_language, follow_requests=len(requests)
     )

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from ..boundary.ids import parse_id
@@ -36,6 +36,11 @@ from .errors import (
 from .params import Params, read_params
 
 Who = Literal["user", "optional", "app", "none"]
+
+
+def services_of(connection: HTTPConnection) -> ServiceContext:
+    """The services app.py gives the API (`app.state.services`)."""
+    return connection.app.state.services
 
 
 def bearer_token(request: Request, params: Params | None = None) -> str | None:
@@ -79,7 +84,7 @@ class Call:
 
     @property
     def ctx(self) -> ServiceContext:
-        return self.request.app.state.federation.services
+        return services_of(self.request)
 
     @property
     def config(self) -> Config:
@@ -122,7 +127,7 @@ def endpoint(scope: str | None = None, *, who: Who = "user") -> Callable[[Handle
         async def route(request: Request) -> Response:
             try:
                 params = await read_params(request)
-                ctx = request.app.state.federation.services
+                ctx = services_of(request)
                 auth = await authorize(ctx, bearer_token(request, params), scope, who)
                 result = await handler(Call(request, params, auth))
             except ApiError as exc:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..store.clock import utcnow
+from ..clock import utcnow
 from .auth import Call, endpoint
 from .entities import DEFAULT_AVATAR, DEFAULT_HEADER, timestamp
 

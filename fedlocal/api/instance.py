@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from ..store import accounts as account_store
-from ..store import posts as post_store
-from ..store import timelines as timeline_store
+from ..services import instance
 from . import entities
 from .auth import Call, endpoint
 
@@ -67,17 +65,9 @@ def _description(call: Call) -> str:
     return call.config.description or call.config.name
 
 
-async def _counts(call: Call) -> tuple[int, int, int]:
-    async with call.ctx.db.read() as conn:
-        users = await account_store.count_accounts(conn)
-        statuses = await post_store.count_local_posts(conn)
-        domains = await timeline_store.count_remote_domains(conn)
-    return users, statuses, domains
-
-
 @endpoint(who="optional")
 async def instance_v1(call: Call):
-    users, statuses, domains = await _counts(call)
+    counts = await instance.counts(call.ctx)
     config = call.config
     return {
         "uri": config.domain,
@@ -87,7 +77,11 @@ async def instance_v1(call: Call):
         "email": config.contact_email,
         "version": VERSION,
         "urls": {"streaming_api": _streaming_url(call)},
-        "stats": {"user_count": users, "status_count": statuses, "domain_count": domains},
+        "stats": {
+            "user_count": counts.users,
+            "status_count": counts.local_posts,
+            "domain_count": counts.domains,
+        },
         "thumbnail": None,
         "languages": list(config.languages),
         "registrations": config.signup_mode == "open",
@@ -106,7 +100,7 @@ async def instance_v1(call: Call):
 
 @endpoint(who="optional")
 async def instance_v2(call: Call):
-    users, _statuses, _domains = await _counts(call)
+    counts = await instance.counts(call.ctx)
     config = call.config
     return {
         "domain": config.domain,
@@ -114,7 +108,7 @@ async def instance_v2(call: Call):
         "version": VERSION,
         "source_url": SOURCE_URL,
         "description": _description(call),
-        "usage": {"users": {"active_month": users}},
+        "usage": {"users": {"active_month": counts.users}},
         "thumbnail": {"url": f"{config.base_url}{entities.DEFAULT_AVATAR}", "blurhash": None},
         "icon": [],
         "languages": list(config.languages),

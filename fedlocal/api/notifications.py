@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from ..services import timelines
+from ..services import notifications
 from . import present
 from .auth import Call, endpoint
 from .pagination import page_from
@@ -17,7 +17,7 @@ from .pagination import page_from
 
 @endpoint("read:notifications")
 async def index(call: Call):
-    views = await timelines.notifications(
+    views = await notifications.client_page(
         call.ctx,
         call.actor,
         page_from(call.params, default=40, maximum=80),
@@ -31,25 +31,25 @@ async def index(call: Call):
 
 @endpoint("read:notifications")
 async def show(call: Call):
-    view = await timelines.notification(call.ctx, call.actor, call.path_id())
+    view = await notifications.client_one(call.ctx, call.actor, call.path_id())
     return present.notifications(call, [view])[0]
 
 
 @endpoint("write:notifications")
 async def dismiss(call: Call):
-    await timelines.dismiss_notification(call.ctx, call.actor, call.path_id())
+    await notifications.dismiss(call.ctx, call.actor, call.path_id())
     return {}
 
 
 @endpoint("write:notifications")
 async def clear(call: Call):
-    await timelines.clear_notifications(call.ctx, call.actor)
+    await notifications.clear(call.ctx, call.actor)
     return {}
 
 
 @endpoint("read:notifications")
 async def unread_count(call: Call):
-    views = await timelines.notifications(
+    views = await notifications.client_page(
         call.ctx, call.actor, page_from(call.params, default=80, maximum=80)
     )
     return {"count": len(views)}

@@ -23,7 +23,7 @@ from ..oauth import TOP_SCOPES, VALID_SCOPES, OAuthApp, parse_scopes
 from ..services import login, oauth
 from ..services.errors import Busy, ServiceError
 from . import authorize_page, entities
-from .auth import Call, endpoint
+from .auth import Call, endpoint, services_of
 from .errors import from_service_error, oauth_error_response
 from .params import Params, read_params
 
@@ -86,7 +86,7 @@ def _redirect_with(uri: str, values: dict[str, str | None]) -> str:
 
 
 def _page(request: Request, kind: str, *, status: int = 200, **context) -> HTMLResponse:
-    ctx = request.app.state.federation.services
+    ctx = services_of(request)
     given = context.pop("lang", None)
     lang = authorize_page.language(
         given or request.query_params.get("lang"),
@@ -110,7 +110,7 @@ def _refusal(request: Request, error: str) -> Response:
 async def _checked_request(request: Request, p: Params):
     """(app, redirect URI) of an authorization request, or _Refused: an unknown app or an
     unregistered redirect URI is never redirected to."""
-    ctx = request.app.state.federation.services
+    ctx = services_of(request)
     app = await oauth.find_app(ctx, p.str("client_id"))
     if app is None:
         raise _Refused("invalid_client")
@@ -150,7 +150,7 @@ async def authorize_form(request: Request) -> Response:
         csrf,
         httponly=True,
         samesite="lax",
-        secure=request.app.state.federation.config.scheme == "https",
+        secure=services_of(request).config.scheme == "https",
         path="/oauth",
     )
     return response
@@ -224,7 +224,7 @@ async def authorize_submit(request: Request) -> Response:
     except _Refused as refused:
         return _refusal(request, refused.error)
     state = p.str("state")
-    ctx = request.app.state.federation.services
+    ctx = services_of(request)
     try:
         scopes = oauth.requested_scopes(app, p.str("scope"))
         pkce = oauth.check_code_challenge(p.str("code_challenge"), p.str("code_challenge_method"))
@@ -284,7 +284,7 @@ def _client_credentials(request: Request, p: Params) -> tuple[str | None, str | 
 async def token(request: Request) -> Response:
     try:
         p = await read_params(request)
-        ctx = request.app.state.federation.services
+        ctx = services_of(request)
         grant_type = p.str("grant_type")
         if grant_type not in GRANT_TYPES:
             raise oauth.OAuthError("unsupported_grant_type" if grant_type else "invalid_request")
@@ -328,7 +328,7 @@ async def token(request: Request) -> Response:
 
 async def revoke(request: Request) -> Response:
     p = await read_params(request)
-    ctx = request.app.state.federation.services
+    ctx = services_of(request)
     try:
         app = await oauth.authenticate_client(ctx, *_client_credentials(request, p))
     except oauth.OAuthError:
@@ -349,7 +349,7 @@ async def revoke(request: Request) -> Response:
 async def server_metadata(request: Request) -> Response:
     """RFC 8414 metadata (Mastodon 4.3+). Mastodon.py checks `grant_types_supported`
     before the password flow, and refuses http:// endpoints unless told `allow_http`."""
-    base = request.app.state.federation.config.base_url
+    base = services_of(request).config.base_url
     return JSONResponse(
         {
             "issuer": f"{base}/",

@@ -8,17 +8,13 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
-from ..boundary.paging import BOUNDS, page_query
-from ..store.timelines import Page
+from ..boundary.paging import BOUNDS, PageQuery, page_query
 from .params import Params
 
 
-def page_from(params: Params, *, default: int = 20, maximum: int = 40) -> Page:
+def page_from(params: Params, *, default: int = 20, maximum: int = 40) -> PageQuery:
     """The page a request asks for; a bound that is not an id is a 400."""
-    query = page_query(params.str, default=default, maximum=maximum)
-    return Page(
-        max_id=query.max_id, since_id=query.since_id, min_id=query.min_id, limit=query.limit
-    )
+    return page_query(params.str, default=default, maximum=maximum)
 
 
 def link_header(request: Request, base_url: str, ids: Sequence[int]) -> dict[str, str]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from ..store import Database
 from . import accounts, empty, instance, notifications, oauth, search, statuses, streaming
 from . import timelines as timeline_routes
-from .streaming import StreamHub
+from .streaming import Commits, StreamHub
 
 
 def api_routes() -> list[BaseRoute]:
@@ -33,9 +32,9 @@ def api_routes() -> list[BaseRoute]:
     ]
 
 
-def start_api(app, db: Database) -> StreamHub:
+def start_api(app, commits: Commits) -> StreamHub:
     """Called in the app's lifespan: the streaming hub listens to the store's commits."""
-    hub = StreamHub(db)
+    hub = StreamHub(commits)
     hub.attach()
     app.state.api_streams = hub
     return hub

@@ -3,8 +3,8 @@ and the multiplexed WebSocket `/api/v1/streaming` (`stream=user|public|public:lo
 `{"type": "subscribe", "stream": …}` messages), with `update`, `notification` and
 `delete` events whose payloads are strings (JSON, or a status id).
 
-Clients wake on every write committed in this process (an engine `commit` listener on
-the store's writer) and poll every few seconds for what other processes wrote.
+Clients wake on every write committed in this process (a `commit` listener on the
+store's writer) and poll every few seconds for what other processes wrote.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import event
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
@@ -27,9 +26,8 @@ from activitypub.jsonutil import MalformedJSON, loads_bounded
 from ..services import oauth, streams
 from ..services.context import ServiceContext
 from ..services.errors import ServiceError
-from ..store import Database
 from . import entities
-from .auth import authorize, bearer_token
+from .auth import authorize, bearer_token, services_of
 from .errors import ApiError, error_response
 
 POLL_SECONDS = 2.0
@@ -39,11 +37,19 @@ AFTER_COMMIT_SECONDS = 0.02
 STREAM_SCOPE = "read:statuses"
 
 
+class Commits(Protocol):
+    """Where writes commit (the store's `Database`): the hub listens there."""
+
+    def on_commit(self, callback: Callable[[object], None]) -> None: ...
+
+    def off_commit(self, callback: Callable[[object], None]) -> None: ...
+
+
 class StreamHub:
     """Wakes every open stream when something was written."""
 
-    def __init__(self, db: Database):
-        self.db = db
+    def __init__(self, commits: Commits):
+        self.commits = commits
         self._events: set[asyncio.Event] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         # Set when the server shuts down: open streams end, so that the server's
@@ -52,11 +58,10 @@ class StreamHub:
 
     def attach(self) -> None:
         self._loop = asyncio.get_running_loop()
-        event.listen(self.db.writer.sync_engine, "commit", self._on_commit)
+        self.commits.on_commit(self._on_commit)
 
     def detach(self) -> None:
-        if event.contains(self.db.writer.sync_engine, "commit", self._on_commit):
-            event.remove(self.db.writer.sync_engine, "commit", self._on_commit)
+        self.commits.off_commit(self._on_commit)
         self.wake()
 
     def _on_commit(self, _connection) -> None:
@@ -151,7 +156,7 @@ def _streams_for(path_stream: str, params) -> list[str]:
 
 
 async def _sse(request: Request, stream_names: list[str]) -> Response:
-    ctx: ServiceContext = request.app.state.federation.services
+    ctx = services_of(request)
     try:
         auth = await authorize(ctx, bearer_token(request), STREAM_SCOPE, "user")
     except ApiError as exc:
@@ -211,7 +216,7 @@ async def health(request: Request) -> Response:
 
 
 async def websocket(socket: WebSocket) -> None:
-    ctx: ServiceContext = socket.app.state.federation.services
+    ctx = services_of(socket)
     offered = socket.scope.get("subprotocols") or []
     header = socket.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else None

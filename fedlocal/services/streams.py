@@ -11,10 +11,10 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..boundary.paging import PageQuery
 from ..models import Actor
 from ..store import notification_pages
 from ..store import timelines as timeline_store
-from ..store.timelines import Page
 from . import views
 from .context import ServiceContext
 from .views import NotificationView, PostView
@@ -70,7 +70,7 @@ class StreamReader:
             for stream, cursor in list(self._post_cursor.items()):
                 if stream == "user:notification":
                     continue
-                page = Page(min_id=cursor, limit=BATCH)
+                page = PageQuery(min_id=cursor, limit=BATCH)
                 if stream == "user":
                     found = await timeline_store.home(conn, self.viewer.id, page)
                 else:
@@ -85,7 +85,7 @@ class StreamReader:
                     self._sent.append((stream, view.post.id))
             if any(s in self._post_cursor for s in USER_STREAMS):
                 found_notifications = await notification_pages.page_for(
-                    conn, self.viewer.id, Page(min_id=self._notification_cursor, limit=BATCH)
+                    conn, self.viewer.id, PageQuery(min_id=self._notification_cursor, limit=BATCH)
                 )
                 if found_notifications:
                     self._notification_cursor = max(n.id for n in found_notifications)

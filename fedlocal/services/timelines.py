@@ -1,25 +1,23 @@
 """Reading for the client API: timelines, single statuses and their threads, accounts
-and their follows, relationships, notifications and favourites — each already checked
-against what the viewer may see (services/visibility.py), and gathered into views
-(services/views.py)."""
+and their follows, relationships and favourites — each already checked against what the
+viewer may see (services/visibility.py), and gathered into views (services/views.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..boundary.paging import PageQuery
 from ..models import Actor, Announce, Post
 from ..store import actors as actor_store
 from ..store import favourites as favourite_store
-from ..store import notification_pages
 from ..store import posts as post_store
 from ..store import timelines as timeline_store
-from ..store.timelines import Page
 from . import nearby as nearby_service
 from . import views
 from .context import ServiceContext
 from .errors import NotFound
-from .views import AccountView, BoostView, NotificationView, PostView
+from .views import AccountView, BoostView, PostView
 from .visibility import is_our_resident, visible_post
 
 MAX_THREAD = 60
@@ -34,13 +32,13 @@ class Relationship:
     requested_by: bool = False
 
 
-async def home(ctx: ServiceContext, viewer: Actor, page: Page) -> list[PostView]:
+async def home(ctx: ServiceContext, viewer: Actor, page: PageQuery) -> list[PostView]:
     async with ctx.db.read() as conn:
         return await views.posts(conn, viewer, await timeline_store.home(conn, viewer.id, page))
 
 
 async def public(
-    ctx: ServiceContext, viewer: Actor | None, page: Page, *, local: bool, remote: bool
+    ctx: ServiceContext, viewer: Actor | None, page: PageQuery, *, local: bool, remote: bool
 ) -> list[PostView]:
     async with ctx.db.read() as conn:
         found = await timeline_store.public(
@@ -57,7 +55,7 @@ async def tag(
     ctx: ServiceContext,
     viewer: Actor | None,
     hashtags: Sequence[str],
-    page: Page,
+    page: PageQuery,
     *,
     local: bool,
     remote: bool,
@@ -70,7 +68,7 @@ async def tag(
 async def nearby(
     ctx: ServiceContext,
     viewer: Actor | None,
-    page: Page,
+    page: PageQuery,
     *,
     latitude: float | None = None,
     longitude: float | None = None,
@@ -168,7 +166,7 @@ async def account_statuses(
     ctx: ServiceContext,
     viewer: Actor | None,
     actor_id: int,
-    page: Page,
+    page: PageQuery,
     *,
     exclude_replies: bool = False,
     tagged: str | None = None,
@@ -195,7 +193,7 @@ async def account_statuses(
 
 
 async def follows(
-    ctx: ServiceContext, actor_id: int, page: Page, *, direction: str
+    ctx: ServiceContext, actor_id: int, page: PageQuery, *, direction: str
 ) -> list[tuple[int, AccountView]]:
     """(follow id, account) of an account's followers or followed accounts."""
     await account(ctx, actor_id)
@@ -206,7 +204,7 @@ async def follows(
 
 
 async def follow_requests(
-    ctx: ServiceContext, viewer: Actor, page: Page
+    ctx: ServiceContext, viewer: Actor, page: PageQuery
 ) -> list[tuple[int, AccountView]]:
     async with ctx.db.read() as conn:
         pairs = await timeline_store.follows_page(
@@ -234,51 +232,9 @@ async def relationships(
     ]
 
 
-async def notifications(
-    ctx: ServiceContext,
-    viewer: Actor,
-    page: Page,
-    *,
-    types: Sequence[str] = (),
-    exclude_types: Sequence[str] = (),
-) -> list[NotificationView]:
-    async with ctx.db.read() as conn:
-        found = await notification_pages.page_for(
-            conn,
-            viewer.id,
-            page,
-            types=views.internal_types(types) if types else None,
-            exclude_types=views.internal_types(exclude_types),
-        )
-        shown = await views.notifications(conn, viewer, found)
-    if types:
-        shown = [n for n in shown if n.type in types]
-    return [n for n in shown if n.type not in exclude_types]
-
-
-async def notification(
-    ctx: ServiceContext, viewer: Actor, notification_id: int
-) -> NotificationView:
-    async with ctx.db.read() as conn:
-        found = await notification_pages.get_for(conn, viewer.id, notification_id)
-        shown = await views.notifications(conn, viewer, [found]) if found else []
-    if not shown:
-        raise NotFound("Record not found")
-    return shown[0]
-
-
-async def dismiss_notification(ctx: ServiceContext, viewer: Actor, notification_id: int) -> None:
-    async with ctx.db.write() as conn:
-        if not await notification_pages.dismiss(conn, viewer.id, notification_id):
-            raise NotFound("Record not found")
-
-
-async def clear_notifications(ctx: ServiceContext, viewer: Actor) -> None:
-    async with ctx.db.write() as conn:
-        await notification_pages.clear(conn, viewer.id)
-
-
-async def favourites(ctx: ServiceContext, viewer: Actor, page: Page) -> list[tuple[int, PostView]]:
+async def favourites(
+    ctx: ServiceContext, viewer: Actor, page: PageQuery
+) -> list[tuple[int, PostView]]:
     """(favourite id, status) of the viewer's likes, newest first."""
     async with ctx.db.read() as conn:
         pairs = await favourite_store.list_of_actor(

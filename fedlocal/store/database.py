@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,14 @@ class Database:
         """A read-only snapshot."""
         async with self.reader.connect() as connection, connection.begin():
             yield connection
+
+    def on_commit(self, callback: Callable[[object], None]) -> None:
+        """Call `callback` (from the committing thread) just before each write commits."""
+        event.listen(self.writer.sync_engine, "commit", callback)
+
+    def off_commit(self, callback: Callable[[object], None]) -> None:
+        if event.contains(self.writer.sync_engine, "commit", callback):
+            event.remove(self.writer.sync_engine, "commit", callback)
 
     async def dispose(self) -> None:
         await self.writer.dispose()

@@ -9,9 +9,8 @@ Paging follows Mastodon: `max_id` (older than), `since_id` (newer than, newest f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,12 +24,20 @@ from .tables import actors, announces, follows, objects, post_hashtags
 MAX_PAGE = 80
 
 
-@dataclass(frozen=True)
-class Page:
-    max_id: int | None = None
-    since_id: int | None = None
-    min_id: int | None = None
-    limit: int = 20
+class Page(Protocol):
+    """A page's bounds, as the routes parse them (`boundary.paging.PageQuery` is one)."""
+
+    @property
+    def max_id(self) -> int | None: ...
+
+    @property
+    def since_id(self) -> int | None: ...
+
+    @property
+    def min_id(self) -> int | None: ...
+
+    @property
+    def limit(self) -> int: ...
 
 
 def apply_page(query: Select[Any], column: ColumnElement[Any], page: Page) -> Select[Any]:
