@@ -108,20 +108,3 @@ async def upcoming_events(
     if category is not None:
         query = query.where(objects.c.category == category)
     return [_item(row) for row in await conn.execute(query)]
-
-
-async def shareable_event(conn: AsyncConnection, post_id: int) -> FeedItem | None:
-    """One of our events as its own URL serves it: public or unlisted, not deleted."""
-    row = (
-        await conn.execute(
-            _with_author().where(
-                objects.c.id == post_id,
-                objects.c.is_local.is_(True),
-                objects.c.kind == "event",
-                objects.c.starts_at.is_not(None),
-                objects.c.visibility.in_(("public", "unlisted")),
-                objects.c.deleted_at.is_(None),
-            )
-        )
-    ).first()
-    return _item(row) if row else None

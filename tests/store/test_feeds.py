@@ -96,27 +96,3 @@ async def test_upcoming_events_by_start_from_a_moment(database):
 
     assert [item.post.id for item in items] == [running.id, sooner.id, later.id]
     assert [item.post.id for item in first_two] == [running.id, sooner.id]
-
-
-async def test_shareable_event_is_one_of_our_public_or_unlisted_events(database):
-    day = timedelta(days=1)
-    async with database.write() as conn:
-        ana = await local_actor(conn, "ana")
-        public = await _event(conn, ana, day)
-        unlisted = await _event(conn, ana, day, visibility="unlisted")
-        private = await _event(conn, ana, day, visibility="followers")
-        note = await _post(conn, ana, kind="note")
-        gone = await _event(conn, ana, day)
-        await post_store.tombstone_post(conn, gone.id)
-
-    async with database.read() as conn:
-        found = {
-            post.id: await feed_store.shareable_event(conn, post.id)
-            for post in (public, unlisted, private, note, gone)
-        }
-
-    assert found[public.id] is not None and found[public.id].author == ana
-    assert found[unlisted.id] is not None
-    assert found[private.id] is None
-    assert found[note.id] is None
-    assert found[gone.id] is None

@@ -95,7 +95,7 @@ async def create_invite(page: Page) -> Response:
     days = parse_int(state.values.get("days", ""), minimum=1, maximum=365)
     if days is None:
         state.error("days", page.t("Enter a number from 1 to %(max)s.", max=365))
-    if not state.ok:
+    if max_uses is None or days is None:
         return await index(page, invite_state=state, status=422)
     await signup_service.create_invite(page.services, page.account, max_uses=max_uses, days=days)
     return page.redirect("/admin#invites", notice="invite-created")
