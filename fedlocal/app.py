@@ -27,7 +27,7 @@ from .boundary.answers import ErrorAnswers, Problem
 from .boundary.middleware import ErrorBoundary
 from .config import Config
 from .federation.delivery import DeliveryWorker
-from .federation.inbox.worker import InboxWorker
+from .federation.inbox_worker import InboxWorker
 from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
 from .federation.runtime import Federation, start_federation
 from .federation.workers import run_worker

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import fedlocal.federation
 from fedlocal.config import Config, ConfigError, build_config
-from fedlocal.federation.inbox import worker
+from fedlocal.federation import inbox_worker as worker
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 _CODE_SPAN = re.compile(r"`([^`]+)`")

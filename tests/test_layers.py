@@ -26,6 +26,11 @@ RULES = [
         "federation routes read through the services and get pages through HtmlPages",
     ),
     (
+        ("fedlocal.federation.inbox",),
+        ("fedlocal.store",),
+        "what is done with each inbound verb is done through the services",
+    ),
+    (
         ("fedlocal.services",),
         ("web", "fedlocal.api", "fedlocal.federation", "fedlocal.app", "fedlocal.cli"),
         "services are called by the routes, never the other way",

@@ -31,7 +31,7 @@ from activitypub.jsonutil import MalformedJSON, loads_bounded
 
 from ..boundary.bodies import read_body
 from ..boundary.problems import BodyTooLarge
-from ..store import actors as actor_store
+from ..services import inbound
 from .origin import http_host, origin_problem
 from .runtime import Federation
 from .shapes import envelope_problem, verb_problem
@@ -97,7 +97,7 @@ async def receive_activity(federation: Federation, request: Request) -> Response
 
     if _is_self_delete(activity, actor_uri):
         async with federation.db.read() as conn:
-            known = await actor_store.get_actor_by_uri(conn, actor_uri)
+            known = await inbound.known_actor(conn, actor_uri)
         if known is None:
             # An account deletion from an actor we never stored: nothing to undo, and its
             # key is usually gone already (Mastodon answers the same way).

@@ -154,3 +154,45 @@ async def receive_reject(conn: AsyncConnection, follow_row: Follow) -> None:
 
 async def receive_undo_follow(conn: AsyncConnection, follow_row: Follow) -> None:
     await follow_store.delete_follow(conn, follow_row.id)
+
+
+async def find_answered_follow(
+    conn: AsyncConnection,
+    *,
+    follow_uri: str | None,
+    follower_uri: str | None,
+    followed_uri: str | None,
+) -> Follow | None:
+    """The follow an Accept, Reject or Undo refers to: by the Follow's id, else by its two
+    sides; and only when those sides are the ones given (an answer comes from the
+    followed actor, an Undo from the follower)."""
+    follow_row = None
+    if follow_uri is not None:
+        follow_row = await follow_store.get_follow_by_uri(conn, follow_uri)
+    if follow_row is None and follower_uri and followed_uri:
+        follower = await actor_store.get_actor_by_uri(conn, follower_uri)
+        followed = await actor_store.get_actor_by_uri(conn, followed_uri)
+        if follower and followed:
+            follow_row = await follow_store.get_follow(conn, follower.id, followed.id)
+    if follow_row is None:
+        return None
+    for side_id, expected in (
+        (follow_row.follower_id, follower_uri),
+        (follow_row.followed_id, followed_uri),
+    ):
+        if expected is not None:
+            side = await actor_store.get_actor(conn, side_id)
+            if side is None or side.uri != expected:
+                return None
+    return follow_row
+
+
+async def receive_follow_of(
+    ctx: ServiceContext, conn: AsyncConnection, follower: Actor, target_uri: str, follow_uri: str
+) -> Follow | None:
+    """A Follow of `target_uri` arrived: `receive_follow` when it is one of our actors,
+    None when it names nobody here."""
+    followed = await actor_store.get_actor_by_uri(conn, target_uri)
+    if followed is None or not followed.is_local:
+        return None
+    return await receive_follow(ctx, conn, follower, followed, follow_uri)

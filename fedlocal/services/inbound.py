@@ -18,7 +18,7 @@ from ..store import follows as follow_store
 from ..store import hashtags as hashtag_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
-from . import interest, reblogs
+from . import interest, neighbours, reblogs
 
 
 async def is_related_to_us(
@@ -183,3 +183,26 @@ async def withdraw_announced(conn: AsyncConnection, announcer: Actor, post_uri: 
     ):
         await post_store.tombstone_post(conn, post.id)
     return True
+
+
+async def accepts_announces_from(conn: AsyncConnection, actor: Actor) -> bool:
+    """Whether an Announce from `actor` is welcome: someone here follows it (a group one
+    of ours joined, a relay), or it is on a linked neighbour's domain."""
+    if await follow_store.has_local_follower(conn, actor.id):
+        return True
+    return await neighbours.is_linked_domain(conn, actor.domain)
+
+
+async def post_by_uri(conn: AsyncConnection, uri: str) -> Post | None:
+    """Our copy of a post (ours or a remote one we keep), by its id."""
+    return await post_store.get_post_by_uri(conn, uri)
+
+
+async def our_actors(conn: AsyncConnection, uris: Sequence[str]) -> list[Actor]:
+    """Our own actors among `uris` (residents, groups, the community…)."""
+    return await actor_store.local_actors_by_uris(conn, uris)
+
+
+async def known_actor(conn: AsyncConnection, uri: str) -> Actor | None:
+    """An actor we hold, ours or remote, by its id."""
+    return await actor_store.get_actor_by_uri(conn, uri)

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import func, select
 
 from activitypub import keys as key_codec
-from fedlocal.federation.inbox.worker import InboxWorker
+from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor
 from fedlocal.store import actors as actor_store
 from fedlocal.store.tables import (

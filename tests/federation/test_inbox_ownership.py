@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from fedlocal.federation.inbox.worker import InboxWorker
+from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor, Post
 from fedlocal.services import follows as follow_service
 from fedlocal.store import actors as actor_store

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from fedlocal.federation import shapes
 from fedlocal.federation.inbox.verbs import HANDLERS
-from fedlocal.federation.inbox.worker import InboxWorker
+from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.store import inbox_queue
 from fedlocal.store.tables import inbox_queue as inbox_queue_table
 from tests.support.federation_steps import AS_CONTEXT, deliver, resident

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from activitypub import keys as key_codec
 from fedlocal.federation.delivery import DeliveryWorker
 from fedlocal.federation.inbox import verbs
-from fedlocal.federation.inbox.worker import InboxWorker
+from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor, Follow, Post
 from fedlocal.services import follows as follow_service
 from fedlocal.services import posts as post_service

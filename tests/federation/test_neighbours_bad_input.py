@@ -61,7 +61,7 @@ from tests.support.remote_stub import RemoteStub, StubActor
 
 NODEINFO_20 = "http://nodeinfo.diaspora.software/ns/schema/2.0"
 FEP_2677_REL = "https://www.w3.org/ns/activitystreams#Application"
-INBOX_LOG = "fedlocal.federation.inbox.worker"
+INBOX_LOG = "fedlocal.federation.inbox_worker"
 
 
 # --- a remote server that publishes NodeInfo ----------------------------------------------

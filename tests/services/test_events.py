@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from activitypub.addressing import PUBLIC
-from fedlocal.federation.inbox.worker import InboxWorker
+from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.services import events
 from fedlocal.services import posts as post_service
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from fedlocal.federation.inbox.worker import InboxWorker
+from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.services import queues
 from fedlocal.services.errors import InvalidInput
 from fedlocal.store import inbox_queue as inbox_store

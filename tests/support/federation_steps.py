@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from activitypub import keys as key_codec
 from fedlocal.federation.delivery import DeliveryWorker
-from fedlocal.federation.inbox.worker import InboxWorker
+from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor, Post
 from fedlocal.services.keys import store_actor_keys
 from fedlocal.store import actors as actor_store

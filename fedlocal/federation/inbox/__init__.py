@@ -1,4 +1,5 @@
-"""Processing inbound activities: one module per verb, driven by `worker.InboxWorker`.
+"""What is done with each inbound activity: one module per verb, driven by
+`fedlocal.federation.inbox_worker.InboxWorker` (the queue's machinery).
 
 `verbs.HANDLERS` is the table of what is done with each verb; each entry is a
 `verbs.VerbHandler`: `prepare(ctx)` (network work such as fetching an announced object,

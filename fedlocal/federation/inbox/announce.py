@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from activitypub.addressing import host_of, id_of
 
 from ...models import Actor, Post, RemotePostData
-from ...services import inbound, neighbours
-from ...store import follows as follow_store
-from ...store import posts as post_store
+from ...services import inbound
 from .context import Ignored, InboxContext, object_type
 from .fetch import fetch_document, parse_post, remote_actor
 
@@ -49,15 +47,12 @@ async def prepare(ctx: InboxContext) -> Announced:
     if not isinstance(object_uri, str) and not isinstance(removal, str):
         raise Ignored("Announce without an object")
     async with ctx.federation.db.read() as conn:
-        welcome = await follow_store.has_local_follower(
-            conn, ctx.actor.id
-        ) or await neighbours.is_linked_domain(conn, ctx.actor.domain)
-        if not welcome:
+        if not await inbound.accepts_announces_from(conn, ctx.actor):
             raise Ignored("Announce from an actor nobody here follows")
         if removal is not None:
             return Announced(removal=removal)
         assert isinstance(object_uri, str)  # one of the two, checked above
-        known = await post_store.get_post_by_uri(conn, object_uri)
+        known = await inbound.post_by_uri(conn, object_uri)
     if known is not None:
         return Announced(known=known)
     # Never trust an embedded copy of someone else's post: fetch it from its origin.

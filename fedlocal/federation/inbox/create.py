@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ...services import groups, inbound
-from ...store import actors as actor_store
 from .authored import Authored, authored_post
 from .context import Ignored, InboxContext
 
@@ -19,7 +18,7 @@ async def apply(ctx: InboxContext, conn, authored: Authored) -> None:
     addressed = [*prepared.recipients, *(m.href for m in prepared.mentions)]
     # Our actors live under our base URL: no query for a post addressed to nobody here.
     ours = [uri for uri in addressed if isinstance(uri, str) and uri.startswith(ctx.our_prefix)]
-    local_addressees = await actor_store.local_actors_by_uris(conn, ours)
+    local_addressees = await inbound.our_actors(conn, ours)
     to_groups = [actor for actor in local_addressees if actor.role == "group"]
     member_of = [g for g in to_groups if await groups.is_member(conn, g, author)]
     if (

@@ -25,18 +25,18 @@ from typing import Any
 from activitypub.addressing import id_of
 from activitypub.jsonutil import MalformedJSON, loads_bounded
 
-from ...models import Actor
-from ...store import actors as actor_store
-from ...store import inbox_queue
-from ...store import received as received_store
-from ...store.clock import utcnow
-from ...store.inbox_queue import InboxItem
-from ..backoff import backoff_seconds
-from ..origin import origin_problem
-from ..runtime import Federation
-from ..shapes import problem as shape_problem
-from .context import Ignored, InboxContext, RetryLater
-from .verbs import HANDLERS, VerbHandler
+from ..models import Actor
+from ..store import actors as actor_store
+from ..store import inbox_queue
+from ..store import received as received_store
+from ..store.clock import utcnow
+from ..store.inbox_queue import InboxItem
+from .backoff import backoff_seconds
+from .inbox.context import Ignored, InboxContext, RetryLater
+from .inbox.verbs import HANDLERS, VerbHandler
+from .origin import origin_problem
+from .runtime import Federation
+from .shapes import problem as shape_problem
 
 log = logging.getLogger(__name__)
 
