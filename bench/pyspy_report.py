@@ -47,7 +47,7 @@ BUCKETS: list[tuple[str, str]] = [
     ("signature parse + Digest", r"^InboundVerifier\.parse \(|^parse_request_signature \("),
     ("JSON parse (loads_bounded)", r"^loads_bounded \("),
     ("rest of receive_activity", r"^receive_activity \("),
-    ("inbox worker, outside the store", r"^InboxWorker\.|\(fedlocal/federation/inbox(_worker\.py|/)"),
+    ("inbox worker, outside the store", r"^InboxWorker\.|\(fedlocal/federation/inbox"),
     ("HTTP server: uvicorn h11 + starlette", r"h11_impl|\(h11/|\(starlette/"),
     ("asyncio event loop (callbacks, transports)", r"\(asyncio/|\(selectors"),
     ("other", r""),
