@@ -348,3 +348,26 @@ class WebSession:
     csrf_secret: str
     created_at: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Messages between two people: one thread per pair and per listing (the messages
+    about an offer or a request), and one for the pair's other messages."""
+
+    id: int
+    listing_id: int | None
+    last_post_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ThreadMember:
+    """One of our residents in a thread: their neighbour there and their own marks."""
+
+    thread_id: int
+    actor_id: int
+    other_id: int
+    unread: bool
+    hidden: bool

@@ -18,7 +18,7 @@ from ..store import follows as follow_store
 from ..store import hashtags as hashtag_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
-from . import interest, neighbours, reblogs
+from . import interest, neighbours, reblogs, threads
 
 
 async def is_related_to_us(
@@ -110,6 +110,9 @@ async def _save(
     if saved.outcome == "unchanged":
         return Kept(saved.post, reason=saved.reason)
     await hashtag_store.index_post(conn, saved.post.id, data.hashtags)
+    if saved.outcome == "created":
+        # A direct message to one of our residents joins its thread.
+        await threads.file_message(conn, saved.post, author)
     return Kept(saved.post, new=saved.outcome == "created", changed=True)
 
 

@@ -13,7 +13,7 @@ from ..models import Actor, Mention, Post, Visibility
 from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import posts as post_store
-from . import groups, outgoing
+from . import groups, outgoing, threads
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
 from .publishing import Draft, publish
@@ -108,6 +108,8 @@ async def write_note(
         local_only=marked_local,
     )
     post = await publish(ctx, conn, author, draft)
+    # A direct post is a message: it goes in its thread, unread for the other person.
+    await threads.file_message(conn, post, author)
     # Mentioning one of our groups as a member posts to the group.
     for group in await groups.addressed_groups(conn, [actor.uri for actor in mentions]):
         if await groups.is_member(conn, group, author):

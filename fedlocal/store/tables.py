@@ -205,6 +205,47 @@ interests = Table(
     UniqueConstraint("post_id", "actor_id"),
 )
 
+# Messages: direct posts between two people, one thread per pair of actors and per listing
+# (a chain of messages about an offer or a request is that listing's thread; the others
+# are the pair's own thread). Only threads with one of our residents in them are kept.
+threads = Table(
+    "threads",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    # "<lower actor id>:<higher actor id>:<listing id or nothing>": the thread's identity.
+    Column("key", String(64), nullable=False, unique=True),
+    Column("listing_id", ForeignKey("objects.id", ondelete="SET NULL")),
+    # The newest message: the order of the lists and the client API's paging key.
+    Column("last_post_id", ForeignKey("objects.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "listing_id"),
+)
+
+# Our residents in a thread, each with their neighbour and their own unread and hidden marks.
+thread_members = Table(
+    "thread_members",
+    metadata,
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    Column("other_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("unread", Boolean, nullable=False, default=False),
+    # Hidden from the list (the client API's DELETE) until the next message.
+    Column("hidden", Boolean, nullable=False, default=False),
+    Index(None, "actor_id", "unread"),
+)
+
+# Which direct post belongs to which thread.
+thread_messages = Table(
+    "thread_messages",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    UniqueConstraint("thread_id", "post_id"),
+    Index(None, "post_id"),
+)
+
 # What our actors should hear about: follows, mentions, interest, RSVPs.
 notifications = Table(
     "notifications",
