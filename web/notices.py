@@ -48,4 +48,5 @@ NOTICES = {
     "queue-retried": N_("Back in the queue: it is tried again now."),
     "queue-dropped": N_("Dropped: it will not be tried again."),
     "marked-read": N_("All caught up."),
+    "message-sent": N_("Message sent."),
 }

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from fedlocal.clock import utcnow
 from fedlocal.config import Config
 from fedlocal.models import Account, Actor
+from fedlocal.services import messages as message_service
 from fedlocal.services import notifications as notification_service
 from fedlocal.services.context import ServiceContext
 
@@ -99,9 +100,10 @@ class Page:
         return Markup(f'<input type="hidden" name="{csrf.FIELD}" value="{token}">')  # noqa: S704
 
     async def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        unread = 0
+        unread = unread_messages = 0
         if self.me is not None:
             unread = await notification_service.unread_count(self.services, self.me)
+            unread_messages = await message_service.unread_count(self.services, self.me)
         notice_key = self.request.query_params.get("notice")
         notice = NOTICES.get(notice_key) if notice_key else None
         html = self.web.env.get_template(template).render(
@@ -117,6 +119,8 @@ class Page:
             csrf_field=self.csrf_field,
             notice=self.t(notice) if notice else None,
             unread=unread,
+            # Threads with a message not read yet: the badge of every "Messages" link.
+            unread_messages=unread_messages,
             words=self.web.words(self.t),
             actor_link=actor_link,
             post_path=post_path,

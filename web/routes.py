@@ -20,6 +20,7 @@ from .views import (
     groups,
     home,
     listings,
+    messages,
     notifications,
     posts,
     profile,
@@ -92,6 +93,12 @@ def web_routes() -> list[Route]:
         _route("/unfollow", follow.unfollow, post=True, login=True),
         _route("/authorize_interaction", follow.authorize, login=True),
         _route("/notifications", notifications.index, login=True),
+        # Messages: threads with neighbours, a first message to someone
+        _route("/messages", messages.index, login=True),
+        _route("/messages/new", messages.new, login=True),
+        _route("/messages/new", messages.start, post=True, login=True),
+        _route("/messages/{thread_id}", messages.show, login=True),
+        _route("/messages/{thread_id}", messages.reply, post=True, login=True),
         _route("/notifications/read", notifications.mark_read, post=True, login=True),
         # Settings and language
         _route("/settings", settings.index, login=True),

@@ -54,6 +54,11 @@ KNOWN = {
         N_("this e-mail address is not valid"),
         N_("a username is 1 to 30 characters: letters a-z, digits, _ and inner . or -"),
         N_("a password has 8 to 1024 characters"),
+        N_("no such conversation"),
+        N_("you cannot write to yourself"),
+        N_("messages go to people only"),
+        N_("only residents write messages"),
+        N_("the listing is neither yours nor theirs"),
     )
 }
 

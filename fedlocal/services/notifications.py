@@ -12,6 +12,7 @@ from ..boundary.paging import PageQuery
 from ..models import Actor, Notification, Post
 from ..store import notification_pages
 from ..store import notifications as notification_store
+from ..store import threads as thread_store
 from ..store import timelines as timeline_store
 from ..store import unread as unread_store
 from . import views
@@ -30,6 +31,8 @@ class Entry:
     post: Post | None
     # The post a reply answers, when we hold it (an answer to one of my offers).
     about: Post | None
+    # The thread to read and answer in: an interested neighbour's, a direct message's.
+    thread_id: int | None = None
 
 
 async def entries(
@@ -43,12 +46,26 @@ async def entries(
         parents = await timeline_store.posts_by_uris(
             conn, [p.in_reply_to_uri for p in posts.values() if p.in_reply_to_uri]
         )
+        interests = [
+            (n.post_id, n.actor_id)
+            for n in found
+            if n.type == "interest" and n.post_id and n.actor_id
+        ]
+        interest_threads = await thread_store.pair_threads(conn, viewer.id, interests)
+        direct = [p.id for p in posts.values() if p.visibility == "direct"]
+        message_threads = await thread_store.threads_of_posts(conn, viewer.id, direct)
     listed = []
     for n in found:
         post = posts.get(n.post_id) if n.post_id else None
         about = parents.get(post.in_reply_to_uri) if post and post.in_reply_to_uri else None
         shown = post if post is not None and not post.is_deleted else None
-        listed.append(Entry(n, actors.get(n.actor_id) if n.actor_id else None, shown, about))
+        if n.type == "interest" and n.post_id and n.actor_id:
+            thread_id = interest_threads.get((n.post_id, n.actor_id))
+        else:
+            thread_id = message_threads.get(n.post_id) if n.post_id else None
+        listed.append(
+            Entry(n, actors.get(n.actor_id) if n.actor_id else None, shown, about, thread_id)
+        )
     return listed
 
 

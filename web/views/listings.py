@@ -8,6 +8,7 @@ from starlette.responses import Response
 from fedlocal.models import OFFER_INTENTS, REQUEST_INTENTS, Actor, Post
 from fedlocal.services import interest as interest_service
 from fedlocal.services import listings as listing_service
+from fedlocal.services import messages as message_service
 from fedlocal.services import post_pages
 from fedlocal.services.errors import Forbidden, InvalidInput
 from fedlocal.services.listings import LISTING_VISIBILITIES, MAX_QUANTITY, TITLE_MAX, ListingInput
@@ -190,8 +191,17 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         and found.mine is None
         and post.listing.status == "open"
     )
+    # Each person's thread with the author about this post: the author's links to them,
+    # and the interested neighbour's link to theirs.
+    threads: dict[int, int] = {}
+    if me is not None and is_author:
+        threads = await message_service.listing_threads(page.services, me, post)
+    elif me is not None and found.mine is not None:
+        mine = await message_service.existing_thread(page.services, me, author, post.id)
+        threads = {author.id: mine.id} if mine is not None else {}
     return await page.render(
         "listing.html",
+        threads=threads,
         post=post,
         author=author,
         is_author=is_author and post.is_local,
