@@ -27,7 +27,6 @@ EMPTY_LISTS: dict[str, str | None] = {
     "/api/v1/followed_tags": "read:follows",
     "/api/v1/featured_tags": "read:accounts",
     "/api/v1/endorsements": "read:accounts",
-    "/api/v1/conversations": "read:statuses",
     "/api/v1/scheduled_statuses": "read:statuses",
 }
 PUBLIC_EMPTY_LISTS = (

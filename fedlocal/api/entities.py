@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from ..categories import Categories
 from ..models import Actor, Post
 from ..oauth import OAuthApp
+from ..services.messages import ConversationView
 from ..services.timelines import Relationship
 from ..services.views import AccountView, BoostView, NotificationView, PostView
 from ..urls import Urls
@@ -309,6 +310,27 @@ def notification(
     if view.fedlocal_type:
         entity["fedlocal_type"] = view.fedlocal_type
     return entity
+
+
+def conversation(
+    view: ConversationView,
+    urls: Urls,
+    *,
+    domain: str,
+    categories: Categories,
+    language: str,
+) -> E.Conversation:
+    """A thread of messages as Mastodon's Conversation: the neighbour is its account."""
+    return {
+        "id": str(view.thread.id),
+        "unread": view.unread,
+        "accounts": [account(a, urls, domain=domain) for a in view.accounts],
+        "last_status": (
+            status(view.last_status, urls, domain=domain, categories=categories, language=language)
+            if view.last_status is not None
+            else None
+        ),
+    }
 
 
 def relationship(found: Relationship) -> E.Relationship:

@@ -166,6 +166,13 @@ class Notification(TypedDict):
     fedlocal_type: NotRequired[str]
 
 
+class Conversation(TypedDict):
+    id: str
+    unread: bool
+    accounts: list[Account]
+    last_status: Status | None
+
+
 class Relationship(TypedDict):
     id: str
     following: bool

@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from ..services.messages import ConversationView
 from ..services.views import AccountView, BoostView, NotificationView, PostView
 from . import entities
 from . import entity_types as E
@@ -47,6 +48,11 @@ def accounts(call: Call, views: Sequence[AccountView]) -> list[E.Account]:
 def notifications(call: Call, views: Sequence[NotificationView]) -> list[E.Notification]:
     options = _options(call)
     return [entities.notification(view, call.urls, **options) for view in views]
+
+
+def conversations(call: Call, views: Sequence[ConversationView]) -> list[E.Conversation]:
+    options = _options(call)
+    return [entities.conversation(view, call.urls, **options) for view in views]
 
 
 def paged(call: Call, items: list[Any], ids: Sequence[int]) -> JSONResponse:

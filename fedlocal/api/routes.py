@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from . import accounts, empty, instance, notifications, oauth, search, statuses, streaming
+from . import (
+    accounts,
+    conversations,
+    empty,
+    instance,
+    notifications,
+    oauth,
+    search,
+    statuses,
+    streaming,
+)
 from . import timelines as timeline_routes
 from .streaming import Commits, StreamHub
 
@@ -26,6 +36,7 @@ def api_routes() -> list[BaseRoute]:
         *statuses.routes,
         *timeline_routes.routes,
         *notifications.routes,
+        *conversations.routes,
         *search.routes,
         *streaming.routes,
         *empty.routes,
