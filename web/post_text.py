@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fedlocal.models import Post
 from fedlocal.sanitize import html_to_text
 
@@ -24,3 +26,31 @@ def location_of(post: Post) -> str | None:
     parts = [post.place.name, *post.place.address_lines, post.place.country]
     text = ", ".join(p.strip() for p in parts if p and p.strip())
     return text or None
+
+
+EXCERPT_CHARACTERS = 140
+_LEADING_MENTIONS = re.compile(r"^(?:@[\w.-]+(?:@[\w.:-]+)?[\s,:]*)+")
+
+
+def excerpt_of(post: Post) -> str:
+    """A message's first words for a list: its text without the mentions it opens with
+    (a direct message starts with its addressee), cut at a word."""
+    text = " ".join(html_to_text(post.content).split())
+    text = _LEADING_MENTIONS.sub("", text) or text
+    if len(text) <= EXCERPT_CHARACTERS:
+        return text
+    return text[:EXCERPT_CHARACTERS].rsplit(" ", 1)[0] + "…"
+
+
+_MENTION_HTML = r'\s*<span class="h-card"[^>]*>\s*<a [^>]*>@<span>[^<]*</span></a>\s*</span>\s*'
+_MENTION_PARAGRAPH = re.compile(rf"^<p>(?:{_MENTION_HTML})+</p>")
+_OPENING_MENTIONS = re.compile(rf"^<p>(?:{_MENTION_HTML})+")
+
+
+def without_opening_mentions(html: str) -> str:
+    """A message's HTML without the mentions it opens with: in a thread, they only name
+    the person it is addressed to. Whatever else it says is kept as it is."""
+    shorter = _MENTION_PARAGRAPH.sub("", html, count=1)
+    if shorter != html:
+        return shorter.lstrip() or html
+    return _OPENING_MENTIONS.sub("<p>", html, count=1)

@@ -67,6 +67,8 @@ async def test_an_interest_note_becomes_a_thread_the_author_answers(inst, alice,
         page = await alice_web.get(thread)
         assert page.status_code == 200
         assert "Samedi matin ?" in page.text and "Perceuse" in page.text
+        # (the mention a direct message opens with is not repeated in its thread)
+        assert "u-url mention" not in page.text
         assert _badge(page.text) is None
         sent = await alice_web.submit(thread, thread, {"message": "Oui, à 10 h."})
         assert _location(sent).startswith(f"{thread}?notice=message-sent")

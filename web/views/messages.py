@@ -14,7 +14,7 @@ from fedlocal.services.errors import InvalidInput, NotFound
 
 from ..forms import FormState
 from ..page import Page
-from ..post_text import title_of
+from ..post_text import excerpt_of, title_of, without_opening_mentions
 from .common import keep_error
 
 PAGE_SIZE = 30
@@ -40,6 +40,7 @@ async def index(page: Page) -> Response:
         threads=found,
         older=older,
         title_of=title_of,
+        excerpt_of=excerpt_of,
         thread_path=thread_path,
         section="messages",
     )
@@ -91,6 +92,7 @@ async def _render_thread(
         state=state or FormState(),
         labels={"message": page.t("Your message")},
         message_max=MESSAGE_MAX,
+        without_opening_mentions=without_opening_mentions,
         section="messages",
     )
 
