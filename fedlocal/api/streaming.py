@@ -1,7 +1,8 @@
 """Streaming: Server-Sent Events (`/api/v1/streaming/user`, `/public`, `/public/local`…)
 and the multiplexed WebSocket `/api/v1/streaming` (`stream=user|public|public:local`,
-`{"type": "subscribe", "stream": …}` messages), with `update`, `notification` and
-`delete` events whose payloads are strings (JSON, or a status id).
+`{"type": "subscribe", "stream": …}` messages), with `update`, `notification`,
+`delete` and `conversation` (on `direct` and `user`) events whose payloads are strings
+(JSON, or a status id).
 
 Clients wake on every write committed in this process (a `commit` listener on the
 store's writer) and poll every few seconds for what other processes wrote.
@@ -112,6 +113,8 @@ class _Renderer:
         }
         if found.status is not None:
             return json.dumps(entities.status(found.status, self.ctx.urls, **options))
+        if found.conversation is not None:
+            return json.dumps(entities.conversation(found.conversation, self.ctx.urls, **options))
         if found.notification is not None:
             return json.dumps(entities.notification(found.notification, self.ctx.urls, **options))
         return str(found.deleted_id)
@@ -190,6 +193,10 @@ async def sse_user(request: Request) -> Response:
 
 async def sse_user_notifications(request: Request) -> Response:
     return await _sse(request, ["user:notification"])
+
+
+async def sse_direct(request: Request) -> Response:
+    return await _sse(request, ["direct"])
 
 
 async def sse_public(request: Request) -> Response:
@@ -285,6 +292,7 @@ routes = [
     Route("/api/v1/streaming/health", health, methods=["GET", "HEAD"]),
     Route("/api/v1/streaming/user", sse_user, methods=["GET"]),
     Route("/api/v1/streaming/user/notification", sse_user_notifications, methods=["GET"]),
+    Route("/api/v1/streaming/direct", sse_direct, methods=["GET"]),
     Route("/api/v1/streaming/public", sse_public, methods=["GET"]),
     Route("/api/v1/streaming/public/local", sse_public_local, methods=["GET"]),
     Route("/api/v1/streaming/public/remote", sse_public_remote, methods=["GET"]),

@@ -286,6 +286,15 @@ async def conversation(ctx: ServiceContext, viewer: Actor, thread_id: int) -> Co
         return (await _conversation_views(conn, viewer, await _summaries(conn, viewer, [found])))[0]
 
 
+async def conversations_among(
+    conn: AsyncConnection, viewer: Actor, thread_ids: list[int]
+) -> list[ConversationView]:
+    """Those of `thread_ids` that are `viewer`'s, as conversations, inside the caller's
+    read (the streams')."""
+    found = await thread_store.get_many_for(conn, viewer.id, thread_ids)
+    return await _conversation_views(conn, viewer, await _summaries(conn, viewer, found))
+
+
 async def _conversation_views(
     conn: AsyncConnection, viewer: Actor, listed: list[ThreadSummary]
 ) -> list[ConversationView]:

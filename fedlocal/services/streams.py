@@ -11,17 +11,24 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..boundary.paging import PageQuery
 from ..models import Actor
 from ..store import notification_pages
+from ..store import threads as thread_store
 from ..store import timelines as timeline_store
-from . import views
+from . import messages, views
 from .context import ServiceContext
+from .messages import ConversationView
 from .views import NotificationView, PostView
 
 USER_STREAMS = ("user", "user:notification")
 PUBLIC_STREAMS = ("public", "public:local", "public:remote")
-STREAMS = USER_STREAMS + PUBLIC_STREAMS
+STREAMS = (*USER_STREAMS, "direct", *PUBLIC_STREAMS)
+# Where a thread's new message is told as a `conversation` event: Mastodon's `direct`
+# stream, and the user stream too (some apps open that one only).
+CONVERSATION_STREAMS = ("direct", "user")
 BATCH = 40
 REMEMBERED = 500
 
@@ -29,10 +36,11 @@ REMEMBERED = 500
 @dataclass(frozen=True)
 class StreamEvent:
     stream: str
-    event: str  # update | notification | delete
+    event: str  # update | notification | delete | conversation
     status: PostView | None = None
     notification: NotificationView | None = None
     deleted_id: int | None = None
+    conversation: ConversationView | None = None
 
 
 class StreamReader:
@@ -43,6 +51,7 @@ class StreamReader:
         self.viewer = viewer
         self._post_cursor: dict[str, int] = {}
         self._notification_cursor = 0
+        self._message_cursor = 0
         self._sent: deque[tuple[str, int]] = deque(maxlen=REMEMBERED)
 
     async def start(self, streams: Iterable[str]) -> None:
@@ -50,6 +59,7 @@ class StreamReader:
         async with self.ctx.db.read() as conn:
             newest = await timeline_store.newest_post_id(conn)
             self._notification_cursor = await notification_pages.newest_id(conn, self.viewer.id)
+            self._message_cursor = await thread_store.newest_filed_id(conn)
         for stream in streams:
             self._post_cursor.setdefault(stream, newest)
 
@@ -68,7 +78,7 @@ class StreamReader:
         events: list[StreamEvent] = []
         async with self.ctx.db.read() as conn:
             for stream, cursor in list(self._post_cursor.items()):
-                if stream == "user:notification":
+                if stream in ("user:notification", "direct"):
                     continue
                 page = PageQuery(min_id=cursor, limit=BATCH)
                 if stream == "user":
@@ -94,6 +104,7 @@ class StreamReader:
                     events.extend(
                         StreamEvent(stream, "notification", notification=n) for n in reversed(shown)
                     )
+            events.extend(await self._conversations(conn))
             sent_ids = list({post_id for _s, post_id in self._sent})
             gone = set(await timeline_store.deleted_among(conn, sent_ids))
         if gone:
@@ -104,3 +115,20 @@ class StreamReader:
                 (item for item in self._sent if item[1] not in gone), maxlen=REMEMBERED
             )
         return events
+
+    async def _conversations(self, conn: AsyncConnection) -> list[StreamEvent]:
+        """A `conversation` event for each thread of the viewer's with a new message."""
+        streams = [s for s in CONVERSATION_STREAMS if s in self._post_cursor]
+        if not streams:
+            return []
+        filed = await thread_store.filed_after(conn, self.viewer.id, self._message_cursor, BATCH)
+        if not filed:
+            return []
+        self._message_cursor = max(filing for filing, _thread in filed)
+        thread_ids = list(dict.fromkeys(thread for _filing, thread in filed))
+        found = await messages.conversations_among(conn, self.viewer, thread_ids)
+        return [
+            StreamEvent(stream, "conversation", conversation=view)
+            for view in found
+            for stream in streams
+        ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Post, Thread, ThreadMember
@@ -227,6 +227,14 @@ async def listing_threads(conn: AsyncConnection, actor_id: int, listing_id: int)
     return {row.other_id: row.id for row in rows}
 
 
+def _filed_for(actor_id: int) -> ColumnElement[bool]:
+    """Joins a filing to `actor_id`'s membership of its thread."""
+    return and_(
+        thread_members.c.thread_id == thread_messages.c.thread_id,
+        thread_members.c.actor_id == actor_id,
+    )
+
+
 async def threads_of_posts(
     conn: AsyncConnection, actor_id: int, post_ids: Sequence[int]
 ) -> dict[int, int]:
@@ -235,13 +243,7 @@ async def threads_of_posts(
         return {}
     rows = await conn.execute(
         select(thread_messages.c.post_id, thread_messages.c.thread_id)
-        .join(
-            thread_members,
-            and_(
-                thread_members.c.thread_id == thread_messages.c.thread_id,
-                thread_members.c.actor_id == actor_id,
-            ),
-        )
+        .join(thread_members, _filed_for(actor_id))
         .where(thread_messages.c.post_id.in_(list(set(post_ids))))
     )
     return {row.post_id: row.thread_id for row in rows}
@@ -265,3 +267,38 @@ async def pair_threads(
         for row in rows
         if (row.listing_id, row.other_id) in wanted
     }
+
+
+async def filed_after(
+    conn: AsyncConnection, actor_id: int, after_id: int, limit: int
+) -> list[tuple[int, int]]:
+    """(filing id, thread id) of messages filed in `actor_id`'s threads after `after_id`,
+    oldest first: what a stream has not sent yet."""
+    rows = await conn.execute(
+        select(thread_messages.c.id, thread_messages.c.thread_id)
+        .join(thread_members, _filed_for(actor_id))
+        .where(thread_messages.c.id > after_id)
+        .order_by(thread_messages.c.id)
+        .limit(limit)
+    )
+    return [(row.id, row.thread_id) for row in rows]
+
+
+async def newest_filed_id(conn: AsyncConnection) -> int:
+    """Where a stream starts: the newest filing of any thread."""
+    return (await conn.execute(select(func.max(thread_messages.c.id)))).scalar_one() or 0
+
+
+async def get_many_for(
+    conn: AsyncConnection, actor_id: int, thread_ids: Sequence[int]
+) -> list[tuple[Thread, ThreadMember]]:
+    """Those of `thread_ids` `actor_id` is in, in the order asked."""
+    if not thread_ids:
+        return []
+    rows = await conn.execute(
+        select(threads, *_member_columns())
+        .join(thread_members, thread_members.c.thread_id == threads.c.id)
+        .where(threads.c.id.in_(list(thread_ids)), thread_members.c.actor_id == actor_id)
+    )
+    found = {row.id: (_thread(row), _member_of(row)) for row in rows}
+    return [found[i] for i in thread_ids if i in found]

@@ -151,3 +151,31 @@ async def test_mastodon_py_stream_user_receives_the_update(inst, http, ana, bob)
     finally:
         handle.close()
     assert str(received[0].id) == posted["id"]
+
+
+async def test_sse_direct_stream_tells_of_a_conversation(inst, http, ana, bob) -> None:
+    # Given ana listens to her direct stream
+    async with http.stream(
+        "GET", "/api/v1/streaming/direct", headers=ana.headers, timeout=EVENT_DEADLINE
+    ) as stream:
+        assert stream.status_code == 200
+        reading = asyncio.create_task(sse_events(stream, 1))
+
+        # When bob posts a public status, then writes to her directly
+        await post(http, bob, "Rien de privé ici")
+        response = await http.post(
+            "/api/v1/statuses",
+            headers=bob.headers,
+            data={"status": "@ana tu as une pompe à vélo ?", "visibility": "direct"},
+        )
+        assert response.status_code == 200, response.text
+
+        # Then a conversation event comes: the thread with bob, its last status his message
+        [(event, data)] = await asyncio.wait_for(reading, EVENT_DEADLINE)
+    assert event == "conversation"
+    conversation = json.loads(data)
+    assert conversation["unread"] is True
+    assert [a["acct"] for a in conversation["accounts"]] == ["bob"]
+    assert conversation["last_status"]["id"] == response.json()["id"]
+    listed = await http.get("/api/v1/conversations", headers=ana.headers)
+    assert [c["id"] for c in listed.json()] == [conversation["id"]]
