@@ -135,10 +135,9 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
         asyncio.create_task(
             run_worker(
                 "inbox",
-                inbox.run_once,
+                federation.inbox_pressure.paced(inbox.run_once, inbox.batch_size),
                 federation.inbox_work,
                 poll,
-                before_each=federation.inbox_pressure.lull,
             )
         ),
         asyncio.create_task(
