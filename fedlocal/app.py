@@ -27,6 +27,7 @@ from .boundary.answers import ErrorAnswers, Problem
 from .boundary.middleware import ErrorBoundary
 from .config import Config
 from .federation.delivery import DeliveryWorker
+from .federation.delivery_pool import DeliveryPool
 from .federation.inbox_worker import InboxWorker
 from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
 from .federation.runtime import Federation, start_federation
@@ -134,14 +135,17 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
         asyncio.create_task(
             run_worker(
                 "inbox",
-                inbox.run_once,
+                federation.inbox_pressure.paced(inbox.run_once, inbox.batch_size),
                 federation.inbox_work,
                 poll,
-                before_each=federation.inbox_pressure.lull,
             )
         ),
         asyncio.create_task(
-            run_worker("delivery", delivery.run_once, federation.outbox.work_available, poll)
+            DeliveryPool(
+                delivery,
+                size=federation.config.delivery_concurrency,
+                per_host=federation.config.delivery_per_host,
+            ).run(federation.outbox.work_available, poll)
         ),
         # Housekeeping reports its work done, but nothing more is waiting: one round, then
         # the next interval.

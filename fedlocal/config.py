@@ -61,7 +61,8 @@ class Config:
     allow_private_addresses: bool | tuple[IPNetwork, ...] = False
     run_workers: bool = True
     worker_poll_seconds: float = 1.0
-    delivery_concurrency: int = 16
+    delivery_concurrency: int = 64
+    delivery_per_host: int = 4
     delivery_max_attempts: int = 12
     retry_base_seconds: float = 30.0
     retry_cap_seconds: float = 6 * 3600.0
@@ -344,6 +345,9 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     values["community_username"] = username
     if values.get("listing_expiry_days", 1) < 1:
         raise ConfigError(f"'listing_expiry_days' must be at least 1{where}")
+    for key in ("delivery_concurrency", "delivery_per_host"):
+        if key in values and values[key] < 1:
+            raise ConfigError(f"'{key}' must be at least 1{where}")
     for key in ("worker_poll_seconds", "retry_base_seconds", "http_timeout_seconds"):
         if key in values and values[key] <= 0:
             raise ConfigError(f"'{key}' must be positive{where}")

@@ -8,6 +8,7 @@ come before the federation routes, whose `/objects/{post_id}` would take `/objec
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,7 +20,10 @@ from fedlocal.services import feeds as feed_service
 from fedlocal.services.context import ServiceContext
 from fedlocal.services.feeds import FeedItem, Snapshot
 
-from . import atom, ical
+if TYPE_CHECKING:
+    # Imported by the routes that use them: icalendar and feedgen (with lxml and dateutil)
+    # would otherwise weigh on every process that never serves a feed.
+    from . import atom, ical
 
 FEED_PAGE_SIZE = 50
 SCOPES = ("local", "all")
@@ -48,6 +52,8 @@ class Feeds:
 
     async def event_calendar(self, request: Request) -> Response:
         """`/objects/{id}.ics`: one of our events, as a file to add to a calendar."""
+        from . import ical
+
         post_id = ids.parse_id(request.path_params["post_id"])
         found = await feed_service.event(self.services, post_id) if post_id is not None else None
         if found is None:
@@ -60,6 +66,8 @@ class Feeds:
     async def calendar(self, request: Request) -> Response:
         """`/calendar.ics`: the upcoming events to subscribe to; `?scope=all` adds the
         neighbours' public ones."""
+        from . import ical
+
         scope = request.query_params.get("scope", "local")
         if scope not in SCOPES:
             return _error(400, f"scope must be one of {', '.join(SCOPES)}")
@@ -69,6 +77,8 @@ class Feeds:
         return Response(self._ics(about, found), media_type=ical.MEDIA_TYPE, headers=_HEADERS)
 
     def _ics(self, about: ical.Calendar, found: Snapshot) -> bytes:
+        from . import ical
+
         language = self.config.default_language
         events = []
         for item in found.items:
@@ -89,6 +99,8 @@ class Feeds:
         return await self._atom(request, category)
 
     async def _atom(self, request: Request, category: Category | None) -> Response:
+        from . import atom
+
         max_id = ids.query_id(request.query_params.get("max_id"), "max_id")
         key = category.key if category else None
         found = await feed_service.recent(
@@ -118,6 +130,8 @@ class Feeds:
         return Response(body, media_type=atom.MEDIA_TYPE, headers=_HEADERS)
 
     def _entry(self, item: FeedItem) -> atom.FeedEntry:
+        from . import atom
+
         post = item.post
         # Only our own events have a calendar file of their own.
         is_event = post.kind == "event" and post.event is not None and post.is_local

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +57,17 @@ class Outcome:
         return status is not None and (
             status == 501 or (400 <= status < 500 and status not in RETRYABLE_4XX)
         )
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """Leased deliveries: those to send, and those held back behind a host's half-open
+    probe (released once the probe's outcome is recorded); `probes` names the hosts being
+    probed."""
+
+    send: list[Delivery]
+    held_back: list[Delivery]
+    probes: frozenset[str]
 
 
 class DeliveryWorker:
@@ -115,41 +127,56 @@ class DeliveryWorker:
     # --- stage 2 ------------------------------------------------------------------------
 
     async def deliver_batch(self, now: datetime | None = None) -> int:
+        """Claim a batch of due deliveries, send them and record every outcome (what
+        `run_once` does; the running server uses `DeliveryPool`, which never waits for a
+        whole batch)."""
         config = self.federation.config
         moment = now or utcnow()
-        async with self.federation.db.write() as conn:
-            jobs = await outbox_store.claim_deliveries(
-                conn, limit=config.delivery_concurrency * 2, lease=self.lease, now=now
-            )
-            jobs, held_back = await self._half_open_probes(conn, jobs)
+        claimed = await self.claim(limit=config.delivery_concurrency * 2, now=now)
+        jobs = claimed.send
         if not jobs:
             return 0
         semaphore = asyncio.Semaphore(config.delivery_concurrency)
 
         async def attempt(job: Delivery) -> Outcome:
             async with semaphore:
-                return await self._send(job)
+                return await self.send(job)
 
         outcomes = await asyncio.gather(*(attempt(job) for job in jobs))
+        # Held-back rows are released after the probe's outcome is recorded: if the host
+        # answered, they go out in the next batch; if not, the re-opened circuit keeps them
+        # waiting.
+        await self.record(outcomes, moment, release=claimed.held_back)
+        return len(jobs)
+
+    async def claim(
+        self, *, limit: int, now: datetime | None = None, skip_domains: Collection[str] = ()
+    ) -> Claimed:
+        """Lease up to `limit` due deliveries, deciding which hosts get a probe."""
+        async with self.federation.db.write() as conn:
+            jobs = await outbox_store.claim_deliveries(
+                conn, limit=limit, lease=self.lease, now=now, skip_domains=skip_domains
+            )
+            return await self._half_open_probes(conn, jobs)
+
+    async def record(
+        self, outcomes: Sequence[Outcome], now: datetime, release: Sequence[Delivery] = ()
+    ) -> None:
+        """Record outcomes in one write transaction; `release` goes back to the queue."""
         async with self.federation.db.write() as conn:
             for outcome in outcomes:
-                await self._record(conn, outcome, moment)
-            # Released after the probe's outcome is recorded: if the host answered, they go
-            # out in the next batch; if not, the re-opened circuit keeps them waiting.
-            for job in held_back:
+                await self._record(conn, outcome, now)
+            for job in release:
                 await outbox_store.retry_delivery(
                     conn,
                     job.id,
-                    at=moment,
+                    at=now,
                     status=None,
                     error="waiting for a probe",
                     count_attempt=False,
                 )
-        return len(jobs)
 
-    async def _half_open_probes(
-        self, conn, jobs: list[Delivery]
-    ) -> tuple[list[Delivery], list[Delivery]]:
+    async def _half_open_probes(self, conn, jobs: list[Delivery]) -> Claimed:
         """For a host whose circuit has just reached the end of its open period, send one
         delivery as a probe and hold the others back, rather than all of them at once."""
         send: list[Delivery] = []
@@ -167,9 +194,15 @@ class DeliveryWorker:
                 send.append(job)
             else:
                 held_back.append(job)
-        return send, held_back
+        return Claimed(send, held_back, frozenset(probing))
 
-    async def _send(self, job: Delivery) -> Outcome:
+    async def release(self, jobs: Sequence[Delivery]) -> None:
+        """Give claimed deliveries back unsent."""
+        async with self.federation.db.write() as conn:
+            await outbox_store.release_deliveries(conn, [job.id for job in jobs])
+
+    async def send(self, job: Delivery) -> Outcome:
+        """POST one delivery, signed by its activity's actor; never raises."""
         try:
             auth = await self._signer(job.actor_id)
             response = await post_activity(

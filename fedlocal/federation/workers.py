@@ -17,16 +17,9 @@ async def run_worker(
     run_once: Callable[[], Awaitable[int]],
     wake: asyncio.Event,
     poll_seconds: float,
-    before_each: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Loop until cancelled. A failing `run_once` is logged and retried after a poll.
-
-    `before_each`, when given, is awaited before every step (the inbox worker waits for a
-    lull in inbound traffic there).
-    """
+    """Loop until cancelled. A failing `run_once` is logged and retried after a poll."""
     while True:
-        if before_each is not None:
-            await before_each()
         try:
             done = await run_once()
         except asyncio.CancelledError:

@@ -7,7 +7,7 @@ distinct inbox, so the worker's memory depends on the batch size, not the audien
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,9 +140,15 @@ async def advance_fanout(
 
 
 async def claim_deliveries(
-    conn: AsyncConnection, *, limit: int, lease: timedelta, now: datetime | None = None
+    conn: AsyncConnection,
+    *,
+    limit: int,
+    lease: timedelta,
+    now: datetime | None = None,
+    skip_domains: Collection[str] = (),
 ) -> list[Delivery]:
-    """Lease up to `limit` due deliveries to hosts whose circuit is not open."""
+    """Lease up to `limit` due deliveries to hosts whose circuit is not open, leaving out
+    `skip_domains` (hosts the caller is already busy with)."""
     now = now or utcnow()
     circuit_open = exists().where(
         and_(
@@ -158,6 +164,7 @@ async def claim_deliveries(
             deliveries.c.next_attempt_at <= now,
             (deliveries.c.locked_until.is_(None)) | (deliveries.c.locked_until < now),
             ~circuit_open,
+            *([deliveries.c.domain.not_in(list(skip_domains))] if skip_domains else []),
         )
         .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
         .limit(limit)
@@ -192,6 +199,17 @@ async def claim_deliveries(
         .order_by(deliveries.c.id)
     )
     return [Delivery(*row) for row in rows]
+
+
+async def release_deliveries(conn: AsyncConnection, delivery_ids: Collection[int]) -> None:
+    """Give leased deliveries back untouched (claimed, then not sent): they are due again
+    at once, no attempt spent."""
+    if delivery_ids:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(list(delivery_ids)))
+            .values(locked_until=None)
+        )
 
 
 async def delivered(conn: AsyncConnection, delivery_id: int) -> None:

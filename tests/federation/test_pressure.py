@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from fedlocal.federation.pressure import InboxPressure
@@ -35,3 +36,33 @@ async def test_a_flood_of_requests_cannot_hold_the_worker_beyond_max_wait():
     await pressure.lull()
     waited = time.monotonic() - started
     assert 0.25 <= waited < 3.0
+
+
+async def test_once_behind_the_worker_runs_batch_after_batch_under_a_steady_flow():
+    # Given a worker whose last batch came back full (it is behind), requests arriving
+    # all the time, and a wait for a lull that would outlast the test
+    pressure = InboxPressure(quiet_for=10.0, max_wait=3600.0)
+    pressure.after_batch(50, 50, 0.01)
+    batches = 0
+
+    async def full_batch() -> int:
+        nonlocal batches
+        batches += 1
+        pressure.note_request()
+        return 50
+
+    step = pressure.paced(full_batch, 50)
+    # When it runs, Then batches follow one another (each after the inbox's share)
+    async with asyncio.timeout(30):
+        for _ in range(20):
+            pressure.note_request()
+            await step()
+    assert batches == 20 and pressure.behind
+
+
+async def test_a_batch_that_empties_the_queue_brings_back_the_wait_for_a_lull():
+    pressure = InboxPressure(quiet_for=0.05, max_wait=5.0)
+    pressure.after_batch(50, 50, 0.01)
+    assert pressure.behind
+    pressure.after_batch(7, 50, 0.01)
+    assert not pressure.behind

@@ -1,6 +1,8 @@
 """Migrations on fresh, unmigrated databases (the `database` fixture starts from a template)."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 from alembic import command
@@ -130,3 +132,31 @@ async def test_failed_logins_with_plain_addresses_are_dropped(empty_database):
         )
     assert rows == []
     assert columns == {"id", "address_hash", "login_hash", "created_at"}
+
+
+def test_the_newest_revision_read_from_the_scripts_is_alembics():
+    # `fedlocal serve` reads it without loading Alembic; it must agree with Alembic.
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_serving_an_up_to_date_database_does_not_load_alembic(tmp_path):
+    # Given a migrated database
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    script = f"""
+import asyncio, sys
+from fedlocal.store import Database, migrate
+
+async def main():
+    db = Database({url!r})
+    await migrate(db)
+    await db.dispose()
+
+asyncio.run(main())
+assert "alembic" in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", script], check=True)
+    # When a new process opens it as `serve` does, Then Alembic stays out of memory
+    check = script.replace('assert "alembic" in', 'assert "alembic" not in')
+    subprocess.run([sys.executable, "-c", check], check=True)

@@ -7,6 +7,7 @@ worker and read `received` without any thread hand-off.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -58,6 +59,12 @@ class RecordingInbox:
         self.then = then
         self.received: list[ReceivedPost] = []
         self.base_url = ""
+        # While `gate` is clear, requests are held open (a hanging or slow host);
+        # `in_flight`/`most_in_flight` count the requests held at once.
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.in_flight = 0
+        self.most_in_flight = 0
         self.app = Starlette(routes=[Route("/{path:path}", self._receive, methods=["POST"])])
 
     def answer(self, *statuses: int) -> None:
@@ -85,8 +92,21 @@ class RecordingInbox:
     def activities(self) -> list[dict[str, Any]]:
         return [post.json() for post in self.received]
 
+    def hang(self) -> None:
+        """Hold every request from now on until `release()`."""
+        self.gate.clear()
+
+    def release(self) -> None:
+        self.gate.set()
+
     async def _receive(self, request: Request) -> Response:
         body = await request.body()
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await self.gate.wait()
+        finally:
+            self.in_flight -= 1
         status = self._statuses.popleft() if self._statuses else self.then
         self.received.append(
             ReceivedPost(

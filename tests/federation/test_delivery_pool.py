@@ -1,0 +1,176 @@
+"""The delivery pool of a running server: a hanging host holds only its own slot, a host
+never has more than its share of requests at once, and new work goes out on the outbox's
+wake-up rather than at the next poll.
+
+Each test runs the pool as the server does (`DeliveryPool.run`) on an instance whose own
+workers are off, with loopback inboxes that can be made to hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from fedlocal.federation.delivery import DeliveryWorker
+from fedlocal.federation.delivery_pool import DeliveryPool
+from fedlocal.models import Actor
+from fedlocal.services import accounts, posts
+from fedlocal.store import domains as domain_store
+from fedlocal.store.clock import utcnow
+from tests.federation.test_delivery import delivery_rows, follower_on
+from tests.support.instance import running_instance
+from tests.support.recording_inbox import RecordingInbox, recording_inbox
+from tests.support.waiting import wait_for
+
+# Long enough that nothing here ends by timing out: a hanging host hangs for the whole test.
+SETTINGS = {"run_workers": False, "http_timeout_seconds": 120.0}
+NEVER = 3600.0  # a poll interval that never comes: only wake-ups and finished sends count
+
+
+@pytest.fixture
+async def inst(tmp_path):
+    async with running_instance(tmp_path, **SETTINGS) as instance:
+        yield instance
+
+
+@pytest.fixture
+async def alice(inst) -> Actor:
+    _account, actor = await accounts.create_account(inst.services, "alice", "correct horse")
+    return actor
+
+
+@contextlib.asynccontextmanager
+async def running_pool(inst, *, size: int, per_host: int) -> AsyncIterator[DeliveryPool]:
+    pool = DeliveryPool(DeliveryWorker(inst.federation), size=size, per_host=per_host)
+    task = asyncio.create_task(pool.run(inst.federation.outbox.work_available, NEVER))
+    try:
+        yield pool
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def inboxes(count: int) -> AsyncIterator[list[RecordingInbox]]:
+    async with contextlib.AsyncExitStack() as stack:
+        yield [await stack.enter_async_context(recording_inbox()) for _ in range(count)]
+
+
+async def test_a_hanging_host_does_not_hold_back_the_healthy_ones(inst, alice):
+    async with inboxes(7) as hosts:
+        # Given followers on seven hosts, the first of which hangs on every request
+        hanging, healthy = hosts[0], hosts[1:]
+        for number, host in enumerate(hosts):
+            await follower_on(inst, alice, host, f"f{number}")
+        hanging.hang()
+
+        # When alice posts, with two slots in the pool (a lock-step batch of four would
+        # wait for the hanging host before the rest)
+        async with running_pool(inst, size=2, per_host=1) as pool:
+            await posts.publish_note(inst.services, alice, "Qui veut des courgettes ?")
+
+            # Then every healthy host gets its delivery while the hanging one still hangs
+            await wait_for(
+                lambda: all(len(host.received) == 1 for host in healthy),
+                timeout=20,
+                message="every healthy host to receive the post",
+            )
+            assert hanging.in_flight == 1
+            assert pool.in_flight == 1
+
+            # And when the hanging host answers at last, its delivery is done too
+            hanging.release()
+            await wait_for(
+                lambda: len(hanging.received) == 1 and pool.in_flight == 0,
+                message="the hanging host's delivery to end",
+            )
+            await wait_for(delivery_rows_empty(inst), message="every delivery row to go")
+
+
+def delivery_rows_empty(inst):
+    async def check() -> bool:
+        return await delivery_rows(inst) == []
+
+    return check
+
+
+async def test_one_host_never_gets_more_than_its_share_at_once(inst, alice):
+    async with inboxes(1) as [host]:
+        # Given a follower on a slow host, and six posts for it
+        await follower_on(inst, alice, host, "bea")
+        host.hang()
+        async with running_pool(inst, size=8, per_host=2) as pool:
+            for number in range(6):
+                await posts.publish_note(inst.services, alice, f"Annonce {number}")
+
+            # Then two requests are held at once, no more, though slots are free
+            await wait_for(lambda: host.in_flight == 2, message="two requests in flight")
+            await wait_for(
+                rows_leased_of(inst, 6, 2), message="only two rows leased, the rest waiting"
+            )
+            assert host.most_in_flight == 2
+            assert pool.in_flight == 2
+
+            # When the host answers, the others follow, still two at a time
+            host.release()
+            await wait_for(lambda: len(host.received) == 6, message="all six posts to arrive")
+            await wait_for(delivery_rows_empty(inst), message="every delivery row to go")
+        assert host.most_in_flight == 2
+
+
+async def test_new_work_goes_out_on_the_wake_up_not_at_the_next_poll(inst, alice):
+    async with inboxes(1) as [host]:
+        await follower_on(inst, alice, host, "cy")
+        # Given an idle pool whose poll interval never comes
+        async with running_pool(inst, size=4, per_host=2):
+            # When alice posts (the outbox wakes the pool when the post is committed)
+            await posts.publish_note(inst.services, alice, "Vide-grenier dimanche")
+            # Then the delivery goes out without waiting for a poll
+            await wait_for(lambda: len(host.received) == 1, message="the delivery")
+
+
+async def test_a_host_whose_circuit_reopens_gets_one_probe_then_the_rest(inst, alice):
+    async with inboxes(1) as [host]:
+        # Given a host whose circuit opened an hour ago for a minute (so it is due a
+        # probe), and three posts waiting for it
+        await follower_on(inst, alice, host, "dan")
+        async with inst.db.write() as conn:
+            await domain_store.record_failure(
+                conn,
+                host.host,
+                error="down",
+                threshold=1,
+                open_for=timedelta(minutes=1),
+                now=utcnow() - timedelta(hours=1),
+            )
+        for number in range(3):
+            await posts.publish_note(inst.services, alice, f"Troc {number}")
+        host.hang()
+
+        # When the pool runs with room for all three
+        async with running_pool(inst, size=8, per_host=4) as pool:
+            # Then only the probe goes out while the host has not answered
+            await wait_for(lambda: host.in_flight == 1, message="the probe")
+            await wait_for(rows_leased_of(inst, 3, 3), message="the others held back")
+            assert pool.in_flight == 1 and host.most_in_flight == 1
+
+            # When the probe succeeds, the held-back deliveries follow
+            host.release()
+            await wait_for(lambda: len(host.received) == 3, message="the other two posts")
+            await wait_for(delivery_rows_empty(inst), message="every delivery row to go")
+        async with inst.db.read() as conn:
+            health = await domain_store.get_health(conn, host.host)
+        assert health is not None and health.circuit_state == "closed"
+
+
+def rows_leased_of(inst, total: int, count: int):
+    async def check() -> bool:
+        rows = await delivery_rows(inst)
+        return len(rows) == total and sum(row.locked_until is not None for row in rows) == count
+
+    return check
