@@ -238,6 +238,14 @@ async def existing_thread(
         return found
 
 
+async def thread_of_message(ctx: ServiceContext, viewer: Actor, post: Post) -> int | None:
+    """The id of `viewer`'s thread holding the direct post `post`, if there is one."""
+    if post.visibility != "direct":
+        return None
+    async with ctx.db.read() as conn:
+        return (await thread_store.threads_of_posts(conn, viewer.id, [post.id])).get(post.id)
+
+
 async def listing_threads(ctx: ServiceContext, viewer: Actor, listing: Post) -> dict[int, int]:
     """{neighbour's actor id: thread id} of `viewer`'s threads about `listing`."""
     async with ctx.db.read() as conn:

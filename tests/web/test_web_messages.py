@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 
+from fedlocal.boundary.paging import PageQuery
+from fedlocal.services import messages
+
 from .conftest import make_resident
 from .web_client import WebClient
 
@@ -78,6 +81,10 @@ async def test_an_interest_note_becomes_a_thread_the_author_answers(inst, alice,
         assert thread in (await bob.get(offer)).text
         seen = (await bob.get(thread)).text
         assert seen.index("Samedi matin ?") < seen.index("Oui, à 10 h.")
+
+        # And a message's own page leads to its thread
+        [summary] = await messages.threads(inst.services, alice[1], PageQuery(limit=5))
+        assert thread in (await bob.get(f"/posts/{summary.last.id}")).text
 
         # And an empty answer is refused beside the field, nothing sent
         empty = await bob.submit(thread, thread, {"message": "  "})

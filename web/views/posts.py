@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from fedlocal.models import Actor, Post
+from fedlocal.services import messages
 
 from ..page import Page
 from . import events, listings
@@ -23,4 +24,6 @@ async def show(page: Page, post: Post, author: Actor) -> Response:
         return await listings.detail(page, post, author)
     if post.kind == "event" and post.event is not None:
         return await events.detail(page, post, author)
-    return await page.render("note.html", post=post, author=author)
+    # A message's own page leads to its thread, where it can be answered.
+    thread_id = await messages.thread_of_message(page.services, page.me, post) if page.me else None
+    return await page.render("note.html", post=post, author=author, thread_id=thread_id)
