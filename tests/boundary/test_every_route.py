@@ -43,7 +43,10 @@ from tests.support.live_server import LiveServer, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a long enough password"
-SLOWEST_ANSWER_SECONDS = 1.0
+# A freeze, not slowness: an answer that never comes (a request that hangs the loop or a
+# worker) fails here; how fast the routes answer is the benchmarks' business, and a loaded
+# CI machine must not fail this test.
+FREEZE_SECONDS = 15.0
 MAX_READ = 256 * 1024  # streams (SSE) answer at once and never end: read their start only
 BROWSER = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 AP = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -233,7 +236,7 @@ class Walker:
         elapsed = time.monotonic() - started
         where = f"{target.method} {path[:120]} {query!r:.200} {body!r:.120}"
         assert response.status_code < 500, f"{response.status_code} for {where}"
-        assert elapsed < SLOWEST_ANSWER_SECONDS, f"{elapsed:.2f} s for {where}"
+        assert elapsed < FREEZE_SECONDS, f"{elapsed:.2f} s for {where}"
         assert not self.failures, f"the boundary caught {self.failures[0].getMessage()}: {where}"
 
 
