@@ -54,6 +54,14 @@ KNOWN = {
         N_("this e-mail address is not valid"),
         N_("a username is 1 to 30 characters: letters a-z, digits, _ and inner . or -"),
         N_("a password has 8 to 1024 characters"),
+        N_("the handover cannot be in the future"),
+        N_("the handover is at most a year ago"),
+        N_("the return date comes after the handover"),
+        N_("a loan lasts a year at most"),
+        N_("the return date is already past"),
+        N_("only a thing to lend is lent"),
+        N_("only a thing to give is given"),
+        N_("this offer is not on loan"),
     )
 }
 
