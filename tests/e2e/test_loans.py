@@ -15,14 +15,14 @@ import httpx
 import pytest
 
 from fedlocal.clock import use_clock
-from fedlocal.services import follows, interest, listing_steps, listings, loans
+from fedlocal.services import interest, listing_steps, listings, loans
 from fedlocal.services.accounts import create_account
 from fedlocal.services.listings import ListingInput
 from fedlocal.services.maintenance import MaintenanceWorker
-from fedlocal.store import follows as follow_store
 from fedlocal.store import interests as interest_store
 from fedlocal.store import notifications as notification_store
 from fedlocal.store import posts as post_store
+from tests.support.federation_steps import follow_across
 from tests.support.instance import running_instance
 from tests.support.waiting import wait_for
 
@@ -56,14 +56,7 @@ async def test_a_loan_to_a_resident_of_another_instance(pair):
     # Given ana on A, followed by bruno on B
     _, ana = await create_account(a.services, "ana", "secret-ana-1")
     _, bruno = await create_account(b.services, "bruno", "secret-bruno-1")
-    relation = await follows.follow(b.services, bruno, f"@ana@{a.config.domain}")
-
-    async def accepted():
-        async with b.db.read() as conn:
-            row = await follow_store.get_follow_by_uri(conn, relation.uri)
-        return row is not None and row.state == "accepted"
-
-    await wait_for(accepted, message="bruno's follow of ana to be accepted")
+    await follow_across(b, bruno, f"@ana@{a.config.domain}")
 
     # Given ana's drill to lend, which bruno asked for from B
     drill = await listings.publish_listing(
