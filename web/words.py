@@ -101,6 +101,10 @@ class Words:
             return self.t("%(metres)s m", metres=round(km * 10) * 100)
         return self.t("%(km)s km", km=format_decimal(round(km, 1), locale=self.t.locale))
 
+    def names_post(self, kind: str) -> bool:
+        """Whether a notification of `kind` names its post (then its words link to it)."""
+        return kind in labels.NOTIFICATIONS_ABOUT
+
     def notification(self, kind: str, who: str, post: Post | None = None) -> str:
         """What happened, in words: naming the post's title (and a loan's return day)
         when the notification is about one."""
