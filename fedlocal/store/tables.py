@@ -177,6 +177,7 @@ objects = Table(
     Index(None, "category", "id"),
     Index(None, "starts_at"),
     Index(None, "expires_at"),
+    Index(None, "due_on"),
 )
 
 # RSVPs to events, ours and remote people's; for a remote event, our residents' own.

@@ -5,12 +5,13 @@ language, the return; the neighbour's notifications name and link the listing.""
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from fedlocal.services import interest, listings
+from fedlocal.clock import use_clock
+from fedlocal.services import interest, listings, loans
 from fedlocal.services.listings import ListingInput
 
 from .conftest import make_resident
@@ -97,3 +98,25 @@ async def test_only_the_author_records_a_loan(inst, alice_web, lent_setup):
     )
 
     assert tried.status_code == 403
+
+
+async def test_past_its_day_both_see_the_loan_overdue(inst, alice, alice_web, lent_setup):
+    # Given alice lent the drill to bob until tomorrow
+    drill, bob, bob_web = lent_setup
+    path = f"/posts/{drill.id}"
+    await listings.reserve(inst.services, alice[1], drill.id, bob.uri)
+    due = _today() + timedelta(days=1)
+    await loans.hand_over(inst.services, alice[1], drill.id, due_on=due)
+
+    # When the instance's clock is three days on (still ticking)
+    shift = timedelta(days=3)
+    with use_clock(lambda: datetime.now(UTC) + shift):
+        author_page = html.unescape((await alice_web.get(path)).text)
+        borrower_page = html.unescape((await bob_web.get(path)).text)
+
+    # Then the page says so to both, each in their language
+    due_en = f"{due:%B} {due.day}, {due.year}"
+    assert f"Overdue: due back on {due_en}" in author_page
+    assert f"Lent to Bob Leroux, due back on {due_en}: overdue." in author_page
+    assert "En retard : à rendre le" in borrower_page
+    assert "Il devait être rendu le" in borrower_page

@@ -30,6 +30,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("lent_at", _when(), nullable=True))
         batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("returned_at", _when(), nullable=True))
+        # The maintenance worker looks for loans due tomorrow or past due.
+        batch_op.create_index(batch_op.f("ix_objects_due_on"), ["due_on"])
     op.create_table(
         "listing_steps",
         sa.Column("id", _id(), nullable=False),
@@ -61,6 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("listing_steps")
     with op.batch_alter_table("objects", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_objects_due_on"))
         batch_op.drop_column("returned_at")
         batch_op.drop_column("due_on")
         batch_op.drop_column("lent_at")
