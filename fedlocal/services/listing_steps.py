@@ -168,10 +168,16 @@ async def receive(
     neighbour_uris: tuple[str, ...],
 ) -> bool:
     """Record and tell a step of a remote listing to the resident of ours it concerns
-    (`neighbour_uris`: whom it is reserved for now, or was before). False when none is."""
+    (`neighbour_uris`: whom it is reserved for now, or was before) if they showed
+    interest in it from here. False when none is."""
     residents = await actor_store.local_actors_by_uris(conn, list(neighbour_uris))
     resident = next((actor for actor in residents if actor.role == "resident"), None)
     if resident is None:
+        return False
+    # Only someone who showed interest from here: a listing naming any resident of ours
+    # in `reservedFor` must not be a way to send them notifications.
+    shown = await interest_store.get(conn, copy.id, resident.id)
+    if shown is None:
         return False
     assert copy.listing is not None
     await step_store.add(
@@ -182,11 +188,9 @@ async def receive(
         at=copy.edited_at or utcnow(),
         due_on=copy.listing.due_on,
     )
-    if step == "reserved":
+    if step == "reserved" and shown.offer_uri is not None:
         # Their FEP-0837 Offer is answered by an Accept, which notifies them already.
-        shown = await interest_store.get(conn, copy.id, resident.id)
-        if shown is not None and shown.offer_uri is not None:
-            return True
+        return True
     await notification_store.add(
         conn,
         recipient_id=resident.id,
