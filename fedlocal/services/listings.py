@@ -271,7 +271,8 @@ async def close(
         status="closed",
         closed_as=outcome,
         reserved_for=post.listing.reserved_for,
-        step="given" if outcome == "given" else "lent" if outcome == "lent" else None,
+        # A loan with its return day is loans.hand_over's; closed as lent here, it has none.
+        step="given" if outcome == "given" else None,
     )
 
 
