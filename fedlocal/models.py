@@ -7,7 +7,7 @@ returns these records; services take and return them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 ActorRole = Literal["resident", "community", "instance", "group", "remote"]
@@ -19,7 +19,7 @@ PostKind = Literal["note", "offer", "request", "event"]
 OFFER_INTENTS = ("give", "lend", "sell", "service")
 REQUEST_INTENTS = ("help", "item")
 ListingStatus = Literal["open", "reserved", "closed", "cancelled"]
-CLOSED_AS = ("given", "lent", "done")
+CLOSED_AS = ("given", "lent", "returned", "done")
 EventStatus = Literal["confirmed", "tentative", "cancelled"]
 JOIN_MODES = ("free", "restricted", "external")
 ParticipationState = Literal["pending", "accepted", "rejected"]
@@ -145,6 +145,19 @@ class ListingDetails:
     expires_at: datetime | None = None
     quantity: int = 1
     price: str | None = None
+    # A loan (services/loans.py): handed over at, to come back on (a day), came back at.
+    lent_at: datetime | None = None
+    due_on: date | None = None
+    returned_at: datetime | None = None
+
+    @property
+    def on_loan(self) -> bool:
+        """Lent and not back yet."""
+        return self.closed_as == "lent" and self.due_on is not None and self.returned_at is None
+
+    def overdue_on(self, today: date) -> bool:
+        """On loan and past its return day (`today` in the instance's time zone)."""
+        return self.on_loan and self.due_on is not None and today > self.due_on
 
 
 @dataclass(frozen=True)
@@ -324,6 +337,33 @@ class Interest:
     message_uri: str | None
     offer_uri: str | None
     created_at: datetime
+
+
+ListingStepName = Literal[
+    "reserved", "released", "lent", "reminder", "overdue", "returned", "given", "cancelled"
+]
+LISTING_STEPS: tuple[ListingStepName, ...] = (
+    "reserved",
+    "released",
+    "lent",
+    "reminder",
+    "overdue",
+    "returned",
+    "given",
+    "cancelled",
+)
+
+
+@dataclass(frozen=True)
+class ListingStep:
+    """One step of an offer or a request with one neighbour (services/loans.py)."""
+
+    id: int
+    post_id: int
+    actor_id: int
+    step: ListingStepName
+    at: datetime
+    due_on: date | None = None
 
 
 @dataclass(frozen=True)

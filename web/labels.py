@@ -39,6 +39,7 @@ LISTING_STATUSES = {
 CLOSED_AS = {
     "given": N_("Given"),
     "lent": N_("Lent"),
+    "returned": N_("Lent and returned"),
     "done": N_("Done"),
 }
 EVENT_STATUSES = {
@@ -73,4 +74,31 @@ NOTIFICATIONS = {
     "reblog": N_("%(who)s shared your post"),
     "update": N_("%(who)s changed a post you took part in"),
 }
+# The same, about an offer or a request named by its title (and a loan's return day).
+NOTIFICATIONS_ABOUT = {
+    "agreement": N_("%(who)s reserved “%(title)s” for you"),
+    "listing_reserved": N_("%(who)s reserved “%(title)s” for you"),
+    "listing_released": N_("%(who)s no longer reserves “%(title)s” for you"),
+    "listing_lent": N_("%(who)s lent you “%(title)s” until %(due)s"),
+    "listing_reminder": N_("Reminder: “%(title)s”, lent by %(who)s, is due back tomorrow"),
+    "listing_reminder_author": N_("Reminder: %(who)s gives “%(title)s” back tomorrow"),
+    "listing_overdue": N_("“%(title)s”, lent by %(who)s, was due back on %(due)s"),
+    "listing_overdue_author": N_("%(who)s has not given “%(title)s” back, due on %(due)s"),
+    "listing_returned": N_("%(who)s noted that “%(title)s” is back: thank you"),
+    "listing_given": N_("%(who)s gave you “%(title)s”"),
+    "listing_cancelled": N_("%(who)s cancelled “%(title)s”"),
+}
 OTHER_NOTIFICATION = N_("%(who)s did something involving you")
+
+# The steps of a loan or a gift, as a messages thread lists them (the dated ones are
+# worded in Words.listing_step).
+LISTING_STEPS = {
+    "reserved": N_("Reserved"),
+    "released": N_("Reservation released"),
+    "lent": N_("Lent"),
+    "reminder": N_("Reminder sent"),
+    "overdue": N_("Overdue"),
+    "returned": N_("Given back"),
+    "given": N_("Given"),
+    "cancelled": N_("Post cancelled"),
+}

@@ -59,6 +59,14 @@ KNOWN = {
         N_("messages go to people only"),
         N_("only residents write messages"),
         N_("the listing is neither yours nor theirs"),
+        N_("the handover cannot be in the future"),
+        N_("the handover is at most a year ago"),
+        N_("the return date comes after the handover"),
+        N_("a loan lasts a year at most"),
+        N_("the return date is already past"),
+        N_("only a thing to lend is lent"),
+        N_("only a thing to give is given"),
+        N_("this offer is not on loan"),
     )
 }
 

@@ -44,6 +44,12 @@ STATUS_WORDS = {
     "fr": {"reserved": "réservé", "closed": "clos", "cancelled": "annulé"},
     "en": {"reserved": "reserved", "closed": "closed", "cancelled": "cancelled"},
 }
+# A closed offer says how it ended; a loan until when ("prêté jusqu'au 2031-05-08").
+CLOSED_WORDS = {
+    "fr": {"given": "donné", "lent": "prêté", "returned": "prêté puis rendu", "done": "fait"},
+    "en": {"given": "given", "lent": "lent", "returned": "lent and returned", "done": "done"},
+}
+LENT_UNTIL = {"fr": "prêté jusqu'au {due}", "en": "lent until {due}"}
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -164,7 +170,12 @@ def content(post: Post, language: str) -> str:
     if post.kind in KIND_WORDS[words]:
         facts.append(KIND_WORDS[words][post.kind])
     state = post.listing.status if post.listing else post.event.status if post.event else None
-    if state in STATUS_WORDS[words]:
+    listing = post.listing
+    if listing is not None and listing.on_loan and listing.due_on is not None:
+        facts.append(LENT_UNTIL[words].format(due=listing.due_on.isoformat()))
+    elif listing is not None and state == "closed" and listing.closed_as in CLOSED_WORDS[words]:
+        facts.append(CLOSED_WORDS[words][listing.closed_as])
+    elif state in STATUS_WORDS[words]:
         facts.append(STATUS_WORDS[words][state])
     if post.event is not None:
         facts.append(post.event.starts_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
@@ -192,6 +203,11 @@ def _fedlocal_details(post: Post, categories: Categories) -> E.FedlocalDetails:
             "price": post.listing.price,
             "expires_at": timestamp(post.listing.expires_at),
         }
+        if post.listing.lent_at is not None:
+            details["listing"]["lent_at"] = timestamp(post.listing.lent_at)
+            due = post.listing.due_on
+            details["listing"]["due_on"] = due.isoformat() if due else None
+            details["listing"]["returned_at"] = timestamp(post.listing.returned_at)
     if post.event is not None:
         details["event"] = {
             "starts_at": timestamp(post.event.starts_at),

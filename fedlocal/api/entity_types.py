@@ -91,6 +91,10 @@ class ListingDetails(TypedDict):
     quantity: int
     price: str | None
     expires_at: str | None
+    # A loan: handed over at, to come back on (YYYY-MM-DD), came back at.
+    lent_at: NotRequired[str | None]
+    due_on: NotRequired[str | None]
+    returned_at: NotRequired[str | None]
 
 
 class EventDetails(TypedDict):

@@ -112,11 +112,11 @@ class FederationOutbox:
                     followers=post.visibility != "direct",
                     inboxes=await self._inboxes_of(conn, post.recipients),
                 )
-            case PostUpdated(author, post, also_to):
+            case PostUpdated(author, post, also_to, step):
                 document = to_as.object_document(post, author, self.urls, **options)
                 return Delivery(
                     author,
-                    to_as.update(document, author, post.edited_at or utcnow()),
+                    to_as.update(document, author, post.edited_at or utcnow(), step=step),
                     followers=post.visibility != "direct",
                     followers_of=await self._shared_audience(conn, author, post),
                     inboxes=await self._involved_inboxes(conn, post, also_to),

@@ -135,9 +135,17 @@ async def receive_agreement_offer(
 
 async def receive_offer_accepted(conn: AsyncConnection, author: Actor, offer_uri: str) -> bool:
     """FEP-0837: a listing's author accepted an Offer one of our residents made (its id
-    starts with theirs): they hear of it. False when the Offer is none of ours."""
+    starts with theirs): they hear of it, with the listing named and linked (the one
+    their Offer was about). False when the Offer is none of ours."""
     sender = await actor_store.get_actor_by_uri(conn, offer_uri.split("#", 1)[0])
     if sender is None or not sender.is_local:
         return False
-    await notification_store.add(conn, recipient_id=sender.id, type="agreement", actor_id=author.id)
+    offered = await interest_store.get_by_offer(conn, offer_uri)
+    await notification_store.add(
+        conn,
+        recipient_id=sender.id,
+        type="agreement",
+        actor_id=author.id,
+        post_id=offered.post_id if offered is not None and offered.actor_id == sender.id else None,
+    )
     return True

@@ -1,11 +1,13 @@
 """Offers and requests: publishing them and moving them through their statuses.
 
     open ──reserve──▶ reserved ──close──▶ closed (given, lent, done)
-      │  ◀──release──    │
-      └──────cancel──────┴──▶ cancelled
+      │  ◀──release──    │                   │ (a loan: lent ──returned──▶ returned,
+      └──────cancel──────┴──▶ cancelled      │  services/loans.py)
 
 Every change is stored and announced (an `Update` to the author's followers, the
-community's followers and the people who showed interest) in one transaction.
+community's followers and the people who showed interest) in one transaction; a change
+that concerns one neighbour (reserved for them, released, given…) is a step of the
+listing with them (`listing_steps`): kept in its history and told to them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..models import (
     Actor,
     ListingDetails,
     ListingStatus,
+    ListingStepName,
     Post,
     PostKind,
     Visibility,
@@ -32,7 +35,7 @@ from ..models import (
 from ..store import actors as actor_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import interest, outgoing
+from . import interest, listing_steps, outgoing
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .places import resolve_place
@@ -172,7 +175,7 @@ async def _own_listing(
     return post
 
 
-async def _change_status(
+async def change_status(
     ctx: ServiceContext,
     author: Actor,
     post_id: int,
@@ -181,21 +184,36 @@ async def _change_status(
     status: ListingStatus,
     closed_as: str | None = None,
     reserved_for: str | None = None,
+    step: ListingStepName | None = None,
+    check: Callable[[ListingDetails], None] | None = None,
+    changes: Callable[[ListingDetails], ListingDetails] | None = None,
     then: Callable[[AsyncConnection, Post], Awaitable[None]] | None = None,
 ) -> Post:
+    """Move the author's listing to `status`, announce it, and tell the neighbour the
+    `step` concerns (whom it is reserved for, or was). `check` refuses a change the state
+    does not allow (raising); `changes` sets more of the details (a loan's dates)."""
     async with ctx.db.write() as conn:
         post = await _own_listing(ctx, conn, author, post_id)
         assert post.listing is not None
         if post.listing.status not in allowed_from:
             raise Conflict(f"this {post.kind} is {post.listing.status}", field="status")
+        if check is not None:
+            check(post.listing)
         listing = replace(
             post.listing, status=status, closed_as=closed_as, reserved_for=reserved_for
         )
+        if changes is not None:
+            listing = changes(listing)
         updated = await post_store.update_post(conn, post.id, listing=listing, edited_at=utcnow())
         # Released or cancelled: the person it was reserved for must hear it too.
         previously_for = post.listing.reserved_for
         also_to = (previously_for,) if previously_for and previously_for != reserved_for else ()
-        await ctx.outbox.send(conn, outgoing.PostUpdated(author, updated, also_to=also_to))
+        await ctx.outbox.send(
+            conn, outgoing.PostUpdated(author, updated, also_to=also_to, step=step)
+        )
+        neighbour = reserved_for or previously_for
+        if step is not None and neighbour is not None:
+            await listing_steps.tell(ctx, conn, author, updated, neighbour, step)
         if then is not None:
             await then(conn, updated)
     ctx.outbox.wake()
@@ -213,20 +231,23 @@ async def reserve(ctx: ServiceContext, author: Actor, post_id: int, for_actor_ur
     async def accept_their_offer(conn: AsyncConnection, post: Post) -> None:
         await interest.accept_offer_if_any(ctx, conn, author, post, for_actor_uri)
 
-    return await _change_status(
+    return await change_status(
         ctx,
         author,
         post_id,
         allowed_from=("open",),
         status="reserved",
         reserved_for=for_actor_uri,
+        step="reserved",
         then=accept_their_offer,
     )
 
 
 async def release(ctx: ServiceContext, author: Actor, post_id: int) -> Post:
     """Undo a reservation: the offer or request is open again."""
-    return await _change_status(ctx, author, post_id, allowed_from=("reserved",), status="open")
+    return await change_status(
+        ctx, author, post_id, allowed_from=("reserved",), status="open", step="released"
+    )
 
 
 CLOSING = {"give": "given", "lend": "lent"}
@@ -242,7 +263,7 @@ async def close(
     outcome = closed_as or CLOSING.get(post.listing.intent, "done")
     if outcome not in ("given", "lent", "done"):
         raise InvalidInput("closed as given, lent or done", field="closed_as")
-    return await _change_status(
+    return await change_status(
         ctx,
         author,
         post_id,
@@ -250,12 +271,20 @@ async def close(
         status="closed",
         closed_as=outcome,
         reserved_for=post.listing.reserved_for,
+        # A loan with its return day is loans.hand_over's; closed as lent here, it has none.
+        step="given" if outcome == "given" else None,
     )
 
 
 async def cancel(ctx: ServiceContext, author: Actor, post_id: int) -> Post:
-    return await _change_status(
-        ctx, author, post_id, allowed_from=("open", "reserved"), status="cancelled"
+    """Withdraw an open or reserved offer or request."""
+    return await change_status(
+        ctx,
+        author,
+        post_id,
+        allowed_from=("open", "reserved"),
+        status="cancelled",
+        step="cancelled",
     )
 
 

@@ -1,6 +1,6 @@
 """Housekeeping that runs on a timer inside `serve`: expiring old offers and requests,
-forgetting activity ids too old to be delivered again, and failed logins older than the
-login limit's window."""
+reminding of loans due tomorrow and flagging overdue ones, forgetting activity ids too
+old to be delivered again, and failed logins older than the login limit's window."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ..store import received as received_store
 from ..store.clock import utcnow
 from .context import ServiceContext
 from .listings import expire_due
+from .loans import remind_and_flag_overdue
 from .login import WINDOW as LOGIN_WINDOW
 
 # Senders retry for days at most (Mastodon: about a week); ids older than this cannot
@@ -27,8 +28,9 @@ class MaintenanceWorker:
         """One round of housekeeping; returns how many things it changed."""
         now = now or utcnow()
         expired = await expire_due(self.ctx, now=now)
+        loans = await remind_and_flag_overdue(self.ctx, now=now)
         async with self.ctx.db.write() as conn:
             pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)
             # A login attempt only counts within the window: past it, keep nothing.
             forgotten = await attempt_store.purge(conn, before=now - LOGIN_WINDOW)
-        return expired + pruned + forgotten
+        return expired + loans + pruned + forgotten

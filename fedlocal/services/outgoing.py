@@ -22,11 +22,13 @@ class PostCreated:
 @dataclass(frozen=True)
 class PostUpdated:
     """The post changed (an edit, a status, its participants); `also_to` are actors the
-    change took off it (a reservation released), who must hear of it too."""
+    change took off it (a reservation released), who must hear of it too; `step` names
+    the step of an offer or a request with a neighbour it tells about (reserved, lent…)."""
 
     author: Actor
     post: Post
     also_to: tuple[str, ...] = ()
+    step: str | None = None
 
 
 @dataclass(frozen=True)

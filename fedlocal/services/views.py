@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..models import Account, Actor, Announce, Notification, Post
+from ..models import LISTING_STEPS, Account, Actor, Announce, Notification, Post
 from ..store import accounts as account_store
 from ..store import favourites as favourite_store
 from ..store import interests as interest_store
@@ -137,7 +137,9 @@ async def post(conn: AsyncConnection, viewer: Actor | None, item: Post) -> PostV
 # Notifications: fedlocal's types as Mastodon clients know them. `interest` is the direct
 # message the interested neighbour sent (a private mention), or, when they sent none (a
 # FEP-0837 offer), a like of the listing; RSVPs to one's event are likes of it; the
-# organiser's answer to one's RSVP is a mention carrying the event.
+# organiser's answer to one's RSVP is a mention carrying the event; a step of an offer
+# with a neighbour (reserved for them, lent until a day, a reminder…) is an `update` of
+# the offer, whose content states its status ("Statut : Prêté jusqu'au 8 mai 2031").
 MASTODON_TYPES = {
     "mention": "mention",
     "status": "status",
@@ -151,6 +153,10 @@ MASTODON_TYPES = {
     "rsvp": "favourite",
     "rsvp_accepted": "mention",
     "rsvp_rejected": "mention",
+    "agreement": "update",
+    **{f"listing_{step}": "update" for step in LISTING_STEPS},
+    "listing_reminder_author": "update",
+    "listing_overdue_author": "update",
 }
 NEEDS_STATUS = frozenset({"mention", "status", "reblog", "favourite", "poll", "update"})
 

@@ -97,3 +97,9 @@ async def list_for_post(conn: AsyncConnection, post_id: int) -> list[tuple[Inter
         .order_by(interests.c.id)
     )
     return [(_interest(row), actor_from_prefixed(row)) for row in rows]
+
+
+async def get_by_offer(conn: AsyncConnection, offer_uri: str) -> Interest | None:
+    """The interest a FEP-0837 Offer of ours recorded."""
+    row = (await conn.execute(select(interests).where(interests.c.offer_uri == offer_uri))).first()
+    return _interest(row) if row is not None else None

@@ -32,6 +32,9 @@ _LISTING_COLUMNS = (
     "intent",
     "closed_as",
     "reserved_for_uri",
+    "lent_at",
+    "due_on",
+    "returned_at",
     "available_from",
     "available_until",
     "expires_at",
@@ -105,6 +108,9 @@ def _listing_columns(listing: ListingDetails | None) -> dict[str, Any]:
         "expires_at": listing.expires_at,
         "quantity": listing.quantity,
         "price": listing.price,
+        "lent_at": listing.lent_at,
+        "due_on": listing.due_on,
+        "returned_at": listing.returned_at,
     }
 
 
@@ -178,6 +184,9 @@ def _listing(row: Row[Any]) -> ListingDetails | None:
         expires_at=row.expires_at,
         quantity=row.quantity if row.quantity is not None else 1,
         price=row.price,
+        lent_at=row.lent_at,
+        due_on=row.due_on,
+        returned_at=row.returned_at,
     )
 
 

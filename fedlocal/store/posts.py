@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select, update
@@ -258,6 +258,25 @@ async def expired_listings(conn: AsyncConnection, *, now: datetime, limit: int) 
             objects.c.expires_at <= now,
         )
         .order_by(objects.c.expires_at)
+        .limit(limit)
+    )
+    return [_post(row) for row in rows]
+
+
+async def loans_due(conn: AsyncConnection, *, by: date, limit: int) -> list[Post]:
+    """Our lent things not back yet whose return day is `by` or earlier, soonest first."""
+    rows = await conn.execute(
+        select(objects)
+        .where(
+            objects.c.is_local.is_(True),
+            objects.c.kind == "offer",
+            objects.c.status == "closed",
+            objects.c.closed_as == "lent",
+            objects.c.deleted_at.is_(None),
+            objects.c.returned_at.is_(None),
+            objects.c.due_on <= by,
+        )
+        .order_by(objects.c.due_on, objects.c.id)
         .limit(limit)
     )
     return [_post(row) for row in rows]

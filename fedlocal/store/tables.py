@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -156,6 +157,10 @@ objects = Table(
     Column("expires_at", UTCDateTime),
     Column("quantity", Integer),
     Column("price", Text),
+    # A loan: when the thing was handed over, the agreed return day, when it came back.
+    Column("lent_at", UTCDateTime),
+    Column("due_on", Date),
+    Column("returned_at", UTCDateTime),
     # Events.
     Column("starts_at", UTCDateTime),
     Column("ends_at", UTCDateTime),
@@ -172,6 +177,7 @@ objects = Table(
     Index(None, "category", "id"),
     Index(None, "starts_at"),
     Index(None, "expires_at"),
+    Index(None, "due_on"),
 )
 
 # RSVPs to events, ours and remote people's; for a remote event, our residents' own.
@@ -244,6 +250,21 @@ thread_messages = Table(
     Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
     UniqueConstraint("thread_id", "post_id"),
     Index(None, "post_id"),
+)
+
+# The steps of an offer or a request with one neighbour (reserved, lent, reminder,
+# overdue, returned, given, released): the history shown beside their messages, and the
+# record that a reminder or an overdue notice went out once.
+listing_steps = Table(
+    "listing_steps",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("step", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("due_on", Date),
+    Index(None, "post_id", "actor_id", "at"),
 )
 
 # What our actors should hear about: follows, mentions, interest, RSVPs.

@@ -12,16 +12,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fedlocal.services import events, follows, interest, listings
+from fedlocal.services import events, interest, listings
 from fedlocal.services.accounts import create_account
 from fedlocal.services.errors import Conflict
 from fedlocal.services.events import EventInput
 from fedlocal.services.listings import ListingInput
-from fedlocal.store import follows as follow_store
 from fedlocal.store import interests as interest_store
 from fedlocal.store import notifications as notification_store
 from fedlocal.store import participations as participation_store
 from fedlocal.store import posts as post_store
+from tests.support.federation_steps import follow_across
 from tests.support.instance import running_instance
 from tests.support.waiting import wait_for
 
@@ -58,14 +58,7 @@ async def test_offers_interest_and_events_travel_between_instances(pair):
     _, ana = await create_account(a.services, "ana", "secret-ana-1")
     _, bruno = await create_account(b.services, "bruno", "secret-bruno-1")
     _, carole = await create_account(b.services, "carole", "secret-carole-1")
-    relation = await follows.follow(b.services, bruno, f"@ana@{a.config.domain}")
-
-    async def accepted():
-        async with b.db.read() as conn:
-            row = await follow_store.get_follow_by_uri(conn, relation.uri)
-        return row is not None and row.state == "accepted"
-
-    await wait_for(accepted, message="bruno's follow of ana to be accepted")
+    await follow_across(b, bruno, f"@ana@{a.config.domain}")
 
     # When ana offers a drill to lend in Intra-Muros
     offer = await listings.publish_listing(

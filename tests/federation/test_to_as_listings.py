@@ -3,14 +3,17 @@ and hashtags in `content`) carrying FEP-0837 and our own terms for peers that re
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from activitypub import jsonld
 from activitypub.addressing import PUBLIC
 from fedlocal.categories import Categories, Category
 from fedlocal.federation import from_as, to_as
+from fedlocal.federation.from_as import post_from_as
 from fedlocal.models import Place
 from tests.support.model_builders import (
     URLS,
@@ -222,6 +225,68 @@ def test_our_own_terms():
     assert terms["reservedFor"] == {"@id": "fedlocal:reservedFor", "@type": "@id"}
 
 
+LENT = datetime(2026, 1, 10, 9, 30, tzinfo=UTC)
+
+
+def lent_to_bob(**changes):
+    """Ana's drill, lent to Bob on 10 January 2026 until 17 January 2099."""
+    loan = {"status": "closed", "closed_as": "lent", "reserved_for": BOB, "lent_at": LENT}
+    return with_listing(offer(), **{**loan, "due_on": date(2099, 1, 17), **changes})
+
+
+def test_a_loan_carries_its_handover_return_day_and_step():
+    post = lent_to_bob()
+
+    update = to_as.update(to_as.object_document(post, ANA, URLS), ANA, WHEN, step="lent")
+
+    sent = update["object"]
+    assert (sent["listingStep"], sent["loanStatus"]) == ("lent", "lent")
+    assert (sent["lentAt"], sent["dueOn"]) == ("2026-01-10T09:30:00Z", "2099-01-17")
+    assert "returnedAt" not in sent
+    assert "Statut : Prêté jusqu&#x27;au 17 janvier 2099" in sent["content"]
+    # and a fedlocal instance reads it back
+    copy = post_from_as(json.loads(json.dumps(sent)), categories=Categories())
+    assert copy.listing is not None
+    assert (copy.listing.lent_at, copy.listing.due_on) == (LENT, date(2099, 1, 17))
+    assert copy.listing.on_loan
+
+
+def test_a_loan_past_its_day_is_overdue_and_a_returned_one_says_so():
+    lent = lent_to_bob(due_on=date(2026, 1, 12))
+    returned = with_listing(lent, closed_as="returned", returned_at=LENT + timedelta(days=1))
+
+    assert to_as.object_document(lent, ANA, URLS)["loanStatus"] == "overdue"
+    document = to_as.object_document(returned, ANA, URLS)
+    assert (document["loanStatus"], document["returnedAt"]) == ("returned", "2026-01-11T09:30:00Z")
+
+
+def test_loan_terms_expand_to_our_namespace_with_their_types():
+    post = lent_to_bob()
+    update = to_as.update(to_as.object_document(post, ANA, URLS), ANA, WHEN, step="lent")
+
+    [expanded] = jsonld.expand(update)
+    [obj] = expanded["https://www.w3.org/ns/activitystreams#object"]
+
+    ns, xsd = "https://fedlocal.org/ns#", "http://www.w3.org/2001/XMLSchema#"
+    assert obj[ns + "dueOn"] == [{"@type": xsd + "date", "@value": "2099-01-17"}]
+    assert obj[ns + "lentAt"] == [{"@type": xsd + "dateTime", "@value": "2026-01-10T09:30:00Z"}]
+    assert obj[ns + "listingStep"] == [{"@value": "lent"}]
+    assert obj[ns + "loanStatus"] == [{"@value": "lent"}]
+
+
+def test_loan_terms_out_of_place_or_malformed_are_dropped():
+    document = to_as.object_document(
+        with_listing(offer(), status="reserved", reserved_for=BOB), ANA, URLS
+    )
+    document.update(lentAt="2026-01-10T09:30:00Z", dueOn="2099-01-17")
+    reserved = post_from_as(document, categories=Categories())
+    document.update(listingStatus="closed", closedAs="lent", dueOn="17/01/2099")
+    malformed = post_from_as(document, categories=Categories())
+
+    assert reserved.listing.due_on is None and reserved.listing.lent_at is None
+    assert malformed.listing.due_on is None
+
+
 def test_absent_values_are_left_out():
     bare = request(category=None, place=None)
 
@@ -342,11 +407,21 @@ def test_an_agreement_id_with_a_fragment_gets_no_second_fragment():
             URLS,
         ),
         lambda: to_as.update(to_as.object_document(request(), ANA, URLS), ANA, WHEN),
+        lambda: to_as.update(
+            to_as.object_document(
+                lent_to_bob(closed_as="returned", returned_at=WHEN),
+                ANA,
+                URLS,
+            ),
+            ANA,
+            WHEN,
+            step="returned",
+        ),
         lambda: to_as.delete(offer(), ANA),
         lambda: to_as.offer_agreement(ANA, offer().uri, BOB, f"{ANA.uri}#offers/1"),
         lambda: to_as.accept_offer(ANA, "https://m.example/o/1", BOB, f"{BOB}/a/1", offer().uri),
     ],
-    ids=["object", "create", "update", "delete", "offer-agreement", "accept-offer"],
+    ids=["object", "create", "update", "loan", "delete", "offer-agreement", "accept-offer"],
 )
 def test_every_document_expands_with_every_term_defined(build):
     assert undefined_terms(build()) == []

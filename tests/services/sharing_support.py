@@ -37,6 +37,7 @@ from fedlocal.store import actors as actor_store
 from fedlocal.store import posts as post_store
 from fedlocal.store.tables import (
     interests,
+    listing_steps,
     notifications,
     objects,
     outgoing_activities,
@@ -53,7 +54,14 @@ QUARTERS = [
 ]
 AREA = {"quarters": QUARTERS}
 BASE_URL = "https://quartier.example"
-EFFECT_TABLES = (objects, participations, interests, notifications, outgoing_activities)
+EFFECT_TABLES = (
+    objects,
+    participations,
+    interests,
+    notifications,
+    outgoing_activities,
+    listing_steps,
+)
 
 
 # --- a local world without HTTP ------------------------------------------------------------

@@ -16,6 +16,7 @@ from activitypub import keys as key_codec
 from fedlocal.federation.delivery import DeliveryWorker
 from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor, Post
+from fedlocal.services import follows
 from fedlocal.services.keys import store_actor_keys
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
@@ -24,6 +25,7 @@ from fedlocal.store import tables
 
 from .instance import TestInstance
 from .remote_stub import RemoteStub, StubActor
+from .waiting import wait_for
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -205,3 +207,16 @@ def create_mentioning(author: StubActor, status_id: str, *mentioned: tuple[str, 
             target["cc"].append(uri)
         activity["object"]["tag"].append({"type": "Mention", "href": uri, "name": f"@{handle}"})
     return activity
+
+
+async def follow_across(follower_at: TestInstance, follower: Actor, followed_handle: str):
+    """`follower` follows `@followed_handle` on another test instance; returns the follow
+    once it is accepted."""
+    relation = await follows.follow(follower_at.services, follower, followed_handle)
+
+    async def accepted():
+        async with follower_at.db.read() as conn:
+            row = await follow_store.get_follow_by_uri(conn, relation.uri)
+        return row if row is not None and row.state == "accepted" else None
+
+    return await wait_for(accepted, message=f"the follow of {followed_handle} to be accepted")

@@ -3,6 +3,8 @@ of a resident's nearby feed, a service's refusal shown beside its field."""
 
 from __future__ import annotations
 
+import re
+
 from fedlocal.boundary import ids
 from fedlocal.config import Config, Quarter
 from fedlocal.models import Actor, Post
@@ -43,3 +45,13 @@ def keep_error(page: Page, state: FormState, exc: ServiceError, fields: dict[str
     """A service's refusal, shown beside the form field it names (or atop the form)."""
     name = fields.get(exc.field or "", exc.field or "_form")
     state.error(name if name in fields.values() else "_form", translate_service_error(page.t, exc))
+
+
+_THREAD_PATH = re.compile(r"/messages/[1-9][0-9]{0,17}")
+
+
+def back_to(page: Page, default: str) -> str:
+    """Where an action on a listing returns: the messages thread it was taken from (a
+    `back` field naming one), else `default` (never an address elsewhere)."""
+    back = page.form.get("back")
+    return back if _THREAD_PATH.fullmatch(back) else default

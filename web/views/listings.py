@@ -3,8 +3,12 @@ author's status actions (reserve for someone who is interested, release, close, 
 
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from starlette.responses import Response
 
+from fedlocal.clock import utcnow
 from fedlocal.models import OFFER_INTENTS, REQUEST_INTENTS, Actor, Post
 from fedlocal.services import interest as interest_service
 from fedlocal.services import listings as listing_service
@@ -17,7 +21,7 @@ from .. import labels
 from ..forms import FormState, day_end, day_start, parse_date, parse_int
 from ..links import post_path
 from ..page import Page
-from .common import keep_error, visible_post
+from .common import back_to, keep_error, visible_post
 from .publish_fields import read_category_and_description, read_title, where
 
 PRICE_MAX = 40
@@ -179,7 +183,15 @@ def _date(page: Page, state: FormState, name: str):
 # The page of an offer or a request
 
 
-async def detail(page: Page, post: Post, author: Actor) -> Response:
+async def detail(
+    page: Page,
+    post: Post,
+    author: Actor,
+    *,
+    loan_state: FormState | None = None,
+    status: int = 200,
+) -> Response:
+    """The page of an offer or a request; `loan_state` holds a refused loan form."""
     me = page.me
     is_author = me is not None and me.id == author.id
     assert post.listing is not None
@@ -202,6 +214,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
     return await page.render(
         "listing.html",
         threads=threads,
+        status=status,
         post=post,
         author=author,
         is_author=is_author and post.is_local,
@@ -210,12 +223,19 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         reserved_for=found.reserved_for,
         can_answer=can_answer,
         closings=[(key, page.t(text)) for key, text in labels.CLOSED_AS.items()],
+        loan_state=loan_state or FormState(),
+        today=local_today(page).isoformat(),
         message_max=MESSAGE_MAX,
         section="feed",
     )
 
 
-async def _listing(page: Page) -> Post:
+def local_today(page: Page) -> date:
+    """The instance's calendar day (the loan form's default and bounds)."""
+    return utcnow().astimezone(ZoneInfo(page.config.timezone)).date()
+
+
+async def listing_of(page: Page) -> Post:
     post, _author = await visible_post(page, page.request.path_params["post_id"])
     if post.kind not in ("offer", "request") or post.listing is None:
         raise InvalidInput("no such offer or request")
@@ -224,7 +244,7 @@ async def _listing(page: Page) -> Post:
 
 async def interest(page: Page) -> Response:
     assert page.me is not None
-    post = await _listing(page)
+    post = await listing_of(page)
     message = page.form.get("message").strip()
     if len(message) > MESSAGE_MAX:
         raise InvalidInput(page.t("A message has at most %(max)s characters.", max=MESSAGE_MAX))
@@ -234,33 +254,33 @@ async def interest(page: Page) -> Response:
 
 async def reserve(page: Page) -> Response:
     assert page.me is not None
-    post = await _listing(page)
+    post = await listing_of(page)
     target = page.form.get("for")
     if target not in {actor.uri for actor in await post_pages.interested(page.services, post)}:
         raise InvalidInput(page.t("Choose one of the people who showed interest."))
     await listing_service.reserve(page.services, page.me, post.id, target)
-    return page.redirect(post_path(post), notice="reserved")
+    return page.redirect(back_to(page, post_path(post)), notice="reserved")
 
 
 async def release(page: Page) -> Response:
     assert page.me is not None
-    post = await _listing(page)
+    post = await listing_of(page)
     await listing_service.release(page.services, page.me, post.id)
-    return page.redirect(post_path(post), notice="released")
+    return page.redirect(back_to(page, post_path(post)), notice="released")
 
 
 async def close(page: Page) -> Response:
     assert page.me is not None
-    post = await _listing(page)
+    post = await listing_of(page)
     outcome = page.form.get("closed_as") or None
     if outcome is not None and outcome not in labels.CLOSED_AS:
         raise InvalidInput(page.t("Choose one of the options."))
     await listing_service.close(page.services, page.me, post.id, outcome)
-    return page.redirect(post_path(post), notice="closed")
+    return page.redirect(back_to(page, post_path(post)), notice="closed")
 
 
 async def cancel(page: Page) -> Response:
     assert page.me is not None
-    post = await _listing(page)
+    post = await listing_of(page)
     await listing_service.cancel(page.services, page.me, post.id)
-    return page.redirect(post_path(post), notice="cancelled")
+    return page.redirect(back_to(page, post_path(post)), notice="cancelled")

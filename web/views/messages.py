@@ -8,14 +8,15 @@ from starlette.responses import Response
 
 from fedlocal.boundary import ids
 from fedlocal.boundary.paging import PageQuery
-from fedlocal.models import Actor, Post
-from fedlocal.services import messages, people, visibility
+from fedlocal.models import Actor, ListingStep, Post
+from fedlocal.services import listing_steps, messages, people, post_pages, visibility
 from fedlocal.services.errors import InvalidInput, NotFound
 
 from ..forms import FormState
 from ..page import Page
 from ..post_text import excerpt_of, title_of, without_opening_mentions
 from .common import keep_error
+from .listings import local_today
 
 PAGE_SIZE = 30
 MESSAGE_MAX = 5000
@@ -78,9 +79,20 @@ async def _render_thread(
     status: int = 200,
     hidden: dict[str, str] | None = None,
 ) -> Response:
+    steps: list[ListingStep] = []
+    manage: dict[str, object] = {}
+    me = page.me
+    if listing is not None and listing.listing is not None and me is not None:
+        # The steps are kept per neighbour: the one of the two who is not the author.
+        neighbour = other if listing.actor_id == me.id else me
+        steps = await listing_steps.history(page.services, listing, neighbour)
+        if listing.actor_id == me.id and listing.is_local and found is not None:
+            manage = await _listing_actions(page, listing, other, found)
     return await page.render(
         "thread.html",
         status=status,
+        steps=steps,
+        manage=manage,
         thread=found,
         other=other,
         listing=listing,
@@ -95,6 +107,24 @@ async def _render_thread(
         without_opening_mentions=without_opening_mentions,
         section="messages",
     )
+
+
+async def _listing_actions(
+    page: Page, listing: Post, other: Actor, found: messages.ThreadPage
+) -> dict[str, object]:
+    """What the author's actions on the listing need (web/templates/_listing_actions.html),
+    narrowed to the neighbour of this thread; they come back to the thread."""
+    me = page.me
+    assert me is not None
+    about = await post_pages.listing_page(page.services, me, listing)
+    return {
+        "post": listing,
+        "interested": [(i, person) for i, person in about.interested if person.id == other.id],
+        "reserved_for": about.reserved_for,
+        "loan_state": FormState(),
+        "today": local_today(page).isoformat(),
+        "back": thread_path(found.thread.id),
+    }
 
 
 def _read_message(page: Page, state: FormState) -> str | None:

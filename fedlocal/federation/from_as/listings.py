@@ -14,7 +14,7 @@ from ...hashtags import INTENT_BY_HASHTAG, KIND_BY_HASHTAG
 from ...models import CLOSED_AS, OFFER_INTENTS, REQUEST_INTENTS, ListingDetails, ListingStatus
 from ...sanitize import html_to_text
 from .places import place_from_as
-from .values import count, first_type, optional_uri, parse_datetime, short_text
+from .values import count, first_type, optional_uri, parse_date, parse_datetime, short_text
 
 LISTING_STATUSES: tuple[ListingStatus, ...] = ("open", "reserved", "closed", "cancelled")
 MAX_QUANTITY = 1_000
@@ -95,6 +95,7 @@ def fep0837_fields(
         expires_at=parse_datetime(document.get("expires")),
         quantity=_quantity(intent.get("resourceQuantity")),
         price=short_text(document.get("price"), MAX_PRICE),
+        **_loan(document, status, closed_as),
     )
     return {
         "kind": kind,
@@ -103,6 +104,18 @@ def fep0837_fields(
         or category_from_hashtags(hashtags, categories),
         "place": place_from_as(document.get("location"), with_address=False),
     }
+
+
+def _loan(document: dict[str, Any], status: str, closed_as: Any) -> dict[str, Any]:
+    """Our loan terms, kept only on a listing closed as lent or returned."""
+    if status != "closed" or closed_as not in ("lent", "returned"):
+        return {}
+    lent_at = parse_datetime(document.get("lentAt"))
+    due_on = parse_date(document.get("dueOn"))
+    returned_at = parse_datetime(document.get("returnedAt")) if closed_as == "returned" else None
+    if lent_at is not None and due_on is not None and due_on < lent_at.date():
+        due_on = None
+    return {"lent_at": lent_at, "due_on": due_on, "returned_at": returned_at}
 
 
 def hashtag_listing_fields(

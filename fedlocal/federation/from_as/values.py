@@ -4,7 +4,7 @@ type and size, or None (or raises InvalidDocument for what a document cannot lac
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from activitypub.addressing import as_list, id_of
@@ -41,6 +41,16 @@ def parse_datetime(value: Any) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def parse_date(value: Any) -> date | None:
+    """A calendar day from an `YYYY-MM-DD` string, or None if absent or malformed."""
+    if not isinstance(value, str) or len(value) > 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def http_url(value: Any) -> str | None:

@@ -115,11 +115,16 @@ def delete(post: Post, author: Actor) -> dict[str, Any]:
     }
 
 
-def update(document: dict[str, Any], author: Actor, moment: datetime) -> dict[str, Any]:
+def update(
+    document: dict[str, Any], author: Actor, moment: datetime, *, step: str | None = None
+) -> dict[str, Any]:
     """An Update carrying the object's current document (a status change, an edit, a new
-    participant count); its id is unique per change."""
+    participant count); its id is unique per change. `step` is the step of an offer or a
+    request with a neighbour it tells about (`listingStep`: reserved, lent, reminder…)."""
     obj = {k: v for k, v in document.items() if k != "@context"}
     obj["updated"] = iso_precise(moment)
+    if step is not None:
+        obj["listingStep"] = step
     return {
         "@context": document.get("@context", OBJECT_CONTEXT),
         "id": f"{obj['id']}#updates/{int(moment.timestamp() * 1000)}",

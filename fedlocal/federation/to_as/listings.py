@@ -12,12 +12,14 @@ import html
 from typing import Any
 
 from ...categories import Categories, Category
+from ...clock import utcnow
 from ...formatting import normalise_hashtag
 from ...hashtags import INTENT_HASHTAGS, KIND_HASHTAGS
 from ...models import Actor, ListingDetails, Post
 from ...urls import Urls
 from . import wording
 from .common import addressing, hashtag_link, hashtag_tags, iso, iso_precise, place_document
+from .wording import zone
 
 # FEP-0837 recommends these two actions only: things change hands, or someone does
 # something for someone.
@@ -101,9 +103,24 @@ def listing(
         "reservedFor": details.reserved_for,
         "expires": iso(details.expires_at) if details.expires_at else None,
         "price": details.price,
+        "loanStatus": loan_status(details, timezone),
+        "lentAt": iso(details.lent_at) if details.lent_at else None,
+        "dueOn": details.due_on.isoformat() if details.due_on else None,
+        "returnedAt": iso(details.returned_at) if details.returned_at else None,
     }
     document.update({key: value for key, value in optional.items() if value})
     return document
+
+
+def loan_status(details: ListingDetails, timezone: str) -> str | None:
+    """`lent`, `overdue` (past its return day, in the instance's time zone) or
+    `returned` for a loan; None otherwise."""
+    if details.returned_at is not None and details.closed_as == "returned":
+        return "returned"
+    if not details.on_loan:
+        return None
+    today = utcnow().astimezone(zone(timezone)).date()
+    return "overdue" if details.overdue_on(today) else "lent"
 
 
 def _content(

@@ -111,6 +111,15 @@ FEDLOCAL_TERMS: dict[str, Any] = {
     "reservedFor": {"@id": "fedlocal:reservedFor", "@type": "@id"},
     "expires": {"@id": "fedlocal:expires", "@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
     "price": "fedlocal:price",
+    # Loans and gifts (docs/FEDERATION.md, "Loans and gifts").
+    "listingStep": "fedlocal:listingStep",
+    "loanStatus": "fedlocal:loanStatus",
+    "lentAt": {"@id": "fedlocal:lentAt", "@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
+    "dueOn": {"@id": "fedlocal:dueOn", "@type": "http://www.w3.org/2001/XMLSchema#date"},
+    "returnedAt": {
+        "@id": "fedlocal:returnedAt",
+        "@type": "http://www.w3.org/2001/XMLSchema#dateTime",
+    },
 }
 
 ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSION_TERMS]

@@ -8,7 +8,7 @@ locale library.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ...models import EventDetails, ListingDetails, Place
@@ -53,9 +53,9 @@ KIND = {
 }
 STATUS = {
     "fr": {"reserved": "Réservé", "given": "Donné", "lent": "Prêté", "done": "Terminé",
-           "closed": "Clos", "cancelled": "Annulé"},
+           "closed": "Clos", "cancelled": "Annulé", "returned": "Prêté puis rendu"},
     "en": {"reserved": "Reserved", "given": "Given", "lent": "Lent", "done": "Done",
-           "closed": "Closed", "cancelled": "Cancelled"},
+           "closed": "Closed", "cancelled": "Cancelled", "returned": "Lent and returned"},
 }  # fmt: skip
 LABELS = {
     "fr": {"category": "Catégorie", "place": "Lieu", "available": "Disponibilité",
@@ -178,6 +178,9 @@ def listing_status(details: ListingDetails, language: str) -> str | None:
     """The status in words when it is not open (`Réservé`, `Donné`…), else None."""
     if details.status == "open":
         return None
+    if details.status == "closed" and details.on_loan and details.due_on is not None:
+        due = day_and_month(datetime.combine(details.due_on, time()), language)
+        return f"Prêté jusqu'au {due}" if language == "fr" else f"Lent until {due}"
     if details.status == "closed":
         return STATUS[language].get(details.closed_as or "closed", STATUS[language]["closed"])
     return STATUS[language].get(details.status)
