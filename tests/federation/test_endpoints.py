@@ -378,6 +378,9 @@ async def test_instance_actor_is_served_unsigned_with_restricted_fields(inst, ht
     assert document["manuallyApprovesFollowers"] is True
     assert document["publicKey"]["id"] == f"{base}/actor#main-key"
     assert document["publicKey"]["owner"] == f"{base}/actor"
+    # FEP-521a: the instance actor has its Ed25519 key, as every actor of ours.
+    [method] = document["assertionMethod"]
+    assert (method["id"], method["type"]) == (f"{base}/actor#ed25519-key", "Multikey")
     restricted = {
         "@context",
         "id",
@@ -387,6 +390,7 @@ async def test_instance_actor_is_served_unsigned_with_restricted_fields(inst, ht
         "inbox",
         "outbox",
         "publicKey",
+        "assertionMethod",
         "endpoints",
         "url",
         "manuallyApprovesFollowers",

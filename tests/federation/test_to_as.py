@@ -184,8 +184,10 @@ def test_the_instance_actor_is_restricted_to_mastodons_fields():
 
     document = to_as.actor_document(actor, keys_of(actor), URLS)
 
-    # Mastodon's set (interop.md §1.4) plus the context, and the display name.
-    assert set(document) == MASTODON_INSTANCE_ACTOR_FIELDS | {"@context", "name"}
+    # Mastodon's set (interop.md §1.4) plus the context, the display name and the
+    # Ed25519 key every actor of ours publishes (FEP-521a).
+    assert set(document) == MASTODON_INSTANCE_ACTOR_FIELDS | {"@context", "name", "assertionMethod"}
+    assert [m["type"] for m in document["assertionMethod"]] == ["Multikey"]
     assert document["type"] == "Application"
     assert document["id"] == f"{BASE}/actor"
     assert document["preferredUsername"] == "quartier.example"
