@@ -32,6 +32,11 @@ from .publishing import Draft, publish
 TITLE_MAX = 120
 MAX_CAPACITY = 100_000
 MAX_DURATION = timedelta(days=31)
+# An event starts from now (a few minutes' grace for a form filled in slowly) up to two
+# years ahead: a date in the past or in year 9999 is a typing mistake, and it would travel
+# to every follower and into every calendar.
+START_GRACE = timedelta(minutes=15)
+MAX_AHEAD = timedelta(days=2 * 366)
 EVENT_VISIBILITIES = ("public", "unlisted", "followers", "local")
 
 
@@ -66,15 +71,7 @@ def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
         raise InvalidInput("a title is required", field="title")
     if len(title) > TITLE_MAX:
         raise InvalidInput(f"a title has at most {TITLE_MAX} characters", field="title")
-    for name in ("starts_at", "ends_at"):
-        moment = getattr(data, name)
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidInput("dates need a time zone", field=name)
-    if data.ends_at is not None:
-        if data.ends_at < data.starts_at:
-            raise InvalidInput("the event ends before it starts", field="ends_at")
-        if data.ends_at - data.starts_at > MAX_DURATION:
-            raise InvalidInput("an event lasts at most 31 days", field="ends_at")
+    _check_dates(data.starts_at, data.ends_at)
     timezone = data.timezone or ctx.config.timezone
     try:
         ZoneInfo(timezone)
@@ -108,6 +105,24 @@ def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
     return replace(
         data, title=title, timezone=timezone, description=description, external_url=external
     )
+
+
+def _check_dates(starts_at: datetime, ends_at: datetime | None) -> None:
+    """InvalidInput naming the wrong date: aware, from now to two years ahead, ending
+    after it starts and within 31 days."""
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput("dates need a time zone", field=name)
+    now = utcnow()
+    if starts_at < now - START_GRACE:
+        raise InvalidInput("the event cannot start in the past", field="starts_at")
+    if starts_at > now + MAX_AHEAD:
+        raise InvalidInput("the event must start within the next two years", field="starts_at")
+    if ends_at is not None:
+        if ends_at <= starts_at:
+            raise InvalidInput("the event must end after it starts", field="ends_at")
+        if ends_at - starts_at > MAX_DURATION:
+            raise InvalidInput("an event lasts at most 31 days", field="ends_at")
 
 
 def _event_place(ctx: ServiceContext, data: EventInput) -> Place:

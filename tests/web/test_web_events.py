@@ -1,0 +1,147 @@
+"""The event form refuses impossible dates beside the wrong field, in the visitor's
+language, and event pages give times in the instance's zone, named."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from fedlocal.models import EventDetails
+from fedlocal.store.tables import objects
+
+from . import seed
+from .web_client import WebClient
+
+
+def _day(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
+
+
+def _event_form(**changes: str) -> dict[str, str]:
+    return {
+        "title": "Troc de graines",
+        "category": "neighbourhood-life",
+        "starts_on": _day(10),
+        "starts_time": "14:00",
+        "join_mode": "free",
+        "visibility": "public",
+        "quarter": "Intra-Muros",
+        **changes,
+    }
+
+
+async def _posts(inst) -> int:
+    async with inst.db.read() as conn:
+        return (await conn.execute(select(func.count()).select_from(objects))).scalar_one()
+
+
+DATE_ERRORS = [
+    pytest.param(
+        {"starts_on": _day(-3)},
+        "starts_on",
+        "The event cannot start in the past.",
+        "L'événement ne peut pas commencer dans le passé.",
+        id="past",
+    ),
+    pytest.param(
+        {"starts_on": "9999-12-31"},
+        "starts_on",
+        "The event must start within the next two years.",
+        "L'événement doit commencer dans les deux prochaines années.",
+        id="year-9999",
+    ),
+    pytest.param(
+        {"ends_on": _day(10), "ends_time": "13:00"},
+        "ends_time",
+        "The event must end after it starts.",
+        "L'événement doit se terminer après son début.",
+        id="ends-before",
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "english", "french"), DATE_ERRORS)
+async def test_impossible_dates_are_refused_beside_their_field(
+    inst, alice, changes, field, english, french
+):
+    for language, words in (("en", english), ("fr", french)):
+        async with WebClient(inst.base_url, language=language) as client:
+            await client.log_in("alice")
+
+            response = await client.submit("/new/event", "/new/event", _event_form(**changes))
+
+            assert response.status_code == 422
+            error = response.text.split(f'id="f-{field}-error"', 1)[1].split("</p>", 1)[0]
+            assert words.replace("'", "&#39;") in error or words in error, (language, error)
+    assert await _posts(inst) == 0
+
+
+# --- times ---------------------------------------------------------------------------------
+
+# A winter Saturday: Paris is at UTC+01:00, New York at UTC-05:00.
+SIX_PM_UTC = datetime(2025, 1, 18, 18, 0, tzinfo=UTC)
+
+
+async def _remote_event(inst, number: int, timezone: str, **changes):
+    author = await seed.remote_actor(inst, f"agenda{number}", "gancio.example")
+    details = EventDetails(
+        starts_at=SIX_PM_UTC, ends_at=SIX_PM_UTC + timedelta(hours=2), timezone=timezone
+    )
+    return await seed.remote_post(
+        inst,
+        author,
+        f"https://gancio.example/federation/m/{number}",
+        type="Event",
+        kind="event",
+        name=f"Concert {number}",
+        content="",
+        event=replace(details, **changes),
+    )
+
+
+@pytest.mark.parametrize(
+    "timezone",
+    ["Etc/GMT-1", "UTC", "Europe/Paris"],
+    ids=["offset-kept-from-gancio", "no-zone-known", "same-zone"],
+)
+async def test_an_event_shows_in_the_instances_zone_named(inst, alice, timezone):
+    # Given a neighbour's event at 19:00 in Paris (18:00 UTC), however its zone was sent
+    event = await _remote_event(inst, 1, timezone)
+
+    async with WebClient(inst.base_url, language="fr") as client:
+        await client.log_in("alice")
+        page = await client.get(f"/posts/{event.id}")
+
+    # Then it reads 19:00 to 21:00 Paris time, the zone named, and nothing else
+    assert page.status_code == 200
+    assert "samedi 18 janvier 2025 à 19:00 – 21:00 (heure de Paris)" in page.text
+    assert "18:00" not in page.text
+    assert "Heure sur place" not in page.text
+
+
+async def test_an_event_elsewhere_also_says_its_local_time(inst, alice):
+    event = await _remote_event(inst, 2, "America/New_York")
+
+    async with WebClient(inst.base_url, language="en") as client:
+        await client.log_in("alice")
+        page = await client.get(f"/posts/{event.id}")
+
+    assert page.status_code == 200
+    assert "(Paris time)" in page.text
+    assert "Local time there: Saturday, January 18, 2025 at 1:00" in page.text
+    assert "(New York time)" in page.text
+
+
+async def test_an_absurd_date_does_not_break_the_pages(inst, alice):
+    # A neighbour's event dated in year 9999, kept before dates were checked
+    event = await _remote_event(
+        inst, 3, "UTC", starts_at=datetime(9999, 12, 31, 23, 30, tzinfo=UTC), ends_at=None
+    )
+
+    async with WebClient(inst.base_url, language="fr") as client:
+        await client.log_in("alice")
+        for path in (f"/posts/{event.id}", "/", "/feed", "/calendar.ics?scope=all"):
+            assert (await client.get(path)).status_code == 200, path
