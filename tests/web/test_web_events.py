@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fedlocal.models import EventDetails
+from fedlocal.store import participations as participation_store
 from fedlocal.store.tables import objects
 
 from . import seed
@@ -145,3 +146,49 @@ async def test_an_absurd_date_does_not_break_the_pages(inst, alice):
         await client.log_in("alice")
         for path in (f"/posts/{event.id}", "/", "/feed", "/calendar.ics?scope=all"):
             assert (await client.get(path)).status_code == 200, path
+
+
+# --- participants --------------------------------------------------------------------------
+
+
+async def _takes_part(inst, event, actor) -> None:
+    async with inst.db.write() as conn:
+        await participation_store.upsert(
+            conn,
+            event_id=event.id,
+            actor_id=actor.id,
+            join_uri=f"{actor.uri}#join/{event.id}",
+            state="accepted",
+            message=None,
+        )
+
+
+@pytest.mark.parametrize(
+    ("received", "stated", "unlisted"),
+    [
+        (2, "2 participants", "And 1 person from another server, not listed here"),
+        (4, "4 participants", "And 3 people from other servers, not listed here"),
+        # The organiser's count lags behind the acceptance we just received.
+        (0, "1 participant", None),
+    ],
+)
+async def test_a_neighbours_event_counts_as_many_as_it_lists_or_says_why_not(
+    inst, alice, received, stated, unlisted
+):
+    # Given a neighbour's event whose organiser counts `received` participants, alice one
+    _account, resident = alice
+    event = await _remote_event(inst, 4, "Europe/Paris", participant_count=received)
+    await _takes_part(inst, event, resident)
+
+    async with WebClient(inst.base_url, language="en") as client:
+        await client.log_in("alice")
+        page = (await client.get(f"/posts/{event.id}")).text
+
+    # Then the count and the list agree, or the page says who is missing and why
+    assert stated in page
+    assert page.count('class="handle">@alice@') == 1
+    if unlisted:
+        assert unlisted in page
+        assert "only the event&#39;s own server knows who" in page
+    else:
+        assert "not listed here" not in page

@@ -3,6 +3,7 @@ decisions and cancellation."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from starlette.responses import Response
@@ -195,7 +196,8 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
     assert post.event is not None
     is_organiser = me is not None and me.id == author.id and post.is_local
     found = await post_pages.event_page(page.services, me, post)
-    event = post.event
+    # The count the page states is the one its list agrees with.
+    event = replace(post.event, participant_count=found.count)
     can_join = (
         me is not None
         and me.role == "resident"
@@ -212,6 +214,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         event=event,
         is_organiser=is_organiser,
         participants=found.participants,
+        unlisted=found.unlisted,
         pending=found.pending,
         mine=found.mine,
         can_join=can_join,
