@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from fedlocal.services import listings, posts
 from fedlocal.services.listings import ListingInput
+from fedlocal.store import actors as actor_store
 from fedlocal.store import posts as post_store
 from tests.support.instance import running_instance
 
@@ -201,6 +202,34 @@ async def test_groups_join_post_and_members(inst, alice, alice_web):
         left = await bob.submit("/groups/jardins", "/groups/jardins/leave", {})
         assert "group-left" in left.headers["location"]
     assert "1 member" in (await alice_web.get("/groups/jardins")).text
+
+
+async def test_a_mention_in_a_group_post_is_linked_where_it_stands(inst, alice, alice_web):
+    # Given bob, a member of alice's group
+    await make_resident(inst, "bob", display_name="Bob")
+    await alice_web.submit("/groups", "/groups", {"display_name": "Graines", "username": "graines"})
+    async with WebClient(inst.base_url) as bob:
+        await bob.log_in("bob")
+        await bob.submit("/groups/graines", "/groups/graines/join", {})
+
+        # When he thanks alice in the middle of his post
+        posted = await bob.submit(
+            "/groups/graines", "/groups/graines/post", {"text": "Merci @alice pour les semis !"}
+        )
+    assert posted.status_code == 303
+
+    # Then the mention is a link in Mastodon's markup where he wrote it, and a Mention tag
+    async with inst.db.read() as conn:
+        bob_actor = await actor_store.get_local_actor(conn, "bob")
+        [post] = await post_store.list_actor_posts(conn, bob_actor.id)
+    alice_url = f"{inst.base_url}/@alice"
+    assert (
+        "<p>Merci "
+        f'<span class="h-card" translate="no"><a href="{alice_url}" class="u-url mention">'
+        "@<span>alice</span></a></span> pour les semis !</p>"
+    ) in post.content
+    assert post.content.count("@<span>alice</span>") == 1
+    assert f"{inst.base_url}/users/alice" in {m.href for m in post.mentions}
 
 
 async def test_moderators_let_in_turn_down_and_remove_members_and_posts(inst, alice, alice_web):
