@@ -524,17 +524,47 @@ def test_a_gancio_event():
         ends_at=datetime(2026, 4, 18, 20, tzinfo=UTC),
         timezone="Etc/GMT-2",  # Gancio names no zone: the offset it wrote, UTC+02:00
     )
-    # An untyped location with the address as one string.
+    # An untyped location with the address as one string, read into PostalAddress's fields
     assert data.place == Place(
         name="Église Saint-Pierre",
         latitude=48.6392,
         longitude=-2.0275,
-        street="Place Saint-Pierre, 35400 Saint-Malo",
+        street="Place Saint-Pierre",
+        postal_code="35400",
+        locality="Saint-Malo",
     )
     assert list(data.hashtags) == ["chorale"]  # from a relative href
     assert data.summary is None
     assert data.category is None
     assert data.url == f"{GANCIO}/event/concert-de-la-chorale-du-quartier"
+
+
+@pytest.mark.parametrize(
+    ("address", "fields"),
+    [
+        ("Place Saint-Pierre, 35400 Saint-Malo",
+         {"street": "Place Saint-Pierre", "postal_code": "35400", "locality": "Saint-Malo"}),
+        ("10 Rue Jangot, 69007 Lyon, France",
+         {"street": "10 Rue Jangot", "postal_code": "69007", "locality": "Lyon",
+          "country": "France"}),
+        ("10 Rue Jangot, 69007 Lyon, Auvergne-Rhône-Alpes, France",
+         {"street": "10 Rue Jangot", "postal_code": "69007", "locality": "Lyon",
+          "region": "Auvergne-Rhône-Alpes", "country": "France"}),
+        ("Via dei Fori Imperiali, Roma", {"street": "Via dei Fori Imperiali", "locality": "Roma"}),
+        ("35400 Saint-Malo", {"postal_code": "35400", "locality": "Saint-Malo"}),
+        ("Colosseo", {"street": "Colosseo"}),
+    ],
+)  # fmt: skip
+def test_a_one_line_address_is_read_into_postal_address_fields(address, fields):
+    # Gancio writes its places' addresses as one line; Mobilizon's PostalAddress has fields.
+    document = gancio()
+    document["location"]["address"] = address
+
+    place = post_from_as(document).place
+
+    assert place == Place(
+        name=place.name, latitude=place.latitude, longitude=place.longitude, **fields
+    )
 
 
 def test_a_gancio_event_without_end_or_place():

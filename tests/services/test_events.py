@@ -245,6 +245,41 @@ async def test_a_published_event_keeps_its_venue_and_goes_out_for_mobilizon(worl
     assert boost.type == "Announce"
 
 
+async def test_the_venue_is_placed_at_its_own_point_with_its_postal_address(world, ana):
+    after = await last_queued_id(world.db)
+
+    # When ana places her event at the school's courtyard, a few hundred metres from the
+    # centre of Intra-Muros
+    event = await publish(world.services, ana, latitude=48.651234, longitude=-2.024567)
+
+    # Then the event keeps the venue's own point (to about a metre), named by its quarter
+    assert event.place is not None
+    assert (event.place.latitude, event.place.longitude) == (48.65123, -2.02457)
+    # And its Create carries a whole PostalAddress, as Mobilizon sends one
+    create, _boost = await queued(world.db, after=after)
+    location = create.body["object"]["location"]
+    assert location == {
+        "type": "Place",
+        "name": "Cour de l'école",
+        "address": {
+            "type": "PostalAddress",
+            "streetAddress": "12 rue de Dinan",
+            "postalCode": "35400",
+            "addressLocality": "Saint-Malo",
+        },
+        "latitude": 48.65123,
+        "longitude": -2.02457,
+    }
+
+
+async def test_without_a_point_or_quarter_a_locality_the_gazetteer_knows_places_it(world, ana):
+    event = await publish(world.services, ana, quarter=None, locality="Paramé")
+
+    assert event.place is not None
+    assert event.place.locality == "Paramé"
+    assert (event.place.latitude, event.place.longitude) == (48.661, -1.989)
+
+
 # --- local RSVPs ---------------------------------------------------------------------------
 
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from fedlocal.models import EventDetails
+from fedlocal.models import EventDetails, Place
 from fedlocal.store import participations as participation_store
+from fedlocal.store import posts as post_store
 from fedlocal.store.tables import objects
 
 from . import seed
@@ -192,3 +193,49 @@ async def test_a_neighbours_event_counts_as_many_as_it_lists_or_says_why_not(
         assert "only the event&#39;s own server knows who" in page
     else:
         assert "not listed here" not in page
+
+
+# --- where ---------------------------------------------------------------------------------
+
+
+async def test_the_form_takes_the_address_in_fields_and_the_venues_own_point(
+    inst, alice, alice_web
+):
+    # When alice fills in the address field by field, and the venue's point from a map
+    created = await alice_web.submit(
+        "/new/event",
+        "/new/event",
+        _event_form(
+            venue="Salle Bouvet",
+            address="12 rue Georges Clemenceau",
+            postal_code="35400",
+            locality="Saint-Malo",
+            coordinates="48.64712, -2.00431",
+            quarter="",
+        ),
+    )
+
+    # Then the event has each part of its address, and the venue's point, not a quarter's
+    assert created.status_code == 303, created.text
+    post_id = int(created.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    async with inst.db.read() as conn:
+        event = await post_store.get_post(conn, post_id)
+    assert event.place == Place(
+        name="Salle Bouvet",
+        latitude=48.64712,
+        longitude=-2.00431,
+        street="12 rue Georges Clemenceau",
+        postal_code="35400",
+        locality="Saint-Malo",
+    )
+
+
+@pytest.mark.parametrize("coordinates", ["48.6", "nord", "91, 2", "48.6 -2.0 7"])
+async def test_a_point_that_is_not_one_is_refused_beside_its_field(inst, alice_web, coordinates):
+    response = await alice_web.submit(
+        "/new/event", "/new/event", _event_form(coordinates=coordinates)
+    )
+
+    assert response.status_code == 422
+    assert 'id="f-coordinates-error"' in response.text
+    assert await _posts(inst) == 0
