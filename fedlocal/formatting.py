@@ -1,7 +1,7 @@
 """Turn what a resident types into the HTML we publish.
 
-Plain text in, safe HTML out: paragraphs, line breaks, links and hashtags, in the markup
-Mastodon itself produces so the post looks native everywhere.
+Plain text in, safe HTML out: paragraphs, line breaks, links, hashtags and mentions, in
+the markup Mastodon itself produces so the post looks native everywhere.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -21,12 +22,42 @@ _markdown = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
 
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'’]")
 _HASHTAG = re.compile(r"(?<![\w/#&])#(\w{1,100})", re.UNICODE)
+# `@name` or `@name@host` (not inside an e-mail address or a URL), as Mastodon reads it.
+MENTION = re.compile(
+    r"(?<![\w/@])@([a-zA-Z0-9_](?:[a-zA-Z0-9_.-]*[a-zA-Z0-9_])?)"
+    r"(?:@([a-zA-Z0-9.-]+(?::\d{1,5})?))?",
+)
+_TOKEN = re.compile(f"{_HASHTAG.pattern}|{MENTION.pattern}", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class MentionLink:
+    """Where a mention links: the actor's page (or id) and the name it shows."""
+
+    href: str
+    username: str
 
 
 @dataclass(frozen=True)
 class FormattedText:
     html: str
     hashtags: tuple[str, ...]
+    # The hrefs of the mentions linked where they stand.
+    linked: tuple[str, ...] = ()
+
+
+def mention_handle(user: str, host: str | None) -> str:
+    """The key a mention is looked up by: `name` or `name@host`, lower-case."""
+    return (f"{user}@{host}" if host else user).lower()
+
+
+def mention_markup(link: MentionLink) -> str:
+    """A mention in Mastodon's markup, which it renders as a mention and never
+    translates."""
+    return (
+        f'<span class="h-card" translate="no"><a href="{html.escape(link.href)}" '
+        f'class="u-url mention">@<span>{html.escape(link.username)}</span></a></span>'
+    )
 
 
 def normalise_hashtag(name: str) -> str:
@@ -35,45 +66,63 @@ def normalise_hashtag(name: str) -> str:
     return (folded or name.lstrip("#")).lower()
 
 
-def text_to_html(text: str, urls: Urls) -> FormattedText:
-    """Format plain text: blank lines split paragraphs, newlines become `<br>`."""
-    hashtags: list[str] = []
+def text_to_html(
+    text: str, urls: Urls, mentions: Mapping[str, MentionLink] | None = None
+) -> FormattedText:
+    """Format plain text: blank lines split paragraphs, newlines become `<br>`. A mention
+    found in `mentions` (keyed by `mention_handle`) is linked where it stands."""
+    found = _Found([], [], mentions or {})
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip().replace("\r\n", "\n")) if p.strip()]
     rendered = []
     for paragraph in paragraphs:
-        lines = [_format_line(line, urls, hashtags) for line in paragraph.split("\n")]
+        lines = [_format_line(line, urls, found) for line in paragraph.split("\n")]
         rendered.append("<p>" + "<br>".join(lines) + "</p>")
-    unique = tuple(dict.fromkeys(normalise_hashtag(tag) for tag in hashtags))
-    return FormattedText("".join(rendered), unique)
+    unique = tuple(dict.fromkeys(normalise_hashtag(tag) for tag in found.hashtags))
+    return FormattedText("".join(rendered), unique, tuple(dict.fromkeys(found.linked)))
 
 
-def _format_line(line: str, urls: Urls, hashtags: list[str]) -> str:
+@dataclass(frozen=True)
+class _Found:
+    hashtags: list[str]
+    linked: list[str]
+    mentions: Mapping[str, MentionLink]
+
+
+def _format_line(line: str, urls: Urls, found: _Found) -> str:
     out: list[str] = []
     position = 0
     for match in _URL.finditer(line):
-        out.append(_format_words(line[position : match.start()], urls, hashtags))
+        out.append(_format_words(line[position : match.start()], urls, found))
         url = match.group(0)
         out.append(
             f'<a href="{html.escape(url)}" rel="nofollow noopener noreferrer" target="_blank">'
             f"{html.escape(url)}</a>"
         )
         position = match.end()
-    out.append(_format_words(line[position:], urls, hashtags))
+    out.append(_format_words(line[position:], urls, found))
     return "".join(out)
 
 
-def _format_words(text: str, urls: Urls, hashtags: list[str]) -> str:
+def _format_words(text: str, urls: Urls, found: _Found) -> str:
     out: list[str] = []
     position = 0
-    for match in _HASHTAG.finditer(text):
-        out.append(html.escape(text[position : match.start()]))
-        name = match.group(1)
-        hashtags.append(name)
-        href = urls.tag(normalise_hashtag(name))
-        out.append(
-            f'<a href="{html.escape(href)}" class="mention hashtag" rel="tag">'
-            f"#<span>{html.escape(name)}</span></a>"
-        )
+    for match in _TOKEN.finditer(text):
+        name, user, host = match.group(1), match.group(2), match.group(3)
+        if name is not None:
+            out.append(html.escape(text[position : match.start()]))
+            found.hashtags.append(name)
+            href = urls.tag(normalise_hashtag(name))
+            out.append(
+                f'<a href="{html.escape(href)}" class="mention hashtag" rel="tag">'
+                f"#<span>{html.escape(name)}</span></a>"
+            )
+        else:
+            link = found.mentions.get(mention_handle(user, host))
+            if link is None:
+                continue  # not someone found: it stays text, as on Mastodon
+            out.append(html.escape(text[position : match.start()]))
+            found.linked.append(link.href)
+            out.append(mention_markup(link))
         position = match.end()
     out.append(html.escape(text[position:]))
     return "".join(out)

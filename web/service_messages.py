@@ -16,6 +16,10 @@ KNOWN = {
     message: message
     for message in (
         N_("this event is full"),
+        N_("the event cannot start in the past"),
+        N_("the event must start within the next two years"),
+        N_("the event must end after it starts"),
+        N_("an event lasts at most 31 days"),
         N_("this event is cancelled"),
         N_("this event is already cancelled"),
         N_("participation for this event happens on its own site"),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, get_timezone_location
 from babel.numbers import format_decimal
 
 from fedlocal.categories import Categories
@@ -76,17 +76,48 @@ class Words:
         return self.t(labels.VISIBILITIES.get(visibility, visibility))
 
     def when(self, post: Post) -> str:
-        """An event's start (and end) in its own time zone, in words."""
+        """An event's start (and end) in words, in the instance's zone and naming it:
+        `samedi 5 décembre 2026 à 19:00 (heure de Paris)`. Every event reads in the same
+        zone, whichever server it comes from and whatever zone it was sent in."""
         event = post.event
         if event is None:
             return ""
-        zone = self._zone(event.timezone)
-        start = self.t.datetime(event.starts_at, zone)
-        if event.ends_at is None or event.ends_at <= event.starts_at:
-            return start
-        same_day = event.starts_at.astimezone(zone).date() == event.ends_at.astimezone(zone).date()
-        end = self.t.time(event.ends_at, zone) if same_day else self.t.datetime(event.ends_at, zone)
-        return self.t("%(start)s to %(end)s", start=start, end=end)
+        return self._span(event.starts_at, event.ends_at, self._zone(None))
+
+    def when_there(self, post: Post) -> str:
+        """The same in the event's own zone when its clocks differ from the instance's at
+        that moment (an event in Montréal seen from Paris), else "". A zone only known as
+        UTC says nothing of the place: servers that send no zone write times in UTC."""
+        event = post.event
+        if event is None or event.timezone in ("UTC", "Etc/UTC"):
+            return ""
+        there, here = self._zone(event.timezone), self._zone(None)
+        if _offset(event.starts_at, there) == _offset(event.starts_at, here):
+            return ""
+        return self._span(event.starts_at, event.ends_at, there)
+
+    def zone_name(self, zone: ZoneInfo, moment: datetime) -> str:
+        """`heure de Paris` / `Paris time`; a fixed offset as `UTC+01:00`."""
+        if zone.key == "UTC" or zone.key.startswith("Etc/"):
+            offset = _offset(moment, zone)
+            if offset is None or not offset:
+                return "UTC"
+            minutes = int(offset.total_seconds()) // 60
+            sign = "+" if minutes >= 0 else "-"
+            return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        city = get_timezone_location(zone, locale=self.t.locale, return_city=True)
+        return self.t("%(city)s time", city=city)
+
+    def _span(self, starts_at: datetime, ends_at: datetime | None, zone: ZoneInfo) -> str:
+        if _offset(starts_at, zone) is None or (ends_at and _offset(ends_at, zone) is None):
+            zone = ZoneInfo("UTC")  # a date at the very end of the calendar
+        start = self.t.datetime(starts_at, zone)
+        text = start
+        if ends_at is not None and ends_at > starts_at:
+            same_day = starts_at.astimezone(zone).date() == ends_at.astimezone(zone).date()
+            end = self.t.time(ends_at, zone) if same_day else self.t.datetime(ends_at, zone)
+            text = self.t("%(start)s to %(end)s", start=start, end=end)
+        return self.t("%(when)s (%(zone)s)", when=text, zone=self.zone_name(zone, starts_at))
 
     def overdue(self, post: Post) -> bool:
         """A loan past its return day, not back."""
@@ -133,3 +164,12 @@ class Words:
             return ZoneInfo(name or self.timezone)
         except (ValueError, KeyError):
             return ZoneInfo(self.timezone)
+
+
+def _offset(moment: datetime, zone: ZoneInfo) -> timedelta | None:
+    """`zone`'s offset from UTC at `moment`, or None when the moment, shifted, would fall
+    off the calendar (year 1 or 9999)."""
+    try:
+        return moment.astimezone(zone).utcoffset()
+    except OverflowError:
+        return None

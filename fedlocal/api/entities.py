@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
 from ..models import Actor, Post
@@ -157,9 +158,10 @@ def _hashtags(post: Post) -> list[str]:
     return [t for t in dict.fromkeys(tags) if isinstance(t, str) and t]
 
 
-def content(post: Post, language: str) -> str:
+def content(post: Post, language: str, timezone: str = "UTC") -> str:
     """What the status shows: for an offer, a request or an event, the title in bold and
-    the key facts before the description."""
+    the key facts before the description; an event's start in the instance's `timezone`,
+    named."""
     if post.kind not in ("offer", "request", "event") and not post.name:
         return post.content or ""
     words = "fr" if (post.language or language) == "fr" else "en"
@@ -178,7 +180,7 @@ def content(post: Post, language: str) -> str:
     elif state in STATUS_WORDS[words]:
         facts.append(STATUS_WORDS[words][state])
     if post.event is not None:
-        facts.append(post.event.starts_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        facts.append(_start(post.event.starts_at, timezone))
     if post.place is not None and post.place.name:
         facts.append(post.place.name)
     if facts:
@@ -186,6 +188,15 @@ def content(post: Post, language: str) -> str:
     if post.content:
         parts.append(post.content)
     return "".join(parts)
+
+
+def _start(moment: datetime, timezone: str) -> str:
+    """`2026-12-05 19:00 (Europe/Paris)`; in UTC for a zone unknown here or a date at the
+    very end of the calendar."""
+    try:
+        return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M") + f" ({timezone})"
+    except (ZoneInfoNotFoundError, ValueError, OverflowError):
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _fedlocal_details(post: Post, categories: Categories) -> E.FedlocalDetails:
@@ -234,6 +245,7 @@ def status(
     domain: str,
     categories: Categories,
     language: str,
+    timezone: str = "UTC",
     source: bool = False,
 ) -> E.Status:
     post = view.post
@@ -243,7 +255,7 @@ def status(
         "url": post.url or post.uri,
         "created_at": timestamp(post.published),
         "account": account(view.author, urls, domain=domain),
-        "content": content(post, language),
+        "content": content(post, language, timezone),
         "visibility": VISIBILITY.get(post.visibility, "public"),
         "sensitive": post.sensitive,
         "spoiler_text": (post.summary or "") if post.kind == "note" else "",
@@ -279,10 +291,23 @@ def status(
 
 
 def boost(
-    view: BoostView, urls: Urls, *, domain: str, categories: Categories, language: str
+    view: BoostView,
+    urls: Urls,
+    *,
+    domain: str,
+    categories: Categories,
+    language: str,
+    timezone: str = "UTC",
 ) -> E.Status:
     """A boost: a status of its own wrapping the boosted one (`reblog`)."""
-    inner = status(view.reblog, urls, domain=domain, categories=categories, language=language)
+    inner = status(
+        view.reblog,
+        urls,
+        domain=domain,
+        categories=categories,
+        language=language,
+        timezone=timezone,
+    )
     return {
         **inner,
         "id": str(boost_id(view.announce.id)),
@@ -309,6 +334,7 @@ def notification(
     domain: str,
     categories: Categories,
     language: str,
+    timezone: str = "UTC",
 ) -> E.Notification:
     n = view.notification
     entity: E.Notification = {
@@ -318,7 +344,14 @@ def notification(
         "created_at": timestamp(n.created_at),
         "account": account(view.account, urls, domain=domain),
         "status": (
-            status(view.status, urls, domain=domain, categories=categories, language=language)
+            status(
+                view.status,
+                urls,
+                domain=domain,
+                categories=categories,
+                language=language,
+                timezone=timezone,
+            )
             if view.status is not None
             else None
         ),
@@ -335,6 +368,7 @@ def conversation(
     domain: str,
     categories: Categories,
     language: str,
+    timezone: str = "UTC",
 ) -> E.Conversation:
     """A thread of messages as Mastodon's Conversation: the neighbour is its account."""
     return {
@@ -342,7 +376,14 @@ def conversation(
         "unread": view.unread,
         "accounts": [account(a, urls, domain=domain) for a in view.accounts],
         "last_status": (
-            status(view.last_status, urls, domain=domain, categories=categories, language=language)
+            status(
+                view.last_status,
+                urls,
+                domain=domain,
+                categories=categories,
+                language=language,
+                timezone=timezone,
+            )
             if view.last_status is not None
             else None
         ),

@@ -21,6 +21,7 @@ def _options(call: Call) -> dict[str, Any]:
         "domain": call.config.domain,
         "categories": call.ctx.categories,
         "language": call.config.default_language,
+        "timezone": call.config.timezone,
     }
 
 

@@ -110,6 +110,7 @@ class _Renderer:
             "domain": self.ctx.config.domain,
             "categories": self.ctx.categories,
             "language": self.ctx.config.default_language,
+            "timezone": self.ctx.config.timezone,
         }
         if found.status is not None:
             return json.dumps(entities.status(found.status, self.ctx.urls, **options))

@@ -226,7 +226,12 @@ class FederationOutbox:
         await self._enqueue(conn, Delivery(group, bare, followers=True))
         if inner is None:  # one of our residents' posts: its Create, as we sent it
             inner = to_as.create(post, author, self.urls, **self.render_options())
-        wrapped = {**bare, "id": f"{announce.uri}/activity", "object": _without_context(inner)}
+        wrapped = {
+            **bare,
+            "@context": _context_of(inner),
+            "id": f"{announce.uri}/activity",
+            "object": _without_context(inner),
+        }
         return Delivery(group, wrapped, followers=True)
 
     async def _enqueue(self, conn: AsyncConnection, delivery: Delivery) -> None:
@@ -318,7 +323,7 @@ def _group_announce(
 ) -> dict[str, Any]:
     """The group's Announce wrapping an activity it passes on to its members."""
     return {
-        "@context": to_as.AS_CONTEXT,
+        "@context": _context_of(activity),
         "id": announce_id or f"{group.uri}#announces/{uuid.uuid4()}",
         "type": "Announce",
         "actor": group.uri,
@@ -326,6 +331,17 @@ def _group_announce(
         "cc": [group.followers_url],
         "object": _without_context(activity),
     }
+
+
+def _context_of(activity: dict[str, Any]) -> Any:
+    """The context of a wrapper around `activity`: the wrapped activity's own (a
+    processor reads the embedded object with the wrapper's context, so its terms must be
+    defined there), after ActivityStreams' when it does not start with it."""
+    context = activity.get("@context")
+    if context is None:
+        return to_as.AS_CONTEXT
+    terms = context if isinstance(context, list) else [context]
+    return terms if terms[:1] == [to_as.AS_CONTEXT] else [to_as.AS_CONTEXT, *terms]
 
 
 def _without_context(activity: dict[str, Any]) -> dict[str, Any]:

@@ -32,7 +32,14 @@ from .publishing import Draft, publish
 TITLE_MAX = 120
 MAX_CAPACITY = 100_000
 MAX_DURATION = timedelta(days=31)
+# An event starts from now (a few minutes' grace for a form filled in slowly) up to two
+# years ahead: a date in the past or in year 9999 is a typing mistake, and it would travel
+# to every follower and into every calendar.
+START_GRACE = timedelta(minutes=15)
+MAX_AHEAD = timedelta(days=2 * 366)
 EVENT_VISIBILITIES = ("public", "unlisted", "followers", "local")
+# A venue's point is public: kept to about a metre (an offer's is rounded to ~100 m).
+VENUE_DECIMALS = 5
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class EventInput:
     street: str | None = None
     postal_code: str | None = None
     locality: str | None = None
+    region: str | None = None
+    country: str | None = None
     quarter: str | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -66,15 +75,7 @@ def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
         raise InvalidInput("a title is required", field="title")
     if len(title) > TITLE_MAX:
         raise InvalidInput(f"a title has at most {TITLE_MAX} characters", field="title")
-    for name in ("starts_at", "ends_at"):
-        moment = getattr(data, name)
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidInput("dates need a time zone", field=name)
-    if data.ends_at is not None:
-        if data.ends_at < data.starts_at:
-            raise InvalidInput("the event ends before it starts", field="ends_at")
-        if data.ends_at - data.starts_at > MAX_DURATION:
-            raise InvalidInput("an event lasts at most 31 days", field="ends_at")
+    _check_dates(data.starts_at, data.ends_at)
     timezone = data.timezone or ctx.config.timezone
     try:
         ZoneInfo(timezone)
@@ -101,7 +102,7 @@ def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
         raise InvalidInput(
             f"visibility must be one of {', '.join(EVENT_VISIBILITIES)}", field="visibility"
         )
-    for name in ("venue", "street", "postal_code", "locality"):
+    for name in ("venue", "street", "postal_code", "locality", "region", "country"):
         value = getattr(data, name)
         if value is not None and len(value) > 200:
             raise InvalidInput("at most 200 characters", field=name)
@@ -110,19 +111,46 @@ def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
     )
 
 
+def _check_dates(starts_at: datetime, ends_at: datetime | None) -> None:
+    """InvalidInput naming the wrong date: aware, from now to two years ahead, ending
+    after it starts and within 31 days."""
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput("dates need a time zone", field=name)
+    now = utcnow()
+    if starts_at < now - START_GRACE:
+        raise InvalidInput("the event cannot start in the past", field="starts_at")
+    if starts_at > now + MAX_AHEAD:
+        raise InvalidInput("the event must start within the next two years", field="starts_at")
+    if ends_at is not None:
+        if ends_at <= starts_at:
+            raise InvalidInput("the event must end after it starts", field="ends_at")
+        if ends_at - starts_at > MAX_DURATION:
+            raise InvalidInput("an event lasts at most 31 days", field="ends_at")
+
+
 def _event_place(ctx: ServiceContext, data: EventInput) -> Place:
-    # An event's venue is public by nature: its address is kept as given. The map point
-    # is still the rounded one, from the quarter or the given coordinates.
-    area = resolve_place(
-        ctx, quarter=data.quarter, latitude=data.latitude, longitude=data.longitude
-    )
+    # An event's venue is public by nature: its address is kept as given, and its point on
+    # the map is the venue's own when the organiser gives it (to about a metre), not the
+    # quarter's. Without one, the quarter named, else the one the locality names.
+    quarter = data.quarter
+    if quarter is None and data.latitude is None:
+        known = ctx.config.find_quarter(data.locality or "")
+        quarter = known.name if known else None
+    area = resolve_place(ctx, quarter=quarter, latitude=data.latitude, longitude=data.longitude)
+    latitude, longitude = area.latitude, area.longitude
+    if data.latitude is not None and data.longitude is not None:
+        latitude = round(data.latitude, VENUE_DECIMALS)
+        longitude = round(data.longitude, VENUE_DECIMALS)
     return Place(
         name=(data.venue or "").strip() or area.name,
-        latitude=area.latitude,
-        longitude=area.longitude,
+        latitude=latitude,
+        longitude=longitude,
         street=(data.street or "").strip() or None,
         postal_code=(data.postal_code or "").strip() or None,
         locality=(data.locality or "").strip() or None,
+        region=(data.region or "").strip() or None,
+        country=(data.country or "").strip() or None,
     )
 
 

@@ -11,10 +11,14 @@ from ..store.clock import utcnow
 from ..store.feeds import FeedItem as FeedItem  # what the feed routes render
 from .context import ServiceContext
 from .errors import NotFound
+from .events import MAX_AHEAD
 from .visibility import visible_post
 
 # The calendar starts a day back, so what happened today and yesterday evening stays.
 CALENDAR_LOOKBACK = timedelta(days=1)
+# And it ends as far ahead as our residents may date an event: a neighbour's event dated
+# further is more likely a typing mistake than a plan.
+CALENDAR_AHEAD = MAX_AHEAD
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ async def calendar(ctx: ServiceContext, *, local_only: bool) -> Snapshot:
     now = utcnow()
     async with ctx.db.read() as conn:
         items = await feed_store.upcoming_events(
-            conn, since=now - CALENDAR_LOOKBACK, local_only=local_only
+            conn, since=now - CALENDAR_LOOKBACK, until=now + CALENDAR_AHEAD, local_only=local_only
         )
     return Snapshot(items, now)
 

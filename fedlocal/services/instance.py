@@ -16,7 +16,7 @@ from ..store import posts as post_store
 from ..store import timelines as timeline_store
 from ..urls import Urls
 from .context import ServiceContext
-from .keys import generate_key_pems, store_actor_keys
+from .keys import ensure_ed25519_key, generate_key_pems, store_actor_keys
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,11 @@ async def ensure_instance_actors(config: Config, db: Database, urls: Urls) -> In
                     **urls.actor_endpoints(name),
                 )
                 await store_actor_keys(conn, urls, community, pems)
-    async with db.read() as conn:
+    async with db.write() as conn:
+        # Every actor has an Ed25519 key (docs/FEDERATION.md): older instances made theirs
+        # without one for the instance actor.
+        for actor in (instance, community):
+            await ensure_ed25519_key(conn, urls, actor)
         instance_key = await actor_store.get_key(conn, urls.main_key(instance.uri))
     assert instance_key is not None, "the instance actor has no RSA key"
     return InstanceActors(instance=instance, instance_key=instance_key, community=community)

@@ -55,3 +55,22 @@ async def store_actor_keys(
         public_pem=ed_public,
         private_pem=ed_private,
     )
+
+
+async def ensure_ed25519_key(conn: AsyncConnection, urls: Urls, actor: Actor) -> bool:
+    """Give one of our actors the Ed25519 key every actor has (FEP-521a), when it lacks
+    one: instances made before the instance actor had one get it at their next start.
+    True when a key was added."""
+    existing = await actor_store.keys_of(conn, actor.id)
+    if any(key.algorithm == "ed25519" for key in existing):
+        return False
+    ed_key = await asyncio.to_thread(keys.generate_ed25519_key)
+    await actor_store.add_key(
+        conn,
+        actor_id=actor.id,
+        key_id=urls.ed25519_key(actor.uri),
+        algorithm="ed25519",
+        public_pem=keys.public_key_to_pem(ed_key.public_key()),
+        private_pem=keys.private_key_to_pem(ed_key),
+    )
+    return True

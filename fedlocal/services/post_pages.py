@@ -28,6 +28,15 @@ class EventPage:
     # Waiting for the organiser's answer.
     pending: list[tuple[Participation, Actor]]
     mine: Participation | None
+    # How many take part: for a neighbour's event, the count its organiser last sent,
+    # never fewer than the participations known here.
+    count: int = 0
+
+    @property
+    def unlisted(self) -> int:
+        """Participants counted but not listed: people from other servers, whose
+        participations only the organiser's server knows."""
+        return self.count - len(self.participants)
 
 
 async def listing_page(ctx: ServiceContext, viewer: Actor | None, post: Post) -> ListingPage:
@@ -56,10 +65,16 @@ async def event_page(ctx: ServiceContext, viewer: Actor | None, post: Post) -> E
     async with ctx.db.read() as conn:
         people = await participation_store.list_for_event(conn, post.id)
         mine = await participation_store.get(conn, post.id, viewer.id) if viewer else None
+    participants = [(p, actor) for p, actor in people if p.state == "accepted"]
+    # Our events count their accepted participations (events._recount). A copy of a
+    # neighbour's event counts what its organiser sent (`participantCount`), which lags
+    # behind an acceptance just received and includes people we never hear of.
+    received = post.event.participant_count if post.event else 0
     return EventPage(
-        participants=[(p, actor) for p, actor in people if p.state == "accepted"],
+        participants=participants,
         pending=[(p, actor) for p, actor in people if p.state == "pending"],
         mine=mine,
+        count=max(received, len(participants)),
     )
 
 

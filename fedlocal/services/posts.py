@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..formatting import text_to_html
+from ..formatting import MENTION, MentionLink, mention_handle, mention_markup, text_to_html
 from ..models import Actor, Mention, Post, Visibility
 from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import posts as post_store
 from . import groups, outgoing, threads
 from .context import ServiceContext
-from .errors import Forbidden, InvalidInput, NotFound
+from .errors import Forbidden, InvalidInput, NotFound, ServiceError
+from .follows import resolve_target
 from .publishing import Draft, publish
 
 # `local`: for this instance's residents only, never delivered, announced or served to
 # other servers.
 VISIBILITIES = ("public", "unlisted", "followers", "direct", "local")
+MAX_MENTIONS = 20
 
 
 async def publish_note(
@@ -38,7 +39,10 @@ async def publish_note(
 ) -> Post:
     """Publish a note as `author`: stored, sent to their followers (and to the people it
     mentions), and when public announced by the community actor, in one transaction.
-    A local-only note (asked for, or a reply in a local-only thread) stays here."""
+    A local-only note (asked for, or a reply in a local-only thread) stays here. The
+    people the text mentions (`@bea`, `@rob@ailleurs.example`) are found and mentioned."""
+    named = await find_mentions(ctx, author, text)
+    mentions = [*mentions, *(a for a in named.values() if a.id not in {m.id for m in mentions})]
     async with ctx.db.write() as conn:
         post = await write_note(
             ctx,
@@ -51,10 +55,30 @@ async def publish_note(
             sensitive=sensitive,
             spoiler_text=spoiler_text,
             mentions=mentions,
+            named=named,
             local_only=local_only,
         )
     ctx.outbox.wake()
     return post
+
+
+async def find_mentions(ctx: ServiceContext, author: Actor, text: str) -> dict[str, Actor]:
+    """The actors `text` mentions, by how it names them (`mention_handle`): ours by name,
+    others through WebFinger. A mention nobody answers to stays text, as on Mastodon; the
+    author and the instance actor are not mentioned. Call outside a transaction: finding
+    someone elsewhere is a request to their server."""
+    named: dict[str, Actor] = {}
+    for match in list(MENTION.finditer(text))[:MAX_MENTIONS]:
+        key = mention_handle(match.group(1), match.group(2))
+        if key in named:
+            continue
+        try:
+            actor = await resolve_target(ctx, key)
+        except ServiceError:
+            continue
+        if actor.id != author.id and actor.role != "instance":
+            named[key] = actor
+    return named
 
 
 async def write_note(
@@ -69,6 +93,7 @@ async def write_note(
     sensitive: bool = False,
     spoiler_text: str | None = None,
     mentions: Sequence[Actor] = (),
+    named: Mapping[str, Actor] | None = None,
     local_only: bool = False,
 ) -> Post:
     """`publish_note` inside the caller's transaction (for services that do more). Every
@@ -91,8 +116,12 @@ async def write_note(
         parent = await post_store.get_post_by_uri(conn, in_reply_to)
         local_only = parent is not None and parent.is_local_only
     visibility, marked_local = local_audience(visibility) if local_only else (visibility, False)
-    formatted = text_to_html(text, ctx.urls)
-    content = mention_links(mentions) + formatted.html if mentions else formatted.html
+    links = mention_index(mentions) | {k: _link(a) for k, a in (named or {}).items()}
+    formatted = text_to_html(text, ctx.urls, links)
+    # A mention the text names is linked where it stands; the others (the author of the
+    # post replied to, a group posted to) open the post, as Mastodon writes a reply.
+    unnamed = [actor for actor in mentions if _link(actor).href not in formatted.linked]
+    content = mention_links(unnamed) + formatted.html if unnamed else formatted.html
     draft = Draft(
         kind="note",
         visibility=cast(Visibility, visibility),
@@ -127,14 +156,25 @@ def local_audience(visibility: str) -> tuple[str, bool]:
     return visibility, True
 
 
+def _link(actor: Actor) -> MentionLink:
+    return MentionLink(href=actor.url or actor.uri, username=actor.username)
+
+
+def mention_index(mentions: Sequence[Actor]) -> dict[str, MentionLink]:
+    """How the text may name each mentioned actor: `@name@host`, and `@name` for our own
+    people (a bare name never stands for someone elsewhere)."""
+    index: dict[str, MentionLink] = {}
+    for actor in mentions:
+        index[mention_handle(actor.username, actor.domain)] = _link(actor)
+    for actor in mentions:
+        if actor.is_local:
+            index.setdefault(mention_handle(actor.username, None), _link(actor))
+    return index
+
+
 def mention_links(mentions: Sequence[Actor]) -> str:
     """Mastodon's mention markup, in a paragraph before the text's own."""
-    links = " ".join(
-        f'<span class="h-card"><a href="{html.escape(actor.url or actor.uri)}" '
-        f'class="u-url mention">@<span>{html.escape(actor.username)}</span></a></span>'
-        for actor in mentions
-    )
-    return f"<p>{links}</p>"
+    return "<p>" + " ".join(mention_markup(_link(actor)) for actor in mentions) + "</p>"
 
 
 async def delete_post(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:

@@ -25,8 +25,7 @@ from ..store import posts as post_store
 from ..store.clock import utcnow
 from . import listings, posts
 from .context import ServiceContext
-from .errors import InvalidInput, ServiceError
-from .follows import resolve_target
+from .errors import InvalidInput
 from .visibility import visible_post
 
 # Mastodon's visibilities → ours.
@@ -38,11 +37,6 @@ VISIBILITIES = {
 }
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 MAX_MENTIONS = 20
-_MENTION = re.compile(
-    r"(?<![\w/@])@([a-zA-Z0-9_](?:[a-zA-Z0-9_.-]*[a-zA-Z0-9_])?)"
-    r"(?:@([a-zA-Z0-9.-]+(?::\d{1,5})?))?",
-)
-_LEADING_MENTIONS = re.compile(r"^(?:\s*@[^\s@]+(?:@[^\s@]+)?)+\s*")
 _TAG_WORD = re.compile(r"(?<![\w/#&])#\w+")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # One status at a time per (account, key) in this process: a client's retry waits for
@@ -125,9 +119,7 @@ async def _publish(ctx: ServiceContext, author: Actor, data: StatusInput) -> Pos
     kind = next((KIND_BY_HASHTAG[t] for t in hashtags if t in KIND_BY_HASHTAG), None)
     if kind is not None and parent is None:
         return await _publish_listing(ctx, author, text, kind, hashtags, visibility, language)
-    mentions = await _mentions(ctx, author, text, parent)
-    if mentions:
-        text = _without_leading_mentions(text) or text
+    mentions, named = await _mentions(ctx, author, text, parent)
     async with ctx.db.write() as conn:
         post = await posts.write_note(
             ctx,
@@ -140,6 +132,7 @@ async def _publish(ctx: ServiceContext, author: Actor, data: StatusInput) -> Pos
             sensitive=data.sensitive or bool(data.spoiler_text),
             spoiler_text=(data.spoiler_text or "").strip() or None,
             mentions=mentions,
+            named=named,
             local_only=data.local_only,
         )
         for mentioned in mentions:
@@ -164,31 +157,19 @@ async def _parent(ctx: ServiceContext, author: Actor, post_id: int | None) -> Po
 
 async def _mentions(
     ctx: ServiceContext, author: Actor, text: str, parent: Post | None
-) -> list[Actor]:
-    """The actors the text mentions (those that can be found), and the author of the post
-    replied to: a reply reaches them as Mastodon's do."""
+) -> tuple[list[Actor], dict[str, Actor]]:
+    """The actors the text mentions (those that can be found) and the author of the post
+    replied to (a reply reaches them as Mastodon's do); and how the text names each."""
     found: dict[int, Actor] = {}
     if parent is not None and parent.actor_id != author.id:
         async with ctx.db.read() as conn:
             parent_author = await actor_store.get_actor(conn, parent.actor_id)
         if parent_author is not None:
             found[parent_author.id] = parent_author
-    for match in list(_MENTION.finditer(text))[:MAX_MENTIONS]:
-        user, host = match.group(1), match.group(2)
-        handle = f"{user}@{host}" if host else user
-        try:
-            actor = await resolve_target(ctx, handle)
-        except ServiceError:
-            continue  # Mastodon leaves a mention it cannot resolve as plain text
-        if actor.id != author.id and actor.role != "instance":
-            found.setdefault(actor.id, actor)
-    return list(found.values())
-
-
-def _without_leading_mentions(text: str) -> str:
-    """The text without its opening run of @mentions: the mention links put back before it
-    say the same (Mastodon apps prefill a reply with them)."""
-    return _LEADING_MENTIONS.sub("", text, count=1).strip()
+    named = await posts.find_mentions(ctx, author, text)
+    for actor in named.values():
+        found.setdefault(actor.id, actor)
+    return list(found.values()), named
 
 
 def _listing_parts(text: str) -> tuple[str, str]:

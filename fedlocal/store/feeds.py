@@ -86,12 +86,13 @@ async def upcoming_events(
     conn: AsyncConnection,
     *,
     since: datetime,
+    until: datetime | None = None,
     local_only: bool = True,
     category: str | None = None,
     limit: int = MAX_CALENDAR_EVENTS,
 ) -> list[FeedItem]:
-    """Public events running at `since` or later, by start time. Cancelled ones are
-    included, so a subscribed calendar learns of the cancellation."""
+    """Public events running at `since` or later (and starting by `until`), by start time.
+    Cancelled ones are included, so a subscribed calendar learns of the cancellation."""
     query = (
         _with_author()
         .where(
@@ -107,4 +108,6 @@ async def upcoming_events(
     )
     if category is not None:
         query = query.where(objects.c.category == category)
+    if until is not None:
+        query = query.where(objects.c.starts_at <= until)
     return [_item(row) for row in await conn.execute(query)]

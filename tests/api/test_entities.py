@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 
 from fedlocal.api import entities
 from fedlocal.categories import Categories
-from fedlocal.models import Actor, Announce, ListingDetails, Notification, Place, Post
+from fedlocal.models import (
+    Actor,
+    Announce,
+    EventDetails,
+    ListingDetails,
+    Notification,
+    Place,
+    Post,
+)
 from fedlocal.services.views import AccountView, BoostView, NotificationView, PostView
 from fedlocal.urls import Urls
 
@@ -113,6 +121,23 @@ def test_an_offer_reads_as_a_status_with_its_title_and_facts() -> None:
     assert "Offre · réservé · Paramé" in status["content"]
     assert status["fedlocal"]["listing"]["intent"] == "give"
     assert status["fedlocal"]["category"]["key"] == "objects"
+
+
+def test_an_event_states_its_start_in_the_instances_zone_named() -> None:
+    # A neighbour's event at 18:00 UTC that named no zone of its own
+    ana = actor(3, "ana", remote=True)
+    event = post(
+        21,
+        ana,
+        kind="event",
+        name="Concert",
+        event=EventDetails(starts_at=datetime(2025, 1, 18, 18, 0, tzinfo=UTC), timezone="UTC"),
+    )
+    view = PostView(post=event, author=AccountView(ana))
+
+    status = entities.status(view, URLS, **OPTIONS, timezone="Europe/Paris")
+
+    assert "Événement · 2025-01-18 19:00 (Europe/Paris)" in status["content"]
 
 
 def test_a_boost_has_an_id_of_its_own_and_wraps_the_post() -> None:

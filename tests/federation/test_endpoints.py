@@ -7,20 +7,26 @@ tests make their own residents and posts and compare counts before and after.
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own server's answer
+from datetime import timedelta
 from urllib.parse import quote
 
 import httpx
 import pytest
 import pytest_asyncio
+from sqlalchemy import select
 
 from activitypub.client import accepts_activitypub
 from fedlocal.models import Actor
-from fedlocal.services import accounts, posts
+from fedlocal.services import accounts, events, groups, listings, posts
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import posts as post_store
+from fedlocal.store.clock import utcnow
+from fedlocal.store.tables import outgoing_activities
 from tests.support.instance import running_instance
+from tests.support.model_builders import lost_terms
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -378,6 +384,9 @@ async def test_instance_actor_is_served_unsigned_with_restricted_fields(inst, ht
     assert document["manuallyApprovesFollowers"] is True
     assert document["publicKey"]["id"] == f"{base}/actor#main-key"
     assert document["publicKey"]["owner"] == f"{base}/actor"
+    # FEP-521a: the instance actor has its Ed25519 key, as every actor of ours.
+    [method] = document["assertionMethod"]
+    assert (method["id"], method["type"]) == (f"{base}/actor#ed25519-key", "Multikey")
     restricted = {
         "@context",
         "id",
@@ -387,6 +396,7 @@ async def test_instance_actor_is_served_unsigned_with_restricted_fields(inst, ht
         "inbox",
         "outbox",
         "publicKey",
+        "assertionMethod",
         "endpoints",
         "url",
         "manuallyApprovesFollowers",
@@ -599,3 +609,103 @@ async def test_posting_to_the_inbox_of_an_unknown_actor_is_404(http):
 
     assert response.status_code == 404
     assert "error" in response.json()
+
+
+# --- JSON-LD: every document we serve, and every activity we queue, survives processing --
+# A JSON-LD processor (pyld over the bundled contexts: nothing is fetched) expands each
+# document and compacts it back with its own context; every key must come back. An object
+# embedded in a collection page is read with the page's context, not its own.
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def every_kind(inst) -> dict[str, object]:
+    """A resident who publishes one post of every kind, and a group that shares one."""
+    ctx = inst.services
+    _account, ana = await accounts.create_account(ctx, "jsonld-ana", PASSWORD)
+    _account, bea = await accounts.create_account(ctx, "jsonld-bea", PASSWORD)
+    group = await groups.create_group(ctx, ana, "jsonld-jardins", display_name="Jardins partagés")
+    note = await posts.publish_note(ctx, ana, "Bonjour #quartier", mentions=[bea])
+    offer = await listings.publish_listing(
+        ctx, ana, listings.ListingInput(kind="offer", title="Perceuse", intent="sell", price="5 €")
+    )
+    request = await listings.publish_listing(
+        ctx, ana, listings.ListingInput(kind="request", title="Une échelle")
+    )
+    start = utcnow().replace(microsecond=0) + timedelta(days=3)
+    event = await events.publish_event(
+        ctx,
+        ana,
+        events.EventInput(
+            title="Troc de graines",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            venue="Salle Bouvet",
+            street="12 rue Georges Clemenceau",
+            postal_code="35400",
+            locality="Saint-Malo",
+            capacity=20,
+        ),
+    )
+    async with ctx.db.write() as conn:
+        await groups.redistribute(ctx, conn, group, note, None)
+    await events.join_event(ctx, bea, event.uri)
+    return {
+        "ana": ana,
+        "group": group,
+        "posts": [note, offer, request, event],
+    }
+
+
+async def _get_activity(http: httpx.AsyncClient, url: str) -> dict:
+    response = await http.get(url, headers={"Accept": AP})
+    assert response.status_code == 200, url
+    return response.json()
+
+
+def _served_paths(inst, every_kind) -> list[str]:
+    ana: Actor = every_kind["ana"]  # type: ignore[assignment]
+    group: Actor = every_kind["group"]  # type: ignore[assignment]
+    community = inst.federation.actors.community
+    paths = ["/actor", "/actor/outbox"]
+    for actor in (ana, group, community):
+        base = f"/users/{actor.username}"
+        paths += [base, f"{base}/outbox", f"{base}/outbox?page=true"]
+        for collection in ("followers", "following"):
+            paths += [f"{base}/{collection}", f"{base}/{collection}?page=true"]
+    for post in every_kind["posts"]:  # type: ignore[attr-defined]
+        paths += [f"/objects/{post.id}", f"/objects/{post.id}/activity"]
+    return paths
+
+
+async def test_every_served_document_keeps_every_term(inst, http, every_kind):
+    lost = {}
+    for path in _served_paths(inst, every_kind):
+        document = await _get_activity(http, path)
+        if lost_terms(document):
+            lost[path] = lost_terms(document)
+
+    assert lost == {}
+
+
+async def test_an_outbox_page_carries_every_kind_and_their_terms(inst, http, every_kind):
+    ana: Actor = every_kind["ana"]  # type: ignore[assignment]
+
+    page = await _get_activity(http, f"/users/{ana.username}/outbox?page=true")
+
+    # The page embeds a note, an offer, a request and an event, with their own terms.
+    types = sorted(item["object"]["type"] for item in page["orderedItems"])
+    assert types == ["Event", "Note", "Note", "Note"]
+    keys = {key for item in page["orderedItems"] for key in item["object"]}
+    assert {"purpose", "joinMode", "timezone", "location", "participantCount"} <= keys
+    assert lost_terms(page) == []
+
+
+async def test_every_queued_activity_keeps_every_term(inst, every_kind):
+    async with inst.db.read() as conn:
+        bodies = (await conn.execute(select(outgoing_activities.c.body))).scalars().all()
+    documents = [json.loads(body) for body in bodies]
+    assert {d["type"] for d in documents} >= {"Create", "Announce", "Update"}
+
+    lost = {d["id"]: lost_terms(d) for d in documents if lost_terms(d)}
+
+    assert lost == {}

@@ -409,8 +409,16 @@ def test_coordinates_that_are_not_numbers_are_dropped(latitude):
 
 @pytest.mark.parametrize(
     "patch",
-    [{"startTime": None}, {"startTime": "le 14 mars"}, {"startTime": 1773475200}],
-    ids=["missing", "words", "number"],
+    [
+        {"startTime": None},
+        {"startTime": "le 14 mars"},
+        {"startTime": 1773475200},
+        {"startTime": "9999-12-31T20:00:00+01:00"},
+        {"startTime": "9999-12-31T23:30:00-05:00"},
+        {"startTime": "0001-01-01T00:30:00+01:00"},
+        {"startTime": "1066-10-14T09:00:00Z"},
+    ],
+    ids=["missing", "words", "number", "year-9999", "past-9999-in-utc", "year-1", "year-1066"],
 )
 def test_an_event_without_a_usable_start_is_refused(patch):
     document = mobilizon(**patch)
@@ -424,15 +432,43 @@ def test_an_event_without_a_usable_start_is_refused(patch):
 def test_an_end_before_the_start_or_not_to_be_shown_is_no_end():
     assert post_from_as(mobilizon(endTime="2026-03-13T09:00:00+01:00")).event.ends_at is None
     assert post_from_as(mobilizon(displayEndTime=False)).event.ends_at is None
+    assert post_from_as(mobilizon(endTime="9999-12-31T23:00:00Z")).event.ends_at is None
+
+
+def test_a_past_remote_event_is_kept():
+    # It happened: its page may still be linked, and it is no one's typing mistake here.
+    document = mobilizon(startTime="2019-05-04T14:00:00+02:00", endTime=None)
+    del document["endTime"]
+
+    event = post_from_as(document).event
+
+    assert event.starts_at == datetime(2019, 5, 4, 12, 0, tzinfo=UTC)
+
+
+# The fixture's start is written `2026-03-14T09:00:00+01:00`: UTC+01:00 is `Etc/GMT-1`.
+@pytest.mark.parametrize(
+    ("timezone", "expected"),
+    [("America/Montreal", "America/Montreal"), ("Mars/Olympus", "Etc/GMT-1"),
+     ("../../etc", "Etc/GMT-1"), (42, "Etc/GMT-1"), ("E" * 300, "Etc/GMT-1")],
+)  # fmt: skip
+def test_unknown_time_zones_fall_back_to_the_offset_of_the_start(timezone, expected):
+    assert post_from_as(mobilizon(timezone=timezone)).event.timezone == expected
 
 
 @pytest.mark.parametrize(
-    ("timezone", "expected"),
-    [("America/Montreal", "America/Montreal"), ("Mars/Olympus", "UTC"), ("../../etc", "UTC"),
-     (42, "UTC"), ("E" * 300, "UTC")],
+    ("start", "expected"),
+    [("2026-03-14T19:00:00+01:00", "Etc/GMT-1"), ("2026-03-14T19:00:00-04:00", "Etc/GMT+4"),
+     ("2026-03-14T19:00:00Z", "UTC"), ("2026-03-14T19:00:00", "UTC"),
+     ("2026-03-14T19:00:00+05:30", "UTC")],
 )  # fmt: skip
-def test_unknown_time_zones_become_utc(timezone, expected):
-    assert post_from_as(mobilizon(timezone=timezone)).event.timezone == expected
+def test_without_a_zone_the_offset_the_start_was_written_with_is_kept(start, expected):
+    # Gancio and Friendica send no `timezone`: 19:00+01:00 was 19:00 where it happens.
+    document = mobilizon(startTime=start)
+    del document["timezone"], document["endTime"]
+
+    event = post_from_as(document).event
+
+    assert event.timezone == expected
 
 
 @pytest.mark.parametrize(
@@ -486,19 +522,49 @@ def test_a_gancio_event():
     assert data.event == EventDetails(
         starts_at=datetime(2026, 4, 18, 18, 30, tzinfo=UTC),
         ends_at=datetime(2026, 4, 18, 20, tzinfo=UTC),
-        timezone="UTC",  # Gancio does not say
+        timezone="Etc/GMT-2",  # Gancio names no zone: the offset it wrote, UTC+02:00
     )
-    # An untyped location with the address as one string.
+    # An untyped location with the address as one string, read into PostalAddress's fields
     assert data.place == Place(
         name="Église Saint-Pierre",
         latitude=48.6392,
         longitude=-2.0275,
-        street="Place Saint-Pierre, 35400 Saint-Malo",
+        street="Place Saint-Pierre",
+        postal_code="35400",
+        locality="Saint-Malo",
     )
     assert list(data.hashtags) == ["chorale"]  # from a relative href
     assert data.summary is None
     assert data.category is None
     assert data.url == f"{GANCIO}/event/concert-de-la-chorale-du-quartier"
+
+
+@pytest.mark.parametrize(
+    ("address", "fields"),
+    [
+        ("Place Saint-Pierre, 35400 Saint-Malo",
+         {"street": "Place Saint-Pierre", "postal_code": "35400", "locality": "Saint-Malo"}),
+        ("10 Rue Jangot, 69007 Lyon, France",
+         {"street": "10 Rue Jangot", "postal_code": "69007", "locality": "Lyon",
+          "country": "France"}),
+        ("10 Rue Jangot, 69007 Lyon, Auvergne-Rhône-Alpes, France",
+         {"street": "10 Rue Jangot", "postal_code": "69007", "locality": "Lyon",
+          "region": "Auvergne-Rhône-Alpes", "country": "France"}),
+        ("Via dei Fori Imperiali, Roma", {"street": "Via dei Fori Imperiali", "locality": "Roma"}),
+        ("35400 Saint-Malo", {"postal_code": "35400", "locality": "Saint-Malo"}),
+        ("Colosseo", {"street": "Colosseo"}),
+    ],
+)  # fmt: skip
+def test_a_one_line_address_is_read_into_postal_address_fields(address, fields):
+    # Gancio writes its places' addresses as one line; Mobilizon's PostalAddress has fields.
+    document = gancio()
+    document["location"]["address"] = address
+
+    place = post_from_as(document).place
+
+    assert place == Place(
+        name=place.name, latitude=place.latitude, longitude=place.longitude, **fields
+    )
 
 
 def test_a_gancio_event_without_end_or_place():

@@ -14,6 +14,7 @@ from fedlocal.federation import to_as
 from fedlocal.federation.from_as import actor_from_as, post_from_as
 from fedlocal.models import Actor, ActorKey, Announce, Follow, Post
 from fedlocal.urls import Urls
+from tests.support.model_builders import lost_terms
 
 BASE = "https://quartier.example"
 URLS = Urls(BASE)
@@ -184,8 +185,10 @@ def test_the_instance_actor_is_restricted_to_mastodons_fields():
 
     document = to_as.actor_document(actor, keys_of(actor), URLS)
 
-    # Mastodon's set (interop.md §1.4) plus the context, and the display name.
-    assert set(document) == MASTODON_INSTANCE_ACTOR_FIELDS | {"@context", "name"}
+    # Mastodon's set (interop.md §1.4) plus the context, the display name and the
+    # Ed25519 key every actor of ours publishes (FEP-521a).
+    assert set(document) == MASTODON_INSTANCE_ACTOR_FIELDS | {"@context", "name", "assertionMethod"}
+    assert [m["type"] for m in document["assertionMethod"]] == ["Multikey"]
     assert document["type"] == "Application"
     assert document["id"] == f"{BASE}/actor"
     assert document["preferredUsername"] == "quartier.example"
@@ -397,3 +400,46 @@ def test_collections():
     assert page["partOf"] == f"{BASE}/users/ana/outbox"
     assert page["orderedItems"] == ["a"]
     assert "next" not in page
+
+
+# --- JSON-LD: every kind of activity we send keeps every term -------------------------------
+
+
+def _every_activity() -> dict[str, dict]:
+    ana, alice = local_actor(), remote_actor()
+    row = follow_row(ana, alice)
+    note = post()
+    record = Announce(4, f"{BASE}/objects/5/announces/2", ana.id, note.uri, 5, WHEN)
+    event_uri, join_uri = "https://agenda.example/events/1", f"{ana.uri}#join/1"
+    offer_uri = f"{ana.uri}#offers/1"
+    return {
+        "actor": to_as.actor_document(ana, keys_of(ana), URLS),
+        "instance actor": to_as.actor_document(instance_actor(), keys_of(instance_actor()), URLS),
+        "note": to_as.object_document(note, ana, URLS),
+        "create": to_as.create(note, ana, URLS),
+        "update": to_as.update(to_as.object_document(note, ana, URLS), ana, WHEN),
+        "update actor": to_as.update_actor(to_as.actor_document(ana, [], URLS), WHEN),
+        "delete": to_as.delete(note, ana),
+        "tombstone": to_as.tombstone(note),
+        "announce": to_as.announce(ana, note, ana, record),
+        "undo announce": to_as.undo_announce(ana, note, ana, record),
+        "follow": to_as.follow(ana, alice, row),
+        "undo follow": to_as.undo_follow(ana, alice, row),
+        "accept follow": to_as.accept_follow(alice, ana, row),
+        "reject follow": to_as.reject_follow(alice, ana, row),
+        "like": to_as.like(ana, note, alice, f"{ana.uri}#likes/1"),
+        "undo like": to_as.undo_like(ana, note, alice, f"{ana.uri}#likes/1"),
+        "join": to_as.join(ana, event_uri, alice.uri, join_uri, "Bonjour"),
+        "leave": to_as.leave(ana, event_uri, alice.uri),
+        "accept join": to_as.accept_join(ana, alice.uri, note.uri, join_uri),
+        "reject join": to_as.reject_join(ana, alice.uri, note.uri, join_uri),
+        "interest": to_as.offer_agreement(ana, note.uri, alice.uri, offer_uri),
+        "accept interest": to_as.accept_offer(
+            ana, offer_uri, alice.uri, f"{offer_uri}/a", note.uri
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(_every_activity()))
+def test_every_kind_of_document_keeps_every_term_through_json_ld(kind):
+    assert lost_terms(_every_activity()[kind]) == []

@@ -8,7 +8,7 @@ Reject, Update) the stub records.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,7 +39,17 @@ from tests.services.sharing_support import (
 from tests.support.instance import running_instance
 
 PARIS = ZoneInfo("Europe/Paris")
-START = datetime(2031, 6, 7, 14, 0, tzinfo=PARIS)
+
+
+def _saturday_afternoon() -> datetime:
+    """A Saturday at 14:00 in Paris, about two months ahead: events start from now to two
+    years ahead, so a test's event is dated from today."""
+    day = (datetime.now(PARIS) + timedelta(days=60)).date()
+    day += timedelta(days=(5 - day.weekday()) % 7)
+    return datetime.combine(day, time(14), tzinfo=PARIS)
+
+
+START = _saturday_afternoon()
 
 
 def workshop(**changes) -> EventInput:
@@ -85,8 +95,29 @@ REFUSED_INPUT = [
     pytest.param(
         {"ends_at": START - timedelta(minutes=1)},
         "ends_at",
-        "the event ends before it starts",
+        "the event must end after it starts",
         id="end-before-start",
+    ),
+    pytest.param(
+        {"ends_at": START}, "ends_at", "the event must end after it starts", id="end-at-start"
+    ),
+    pytest.param(
+        {"starts_at": datetime.now(UTC) - timedelta(hours=1), "ends_at": None},
+        "starts_at",
+        "the event cannot start in the past",
+        id="start-in-the-past",
+    ),
+    pytest.param(
+        {"starts_at": datetime(9999, 12, 31, 20, tzinfo=UTC), "ends_at": None},
+        "starts_at",
+        "the event must start within the next two years",
+        id="year-9999",
+    ),
+    pytest.param(
+        {"starts_at": datetime.now(UTC) + timedelta(days=2 * 366 + 1), "ends_at": None},
+        "starts_at",
+        "the event must start within the next two years",
+        id="beyond-two-years",
     ),
     pytest.param(
         {"ends_at": START + timedelta(days=32)},
@@ -95,13 +126,13 @@ REFUSED_INPUT = [
         id="too-long",
     ),
     pytest.param(
-        {"starts_at": datetime(2031, 6, 7, 14, 0), "ends_at": None},
+        {"starts_at": START.replace(tzinfo=None), "ends_at": None},
         "starts_at",
         "dates need a time zone",
         id="naive-start",
     ),
     pytest.param(
-        {"ends_at": datetime(2031, 6, 7, 17, 0)},
+        {"ends_at": START.replace(tzinfo=None, hour=17)},
         "ends_at",
         "dates need a time zone",
         id="naive-end",
@@ -164,6 +195,15 @@ async def test_bad_input_is_refused_naming_the_field_and_stores_nothing(
     assert await effects(world.db) == before
 
 
+async def test_an_event_starting_minutes_ago_is_still_published(world, ana):
+    # A form filled in slowly: the start it gave has just gone by.
+    starts = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+
+    event = await publish(world.services, ana, starts_at=starts, ends_at=None)
+
+    assert event.event is not None and event.event.starts_at == starts
+
+
 async def test_only_our_residents_and_groups_organise(world):
     stranger = await remote_person(world.federation, "mallory")
     before = await effects(world.db)
@@ -197,12 +237,47 @@ async def test_a_published_event_keeps_its_venue_and_goes_out_for_mobilizon(worl
     create, boost = await queued(world.db, after=after)
     document = create.body["object"]
     assert (create.type, document["type"], document["to"]) == ("Create", "Event", [PUBLIC])
-    assert document["startTime"] == "2031-06-07T14:00:00+02:00"
+    assert document["startTime"] == START.isoformat(timespec="seconds")
     assert document["timezone"] == "Europe/Paris"
     assert (document["joinMode"], document["maximumAttendeeCapacity"]) == ("free", 12)
     assert (document["participantCount"], document["remainingAttendeeCapacity"]) == (0, 12)
     assert "<script" not in document["content"]
     assert boost.type == "Announce"
+
+
+async def test_the_venue_is_placed_at_its_own_point_with_its_postal_address(world, ana):
+    after = await last_queued_id(world.db)
+
+    # When ana places her event at the school's courtyard, a few hundred metres from the
+    # centre of Intra-Muros
+    event = await publish(world.services, ana, latitude=48.651234, longitude=-2.024567)
+
+    # Then the event keeps the venue's own point (to about a metre), named by its quarter
+    assert event.place is not None
+    assert (event.place.latitude, event.place.longitude) == (48.65123, -2.02457)
+    # And its Create carries a whole PostalAddress, as Mobilizon sends one
+    create, _boost = await queued(world.db, after=after)
+    location = create.body["object"]["location"]
+    assert location == {
+        "type": "Place",
+        "name": "Cour de l'école",
+        "address": {
+            "type": "PostalAddress",
+            "streetAddress": "12 rue de Dinan",
+            "postalCode": "35400",
+            "addressLocality": "Saint-Malo",
+        },
+        "latitude": 48.65123,
+        "longitude": -2.02457,
+    }
+
+
+async def test_without_a_point_or_quarter_a_locality_the_gazetteer_knows_places_it(world, ana):
+    event = await publish(world.services, ana, quarter=None, locality="Paramé")
+
+    assert event.place is not None
+    assert event.place.locality == "Paramé"
+    assert (event.place.latitude, event.place.longitude) == (48.661, -1.989)
 
 
 # --- local RSVPs ---------------------------------------------------------------------------

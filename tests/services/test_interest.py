@@ -82,7 +82,7 @@ async def test_interest_is_a_direct_reply_to_the_author_only(world, ana, bea):
 
     # Then her message is a direct reply to the offer, starting with ana's mention
     assert (dm.visibility, dm.in_reply_to_uri) == ("direct", offer.uri)
-    assert dm.content.startswith(f'<p><span class="h-card"><a href="{ana.url}"')
+    assert dm.content.startswith(f'<p><span class="h-card" translate="no"><a href="{ana.url}"')
     assert "Samedi, ça irait ?" in dm.content
 
     # And nothing is queued: ana is on this instance, there is no one to deliver to

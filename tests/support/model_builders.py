@@ -153,3 +153,29 @@ def _blank_terms(node: Any) -> list[str]:
         for item in node:
             found += _blank_terms(item)
     return found
+
+
+def lost_terms(document: dict[str, Any]) -> list[str]:
+    """Keys of `document` that do not survive a JSON-LD round trip: expanded with the
+    bundled contexts, then compacted back with the document's own context. A key whose
+    term is undefined expands to a blank node (or nothing) and never comes back; so does
+    any key of an embedded object its container's context does not define."""
+    expanded = jsonld.expand(document)
+    compacted = jsonld.compact(expanded, document["@context"])
+    return sorted(_keys(document) - _keys(compacted) | set(_blank_terms(expanded)))
+
+
+def _keys(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                continue
+            # Language maps are keyed by language tags, not terms.
+            if not key.endswith("Map"):
+                found.add(key)
+                found |= _keys(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _keys(item)
+    return found

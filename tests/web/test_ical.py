@@ -484,6 +484,17 @@ async def calendar_posts(inst) -> dict[str, Post]:
             content="<p>Chez les voisins</p>",
             event=EventDetails(starts_at=seed.soon(days=5)),
         ),
+        # Dated by a neighbour's typing mistake (kept before dates were checked).
+        "remote_9999": await seed.remote_post(
+            inst,
+            remote,
+            "https://neighbour.example/events/44",
+            type="Event",
+            kind="event",
+            name="Remote absurd",
+            content="",
+            event=EventDetails(starts_at=datetime(9999, 12, 31, 23, 30, tzinfo=UTC)),
+        ),
         "remote_private": await seed.remote_post(
             inst,
             remote,
@@ -543,7 +554,7 @@ async def test_calendar_scope_all_adds_public_remote_events(http, calendar_posts
 
     assert calendar_posts["remote"].uri in uids
     assert calendar_posts["sooner"].uri in uids
-    for key in ("remote_private", "followers", "deleted", "past"):
+    for key in ("remote_private", "followers", "deleted", "past", "remote_9999"):
         assert calendar_posts[key].uri not in uids, key
 
 

@@ -5,10 +5,11 @@ and the headers every page carries."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from fedlocal.services import listings, posts
 from fedlocal.services.listings import ListingInput
+from fedlocal.store import actors as actor_store
 from fedlocal.store import posts as post_store
 from tests.support.instance import running_instance
 
@@ -203,6 +204,34 @@ async def test_groups_join_post_and_members(inst, alice, alice_web):
     assert "1 member" in (await alice_web.get("/groups/jardins")).text
 
 
+async def test_a_mention_in_a_group_post_is_linked_where_it_stands(inst, alice, alice_web):
+    # Given bob, a member of alice's group
+    await make_resident(inst, "bob", display_name="Bob")
+    await alice_web.submit("/groups", "/groups", {"display_name": "Graines", "username": "graines"})
+    async with WebClient(inst.base_url) as bob:
+        await bob.log_in("bob")
+        await bob.submit("/groups/graines", "/groups/graines/join", {})
+
+        # When he thanks alice in the middle of his post
+        posted = await bob.submit(
+            "/groups/graines", "/groups/graines/post", {"text": "Merci @alice pour les semis !"}
+        )
+    assert posted.status_code == 303
+
+    # Then the mention is a link in Mastodon's markup where he wrote it, and a Mention tag
+    async with inst.db.read() as conn:
+        bob_actor = await actor_store.get_local_actor(conn, "bob")
+        [post] = await post_store.list_actor_posts(conn, bob_actor.id)
+    alice_url = f"{inst.base_url}/@alice"
+    assert (
+        "<p>Merci "
+        f'<span class="h-card" translate="no"><a href="{alice_url}" class="u-url mention">'
+        "@<span>alice</span></a></span> pour les semis !</p>"
+    ) in post.content
+    assert post.content.count("@<span>alice</span>") == 1
+    assert f"{inst.base_url}/users/alice" in {m.href for m in post.mentions}
+
+
 async def test_moderators_let_in_turn_down_and_remove_members_and_posts(inst, alice, alice_web):
     # Given alice's group that approves its members, and bob and carla asking to join
     for name in ("bob", "carla"):
@@ -287,13 +316,14 @@ async def test_an_instance_overseas_takes_and_shows_times_in_its_own_zone(tmp_pa
             assert "America/Martinique" in form.text
 
             # When Léa publishes an event at 18:30 local time
+            day = (datetime.now(UTC) + timedelta(days=30)).date()
             created = await lea.submit(
                 "/new/event",
                 "/new/event",
                 {
                     "title": "Bèlè au jardin",
                     "category": "neighbourhood-life",
-                    "starts_on": "2031-05-22",
+                    "starts_on": day.isoformat(),
                     "starts_time": "18:30",
                     "quarter": "Terres-Sainville",
                     "join_mode": "free",
@@ -307,7 +337,7 @@ async def test_an_instance_overseas_takes_and_shows_times_in_its_own_zone(tmp_pa
             async with inst.db.read() as conn:
                 event = await post_store.get_post(conn, post_id)
             assert event is not None and event.event is not None
-            assert event.event.starts_at == datetime(2031, 5, 22, 22, 30, tzinfo=UTC)
+            assert event.event.starts_at == datetime.combine(day, time(22, 30), tzinfo=UTC)
             assert event.event.timezone == "America/Martinique"
             page = await lea.get(_path(created))
             assert "18:30" in page.text or "6:30" in page.text

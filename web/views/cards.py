@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fedlocal.clock import utcnow
-from fedlocal.models import Actor, Post
+from fedlocal.models import Actor, EventDetails, Post
 from fedlocal.services import nearby_feed
 
 from ..page import Page
@@ -71,14 +71,19 @@ async def nearby_cards(
 STILL_HAPPENING = timedelta(hours=3)
 
 
+def _not_over(event: EventDetails, now: datetime) -> bool:
+    # Compared with `now` moved back, not the start moved forward: a start in year 9999
+    # would overflow.
+    if event.ends_at is not None:
+        return event.ends_at >= now
+    return event.starts_at >= now - STILL_HAPPENING
+
+
 def upcoming(cards: list[Card], limit: int) -> list[Card]:
     """Events not over yet, soonest first."""
     now = utcnow()
     kept = [
-        card
-        for card in cards
-        if card.post.event is not None
-        and (card.post.event.ends_at or card.post.event.starts_at + STILL_HAPPENING) >= now
+        card for card in cards if card.post.event is not None and _not_over(card.post.event, now)
     ]
     kept.sort(key=lambda card: card.post.event.starts_at)  # type: ignore[union-attr]
     return kept[:limit]

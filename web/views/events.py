@@ -3,10 +3,13 @@ decisions and cancellation."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import datetime
 
 from starlette.responses import Response
 
+from fedlocal.geo import valid_coordinates
 from fedlocal.models import Actor, Post
 from fedlocal.services import events as event_service
 from fedlocal.services import post_pages
@@ -34,8 +37,10 @@ SERVICE_FIELDS = {
     "visibility": "visibility",
     "venue": "venue",
     "street": "address",
+    "postal_code": "postal_code",
+    "locality": "locality",
     "quarter": "quarter",
-    "latitude": "quarter",
+    "latitude": "coordinates",
 }
 
 
@@ -50,7 +55,10 @@ def _labels(page: Page) -> dict[str, str]:
         "ends_on": t("Ends on"),
         "ends_time": t("Ends at"),
         "venue": t("Venue"),
-        "address": t("Address"),
+        "address": t("Street and number"),
+        "postal_code": t("Postal code"),
+        "locality": t("Town"),
+        "coordinates": t("Position on the map"),
         "quarter": t("Quarter"),
         "join_mode": t("Who can join"),
         "capacity": t("Number of places"),
@@ -121,10 +129,15 @@ def read_event(page: Page, state: FormState) -> EventInput | None:
     venue = values.get("venue", "").strip()
     if len(venue) > VENUE_MAX:
         state.error("venue", t("At most %(max)s characters.", max=VENUE_MAX))
-    address = values.get("address", "").strip()
-    if len(address) > VENUE_MAX:
-        state.error("address", t("At most %(max)s characters.", max=VENUE_MAX))
-    quarter = where(page, state) if "address" not in state.errors else None
+    address, postal_code, locality = (
+        _short(page, state, name) for name in ("address", "postal_code", "locality")
+    )
+    coordinates = _coordinates(page, state)
+    # The quarter: the one picked, else the one the address names; a venue placed on the
+    # map needs neither (the service names the quarter it lies in).
+    quarter = None
+    if coordinates is None or values.get("quarter", "").strip():
+        quarter = where(page, state, address=", ".join(p for p in (address, locality) if p))
     join_mode = values.get("join_mode", "free")
     if join_mode not in FORM_JOIN_MODES:
         state.error("join_mode", t("Choose one of the options."))
@@ -150,12 +163,42 @@ def read_event(page: Page, state: FormState) -> EventInput | None:
         category=category,
         venue=venue or None,
         street=address or None,
+        postal_code=postal_code or None,
+        locality=locality or None,
         quarter=quarter,
+        latitude=coordinates[0] if coordinates else None,
+        longitude=coordinates[1] if coordinates else None,
         join_mode=join_mode,
         capacity=capacity,
         visibility=visibility,
         language=page.lang,
     )
+
+
+def _short(page: Page, state: FormState, name: str) -> str:
+    value = state.values.get(name, "").strip()
+    if len(value) > VENUE_MAX:
+        state.error(name, page.t("At most %(max)s characters.", max=VENUE_MAX))
+    return value
+
+
+def _coordinates(page: Page, state: FormState) -> tuple[float, float] | None:
+    """The venue's point from `latitude, longitude` (as a map shows it), or None."""
+    text = state.values.get("coordinates", "").strip()
+    if not text:
+        return None
+    parts = text.replace(";", ",").split(",") if "," in text or ";" in text else text.split()
+    try:
+        latitude, longitude = (float(part) for part in parts)
+    except ValueError:
+        latitude = longitude = math.nan
+    if not valid_coordinates(latitude, longitude):
+        state.error(
+            "coordinates",
+            page.t("Enter a latitude and a longitude, for example 48.6493, -2.0257."),
+        )
+        return None
+    return latitude, longitude
 
 
 def _moment(
@@ -195,7 +238,8 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
     assert post.event is not None
     is_organiser = me is not None and me.id == author.id and post.is_local
     found = await post_pages.event_page(page.services, me, post)
-    event = post.event
+    # The count the page states is the one its list agrees with.
+    event = replace(post.event, participant_count=found.count)
     can_join = (
         me is not None
         and me.role == "resident"
@@ -212,6 +256,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         event=event,
         is_organiser=is_organiser,
         participants=found.participants,
+        unlisted=found.unlisted,
         pending=found.pending,
         mine=found.mine,
         can_join=can_join,

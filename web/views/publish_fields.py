@@ -37,12 +37,14 @@ def read_category_and_description(page: Page, state: FormState) -> tuple[str, st
     return category, description
 
 
-def where(page: Page, state: FormState) -> str | None:
+def where(page: Page, state: FormState, *, address: str | None = None) -> str | None:
     """The quarter picked in the list, or the one an address names (the instance's
-    gazetteer); errors beside whichever field is wrong."""
+    gazetteer; the `address` field unless given); errors beside whichever field is
+    wrong."""
     config, t = page.config, page.t
     chosen = state.values.get("quarter", "").strip()
-    address = state.values.get("address", "").strip()
+    if address is None:
+        address = state.values.get("address", "").strip()
     if chosen:
         found = config.find_quarter(chosen)
         if found is None:

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from activitypub.addressing import as_list
 
 from ...categories import Categories
+from ...clock import utcnow
 from ...models import EventDetails, EventStatus
 from .listings import community_category
 from .places import place_from_as
@@ -38,6 +40,12 @@ JOIN_MODES = {
     "none": "external",
 }
 MAX_ZONE_NAME = 64
+# A remote event in the past is kept (it happened, and its page may be linked); one dated
+# centuries away is junk, and near the ends of the calendar it cannot even be shown in a
+# time zone. An end more than a year after the start is no end people can use.
+EARLIEST_START = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_START_AHEAD = timedelta(days=10 * 366)
+LONGEST_REMOTE_EVENT = timedelta(days=366)
 
 
 def event_fields(document: dict[str, Any], categories: Categories) -> dict[str, Any]:
@@ -45,9 +53,15 @@ def event_fields(document: dict[str, Any], categories: Categories) -> dict[str, 
     starts_at = parse_datetime(document.get("startTime"))
     if starts_at is None:
         raise InvalidDocument("an Event needs a startTime (RFC 3339)")
+    if not EARLIEST_START <= starts_at <= utcnow() + LATEST_START_AHEAD:
+        raise InvalidDocument("an Event's startTime is out of any sensible range")
     ends_at = parse_datetime(document.get("endTime"))
     # FEP-8a8e: an end not meant to be shown is no end for people.
-    if (ends_at is not None and ends_at < starts_at) or document.get("displayEndTime") is False:
+    if (
+        ends_at is None
+        or not starts_at <= ends_at <= starts_at + LONGEST_REMOTE_EVENT
+        or document.get("displayEndTime") is False
+    ):
         ends_at = None
     # Mobilizon sends 0 for "no limit".
     capacity = count(document.get("maximumAttendeeCapacity"), minimum=1)
@@ -55,7 +69,7 @@ def event_fields(document: dict[str, Any], categories: Categories) -> dict[str, 
     details = EventDetails(
         starts_at=starts_at,
         ends_at=ends_at,
-        timezone=_timezone(document.get("timezone")),
+        timezone=_timezone(document.get("timezone"), document.get("startTime")),
         status=_status(document),
         join_mode=JOIN_MODES.get(join_mode, "free") if isinstance(join_mode, str) else "free",
         capacity=capacity,
@@ -73,14 +87,34 @@ def event_fields(document: dict[str, Any], categories: Categories) -> dict[str, 
     }
 
 
-def _timezone(value: Any) -> str:
-    if not isinstance(value, str) or not value or len(value) > MAX_ZONE_NAME:
-        return "UTC"
+def _timezone(value: Any, start: Any) -> str:
+    """The event's zone: the one it names (Mobilizon), else the offset its start was
+    written with (Gancio and Friendica send no zone: `19:00+01:00` was 19:00 there)."""
+    if isinstance(value, str) and value and len(value) <= MAX_ZONE_NAME:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return value
+    return _offset_zone(start)
+
+
+def _offset_zone(start: Any) -> str:
+    """A fixed-offset zone (`Etc/GMT-1` is UTC+01:00: POSIX signs are reversed) for the
+    offset of an RFC 3339 time, or UTC when it has none or no whole-hour zone names it."""
     try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+        offset = (
+            datetime.fromisoformat(start.strip()).utcoffset() if isinstance(start, str) else None
+        )
+    except ValueError:
+        offset = None
+    if offset is None or offset.total_seconds() % 3600:
         return "UTC"
-    return value
+    hours = int(offset.total_seconds()) // 3600
+    if hours == 0 or not -12 <= hours <= 14:
+        return "UTC"
+    return f"Etc/GMT{-hours:+d}"
 
 
 def _last_segment(value: str) -> str:

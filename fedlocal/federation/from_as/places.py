@@ -3,6 +3,7 @@ location with a plain-string address."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from activitypub.addressing import as_list
@@ -12,6 +13,8 @@ from ...models import Place
 from .values import number, short_text
 
 MAX_PLACE_TEXT = 200
+# "35400 Saint-Malo", "1000 Bruxelles", "F-35400 Saint-Malo": a postal code, then the town.
+_CODE_AND_TOWN = re.compile(r"^(?:[A-Z]{1,2}-)?(?P<code>\d{4,5})\s+(?P<town>\D.*)$")
 
 
 def place_from_as(location: Any, *, with_address: bool) -> Place | None:
@@ -41,7 +44,7 @@ def _place(document: dict[str, Any], with_address: bool) -> Place:
 
 def _address(value: Any) -> dict[str, str | None]:
     if isinstance(value, str):
-        return {"street": short_text(value, MAX_PLACE_TEXT)}
+        return _address_text(value)
     if not isinstance(value, dict):
         return {}
     return {
@@ -51,3 +54,23 @@ def _address(value: Any) -> dict[str, str | None]:
         "region": short_text(value.get("addressRegion"), MAX_PLACE_TEXT),
         "country": short_text(value.get("addressCountry"), MAX_PLACE_TEXT),
     }
+
+
+def _address_text(value: str) -> dict[str, str | None]:
+    """An address written as one line (Gancio: "Place Saint-Pierre, 35400 Saint-Malo"), in
+    PostalAddress's fields: the street, then "code town" (then a region and a country, or
+    a country), or a town alone; a line we cannot split stays the street."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    fields: dict[str, str | None] = {}
+    for index in range(len(parts) - 1, -1, -1):
+        found, tail = _CODE_AND_TOWN.match(parts[index]), parts[index + 1 :]
+        if found and len(tail) <= 2 and not any(c.isdigit() for c in "".join(tail)):
+            fields = {"postal_code": found["code"], "locality": found["town"]}
+            fields.update(zip(("region", "country")[2 - len(tail) :], tail, strict=True))
+            parts = parts[:index]
+            break
+    else:
+        if len(parts) >= 2 and not any(c.isdigit() for c in parts[-1]):
+            fields, parts = {"locality": parts[-1]}, parts[:-1]
+    fields["street"] = ", ".join(parts) if parts else None
+    return {key: short_text(text, MAX_PLACE_TEXT) for key, text in fields.items()}

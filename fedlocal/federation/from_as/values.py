@@ -40,7 +40,10 @@ def parse_datetime(value: Any) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: off the calendar in UTC
+        return None
 
 
 def parse_date(value: Any) -> date | None:

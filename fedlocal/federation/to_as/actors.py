@@ -21,6 +21,8 @@ _INSTANCE_ACTOR_FIELDS = [
     "inbox",
     "outbox",
     "publicKey",
+    # FEP-521a: its Ed25519 key, as every actor of ours (not fetched to verify a fetch).
+    "assertionMethod",
     "endpoints",
     "url",
     "manuallyApprovesFollowers",

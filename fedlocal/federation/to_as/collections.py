@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .vocabulary import AS_CONTEXT
+from .vocabulary import AS_CONTEXT, COLLECTION_CONTEXT
 
 
 def ordered_collection(
@@ -27,9 +27,10 @@ def ordered_collection(
 def ordered_collection_page(
     page_id: str, collection_id: str, items: list[Any], next_page: str | None
 ) -> dict[str, Any]:
-    """One page of an OrderedCollection."""
+    """One page of an OrderedCollection, under a context that defines the terms of every
+    kind of item it may embed."""
     document: dict[str, Any] = {
-        "@context": AS_CONTEXT,
+        "@context": COLLECTION_CONTEXT,
         "id": page_id,
         "type": "OrderedCollectionPage",
         "partOf": collection_id,

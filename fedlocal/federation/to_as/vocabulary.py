@@ -128,9 +128,23 @@ LISTING_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **FEP_0837_TERMS, 
 EVENT_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **EVENT_TERMS, **FEDLOCAL_TERMS}]
 MARKETPLACE_CONTEXT: list[Any] = [AS_CONTEXT, FEP_0837_TERMS]
 # A Join may carry the participant's message, in Mobilizon's term.
-PARTICIPATION_CONTEXT: list[Any] = [
+PARTICIPATION_TERMS: dict[str, Any] = {
+    "mz": EVENT_TERMS["mz"],
+    "participationMessage": "mz:participationMessage",
+}
+PARTICIPATION_CONTEXT: list[Any] = [AS_CONTEXT, PARTICIPATION_TERMS]
+# A collection page embeds activities of every kind, and a JSON-LD processor reads an
+# embedded object with the page's context (its own `@context` is not served there): the
+# page's context defines every term any of our documents uses.
+COLLECTION_CONTEXT: list[Any] = [
     AS_CONTEXT,
-    {"mz": EVENT_TERMS["mz"], "participationMessage": "mz:participationMessage"},
+    {
+        **EXTENSION_TERMS,
+        **FEP_0837_TERMS,
+        **EVENT_TERMS,
+        **FEDLOCAL_TERMS,
+        **PARTICIPATION_TERMS,
+    },
 ]
 
 
