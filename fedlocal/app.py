@@ -31,6 +31,7 @@ from .federation.inbox_worker import InboxWorker
 from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
 from .federation.runtime import Federation, start_federation
 from .federation.workers import run_worker
+from .media.serve import routes as media_file_routes
 from .services.errors import ServiceError
 from .services.maintenance import INTERVAL_SECONDS as MAINTENANCE_INTERVAL_SECONDS
 from .services.maintenance import MaintenanceWorker
@@ -53,6 +54,7 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         federation = await start_federation(config, db)
         app.state.federation = federation
         app.state.services = federation.services
+        app.state.media_files = federation.services.files
         app.state.pages = Pages(federation.services, federation.client)
         app.state.feeds = Feeds(federation.services)
         start_api(app, db)
@@ -78,6 +80,8 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         # The resident web app (landing page, sign-up, publishing, feed, admin…).
         *web_routes(),
         Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
+        # Picture files (fedlocal/media/files.py), named by their content.
+        *media_file_routes,
     ]
     answers = ErrorAnswers(html=render_error_page, machine_path=machine_path)
 

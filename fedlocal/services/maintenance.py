@@ -1,6 +1,6 @@
 """Housekeeping that runs on a timer inside `serve`: expiring old offers and requests,
-forgetting activity ids too old to be delivered again, and failed logins older than the
-login limit's window."""
+forgetting activity ids too old to be delivered again, failed logins older than the
+login limit's window, and pictures uploaded a day ago and never posted."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ..store.clock import utcnow
 from .context import ServiceContext
 from .listings import expire_due
 from .login import WINDOW as LOGIN_WINDOW
+from .media import sweep_waiting
 
 # Senders retry for days at most (Mastodon: about a week); ids older than this cannot
 # come back, so the idempotency record need not keep them.
@@ -31,4 +32,5 @@ class MaintenanceWorker:
             pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)
             # A login attempt only counts within the window: past it, keep nothing.
             forgotten = await attempt_store.purge(conn, before=now - LOGIN_WINDOW)
-        return expired + pruned + forgotten
+        swept = await sweep_waiting(self.ctx, now)
+        return expired + pruned + forgotten + swept

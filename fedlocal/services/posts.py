@@ -13,7 +13,7 @@ from ..models import Actor, Mention, Post, Visibility
 from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import posts as post_store
-from . import groups, outgoing
+from . import groups, media, outgoing
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
 from .publishing import Draft, publish
@@ -35,6 +35,7 @@ async def publish_note(
     spoiler_text: str | None = None,
     mentions: Sequence[Actor] = (),
     local_only: bool = False,
+    media_ids: Sequence[int] = (),
 ) -> Post:
     """Publish a note as `author`: stored, sent to their followers (and to the people it
     mentions), and when public announced by the community actor, in one transaction.
@@ -52,6 +53,7 @@ async def publish_note(
             spoiler_text=spoiler_text,
             mentions=mentions,
             local_only=local_only,
+            media_ids=media_ids,
         )
     ctx.outbox.wake()
     return post
@@ -70,6 +72,7 @@ async def write_note(
     spoiler_text: str | None = None,
     mentions: Sequence[Actor] = (),
     local_only: bool = False,
+    media_ids: Sequence[int] = (),
 ) -> Post:
     """`publish_note` inside the caller's transaction (for services that do more). Every
     note of ours is written here, replies included: this is where a reply in a
@@ -77,7 +80,8 @@ async def write_note(
     if not author.is_local:
         raise Forbidden("only local actors publish here")
     text = text.strip()
-    if not text:
+    attachments = await media.attachments_for(ctx, conn, author, media_ids)
+    if not text and not attachments:
         raise InvalidInput("a post needs some text", field="status")
     if len(text) > ctx.config.post_max_characters:
         raise InvalidInput(
@@ -91,8 +95,9 @@ async def write_note(
         parent = await post_store.get_post_by_uri(conn, in_reply_to)
         local_only = parent is not None and parent.is_local_only
     visibility, marked_local = local_audience(visibility) if local_only else (visibility, False)
-    formatted = text_to_html(text, ctx.urls)
-    content = mention_links(mentions) + formatted.html if mentions else formatted.html
+    formatted = text_to_html(text, ctx.urls) if text else None
+    html_text = formatted.html if formatted else ""
+    content = mention_links(mentions) + html_text if mentions else html_text
     draft = Draft(
         kind="note",
         visibility=cast(Visibility, visibility),
@@ -102,10 +107,11 @@ async def write_note(
         language=language or ctx.config.default_language,
         sensitive=sensitive,
         summary=spoiler_text or None,
-        hashtags=tuple(formatted.hashtags),
+        hashtags=tuple(formatted.hashtags) if formatted else (),
         recipients=tuple(actor.uri for actor in mentions),
         mentions=tuple(Mention(href=actor.uri, name=f"@{actor.handle}") for actor in mentions),
         local_only=marked_local,
+        attachments=attachments,
     )
     post = await publish(ctx, conn, author, draft)
     # Mentioning one of our groups as a member posts to the group.
@@ -144,6 +150,7 @@ async def delete_post(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
         if post.actor_id != actor.id:
             raise Forbidden("only the author can delete this post")
         await post_store.tombstone_post(conn, post.id)
+        unused = await media.release_post_media(conn, post.id)
         deleted = await post_store.get_post(conn, post.id)
         assert deleted is not None
         community = await actor_store.get_actor_by_role(conn, "community")
@@ -153,4 +160,5 @@ async def delete_post(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
                 await announce_store.delete_announce(conn, announce.id)
         await ctx.outbox.send(conn, outgoing.PostDeleted(actor, deleted))
     ctx.outbox.wake()
+    await media.remove_unused_files(ctx, unused)
     return deleted
