@@ -23,6 +23,7 @@ from web.routes import FederatedPages, web_routes
 
 from .api import Cors, api_routes, start_api, stop_api
 from .api.params import MAX_BODY as API_MAX_BODY
+from .api.params import upload_body_limit
 from .boundary.answers import ErrorAnswers, Problem
 from .boundary.middleware import ErrorBoundary
 from .config import Config
@@ -121,6 +122,8 @@ def body_limit(config: Config):
     def limit(path: str) -> int:
         if is_inbox_path(path):
             return config.max_body_bytes
+        if (uploads := upload_body_limit(path, config.media_max_bytes)) is not None:
+            return uploads
         if path.startswith(("/api/", "/oauth/")):
             return API_MAX_BODY
         return FORM_MAX_BODY

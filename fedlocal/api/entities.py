@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 
 from ..categories import Categories
-from ..models import Actor, Post
+from ..models import Actor, Attachment, Post
 from ..oauth import OAuthApp
 from ..services.timelines import Relationship
 from ..services.views import AccountView, BoostView, NotificationView, PostView
@@ -69,6 +69,7 @@ def account(
     actor = view.actor
     created = view.account.created_at if view.account is not None else actor.created_at
     avatar = actor.icon_url or urls.base + DEFAULT_AVATAR
+    header = actor.image_url or urls.base + DEFAULT_HEADER
     entity: E.Account = {
         "id": str(actor.id),
         "username": actor.username,
@@ -86,8 +87,8 @@ def account(
         "uri": actor.uri,
         "avatar": avatar,
         "avatar_static": avatar,
-        "header": urls.base + DEFAULT_HEADER,
-        "header_static": urls.base + DEFAULT_HEADER,
+        "header": header,
+        "header_static": header,
         "followers_count": view.followers_count,
         "following_count": view.following_count,
         "statuses_count": view.statuses_count,
@@ -130,6 +131,39 @@ def credential_source(
 
 def _plain(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment or "")).strip()
+
+
+def _size(width: int | None, height: int | None) -> E.MediaSize | None:
+    if not width or not height:
+        return None
+    return {
+        "width": width,
+        "height": height,
+        "size": f"{width}x{height}",
+        "aspect": round(width / height, 6),
+    }
+
+
+def media_attachment(attachment: Attachment, media_id: str) -> E.MediaAttachment:
+    """A MediaAttachment: a picture of a post (or an upload waiting for its post)."""
+    meta: E.MediaMeta = {"focus": {"x": attachment.focus[0], "y": attachment.focus[1]}}
+    if (original := _size(attachment.width, attachment.height)) is not None:
+        meta["original"] = original
+    small = _size(attachment.preview_width, attachment.preview_height)
+    if small is not None:
+        meta["small"] = small
+    return {
+        "id": media_id,
+        "type": "image" if attachment.media_type.startswith("image/") else "unknown",
+        "url": attachment.url,
+        "preview_url": attachment.preview_url or attachment.url,
+        "remote_url": None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": meta,
+        "description": attachment.description,
+        "blurhash": attachment.blurhash,
+    }
 
 
 def mention(actor: Actor, domain: str) -> E.Mention:
@@ -230,7 +264,10 @@ def status(
         "visibility": VISIBILITY.get(post.visibility, "public"),
         "sensitive": post.sensitive,
         "spoiler_text": (post.summary or "") if post.kind == "note" else "",
-        "media_attachments": [],
+        "media_attachments": [
+            media_attachment(a, str(a.media_id or f"{post.id}-{i}"))
+            for i, a in enumerate(post.attachments)
+        ],
         "application": None,
         "mentions": [mention(actor, domain) for actor in view.mentions],
         "tags": [tag(name, urls) for name in _hashtags(post)],

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from . import accounts, empty, instance, notifications, oauth, search, statuses, streaming
+from . import (
+    accounts,
+    empty,
+    instance,
+    media,
+    notifications,
+    oauth,
+    search,
+    statuses,
+    streaming,
+)
 from . import timelines as timeline_routes
 from .streaming import Commits, StreamHub
 
@@ -24,6 +34,7 @@ def api_routes() -> list[BaseRoute]:
         ),
         *accounts.routes,
         *statuses.routes,
+        *media.routes,
         *timeline_routes.routes,
         *notifications.routes,
         *search.routes,

@@ -56,12 +56,12 @@ async def upload(
 
 async def _processed(ctx: ServiceContext, data: bytes) -> Processed:
     if not data:
-        raise InvalidInput("Validation failed: File can't be blank", field="file")
+        raise InvalidInput("no file was sent", field="file")
     try:
         return await ctx.pictures.process(data)
     except Refused as refused:
         log.info("upload refused: %s (%d bytes)", refused.reason, len(data))
-        raise InvalidInput(f"Validation failed: {refused.message}", field="file") from None
+        raise InvalidInput(refused.message, field="file") from None
 
 
 async def _keep(
@@ -104,8 +104,7 @@ def _description(text: str | None) -> str | None:
     text = (text or "").strip()
     if len(text) > DESCRIPTION_LIMIT:
         raise InvalidInput(
-            f"Validation failed: Description is too long (maximum is {DESCRIPTION_LIMIT} "
-            "characters)",
+            f"the description is too long (at most {DESCRIPTION_LIMIT} characters)",
             field="description",
         )
     return text or None
@@ -122,7 +121,7 @@ def parse_focus(text: str | None) -> tuple[float, float]:
         x = y = math.nan
     if not (-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0):
         raise InvalidInput(
-            "Validation failed: Focus must be two numbers between -1 and 1, as x,y",
+            "the focus must be two numbers between -1 and 1, as x,y",
             field="focus",
         )
     return (x, y)
@@ -166,18 +165,16 @@ async def attachments_for(
         return ()
     if len(ids) > MAX_ATTACHMENTS:
         raise InvalidInput(
-            f"Validation failed: a post carries at most {MAX_ATTACHMENTS} pictures",
+            f"a post carries at most {MAX_ATTACHMENTS} pictures",
             field="media_ids",
         )
     found = await media_store.uploads_by_ids(conn, ids)
     for media_id in ids:
         upload = found.get(media_id)
         if upload is None or upload.actor_id != author.id or upload.purpose != "attachment":
-            raise InvalidInput("Validation failed: no such picture to attach", field="media_ids")
+            raise InvalidInput("no such picture to attach", field="media_ids")
         if upload.is_attached:
-            raise InvalidInput(
-                "Validation failed: this picture is already in a post", field="media_ids"
-            )
+            raise InvalidInput("this picture is already in a post", field="media_ids")
     return tuple(attachment_of(ctx, found[media_id]) for media_id in ids)
 
 
@@ -250,25 +247,47 @@ async def sweep_waiting(ctx: ServiceContext, now: datetime | None = None) -> int
             return removed
 
 
-async def set_profile_picture(
-    ctx: ServiceContext, account: Account, which: MediaPurpose, data: bytes
+async def set_profile_pictures(
+    ctx: ServiceContext,
+    account: Account,
+    *,
+    avatar: bytes | None = None,
+    header: bytes | None = None,
 ) -> Actor:
-    """A resident's new avatar (`which="avatar"`) or header image; the previous one goes,
-    and followers' servers are told."""
+    """A resident's new avatar and/or header image. Both are processed before either is
+    kept (one refused, neither changes); the previous ones go, and followers' servers are
+    told."""
     async with ctx.db.read() as conn:
         actor = await actor_store.get_actor(conn, account.actor_id)
     if actor is None:
         raise NotFound("no such account")
-    kept = await upload(ctx, actor, data, purpose=which)
-    url = ctx.files.url(kept.file_key)
+    given: dict[MediaPurpose, bytes] = {}
+    if avatar is not None:
+        given["avatar"] = avatar
+    if header is not None:
+        given["header"] = header
+    processed = {which: await _processed(ctx, data) for which, data in given.items()}
+    if not processed:
+        return actor
+    kept = {
+        which: await _keep(ctx, actor, done, which, None, (0.0, 0.0))
+        for which, done in processed.items()
+    }
     async with ctx.db.write() as conn:
-        previous = [u for u in await media_store.of_actor(conn, actor.id, which) if u.id != kept.id]
+        previous = [
+            old
+            for which, new in kept.items()
+            for old in await media_store.of_actor(conn, actor.id, which)
+            if old.id != new.id
+        ]
         await media_store.delete_uploads(conn, [u.id for u in previous])
         await resident_store.set_pictures(
             conn,
             actor.id,
-            icon_url=url if which == "avatar" else actor.icon_url,
-            image_url=url if which == "header" else actor.image_url,
+            icon_url=ctx.files.url(kept["avatar"].file_key) if "avatar" in kept else actor.icon_url,
+            image_url=(
+                ctx.files.url(kept["header"].file_key) if "header" in kept else actor.image_url
+            ),
         )
         updated = await actor_store.get_actor(conn, actor.id)
         assert updated is not None
