@@ -17,6 +17,7 @@ from ...hashtags import INTENT_HASHTAGS, KIND_HASHTAGS
 from ...models import Actor, ListingDetails, Post
 from ...urls import Urls
 from . import wording
+from .attachments import attachment_documents
 from .common import addressing, hashtag_link, hashtag_tags, iso, iso_precise, place_document
 
 # FEP-0837 recommends these two actions only: things change hands, or someone does
@@ -101,6 +102,7 @@ def listing(
         "reservedFor": details.reserved_for,
         "expires": iso(details.expires_at) if details.expires_at else None,
         "price": details.price,
+        "attachment": attachment_documents(post),
     }
     document.update({key: value for key, value in optional.items() if value})
     return document
