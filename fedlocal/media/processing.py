@@ -141,7 +141,7 @@ def process(data: bytes, limits: Limits | None = None) -> Processed:
     except (OSError, SyntaxError, ValueError, EOFError):
         # Pillow's ways of saying the data ends early or contradicts itself.
         raise Refused("damaged", "this picture is damaged or incomplete") from None
-    original = _encoded(_fitted(picture, limits.size))
+    original = _encoded(picture)
     small_picture = _fitted(picture, limits.thumbnail_size)
     small = _encoded(small_picture)
     return Processed(original, small, _blurhash_of(small_picture), source_type)
@@ -157,14 +157,17 @@ def _megabytes(size: int) -> int:
 
 
 def _decoded(image: Image.Image, size: int) -> Image.Image:
-    """The pixels, upright, in RGB or RGBA, and nothing else (no `info`, no EXIF)."""
+    """The pixels at most `size` on their longest side, upright, in RGB or RGBA, and
+    nothing else (no `info`, no EXIF). Shrunk first: every later copy is of the small
+    picture."""
     if image.format == "JPEG":
         # Decode at the smallest scale still at least `size` on its longest side.
         width, height = image.size
         scale = min(1.0, size / max(width, height))
         image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
     image.load()
-    upright = ImageOps.exif_transpose(image)
+    # The resized copy keeps the file's EXIF in `info` for exif_transpose to read.
+    upright = ImageOps.exif_transpose(_fitted(image, size))
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
         upright.mode == "P" and "transparency" in upright.info
     )
@@ -178,12 +181,13 @@ def _decoded(image: Image.Image, size: int) -> Image.Image:
 
 
 def _fitted(image: Image.Image, size: int) -> Image.Image:
-    if max(image.size) <= size:
+    """`image` at most `size` on its longest side (itself when it is already)."""
+    width, height = image.size
+    if max(width, height) <= size:
         return image
-    copy = image.copy()
-    copy.thumbnail((size, size), Image.Resampling.LANCZOS)
-    copy.info = {}
-    return copy
+    scale = size / max(width, height)
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _encoded(image: Image.Image) -> Rendition:
