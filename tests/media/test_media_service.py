@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fedlocal.services import accounts, media, posts
+from fedlocal.services import accounts, media, posts, signup
 from fedlocal.services.errors import InvalidInput
 from fedlocal.services.maintenance import MaintenanceWorker
 from fedlocal.store import media as media_store
@@ -155,3 +155,19 @@ async def test_a_new_avatar_replaces_the_old_one_and_its_files(inst, ana, media_
     assert header.icon_url == second.icon_url and header.image_url
     assert not (media_root / old_key).exists()
     assert await count_rows(inst) == 2
+
+
+async def test_removing_an_account_removes_its_pictures(inst, media_root) -> None:
+    # Given a sign-up waiting for approval that uploaded an avatar and a photo
+    admin, _ = await accounts.create_account(inst.services, "zoe", "a long password", admin=True)
+    waiting, actor = await accounts.create_account(
+        inst.services, "dan", "a long password", approved=False
+    )
+    await media.set_profile_pictures(inst.services, waiting, avatar=picture((600, 600)))
+    await media.upload(inst.services, actor, photo_with_gps())
+    assert len(files_under(media_root)) == 4
+    # When the administrator turns it down
+    await signup.reject_signup(inst.services, admin, waiting.id)
+    # Then its rows and files are gone
+    assert files_under(media_root) == []
+    assert await count_rows(inst) == 0
