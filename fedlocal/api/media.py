@@ -45,7 +45,8 @@ async def create(call: Call):
     return _entity(call, kept)
 
 
-@endpoint("read:statuses")
+# Mastodon reads an upload with the scope that made it.
+@endpoint("write:media")
 async def show(call: Call):
     return _entity(call, await media_service.own_upload(call.ctx, call.actor, call.path_id()))
 
