@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from web.error_page import render_error_page
 from web.feeds import Feeds, feed_routes, is_feed_path
-from web.forms import MAX_BODY_BYTES as FORM_MAX_BODY
+from web.forms import form_body_limit
 from web.pages import Pages
 from web.routes import FederatedPages, web_routes
 
@@ -126,7 +126,7 @@ def body_limit(config: Config):
             return uploads
         if path.startswith(("/api/", "/oauth/")):
             return API_MAX_BODY
-        return FORM_MAX_BODY
+        return form_body_limit(path, config.media_max_bytes)
 
     return limit
 

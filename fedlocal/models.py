@@ -53,6 +53,12 @@ class Actor:
     icon_url: str | None = None
     # The header image (its `image`).
     image_url: str | None = None
+    # Our own copies of the avatar (its 400 px thumbnail) and of the header image (1,600 px
+    # and 400 px), the only addresses our pages show: a remote actor's pictures are fetched
+    # and kept here, never linked to on their server.
+    avatar_small_url: str | None = None
+    header_large_url: str | None = None
+    header_small_url: str | None = None
     # A resident's home quarter (a gazetteer name), centre of their nearby feed.
     home_quarter: str | None = None
     # A group's moderators (ids of our actors).
@@ -200,6 +206,9 @@ class Attachment:
     focus: tuple[float, float] = (0.0, 0.0)
     # Our upload's id (`MediaUpload.id`) for a picture of ours.
     media_id: int | None = None
+    # A received picture's address on its server (`url` and `preview_url` are our copy's,
+    # empty until it is fetched).
+    remote_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..media.processing import Processed, Refused
+from ..media.processing import Limits, Processed, Refused
 from ..models import Account, Actor, Attachment, MediaPurpose, MediaUpload
 from ..store import actors as actor_store
 from ..store import media as media_store
@@ -25,7 +25,7 @@ from ..store import residents as resident_store
 from ..store.clock import utcnow
 from . import outgoing
 from .context import ServiceContext
-from .errors import InvalidInput, NotFound
+from .errors import Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,19 @@ async def _processed(ctx: ServiceContext, data: bytes) -> Processed:
         return await ctx.pictures.process(data)
     except Refused as refused:
         log.info("upload refused: %s (%d bytes)", refused.reason, len(data))
-        raise InvalidInput(refused.message, field="file") from None
+        raise PictureRefused(refused, ctx.pictures.limits) from None
+
+
+class PictureRefused(InvalidInput):
+    """A file the picture pipeline did not take. `reason` is the pipeline's
+    (`too_large`, `too_many_pixels`, `unsupported`, `damaged`), for pages to say it in
+    the reader's language; `max_megabytes` and `max_megapixels` are the limits."""
+
+    def __init__(self, refused: Refused, limits: Limits):
+        super().__init__(refused.message, field="file")
+        self.reason = refused.reason
+        self.max_megabytes = limits.max_bytes // (1024 * 1024)
+        self.max_megapixels = limits.max_pixels // 1_000_000
 
 
 async def _keep(
@@ -254,13 +266,38 @@ async def set_profile_pictures(
     avatar: bytes | None = None,
     header: bytes | None = None,
 ) -> Actor:
-    """A resident's new avatar and/or header image. Both are processed before either is
-    kept (one refused, neither changes); the previous ones go, and followers' servers are
-    told."""
+    """A resident's new avatar and/or header image (`set_actor_pictures`)."""
     async with ctx.db.read() as conn:
         actor = await actor_store.get_actor(conn, account.actor_id)
     if actor is None:
         raise NotFound("no such account")
+    return await set_actor_pictures(ctx, actor, avatar=avatar, header=header)
+
+
+async def set_group_pictures(
+    ctx: ServiceContext,
+    moderator: Actor,
+    group: Actor,
+    *,
+    avatar: bytes | None = None,
+    header: bytes | None = None,
+) -> Actor:
+    """A group's new avatar and/or header image, chosen by one of its moderators."""
+    if group.role != "group" or moderator.id not in group.moderator_ids:
+        raise Forbidden("only the group's moderators change its pictures")
+    return await set_actor_pictures(ctx, group, avatar=avatar, header=header)
+
+
+async def set_actor_pictures(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    avatar: bytes | None = None,
+    header: bytes | None = None,
+) -> Actor:
+    """One of our actors' new avatar and/or header image. Both are processed before
+    either is kept (one refused, neither changes); the previous ones go, and followers'
+    servers are told."""
     given: dict[MediaPurpose, bytes] = {}
     if avatar is not None:
         given["avatar"] = avatar
@@ -273,6 +310,14 @@ async def set_profile_pictures(
         which: await _keep(ctx, actor, done, which, None, (0.0, 0.0))
         for which, done in processed.items()
     }
+    pictures: dict[str, str | None] = {}
+    if "avatar" in kept:
+        pictures["icon_url"] = ctx.files.url(kept["avatar"].file_key)
+        pictures["avatar_small_url"] = ctx.files.url(kept["avatar"].small_key)
+    if "header" in kept:
+        pictures["image_url"] = ctx.files.url(kept["header"].file_key)
+        pictures["header_large_url"] = pictures["image_url"]
+        pictures["header_small_url"] = ctx.files.url(kept["header"].small_key)
     async with ctx.db.write() as conn:
         previous = [
             old
@@ -281,14 +326,7 @@ async def set_profile_pictures(
             if old.id != new.id
         ]
         await media_store.delete_uploads(conn, [u.id for u in previous])
-        await resident_store.set_pictures(
-            conn,
-            actor.id,
-            icon_url=ctx.files.url(kept["avatar"].file_key) if "avatar" in kept else actor.icon_url,
-            image_url=(
-                ctx.files.url(kept["header"].file_key) if "header" in kept else actor.image_url
-            ),
-        )
+        await resident_store.set_pictures(conn, actor.id, **pictures)
         updated = await actor_store.get_actor(conn, actor.id)
         assert updated is not None
         await ctx.outbox.send(conn, outgoing.ProfileUpdated(updated))

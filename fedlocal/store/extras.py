@@ -15,7 +15,15 @@ from typing import Any
 from ..models import Attachment, Mention
 
 POST_EXTRAS = ("hashtags", "recipients", "mentions", "local_only", "fep0837", "attachments")
-ACTOR_EXTRAS = ("icon_url", "image_url", "home_quarter", "moderator_ids")
+ACTOR_EXTRAS = (
+    "icon_url",
+    "image_url",
+    "avatar_small_url",
+    "header_large_url",
+    "header_small_url",
+    "home_quarter",
+    "moderator_ids",
+)
 
 
 def post_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -50,6 +58,7 @@ def _attachment_data(attachment: Attachment) -> dict[str, Any]:
         "description": attachment.description,
         "focus": list(attachment.focus),
         "media_id": attachment.media_id,
+        "remote_url": attachment.remote_url,
     }
     return {key: value for key, value in data.items() if value is not None}
 
@@ -71,6 +80,7 @@ def _attachment(data: Any) -> Attachment | None:
         description=_optional_string(data.get("description")),
         focus=(float(x), float(y)),
         media_id=_int(data.get("media_id")),
+        remote_url=_optional_string(data.get("remote_url")),
     )
 
 
@@ -101,6 +111,14 @@ def post_fields(data: Any) -> dict[str, Any]:
     }
 
 
+# Our copies of an actor's pictures: the Actor field and its key in the column.
+_PICTURE_COPIES = {
+    "avatar_small_url": "avatar_small",
+    "header_large_url": "header_large",
+    "header_small_url": "header_small",
+}
+
+
 def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
     """The column for an actor's extras (written together, as a post's)."""
     data: dict[str, Any] = {}
@@ -108,6 +126,9 @@ def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
         data["icon"] = fields["icon_url"]
     if fields.get("image_url"):
         data["image"] = fields["image_url"]
+    for name, key in _PICTURE_COPIES.items():
+        if fields.get(name):
+            data[key] = fields[name]
     if fields.get("home_quarter"):
         data["quarter"] = fields["home_quarter"]
     if fields.get("moderator_ids"):
@@ -122,6 +143,7 @@ def actor_fields(data: Any) -> dict[str, Any]:
     return {
         "icon_url": icon if isinstance(icon, str) else None,
         "image_url": _optional_string(data.get("image")),
+        **{name: _optional_string(data.get(key)) for name, key in _PICTURE_COPIES.items()},
         "home_quarter": quarter if isinstance(quarter, str) else None,
         "moderator_ids": tuple(
             m

@@ -39,17 +39,13 @@ async def update_profile(
     )
 
 
-async def set_pictures(
-    conn: AsyncConnection, actor_id: int, *, icon_url: str | None, image_url: str | None
-) -> None:
-    """One of our actors' avatar and header image addresses (None: the default ones)."""
+async def set_pictures(conn: AsyncConnection, actor_id: int, **pictures: str | None) -> None:
+    """One of our actors' picture addresses (`icon_url`, `image_url` and our copies'
+    fields of `Actor`; None: the default one); the others are kept."""
     await conn.execute(
         update(actors)
         .where(actors.c.id == actor_id, actors.c.role != "remote")
-        .values(
-            data=await _extras_with(conn, actor_id, icon_url=icon_url, image_url=image_url),
-            updated_at=utcnow(),
-        )
+        .values(data=await _extras_with(conn, actor_id, **pictures), updated_at=utcnow())
     )
 
 
