@@ -328,6 +328,8 @@ class RemoteActorData:
     # (key_id, algorithm "rsa" | "ed25519", public key PEM)
     keys: tuple[tuple[str, str, str], ...]
     icon_url: str | None = None
+    # The header image (`image`).
+    image_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,9 @@ class RemotePostData:
     # None when it says neither (`published` above then defaults to the time it came).
     # Only a later version replaces our copy (store.posts.save_remote_post).
     version: datetime | None = None
+    # Its pictures: read with only `remote_url` set, then our copies once fetched
+    # (services/remote_media.py); one that could not be fetched is dropped.
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,11 @@ def account(
 ) -> E.Account:
     actor = view.actor
     created = view.account.created_at if view.account is not None else actor.created_at
-    avatar = actor.icon_url or urls.base + DEFAULT_AVATAR
-    header = actor.image_url or urls.base + DEFAULT_HEADER
+    # Our files only: a remote actor's pictures are our copies (services/remote_media.py).
+    own_avatar = actor.icon_url if actor.is_local else actor.avatar_small_url
+    own_header = actor.image_url if actor.is_local else actor.header_large_url
+    avatar = own_avatar or urls.base + DEFAULT_AVATAR
+    header = own_header or urls.base + DEFAULT_HEADER
     entity: E.Account = {
         "id": str(actor.id),
         "username": actor.username,
@@ -157,7 +160,7 @@ def media_attachment(attachment: Attachment, media_id: str) -> E.MediaAttachment
         "type": "image" if attachment.media_type.startswith("image/") else "unknown",
         "url": attachment.url,
         "preview_url": attachment.preview_url or attachment.url,
-        "remote_url": None,
+        "remote_url": attachment.remote_url,
         "preview_remote_url": None,
         "text_url": None,
         "meta": meta,

@@ -1,6 +1,7 @@
 """Housekeeping that runs on a timer inside `serve`: expiring old offers and requests,
 forgetting activity ids too old to be delivered again, failed logins older than the
-login limit's window, and pictures uploaded a day ago and never posted."""
+login limit's window, pictures uploaded a day ago and never posted, and the oldest copies
+of other servers' pictures past the cache's limit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from ..store import login_attempts as attempt_store
 from ..store import received as received_store
 from ..store.clock import utcnow
+from . import remote_media
 from .context import ServiceContext
 from .listings import expire_due
 from .login import WINDOW as LOGIN_WINDOW
@@ -33,4 +35,5 @@ class MaintenanceWorker:
             # A login attempt only counts within the window: past it, keep nothing.
             forgotten = await attempt_store.purge(conn, before=now - LOGIN_WINDOW)
         swept = await sweep_waiting(self.ctx, now)
-        return expired + pruned + forgotten + swept
+        evicted = await remote_media.evict(self.ctx)
+        return expired + pruned + forgotten + swept + evicted

@@ -21,6 +21,7 @@ from ..media.processing import Limits, Processed, Refused
 from ..models import Account, Actor, Attachment, MediaPurpose, MediaUpload
 from ..store import actors as actor_store
 from ..store import media as media_store
+from ..store import remote_media as remote_media_store
 from ..store import residents as resident_store
 from ..store.clock import utcnow
 from . import outgoing
@@ -237,7 +238,9 @@ async def remove_unused_files(ctx: ServiceContext, keys: Sequence[str]) -> int:
     if not keys:
         return 0
     async with ctx.db.read() as conn:
+        # A file is named by its content: an upload and a remote copy may share one.
         used = await media_store.keys_in_use(conn, keys)
+        used |= await remote_media_store.keys_in_use(conn, keys)
     unused = sorted(set(keys) - used)
     for key in unused:
         await ctx.files.delete(key)

@@ -363,6 +363,31 @@ media_attachments = Table(
     Index(None, "attached_at", "created_at"),
 )
 
+# Our copies of other servers' pictures (attachments of received posts, event posters,
+# remote actors' avatars and header images), by their address there: fetched once,
+# processed like uploads, and evicted oldest first past `remote_media_cache_bytes`.
+remote_media = Table(
+    "remote_media",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("remote_url", Text, nullable=False, unique=True),
+    Column("file_key", Text, nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("small_key", Text, nullable=False),
+    Column("small_content_type", String(64), nullable=False),
+    Column("small_width", Integer, nullable=False),
+    Column("small_height", Integer, nullable=False),
+    Column("blurhash", String(64)),
+    # Both files' sizes: what the cache limit counts.
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Index(None, "fetched_at"),
+    Index(None, "file_key"),
+    Index(None, "small_key"),
+)
+
 # --- Mastodon client API and OAuth2 (fedlocal/api) -----------------------------------------
 
 # Client applications registered through `POST /api/v1/apps`.

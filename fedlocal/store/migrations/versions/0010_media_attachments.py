@@ -71,7 +71,30 @@ def upgrade() -> None:
             batch_op.f("ix_media_attachments_attached_at_created_at"),
             ["attached_at", "created_at"],
         )
+    op.create_table(
+        "remote_media",
+        sa.Column("id", _id(), nullable=False),
+        sa.Column("remote_url", sa.Text(), nullable=False),
+        sa.Column("file_key", sa.Text(), nullable=False),
+        sa.Column("content_type", sa.String(length=64), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("small_key", sa.Text(), nullable=False),
+        sa.Column("small_content_type", sa.String(length=64), nullable=False),
+        sa.Column("small_width", sa.Integer(), nullable=False),
+        sa.Column("small_height", sa.Integer(), nullable=False),
+        sa.Column("blurhash", sa.String(length=64), nullable=True),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("fetched_at", _when(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_remote_media")),
+        sa.UniqueConstraint("remote_url", name=op.f("uq_remote_media_remote_url")),
+    )
+    with op.batch_alter_table("remote_media", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_remote_media_fetched_at"), ["fetched_at"])
+        batch_op.create_index(batch_op.f("ix_remote_media_file_key"), ["file_key"])
+        batch_op.create_index(batch_op.f("ix_remote_media_small_key"), ["small_key"])
 
 
 def downgrade() -> None:
+    op.drop_table("remote_media")
     op.drop_table("media_attachments")
