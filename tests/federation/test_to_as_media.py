@@ -5,12 +5,16 @@ terms a JSON-LD processor expands to Mastodon's."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from activitypub import jsonld
 from fedlocal.federation import to_as
+from fedlocal.federation.from_as.posts import post_from_as
 from fedlocal.models import Attachment, ListingDetails
 from tests.federation.test_to_as import URLS, keys_of, local_actor, post
+from tests.support.model_builders import URLS as EVENT_URLS
+from tests.support.model_builders import event, resident, undefined_terms
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "mastodon" / "note-with-image.json"
 TOOT = "http://joinmastodon.org/ns#"
@@ -92,3 +96,24 @@ def test_an_actor_with_an_avatar_and_a_header_carries_icon_and_image() -> None:
     assert document["image"] == {"type": "Image", "mediaType": "image/webp", "url": header}
     bare = local_actor()
     assert "icon" not in to_as.actor_document(bare, keys_of(bare), URLS)
+
+
+def test_an_events_poster_is_mobilizons_banner_and_fep_8a8e_image_and_reads_back() -> None:
+    # Given one of our events with a poster described for people who cannot see it
+    poster = replace(PHOTO, url=f"{EVENT_URLS.base}/media/ab/{'ab' * 32}.jpg")
+    document = to_as.object_document(event(attachments=(poster,)), resident(), EVENT_URLS)
+    # Then Mobilizon finds it by its name, "Banner" (how Mobilizon sends its posters)
+    [banner] = document["attachment"]
+    assert banner["type"] == "Document" and banner["name"] == "Banner"
+    assert banner["url"] == poster.url and banner["mediaType"] == "image/jpeg"
+    # And FEP-8a8e's `image` carries it with its description
+    assert document["image"] == {
+        "type": "Image",
+        "mediaType": "image/jpeg",
+        "url": poster.url,
+        "name": "Une perceuse rouge sur un établi",
+    }
+    assert not undefined_terms(document)
+    # And another fedlocal reads one poster, with its description
+    [read] = post_from_as(document).attachments
+    assert read.remote_url == poster.url and read.description == poster.description

@@ -33,6 +33,31 @@ def attachment_documents(post: Post) -> list[dict[str, Any]]:
     return [attachment_document(a) for a in post.attachments]
 
 
+# Mobilizon finds an event's poster by this name (its `@banner_picture_name`).
+MOBILIZON_BANNER = "Banner"
+
+
+def poster_documents(post: Post) -> list[dict[str, Any]]:
+    """An event's pictures: its poster as Mobilizon sends it (a `Document` named
+    "Banner", which Mobilizon shows as the event's picture), then any others."""
+    documents = attachment_documents(post)
+    if documents:
+        documents[0] = {**documents[0], "name": MOBILIZON_BANNER}
+    return documents
+
+
+def poster_image(post: Post) -> dict[str, Any] | None:
+    """An event's poster as FEP-8a8e's `image` (Gancio reads it), with its alternative
+    text, which the "Banner" name above cannot carry."""
+    if not post.attachments:
+        return None
+    poster = post.attachments[0]
+    document = {"type": "Image", "mediaType": poster.media_type, "url": poster.url}
+    if poster.description:
+        document["name"] = poster.description
+    return document
+
+
 def image_document(url: str) -> dict[str, Any]:
     """An actor's `icon` or `image`: one of our pictures, its type from its name."""
     media_type = _TYPES_BY_EXTENSION.get(url.rpartition(".")[2].lower(), "image/jpeg")
