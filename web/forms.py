@@ -35,8 +35,13 @@ UPLOAD_FORMS = {
 }
 
 
+_GROUP_PICTURES = re.compile(r"^/groups/[^/]+/pictures/?$")
+
+
 def upload_count(path: str) -> int:
     """How many pictures the form at `path` takes (0: a form without files)."""
+    if _GROUP_PICTURES.match(path):
+        return 2  # a group's avatar and header image
     return UPLOAD_FORMS.get(path.rstrip("/") or "/", 0)
 
 

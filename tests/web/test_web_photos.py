@@ -127,3 +127,31 @@ async def test_a_resident_chooses_an_avatar_and_a_header_image(inst, alice, alic
     assert 'class="header-image"' in profile and 'class="avatar"' in profile
     for url in _img_sources(profile):
         assert url.startswith(inst.base_url + "/media/"), url
+
+
+async def test_a_groups_moderator_chooses_its_pictures(inst, alice, alice_web):
+    # Given alice's group
+    response = await alice_web.submit(
+        "/groups", "/groups", {"username": "jardins", "display_name": "Jardins"}
+    )
+    assert response.status_code == 303, response.text[:2000]
+    # When she sends an avatar that is not a picture, then a real one
+    token = await alice_web.token("/groups/jardins")
+    refused = await alice_web.http.post(
+        "/groups/jardins/pictures",
+        data={"csrf_token": token},
+        files={"avatar": ("a.jpg", b"not a picture", "image/jpeg")},
+    )
+    assert refused.status_code == 422
+    assert 'id="f-avatar-error"' in refused.text
+    token = await alice_web.token("/groups/jardins")
+    response = await alice_web.http.post(
+        "/groups/jardins/pictures",
+        data={"csrf_token": token},
+        files={"avatar": ("a.jpg", picture((300, 300)), "image/jpeg")},
+    )
+    assert response.status_code == 303, response.text[:2000]
+    # Then the group's page shows it, from our server
+    page = (await alice_web.get("/groups/jardins")).text
+    assert 'class="avatar"' in page
+    assert all(url.startswith(inst.base_url + "/media/") for url in _img_sources(page))
