@@ -192,3 +192,29 @@ async def test_the_cache_keeps_under_its_limit_oldest_first(inst, stub):
     assert not (media / copies[urls[0]].file_key).exists()
     assert (media / copies[urls[2]].file_key).exists()
     assert sum(sizes) == total
+
+
+async def test_a_boosted_note_arrives_with_our_copy_of_its_picture(inst, stub):
+    # Given ana follows alice, who boosts bob's note with a photo
+    ana = await resident(inst.federation, "ana")
+    alice = stub.add_actor("alice")
+    await we_follow(inst, stub, ana, alice)
+    bob = stub.add_actor("bob")
+    photo = stub.serve_file("/media/boat.jpg", picture((1000, 700)))
+    note = stub.serve(bob.note("301", attachment=[_document(photo, "A boat in the harbour")]))
+    announce = alice.fixture(
+        "mastodon/announce.json",
+        announce_id="302",
+        announced=note["id"],
+        announced_author=note["attributedTo"],
+    )
+
+    # When the boost arrives
+    await deliver_and_process(inst, stub, alice, announce)
+
+    # Then the note holds our copy of the photo
+    post = await post_at(inst.db, note["id"])
+    assert post is not None
+    [copy] = post.attachments
+    assert copy.remote_url == photo and copy.description == "A boat in the harbour"
+    assert copy.url.startswith(inst.base_url + "/media/")

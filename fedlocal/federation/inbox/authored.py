@@ -28,10 +28,15 @@ async def authored_post(ctx: InboxContext, value: Any, verb: str) -> Authored:
     """The post an activity carries, with its author (see the module docstring), and our
     copies of its pictures and of its author's (services/remote_media.py)."""
     found = await _authored(ctx, value, verb)
-    services = ctx.services
-    pictures = await remote_media.copy_attachments(services, found.data.attachments)
-    author = await remote_media.copy_actor_pictures(services, found.author)
-    return Authored(replace(found.data, attachments=pictures), author)
+    return await with_pictures(ctx, found.data, found.author)
+
+
+async def with_pictures(ctx: InboxContext, data: RemotePostData, author: Actor) -> Authored:
+    """The post with our copies of its pictures, and its author with theirs (prepare
+    phases only: this fetches)."""
+    pictures = await remote_media.copy_attachments(ctx.services, data.attachments)
+    author = await remote_media.copy_actor_pictures(ctx.services, author)
+    return Authored(replace(data, attachments=pictures), author)
 
 
 async def _authored(ctx: InboxContext, value: Any, verb: str) -> Authored:
