@@ -17,12 +17,13 @@ from starlette.staticfiles import StaticFiles
 
 from web.error_page import render_error_page
 from web.feeds import Feeds, feed_routes, is_feed_path
-from web.forms import MAX_BODY_BYTES as FORM_MAX_BODY
+from web.forms import form_body_limit
 from web.pages import Pages
 from web.routes import FederatedPages, web_routes
 
 from .api import Cors, api_routes, start_api, stop_api
 from .api.params import MAX_BODY as API_MAX_BODY
+from .api.params import upload_body_limit
 from .boundary.answers import ErrorAnswers, Problem
 from .boundary.middleware import ErrorBoundary
 from .config import Config
@@ -32,6 +33,7 @@ from .federation.inbox_worker import InboxWorker
 from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
 from .federation.runtime import Federation, start_federation
 from .federation.workers import run_worker
+from .media.serve import routes as media_file_routes
 from .services.errors import ServiceError
 from .services.maintenance import INTERVAL_SECONDS as MAINTENANCE_INTERVAL_SECONDS
 from .services.maintenance import MaintenanceWorker
@@ -54,6 +56,7 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         federation = await start_federation(config, db)
         app.state.federation = federation
         app.state.services = federation.services
+        app.state.media_files = federation.services.files
         app.state.pages = Pages(federation.services, federation.client)
         app.state.feeds = Feeds(federation.services)
         start_api(app, db)
@@ -79,6 +82,8 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         # The resident web app (landing page, sign-up, publishing, feed, admin…).
         *web_routes(),
         Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
+        # Picture files (fedlocal/media/files.py), named by their content.
+        *media_file_routes,
     ]
     answers = ErrorAnswers(html=render_error_page, machine_path=machine_path)
 
@@ -118,9 +123,11 @@ def body_limit(config: Config):
     def limit(path: str) -> int:
         if is_inbox_path(path):
             return config.max_body_bytes
+        if (uploads := upload_body_limit(path, config.media_max_bytes)) is not None:
+            return uploads
         if path.startswith(("/api/", "/oauth/")):
             return API_MAX_BODY
-        return FORM_MAX_BODY
+        return form_body_limit(path, config.media_max_bytes)
 
     return limit
 

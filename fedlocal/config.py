@@ -72,6 +72,13 @@ class Config:
     http_timeout_seconds: float = 10.0
     max_body_bytes: int = 1 << 20
     post_max_characters: int = 5000
+    # Pictures (fedlocal/media): the largest upload, the largest picture in pixels (larger
+    # ones are refused unread), and how many are processed at once.
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_max_pixels: int = 33_177_600
+    media_concurrency: int = 2
+    # Our copies of other servers' pictures: past this many bytes, the oldest go.
+    remote_media_cache_bytes: int = 1 << 30
     latitude: float = 0.0
     longitude: float = 0.0
     radius_km: float = 5.0
@@ -345,7 +352,14 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     values["community_username"] = username
     if values.get("listing_expiry_days", 1) < 1:
         raise ConfigError(f"'listing_expiry_days' must be at least 1{where}")
-    for key in ("delivery_concurrency", "delivery_per_host"):
+    for key in (
+        "delivery_concurrency",
+        "delivery_per_host",
+        "media_max_bytes",
+        "media_max_pixels",
+        "media_concurrency",
+        "remote_media_cache_bytes",
+    ):
         if key in values and values[key] < 1:
             raise ConfigError(f"'{key}' must be at least 1{where}")
     for key in ("worker_poll_seconds", "retry_base_seconds", "http_timeout_seconds"):

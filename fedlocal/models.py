@@ -23,6 +23,7 @@ CLOSED_AS = ("given", "lent", "returned", "done")
 EventStatus = Literal["confirmed", "tentative", "cancelled"]
 JOIN_MODES = ("free", "restricted", "external")
 ParticipationState = Literal["pending", "accepted", "rejected"]
+MediaPurpose = Literal["attachment", "avatar", "header"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,16 @@ class Actor:
     updated_at: datetime
     fetched_at: datetime | None = None
     gone_at: datetime | None = None
-    # A remote actor's avatar (its `icon`).
+    # The actor's avatar (its `icon`): a remote actor's address, or our upload's.
     icon_url: str | None = None
+    # The header image (its `image`).
+    image_url: str | None = None
+    # Our own copies of the avatar (its 400 px thumbnail) and of the header image (1,600 px
+    # and 400 px), the only addresses our pages show: a remote actor's pictures are fetched
+    # and kept here, never linked to on their server.
+    avatar_small_url: str | None = None
+    header_large_url: str | None = None
+    header_small_url: str | None = None
     # A resident's home quarter (a gazetteer name), centre of their nearby feed.
     home_quarter: str | None = None
     # A group's moderators (ids of our actors).
@@ -193,6 +202,59 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A picture a post carries, as it was when the post was published: its addresses,
+    sizes, BlurHash, alternative text and focal point."""
+
+    url: str
+    media_type: str
+    width: int | None = None
+    height: int | None = None
+    preview_url: str | None = None
+    preview_width: int | None = None
+    preview_height: int | None = None
+    blurhash: str | None = None
+    description: str | None = None
+    # Focal point, each in -1..1 (x to the right, y upwards, as Mastodon's).
+    focus: tuple[float, float] = (0.0, 0.0)
+    # Our upload's id (`MediaUpload.id`) for a picture of ours.
+    media_id: int | None = None
+    # A received picture's address on its server (`url` and `preview_url` are our copy's,
+    # empty until it is fetched).
+    remote_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaUpload:
+    """A picture a resident uploaded: waiting for its post, attached to one, or their
+    avatar or header image. `file_key` and `small_key` name its files (media/files.py)."""
+
+    id: int
+    actor_id: int
+    post_id: int | None
+    purpose: MediaPurpose
+    file_key: str
+    content_type: str
+    width: int
+    height: int
+    small_key: str
+    small_content_type: str
+    small_width: int
+    small_height: int
+    blurhash: str | None
+    description: str | None
+    focus_x: float
+    focus_y: float
+    created_at: datetime
+    attached_at: datetime | None = None
+    position: int = 0
+
+    @property
+    def is_attached(self) -> bool:
+        return self.attached_at is not None
+
+
+@dataclass(frozen=True)
 class Post:
     """A post of any kind (note, offer, request, event), local or a remote copy."""
 
@@ -228,6 +290,7 @@ class Post:
     local_only: bool = False
     # A remote listing that came with FEP-0837 terms: its server understands an `Offer`.
     fep0837: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def title(self) -> str:
@@ -278,6 +341,8 @@ class RemoteActorData:
     # (key_id, algorithm "rsa" | "ed25519", public key PEM)
     keys: tuple[tuple[str, str, str], ...]
     icon_url: str | None = None
+    # The header image (`image`).
+    image_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,6 +377,9 @@ class RemotePostData:
     # None when it says neither (`published` above then defaults to the time it came).
     # Only a later version replaces our copy (store.posts.save_remote_post).
     version: datetime | None = None
+    # Its pictures: read with only `remote_url` set, then our copies once fetched
+    # (services/remote_media.py); one that could not be fetched is dropped.
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,18 @@ RULES = [
         "what is done with each inbound verb is done through the services",
     ),
     (
+        ("fedlocal.media",),
+        (
+            "fedlocal.services",
+            "fedlocal.store",
+            "fedlocal.api",
+            "fedlocal.federation",
+            "fedlocal.app",
+            "web",
+        ),
+        "picture processing and files are a library the services use",
+    ),
+    (
         ("fedlocal.services",),
         ("web", "fedlocal.api", "fedlocal.federation", "fedlocal.app", "fedlocal.cli"),
         "services are called by the routes, never the other way",

@@ -1,7 +1,9 @@
 """Reading and checking HTML forms: the body, typed fields, errors kept beside their field.
 
-Forms are `application/x-www-form-urlencoded` (no file uploads yet), read here rather than
-by a multipart parser: a bounded body, strict UTF-8, a bounded number of fields.
+Forms are `application/x-www-form-urlencoded`, read here rather than by a multipart parser:
+a bounded body, strict UTF-8, a bounded number of fields. The forms that take pictures
+(`UPLOAD_FORMS`) are `multipart/form-data`, read by Starlette's parser within the body
+limit `form_body_limit` gives their path (the boundary enforces it before anything reads).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from fedlocal.boundary.bodies import media_type, parse_urlencoded, read_body
@@ -21,6 +26,30 @@ from fedlocal.config import Config, Quarter
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_FIELDS = 100
+# The forms taking pictures, by path, and how many pictures each takes at most.
+UPLOAD_FORMS = {
+    "/new/offer": 4,
+    "/new/request": 4,
+    "/new/event": 1,
+    "/settings/profile": 2,
+}
+
+
+_GROUP_PICTURES = re.compile(r"^/groups/[^/]+/pictures/?$")
+
+
+def upload_count(path: str) -> int:
+    """How many pictures the form at `path` takes (0: a form without files)."""
+    if _GROUP_PICTURES.match(path):
+        return 2  # a group's avatar and header image
+    return UPLOAD_FORMS.get(path.rstrip("/") or "/", 0)
+
+
+def form_body_limit(path: str, picture_bytes: int) -> int:
+    """The body limit of the web form at `path`: its pictures and room for the fields."""
+    return upload_count(path) * picture_bytes + MAX_BODY_BYTES
+
+
 # Events are entered in the instance's local time.
 
 
@@ -36,8 +65,12 @@ class BadForm(Exception):
 class FormData:
     """The submitted fields: the first value of each by default, every value on request."""
 
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()):
+    def __init__(
+        self, pairs: Iterable[tuple[str, str]] = (), files: dict[str, bytes] | None = None
+    ):
         self.pairs = list(pairs)
+        # The files chosen, by field name (a field left empty is not here).
+        self.files = files or {}
 
     def get(self, name: str, default: str = "") -> str:
         for key, value in self.pairs:
@@ -59,7 +92,11 @@ class FormData:
 
 
 async def read_form(request: Request) -> FormData:
-    if media_type(request) != "application/x-www-form-urlencoded":
+    kind = media_type(request)
+    files = upload_count(request.url.path)
+    if kind == "multipart/form-data" and files:
+        return await _read_multipart(request, files)
+    if kind != "application/x-www-form-urlencoded":
         raise BadForm(415, "unsupported-type")
     try:
         body = await read_body(request, MAX_BODY_BYTES)
@@ -72,6 +109,33 @@ async def read_form(request: Request) -> FormData:
     # Browsers send CRLF in textareas; NUL and other controls have no place in any field.
     clean = [(key, _clean(value)) for key, value in pairs]
     return FormData(clean)
+
+
+async def _read_multipart(request: Request, files: int) -> FormData:
+    """A form with pictures. The parser keeps files past 1 MiB on disk while it reads;
+    text fields are bounded as an urlencoded form's."""
+    try:
+        form = await request.form(
+            max_files=files, max_fields=MAX_FIELDS, max_part_size=MAX_BODY_BYTES
+        )
+    except BodyTooLarge:
+        raise BadForm(413, "too-large") from None
+    except (MultiPartException, HTTPException):  # the parser's ways of refusing a body
+        raise BadForm(400, "unreadable") from None
+    try:
+        pairs: list[tuple[str, str]] = []
+        chosen: dict[str, bytes] = {}
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                data = await value.read()
+                # A file field left empty arrives as a part with no name and no bytes.
+                if data and key not in chosen:
+                    chosen[key] = data
+            else:
+                pairs.append((key, _clean(value)))
+    finally:
+        await form.close()
+    return FormData(pairs, chosen)
 
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

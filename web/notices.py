@@ -37,6 +37,7 @@ NOTICES = {
     "group-join-pending": N_("Your request to join waits for the group's moderators."),
     "group-left": N_("You left the group."),
     "group-posted": N_("Posted to the group."),
+    "group-pictures-saved": N_("The group's pictures are saved."),
     "member-approved": N_("Welcome sent: they are a member now."),
     "member-removed": N_("They are no longer a member."),
     "post-removed": N_("The post is out of the group; members' servers were told."),

@@ -19,6 +19,7 @@ from fedlocal.services.context import ServiceContext
 from .auth import Sessions
 from .i18n import LANGUAGE_COOKIE, I18n, Translator
 from .page import Page
+from .pictures import Pictures
 from .post_text import title_of
 from .words import Words
 
@@ -52,6 +53,7 @@ class Pages:
         self.env.filters["safe_html"] = lambda html: Markup(sanitize_html(html or ""))  # noqa: S704
         self.env.globals["urls"] = self.urls
         self.env.globals["title_of"] = title_of
+        self.env.globals["pictures"] = Pictures(f"{config.base_url.rstrip('/')}/media/")
 
     def words(self, t: Translator) -> Words:
         return Words(t, self.categories, self.config.timezone)

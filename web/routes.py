@@ -117,6 +117,7 @@ def web_routes() -> list[Route]:
         _route("/groups/{username}/join", groups.join, post=True, login=True),
         _route("/groups/{username}/leave", groups.leave, post=True, login=True),
         _route("/groups/{username}/post", groups.post, post=True, login=True),
+        _route("/groups/{username}/pictures", groups.pictures, post=True, login=True),
         # Moderation (the group's moderators only; the service checks).
         _route("/groups/{username}/approve", groups.approve, post=True, login=True),
         _route("/groups/{username}/remove-member", groups.remove_member, post=True, login=True),

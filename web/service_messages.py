@@ -8,6 +8,7 @@ import math
 
 from fedlocal.services.errors import Busy, ServiceError
 from fedlocal.services.login import AwaitingApproval, LoginRefused, TooManyAttempts
+from fedlocal.services.media import PictureRefused
 
 from .i18n import Translator
 from .labels import N_
@@ -71,7 +72,23 @@ KNOWN = {
         N_("only a thing to lend is lent"),
         N_("only a thing to give is given"),
         N_("this offer is not on loan"),
+        # Pictures (services/media.py, services/events.py)
+        N_("no file was sent"),
+        N_("no such picture to attach"),
+        N_("this picture is already in a post"),
+        N_("an event has one poster"),
+        N_("only the group's moderators change its pictures"),
+        N_("the focus must be two numbers between -1 and 1, as x,y"),
     )
+}
+# Why the picture pipeline refused a file (`PictureRefused.reason`), for a resident.
+PICTURE_MESSAGES = {
+    "too_large": N_("This file is too large: a photo can be at most %(megabytes)s MB."),
+    "too_many_pixels": N_(
+        "This photo is too large: it can have at most %(megapixels)s million pixels."
+    ),
+    "unsupported": N_("This file is not a photo we can read. Choose a JPEG, PNG or WebP photo."),
+    "damaged": N_("This photo is damaged or incomplete. Choose another one."),
 }
 
 
@@ -95,6 +112,12 @@ def translate_service_error(t: Translator, exc: ServiceError) -> str:
         return t("The server is busy. Try again in a moment.")
     if isinstance(exc, LoginRefused):
         return t("Wrong username or password.")
+    if isinstance(exc, PictureRefused) and exc.reason in PICTURE_MESSAGES:
+        return t(
+            PICTURE_MESSAGES[exc.reason],
+            megabytes=exc.max_megabytes,
+            megapixels=exc.max_megapixels,
+        )
     if isinstance(exc, AwaitingApproval):
         return t("Your sign-up is waiting for an administrator's approval.")
     message = exc.message

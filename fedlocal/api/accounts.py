@@ -10,12 +10,13 @@ from starlette.routing import Route
 from ..boundary.ids import parse_id
 from ..boundary.paging import PageQuery
 from ..services import follows as follow_service
+from ..services import media, settings, timelines
 from ..services import search as search_service
-from ..services import settings, timelines
 from ..services.errors import Conflict, ServiceError
 from . import entities, present
 from .auth import Call, endpoint
 from .errors import ApiError
+from .media import file_bytes
 from .pagination import page_from
 
 
@@ -36,8 +37,10 @@ async def _own_account(call: Call):
 
 @endpoint("write:accounts")
 async def update_credentials(call: Call):
-    """The display name and `locked` (what the settings page changes too); the other
-    profile fields Mastodon apps may send (note, avatar, header, fields…) are not kept."""
+    """The display name and `locked` (what the settings page changes too), the avatar and
+    the header image; the other profile fields Mastodon apps may send (note, fields…) are
+    not kept. Pictures are read first: one too large, and nothing changes."""
+    pictures = {which: await file_bytes(call, which) for which in ("avatar", "header")}
     display_name = call.params.str("display_name")
     locked = call.params.get("locked")
     if display_name is not None or locked is not None:
@@ -48,6 +51,9 @@ async def update_credentials(call: Call):
             quarter=call.actor.home_quarter,
             locked=None if locked is None else call.params.bool("locked"),
         )
+    await media.set_profile_pictures(
+        call.ctx, call.account, avatar=pictures["avatar"], header=pictures["header"]
+    )
     return await _own_account(call)
 
 

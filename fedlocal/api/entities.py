@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
-from ..models import Actor, Post
+from ..models import Actor, Attachment, Post
 from ..oauth import OAuthApp
 from ..services.messages import ConversationView
 from ..services.timelines import Relationship
@@ -76,7 +76,11 @@ def account(
 ) -> E.Account:
     actor = view.actor
     created = view.account.created_at if view.account is not None else actor.created_at
-    avatar = actor.icon_url or urls.base + DEFAULT_AVATAR
+    # Our files only: a remote actor's pictures are our copies (services/remote_media.py).
+    own_avatar = actor.icon_url if actor.is_local else actor.avatar_small_url
+    own_header = actor.image_url if actor.is_local else actor.header_large_url
+    avatar = own_avatar or urls.base + DEFAULT_AVATAR
+    header = own_header or urls.base + DEFAULT_HEADER
     entity: E.Account = {
         "id": str(actor.id),
         "username": actor.username,
@@ -94,8 +98,8 @@ def account(
         "uri": actor.uri,
         "avatar": avatar,
         "avatar_static": avatar,
-        "header": urls.base + DEFAULT_HEADER,
-        "header_static": urls.base + DEFAULT_HEADER,
+        "header": header,
+        "header_static": header,
         "followers_count": view.followers_count,
         "following_count": view.following_count,
         "statuses_count": view.statuses_count,
@@ -138,6 +142,39 @@ def credential_source(
 
 def _plain(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment or "")).strip()
+
+
+def _size(width: int | None, height: int | None) -> E.MediaSize | None:
+    if not width or not height:
+        return None
+    return {
+        "width": width,
+        "height": height,
+        "size": f"{width}x{height}",
+        "aspect": round(width / height, 6),
+    }
+
+
+def media_attachment(attachment: Attachment, media_id: str) -> E.MediaAttachment:
+    """A MediaAttachment: a picture of a post (or an upload waiting for its post)."""
+    meta: E.MediaMeta = {"focus": {"x": attachment.focus[0], "y": attachment.focus[1]}}
+    if (original := _size(attachment.width, attachment.height)) is not None:
+        meta["original"] = original
+    small = _size(attachment.preview_width, attachment.preview_height)
+    if small is not None:
+        meta["small"] = small
+    return {
+        "id": media_id,
+        "type": "image" if attachment.media_type.startswith("image/") else "unknown",
+        "url": attachment.url,
+        "preview_url": attachment.preview_url or attachment.url,
+        "remote_url": attachment.remote_url,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": meta,
+        "description": attachment.description,
+        "blurhash": attachment.blurhash,
+    }
 
 
 def mention(actor: Actor, domain: str) -> E.Mention:
@@ -259,7 +296,10 @@ def status(
         "visibility": VISIBILITY.get(post.visibility, "public"),
         "sensitive": post.sensitive,
         "spoiler_text": (post.summary or "") if post.kind == "note" else "",
-        "media_attachments": [],
+        "media_attachments": [
+            media_attachment(a, str(a.media_id or f"{post.id}-{i}"))
+            for i, a in enumerate(post.attachments)
+        ],
         "application": None,
         "mentions": [mention(actor, domain) for actor in view.mentions],
         "tags": [tag(name, urls) for name in _hashtags(post)],

@@ -124,6 +124,37 @@ class FedlocalDetails(TypedDict):
     place: NotRequired[PlaceDetails]
 
 
+class MediaSize(TypedDict):
+    width: int
+    height: int
+    size: str
+    aspect: float
+
+
+class MediaFocus(TypedDict):
+    x: float
+    y: float
+
+
+class MediaMeta(TypedDict, total=False):
+    original: MediaSize
+    small: MediaSize
+    focus: MediaFocus
+
+
+class MediaAttachment(TypedDict):
+    id: str
+    type: str
+    url: str
+    preview_url: str | None
+    remote_url: str | None
+    preview_remote_url: str | None
+    text_url: str | None
+    meta: MediaMeta
+    description: str | None
+    blurhash: str | None
+
+
 class Status(TypedDict):
     id: str
     uri: str
@@ -134,7 +165,7 @@ class Status(TypedDict):
     visibility: str
     sensitive: bool
     spoiler_text: str
-    media_attachments: list[Any]
+    media_attachments: list[MediaAttachment]
     application: None
     mentions: list[Mention]
     tags: list[Tag]

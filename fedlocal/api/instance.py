@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from ..services import instance
+from ..services import instance, media
 from . import entities
 from .auth import Call, endpoint
 
@@ -19,26 +19,26 @@ MASTODON_API_LEVEL = "4.3.0"
 API_VERSIONS = {"mastodon": 2}
 VERSION = f"{MASTODON_API_LEVEL} (compatible; fedlocal {__version__})"
 SOURCE_URL = "https://github.com/fedlocal/fedlocal"
-SUPPORTED_MIME_TYPES: list[str] = []
 
 
 def _statuses_configuration(call: Call) -> dict[str, Any]:
     return {
         "max_characters": call.config.post_max_characters,
-        "max_media_attachments": 0,
+        "max_media_attachments": media.MAX_ATTACHMENTS,
         "characters_reserved_per_url": 23,
     }
 
 
-def _media_configuration() -> dict[str, Any]:
+def _media_configuration(call: Call) -> dict[str, Any]:
+    """Pictures only: no video or audio is taken."""
     return {
-        "supported_mime_types": SUPPORTED_MIME_TYPES,
-        "image_size_limit": 0,
-        "image_matrix_limit": 0,
+        "supported_mime_types": list(media.SUPPORTED_TYPES),
+        "image_size_limit": call.config.media_max_bytes,
+        "image_matrix_limit": call.config.media_max_pixels,
         "video_size_limit": 0,
         "video_frame_rate_limit": 0,
         "video_matrix_limit": 0,
-        "description_limit": 1500,
+        "description_limit": media.DESCRIPTION_LIMIT,
     }
 
 
@@ -90,7 +90,7 @@ async def instance_v1(call: Call):
         "configuration": {
             "accounts": {"max_featured_tags": 0},
             "statuses": _statuses_configuration(call),
-            "media_attachments": _media_configuration(),
+            "media_attachments": _media_configuration(call),
             "polls": _polls_configuration(),
         },
         "contact_account": None,
@@ -123,7 +123,7 @@ async def instance_v2(call: Call):
             "vapid": {"public_key": ""},
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
             "statuses": _statuses_configuration(call),
-            "media_attachments": _media_configuration(),
+            "media_attachments": _media_configuration(call),
             "polls": _polls_configuration(),
             "translation": {"enabled": False},
             "limited_federation": config.federation_mode == "allowlist",

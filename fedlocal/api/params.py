@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from ..boundary.bodies import (
@@ -22,9 +23,24 @@ from ..boundary.bodies import (
     read_json_object,
 )
 
-# Bodies of the client API and OAuth: parameters, never media (not supported yet). The
-# longest post, percent-encoded, is a few tens of KiB.
+# Bodies of the client API and OAuth: parameters (the longest post, percent-encoded, is a
+# few tens of KiB). Picture uploads have their own limit (`upload_body_limit`).
 MAX_BODY = 256 * 1024
+# The routes that take pictures, and how many each takes at most.
+UPLOAD_PATHS = {
+    "/api/v1/media": 1,
+    "/api/v2/media": 1,
+    "/api/v1/accounts/update_credentials": 2,
+}
+
+
+def upload_body_limit(path: str, picture_bytes: int) -> int | None:
+    """The body limit of a route taking pictures (its pictures and room for the other
+    fields); None for other routes."""
+    files = UPLOAD_PATHS.get(path.rstrip("/"))
+    return None if files is None else files * picture_bytes + MAX_BODY
+
+
 TRUE = frozenset({"1", "true", "on", "yes", "t"})
 FALSE = frozenset({"0", "false", "off", "no", "f", "", "none", "null"})
 
@@ -34,6 +50,8 @@ class Params:
 
     def __init__(self) -> None:
         self._values: dict[str, list[Any]] = {}
+        # Files of a multipart body, by field name (the first of each name).
+        self.files: dict[str, UploadFile] = {}
 
     def add_pairs(self, pairs: Iterable[tuple[str, Any]]) -> None:
         fresh: dict[str, list[Any]] = {}
@@ -129,8 +147,12 @@ async def read_params(request: Request) -> Params:
         params.add_pairs(parse_urlencoded(await read_body(request, MAX_BODY)))
     elif kind == "multipart/form-data":
         # Starlette's parser bounds fields and parts; the boundary bounds the whole body.
-        form = await request.form(max_fields=FORM_MAX_FIELDS)
+        # Files are spooled to disk past 1 MiB by the parser, not held in memory.
+        form = await request.form(max_fields=FORM_MAX_FIELDS, max_files=2)
         params.add_pairs(
             (key, value) for key, value in form.multi_items() if isinstance(value, str)
         )
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                params.files.setdefault(_name(key), value)
     return params

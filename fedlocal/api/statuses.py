@@ -20,13 +20,24 @@ from .errors import ApiError, error_response
 def _unsupported(call: Call) -> str | None:
     """What this server cannot post, in Mastodon's wording."""
     p = call.params
-    if [m for m in p.list("media_ids") if m]:
-        return "Validation failed: Media attachments are not supported on this server"
     if p.list("poll[options]") or p.get("poll"):
         return "Validation failed: Polls are not supported on this server"
     if p.str("scheduled_at"):
         return "Validation failed: Scheduled statuses are not supported on this server"
     return None
+
+
+def _media_ids(call: Call) -> tuple[int, ...]:
+    """The uploads to attach; an id that is not one is a picture that does not exist."""
+    ids = []
+    for raw in call.params.list("media_ids"):
+        if raw == "":
+            continue
+        found = parse_id(raw)
+        if found is None:
+            raise ApiError(422, "Validation failed: no such picture to attach")
+        ids.append(found)
+    return tuple(ids)
 
 
 def _reply_id(call: Call) -> int | None:
@@ -58,6 +69,7 @@ async def create(call: Call):
             language=p.str("language") or None,
             idempotency_key=call.request.headers.get("idempotency-key"),
             local_only=p.bool("local_only"),
+            media_ids=_media_ids(call),
         ),
     )
     return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
@@ -128,11 +140,6 @@ async def nobody(call: Call):
     return []
 
 
-@endpoint("write:media")
-async def media(call: Call):
-    return error_response(422, "Validation failed: Media uploads are not supported on this server")
-
-
 routes = [
     Route("/api/v1/statuses", create, methods=["POST"]),
     Route("/api/v1/statuses/{id}", show, methods=["GET"]),
@@ -144,6 +151,4 @@ routes = [
     Route("/api/v1/statuses/{id}/unreblog", unreblog, methods=["POST"]),
     Route("/api/v1/statuses/{id}/favourited_by", nobody, methods=["GET"]),
     Route("/api/v1/statuses/{id}/reblogged_by", nobody, methods=["GET"]),
-    Route("/api/v1/media", media, methods=["POST"]),
-    Route("/api/v2/media", media, methods=["POST"]),
 ]

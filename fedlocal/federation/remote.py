@@ -15,7 +15,7 @@ import httpx
 
 from activitypub import nodeinfo, webfinger
 from activitypub.addressing import as_list, host_of
-from activitypub.client import fetch_json
+from activitypub.client import fetch_json, fetch_media
 from activitypub.fetch_errors import FetchError
 
 from ..config import Config
@@ -71,6 +71,17 @@ class RemoteActors:
             self._check_domain(document_id)
         return document
 
+    async def fetch_media(self, url: str, *, max_bytes: int) -> bytes:
+        """A picture of another server's (services/remote_media.py): its domain must be one
+        we federate with, and the SSRF guard refuses private addresses at every hop."""
+        self._check_domain(url)
+        try:
+            return await fetch_media(
+                self.client, url, max_bytes=max_bytes, deadline=self.config.http_timeout_seconds * 2
+            )
+        except FetchError as exc:
+            raise RemoteFailure(f"could not fetch the picture {url}: {exc}") from exc
+
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor:
         """The actor at `uri`, from the cache when fresh, else fetched and stored."""
         async with self.db.read() as conn:
@@ -111,6 +122,7 @@ class RemoteActors:
                 url=data.url,
                 manually_approves_followers=data.manually_approves_followers,
                 icon_url=data.icon_url,
+                image_url=data.image_url,
             )
             # Keys must be on the actor's own host: a document cannot vouch for others' keys.
             own_keys = [k for k in data.keys if http_host(k[0]) == data.domain]

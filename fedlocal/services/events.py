@@ -23,7 +23,7 @@ from ..store import notifications as notification_store
 from ..store import participations as participation_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import outgoing
+from . import media, outgoing
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .places import resolve_place
@@ -31,6 +31,8 @@ from .publishing import Draft, publish
 
 TITLE_MAX = 120
 MAX_CAPACITY = 100_000
+# An event carries one picture, its poster (Mobilizon's `image`).
+MAX_POSTERS = 1
 MAX_DURATION = timedelta(days=31)
 # An event starts from now (a few minutes' grace for a form filled in slowly) up to two
 # years ahead: a date in the past or in year 9999 is a typing mistake, and it would travel
@@ -66,6 +68,8 @@ class EventInput:
     external_url: str | None = None
     visibility: str = "public"
     language: str | None = None
+    # The organiser's upload shown as the event's poster (one at most).
+    media_ids: tuple[int, ...] = ()
 
 
 def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
@@ -171,7 +175,10 @@ async def publish_event(ctx: ServiceContext, organiser: Actor, data: EventInput)
     )
     category = ctx.categories.get(data.category)
     hashtags = ["evenement"] + ([category.hashtag] if category else [])
+    if len(data.media_ids) > MAX_POSTERS:
+        raise InvalidInput("an event has one poster", field="media_ids")
     async with ctx.db.write() as conn:
+        attachments = await media.attachments_for(ctx, conn, organiser, data.media_ids)
         draft = Draft(
             type="Event",
             kind="event",
@@ -185,6 +192,7 @@ async def publish_event(ctx: ServiceContext, organiser: Actor, data: EventInput)
             place=_event_place(ctx, data),
             event=details,
             hashtags=tuple(hashtags),
+            attachments=attachments,
         )
         post = await publish(ctx, conn, organiser, draft)
     ctx.outbox.wake()

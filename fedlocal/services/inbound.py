@@ -101,6 +101,7 @@ async def _save(
         hashtags=data.hashtags,
         mentions=data.mentions,
         fep0837=data.fep0837,
+        attachments=tuple(a for a in data.attachments if a.url),
         # Who a non-public post is for: what decides who may see it here.
         recipients=data.recipients if data.visibility in ("followers", "direct") else (),
         local_only=False,

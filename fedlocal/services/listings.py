@@ -35,7 +35,7 @@ from ..models import (
 from ..store import actors as actor_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import interest, listing_steps, outgoing
+from . import interest, listing_steps, media, outgoing
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .places import resolve_place
@@ -65,6 +65,8 @@ class ListingInput:
     price: str | None = None
     visibility: str = "public"
     language: str | None = None
+    # The author's uploads to show with it (at most four, `media.attachments_for`).
+    media_ids: tuple[int, ...] = ()
 
 
 def validate_listing(ctx: ServiceContext, data: ListingInput) -> ListingInput:
@@ -144,6 +146,7 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
         price=data.price,
     )
     async with ctx.db.write() as conn:
+        attachments = await media.attachments_for(ctx, conn, author, data.media_ids)
         draft = Draft(
             # validate_listing allows only these kinds and visibilities.
             kind=cast(PostKind, data.kind),
@@ -157,6 +160,7 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
             listing=listing,
             hashtags=tuple(listing_hashtags(ctx, data.kind, data.intent, data.category)),
             published=now,
+            attachments=attachments,
         )
         post = await publish(ctx, conn, author, draft)
     ctx.outbox.wake()

@@ -1,6 +1,8 @@
 """Housekeeping that runs on a timer inside `serve`: expiring old offers and requests,
 reminding of loans due tomorrow and flagging overdue ones, forgetting activity ids too
-old to be delivered again, and failed logins older than the login limit's window."""
+old to be delivered again, failed logins older than the login limit's window, pictures
+uploaded a day ago and never posted, and the oldest copies of other servers' pictures past
+the cache's limit."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from datetime import datetime, timedelta
 from ..store import login_attempts as attempt_store
 from ..store import received as received_store
 from ..store.clock import utcnow
+from . import remote_media
 from .context import ServiceContext
 from .listings import expire_due
 from .loans import remind_and_flag_overdue
 from .login import WINDOW as LOGIN_WINDOW
+from .media import sweep_waiting
 
 # Senders retry for days at most (Mastodon: about a week); ids older than this cannot
 # come back, so the idempotency record need not keep them.
@@ -33,4 +37,6 @@ class MaintenanceWorker:
             pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)
             # A login attempt only counts within the window: past it, keep nothing.
             forgotten = await attempt_store.purge(conn, before=now - LOGIN_WINDOW)
-        return expired + loans + pruned + forgotten
+        swept = await sweep_waiting(self.ctx, now)
+        evicted = await remote_media.evict(self.ctx)
+        return expired + loans + pruned + forgotten + swept + evicted

@@ -40,3 +40,8 @@ class Remote(Protocol):
 
     async def instance_actor(self, domain: str) -> Actor:
         """The server-level actor of another instance (for neighbour links)."""
+
+    async def fetch_media(self, url: str, *, max_bytes: int) -> bytes:
+        """A picture's bytes from another server, through the guarded, signed client,
+        at most `max_bytes`; RemoteFailure for anything else (a private address, too
+        large, not an image, no answer)."""

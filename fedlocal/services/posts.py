@@ -12,7 +12,7 @@ from ..models import Actor, Mention, Post, Visibility
 from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import posts as post_store
-from . import groups, outgoing, threads
+from . import groups, media, outgoing, threads
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound, ServiceError
 from .follows import resolve_target
@@ -36,6 +36,7 @@ async def publish_note(
     spoiler_text: str | None = None,
     mentions: Sequence[Actor] = (),
     local_only: bool = False,
+    media_ids: Sequence[int] = (),
 ) -> Post:
     """Publish a note as `author`: stored, sent to their followers (and to the people it
     mentions), and when public announced by the community actor, in one transaction.
@@ -57,6 +58,7 @@ async def publish_note(
             mentions=mentions,
             named=named,
             local_only=local_only,
+            media_ids=media_ids,
         )
     ctx.outbox.wake()
     return post
@@ -95,6 +97,7 @@ async def write_note(
     mentions: Sequence[Actor] = (),
     named: Mapping[str, Actor] | None = None,
     local_only: bool = False,
+    media_ids: Sequence[int] = (),
 ) -> Post:
     """`publish_note` inside the caller's transaction (for services that do more). Every
     note of ours is written here, replies included: this is where a reply in a
@@ -102,7 +105,8 @@ async def write_note(
     if not author.is_local:
         raise Forbidden("only local actors publish here")
     text = text.strip()
-    if not text:
+    attachments = await media.attachments_for(ctx, conn, author, media_ids)
+    if not text and not attachments:
         raise InvalidInput("a post needs some text", field="status")
     if len(text) > ctx.config.post_max_characters:
         raise InvalidInput(
@@ -117,11 +121,13 @@ async def write_note(
         local_only = parent is not None and parent.is_local_only
     visibility, marked_local = local_audience(visibility) if local_only else (visibility, False)
     links = mention_index(mentions) | {k: _link(a) for k, a in (named or {}).items()}
-    formatted = text_to_html(text, ctx.urls, links)
+    formatted = text_to_html(text, ctx.urls, links) if text else None
+    html_text = formatted.html if formatted else ""
     # A mention the text names is linked where it stands; the others (the author of the
     # post replied to, a group posted to) open the post, as Mastodon writes a reply.
-    unnamed = [actor for actor in mentions if _link(actor).href not in formatted.linked]
-    content = mention_links(unnamed) + formatted.html if unnamed else formatted.html
+    linked = formatted.linked if formatted else ()
+    unnamed = [actor for actor in mentions if _link(actor).href not in linked]
+    content = mention_links(unnamed) + html_text if unnamed else html_text
     draft = Draft(
         kind="note",
         visibility=cast(Visibility, visibility),
@@ -131,10 +137,11 @@ async def write_note(
         language=language or ctx.config.default_language,
         sensitive=sensitive,
         summary=spoiler_text or None,
-        hashtags=tuple(formatted.hashtags),
+        hashtags=tuple(formatted.hashtags) if formatted else (),
         recipients=tuple(actor.uri for actor in mentions),
         mentions=tuple(Mention(href=actor.uri, name=f"@{actor.handle}") for actor in mentions),
         local_only=marked_local,
+        attachments=attachments,
     )
     post = await publish(ctx, conn, author, draft)
     # A direct post is a message: it goes in its thread, unread for the other person.
@@ -186,6 +193,7 @@ async def delete_post(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
         if post.actor_id != actor.id:
             raise Forbidden("only the author can delete this post")
         await post_store.tombstone_post(conn, post.id)
+        unused = await media.release_post_media(conn, post.id)
         deleted = await post_store.get_post(conn, post.id)
         assert deleted is not None
         community = await actor_store.get_actor_by_role(conn, "community")
@@ -195,4 +203,5 @@ async def delete_post(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
                 await announce_store.delete_announce(conn, announce.id)
         await ctx.outbox.send(conn, outgoing.PostDeleted(actor, deleted))
     ctx.outbox.wake()
+    await media.remove_unused_files(ctx, unused)
     return deleted

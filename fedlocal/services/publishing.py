@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import (
     Actor,
+    Attachment,
     EventDetails,
     ListingDetails,
     Mention,
@@ -28,7 +29,7 @@ from ..store import announces as announce_store
 from ..store import hashtags as hashtag_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import outgoing
+from . import media, outgoing
 from .context import ServiceContext
 
 
@@ -56,6 +57,8 @@ class Draft:
     mentions: tuple[Mention, ...] = ()
     local_only: bool = False
     published: datetime | None = None
+    # Pictures from the author's uploads (`media.attachments_for` checks them).
+    attachments: tuple[Attachment, ...] = ()
 
 
 async def publish(ctx: ServiceContext, conn: AsyncConnection, author: Actor, draft: Draft) -> Post:
@@ -68,6 +71,7 @@ async def publish(ctx: ServiceContext, conn: AsyncConnection, author: Actor, dra
         conn, actor_id=author.id, uri_for=ctx.urls.post, **values
     )
     await hashtag_store.index_post(conn, post.id, post.hashtags)
+    await media.attach(conn, post.id, post.attachments)
     await ctx.outbox.send(conn, outgoing.PostCreated(author, post))
     # The community shares its residents' posts, not a group's (a group shares its own).
     if post.visibility == "public" and author.role == "resident":

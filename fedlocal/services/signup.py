@@ -16,6 +16,7 @@ from ..store import invites as invite_store
 from ..store import residents as resident_store
 from ..store.clock import utcnow
 from ..store.invites import Invite
+from . import media
 from .accounts import create_account, validate_password, validate_username
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound, ServiceError
@@ -86,8 +87,11 @@ async def approve_signup(ctx: ServiceContext, admin: Account, account_id: int) -
 async def reject_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
     _require_admin(admin)
     async with ctx.db.write() as conn:
+        account = await resident_store.get_account(conn, account_id)
+        unused = await media.release_actor_media(conn, account.actor_id) if account else []
         if not await resident_store.delete_unapproved(conn, account_id):
             raise NotFound("no such sign-up waiting")
+    await media.remove_unused_files(ctx, unused)
 
 
 async def set_disabled(

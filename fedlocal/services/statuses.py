@@ -56,6 +56,8 @@ class StatusInput:
     # Hometown's and glitch-soc's `local_only`: a post for this quarter only (a reply in a
     # local-only thread is local-only whatever this says).
     local_only: bool = False
+    # Uploads to attach (`media.attachments_for`): a status with pictures may have no text.
+    media_ids: tuple[int, ...] = ()
 
 
 async def post_status(
@@ -88,7 +90,7 @@ async def post_status(
 def _checked(ctx: ServiceContext, data: StatusInput) -> tuple[str, str, str | None]:
     """(text, our visibility, language), or InvalidInput with Mastodon's wording."""
     text = data.text.strip()
-    if not text:
+    if not text and not data.media_ids:
         raise InvalidInput("Validation failed: Text can't be blank", field="status")
     limit = ctx.config.post_max_characters
     if len(text) > limit:
@@ -118,7 +120,9 @@ async def _publish(ctx: ServiceContext, author: Actor, data: StatusInput) -> Pos
     hashtags = list(text_to_html(text, ctx.urls).hashtags)
     kind = next((KIND_BY_HASHTAG[t] for t in hashtags if t in KIND_BY_HASHTAG), None)
     if kind is not None and parent is None:
-        return await _publish_listing(ctx, author, text, kind, hashtags, visibility, language)
+        return await _publish_listing(
+            ctx, author, text, kind, hashtags, visibility, language, data.media_ids
+        )
     mentions, named = await _mentions(ctx, author, text, parent)
     async with ctx.db.write() as conn:
         post = await posts.write_note(
@@ -134,6 +138,7 @@ async def _publish(ctx: ServiceContext, author: Actor, data: StatusInput) -> Pos
             mentions=mentions,
             named=named,
             local_only=data.local_only,
+            media_ids=data.media_ids,
         )
         for mentioned in mentions:
             if mentioned.role == "resident" and mentioned.id != author.id:
@@ -199,6 +204,7 @@ async def _publish_listing(
     hashtags: list[str],
     visibility: str,
     language: str | None,
+    media_ids: tuple[int, ...],
 ) -> Post:
     if visibility not in listings.LISTING_VISIBILITIES:
         raise InvalidInput(
@@ -226,6 +232,7 @@ async def _publish_listing(
                 quarter=_quarter_from(ctx, hashtags),
                 visibility=visibility,
                 language=language,
+                media_ids=media_ids,
             ),
         )
     except InvalidInput as exc:

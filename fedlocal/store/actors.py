@@ -103,6 +103,19 @@ async def insert_local_actor(
     return _actor(row)
 
 
+async def set_picture_copies(conn: AsyncConnection, actor_id: int, **copies: str | None) -> None:
+    """Record our copies of an actor's pictures (`avatar_small_url`, `header_large_url`,
+    `header_small_url`), its other extras kept."""
+    data = (
+        await conn.execute(select(actors.c.data).where(actors.c.id == actor_id))
+    ).scalar_one_or_none()
+    await conn.execute(
+        update(actors)
+        .where(actors.c.id == actor_id)
+        .values(data=actor_data({**actor_fields(data), **copies}))
+    )
+
+
 async def upsert_remote_actor(conn: AsyncConnection, *, uri: str, **fields: Any) -> Actor:
     """Insert or refresh a remote actor from a fetched document's fields."""
     now = utcnow()

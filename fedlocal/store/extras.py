@@ -12,10 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..models import Mention
+from ..models import Attachment, Mention
 
-POST_EXTRAS = ("hashtags", "recipients", "mentions", "local_only", "fep0837")
-ACTOR_EXTRAS = ("icon_url", "home_quarter", "moderator_ids")
+POST_EXTRAS = ("hashtags", "recipients", "mentions", "local_only", "fep0837", "attachments")
+ACTOR_EXTRAS = (
+    "icon_url",
+    "image_url",
+    "avatar_small_url",
+    "header_large_url",
+    "header_small_url",
+    "home_quarter",
+    "moderator_ids",
+)
 
 
 def post_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -32,7 +40,56 @@ def post_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
         data["local_only"] = True
     if fields.get("fep0837"):
         data["fep0837"] = True
+    if fields.get("attachments"):
+        data["attachments"] = [_attachment_data(a) for a in fields["attachments"]]
     return data or None
+
+
+def _attachment_data(attachment: Attachment) -> dict[str, Any]:
+    data = {
+        "url": attachment.url,
+        "media_type": attachment.media_type,
+        "width": attachment.width,
+        "height": attachment.height,
+        "preview_url": attachment.preview_url,
+        "preview_width": attachment.preview_width,
+        "preview_height": attachment.preview_height,
+        "blurhash": attachment.blurhash,
+        "description": attachment.description,
+        "focus": list(attachment.focus),
+        "media_id": attachment.media_id,
+        "remote_url": attachment.remote_url,
+    }
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def _attachment(data: Any) -> Attachment | None:
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        return None
+    focus: Any = data.get("focus")
+    x, y = (focus[0], focus[1]) if _is_pair(focus) else (0.0, 0.0)
+    return Attachment(
+        url=data["url"],
+        media_type=_string(data.get("media_type")) or "image/jpeg",
+        width=_int(data.get("width")),
+        height=_int(data.get("height")),
+        preview_url=_optional_string(data.get("preview_url")),
+        preview_width=_int(data.get("preview_width")),
+        preview_height=_int(data.get("preview_height")),
+        blurhash=_optional_string(data.get("blurhash")),
+        description=_optional_string(data.get("description")),
+        focus=(float(x), float(y)),
+        media_id=_int(data.get("media_id")),
+        remote_url=_optional_string(data.get("remote_url")),
+    )
+
+
+def _is_pair(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
 
 
 def post_fields(data: Any) -> dict[str, Any]:
@@ -48,7 +105,18 @@ def post_fields(data: Any) -> dict[str, Any]:
         ),
         "local_only": data.get("local_only") is True,
         "fep0837": data.get("fep0837") is True,
+        "attachments": tuple(
+            found for a in _list(data.get("attachments")) if (found := _attachment(a)) is not None
+        ),
     }
+
+
+# Our copies of an actor's pictures: the Actor field and its key in the column.
+_PICTURE_COPIES = {
+    "avatar_small_url": "avatar_small",
+    "header_large_url": "header_large",
+    "header_small_url": "header_small",
+}
 
 
 def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -56,6 +124,11 @@ def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
     data: dict[str, Any] = {}
     if fields.get("icon_url"):
         data["icon"] = fields["icon_url"]
+    if fields.get("image_url"):
+        data["image"] = fields["image_url"]
+    for name, key in _PICTURE_COPIES.items():
+        if fields.get(name):
+            data[key] = fields[name]
     if fields.get("home_quarter"):
         data["quarter"] = fields["home_quarter"]
     if fields.get("moderator_ids"):
@@ -69,6 +142,8 @@ def actor_fields(data: Any) -> dict[str, Any]:
     icon, quarter = data.get("icon"), data.get("quarter")
     return {
         "icon_url": icon if isinstance(icon, str) else None,
+        "image_url": _optional_string(data.get("image")),
+        **{name: _optional_string(data.get(key)) for name, key in _PICTURE_COPIES.items()},
         "home_quarter": quarter if isinstance(quarter, str) else None,
         "moderator_ids": tuple(
             m
@@ -84,6 +159,14 @@ def _list(value: Any) -> list[Any]:
 
 def _string(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _optional_string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from ..models import Account, Actor
 from .accounts import _account
 from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
-from .extras import actor_data
+from .extras import actor_data, actor_fields
 from .tables import accounts, actors
 
 
@@ -29,7 +29,7 @@ async def update_profile(
     approve their followers themselves."""
     values: dict[str, Any] = {
         "display_name": display_name,
-        "data": actor_data({"home_quarter": home_quarter}),
+        "data": await _extras_with(conn, actor_id, home_quarter=home_quarter),
         "updated_at": utcnow(),
     }
     if manually_approves_followers is not None:
@@ -37,6 +37,24 @@ async def update_profile(
     await conn.execute(
         update(actors).where(actors.c.id == actor_id, actors.c.role != "remote").values(**values)
     )
+
+
+async def set_pictures(conn: AsyncConnection, actor_id: int, **pictures: str | None) -> None:
+    """One of our actors' picture addresses (`icon_url`, `image_url` and our copies'
+    fields of `Actor`; None: the default one); the others are kept."""
+    await conn.execute(
+        update(actors)
+        .where(actors.c.id == actor_id, actors.c.role != "remote")
+        .values(data=await _extras_with(conn, actor_id, **pictures), updated_at=utcnow())
+    )
+
+
+async def _extras_with(conn: AsyncConnection, actor_id: int, **changes: Any) -> Any:
+    """The actor's extras column with `changes` made and the other extras kept."""
+    data = (
+        await conn.execute(select(actors.c.data).where(actors.c.id == actor_id))
+    ).scalar_one_or_none()
+    return actor_data({**actor_fields(data), **changes})
 
 
 async def set_locale(conn: AsyncConnection, account_id: int, locale: str | None) -> None:

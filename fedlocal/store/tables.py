@@ -386,6 +386,70 @@ remote_domains = Table(
     Column("last_error", Text),
 )
 
+# Pictures residents uploaded: attachments of posts (until attached, an upload waits here
+# for its post; never attached, it is removed after a day), avatars and header images.
+# The files themselves are in the media files store (fedlocal/media/files.py), named by
+# their content's hash: two rows may name the same file, which is removed with the last.
+media_attachments = Table(
+    "media_attachments",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    # Who uploaded it.
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    # The post it is attached to; empty while it waits (and for avatars and headers).
+    Column("post_id", ForeignKey("objects.id", ondelete="SET NULL")),
+    # attachment | avatar | header
+    Column("purpose", String(16), nullable=False),
+    # Order among the post's attachments.
+    Column("position", Integer, nullable=False, default=0),
+    Column("file_key", Text, nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("small_key", Text, nullable=False),
+    Column("small_content_type", String(64), nullable=False),
+    Column("small_width", Integer, nullable=False),
+    Column("small_height", Integer, nullable=False),
+    Column("blurhash", String(64)),
+    # Alternative text.
+    Column("description", Text),
+    # Focal point, each in -1..1 (Mastodon's `focus`).
+    Column("focus_x", Float, nullable=False, default=0.0),
+    Column("focus_y", Float, nullable=False, default=0.0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attached_at", UTCDateTime),
+    Index(None, "actor_id", "purpose"),
+    Index(None, "post_id"),
+    Index(None, "file_key"),
+    Index(None, "small_key"),
+    Index(None, "attached_at", "created_at"),
+)
+
+# Our copies of other servers' pictures (attachments of received posts, event posters,
+# remote actors' avatars and header images), by their address there: fetched once,
+# processed like uploads, and evicted oldest first past `remote_media_cache_bytes`.
+remote_media = Table(
+    "remote_media",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("remote_url", Text, nullable=False, unique=True),
+    Column("file_key", Text, nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("small_key", Text, nullable=False),
+    Column("small_content_type", String(64), nullable=False),
+    Column("small_width", Integer, nullable=False),
+    Column("small_height", Integer, nullable=False),
+    Column("blurhash", String(64)),
+    # Both files' sizes: what the cache limit counts.
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Index(None, "fetched_at"),
+    Index(None, "file_key"),
+    Index(None, "small_key"),
+)
+
 # --- Mastodon client API and OAuth2 (fedlocal/api) -----------------------------------------
 
 # Client applications registered through `POST /api/v1/apps`.

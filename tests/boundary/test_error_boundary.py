@@ -178,7 +178,15 @@ async def test_a_lying_content_length_over_a_real_socket_is_refused_at_once(inst
 def test_body_limits_follow_the_routes(tmp_path) -> None:
     from tests.support.instance import instance_config
 
-    limit = body_limit(instance_config(tmp_path, 8000, max_body_bytes=2 * MIB))
+    config = instance_config(tmp_path, 8000, max_body_bytes=2 * MIB, media_max_bytes=3 * MIB)
+    limit = body_limit(config)
     assert limit("/inbox") == limit("/users/anne/inbox") == 2 * MIB
     assert limit("/api/v1/statuses") == limit("/oauth/token") == 256 * 1024
-    assert limit("/users/anne/inbox/x") == limit("/new/offer") == 256 * 1024
+    assert limit("/users/anne/inbox/x") == limit("/login") == 256 * 1024
+    # Forms taking pictures: their pictures and room for the other fields
+    assert limit("/new/offer") == limit("/new/request") == 4 * 3 * MIB + 256 * 1024
+    assert limit("/new/event") == 3 * MIB + 256 * 1024
+    assert (
+        limit("/settings/profile") == limit("/groups/jardins/pictures") == 2 * 3 * MIB + 256 * 1024
+    )
+    assert limit("/api/v1/media") == 3 * MIB + 256 * 1024

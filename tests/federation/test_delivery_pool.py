@@ -63,31 +63,35 @@ async def inboxes(count: int) -> AsyncIterator[list[RecordingInbox]]:
 
 async def test_a_hanging_host_does_not_hold_back_the_healthy_ones(inst, alice):
     async with inboxes(7) as hosts:
-        # Given followers on seven hosts, the first of which hangs on every request
+        # Given a follower on a host that hangs on every request, and a post of alice's
+        # already stuck there (so the hanging host holds a slot before anything else)
         hanging, healthy = hosts[0], hosts[1:]
-        for number, host in enumerate(hosts):
-            await follower_on(inst, alice, host, f"f{number}")
+        await follower_on(inst, alice, hanging, "f0")
         hanging.hang()
-
-        # When alice posts, with two slots in the pool (a lock-step batch of four would
-        # wait for the hanging host before the rest)
         async with running_pool(inst, size=2, per_host=1) as pool:
+            await posts.publish_note(inst.services, alice, "Premier message")
+            await wait_for(lambda: hanging.in_flight == 1, message="the stuck delivery")
+
+            # When six healthy hosts' followers arrive and alice posts again, with one
+            # slot left (a lock-step batch would wait for the hanging host first)
+            for number, host in enumerate(healthy, start=1):
+                await follower_on(inst, alice, host, f"f{number}")
             await posts.publish_note(inst.services, alice, "Qui veut des courgettes ?")
 
-            # Then every healthy host gets its delivery while the hanging one still hangs
-            # (and the pool has recorded their answers: only the hanging one is left)
+            # Then every healthy host gets it, one after the other, while the first still
+            # hangs (and the pool has recorded their answers: only the hanging one is left)
             await wait_for(
                 lambda: all(len(host.received) == 1 for host in healthy) and pool.in_flight == 1,
                 timeout=30,
-                message="every healthy host to receive the post",
+                message="every healthy host to receive the post while one hangs",
             )
-            assert hanging.in_flight == 1
+            assert hanging.in_flight == 1 and hanging.received == []
 
-            # And when the hanging host answers at last, its delivery is done too
+            # And when the hanging host answers at last, both posts reach it
             hanging.release()
             await wait_for(
-                lambda: len(hanging.received) == 1 and pool.in_flight == 0,
-                message="the hanging host's delivery to end",
+                lambda: len(hanging.received) == 2 and pool.in_flight == 0,
+                message="the hanging host's deliveries to end",
             )
             await wait_for(delivery_rows_empty(inst), message="every delivery row to go")
 

@@ -16,12 +16,13 @@ import httpx
 import pytest
 
 from fedlocal.models import Actor
-from fedlocal.services import events, follows, groups, listings, posts
+from fedlocal.services import events, follows, groups, listings, media, posts
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedlocal.services.events import EventInput
 from fedlocal.services.listings import ListingInput
 from fedlocal.store import actors as actor_store
 from fedlocal.store import announces as announce_store
+from tests.media.pictures import picture
 from tests.support.federation_steps import (
     PUBLIC,
     create_mentioning,
@@ -513,3 +514,21 @@ async def test_a_group_publishes_its_own_offer_request_and_event(inst, stub, jar
         "offer",
         "request",
     }
+
+
+async def test_a_moderator_gives_the_group_an_avatar_and_a_header(inst, anne, bob, jardins):
+    # Given bob, who does not moderate the group: refused, nothing changes
+    with pytest.raises(Forbidden):
+        await media.set_group_pictures(inst.services, bob, jardins, avatar=picture())
+    # When anne, its moderator, chooses its pictures
+    group = await media.set_group_pictures(
+        inst.services, anne, jardins, avatar=picture((400, 400)), header=picture((1500, 500))
+    )
+    # Then the group's actor carries them, as ours, with the small copies for our pages
+    ours = f"{inst.base_url}/media/"
+    assert group.icon_url and group.icon_url.startswith(ours)
+    assert group.image_url and group.avatar_small_url and group.header_small_url
+    async with httpx.AsyncClient(trust_env=False) as client:
+        document = (await client.get(group.uri, headers={"Accept": AP})).json()
+    assert document["icon"]["url"] == group.icon_url
+    assert document["image"]["url"] == group.image_url

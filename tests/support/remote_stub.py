@@ -26,7 +26,7 @@ from urllib.parse import urldefrag, urlsplit
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from activitypub import keys as key_codec
@@ -150,6 +150,8 @@ class RemoteStub:
         self.gone_objects: set[str] = set()
         # Bodies served as they are (hostile or broken documents), by URL.
         self.raw_documents: dict[str, bytes] = {}
+        # Files (pictures) by URL: their bytes and type, or a response made on request.
+        self.files: dict[str, Callable[[], Response]] = {}
         self.requests: list[Seen] = []
         self.received: list[Received] = []
         # While set, every request gets 503 (a server that is down or overloaded).
@@ -205,6 +207,28 @@ class RemoteStub:
     def serve_raw(self, url: str, body: bytes) -> None:
         """Serve `body` at `url` as an ActivityStreams document, byte for byte."""
         self.raw_documents[url] = body
+
+    def serve_file(self, path: str, body: bytes, content_type: str = "image/jpeg") -> str:
+        """Serve `body` at `path` on the stub (a picture); its URL."""
+        url = f"{self.base_url}{path}"
+        self.files[url] = lambda: Response(body, media_type=content_type)
+        return url
+
+    def serve_endless(self, path: str, *, declared: int | None = None) -> str:
+        """A "picture" that never ends (a stream of zeros, with a Content-Length of
+        `declared` when given): a client must stop at its cap. Its URL."""
+
+        async def zeros() -> AsyncIterator[bytes]:
+            chunk = b"\xff\xd8\xff" + bytes(64 * 1024 - 3)
+            for _ in range(100_000):  # 6 GiB at most: the test ends long before
+                yield chunk
+
+        headers = {"Content-Length": str(declared)} if declared is not None else None
+        url = f"{self.base_url}{path}"
+        self.files[url] = lambda: StreamingResponse(
+            zeros(), media_type="image/jpeg", headers=headers
+        )
+        return url
 
     def remove(self, uri: str) -> None:
         """Stop serving `uri`: it answers 410 with a Tombstone from now on."""
@@ -323,6 +347,8 @@ class RemoteStub:
         url = f"{self.base_url}{path}"
         if url in self.raw_documents:
             return Response(self.raw_documents[url], media_type=AP_CONTENT_TYPE)
+        if url in self.files:
+            return self.files[url]()
         for actor in self.actors.values():
             if url not in (actor.uri, f"{actor.uri}/main-key"):
                 continue

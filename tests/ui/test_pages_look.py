@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fedlocal.services import events, listings, settings
+from fedlocal.cli.demo.pictures import picture
+from fedlocal.services import events, listings, media, settings
 from fedlocal.services.events import EventInput
 from fedlocal.services.listings import ListingInput
 from fedlocal.store import accounts as account_store
@@ -31,16 +32,25 @@ async def _publish_samples(instance):
     await settings.update_profile(
         instance.services, account, display_name="Fanny Le Goff", quarter="Intra-Muros"
     )
+    # Pictures drawn by the demo (fedlocal/cli/demo/pictures.py), uploaded as a phone would
+    await media.set_profile_pictures(instance.services, account, avatar=picture("face"))
+    drill = await media.upload(
+        instance.services, actor, picture("drill"), description="Une perceuse rouge sur un établi"
+    )
+    ladder = await media.upload(
+        instance.services, actor, picture("ladder"), description="Une échelle contre un mur"
+    )
     offer = await listings.publish_listing(
         instance.services,
         actor,
         ListingInput(
             kind="offer",
-            intent="give",
-            title="Poussette en bon état",
-            description="Pliable, avec sa housse de pluie. À venir chercher rue de Dinan.",
+            intent="lend",
+            title="Perceuse et échelle à prêter",
+            description="Perceuse à deux batteries, échelle de 4 m. Rue de Dinan.",
             category="objects",
             quarter="Intra-Muros",
+            media_ids=(drill.id, ladder.id),
         ),
     )
     await listings.publish_listing(
@@ -53,6 +63,12 @@ async def _publish_samples(instance):
             category="neighbourhood-life",
             quarter="Intra-Muros",
         ),
+    )
+    poster = await media.upload(
+        instance.services,
+        actor,
+        picture("poster"),
+        description="Affiche : un soleil, des fanions et des tables dressées",
     )
     start = (datetime.now(UTC) + timedelta(days=12)).replace(hour=13, minute=0, second=0)
     event = await events.publish_event(
@@ -68,6 +84,7 @@ async def _publish_samples(instance):
             street="Rue de Dinan",
             quarter="Intra-Muros",
             capacity=40,
+            media_ids=(poster.id,),
         ),
     )
     return offer, event

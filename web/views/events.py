@@ -21,6 +21,14 @@ from ..forms import FormState, parse_date, parse_int, parse_local_datetime
 from ..links import post_path
 from ..page import Page
 from .common import keep_error, visible_post
+from .photos import (
+    ask_again,
+    photo_form_values,
+    poster_slots,
+    read_photos,
+    slot_labels,
+    upload_photos,
+)
 from .publish_fields import read_category_and_description, read_title, where
 
 VENUE_MAX = 200
@@ -85,7 +93,7 @@ async def _form(page: Page, state: FormState, status: int = 200) -> Response:
         status=status,
         kind="event",
         state=state,
-        labels=_labels(page),
+        labels={**_labels(page), **slot_labels(poster_slots(page))},
         categories=[(c.key, c.label(page.lang)) for c in page.web.categories.all],
         quarters=[(q.name, q.name) for q in page.config.quarters],
         join_modes=[(mode, t(labels.JOIN_MODES[mode])) for mode in FORM_JOIN_MODES],
@@ -96,19 +104,26 @@ async def _form(page: Page, state: FormState, status: int = 200) -> Response:
         max_capacity=MAX_CAPACITY,
         timezone=page.config.timezone,
         section="publish",
+        **photo_form_values(page, poster_slots(page)),
     )
 
 
 async def publish_event(page: Page) -> Response:
     assert page.me is not None
     state = FormState(values=page.form.as_dict())
+    chosen = read_photos(page, state, poster_slots(page))
     data = read_event(page, state)
-    if data is None:
+    media_ids = await upload_photos(page, state, chosen) if data is not None else ()
+    if data is None or not state.ok:
+        ask_again(state, chosen)
         return await _form(page, state, status=422)
     try:
-        post = await event_service.publish_event(page.services, page.me, data)
+        post = await event_service.publish_event(
+            page.services, page.me, replace(data, media_ids=media_ids)
+        )
     except (InvalidInput, Forbidden) as exc:
         keep_error(page, state, exc, SERVICE_FIELDS)
+        ask_again(state, chosen)
         return await _form(page, state, status=exc.status)
     return page.redirect(post_path(post), notice="published")
 

@@ -10,6 +10,7 @@ from fedlocal.models import Actor
 from fedlocal.services import follows as follow_service
 from fedlocal.services import group_pages, people
 from fedlocal.services import groups as group_service
+from fedlocal.services import media as media_service
 from fedlocal.services import posts as post_service
 from fedlocal.services.errors import Forbidden, InvalidInput, ServiceError
 
@@ -17,6 +18,7 @@ from ..forms import FormState
 from ..links import actor_link
 from ..page import Page
 from ..service_messages import translate_service_error
+from .photos import ACCEPT, AGAIN
 
 MEMBERS_SHOWN = 200
 POSTS_SHOWN = 20
@@ -28,6 +30,8 @@ def _labels(page: Page) -> dict[str, str]:
         "username": t("Group address"),
         "display_name": t("Name"),
         "summary": t("What the group is about"),
+        "avatar": t("Profile picture"),
+        "header": t("Header image"),
         "text": t("Your message to the group"),
     }
 
@@ -97,6 +101,8 @@ async def show_group(
         state=state or FormState(),
         labels=_labels(page),
         text_max=page.config.post_max_characters,
+        photo_accept=ACCEPT,
+        photo_max_megabytes=page.config.media_max_bytes // (1024 * 1024),
         section="groups",
     )
 
@@ -141,6 +147,27 @@ async def post(page: Page) -> Response:
         state.error("text", translate_service_error(page.t, exc))
         return await show_group(page, group, state, status=exc.status)
     return page.redirect(actor_link(group), notice="group-posted")
+
+
+async def pictures(page: Page) -> Response:
+    """A moderator gives the group an avatar and/or a header image."""
+    assert page.me is not None
+    group = await _group(page)
+    state = FormState()
+    files = page.form.files
+    for which in ("avatar", "header"):
+        if which not in files:
+            continue
+        try:
+            group = await media_service.set_group_pictures(
+                page.services, page.me, group, **{which: files[which]}
+            )
+        except InvalidInput as exc:
+            state.error(which, translate_service_error(page.t, exc))
+    if not state.ok:
+        state.values[AGAIN] = "yes"
+        return await show_group(page, group, state, status=422)
+    return page.redirect(actor_link(group), notice="group-pictures-saved")
 
 
 async def approve(page: Page) -> Response:

@@ -3,6 +3,7 @@ author's status actions (reserve for someone who is interested, release, close, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,14 @@ from ..forms import FormState, day_end, day_start, parse_date, parse_int
 from ..links import post_path
 from ..page import Page
 from .common import back_to, keep_error, visible_post
+from .photos import (
+    ask_again,
+    listing_slots,
+    photo_form_values,
+    read_photos,
+    slot_labels,
+    upload_photos,
+)
 from .publish_fields import read_category_and_description, read_title, where
 
 PRICE_MAX = 40
@@ -100,7 +109,7 @@ async def _form(page: Page, kind: str, state: FormState, status: int = 200) -> R
         status=status,
         kind=kind,
         state=state,
-        labels=_labels(page),
+        labels={**_labels(page), **slot_labels(listing_slots(page))},
         intents=[(intent, t(labels.INTENTS[intent])) for intent in _intents(kind)],
         categories=[(c.key, c.label(page.lang)) for c in page.web.categories.all],
         quarters=[(q.name, q.name) for q in page.config.quarters],
@@ -110,19 +119,26 @@ async def _form(page: Page, kind: str, state: FormState, status: int = 200) -> R
         max_quantity=MAX_QUANTITY,
         price_max=PRICE_MAX,
         section="publish",
+        **photo_form_values(page, listing_slots(page)),
     )
 
 
 async def _publish(page: Page, kind: str) -> Response:
     assert page.me is not None
     state = FormState(values=page.form.as_dict())
+    chosen = read_photos(page, state, listing_slots(page))
     data = read_listing(page, kind, state)
-    if data is None:
+    media_ids = await upload_photos(page, state, chosen) if data is not None else ()
+    if data is None or not state.ok:
+        ask_again(state, chosen)
         return await _form(page, kind, state, status=422)
     try:
-        post = await listing_service.publish_listing(page.services, page.me, data)
+        post = await listing_service.publish_listing(
+            page.services, page.me, replace(data, media_ids=media_ids)
+        )
     except (InvalidInput, Forbidden) as exc:
         keep_error(page, state, exc, SERVICE_FIELDS)
+        ask_again(state, chosen)
         return await _form(page, kind, state, status=exc.status)
     return page.redirect(post_path(post), notice="published")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from fedlocal.services import media as media_service
 from fedlocal.services import settings as settings_service
 from fedlocal.services.accounts import MIN_PASSWORD_LENGTH
 from fedlocal.services.errors import Busy, InvalidInput
@@ -14,6 +15,7 @@ from ..forms import FormState
 from ..i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
 from ..page import Page, safe_next
 from ..service_messages import translate_service_error
+from .photos import ACCEPT, AGAIN
 
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
@@ -23,6 +25,8 @@ def _labels(page: Page) -> dict[str, str]:
     return {
         "display_name": t("Display name"),
         "quarter": t("My quarter"),
+        "avatar": t("Profile picture"),
+        "header": t("Header image"),
         "language": t("Language"),
         "current_password": t("Current password"),
         "new_password": t("New password"),
@@ -51,6 +55,8 @@ async def _render(
         language_choices=[(code, LANGUAGE_NAMES.get(code, code)) for code in page.config.languages],
         min_password=MIN_PASSWORD_LENGTH,
         display_name_max=settings_service.DISPLAY_NAME_MAX,
+        photo_accept=ACCEPT,
+        photo_max_megabytes=page.config.media_max_bytes // (1024 * 1024),
         section="settings",
     )
 
@@ -68,6 +74,21 @@ async def save_profile(page: Page) -> Response:
         )
     except InvalidInput as exc:
         state.error(exc.field or "_form", translate_service_error(page.t, exc))
+        return await _render(page, state, FormState(), status=422)
+    # The pictures after the text: a refused picture is shown beside its field, the rest
+    # of the profile being saved already (and the form says to choose the file again).
+    files = page.form.files
+    for which in ("avatar", "header"):
+        if which not in files:
+            continue
+        try:
+            await media_service.set_profile_pictures(
+                page.services, page.account, **{which: files[which]}
+            )
+        except InvalidInput as exc:
+            state.error(which, translate_service_error(page.t, exc))
+    if not state.ok:
+        state.values[AGAIN] = "yes"
         return await _render(page, state, FormState(), status=422)
     return page.redirect("/settings", notice="profile-saved")
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from ...categories import Categories
 from ...config import Config, ConfigError
 from ...models import OFFER_INTENTS, REQUEST_INTENTS
+from .pictures import DRAWINGS
 
 DEMO_TIMEZONE = ZoneInfo("Europe/Paris")
 
@@ -91,6 +92,9 @@ class Listing:
     status: str = "open"
     reserved_for: str | None = None
     closed_as: str | None = None
+    # A picture the demo draws (demo/pictures.py) and its description.
+    photo: str | None = None
+    photo_alt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,9 @@ class Event:
     locality: str | None = None
     join_mode: str = "free"
     capacity: int | None = None
+    # Its poster, drawn by the demo (demo/pictures.py), and its description.
+    photo: str | None = None
+    photo_alt: str | None = None
 
     def starts_at(self, today: date) -> datetime:
         hour, minute = (int(part) for part in self.time.split(":"))
@@ -272,6 +279,10 @@ class _Checker:
             self.listing(listing, residents)
         for event in seed.events:
             self.event(event, seed)
+        for listing in seed.listings:
+            self.photo(listing)
+        for event in seed.events:
+            self.photo(event)
         for interest in seed.interests:
             self.resident(interest.author, residents)
             self.item(interest.listing, Listing)
@@ -314,6 +325,14 @@ class _Checker:
     def category(self, key: str | None) -> None:
         if key is not None and key not in self.categories:
             self.fail(f"unknown category {key!r} (known: {', '.join(self.categories.keys())})")
+
+    def photo(self, item: Listing | Event) -> None:
+        if item.photo is None:
+            return
+        if item.photo not in DRAWINGS:
+            self.fail(f"{item.id}: photo is one of {', '.join(DRAWINGS)}")
+        if not (item.photo_alt or "").strip():
+            self.fail(f"{item.id}: a photo needs its description (photo_alt)")
 
     def listing(self, listing: Listing, residents: set[str]) -> None:
         self.resident(listing.author, residents)

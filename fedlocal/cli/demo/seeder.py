@@ -19,20 +19,32 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ...config import Config
 from ...federation.runtime import Federation
 from ...models import Actor, Post
-from ...services import accounts, events, follows, groups, interest, listings, neighbours, posts
+from ...services import (
+    accounts,
+    events,
+    follows,
+    groups,
+    interest,
+    listings,
+    media,
+    neighbours,
+    posts,
+)
+from ...services.context import ServiceContext
 from ...services.errors import NotFound, ServiceError
 from ...store import actors as actor_store
 from ...store import follows as follow_store
 from ...store import interests as interest_store
 from ...store import posts as post_store
 from .ledger import Ledger
+from .pictures import picture as drawn_picture
 from .seed import DEMO_TIMEZONE, Event, Group, Listing, Note, Ref, Seed
 from .servers import Server
 
@@ -247,10 +259,25 @@ class Seeder:
             mentions = [await self.actor(instance, item.to_group)] if item.to_group else []
             post = await posts.publish_note(ctx, author, item.text, mentions=mentions)
         elif isinstance(item, Listing):
-            post = await listings.publish_listing(ctx, author, self.listing_input(item))
+            listing = replace(
+                self.listing_input(item), media_ids=await self.photo(ctx, author, item)
+            )
+            post = await listings.publish_listing(ctx, author, listing)
         else:
-            post = await events.publish_event(ctx, author, self.event_input(item))
+            event = replace(self.event_input(item), media_ids=await self.photo(ctx, author, item))
+            post = await events.publish_event(ctx, author, event)
         instance.ledger.record(item.id, post.uri)
+
+    async def photo(
+        self, ctx: ServiceContext, author: Actor, item: Listing | Event
+    ) -> tuple[int, ...]:
+        """The item's picture, drawn and uploaded (its id), if it has one."""
+        if item.photo is None:
+            return ()
+        upload = await media.upload(
+            ctx, author, drawn_picture(item.photo), description=item.photo_alt
+        )
+        return (upload.id,)
 
     def day(self, days: int | None) -> datetime | None:
         if days is None:

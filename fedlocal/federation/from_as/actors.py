@@ -51,6 +51,7 @@ def actor_from_as(document: Any) -> RemoteActorData:
         manually_approves_followers=document.get("manuallyApprovesFollowers") is True,
         keys=tuple(_keys(document, uri)),
         icon_url=http_url(_icon_url(document.get("icon"))),
+        image_url=http_url(_icon_url(document.get("image"))),
     )
 
 

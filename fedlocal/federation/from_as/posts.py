@@ -20,6 +20,7 @@ from ...categories import Categories
 from ...formatting import markdown_to_html, normalise_hashtag
 from ...models import Mention, RemotePostData, Visibility
 from ...sanitize import sanitize_html
+from .attachments import attachments_of
 from .events import event_fields
 from .listings import fep0837_fields, hashtag_listing_fields, kind_from_hashtags, purpose_of
 from .values import (
@@ -105,6 +106,7 @@ def _common(document: dict[str, Any], uri: str, kind: str) -> RemotePostData:
         hashtags=hashtags,
         mentions=mentions,
         version=edited_at or published,
+        attachments=attachments_of(document),
     )
 
 

@@ -16,6 +16,7 @@ from activitypub.addressing import host_of, id_of
 
 from ...models import Actor, Post, RemotePostData
 from ...services import inbound
+from .authored import with_pictures
 from .context import Ignored, InboxContext, object_type
 from .fetch import fetch_document, parse_post, remote_actor
 
@@ -60,7 +61,8 @@ async def prepare(ctx: InboxContext) -> Announced:
     author = await remote_actor(ctx, data.attributed_to)
     if author.domain != host_of(data.uri):
         raise Ignored("announced object is not on its author's host")
-    return Announced(author=author, data=data)
+    copied = await with_pictures(ctx, data, author)
+    return Announced(author=copied.author, data=copied.data)
 
 
 async def apply(ctx: InboxContext, conn, prepared: Announced) -> None:

@@ -8,6 +8,7 @@ from activitypub import keys as key_codec
 
 from ...models import Actor, ActorKey
 from ...urls import Urls
+from .attachments import image_document
 from .common import iso
 from .vocabulary import ACTOR_CONTEXT
 
@@ -45,6 +46,10 @@ def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict
         "endpoints": {"sharedInbox": actor.shared_inbox_url or urls.shared_inbox},
         "published": iso(actor.created_at),
     }
+    if actor.icon_url:
+        document["icon"] = image_document(actor.icon_url)
+    if actor.image_url:
+        document["image"] = image_document(actor.image_url)
     if actor.followers_url:
         document["followers"] = actor.followers_url
     if actor.following_url:

@@ -15,6 +15,7 @@ from ...hashtags import EVENT_HASHTAG
 from ...models import Actor, Post
 from ...urls import Urls
 from . import wording
+from .attachments import poster_documents, poster_image
 from .common import addressing, hashtag_tags, iso, iso_precise, place_document
 
 ICAL_STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -102,6 +103,8 @@ def event(
         else None,
         "inReplyTo": post.in_reply_to_uri,
         "updated": iso_precise(post.edited_at) if post.edited_at else None,
+        "attachment": poster_documents(post) or None,
+        "image": poster_image(post),
     }
     document.update({key: value for key, value in optional.items() if value is not None})
     return document

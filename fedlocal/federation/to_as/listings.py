@@ -18,6 +18,7 @@ from ...hashtags import INTENT_HASHTAGS, KIND_HASHTAGS
 from ...models import Actor, ListingDetails, Post
 from ...urls import Urls
 from . import wording
+from .attachments import attachment_documents
 from .common import addressing, hashtag_link, hashtag_tags, iso, iso_precise, place_document
 from .wording import zone
 
@@ -107,6 +108,7 @@ def listing(
         "lentAt": iso(details.lent_at) if details.lent_at else None,
         "dueOn": details.due_on.isoformat() if details.due_on else None,
         "returnedAt": iso(details.returned_at) if details.returned_at else None,
+        "attachment": attachment_documents(post),
     }
     document.update({key: value for key, value in optional.items() if value})
     return document

@@ -6,6 +6,7 @@ from typing import Any
 
 from ...models import Actor, Post
 from ...urls import Urls
+from .attachments import attachment_documents
 from .common import addressing, hashtag_tags, iso, iso_precise
 
 
@@ -34,6 +35,8 @@ def note(post: Post, author: Actor, urls: Urls) -> dict[str, Any]:
         document["inReplyTo"] = post.in_reply_to_uri
     if post.edited_at:
         document["updated"] = iso_precise(post.edited_at)
+    if post.attachments:
+        document["attachment"] = attachment_documents(post)
     return document
 
 

@@ -22,6 +22,9 @@ EXTENSION_TERMS: dict[str, Any] = {
     "Hashtag": "as:Hashtag",
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
+    # Pictures (`attachment`), as Mastodon defines them.
+    "blurhash": "toot:blurhash",
+    "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
     "assertionMethod": {
         "@id": "https://w3id.org/security#assertionMethod",
         "@type": "@id",
