@@ -70,7 +70,7 @@ async def test_the_object_url_shows_the_offer_page_to_browsers(inst, alice, web)
 
     await posts.delete_post(inst.services, author, offer.id)
     assert (await web.get(path, headers={"Accept": "text/html"})).status_code == 410
-    assert (await web.get(f"/posts/{offer.id}")).status_code == 404
+    assert (await web.get(f"/posts/{offer.id}")).status_code == 410
 
 
 async def test_interest_reservation_and_closing(inst, alice, alice_web):
