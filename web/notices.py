@@ -1,4 +1,5 @@
-"""The short confirmations shown after a form did what it said (`?notice=<key>`)."""
+"""The short confirmations shown once after a form did what it said (`Page.redirect`
+sets the key in a one-use cookie; the next page shows it and clears it)."""
 
 from __future__ import annotations
 

@@ -23,6 +23,8 @@ from .post_text import title_of
 from .words import Words
 
 REMOTE_LOOKUPS_PER_MINUTE = 10
+# The confirmation shown once after a form (`Page.redirect(notice=…)`).
+NOTICE_COOKIE = "fedlocal_notice"
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -38,6 +40,7 @@ class Pages:
         self.i18n = I18n(config.languages, config.default_language)
         self.sessions = Sessions(config, services)
         self.language_cookie = cookie_name(config, LANGUAGE_COOKIE)
+        self.notice_cookie = cookie_name(config, NOTICE_COOKIE)
         # "Follow from your own server" makes us fetch WebFinger from any host a visitor
         # names: a few lookups a minute per address are plenty for a person.
         self.remote_lookups = SlidingWindowLimit(REMOTE_LOOKUPS_PER_MINUTE, 60)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +154,8 @@ async def log_in(page: Page, base_url: str, username: str, password: str = PASSW
     await page.fill("#f-login", username)
     await page.fill("#f-password", password)
     await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(re.compile(r".*notice=logged-in.*"))
+    # The page after the login shows its one-time notice.
+    await page.locator(".notice[role=status]").wait_for()
 
 
 async def screenshot(page: Page, name: str) -> Path:

@@ -59,3 +59,13 @@ class WebClient:
         return await self.submit(
             "/signup", "/signup", {"username": username, "password": password, **fields}
         )
+
+
+def notice(response: httpx.Response) -> str | None:
+    """The notice a redirect leaves for the next page (its one-use cookie), if any."""
+    for header in response.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        if name.startswith("fedlocal_notice_"):
+            value = rest.split(";", 1)[0]
+            return value or None
+    return None
