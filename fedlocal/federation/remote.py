@@ -49,9 +49,11 @@ class RemoteActors:
             domain = host_of(uri)
         except ValueError:
             # Typed into a search box or sent by a peer: not a URL we could fetch.
-            raise InvalidInput(f"not a URL we can fetch: {uri[:200]!r}") from None
+            raise InvalidInput("not a URL we can fetch: '%(url)s'", url=uri[:200]) from None
         if not self.config.is_domain_allowed(domain):
-            raise Forbidden(f"federation with {domain} is not allowed on this instance")
+            raise Forbidden(
+                "federation with %(domain)s is not allowed on this instance", domain=domain
+            )
 
     async def fetch_document(self, uri: str, *, check_id: bool = True) -> dict[str, Any]:
         """GET an ActivityStreams document (id checked against the URL unless told not to)."""
@@ -64,7 +66,8 @@ class RemoteActors:
                 deadline=self.config.http_timeout_seconds * 2,
             )
         except FetchError as exc:
-            raise RemoteFailure(f"could not fetch {uri}: {exc}") from exc
+            log.info("could not fetch %s: %s", uri, exc)
+            raise RemoteFailure("could not fetch %(url)s", url=uri) from exc
         # A redirect may have led elsewhere: the document's own id must be allowed too.
         document_id = document.get("id")
         if isinstance(document_id, str) and document_id.startswith(("https://", "http://")):
@@ -87,9 +90,11 @@ class RemoteActors:
         try:
             data = actor_from_as(document)
         except InvalidDocument as exc:
-            raise RemoteFailure(f"unusable actor document: {exc}") from exc
+            log.info("unusable actor document: %s", exc)
+            raise RemoteFailure("this account's server sent something we cannot use") from exc
         if expected_uri is not None and data.uri != expected_uri:
-            raise RemoteFailure(f"actor id {data.uri} differs from {expected_uri}")
+            log.info("actor id %s differs from %s", data.uri, expected_uri)
+            raise RemoteFailure("this account's server sent something we cannot use")
         self._check_domain(data.uri)
         async with self.db.write() as conn:
             existing = await actor_store.get_actor_by_uri(conn, data.uri)
@@ -122,7 +127,7 @@ class RemoteActors:
         try:
             user, host = webfinger.parse_handle(handle)
         except ValueError as exc:
-            raise RemoteFailure(f"not a valid handle: {handle!r}") from exc
+            raise RemoteFailure("not a valid address: '%(handle)s'", handle=handle) from exc
         self._check_domain(f"https://{host}/")
         async with self.db.read() as conn:
             cached = await actor_store.find_remote_actor(conn, user, host)
@@ -133,7 +138,8 @@ class RemoteActors:
                 self.client, f"{user}@{host}", scheme=self.webfinger_scheme
             )
         except FetchError as exc:
-            raise RemoteFailure(f"could not find {user}@{host}: {exc}") from exc
+            log.info("could not find %s@%s: %s", user, host, exc)
+            raise RemoteFailure("could not find %(handle)s", handle=f"{user}@{host}") from exc
         return await self.actor(actor_id, refresh=True)
 
     async def resolve(self, uri: str) -> Actor | Post:
@@ -186,7 +192,9 @@ class RemoteActors:
             elif owner is not None and _same_host(owner, key_id):
                 await self.actor(owner, refresh=True)
             else:
-                raise RemoteFailure(f"{document_url} names no owner of {key_id} on its host")
+                raise RemoteFailure(
+                    "%(url)s names no owner of %(key)s on its host", url=document_url, key=key_id
+                )
         except (RemoteFailure, Forbidden) as exc:
             log.info("key %s unavailable: %s", key_id, exc)
             return None

@@ -3,6 +3,7 @@ from its origin and stored (a post as if it had been announced to us)."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from activitypub.addressing import host_of
@@ -19,13 +20,16 @@ if TYPE_CHECKING:
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
 
 
+log = logging.getLogger(__name__)
+
+
 async def resolve(remote: RemoteActors, uri: str) -> Actor | Post:
     # A human-readable URL (Mastodon's /@user/123) serves a document with another id:
     # take that id and fetch the document from where it says it lives.
     document = await remote.fetch_document(uri, check_id=False)
     document_id = document.get("id")
     if not isinstance(document_id, str):
-        raise RemoteFailure(f"{uri} serves no ActivityStreams document")
+        raise RemoteFailure("%(url)s serves no ActivityStreams document", url=uri)
     if document_id != uri:
         document = await remote.fetch_document(document_id)
     kinds = document.get("type")
@@ -35,12 +39,14 @@ async def resolve(remote: RemoteActors, uri: str) -> Actor | Post:
     try:
         data = post_from_as(document, categories=Categories(remote.config.categories))
     except InvalidDocument as exc:
-        raise RemoteFailure(f"{uri} is neither an account nor a post: {exc}") from exc
+        log.info("%s is neither an account nor a post: %s", uri, exc)
+        raise RemoteFailure("%(url)s is neither an account nor a post", url=uri) from exc
     author = await remote.actor(data.attributed_to)
     if author.domain != host_of(data.uri):
         raise RemoteFailure("the post is not on its author's server")
     async with remote.db.write() as conn:
         kept = await inbound.keep_remote_post(conn, author, data, solicited=True)
     if kept.post is None:
-        raise RemoteFailure(f"this post cannot be shown: {kept.reason}")
+        log.info("%s cannot be shown: %s", uri, kept.reason)
+        raise RemoteFailure("this post cannot be shown")
     return kept.post

@@ -52,7 +52,9 @@ def _target_domain(target: str) -> str:
         return host_of(target)
     domain = target.lower().rstrip("/")
     if not domain or "/" in domain or "@" in domain or " " in domain:
-        raise InvalidInput(f"not a domain or an actor URL: {target!r}", field="domain")
+        raise InvalidInput(
+            "not a domain or an actor URL: '%(target)s'", target=target, field="domain"
+        )
     return domain
 
 
@@ -62,7 +64,11 @@ async def link(ctx: ServiceContext, target: str) -> NeighbourLink:
     if domain == ctx.config.domain:
         raise InvalidInput("an instance cannot be its own neighbour", field="domain")
     if not ctx.config.is_domain_allowed(domain):
-        raise Forbidden(f"{domain} is blocked by this instance's federation policy", field="domain")
+        raise Forbidden(
+            "%(domain)s is blocked by this instance's federation policy",
+            domain=domain,
+            field="domain",
+        )
     if target.startswith(("https://", "http://")):
         remote = await ctx.remote.actor(target.strip(), refresh=True)
     else:
@@ -112,7 +118,7 @@ async def unlink(ctx: ServiceContext, target: str) -> list[NeighbourLink]:
                 # A Reject of an accepted follow removes the follower (interop.md §4).
                 await ctx.outbox.send(conn, outgoing.FollowRejected(instance, remote, incoming))
     if not removed:
-        raise NotFound(f"no link with {target}")
+        raise NotFound("no link with %(target)s", target=target)
     ctx.outbox.wake()
     return removed
 

@@ -17,6 +17,7 @@ from .. import labels
 from ..forms import FormState, parse_date, parse_int, parse_local_datetime
 from ..links import post_path
 from ..page import Page
+from ..service_messages import Refusal
 from .common import keep_error, visible_post
 from .publish_fields import read_category_and_description, read_title, where
 
@@ -248,7 +249,7 @@ async def decide(page: Page) -> Response:
     participation_id = parse_int(page.form.get("participation"), minimum=1, maximum=2**63 - 1)
     decision = page.form.get("decision")
     if participation_id is None or decision not in ("accept", "reject"):
-        raise InvalidInput(page.t("Choose one of the options."))
+        raise Refusal(page.t("Choose one of the options."))
     participation = await post_pages.participation(page.services, participation_id)
     if participation is None or participation.event_id != post.id:
         raise InvalidInput("no such participation")

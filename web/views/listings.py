@@ -16,6 +16,7 @@ from .. import labels
 from ..forms import FormState, day_end, day_start, parse_date, parse_int
 from ..links import post_path
 from ..page import Page
+from ..service_messages import Refusal
 from .common import keep_error, visible_post
 from .publish_fields import read_category_and_description, read_title, where
 
@@ -217,7 +218,7 @@ async def interest(page: Page) -> Response:
     post = await _listing(page)
     message = page.form.get("message").strip()
     if len(message) > MESSAGE_MAX:
-        raise InvalidInput(page.t("A message has at most %(max)s characters.", max=MESSAGE_MAX))
+        raise Refusal(page.t("A message has at most %(max)s characters.", max=MESSAGE_MAX))
     await interest_service.express_interest(page.services, page.me, post.uri, message or None)
     return page.redirect(post_path(post), notice="interest-sent")
 
@@ -227,7 +228,7 @@ async def reserve(page: Page) -> Response:
     post = await _listing(page)
     target = page.form.get("for")
     if target not in {actor.uri for actor in await post_pages.interested(page.services, post)}:
-        raise InvalidInput(page.t("Choose one of the people who showed interest."))
+        raise Refusal(page.t("Choose one of the people who showed interest."))
     await listing_service.reserve(page.services, page.me, post.id, target)
     return page.redirect(post_path(post), notice="reserved")
 
@@ -244,7 +245,7 @@ async def close(page: Page) -> Response:
     post = await _listing(page)
     outcome = page.form.get("closed_as") or None
     if outcome is not None and outcome not in labels.CLOSED_AS:
-        raise InvalidInput(page.t("Choose one of the options."))
+        raise Refusal(page.t("Choose one of the options."))
     await listing_service.close(page.services, page.me, post.id, outcome)
     return page.redirect(post_path(post), notice="closed")
 
