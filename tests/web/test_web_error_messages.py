@@ -57,7 +57,7 @@ def test_every_message_a_service_may_show_a_resident_is_translated():
         if isinstance(message, ast.JoinedStr):
             # An f-string cannot be translated: its variable parts go in params.
             formatted.append(where)
-        elif isinstance(message, ast.Constant) and message.value not in KNOWN | NEVER_SHOWN:
+        elif isinstance(message, ast.Constant) and message.value not in {*KNOWN, *NEVER_SHOWN}:
             untranslated.append((where, message.value))
     assert not formatted, f"write these as templates with params: {formatted}"
     assert not untranslated, f"add to web/service_messages.KNOWN and both .po: {untranslated}"
