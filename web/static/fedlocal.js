@@ -38,11 +38,4 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     update();
   }
-
-  // Feed filters apply as soon as one changes.
-  document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
-    select.addEventListener("change", function () {
-      select.form.submit();
-    });
-  });
 });
