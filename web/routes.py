@@ -11,6 +11,8 @@ from starlette.routing import Route
 
 from fedlocal.models import Actor, Post
 
+from . import confirm as c
+from .confirm import Confirm, confirming
 from .dispatch import View, run_view
 from .views import (
     admin,
@@ -27,6 +29,9 @@ from .views import (
     signup,
 )
 
+# The POST routes that ask for confirmation (tests/web/test_web_confirm.py reads it).
+CONFIRMED_PATHS: set[str] = set()
+
 
 async def _serve(request: Request, view: View, *, login: bool = False, admin: bool = False):
     page = await request.app.state.pages.open_page(request)
@@ -34,8 +39,19 @@ async def _serve(request: Request, view: View, *, login: bool = False, admin: bo
 
 
 def _route(
-    path: str, view: View, *, post: bool = False, login: bool = False, admin: bool = False
+    path: str,
+    view: View,
+    *,
+    post: bool = False,
+    login: bool = False,
+    admin: bool = False,
+    confirm: Confirm | None = None,
 ) -> Route:
+    """`confirm`: what cannot be undone asks first (`web/confirm.py`)."""
+    if confirm is not None:
+        view = confirming(view, confirm)
+        CONFIRMED_PATHS.add(path)
+
     async def endpoint(request: Request) -> Response:
         return await _serve(request, view, login=login, admin=admin)
 
@@ -78,18 +94,40 @@ def web_routes() -> list[Route]:
         _route("/posts/{post_id}/reserve", listings.reserve, post=True, login=True),
         _route("/posts/{post_id}/release", listings.release, post=True, login=True),
         _route("/posts/{post_id}/close", listings.close, post=True, login=True),
-        _route("/posts/{post_id}/cancel", listings.cancel, post=True, login=True),
+        _route(
+            "/posts/{post_id}/cancel", listings.cancel, post=True, login=True, confirm=c.CANCEL_POST
+        ),
         _route("/posts/{post_id}/join", events.join, post=True, login=True),
-        _route("/posts/{post_id}/leave", events.leave, post=True, login=True),
-        _route("/posts/{post_id}/decide", events.decide, post=True, login=True),
-        _route("/posts/{post_id}/cancel-event", events.cancel, post=True, login=True),
+        _route(
+            "/posts/{post_id}/leave", events.leave, post=True, login=True, confirm=c.LEAVE_EVENT
+        ),
+        _route(
+            "/posts/{post_id}/decide",
+            events.decide,
+            post=True,
+            login=True,
+            confirm=c.DECLINE_PARTICIPANT,
+        ),
+        _route(
+            "/posts/{post_id}/cancel-event",
+            events.cancel,
+            post=True,
+            login=True,
+            confirm=c.CANCEL_EVENT,
+        ),
         # People and following
         _route("/@{username}", profile.by_name),
         _route("/@{username}/remote-follow", follow.remote_follow),
         _route("/follow", follow.form, login=True),
         _route("/follow", follow.submit, post=True, login=True),
-        _route("/follow/requests", follow.answer_request, post=True, login=True),
-        _route("/unfollow", follow.unfollow, post=True, login=True),
+        _route(
+            "/follow/requests",
+            follow.answer_request,
+            post=True,
+            login=True,
+            confirm=c.DECLINE_FOLLOWER,
+        ),
+        _route("/unfollow", follow.unfollow, post=True, login=True, confirm=c.UNFOLLOW),
         _route("/authorize_interaction", follow.authorize, login=True),
         _route("/notifications", notifications.index, login=True),
         _route("/notifications/read", notifications.mark_read, post=True, login=True),
@@ -104,20 +142,54 @@ def web_routes() -> list[Route]:
         _route("/groups", groups.create, post=True, login=True),
         _route("/groups/{username}", groups.show),
         _route("/groups/{username}/join", groups.join, post=True, login=True),
-        _route("/groups/{username}/leave", groups.leave, post=True, login=True),
+        _route(
+            "/groups/{username}/leave", groups.leave, post=True, login=True, confirm=c.LEAVE_GROUP
+        ),
         _route("/groups/{username}/post", groups.post, post=True, login=True),
         # Moderation (the group's moderators only; the service checks).
         _route("/groups/{username}/approve", groups.approve, post=True, login=True),
-        _route("/groups/{username}/remove-member", groups.remove_member, post=True, login=True),
-        _route("/groups/{username}/remove-post", groups.remove_post, post=True, login=True),
+        _route(
+            "/groups/{username}/remove-member",
+            groups.remove_member,
+            post=True,
+            login=True,
+            confirm=c.REMOVE_MEMBER,
+        ),
+        _route(
+            "/groups/{username}/remove-post",
+            groups.remove_post,
+            post=True,
+            login=True,
+            confirm=c.REMOVE_POST,
+        ),
         # Administration
         _route("/admin", admin.index, admin=True),
-        _route("/admin/signups/{account_id}", admin.decide_signup, post=True, admin=True),
-        _route("/admin/accounts/{account_id}", admin.suspend, post=True, admin=True),
+        _route(
+            "/admin/signups/{account_id}",
+            admin.decide_signup,
+            post=True,
+            admin=True,
+            confirm=c.REJECT_SIGNUP,
+        ),
+        _route(
+            "/admin/accounts/{account_id}", admin.suspend, post=True, admin=True, confirm=c.SUSPEND
+        ),
         _route("/admin/invites", admin.create_invite, post=True, admin=True),
-        _route("/admin/invites/{invite_id}/revoke", admin.revoke_invite, post=True, admin=True),
+        _route(
+            "/admin/invites/{invite_id}/revoke",
+            admin.revoke_invite,
+            post=True,
+            admin=True,
+            confirm=c.REVOKE_INVITE,
+        ),
         _route("/admin/neighbours", admin.link_neighbour, post=True, admin=True),
-        _route("/admin/neighbours/remove", admin.unlink_neighbour, post=True, admin=True),
+        _route(
+            "/admin/neighbours/remove",
+            admin.unlink_neighbour,
+            post=True,
+            admin=True,
+            confirm=c.UNLINK,
+        ),
         _route("/admin/queue/retry", admin.retry_failures, post=True, admin=True),
-        _route("/admin/queue/drop", admin.drop_failures, post=True, admin=True),
+        _route("/admin/queue/drop", admin.drop_failures, post=True, admin=True, confirm=c.DROP),
     ]
