@@ -49,4 +49,7 @@ NOTICES = {
     "queue-retried": N_("Back in the queue: it is tried again now."),
     "queue-dropped": N_("Dropped: it will not be tried again."),
     "marked-read": N_("All caught up."),
+    "already-sent": N_(
+        "This form was already sent: it was done once, not twice. Here is your page."
+    ),
 }

@@ -104,6 +104,15 @@ class Page:
         token = csrf.issue(self.visitor.csrf_secret, utcnow())
         return Markup(f'<input type="hidden" name="{csrf.FIELD}" value="{token}">')  # noqa: S704
 
+    def once_field(self) -> Markup:
+        """The one-use key of a form that creates something (`web/once.py`). Its value
+        is set by the script from `data-key`: a browser restores, when Back shows the
+        form page again, only a field set after loading."""
+        key = csrf.issue(self.visitor.csrf_secret, utcnow())
+        return Markup(  # noqa: S704
+            f'<input type="text" name="once" value="" data-key="{key}" hidden>'
+        )
+
     async def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         unread = 0
         if self.me is not None:
@@ -122,6 +131,7 @@ class Page:
             ngettext=self.t.ngettext,
             t=self.t,
             csrf_field=self.csrf_field,
+            once_field=self.once_field,
             notice=self.t(notice) if notice else None,
             notice_key=notice_key if notice else None,
             unread=unread,

@@ -14,6 +14,7 @@ from fedlocal.models import Actor, Post
 from . import confirm as c
 from .confirm import Confirm, confirming
 from .dispatch import View, run_view
+from .once import once
 from .views import (
     admin,
     events,
@@ -31,6 +32,8 @@ from .views import (
 
 # The POST routes that ask for confirmation (tests/web/test_web_confirm.py reads it).
 CONFIRMED_PATHS: set[str] = set()
+# The POST routes of forms that create something, guarded against a second sending.
+CREATE_PATHS: set[str] = set()
 
 
 async def _serve(request: Request, view: View, *, login: bool = False, admin: bool = False):
@@ -46,8 +49,13 @@ def _route(
     login: bool = False,
     admin: bool = False,
     confirm: Confirm | None = None,
+    create: bool = False,
 ) -> Route:
-    """`confirm`: what cannot be undone asks first (`web/confirm.py`)."""
+    """`confirm`: what cannot be undone asks first (`web/confirm.py`); `create`: a form
+    that creates something is not sent twice (`web/once.py`)."""
+    if create:
+        view = once(view)
+        CREATE_PATHS.add(path)
     if confirm is not None:
         view = confirming(view, confirm)
         CONFIRMED_PATHS.add(path)
@@ -83,11 +91,11 @@ def web_routes() -> list[Route]:
         _route("/logout", signup.logout, post=True),
         # Publishing
         _route("/new/offer", listings.new_offer, login=True),
-        _route("/new/offer", listings.publish_offer, post=True, login=True),
+        _route("/new/offer", listings.publish_offer, post=True, login=True, create=True),
         _route("/new/request", listings.new_request, login=True),
-        _route("/new/request", listings.publish_request, post=True, login=True),
+        _route("/new/request", listings.publish_request, post=True, login=True, create=True),
         _route("/new/event", events.new_event, login=True),
-        _route("/new/event", events.publish_event, post=True, login=True),
+        _route("/new/event", events.publish_event, post=True, login=True, create=True),
         # Any post we hold (ours and our neighbours'), by our id
         _route("/posts/{post_id}", posts.show_by_id),
         _route("/posts/{post_id}/interest", listings.interest, post=True, login=True),
@@ -139,13 +147,13 @@ def web_routes() -> list[Route]:
         _route("/language/{language}", settings.choose_language),
         # Groups
         _route("/groups", groups.index),
-        _route("/groups", groups.create, post=True, login=True),
+        _route("/groups", groups.create, post=True, login=True, create=True),
         _route("/groups/{username}", groups.show),
         _route("/groups/{username}/join", groups.join, post=True, login=True),
         _route(
             "/groups/{username}/leave", groups.leave, post=True, login=True, confirm=c.LEAVE_GROUP
         ),
-        _route("/groups/{username}/post", groups.post, post=True, login=True),
+        _route("/groups/{username}/post", groups.post, post=True, login=True, create=True),
         # Moderation (the group's moderators only; the service checks).
         _route("/groups/{username}/approve", groups.approve, post=True, login=True),
         _route(
@@ -174,7 +182,7 @@ def web_routes() -> list[Route]:
         _route(
             "/admin/accounts/{account_id}", admin.suspend, post=True, admin=True, confirm=c.SUSPEND
         ),
-        _route("/admin/invites", admin.create_invite, post=True, admin=True),
+        _route("/admin/invites", admin.create_invite, post=True, admin=True, create=True),
         _route(
             "/admin/invites/{invite_id}/revoke",
             admin.revoke_invite,
