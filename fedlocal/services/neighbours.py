@@ -123,6 +123,20 @@ async def unlink(ctx: ServiceContext, target: str) -> list[NeighbourLink]:
     return removed
 
 
+async def instance_names(ctx: ServiceContext) -> dict[str, str]:
+    """The names our neighbouring instances give themselves (their instance actor's
+    `name`, learned when linking and refreshed with the actor), by domain: a neighbour's
+    post says "neighbour: Paramé", not its host and port."""
+    async with ctx.db.read() as conn:
+        instance = await _instance(conn)
+        linked = await _linked_actors(conn, instance)
+    return {
+        actor.domain: actor.display_name
+        for actor in linked
+        if actor.display_name and actor.display_name != actor.domain
+    }
+
+
 async def neighbours(ctx: ServiceContext) -> list[NeighbourLink]:
     """Every instance or relay we link with or that asked to link with us."""
     async with ctx.db.read() as conn:

@@ -18,6 +18,7 @@ from ..forms import FormState, parse_date, parse_int, parse_local_datetime
 from ..links import post_path
 from ..page import Page
 from ..service_messages import Refusal
+from .cards import neighbour_name
 from .common import keep_error, visible_post
 from .publish_fields import read_category_and_description, read_title, where
 
@@ -210,6 +211,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         "event.html",
         post=post,
         author=author,
+        neighbour=await neighbour_name(page, author),
         event=event,
         is_organiser=is_organiser,
         participants=found.participants,

@@ -17,6 +17,7 @@ from ..forms import FormState, day_end, day_start, parse_date, parse_int
 from ..links import post_path
 from ..page import Page
 from ..service_messages import Refusal
+from .cards import neighbour_name
 from .common import keep_error, visible_post
 from .publish_fields import read_category_and_description, read_title, where
 
@@ -195,6 +196,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         "listing.html",
         post=post,
         author=author,
+        neighbour=await neighbour_name(page, author),
         is_author=is_author and post.is_local,
         interested=found.interested,
         mine=found.mine,
