@@ -30,6 +30,9 @@ from .origin import http_host
 
 log = logging.getLogger(__name__)
 
+# A neighbour's NodeInfo names at most this many groups we fetch.
+MAX_LISTED_GROUPS = 100
+
 # A cached actor is refreshed when older than this (and on a failed signature).
 ACTOR_FRESHNESS = timedelta(days=1)
 
@@ -169,6 +172,35 @@ class RemoteActors:
                 # ValueError: `host:port@host:port` is no WebFinger handle (a dev setup).
                 candidates.append(f"{base}/actor")
         return await self.actor(candidates[0], refresh=True)
+
+    async def instance_groups(self, domain: str) -> list[Actor]:
+        """The groups a neighbouring fedlocal lists in its NodeInfo (`metadata.groups`),
+        each fetched and stored; those on another host are ignored."""
+        base = f"{self.webfinger_scheme}://{domain}"
+        self._check_domain(base + "/")
+        try:
+            document = await nodeinfo.fetch_nodeinfo(self.client, base)
+        except FetchError as exc:
+            log.info("no NodeInfo at %s: %s", domain, exc)
+            return []
+        metadata = document.get("metadata")
+        listed = metadata.get("groups") if isinstance(metadata, dict) else None
+        if not isinstance(listed, list):
+            return []
+        found: list[Actor] = []
+        for uri in listed[:MAX_LISTED_GROUPS]:
+            if not isinstance(uri, str) or not uri.startswith(("https://", "http://")):
+                continue
+            if http_host(uri) != domain:
+                continue
+            try:
+                actor = await self.actor(uri, refresh=True)
+            except (RemoteFailure, Forbidden, InvalidInput) as exc:
+                log.info("group %s of %s unavailable: %s", uri, domain, exc)
+                continue
+            if actor.type == "Group":
+                found.append(actor)
+        return found
 
     async def key(self, key_id: str, *, refresh: bool = False) -> tuple[ActorKey, Actor] | None:
         """The public key `key_id` and its owner; fetched when unknown or when `refresh`.

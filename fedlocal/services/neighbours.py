@@ -92,6 +92,9 @@ async def link(ctx: ServiceContext, target: str) -> NeighbourLink:
             await ctx.outbox.send(conn, outgoing.FollowSent(instance, remote, ours))
         result = await _describe(conn, instance, remote)
     ctx.outbox.wake()
+    if not target.startswith(("https://", "http://")):
+        # Their groups, so that /groups lists them (a relay has none).
+        await ctx.remote.instance_groups(domain)
     return result
 
 
@@ -135,6 +138,15 @@ async def instance_names(ctx: ServiceContext) -> dict[str, str]:
         for actor in linked
         if actor.display_name and actor.display_name != actor.domain
     }
+
+
+async def neighbour_groups(ctx: ServiceContext) -> list[Actor]:
+    """The groups of our linked neighbouring instances that we know (learned when
+    linking, from their NodeInfo), by name."""
+    async with ctx.db.read() as conn:
+        instance = await _instance(conn)
+        domains = sorted({actor.domain for actor in await _linked_actors(conn, instance)})
+        return await actor_store.remote_groups_on(conn, domains)
 
 
 async def neighbours(ctx: ServiceContext) -> list[NeighbourLink]:

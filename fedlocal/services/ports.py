@@ -40,3 +40,7 @@ class Remote(Protocol):
 
     async def instance_actor(self, domain: str) -> Actor:
         """The server-level actor of another instance (for neighbour links)."""
+
+    async def instance_groups(self, domain: str) -> list[Actor]:
+        """The groups another fedlocal instance lists (NodeInfo `metadata.groups`),
+        fetched and stored; none when it lists none or cannot be reached."""

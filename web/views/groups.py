@@ -10,6 +10,7 @@ from fedlocal.models import Actor
 from fedlocal.services import follows as follow_service
 from fedlocal.services import group_pages, people
 from fedlocal.services import groups as group_service
+from fedlocal.services import neighbours as neighbour_service
 from fedlocal.services import posts as post_service
 from fedlocal.services.errors import InvalidInput, ServiceError
 
@@ -37,6 +38,7 @@ async def index(page: Page, state: FormState | None = None, status: int = 200) -
         "groups.html",
         status=status,
         groups=await people.groups(page.services),
+        neighbour_groups=await neighbour_service.neighbour_groups(page.services),
         state=state or FormState(),
         labels=_labels(page),
         name_max=group_service.NAME_MAX,
