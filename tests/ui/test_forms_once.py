@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from fedlocal.store.tables import objects
 
-from .conftest import DESKTOP, browser_page, log_in, resident
+from .conftest import DESKTOP, PHONE, axe_violations, browser_page, log_in, resident
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
 
@@ -43,3 +43,31 @@ async def test_back_then_publish_again_publishes_once(browser, quarters):
         await page.wait_for_url(re.compile(r".*/@yves$"))
         await expect(page.locator(".notice[role=status]")).to_contain_text("déjà envoyé")
     assert await _count(a, "Vélo rouge à donner") == 1
+
+
+async def test_cancelling_a_post_asks_first_without_javascript(browser, quarters):
+    a = quarters.a
+    await resident(a, "zelie")
+    async with browser_page(browser, viewport=PHONE, bypass_csp=True) as page:
+        await log_in(page, a.base_url, "zelie")
+        await page.goto(a.base_url + "/new/offer")
+        await page.fill("#f-title", "Chaise pliante")
+        await page.select_option("#f-category", "objects")
+        await page.select_option("#f-quarter", "Intra-Muros")
+        await page.click("form[action='/new/offer'] button[type=submit]")
+        await page.wait_for_url(re.compile(r".*/posts/\d+$"))
+        post_url = page.url
+        # When she presses "Cancel this post"
+        await page.click("form[action$='/cancel'] button")
+        # Then a page asks first, and it passes axe
+        await expect(page.locator("h1")).to_have_text("Confirmez, s'il vous plaît")
+        assert not await axe_violations(page)
+        # "No, go back" leaves the post as it was
+        await page.click("text=Non, revenir")
+        await page.wait_for_url(post_url)
+        await expect(page.locator(".tag-status").first).to_have_text("Ouvert")
+        # Confirming cancels it
+        await page.click("form[action$='/cancel'] button")
+        await page.click("button.danger")
+        await page.wait_for_url(post_url)
+        await expect(page.locator(".tag-status").first).to_have_text("Annulé")
