@@ -41,9 +41,8 @@ def once(view: View) -> View:
             nonce_hash = csrf.verify(session.csrf_secret, key, now)
         except csrf.CsrfError:
             return await view(page)  # the CSRF token guards it; nothing to match
-        if not await session_service.use_form_token(
-            page.services, session.id, "once:" + nonce_hash, now=now
-        ):
+        # Its own random nonce: recorded beside the CSRF tokens' (a 64-character hash).
+        if not await session_service.use_form_token(page.services, session.id, nonce_hash, now=now):
             target = actor_link(page.me) if page.me is not None else "/"
             return page.redirect(target, notice="already-sent")
         return await view(page)

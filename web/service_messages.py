@@ -195,6 +195,9 @@ def translate_service_error(t: Translator, exc: ServiceError) -> str:
         return t("Your sign-up is waiting for an administrator's approval.")
     if isinstance(exc, Refusal):
         return exc.message
+    if isinstance(exc, RemoteFailure) and exc.detail:
+        # What the other server did goes to the log; the resident reads a sentence.
+        log.info("remote failure shown to a resident: %s", exc)
     # A whole sentence first ("this offer is reserved"), then the template.
     if exc.message in KNOWN:
         return sentence(t(exc.message))

@@ -69,8 +69,7 @@ class RemoteActors:
                 deadline=self.config.http_timeout_seconds * 2,
             )
         except FetchError as exc:
-            log.info("could not fetch %s: %s", uri, exc)
-            raise RemoteFailure("could not fetch %(url)s", url=uri) from exc
+            raise RemoteFailure("could not fetch %(url)s", url=uri, detail=str(exc)) from exc
         # A redirect may have led elsewhere: the document's own id must be allowed too.
         document_id = document.get("id")
         if isinstance(document_id, str) and document_id.startswith(("https://", "http://")):
@@ -93,11 +92,15 @@ class RemoteActors:
         try:
             data = actor_from_as(document)
         except InvalidDocument as exc:
-            log.info("unusable actor document: %s", exc)
-            raise RemoteFailure("this account's server sent something we cannot use") from exc
+            raise RemoteFailure(
+                "this account's server sent something we cannot use",
+                detail=f"unusable actor document: {exc}",
+            ) from exc
         if expected_uri is not None and data.uri != expected_uri:
-            log.info("actor id %s differs from %s", data.uri, expected_uri)
-            raise RemoteFailure("this account's server sent something we cannot use")
+            raise RemoteFailure(
+                "this account's server sent something we cannot use",
+                detail=f"actor id {data.uri} differs from {expected_uri}",
+            )
         self._check_domain(data.uri)
         async with self.db.write() as conn:
             existing = await actor_store.get_actor_by_uri(conn, data.uri)
@@ -141,8 +144,9 @@ class RemoteActors:
                 self.client, f"{user}@{host}", scheme=self.webfinger_scheme
             )
         except FetchError as exc:
-            log.info("could not find %s@%s: %s", user, host, exc)
-            raise RemoteFailure("could not find %(handle)s", handle=f"{user}@{host}") from exc
+            raise RemoteFailure(
+                "could not find %(handle)s", handle=f"{user}@{host}", detail=str(exc)
+            ) from exc
         return await self.actor(actor_id, refresh=True)
 
     async def resolve(self, uri: str) -> Actor | Post:

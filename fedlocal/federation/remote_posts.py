@@ -3,7 +3,6 @@ from its origin and stored (a post as if it had been announced to us)."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from activitypub.addressing import host_of
@@ -18,9 +17,6 @@ if TYPE_CHECKING:
     from .remote import RemoteActors
 
 ACTOR_TYPES = frozenset({"Person", "Service", "Application", "Group", "Organization"})
-
-
-log = logging.getLogger(__name__)
 
 
 async def resolve(remote: RemoteActors, uri: str) -> Actor | Post:
@@ -39,14 +35,14 @@ async def resolve(remote: RemoteActors, uri: str) -> Actor | Post:
     try:
         data = post_from_as(document, categories=Categories(remote.config.categories))
     except InvalidDocument as exc:
-        log.info("%s is neither an account nor a post: %s", uri, exc)
-        raise RemoteFailure("%(url)s is neither an account nor a post", url=uri) from exc
+        raise RemoteFailure(
+            "%(url)s is neither an account nor a post", url=uri, detail=str(exc)
+        ) from exc
     author = await remote.actor(data.attributed_to)
     if author.domain != host_of(data.uri):
         raise RemoteFailure("the post is not on its author's server")
     async with remote.db.write() as conn:
         kept = await inbound.keep_remote_post(conn, author, data, solicited=True)
     if kept.post is None:
-        log.info("%s cannot be shown: %s", uri, kept.reason)
-        raise RemoteFailure("this post cannot be shown")
+        raise RemoteFailure("this post cannot be shown", detail=str(kept.reason))
     return kept.post

@@ -39,9 +39,21 @@ class Conflict(ServiceError):
 
 
 class RemoteFailure(ServiceError):
-    """A remote server could not be reached or gave something we cannot use."""
+    """A remote server could not be reached or gave something we cannot use.
+
+    `detail` (the HTTP status, the connection error) is for the log and the queues'
+    failure lists: `str(exc)` carries it, `message` (shown to people) does not."""
 
     status = 502
+
+    def __init__(
+        self, message: str, *, field: str | None = None, detail: str = "", **params: object
+    ):
+        super().__init__(message, field=field, **params)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.message}: {self.detail}" if self.detail else self.message
 
 
 class Busy(ServiceError):
