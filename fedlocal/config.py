@@ -96,6 +96,12 @@ class Config:
         parts = urlsplit(self.base_url)
         return parts.netloc.lower()
 
+    def cookie_name(self, base: str) -> str:
+        """`base` named for this instance. Browsers keep cookies per host, not per port:
+        instances on 127.0.0.1:8001 and :8002 (the demo) would overwrite each other's
+        cookies (opening a neighbour's page logged you out) under one shared name."""
+        return f"{base}_{re.sub(r'[^A-Za-z0-9]+', '_', self.domain).strip('_')}"
+
     @property
     def scheme(self) -> str:
         return urlsplit(self.base_url).scheme

@@ -34,6 +34,11 @@ RENEW_AFTER = timedelta(days=1)
 PURGE_EVERY_SECONDS = 600.0
 
 
+def cookie_name(config: Config, base: str) -> str:
+    """The name of the cookie `base` on this instance (`Config.cookie_name`)."""
+    return config.cookie_name(base)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -70,10 +75,11 @@ class Sessions:
     def __init__(self, config: Config, services: ServiceContext):
         self.services = services
         self.secure = config.scheme == "https"
+        self.cookie = cookie_name(config, COOKIE)
         self._last_purge = 0.0
 
     async def load(self, request: Request) -> Visitor:
-        token = request.cookies.get(COOKIE)
+        token = request.cookies.get(self.cookie)
         if not token or len(token) > 100:
             return Visitor()
         found = await session_service.resume(
@@ -132,7 +138,7 @@ class Sessions:
         if visitor.new_token is not None:
             max_age = SESSION_LIFETIME if visitor.account is not None else ANONYMOUS_LIFETIME
             response.set_cookie(
-                COOKIE,
+                self.cookie,
                 visitor.new_token,
                 max_age=int(max_age.total_seconds()),
                 path="/",
@@ -142,7 +148,7 @@ class Sessions:
             )
         elif visitor.clear_cookie:
             response.delete_cookie(
-                COOKIE, path="/", httponly=True, samesite="lax", secure=self.secure
+                self.cookie, path="/", httponly=True, samesite="lax", secure=self.secure
             )
 
     async def _create(

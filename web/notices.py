@@ -1,4 +1,5 @@
-"""The short confirmations shown after a form did what it said (`?notice=<key>`)."""
+"""The short confirmations shown once after a form did what it said (`Page.redirect`
+sets the key in a one-use cookie; the next page shows it and clears it)."""
 
 from __future__ import annotations
 
@@ -53,4 +54,7 @@ NOTICES = {
     "queue-dropped": N_("Dropped: it will not be tried again."),
     "marked-read": N_("All caught up."),
     "message-sent": N_("Message sent."),
+    "already-sent": N_(
+        "This form was already sent: it was done once, not twice. Here is your page."
+    ),
 }

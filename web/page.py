@@ -4,7 +4,7 @@ form they sent, and how to answer (a rendered template, a redirect, an error pag
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -26,6 +26,9 @@ from .notices import NOTICES
 
 if TYPE_CHECKING:
     from .pages import Pages
+
+# A notice waits this long for the page after the redirect that set it.
+NOTICE_SECONDS = 60
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -59,6 +62,9 @@ class Page:
         self.visitor = visitor
         self.t = translator
         self.form = FormData()
+        # The one-use notice: set on a redirect, shown (and cleared) by the next page.
+        self._notice_to_set: str | None = None
+        self._notice_shown = False
 
     # Who and where
 
@@ -99,13 +105,23 @@ class Page:
         token = csrf.issue(self.visitor.csrf_secret, utcnow())
         return Markup(f'<input type="hidden" name="{csrf.FIELD}" value="{token}">')  # noqa: S704
 
+    def once_field(self) -> Markup:
+        """The one-use key of a form that creates something (`web/once.py`). Its value
+        is set by the script from `data-key`: a browser restores, when Back shows the
+        form page again, only a field set after loading."""
+        key = csrf.issue(self.visitor.csrf_secret, utcnow())
+        return Markup(  # noqa: S704
+            f'<input type="text" name="once" value="" data-key="{key}" hidden>'
+        )
+
     async def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         unread = unread_messages = 0
         if self.me is not None:
             unread = await notification_service.unread_count(self.services, self.me)
             unread_messages = await message_service.unread_count(self.services, self.me)
-        notice_key = self.request.query_params.get("notice")
+        notice_key = self.request.cookies.get(self.web.notice_cookie)
         notice = NOTICES.get(notice_key) if notice_key else None
+        self._notice_shown = notice_key is not None
         html = self.web.env.get_template(template).render(
             page=self,
             instance=self.config,
@@ -117,7 +133,9 @@ class Page:
             ngettext=self.t.ngettext,
             t=self.t,
             csrf_field=self.csrf_field,
+            once_field=self.once_field,
             notice=self.t(notice) if notice else None,
+            notice_key=notice_key if notice else None,
             unread=unread,
             # Threads with a message not read yet: the badge of every "Messages" link.
             unread_messages=unread_messages,
@@ -129,11 +147,10 @@ class Page:
         return HTMLResponse(html, status_code=status)
 
     def redirect(self, url: str, *, notice: str | None = None) -> RedirectResponse:
-        if notice is not None:
-            # The query goes before a `#fragment`, or the browser never sends it.
-            path, hash_mark, fragment = url.partition("#")
-            path += ("&" if "?" in path else "?") + urlencode({"notice": notice})
-            url = path + hash_mark + fragment
+        """A redirect after a form; `notice` (a key of NOTICES) is shown once by the next
+        page. It travels in a short-lived cookie, not in the URL: a reload, the language
+        switch or a shared link would show it again."""
+        self._notice_to_set = notice
         return RedirectResponse(url, status_code=303)
 
     def to_login(self) -> RedirectResponse:
@@ -152,10 +169,25 @@ class Page:
             reference=reference,
         )
 
+    def _apply_notice(self, response: Response) -> None:
+        options: dict[str, Any] = {
+            "path": "/",
+            "httponly": True,
+            "samesite": "lax",
+            "secure": self.web.sessions.secure,
+        }
+        if self._notice_to_set is not None:
+            response.set_cookie(
+                self.web.notice_cookie, self._notice_to_set, max_age=NOTICE_SECONDS, **options
+            )
+        elif self._notice_shown:
+            response.delete_cookie(self.web.notice_cookie, **options)
+
     async def finish(self, response: Response) -> Response:
         """Store a session the page's forms need, set or clear the cookie, add headers."""
         await self.web.sessions.ensure(self.visitor)
         self.web.sessions.apply(self.visitor, response)
+        self._apply_notice(response)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if "content-language" not in response.headers:

@@ -16,7 +16,7 @@ from fedlocal.rate_limit import SlidingWindowLimit
 from fedlocal.sanitize import sanitize_html
 from fedlocal.services.context import ServiceContext
 
-from .auth import Sessions
+from .auth import Sessions, cookie_name
 from .i18n import LANGUAGE_COOKIE, I18n, Translator
 from .page import Page
 from .pictures import Pictures
@@ -24,6 +24,8 @@ from .post_text import title_of
 from .words import Words
 
 REMOTE_LOOKUPS_PER_MINUTE = 10
+# The confirmation shown once after a form (`Page.redirect(notice=…)`).
+NOTICE_COOKIE = "fedlocal_notice"
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -38,6 +40,8 @@ class Pages:
         self.categories = services.categories
         self.i18n = I18n(config.languages, config.default_language)
         self.sessions = Sessions(config, services)
+        self.language_cookie = cookie_name(config, LANGUAGE_COOKIE)
+        self.notice_cookie = cookie_name(config, NOTICE_COOKIE)
         # "Follow from your own server" makes us fetch WebFinger from any host a visitor
         # names: a few lookups a minute per address are plenty for a person.
         self.remote_lookups = SlidingWindowLimit(REMOTE_LOOKUPS_PER_MINUTE, 60)
@@ -63,7 +67,7 @@ class Pages:
         account = visitor.account if visitor.logged_in else None
         language = self.i18n.choose(
             account_locale=account.locale if account is not None else None,
-            cookie=request.cookies.get(LANGUAGE_COOKIE),
+            cookie=request.cookies.get(self.language_cookie),
             accept_language=request.headers.get("accept-language"),
         )
         return Page(self, request, visitor, self.i18n.translator(language))

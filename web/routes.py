@@ -11,7 +11,10 @@ from starlette.routing import Route
 
 from fedlocal.models import Actor, Post
 
+from . import confirm as c
+from .confirm import Confirm, confirming
 from .dispatch import View, run_view
+from .once import once
 from .views import (
     admin,
     events,
@@ -29,6 +32,11 @@ from .views import (
     signup,
 )
 
+# The POST routes that ask for confirmation (tests/web/test_web_confirm.py reads it).
+CONFIRMED_PATHS: set[str] = set()
+# The POST routes of forms that create something, guarded against a second sending.
+CREATE_PATHS: set[str] = set()
+
 
 async def _serve(request: Request, view: View, *, login: bool = False, admin: bool = False):
     page = await request.app.state.pages.open_page(request)
@@ -36,8 +44,24 @@ async def _serve(request: Request, view: View, *, login: bool = False, admin: bo
 
 
 def _route(
-    path: str, view: View, *, post: bool = False, login: bool = False, admin: bool = False
+    path: str,
+    view: View,
+    *,
+    post: bool = False,
+    login: bool = False,
+    admin: bool = False,
+    confirm: Confirm | None = None,
+    create: bool = False,
 ) -> Route:
+    """`confirm`: what cannot be undone asks first (`web/confirm.py`); `create`: a form
+    that creates something is not sent twice (`web/once.py`)."""
+    if create:
+        view = once(view)
+        CREATE_PATHS.add(path)
+    if confirm is not None:
+        view = confirming(view, confirm)
+        CONFIRMED_PATHS.add(path)
+
     async def endpoint(request: Request) -> Response:
         return await _serve(request, view, login=login, admin=admin)
 
@@ -69,32 +93,54 @@ def web_routes() -> list[Route]:
         _route("/logout", signup.logout, post=True),
         # Publishing
         _route("/new/offer", listings.new_offer, login=True),
-        _route("/new/offer", listings.publish_offer, post=True, login=True),
+        _route("/new/offer", listings.publish_offer, post=True, login=True, create=True),
         _route("/new/request", listings.new_request, login=True),
-        _route("/new/request", listings.publish_request, post=True, login=True),
+        _route("/new/request", listings.publish_request, post=True, login=True, create=True),
         _route("/new/event", events.new_event, login=True),
-        _route("/new/event", events.publish_event, post=True, login=True),
+        _route("/new/event", events.publish_event, post=True, login=True, create=True),
         # Any post we hold (ours and our neighbours'), by our id
         _route("/posts/{post_id}", posts.show_by_id),
         _route("/posts/{post_id}/interest", listings.interest, post=True, login=True),
         _route("/posts/{post_id}/reserve", listings.reserve, post=True, login=True),
         _route("/posts/{post_id}/release", listings.release, post=True, login=True),
         _route("/posts/{post_id}/close", listings.close, post=True, login=True),
-        _route("/posts/{post_id}/cancel", listings.cancel, post=True, login=True),
+        _route(
+            "/posts/{post_id}/cancel", listings.cancel, post=True, login=True, confirm=c.CANCEL_POST
+        ),
         _route("/posts/{post_id}/lend", loans.lend, post=True, login=True),
         _route("/posts/{post_id}/returned", loans.returned, post=True, login=True),
         _route("/posts/{post_id}/give", loans.give, post=True, login=True),
         _route("/posts/{post_id}/join", events.join, post=True, login=True),
-        _route("/posts/{post_id}/leave", events.leave, post=True, login=True),
-        _route("/posts/{post_id}/decide", events.decide, post=True, login=True),
-        _route("/posts/{post_id}/cancel-event", events.cancel, post=True, login=True),
+        _route(
+            "/posts/{post_id}/leave", events.leave, post=True, login=True, confirm=c.LEAVE_EVENT
+        ),
+        _route(
+            "/posts/{post_id}/decide",
+            events.decide,
+            post=True,
+            login=True,
+            confirm=c.DECLINE_PARTICIPANT,
+        ),
+        _route(
+            "/posts/{post_id}/cancel-event",
+            events.cancel,
+            post=True,
+            login=True,
+            confirm=c.CANCEL_EVENT,
+        ),
         # People and following
         _route("/@{username}", profile.by_name),
         _route("/@{username}/remote-follow", follow.remote_follow),
         _route("/follow", follow.form, login=True),
         _route("/follow", follow.submit, post=True, login=True),
-        _route("/follow/requests", follow.answer_request, post=True, login=True),
-        _route("/unfollow", follow.unfollow, post=True, login=True),
+        _route(
+            "/follow/requests",
+            follow.answer_request,
+            post=True,
+            login=True,
+            confirm=c.DECLINE_FOLLOWER,
+        ),
+        _route("/unfollow", follow.unfollow, post=True, login=True, confirm=c.UNFOLLOW),
         _route("/authorize_interaction", follow.authorize, login=True),
         _route("/notifications", notifications.index, login=True),
         # Messages: threads with neighbours, a first message to someone
@@ -112,24 +158,58 @@ def web_routes() -> list[Route]:
         _route("/language/{language}", settings.choose_language),
         # Groups
         _route("/groups", groups.index),
-        _route("/groups", groups.create, post=True, login=True),
+        _route("/groups", groups.create, post=True, login=True, create=True),
         _route("/groups/{username}", groups.show),
         _route("/groups/{username}/join", groups.join, post=True, login=True),
-        _route("/groups/{username}/leave", groups.leave, post=True, login=True),
-        _route("/groups/{username}/post", groups.post, post=True, login=True),
+        _route(
+            "/groups/{username}/leave", groups.leave, post=True, login=True, confirm=c.LEAVE_GROUP
+        ),
+        _route("/groups/{username}/post", groups.post, post=True, login=True, create=True),
         _route("/groups/{username}/pictures", groups.pictures, post=True, login=True),
         # Moderation (the group's moderators only; the service checks).
         _route("/groups/{username}/approve", groups.approve, post=True, login=True),
-        _route("/groups/{username}/remove-member", groups.remove_member, post=True, login=True),
-        _route("/groups/{username}/remove-post", groups.remove_post, post=True, login=True),
+        _route(
+            "/groups/{username}/remove-member",
+            groups.remove_member,
+            post=True,
+            login=True,
+            confirm=c.REMOVE_MEMBER,
+        ),
+        _route(
+            "/groups/{username}/remove-post",
+            groups.remove_post,
+            post=True,
+            login=True,
+            confirm=c.REMOVE_POST,
+        ),
         # Administration
         _route("/admin", admin.index, admin=True),
-        _route("/admin/signups/{account_id}", admin.decide_signup, post=True, admin=True),
-        _route("/admin/accounts/{account_id}", admin.suspend, post=True, admin=True),
-        _route("/admin/invites", admin.create_invite, post=True, admin=True),
-        _route("/admin/invites/{invite_id}/revoke", admin.revoke_invite, post=True, admin=True),
+        _route(
+            "/admin/signups/{account_id}",
+            admin.decide_signup,
+            post=True,
+            admin=True,
+            confirm=c.REJECT_SIGNUP,
+        ),
+        _route(
+            "/admin/accounts/{account_id}", admin.suspend, post=True, admin=True, confirm=c.SUSPEND
+        ),
+        _route("/admin/invites", admin.create_invite, post=True, admin=True, create=True),
+        _route(
+            "/admin/invites/{invite_id}/revoke",
+            admin.revoke_invite,
+            post=True,
+            admin=True,
+            confirm=c.REVOKE_INVITE,
+        ),
         _route("/admin/neighbours", admin.link_neighbour, post=True, admin=True),
-        _route("/admin/neighbours/remove", admin.unlink_neighbour, post=True, admin=True),
+        _route(
+            "/admin/neighbours/remove",
+            admin.unlink_neighbour,
+            post=True,
+            admin=True,
+            confirm=c.UNLINK,
+        ),
         _route("/admin/queue/retry", admin.retry_failures, post=True, admin=True),
-        _route("/admin/queue/drop", admin.drop_failures, post=True, admin=True),
+        _route("/admin/queue/drop", admin.drop_failures, post=True, admin=True, confirm=c.DROP),
     ]

@@ -1,17 +1,55 @@
 """Services speak English in lower case ("this event is full"); pages show their messages
-as sentences in the visitor's language. The fixed ones are listed here for translation;
-one with variable parts (a name, a number) shows as the service wrote it."""
+as sentences in the visitor's language. Every message a service may show a resident is
+listed here for translation (tests/web/test_web_error_messages.py holds it): a fixed
+sentence, or a template whose variable parts (a name, a number) the service gives as
+`params`. A message missing here is not shown as the service wrote it (English, maybe
+technical): the resident gets a plain sentence for its kind of failure, and the log the
+service's text."""
 
 from __future__ import annotations
 
+import logging
 import math
 
-from fedlocal.services.errors import Busy, ServiceError
+from fedlocal.services.errors import (
+    Busy,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RemoteFailure,
+    ServiceError,
+)
 from fedlocal.services.login import AwaitingApproval, LoginRefused, TooManyAttempts
 from fedlocal.services.media import PictureRefused
 
 from .i18n import Translator
 from .labels import N_
+
+log = logging.getLogger(__name__)
+
+
+class Refusal(ServiceError):
+    """A view's own refusal, written in the visitor's language already (`page.t`)."""
+
+    def __init__(self, message: str, *, status: int = 422, field: str | None = None):
+        super().__init__(message, field=field)
+        self.status = status
+
+
+# When a message has no translation: a plain sentence for its kind of failure.
+GENERIC = (
+    (
+        RemoteFailure,
+        N_(
+            "The other server could not be reached or gave an answer we cannot use. Check the "
+            "address, or try again later."
+        ),
+    ),
+    (NotFound, N_("Not found: it may have been removed, or the address is wrong.")),
+    (Forbidden, N_("This is not allowed.")),
+    (Conflict, N_("This cannot be done now. Reload the page and try again.")),
+    (ServiceError, N_("This could not be done. Check what you typed and try again.")),
+)
 
 KNOWN = {
     message: message
@@ -60,6 +98,10 @@ KNOWN = {
         N_("a username is 1 to 30 characters: letters a-z, digits, _ and inner . or -"),
         N_("a password has 8 to 1024 characters"),
         N_("no such conversation"),
+        N_("Record not found"),
+        N_("the description is too long (at most %(max)s characters)"),
+        N_("a post carries at most %(max)s pictures"),
+        N_("could not fetch the picture %(url)s"),
         N_("you cannot write to yourself"),
         N_("messages go to people only"),
         N_("only residents write messages"),
@@ -79,6 +121,81 @@ KNOWN = {
         N_("an event has one poster"),
         N_("only the group's moderators change its pictures"),
         N_("the focus must be two numbers between -1 and 1, as x,y"),
+        N_("this offer is open"),
+        N_("this offer is reserved"),
+        N_("this offer is closed"),
+        N_("this offer is cancelled"),
+        N_("this request is open"),
+        N_("this request is reserved"),
+        N_("this request is closed"),
+        N_("this request is cancelled"),
+        N_("this participation is already accepted"),
+        N_("this participation is already pending"),
+        N_("this participation is already rejected"),
+        N_("not a member of this group"),
+        N_("no such follower"),
+        N_("federation with %(domain)s is not allowed on this instance"),
+        N_("this account's server sent something we cannot use"),
+        N_("not a URL we can fetch: '%(url)s'"),
+        N_("could not fetch %(url)s"),
+        N_("a remote document claims one of our actors"),
+        N_("not a valid address: '%(handle)s'"),
+        N_("could not find %(handle)s"),
+        N_("%(url)s serves no ActivityStreams document"),
+        N_("the post is not on its author's server"),
+        N_("this post cannot be shown"),
+        N_("%(url)s is neither an account nor a post"),
+        N_("the username '%(name)s' is reserved"),
+        N_("a password has %(min)s to %(max)s characters"),
+        N_("the server is busy checking passwords"),
+        N_("the username '%(name)s' is taken"),
+        N_("a title has at most %(max)s characters"),
+        N_("join mode is one of %(choices)s"),
+        N_("the capacity is a positive number of places"),
+        N_("external participation needs its URL"),
+        N_("the participation link must be an http(s) URL"),
+        N_("unknown category '%(category)s'"),
+        N_("a description has at most %(max)s characters"),
+        N_("visibility must be one of %(choices)s"),
+        N_("only residents and groups organise events here"),
+        N_("dates need a time zone"),
+        N_("the event ends before it starts"),
+        N_("an event lasts at most 31 days"),
+        N_("unknown time zone '%(zone)s'"),
+        N_("at most 200 characters"),
+        N_("no local account named '%(name)s'"),
+        N_("a resident of this instance creates a group"),
+        N_("a group's name has 1 to %(max)s characters"),
+        N_("the name '%(name)s' is taken"),
+        N_("this %(kind)s is %(status)s"),
+        N_("this participation is already %(state)s"),
+        N_("kind must be offer or request"),
+        N_("for %(article)s %(kind)s, choose one of %(choices)s"),
+        N_("the quantity is between 1 and %(max)s"),
+        N_("a price (40 characters at most) goes with a sale only"),
+        N_("only residents and groups publish offers and requests here"),
+        N_("reserve for an actor URL"),
+        N_("closed as given, lent or done"),
+        N_("availability ends before it starts"),
+        N_("availability is at most a year"),
+        N_("not a domain or an actor URL: '%(target)s'"),
+        N_("%(domain)s is blocked by this instance's federation policy"),
+        N_("no link with %(target)s"),
+        N_("no such group"),
+        N_("give both latitude and longitude"),
+        N_("these coordinates are not on Earth"),
+        N_("unknown quarter '%(quarter)s'"),
+        N_("only local actors publish here"),
+        N_("a post needs some text"),
+        N_("a post has at most %(max)s characters"),
+        N_("only the author can delete this post"),
+        N_("%(host)s is blocked by this instance"),
+        N_("%(host)s does not say how to follow from there"),
+        N_("%(host)s gave an unusable address"),
+        N_("a display name has at most %(max)s characters"),
+        N_("language is one of %(choices)s"),
+        N_("an invitation is used 1 to %(max)s times"),
+        N_("an invitation lasts 1 to %(max)s days"),
     )
 }
 # Why the picture pipeline refused a file (`PictureRefused.reason`), for a resident.
@@ -120,5 +237,18 @@ def translate_service_error(t: Translator, exc: ServiceError) -> str:
         )
     if isinstance(exc, AwaitingApproval):
         return t("Your sign-up is waiting for an administrator's approval.")
-    message = exc.message
-    return sentence(t(message) if message in KNOWN else message)
+    if isinstance(exc, Refusal):
+        return exc.message
+    if isinstance(exc, RemoteFailure) and exc.detail:
+        # What the other server did goes to the log; the resident reads a sentence.
+        log.info("remote failure shown to a resident: %s", exc)
+    # A whole sentence first ("this offer is reserved"), then the template.
+    if exc.message in KNOWN:
+        return sentence(t(exc.message))
+    if exc.template in KNOWN:
+        return sentence(t(exc.template) % exc.params if exc.params else t(exc.template))
+    log.warning("no translation for the service's message %r", exc.message)
+    for kind, message in GENERIC:
+        if isinstance(exc, kind):
+            return t(message)
+    raise AssertionError("ServiceError ends GENERIC")

@@ -129,6 +129,10 @@ def _oauth_failure(request: Request, redirect_uri: str, error: str, state: str |
     )
 
 
+def _csrf_cookie(request: Request) -> str:
+    return services_of(request).config.cookie_name(CSRF_COOKIE)
+
+
 async def authorize_form(request: Request) -> Response:
     p = await read_params(request)
     try:
@@ -143,10 +147,10 @@ async def authorize_form(request: Request) -> Response:
         oauth.check_code_challenge(p.str("code_challenge"), p.str("code_challenge_method"))
     except oauth.OAuthError as exc:
         return _oauth_failure(request, redirect_uri, exc.error, state)
-    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    csrf = request.cookies.get(_csrf_cookie(request)) or secrets.token_urlsafe(32)
     response = _form(request, app, p, scopes, csrf, redirect_uri=redirect_uri)
     response.set_cookie(
-        CSRF_COOKIE,
+        _csrf_cookie(request),
         csrf,
         httponly=True,
         samesite="lax",
@@ -209,7 +213,7 @@ def _client_address(request: Request) -> str:
 
 async def authorize_submit(request: Request) -> Response:
     p = await read_params(request)
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    cookie = request.cookies.get(_csrf_cookie(request), "")
     sent = p.str("csrf_token") or ""
     if not cookie or not sent or not hmac.compare_digest(cookie, sent):
         return _page(

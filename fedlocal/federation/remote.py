@@ -30,6 +30,9 @@ from .origin import http_host
 
 log = logging.getLogger(__name__)
 
+# A neighbour's NodeInfo names at most this many groups we fetch.
+MAX_LISTED_GROUPS = 100
+
 # A cached actor is refreshed when older than this (and on a failed signature).
 ACTOR_FRESHNESS = timedelta(days=1)
 
@@ -49,9 +52,11 @@ class RemoteActors:
             domain = host_of(uri)
         except ValueError:
             # Typed into a search box or sent by a peer: not a URL we could fetch.
-            raise InvalidInput(f"not a URL we can fetch: {uri[:200]!r}") from None
+            raise InvalidInput("not a URL we can fetch: '%(url)s'", url=uri[:200]) from None
         if not self.config.is_domain_allowed(domain):
-            raise Forbidden(f"federation with {domain} is not allowed on this instance")
+            raise Forbidden(
+                "federation with %(domain)s is not allowed on this instance", domain=domain
+            )
 
     async def fetch_document(self, uri: str, *, check_id: bool = True) -> dict[str, Any]:
         """GET an ActivityStreams document (id checked against the URL unless told not to)."""
@@ -64,7 +69,7 @@ class RemoteActors:
                 deadline=self.config.http_timeout_seconds * 2,
             )
         except FetchError as exc:
-            raise RemoteFailure(f"could not fetch {uri}: {exc}") from exc
+            raise RemoteFailure("could not fetch %(url)s", url=uri, detail=str(exc)) from exc
         # A redirect may have led elsewhere: the document's own id must be allowed too.
         document_id = document.get("id")
         if isinstance(document_id, str) and document_id.startswith(("https://", "http://")):
@@ -80,7 +85,9 @@ class RemoteActors:
                 self.client, url, max_bytes=max_bytes, deadline=self.config.http_timeout_seconds * 2
             )
         except FetchError as exc:
-            raise RemoteFailure(f"could not fetch the picture {url}: {exc}") from exc
+            raise RemoteFailure(
+                "could not fetch the picture %(url)s", url=url, detail=str(exc)
+            ) from exc
 
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor:
         """The actor at `uri`, from the cache when fresh, else fetched and stored."""
@@ -98,9 +105,15 @@ class RemoteActors:
         try:
             data = actor_from_as(document)
         except InvalidDocument as exc:
-            raise RemoteFailure(f"unusable actor document: {exc}") from exc
+            raise RemoteFailure(
+                "this account's server sent something we cannot use",
+                detail=f"unusable actor document: {exc}",
+            ) from exc
         if expected_uri is not None and data.uri != expected_uri:
-            raise RemoteFailure(f"actor id {data.uri} differs from {expected_uri}")
+            raise RemoteFailure(
+                "this account's server sent something we cannot use",
+                detail=f"actor id {data.uri} differs from {expected_uri}",
+            )
         self._check_domain(data.uri)
         async with self.db.write() as conn:
             existing = await actor_store.get_actor_by_uri(conn, data.uri)
@@ -134,7 +147,7 @@ class RemoteActors:
         try:
             user, host = webfinger.parse_handle(handle)
         except ValueError as exc:
-            raise RemoteFailure(f"not a valid handle: {handle!r}") from exc
+            raise RemoteFailure("not a valid address: '%(handle)s'", handle=handle) from exc
         self._check_domain(f"https://{host}/")
         async with self.db.read() as conn:
             cached = await actor_store.find_remote_actor(conn, user, host)
@@ -145,7 +158,9 @@ class RemoteActors:
                 self.client, f"{user}@{host}", scheme=self.webfinger_scheme
             )
         except FetchError as exc:
-            raise RemoteFailure(f"could not find {user}@{host}: {exc}") from exc
+            raise RemoteFailure(
+                "could not find %(handle)s", handle=f"{user}@{host}", detail=str(exc)
+            ) from exc
         return await self.actor(actor_id, refresh=True)
 
     async def resolve(self, uri: str) -> Actor | Post:
@@ -176,6 +191,35 @@ class RemoteActors:
                 candidates.append(f"{base}/actor")
         return await self.actor(candidates[0], refresh=True)
 
+    async def instance_groups(self, domain: str) -> list[Actor]:
+        """The groups a neighbouring fedlocal lists in its NodeInfo (`metadata.groups`),
+        each fetched and stored; those on another host are ignored."""
+        base = f"{self.webfinger_scheme}://{domain}"
+        self._check_domain(base + "/")
+        try:
+            document = await nodeinfo.fetch_nodeinfo(self.client, base)
+        except FetchError as exc:
+            log.info("no NodeInfo at %s: %s", domain, exc)
+            return []
+        metadata = document.get("metadata")
+        listed = metadata.get("groups") if isinstance(metadata, dict) else None
+        if not isinstance(listed, list):
+            return []
+        found: list[Actor] = []
+        for uri in listed[:MAX_LISTED_GROUPS]:
+            if not isinstance(uri, str) or not uri.startswith(("https://", "http://")):
+                continue
+            if http_host(uri) != domain:
+                continue
+            try:
+                actor = await self.actor(uri, refresh=True)
+            except (RemoteFailure, Forbidden, InvalidInput) as exc:
+                log.info("group %s of %s unavailable: %s", uri, domain, exc)
+                continue
+            if actor.type == "Group":
+                found.append(actor)
+        return found
+
     async def key(self, key_id: str, *, refresh: bool = False) -> tuple[ActorKey, Actor] | None:
         """The public key `key_id` and its owner; fetched when unknown or when `refresh`.
 
@@ -198,7 +242,9 @@ class RemoteActors:
             elif owner is not None and _same_host(owner, key_id):
                 await self.actor(owner, refresh=True)
             else:
-                raise RemoteFailure(f"{document_url} names no owner of {key_id} on its host")
+                raise RemoteFailure(
+                    "%(url)s names no owner of %(key)s on its host", url=document_url, key=key_id
+                )
         except (RemoteFailure, Forbidden) as exc:
             log.info("key %s unavailable: %s", key_id, exc)
             return None

@@ -25,7 +25,7 @@ async def resolve(remote: RemoteActors, uri: str) -> Actor | Post:
     document = await remote.fetch_document(uri, check_id=False)
     document_id = document.get("id")
     if not isinstance(document_id, str):
-        raise RemoteFailure(f"{uri} serves no ActivityStreams document")
+        raise RemoteFailure("%(url)s serves no ActivityStreams document", url=uri)
     if document_id != uri:
         document = await remote.fetch_document(document_id)
     kinds = document.get("type")
@@ -35,12 +35,14 @@ async def resolve(remote: RemoteActors, uri: str) -> Actor | Post:
     try:
         data = post_from_as(document, categories=Categories(remote.config.categories))
     except InvalidDocument as exc:
-        raise RemoteFailure(f"{uri} is neither an account nor a post: {exc}") from exc
+        raise RemoteFailure(
+            "%(url)s is neither an account nor a post", url=uri, detail=str(exc)
+        ) from exc
     author = await remote.actor(data.attributed_to)
     if author.domain != host_of(data.uri):
         raise RemoteFailure("the post is not on its author's server")
     async with remote.db.write() as conn:
         kept = await inbound.keep_remote_post(conn, author, data, solicited=True)
     if kept.post is None:
-        raise RemoteFailure(f"this post cannot be shown: {kept.reason}")
+        raise RemoteFailure("this post cannot be shown", detail=str(kept.reason))
     return kept.post

@@ -101,14 +101,16 @@ def validate_username(username: str) -> str:
             field="username",
         )
     if name in RESERVED_USERNAMES:
-        raise InvalidInput(f"the username '{name}' is reserved", field="username")
+        raise InvalidInput("the username '%(name)s' is reserved", name=name, field="username")
     return name
 
 
 def validate_password(password: str) -> None:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise InvalidInput(
-            f"a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+            "a password has %(min)s to %(max)s characters",
+            min=MIN_PASSWORD_LENGTH,
+            max=MAX_PASSWORD_LENGTH,
             field="password",
         )
 
@@ -158,7 +160,7 @@ async def create_account(
     try:
         async with ctx.db.write() as conn:
             if await actor_store.get_local_actor(conn, name) is not None:
-                raise Conflict(f"the username '{name}' is taken", field="username")
+                raise Conflict("the username '%(name)s' is taken", name=name, field="username")
             actor = await actor_store.insert_local_actor(
                 conn,
                 role="resident",

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """A request that cannot be carried out, with a message fit to show to the person."""
+    """A request that cannot be carried out, with a message fit to show to the person.
+
+    The message is a fixed English sentence, its variable parts named in `%(name)s`
+    placeholders and given as `params` (`Conflict("the name '%(name)s' is taken",
+    name=name)`): the web app translates `template` and fills it in; the API and the CLI
+    show `message`, the English sentence filled in."""
 
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str | None = None, **params: object):
+        filled = message % params if params else message
+        super().__init__(filled)
+        self.template = message
+        self.params = params
+        self.message = filled
         self.field = field
 
 
@@ -31,9 +39,21 @@ class Conflict(ServiceError):
 
 
 class RemoteFailure(ServiceError):
-    """A remote server could not be reached or gave something we cannot use."""
+    """A remote server could not be reached or gave something we cannot use.
+
+    `detail` (the HTTP status, the connection error) is for the log and the queues'
+    failure lists: `str(exc)` carries it, `message` (shown to people) does not."""
 
     status = 502
+
+    def __init__(
+        self, message: str, *, field: str | None = None, detail: str = "", **params: object
+    ):
+        super().__init__(message, field=field, **params)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.message}: {self.detail}" if self.detail else self.message
 
 
 class Busy(ServiceError):

@@ -78,15 +78,19 @@ def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
     if not title:
         raise InvalidInput("a title is required", field="title")
     if len(title) > TITLE_MAX:
-        raise InvalidInput(f"a title has at most {TITLE_MAX} characters", field="title")
+        raise InvalidInput("a title has at most %(max)s characters", max=TITLE_MAX, field="title")
     _check_dates(data.starts_at, data.ends_at)
     timezone = data.timezone or ctx.config.timezone
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {timezone!r}", field="timezone") from None
+        raise InvalidInput(
+            "unknown time zone '%(zone)s'", zone=timezone, field="timezone"
+        ) from None
     if data.join_mode not in JOIN_MODES:
-        raise InvalidInput(f"join mode is one of {', '.join(JOIN_MODES)}", field="join_mode")
+        raise InvalidInput(
+            "join mode is one of %(choices)s", choices=", ".join(JOIN_MODES), field="join_mode"
+        )
     if data.capacity is not None and not 1 <= data.capacity <= MAX_CAPACITY:
         raise InvalidInput("the capacity is a positive number of places", field="capacity")
     external = (data.external_url or "").strip() or None
@@ -95,16 +99,21 @@ def validate_event(ctx: ServiceContext, data: EventInput) -> EventInput:
     if external and not external.startswith(("https://", "http://")):
         raise InvalidInput("the participation link must be an http(s) URL", field="external_url")
     if data.category is not None and data.category not in ctx.categories:
-        raise InvalidInput(f"unknown category {data.category!r}", field="category")
+        raise InvalidInput(
+            "unknown category '%(category)s'", category=data.category, field="category"
+        )
     description = data.description.strip()
     if len(description) > ctx.config.post_max_characters:
         raise InvalidInput(
-            f"a description has at most {ctx.config.post_max_characters} characters",
+            "a description has at most %(max)s characters",
+            max=ctx.config.post_max_characters,
             field="description",
         )
     if data.visibility not in EVENT_VISIBILITIES:
         raise InvalidInput(
-            f"visibility must be one of {', '.join(EVENT_VISIBILITIES)}", field="visibility"
+            "visibility must be one of %(choices)s",
+            choices=", ".join(EVENT_VISIBILITIES),
+            field="visibility",
         )
     for name in ("venue", "street", "postal_code", "locality", "region", "country"):
         value = getattr(data, name)
@@ -312,7 +321,7 @@ async def decide(
         if post is None or post.actor_id != organiser.id or not post.is_local:
             raise Forbidden("only the organiser decides")
         if participation.state != "pending":
-            raise Conflict(f"this participation is already {participation.state}")
+            raise Conflict("this participation is already %(state)s", state=participation.state)
         assert post.event is not None
         if accept and post.event.is_full:
             raise Conflict("this event is full", field="capacity")

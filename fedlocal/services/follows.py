@@ -28,7 +28,7 @@ async def resolve_target(ctx: ServiceContext, target: str) -> Actor:
         async with ctx.db.read() as conn:
             local = await actor_store.get_local_actor(conn, username)
         if local is None:
-            raise NotFound(f"no local account named '{username}'")
+            raise NotFound("no local account named '%(name)s'", name=username)
         return local
     return await ctx.remote.actor_by_handle(handle)
 

@@ -50,13 +50,17 @@ async def create_group(
     name = validate_username(username)
     display_name = " ".join(display_name.split())
     if not display_name or len(display_name) > NAME_MAX:
-        raise InvalidInput(f"a group's name has 1 to {NAME_MAX} characters", field="display_name")
+        raise InvalidInput(
+            "a group's name has 1 to %(max)s characters", max=NAME_MAX, field="display_name"
+        )
     if len(summary) > SUMMARY_MAX:
-        raise InvalidInput(f"a description has at most {SUMMARY_MAX} characters", field="summary")
+        raise InvalidInput(
+            "a description has at most %(max)s characters", max=SUMMARY_MAX, field="summary"
+        )
     pems = await generate_key_pems()
     async with ctx.db.write() as conn:
         if await actor_store.get_local_actor(conn, name) is not None:
-            raise Conflict(f"the name '{name}' is taken", field="username")
+            raise Conflict("the name '%(name)s' is taken", name=name, field="username")
         group = await actor_store.insert_local_actor(
             conn,
             role="group",

@@ -42,7 +42,12 @@ async def express_interest(
         if post.actor_id == actor.id:
             raise InvalidInput("this is your own offer or request")
         if post.listing is not None and post.listing.status != "open":
-            raise Conflict(f"this {post.kind} is {post.listing.status}", field="status")
+            raise Conflict(
+                "this %(kind)s is %(status)s",
+                kind=post.kind,
+                status=post.listing.status,
+                field="status",
+            )
         author = await actor_store.get_actor(conn, post.actor_id)
         assert author is not None
         language = post.language or ctx.config.default_language

@@ -77,11 +77,12 @@ def validate_listing(ctx: ServiceContext, data: ListingInput) -> ListingInput:
     if not title:
         raise InvalidInput("a title is required", field="title")
     if len(title) > TITLE_MAX:
-        raise InvalidInput(f"a title has at most {TITLE_MAX} characters", field="title")
+        raise InvalidInput("a title has at most %(max)s characters", max=TITLE_MAX, field="title")
     description = data.description.strip()
     if len(description) > ctx.config.post_max_characters:
         raise InvalidInput(
-            f"a description has at most {ctx.config.post_max_characters} characters",
+            "a description has at most %(max)s characters",
+            max=ctx.config.post_max_characters,
             field="description",
         )
     intents = OFFER_INTENTS if data.kind == "offer" else REQUEST_INTENTS
@@ -89,12 +90,20 @@ def validate_listing(ctx: ServiceContext, data: ListingInput) -> ListingInput:
     if intent not in intents:
         article = "an" if data.kind == "offer" else "a"
         raise InvalidInput(
-            f"for {article} {data.kind}, choose one of {', '.join(intents)}", field="intent"
+            "for %(article)s %(kind)s, choose one of %(choices)s",
+            field="intent",
+            article=article,
+            kind=data.kind,
+            choices=", ".join(intents),
         )
     if data.category is not None and data.category not in ctx.categories:
-        raise InvalidInput(f"unknown category {data.category!r}", field="category")
+        raise InvalidInput(
+            "unknown category '%(category)s'", category=data.category, field="category"
+        )
     if not 1 <= data.quantity <= MAX_QUANTITY:
-        raise InvalidInput(f"the quantity is between 1 and {MAX_QUANTITY}", field="quantity")
+        raise InvalidInput(
+            "the quantity is between 1 and %(max)s", max=MAX_QUANTITY, field="quantity"
+        )
     for name in ("available_from", "available_until"):
         moment = getattr(data, name)
         if moment is not None and moment.tzinfo is None:
@@ -106,7 +115,9 @@ def validate_listing(ctx: ServiceContext, data: ListingInput) -> ListingInput:
             raise InvalidInput("availability is at most a year", field="available_until")
     if data.visibility not in LISTING_VISIBILITIES:
         raise InvalidInput(
-            f"visibility must be one of {', '.join(LISTING_VISIBILITIES)}", field="visibility"
+            "visibility must be one of %(choices)s",
+            choices=", ".join(LISTING_VISIBILITIES),
+            field="visibility",
         )
     price = (data.price or "").strip() or None
     if price is not None and (intent != "sell" or len(price) > 40):
@@ -200,7 +211,12 @@ async def change_status(
         post = await _own_listing(ctx, conn, author, post_id)
         assert post.listing is not None
         if post.listing.status not in allowed_from:
-            raise Conflict(f"this {post.kind} is {post.listing.status}", field="status")
+            raise Conflict(
+                "this %(kind)s is %(status)s",
+                kind=post.kind,
+                status=post.listing.status,
+                field="status",
+            )
         if check is not None:
             check(post.listing)
         listing = replace(

@@ -117,7 +117,8 @@ def _description(text: str | None) -> str | None:
     text = (text or "").strip()
     if len(text) > DESCRIPTION_LIMIT:
         raise InvalidInput(
-            f"the description is too long (at most {DESCRIPTION_LIMIT} characters)",
+            "the description is too long (at most %(max)s characters)",
+            max=DESCRIPTION_LIMIT,
             field="description",
         )
     return text or None
@@ -178,7 +179,8 @@ async def attachments_for(
         return ()
     if len(ids) > MAX_ATTACHMENTS:
         raise InvalidInput(
-            f"a post carries at most {MAX_ATTACHMENTS} pictures",
+            "a post carries at most %(max)s pictures",
+            max=MAX_ATTACHMENTS,
             field="media_ids",
         )
     found = await media_store.uploads_by_ids(conn, ids)

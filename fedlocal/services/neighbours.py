@@ -52,7 +52,9 @@ def _target_domain(target: str) -> str:
         return host_of(target)
     domain = target.lower().rstrip("/")
     if not domain or "/" in domain or "@" in domain or " " in domain:
-        raise InvalidInput(f"not a domain or an actor URL: {target!r}", field="domain")
+        raise InvalidInput(
+            "not a domain or an actor URL: '%(target)s'", target=target, field="domain"
+        )
     return domain
 
 
@@ -62,7 +64,11 @@ async def link(ctx: ServiceContext, target: str) -> NeighbourLink:
     if domain == ctx.config.domain:
         raise InvalidInput("an instance cannot be its own neighbour", field="domain")
     if not ctx.config.is_domain_allowed(domain):
-        raise Forbidden(f"{domain} is blocked by this instance's federation policy", field="domain")
+        raise Forbidden(
+            "%(domain)s is blocked by this instance's federation policy",
+            domain=domain,
+            field="domain",
+        )
     if target.startswith(("https://", "http://")):
         remote = await ctx.remote.actor(target.strip(), refresh=True)
     else:
@@ -86,6 +92,9 @@ async def link(ctx: ServiceContext, target: str) -> NeighbourLink:
             await ctx.outbox.send(conn, outgoing.FollowSent(instance, remote, ours))
         result = await _describe(conn, instance, remote)
     ctx.outbox.wake()
+    if not target.startswith(("https://", "http://")):
+        # Their groups, so that /groups lists them (a relay has none).
+        await ctx.remote.instance_groups(domain)
     return result
 
 
@@ -112,9 +121,32 @@ async def unlink(ctx: ServiceContext, target: str) -> list[NeighbourLink]:
                 # A Reject of an accepted follow removes the follower (interop.md §4).
                 await ctx.outbox.send(conn, outgoing.FollowRejected(instance, remote, incoming))
     if not removed:
-        raise NotFound(f"no link with {target}")
+        raise NotFound("no link with %(target)s", target=target)
     ctx.outbox.wake()
     return removed
+
+
+async def instance_names(ctx: ServiceContext) -> dict[str, str]:
+    """The names our neighbouring instances give themselves (their instance actor's
+    `name`, learned when linking and refreshed with the actor), by domain: a neighbour's
+    post says "neighbour: Paramé", not its host and port."""
+    async with ctx.db.read() as conn:
+        instance = await _instance(conn)
+        linked = await _linked_actors(conn, instance)
+    return {
+        actor.domain: actor.display_name
+        for actor in linked
+        if actor.display_name and actor.display_name != actor.domain
+    }
+
+
+async def neighbour_groups(ctx: ServiceContext) -> list[Actor]:
+    """The groups of our linked neighbouring instances that we know (learned when
+    linking, from their NodeInfo), by name."""
+    async with ctx.db.read() as conn:
+        instance = await _instance(conn)
+        domains = sorted({actor.domain for actor in await _linked_actors(conn, instance)})
+        return await actor_store.remote_groups_on(conn, domains)
 
 
 async def neighbours(ctx: ServiceContext) -> list[NeighbourLink]:

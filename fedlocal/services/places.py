@@ -46,7 +46,7 @@ def resolve_place(
             else nearest_quarter(ctx, latitude, longitude)
         )
         if quarter and named is None:
-            raise InvalidInput(f"unknown quarter {quarter!r}", field="quarter")
+            raise InvalidInput("unknown quarter '%(quarter)s'", quarter=quarter, field="quarter")
         return Place(
             name=named.name if named else None,
             latitude=round_coordinate(latitude),
@@ -55,7 +55,7 @@ def resolve_place(
     if quarter:
         found = ctx.config.find_quarter(quarter)
         if found is None:
-            raise InvalidInput(f"unknown quarter {quarter!r}", field="quarter")
+            raise InvalidInput("unknown quarter '%(quarter)s'", quarter=quarter, field="quarter")
         return _quarter_place(found)
     if ctx.config.quarters:
         return _quarter_place(ctx.config.quarters[0])

@@ -45,3 +45,7 @@ class Remote(Protocol):
         """A picture's bytes from another server, through the guarded, signed client,
         at most `max_bytes`; RemoteFailure for anything else (a private address, too
         large, not an image, no answer)."""
+
+    async def instance_groups(self, domain: str) -> list[Actor]:
+        """The groups another fedlocal instance lists (NodeInfo `metadata.groups`),
+        fetched and stored; none when it lists none or cannot be reached."""

@@ -110,11 +110,15 @@ async def write_note(
         raise InvalidInput("a post needs some text", field="status")
     if len(text) > ctx.config.post_max_characters:
         raise InvalidInput(
-            f"a post has at most {ctx.config.post_max_characters} characters", field="status"
+            "a post has at most %(max)s characters",
+            max=ctx.config.post_max_characters,
+            field="status",
         )
     if visibility not in VISIBILITIES:
         raise InvalidInput(
-            f"visibility must be one of {', '.join(VISIBILITIES)}", field="visibility"
+            "visibility must be one of %(choices)s",
+            choices=", ".join(VISIBILITIES),
+            field="visibility",
         )
     if in_reply_to is not None and not local_only:
         parent = await post_store.get_post_by_uri(conn, in_reply_to)

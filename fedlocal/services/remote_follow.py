@@ -28,7 +28,7 @@ async def subscribe_url(
     except ValueError:
         raise InvalidInput("write your address as @name@your.server", field="handle") from None
     if not ctx.config.is_domain_allowed(host):
-        raise Forbidden(f"{host} is blocked by this instance", field="handle")
+        raise Forbidden("%(host)s is blocked by this instance", host=host, field="handle")
     template: str | None
     if host == ctx.config.domain:
         template = ctx.urls.authorize_interaction()
@@ -38,10 +38,14 @@ async def subscribe_url(
                 client, f"{user}@{host}", scheme="http" if ctx.config.scheme == "http" else "https"
             )
         except (FetchError, ValueError) as exc:
-            raise RemoteFailure(f"could not find {user}@{host}", field="handle") from exc
+            raise RemoteFailure(
+                "could not find %(handle)s", handle=f"{user}@{host}", field="handle"
+            ) from exc
     if template is None:
-        raise RemoteFailure(f"{host} does not say how to follow from there", field="handle")
+        raise RemoteFailure(
+            "%(host)s does not say how to follow from there", host=host, field="handle"
+        )
     url = template.replace("{uri}", quote(actor_uri, safe=""))
     if not url.startswith(("https://", "http://")):
-        raise RemoteFailure(f"{host} gave an unusable address", field="handle")
+        raise RemoteFailure("%(host)s gave an unusable address", host=host, field="handle")
     return url

@@ -29,13 +29,15 @@ async def update_profile(
     name = " ".join(display_name.split())
     if len(name) > DISPLAY_NAME_MAX:
         raise InvalidInput(
-            f"a display name has at most {DISPLAY_NAME_MAX} characters", field="display_name"
+            "a display name has at most %(max)s characters",
+            max=DISPLAY_NAME_MAX,
+            field="display_name",
         )
     found = None
     if quarter and quarter.strip():
         found = ctx.config.find_quarter(quarter)
         if found is None:
-            raise InvalidInput(f"unknown quarter {quarter!r}", field="quarter")
+            raise InvalidInput("unknown quarter '%(quarter)s'", quarter=quarter, field="quarter")
     async with ctx.db.write() as conn:
         actor = await actor_store.get_actor(conn, account.actor_id)
         if actor is None:
@@ -61,7 +63,9 @@ async def update_profile(
 async def set_language(ctx: ServiceContext, account: Account, language: str) -> None:
     if language not in ctx.config.languages:
         raise InvalidInput(
-            f"language is one of {', '.join(ctx.config.languages)}", field="language"
+            "language is one of %(choices)s",
+            choices=", ".join(ctx.config.languages),
+            field="language",
         )
     async with ctx.db.write() as conn:
         await resident_store.set_locale(conn, account.id, language)
@@ -82,7 +86,7 @@ async def change_password(
     try:
         validate_password(new)
     except InvalidInput as exc:
-        raise InvalidInput(exc.message, field="new_password") from None
+        raise InvalidInput(exc.template, field="new_password", **exc.params) from None
     password_hash = await hash_password(new)
     async with ctx.db.write() as conn:
         await account_store.set_password_hash(conn, account.id, password_hash)

@@ -111,9 +111,13 @@ async def create_invite(
 ) -> Invite:
     _require_admin(admin)
     if not 1 <= max_uses <= MAX_INVITE_USES:
-        raise InvalidInput(f"an invitation is used 1 to {MAX_INVITE_USES} times", field="max_uses")
+        raise InvalidInput(
+            "an invitation is used 1 to %(max)s times", max=MAX_INVITE_USES, field="max_uses"
+        )
     if days is not None and not 1 <= days <= MAX_INVITE_DAYS:
-        raise InvalidInput(f"an invitation lasts 1 to {MAX_INVITE_DAYS} days", field="days")
+        raise InvalidInput(
+            "an invitation lasts 1 to %(max)s days", max=MAX_INVITE_DAYS, field="days"
+        )
     now = utcnow()
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
     code = "".join(secrets.choice(alphabet) for _ in range(INVITE_CODE_LENGTH))

@@ -281,6 +281,26 @@ async def keys_of(conn: AsyncConnection, actor_id: int) -> list[ActorKey]:
     return [_key(row) for row in rows]
 
 
+async def remote_groups_on(
+    conn: AsyncConnection, domains: Sequence[str], *, limit: int = 200
+) -> list[Actor]:
+    """The remote groups we know on these domains, by name."""
+    if not domains:
+        return []
+    rows = await conn.execute(
+        select(*prefixed_actor_columns())
+        .where(
+            actors.c.role == "remote",
+            actors.c.type == "Group",
+            actors.c.domain.in_(list(domains)),
+            actors.c.gone_at.is_(None),
+        )
+        .order_by(actors.c.display_name, actors.c.id)
+        .limit(limit)
+    )
+    return [actor_from_prefixed(row) for row in rows]
+
+
 def prefixed_actor_columns(prefix: str = "actor__") -> list[Label[Any]]:
     """Actor columns labelled with a prefix, for queries that join actors to another table."""
     return [column.label(prefix + column.name) for column in actors.c]

@@ -135,7 +135,7 @@ HEADER_SETS = [
     {"Accept": AP},
     {"Accept": "x" * 4000, "Accept-Language": "*;q=abc,,;;" * 50},
     {"Authorization": "Bearer " + "a" * 3000},
-    {"Authorization": "Basic %%%", "Cookie": "fedlocal_session=" + "x" * 2000},
+    {"Authorization": "Basic %%%", "Cookie": "fedlocal_session_127_0_0_1=" + "x" * 2000},
     {"Signature": 'keyId="x",signature="y"', "Digest": "SHA-256=???", "Date": "yesterday"},
     {"Idempotency-Key": "\u00e9" * 10, "Accept-Language": "zz-ZZ"},
 ]

@@ -442,7 +442,8 @@ async def test_a_link_request_is_refused_until_an_admin_links_back(inst, stub, a
     # Then their request is accepted (an Accept of their Follow) and ours is sent
     assert link.actor.uri == neighbour.uri
     assert (link.incoming, link.outgoing) == ("accepted", "pending")
-    assert stub.gets("/.well-known/nodeinfo") == 1
+    # (NodeInfo is read for the instance actor, then for the groups it lists)
+    assert stub.gets("/.well-known/nodeinfo") == 2
     accepts = received_by(stub, "Accept", "/users/instance/inbox")
     assert [a["object"]["id"] for a in accepts] == [request["id"]]
     (our_follow,) = received_by(stub, "Follow", "/users/instance/inbox")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,13 +154,23 @@ async def log_in(page: Page, base_url: str, username: str, password: str = PASSW
     await page.fill("#f-login", username)
     await page.fill("#f-password", password)
     await page.click("form[action='/login'] button[type=submit]")
-    await page.wait_for_url(re.compile(r".*notice=logged-in.*"))
+    # The page after the login shows its one-time notice.
+    await page.locator(".notice[role=status]").wait_for()
 
 
 async def screenshot(page: Page, name: str) -> Path:
     """A full-page PNG under SCREENSHOTS (Playwright makes the directory)."""
     path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    # The viewport made as tall as the page, so the phone's sticky bottom bar shows at the
+    # bottom, as a reader scrolling down meets it, not halfway down the image.
+    viewport = page.viewport_size
+    assert viewport is not None
+    height = await page.evaluate("document.documentElement.scrollHeight")
+    await page.set_viewport_size({"width": viewport["width"], "height": max(height, 1)})
+    try:
+        await page.screenshot(path=str(path), full_page=True)
+    finally:
+        await page.set_viewport_size(viewport)
     return path
 
 

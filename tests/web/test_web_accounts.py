@@ -15,7 +15,7 @@ from fedlocal.services.login import MAX_FAILURES_PER_ACCOUNT
 from fedlocal.store import accounts as account_store
 from fedlocal.store.tables import web_sessions
 from tests.support.instance import running_instance
-from web.auth import COOKIE, Sessions, Visitor
+from web.auth import COOKIE, Sessions, Visitor, cookie_name
 
 from .conftest import QUARTERS, make_resident
 from .web_client import PASSWORD, WebClient
@@ -39,8 +39,8 @@ async def test_open_sign_up_logs_the_resident_in_with_a_safe_cookie(inst, web):
     response = await web.sign_up("zoe", email="zoe@example.org")
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/?notice=welcome"
-    cookie = _cookie(response)[COOKIE]
+    assert response.headers["location"] == "/"
+    cookie = _cookie(response)[cookie_name(inst.config, COOKIE)]
     assert cookie["httponly"] is True
     assert cookie["samesite"].lower() == "lax"
     assert not cookie["secure"]  # plain http (tests); see the https test below
@@ -57,15 +57,15 @@ def test_cookies_are_secure_when_the_instance_is_served_over_https(tmp_path):
     sessions = Sessions(config, services=None)  # type: ignore[arg-type]
     response = Response()
     sessions.apply(Visitor(new_token="t" * 43), response)
-    cookie = _cookie(response)[COOKIE]
+    cookie = _cookie(response)[cookie_name(config, COOKIE)]
     assert cookie["secure"] is True and cookie["httponly"] is True
 
 
 async def test_the_session_is_stored_hashed_and_replaced_at_login(inst, alice, web):
     await web.get("/login")
-    before = web.http.cookies.get(COOKIE)
+    before = web.http.cookies.get(cookie_name(inst.config, COOKIE))
     await web.log_in("alice")
-    after = web.http.cookies.get(COOKIE)
+    after = web.http.cookies.get(cookie_name(inst.config, COOKIE))
 
     assert before and after and before != after  # no session fixation
     async with inst.db.read() as conn:
@@ -76,13 +76,13 @@ async def test_the_session_is_stored_hashed_and_replaced_at_login(inst, alice, w
 
 async def test_logging_out_ends_the_session_for_good(inst, alice, web):
     await web.log_in("alice")
-    stolen = web.http.cookies.get(COOKIE)
+    stolen = web.http.cookies.get(cookie_name(inst.config, COOKIE))
 
     response = await web.submit("/", "/logout", {})
 
     assert response.status_code == 303
     async with WebClient(inst.base_url) as thief:
-        thief.http.cookies.set(COOKIE, stolen)
+        thief.http.cookies.set(cookie_name(inst.config, COOKIE), stolen)
         settings = await thief.get("/settings")
     assert settings.status_code == 303
     assert settings.headers["location"].startswith("/login")
@@ -106,7 +106,7 @@ async def test_login_never_sends_elsewhere(inst, alice, web, target):
     response = await web.submit(
         "/login", "/login", {"login": "alice", "password": PASSWORD, "next": target}
     )
-    assert response.headers["location"].startswith("/?")
+    assert response.headers["location"] == "/"
 
 
 async def test_sign_up_errors_are_shown_beside_their_fields(inst, web, alice):
@@ -128,7 +128,8 @@ async def test_approval_mode_waits_for_an_admin(tmp_path):
         async with WebClient(inst.base_url) as visitor, WebClient(inst.base_url) as boss:
             # Given a sign-up, which cannot log in yet
             response = await visitor.sign_up("newbie")
-            assert response.headers["location"] == "/?notice=signup-pending"
+            assert response.headers["location"] == "/"
+            assert "An administrator will look" in (await visitor.get("/")).text
             refused = await visitor.submit(
                 "/login", "/login", {"login": "newbie", "password": PASSWORD}
             )
@@ -172,10 +173,13 @@ async def test_invite_mode_needs_a_valid_code_and_counts_its_uses(tmp_path):
         async with WebClient(inst.base_url) as boss:
             await boss.log_in("boss")
             created = await boss.submit("/admin", "/admin/invites", {"max_uses": "1", "days": "7"})
-            # The notice is in the query, before the fragment, so the browser sends it.
-            assert created.headers["location"] == "/admin?notice=invite-created#invites"
+            assert created.headers["location"] == "/admin#invites"
             listed = await boss.get("/admin")
             assert listed.status_code == 200
+            # The page lands on #invites: the notice shows there, once.
+            invites = listed.text.split('id="invites"')[1]
+            assert "Invitation created." in invites
+            assert listed.text.count("Invitation created.") == 1
         invite = (await signup_service.invites(inst.services, admin))[0]
         assert invite.code in listed.text
         async with WebClient(inst.base_url) as visitor:
@@ -188,7 +192,7 @@ async def test_invite_mode_needs_a_valid_code_and_counts_its_uses(tmp_path):
             assert wrong.status_code == 422 and "not valid" in wrong.text
 
             ok = await visitor.sign_up("first", invite_code=invite.code)
-            assert ok.headers["location"] == "/?notice=welcome"
+            assert ok.headers["location"] == "/"
         async with WebClient(inst.base_url) as second:
             used_up = await second.sign_up("second", invite_code=invite.code)
             assert used_up.status_code == 422
@@ -281,3 +285,21 @@ async def test_suspended_residents_are_logged_out(inst, alice, alice_web):
     async with inst.db.read() as conn:
         count = (await conn.execute(select(func.count()).select_from(web_sessions))).scalar_one()
     assert count >= 1
+
+
+async def test_two_instances_on_one_host_keep_their_own_sessions(inst, alice, tmp_path):
+    # Given a second instance on the same host, another port (the demo's three quarters)
+    async with running_instance(tmp_path / "other", signup_mode="open") as other:
+        await make_resident(other, "bruno")
+        async with WebClient(inst.base_url) as browser:
+            await browser.log_in("alice")
+            # When the same browser (one cookie jar per host, whatever the port) logs in
+            # on the neighbour and comes back
+            browser.http.base_url = other.base_url
+            await browser.log_in("bruno")
+            browser.http.base_url = inst.base_url
+            settings = await browser.get("/settings")
+    # Then it is still logged in here: the cookies have different names
+    assert settings.status_code == 200
+    assert cookie_name(inst.config, COOKIE) != cookie_name(other.config, COOKIE)
+    assert cookie_name(inst.config, "x").startswith("x_127_0_0_1_")

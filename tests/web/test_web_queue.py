@@ -48,8 +48,8 @@ async def test_an_admin_sees_failures_and_retries_or_drops_each(inst):
         dropped = await admin.submit("/admin", "/admin/queue/drop", {"failure": f"delivery:{dead}"})
 
         # Then each says so, and no failure is left
-        assert retried.headers["location"] == "/admin?notice=queue-retried"
-        assert dropped.headers["location"] == "/admin?notice=queue-dropped"
+        assert retried.headers["location"] == "/admin"
+        assert dropped.headers["location"] == "/admin"
         assert await failure_names(inst) == []
         shown = await admin.get(dropped.headers["location"])
         assert "Dropped: it will not be tried again." in shown.text

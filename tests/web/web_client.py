@@ -44,11 +44,20 @@ class WebClient:
         return tokens[-1]
 
     async def submit(
-        self, page: str, action: str, data: dict[str, str], *, token: str | None = None
+        self,
+        page: str,
+        action: str,
+        data: dict[str, str],
+        *,
+        token: str | None = None,
+        confirmed: bool = True,
     ) -> httpx.Response:
-        """Send a form of `page` to `action`, with a token from `page` unless given."""
+        """Send a form of `page` to `action`, with a token from `page` unless given, and
+        already confirmed (`confirm=yes`, as the confirmation page sends it) unless told
+        otherwise: tests of an action are not about its confirmation step."""
         token = token if token is not None else await self.token(page)
-        return await self.http.post(action, data={"csrf_token": token, **data})
+        extra = {"confirm": "yes"} if confirmed else {}
+        return await self.http.post(action, data={"csrf_token": token, **extra, **data})
 
     async def log_in(self, login: str, password: str = PASSWORD) -> httpx.Response:
         response = await self.submit("/login", "/login", {"login": login, "password": password})
@@ -59,3 +68,13 @@ class WebClient:
         return await self.submit(
             "/signup", "/signup", {"username": username, "password": password, **fields}
         )
+
+
+def notice(response: httpx.Response) -> str | None:
+    """The notice a redirect leaves for the next page (its one-use cookie), if any."""
+    for header in response.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        if name.startswith("fedlocal_notice_"):
+            value = rest.split(";", 1)[0]
+            return value or None
+    return None

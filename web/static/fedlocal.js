@@ -2,6 +2,15 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", function () {
+  // A create form's one-use key (web/once.py): set here, after loading, so that the
+  // browser restores it when Back shows the form again and a second "Publish" is
+  // recognised. A restored key is kept.
+  document.querySelectorAll("input[name='once']").forEach(function (input) {
+    if (!input.value) {
+      input.value = input.dataset.key;
+    }
+  });
+
   // A form sent once should not be sent twice by a double tap: its token is single-use,
   // and the second copy would only show an error.
   document.querySelectorAll("form[method='post']").forEach(function (form) {
@@ -38,11 +47,4 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     update();
   }
-
-  // Feed filters apply as soon as one changes.
-  document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
-    select.addEventListener("change", function () {
-      select.form.submit();
-    });
-  });
 });

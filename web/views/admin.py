@@ -13,7 +13,7 @@ from fedlocal.services.errors import InvalidInput, ServiceError
 
 from ..forms import FormState, parse_int
 from ..page import Page
-from ..service_messages import translate_service_error
+from ..service_messages import Refusal, translate_service_error
 
 # The most recent failures of each queue shown; "retry all" and "drop all" reach the rest.
 FAILURES_SHOWN = 50
@@ -71,7 +71,7 @@ async def decide_signup(page: Page) -> Response:
     if decision == "reject":
         await signup_service.reject_signup(page.services, page.account, account_id)
         return page.redirect("/admin", notice="rejected")
-    raise InvalidInput(page.t("Choose one of the options."))
+    raise Refusal(page.t("Choose one of the options."))
 
 
 async def suspend(page: Page) -> Response:
@@ -79,7 +79,7 @@ async def suspend(page: Page) -> Response:
     account_id = _id(page, "account_id")
     decision = page.form.get("decision")
     if decision not in ("suspend", "restore"):
-        raise InvalidInput(page.t("Choose one of the options."))
+        raise Refusal(page.t("Choose one of the options."))
     await signup_service.set_disabled(
         page.services, page.account, account_id, decision == "suspend"
     )
@@ -124,7 +124,7 @@ async def link_neighbour(page: Page) -> Response:
 async def unlink_neighbour(page: Page) -> Response:
     target = page.form.get("target").strip()
     if not target:
-        raise InvalidInput(page.t("Choose one of the options."))
+        raise Refusal(page.t("Choose one of the options."))
     await neighbour_service.unlink(page.services, target)
     return page.redirect("/admin#neighbours", notice="neighbour-removed")
 
@@ -136,7 +136,7 @@ def _failures_named(page: Page) -> list[queue_service.FailureRef] | None:
     try:
         return [queue_service.parse_ref(page.form.get("failure"))]
     except InvalidInput:
-        raise InvalidInput(page.t("Choose one of the options.")) from None
+        raise Refusal(page.t("Choose one of the options.")) from None
 
 
 async def retry_failures(page: Page) -> Response:

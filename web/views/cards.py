@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from fedlocal.clock import utcnow
 from fedlocal.models import Actor, EventDetails, Post
-from fedlocal.services import nearby_feed
+from fedlocal.services import nearby_feed, neighbours
 
 from ..page import Page
 from ..post_text import title_of
@@ -25,12 +25,28 @@ class Card:
     distance_km: float | None
 
 
-def _card(post: Post, author: Actor | None, quarter: str | None, km: float | None) -> Card:
+def _card(
+    post: Post,
+    author: Actor | None,
+    quarter: str | None,
+    km: float | None,
+    names: dict[str, str],
+) -> Card:
     # The place a post names was named by its own instance's gazetteer, which knows its
     # quarters better than ours (a neighbour's post may lie nearer one of our quarters).
     place = (post.place.name if post.place else None) or quarter
-    neighbour = author.domain if author is not None and not author.is_local else None
+    neighbour = None
+    if author is not None and not author.is_local:
+        neighbour = names.get(author.domain, author.domain)
     return Card(post, author, title_of(post) or "—", place, neighbour, km)
+
+
+async def neighbour_name(page: Page, author: Actor) -> str | None:
+    """The name of the neighbouring instance `author` lives on (None for ours)."""
+    if author.is_local:
+        return None
+    names = await neighbours.instance_names(page.services)
+    return names.get(author.domain, author.domain)
 
 
 @dataclass(frozen=True)
@@ -63,7 +79,9 @@ async def nearby_cards(
         max_id=max_id,
         limit=limit,
     )
-    cards = [_card(item.post, item.author, item.quarter, item.distance_km) for item in found]
+    remote = any(item.author is not None and not item.author.is_local for item in found)
+    names = await neighbours.instance_names(page.services) if remote else {}
+    cards = [_card(item.post, item.author, item.quarter, item.distance_km, names) for item in found]
     return CardPage(cards, cards[-1].post.id if len(cards) == limit else None)
 
 

@@ -16,10 +16,11 @@ from ..page import Page
 from ..service_messages import translate_service_error
 
 
-async def visible_post(page: Page, text_id: str) -> tuple[Post, Actor]:
+async def visible_post(page: Page, text_id: str, *, tombstone: bool = False) -> tuple[Post, Actor]:
     """The post a URL segment names and its author, if this visitor may see it (404
-    otherwise)."""
-    return await visibility.visible_post(page.services, page.me, ids.path_id(text_id, "post"))
+    otherwise; a deleted one too with `tombstone`)."""
+    post_id = ids.path_id(text_id, "post")
+    return await visibility.visible_post(page.services, page.me, post_id, tombstone=tombstone)
 
 
 def centre_quarter(config: Config, me: Actor | None, chosen: str | None = None) -> Quarter | None:

@@ -20,6 +20,8 @@ from .. import labels
 from ..forms import FormState, parse_date, parse_int, parse_local_datetime
 from ..links import post_path
 from ..page import Page
+from ..service_messages import Refusal
+from .cards import neighbour_name
 from .common import keep_error, visible_post
 from .photos import (
     ask_again,
@@ -268,6 +270,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         "event.html",
         post=post,
         author=author,
+        neighbour=await neighbour_name(page, author),
         event=event,
         is_organiser=is_organiser,
         participants=found.participants,
@@ -308,7 +311,7 @@ async def decide(page: Page) -> Response:
     participation_id = parse_int(page.form.get("participation"), minimum=1, maximum=2**63 - 1)
     decision = page.form.get("decision")
     if participation_id is None or decision not in ("accept", "reject"):
-        raise InvalidInput(page.t("Choose one of the options."))
+        raise Refusal(page.t("Choose one of the options."))
     participation = await post_pages.participation(page.services, participation_id)
     if participation is None or participation.event_id != post.id:
         raise InvalidInput("no such participation")

@@ -58,5 +58,7 @@ async def nearby(page: Page) -> Response:
         quarters=page.config.quarters,
         categories=page.web.categories.all,
         older=older,
+        # The filters stay folded (the posts come first on a phone) unless one is chosen.
+        filtering=any(params.get(name) for name in ("kind", "category", "radius", "quarter")),
         section="feed",
     )

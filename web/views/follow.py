@@ -9,12 +9,12 @@ from starlette.responses import RedirectResponse, Response
 
 from fedlocal.services import follows as follow_service
 from fedlocal.services import people, profiles
-from fedlocal.services.errors import InvalidInput, ServiceError
+from fedlocal.services.errors import ServiceError
 from fedlocal.services.remote_follow import subscribe_url
 
 from ..forms import FormState
 from ..page import Page, safe_next
-from ..service_messages import translate_service_error
+from ..service_messages import Refusal, translate_service_error
 from . import profile
 
 HANDLE_MAX = 500
@@ -74,7 +74,7 @@ async def unfollow(page: Page) -> Response:
     assert page.me is not None
     target = page.form.get("target").strip()
     if not target:
-        raise InvalidInput(page.t("Type an address like @name@server.example."))
+        raise Refusal(page.t("Type an address like @name@server.example."))
     await follow_service.unfollow(page.services, page.me, target)
     return page.redirect(safe_next(page.form.get("next"), "/follow"), notice="unfollowed")
 
@@ -85,7 +85,7 @@ async def authorize(page: Page) -> Response:
     assert page.me is not None
     uri = page.request.query_params.get("uri", "").strip()
     if not uri or len(uri) > HANDLE_MAX:
-        raise InvalidInput(page.t("This link does not say whom to follow."))
+        raise Refusal(page.t("This link does not say whom to follow."))
     if uri.startswith("acct:"):
         uri = uri[len("acct:") :]
     target = await follow_service.resolve_target(page.services, uri)

@@ -11,13 +11,14 @@ from fedlocal.services import follows as follow_service
 from fedlocal.services import group_pages, people
 from fedlocal.services import groups as group_service
 from fedlocal.services import media as media_service
+from fedlocal.services import neighbours as neighbour_service
 from fedlocal.services import posts as post_service
-from fedlocal.services.errors import Forbidden, InvalidInput, ServiceError
+from fedlocal.services.errors import InvalidInput, ServiceError
 
 from ..forms import FormState
 from ..links import actor_link
 from ..page import Page
-from ..service_messages import translate_service_error
+from ..service_messages import Refusal, translate_service_error
 from .photos import ACCEPT, AGAIN
 
 MEMBERS_SHOWN = 200
@@ -41,6 +42,7 @@ async def index(page: Page, state: FormState | None = None, status: int = 200) -
         "groups.html",
         status=status,
         groups=await people.groups(page.services),
+        neighbour_groups=await neighbour_service.neighbour_groups(page.services),
         state=state or FormState(),
         labels=_labels(page),
         name_max=group_service.NAME_MAX,
@@ -129,7 +131,7 @@ async def post(page: Page) -> Response:
     state = FormState(values=page.form.as_dict())
     text = state.values.get("text", "").strip()
     if not await group_pages.may_post(page.services, group, me):
-        raise Forbidden(page.t("Join the group to post to it."))
+        raise Refusal(page.t("Join the group to post to it."), status=403)
     if not text:
         state.error("text", page.t("Write something first."))
     elif len(text) > page.config.post_max_characters:
@@ -190,6 +192,6 @@ async def _moderate(page: Page, field: str, action, notice: str) -> Response:
     group = await _group(page)
     uri = page.form.as_dict().get(field, "").strip()
     if not uri:
-        raise InvalidInput(page.t("Choose whom or what this is about."), field=field)
+        raise Refusal(page.t("Choose whom or what this is about."), field=field)
     await action(page.services, page.me, group, uri)
     return page.redirect(actor_link(group), notice=notice)

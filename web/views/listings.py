@@ -22,6 +22,8 @@ from .. import labels
 from ..forms import FormState, day_end, day_start, parse_date, parse_int
 from ..links import post_path
 from ..page import Page
+from ..service_messages import Refusal
+from .cards import neighbour_name
 from .common import back_to, keep_error, visible_post
 from .photos import (
     ask_again,
@@ -233,6 +235,7 @@ async def detail(
         status=status,
         post=post,
         author=author,
+        neighbour=await neighbour_name(page, author),
         is_author=is_author and post.is_local,
         interested=found.interested,
         mine=found.mine,
@@ -263,7 +266,7 @@ async def interest(page: Page) -> Response:
     post = await listing_of(page)
     message = page.form.get("message").strip()
     if len(message) > MESSAGE_MAX:
-        raise InvalidInput(page.t("A message has at most %(max)s characters.", max=MESSAGE_MAX))
+        raise Refusal(page.t("A message has at most %(max)s characters.", max=MESSAGE_MAX))
     await interest_service.express_interest(page.services, page.me, post.uri, message or None)
     return page.redirect(post_path(post), notice="interest-sent")
 
@@ -273,7 +276,7 @@ async def reserve(page: Page) -> Response:
     post = await listing_of(page)
     target = page.form.get("for")
     if target not in {actor.uri for actor in await post_pages.interested(page.services, post)}:
-        raise InvalidInput(page.t("Choose one of the people who showed interest."))
+        raise Refusal(page.t("Choose one of the people who showed interest."))
     await listing_service.reserve(page.services, page.me, post.id, target)
     return page.redirect(back_to(page, post_path(post)), notice="reserved")
 
@@ -290,7 +293,7 @@ async def close(page: Page) -> Response:
     post = await listing_of(page)
     outcome = page.form.get("closed_as") or None
     if outcome is not None and outcome not in labels.CLOSED_AS:
-        raise InvalidInput(page.t("Choose one of the options."))
+        raise Refusal(page.t("Choose one of the options."))
     await listing_service.close(page.services, page.me, post.id, outcome)
     return page.redirect(back_to(page, post_path(post)), notice="closed")
 

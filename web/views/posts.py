@@ -13,7 +13,8 @@ from .common import visible_post
 
 
 async def show_by_id(page: Page) -> Response:
-    post, author = await visible_post(page, page.request.path_params["post_id"])
+    # A deleted post's address says it is gone (410), not that it never was.
+    post, author = await visible_post(page, page.request.path_params["post_id"], tombstone=True)
     return await show(page, post, author)
 
 

@@ -12,7 +12,7 @@ from fedlocal.services.errors import Busy, InvalidInput
 from fedlocal.services.login import TooManyAttempts
 
 from ..forms import FormState
-from ..i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES
+from ..i18n import LANGUAGE_NAMES
 from ..page import Page, safe_next
 from ..service_messages import translate_service_error
 from .photos import ACCEPT, AGAIN
@@ -139,7 +139,7 @@ async def choose_language(page: Page) -> Response:
 
 def _remember(page: Page, response: Response, language: str) -> None:
     response.set_cookie(
-        LANGUAGE_COOKIE,
+        page.web.language_cookie,
         language,
         max_age=LANGUAGE_COOKIE_SECONDS,
         path="/",

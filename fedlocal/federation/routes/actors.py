@@ -15,7 +15,7 @@ from ...services import collections, people
 from ...services.collections import Direction
 from .. import to_as
 from .html import HtmlPages
-from .responses import activity_json, federation_of, json_error, wants_activitypub
+from .responses import activity_json, federation_of, json_error, not_found, wants_activitypub
 
 PAGE_SIZE = 20
 
@@ -110,7 +110,7 @@ def actor_routes(html: HtmlPages) -> list[Route]:
     async def actor_endpoint(request: Request) -> Response:
         actor = await _local_actor(request)
         if actor is None or actor.role == "instance":
-            return json_error(404, "no such actor")
+            return not_found(request, "no such actor")
         if not wants_activitypub(request):
             return await html.actor_page(request, actor)
         return await _actor_document(request, actor)

@@ -12,6 +12,9 @@ from ... import __version__
 from ...services import instance, people
 from .responses import CORS, federation_of, json_error
 
+# At most this many groups in NodeInfo's `metadata.groups`.
+GROUPS_LISTED = 200
+
 REPOSITORY = "https://github.com/fedlocal/fedlocal"
 SERVICE_REL = "https://www.w3.org/ns/activitystreams#Service"
 
@@ -82,6 +85,9 @@ async def nodeinfo_endpoint(request: Request) -> Response:
     federation = federation_of(request)
     config = federation.config
     counts = await instance.counts(federation.services)
+    # Our association groups, so that neighbouring instances can list them (fedlocal's
+    # own extension: `metadata.groups`, their actor URLs).
+    groups = [group.uri for group in await people.groups(federation.services, limit=GROUPS_LISTED)]
     document = nodeinfo.nodeinfo_document(
         version,
         software_name="fedlocal",
@@ -98,6 +104,7 @@ async def nodeinfo_endpoint(request: Request) -> Response:
             "nodeDescription": config.description,
             "languages": list(config.languages),
             "federationMode": config.federation_mode,
+            "groups": groups,
         },
     )
     content_type = nodeinfo.NODEINFO_CONTENT_TYPES[version]

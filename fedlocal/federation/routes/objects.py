@@ -13,7 +13,7 @@ from ...services.errors import NotFound
 from ...services.visibility import visible_post
 from .. import to_as
 from .html import HtmlPages
-from .responses import activity_json, federation_of, json_error, wants_activitypub
+from .responses import activity_json, federation_of, json_error, not_found, wants_activitypub
 
 
 async def _our_post(request: Request) -> tuple[Post, Actor] | None:
@@ -48,7 +48,7 @@ def object_routes(html: HtmlPages) -> list[Route]:
     async def object_endpoint(request: Request) -> Response:
         found = await _our_post(request)
         if found is None:
-            return json_error(404, "no such object")
+            return not_found(request, "no such object")
         post, author = found
         if not wants_activitypub(request):
             return await html.post_page(request, post, author)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from activitypub.client import accepts_activitypub
 from activitypub.jsonutil import dumps_compact
 
+from ...boundary.answers import wants_json
 from ..runtime import Federation
 
 AP_MEDIA_TYPE = "application/activity+json"
@@ -30,6 +32,14 @@ def activity_json(document: dict[str, Any], status: int = 200) -> ActivityJSONRe
 
 def json_error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=CORS)
+
+
+def not_found(request: Request, message: str) -> JSONResponse:
+    """404 at a URL that is a document for servers and a page for browsers: JSON for a
+    server; a browser gets the site's page (the app's HTTP error handler renders it)."""
+    if not wants_json(request.headers.get("accept", "")):
+        raise HTTPException(404)
+    return json_error(404, message)
 
 
 def wants_activitypub(request: Request) -> bool:
