@@ -75,8 +75,9 @@ async def test_a_loan_from_reservation_to_return(browser, quarters):
 
         await wait_for(reservable, message="Noé's interest on Léa's page")
         await check(page, "offer with an interested neighbour")
-        await page.get_by_role("button", name="Réserver pour Noé Guillou").click()
-        await page.wait_for_url(re.compile(r".*notice=reserved"))
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Réserver pour Noé Guillou").click()
+        await expect(page.locator("p.notice[role='status']")).to_be_visible()
         await expect(page.locator(".panel")).to_contain_text("Réservé pour Noé Guillou")
         await check(page, "reserved offer")
 
@@ -96,8 +97,9 @@ async def test_a_loan_from_reservation_to_return(browser, quarters):
         # When she records it with the day they agreed on
         due = today + timedelta(days=14)
         await page.fill("#f-due_on", due.isoformat())
-        await page.get_by_role("button", name="Noter le prêt").click()
-        await page.wait_for_url(re.compile(r".*notice=lent"))
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Noter le prêt").click()
+        await expect(page.locator("p.notice[role='status']")).to_be_visible()
 
         # Then the page says until when, at 360 and at 1280 px
         day = f"{due.day} {_MONTHS[due.month - 1]} {due.year}"
@@ -130,8 +132,9 @@ async def test_a_loan_from_reservation_to_return(browser, quarters):
     async with browser_page(browser, viewport=DESKTOP, bypass_csp=True) as page:
         await log_in(page, a.base_url, "lea")
         await page.goto(url)
-        await page.get_by_role("button", name="Noé Guillou l'a rendu").click()
-        await page.wait_for_url(re.compile(r".*notice=returned"))
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Noé Guillou l'a rendu").click()
+        await expect(page.locator("p.notice[role='status']")).to_be_visible()
 
         # Then the loan is over
         await expect(page.locator(".panel")).to_contain_text("Prêté à Noé Guillou, et rendu.")

@@ -69,8 +69,10 @@ async def test_an_offer_with_a_photo_and_its_description(browser, quarters, tmp_
         # When the photo is chosen again with its description
         await page.set_input_files("#f-photo_1", str(photo))
         await page.fill("#f-photo_1_alt", "Une perceuse rouge sur un établi")
-        await page.click("form[action='/new/offer'] button[type=submit]")
-        await page.wait_for_url(re.compile(r".*/posts/\d+\?notice=published"))
+        async with page.expect_navigation():
+            await page.click("form[action='/new/offer'] button[type=submit]")
+        await page.wait_for_url(re.compile(r".*/posts/\d+"))
+        await expect(page.locator("p.notice[role='status']")).to_be_visible()
 
         # Then the offer's page shows it, loaded from our own server
         image = page.get_by_role("img", name="Une perceuse rouge sur un établi")
