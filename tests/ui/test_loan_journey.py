@@ -1,6 +1,6 @@
 """A loan in the browser, from reservation to return: Léa on A lends her ladder to Noé on
-B (a linked neighbour instance) who asked for it. Every page on the way has no serious or
-critical axe-core violation; the lent listing is photographed at 360 and 1280 px
+B (a linked neighbour instance) who asked for it. Every page on the way has no axe-core
+violation of any impact; the lent listing is photographed at 360 and 1280 px
 (`offer-lent-360.png`, `offer-lent-1280.png`)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Messages in a browser, between two quarters: a neighbour's interest note reaches the
 author's messages and notifications, the author answers from the thread page, and the
 neighbour reads the answer on their own instance. /messages and the thread page have no
-serious or critical axe-core violation at 360 and 1280 px, and are screenshotted there."""
+axe-core violation of any impact at 360 and 1280 px, and are screenshotted there."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The main pages at 360 px (a phone) and 1280 px (a desktop): screenshots saved for
-review (`build/screenshots/`, a few committed under `docs/screenshots/`), no serious or
-critical axe-core violation, no horizontal scrolling on a phone, touch-sized controls."""
+review (`build/screenshots/`, a few committed under `docs/screenshots/`), no axe-core
+violation of any impact, no horizontal scrolling on a phone, touch-sized controls."""
 
 from __future__ import annotations
 
