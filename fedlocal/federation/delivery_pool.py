@@ -8,6 +8,11 @@ neighbour cannot take every slot, and a host is not hammered), records outcomes 
 finish, and claims again at once — on a finished delivery or on new work committed in this
 process (the outbox's wake-up), else at the poll interval (work from another process,
 retries coming due).
+
+Slots are for work, not for waiting: a delivery still unanswered after `slow_after`
+seconds (a host that hangs until our timeout) stops counting against `size`, so a tenth
+of the hosts hanging cannot fill the pool while the others wait; it goes on in the
+background until its timeout, within a hard bound of `size * SLOW_FACTOR` requests in all.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 
 from ..store.clock import utcnow
@@ -23,13 +29,25 @@ from .delivery import DeliveryWorker, Outcome
 
 log = logging.getLogger(__name__)
 
+SLOW_AFTER_SECONDS = 2.0
+SLOW_FACTOR = 4
+
 
 class DeliveryPool:
-    def __init__(self, worker: DeliveryWorker, *, size: int, per_host: int):
+    def __init__(
+        self,
+        worker: DeliveryWorker,
+        *,
+        size: int,
+        per_host: int,
+        slow_after: float = SLOW_AFTER_SECONDS,
+    ):
         self.worker = worker
         self.size = size
         self.per_host = per_host
+        self.slow_after = slow_after
         self._in_flight: dict[asyncio.Task[Outcome], Delivery] = {}
+        self._started: dict[asyncio.Task[Outcome], float] = {}
         self._per_host: Counter[str] = Counter()
         # Hosts whose half-open probe is in flight: nothing else goes to them until its
         # outcome is recorded, and what was held back behind it is released then.
@@ -76,12 +94,24 @@ class DeliveryPool:
             if self._in_flight:
                 await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
 
+    def _working(self, now: float) -> int:
+        """Deliveries in flight for less than `slow_after`: those that hold a slot."""
+        return sum(1 for started in self._started.values() if now - started < self.slow_after)
+
     async def _wait(self, wake: asyncio.Event, poll_seconds: float) -> None:
+        # Also wake when the oldest working delivery turns slow: its slot is free then.
+        now = time.monotonic()
+        turning_slow = [
+            started + self.slow_after - now
+            for started in self._started.values()
+            if now - started < self.slow_after
+        ]
+        timeout = min([poll_seconds, *turning_slow])
         waker = asyncio.ensure_future(wake.wait())
         try:
             await asyncio.wait(
                 {waker, *self._in_flight},
-                timeout=poll_seconds,
+                timeout=max(timeout, 0.0),
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:
@@ -95,6 +125,7 @@ class DeliveryPool:
         release: list[Delivery] = []
         for task in finished:
             job = self._in_flight.pop(task)
+            self._started.pop(task, None)
             self._per_host[job.domain] -= 1
             if self._per_host[job.domain] <= 0:
                 del self._per_host[job.domain]
@@ -109,7 +140,10 @@ class DeliveryPool:
         return len(finished)
 
     async def _fill(self) -> int:
-        free = self.size - len(self._in_flight)
+        free = min(
+            self.size - self._working(time.monotonic()),
+            self.size * SLOW_FACTOR - len(self._in_flight),
+        )
         if free <= 0:
             return 0
         busy_hosts = {host for host, n in self._per_host.items() if n >= self.per_host}
@@ -130,5 +164,7 @@ class DeliveryPool:
         if extra:
             await self.worker.release(extra)
         for job in send:
-            self._in_flight[asyncio.ensure_future(self.worker.send(job))] = job
+            task = asyncio.ensure_future(self.worker.send(job))
+            self._in_flight[task] = job
+            self._started[task] = time.monotonic()
         return len(send)

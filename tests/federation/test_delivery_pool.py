@@ -44,8 +44,12 @@ async def alice(inst) -> Actor:
 
 
 @contextlib.asynccontextmanager
-async def running_pool(inst, *, size: int, per_host: int) -> AsyncIterator[DeliveryPool]:
-    pool = DeliveryPool(DeliveryWorker(inst.federation), size=size, per_host=per_host)
+async def running_pool(
+    inst, *, size: int, per_host: int, slow_after: float = NEVER
+) -> AsyncIterator[DeliveryPool]:
+    pool = DeliveryPool(
+        DeliveryWorker(inst.federation), size=size, per_host=per_host, slow_after=slow_after
+    )
     task = asyncio.create_task(pool.run(inst.federation.outbox.work_available, NEVER))
     try:
         yield pool
@@ -178,3 +182,32 @@ def rows_leased_of(inst, total: int, count: int):
         return len(rows) == total and sum(row.locked_until is not None for row in rows) == count
 
     return check
+
+
+async def test_hanging_hosts_give_up_their_slots_once_they_are_slow(inst, alice):
+    async with inboxes(5) as hosts:
+        # Given two hosts that hang, each with a post of alice's stuck there, in a pool of
+        # two slots where a delivery unanswered for a fifth of a second counts as slow
+        stuck, healthy = hosts[:2], hosts[2:]
+        for number, host in enumerate(stuck):
+            await follower_on(inst, alice, host, f"s{number}")
+            host.hang()
+        async with running_pool(inst, size=2, per_host=1, slow_after=0.2) as pool:
+            await posts.publish_note(inst.services, alice, "Premier message")
+            await wait_for(lambda: all(host.in_flight == 1 for host in stuck), message="both stuck")
+
+            # When healthy hosts' followers arrive and alice posts again
+            for number, host in enumerate(healthy):
+                await follower_on(inst, alice, host, f"h{number}")
+            await posts.publish_note(inst.services, alice, "Qui veut des courgettes ?")
+
+            # Then the healthy hosts get it although both slots' first holders still hang
+            await wait_for(
+                lambda: all(len(host.received) == 1 for host in healthy),
+                message="the healthy hosts, past the slow ones",
+            )
+            assert all(host.in_flight == 1 and host.received == [] for host in stuck)
+            assert pool.in_flight == 2
+            for host in stuck:
+                host.release()
+            await wait_for(delivery_rows_empty(inst), message="every delivery row to go")
