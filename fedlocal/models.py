@@ -24,6 +24,8 @@ EventStatus = Literal["confirmed", "tentative", "cancelled"]
 JOIN_MODES = ("free", "restricted", "external")
 ParticipationState = Literal["pending", "accepted", "rejected"]
 MediaPurpose = Literal["attachment", "avatar", "header"]
+# An upload through `POST /api/v2/media` may still be processing when it answers.
+MediaState = Literal["ready", "processing", "failed"]
 
 
 @dataclass(frozen=True)
@@ -248,10 +250,18 @@ class MediaUpload:
     created_at: datetime
     attached_at: datetime | None = None
     position: int = 0
+    # While `processing` (or once `failed`, with `error` saying why) the file fields are
+    # placeholders that name no file.
+    state: MediaState = "ready"
+    error: str | None = None
 
     @property
     def is_attached(self) -> bool:
         return self.attached_at is not None
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == "ready"
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,18 @@ published, removed after a day if it never is), or as their avatar or header ima
 
 An upload is processed (fedlocal/media/processing.py: type read from the bytes, pixel
 limit, metadata stripped, resized, thumbnail, BlurHash) before anything is kept: a refused
-file leaves no row and no file. Files are named by their content and shared by the rows
-that name them; when the last such row goes, the file goes (`remove_unused_files`, called
-once the transaction that dropped the rows has committed).
+file leaves no row and no file. `upload_in_background` (the client API's v2) keeps a row
+in state `processing` first, processes in a background task, and waits only a moment:
+the row becomes `ready` with its files, or `failed` with the reason and no file.
+
+Files are named by their content and shared by the rows that name them; when the last
+such row goes, the file goes (`remove_unused_files`, called once the transaction that
+dropped the rows has committed).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Sequence
@@ -31,11 +36,17 @@ from .errors import Forbidden, InvalidInput, NotFound
 log = logging.getLogger(__name__)
 
 MAX_ATTACHMENTS = 4
+# Mastodon's words, when a status names an upload still processing.
+PROCESSING_NOT_FINISHED = (
+    "Cannot attach files that have not finished processing. Try again in a moment!"
+)
 # Mastodon's limit on alternative text.
 DESCRIPTION_LIMIT = 1500
 # An upload never attached to a post is removed after this long.
 WAITING_LIFETIME = timedelta(days=1)
 SWEEP_BATCH = 200
+# How long `upload_in_background` waits before answering with the upload still processing.
+PROCESSING_WAIT = 0.5
 SUPPORTED_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
 
 
@@ -53,6 +64,106 @@ async def upload(
     point = parse_focus(focus)
     processed = await _processed(ctx, data)
     return await _keep(ctx, actor, processed, purpose, description, point)
+
+
+# Background processing tasks, kept referenced until they end (asyncio keeps only weak ones).
+_processing: set[asyncio.Task[MediaUpload]] = set()
+
+
+async def upload_in_background(
+    ctx: ServiceContext,
+    actor: Actor,
+    data: bytes,
+    *,
+    description: str | None = None,
+    focus: str | None = None,
+    wait: float | None = None,
+) -> MediaUpload:
+    """A post picture of `actor`'s, processed in the background (see the module
+    docstring): ready if processing ended within `wait` seconds (`PROCESSING_WAIT` unless
+    given; PictureRefused if the picture was refused by then, leaving nothing), else still
+    `processing`."""
+    description = _description(description)
+    point = parse_focus(focus)
+    if not data:
+        raise InvalidInput("no file was sent", field="file")
+    async with ctx.db.write() as conn:
+        row = await media_store.insert_upload(
+            conn,
+            actor_id=actor.id,
+            purpose="attachment",
+            state="processing",
+            file_key="",
+            content_type="",
+            width=0,
+            height=0,
+            small_key="",
+            small_content_type="",
+            small_width=0,
+            small_height=0,
+            description=description,
+            focus_x=point[0],
+            focus_y=point[1],
+        )
+    task = asyncio.create_task(_process_in_background(ctx, row.id, data))
+    _processing.add(task)
+    task.add_done_callback(_forget)
+    done, _pending = await asyncio.wait({task}, timeout=PROCESSING_WAIT if wait is None else wait)
+    if not done:
+        return row
+    if isinstance(task.exception(), PictureRefused):
+        async with ctx.db.write() as conn:
+            await media_store.delete_uploads(conn, [row.id])
+    return task.result()
+
+
+def _forget(task: asyncio.Task[MediaUpload]) -> None:
+    _processing.discard(task)
+    error = None if task.cancelled() else task.exception()
+    # A refused picture is logged by `_processed`; a row gone meanwhile is no fault.
+    if error is not None and not isinstance(error, (PictureRefused, NotFound)):
+        log.error("background picture processing failed", exc_info=error)
+
+
+async def _process_in_background(ctx: ServiceContext, media_id: int, data: bytes) -> MediaUpload:
+    try:
+        processed = await _processed(ctx, data)
+    except PictureRefused as refused:
+        async with ctx.db.write() as conn:
+            await media_store.fail_processing(conn, media_id, refused.message)
+        raise
+    except BaseException:
+        async with ctx.db.write() as conn:
+            await media_store.fail_processing(conn, media_id, "this picture could not be processed")
+        raise
+    original, small = processed.original, processed.small
+    keys = [
+        await ctx.files.put(original.data, original.content_type),
+        await ctx.files.put(small.data, small.content_type),
+    ]
+    try:
+        async with ctx.db.write() as conn:
+            finished = await media_store.finish_processing(
+                conn,
+                media_id,
+                file_key=keys[0],
+                content_type=original.content_type,
+                width=original.width,
+                height=original.height,
+                small_key=keys[1],
+                small_content_type=small.content_type,
+                small_width=small.width,
+                small_height=small.height,
+                blurhash=processed.blurhash,
+            )
+    except BaseException:
+        await remove_unused_files(ctx, keys)
+        raise
+    if finished is None:
+        # The row went while the picture was processed: its files are nobody's.
+        await remove_unused_files(ctx, keys)
+        raise NotFound("Record not found")
+    return finished
 
 
 async def _processed(ctx: ServiceContext, data: bytes) -> Processed:
@@ -188,6 +299,10 @@ async def attachments_for(
         upload = found.get(media_id)
         if upload is None or upload.actor_id != author.id or upload.purpose != "attachment":
             raise InvalidInput("no such picture to attach", field="media_ids")
+        if upload.state == "processing":
+            raise InvalidInput(PROCESSING_NOT_FINISHED, field="media_ids")
+        if upload.state == "failed":
+            raise InvalidInput("this picture could not be used", field="media_ids")
         if upload.is_attached:
             raise InvalidInput("this picture is already in a post", field="media_ids")
     return tuple(attachment_of(ctx, found[media_id]) for media_id in ids)
@@ -232,7 +347,8 @@ async def release_actor_media(conn: AsyncConnection, actor_id: int) -> list[str]
 
 
 def _keys(uploads: Sequence[MediaUpload]) -> list[str]:
-    return [key for u in uploads for key in (u.file_key, u.small_key)]
+    # Only a ready upload names files; the others hold placeholders.
+    return [key for u in uploads if u.is_ready for key in (u.file_key, u.small_key)]
 
 
 async def remove_unused_files(ctx: ServiceContext, keys: Sequence[str]) -> int:
@@ -251,7 +367,8 @@ async def remove_unused_files(ctx: ServiceContext, keys: Sequence[str]) -> int:
 
 async def sweep_waiting(ctx: ServiceContext, now: datetime | None = None) -> int:
     """Remove uploads never attached to a post within `WAITING_LIFETIME` (rows and
-    files); how many. The maintenance worker calls it."""
+    files; a failed or still processing one has only its row); how many. The
+    maintenance worker calls it."""
     before = (now or utcnow()) - WAITING_LIFETIME
     removed = 0
     while True:

@@ -29,6 +29,7 @@ _FIELDS = (
     "description",
     "focus_x",
     "focus_y",
+    "state",
 )
 
 
@@ -53,6 +54,8 @@ def _upload(row: Row[Any]) -> MediaUpload:
         created_at=row.created_at,
         attached_at=row.attached_at,
         position=row.position,
+        state=row.state,
+        error=row.error,
     )
 
 
@@ -102,6 +105,32 @@ async def describe(
         )
     ).one()
     return _upload(row)
+
+
+async def finish_processing(
+    conn: AsyncConnection, media_id: int, **fields: Any
+) -> MediaUpload | None:
+    """Fill in a processing upload's files and make it ready; None if the row is gone
+    (swept, or its account removed) or no longer processing."""
+    values = {k: v for k, v in fields.items() if k in _FIELDS}
+    row = (
+        await conn.execute(
+            update(media)
+            .where(media.c.id == media_id, media.c.state == "processing")
+            .values(state="ready", error=None, **values)
+            .returning(*media.c)
+        )
+    ).first()
+    return _upload(row) if row else None
+
+
+async def fail_processing(conn: AsyncConnection, media_id: int, error: str) -> None:
+    """Mark a processing upload failed, saying why."""
+    await conn.execute(
+        update(media)
+        .where(media.c.id == media_id, media.c.state == "processing")
+        .values(state="failed", error=error)
+    )
 
 
 async def attach(conn: AsyncConnection, post_id: int, media_ids: Sequence[int]) -> None:

@@ -418,6 +418,11 @@ media_attachments = Table(
     Column("focus_y", Float, nullable=False, default=0.0),
     Column("created_at", UTCDateTime, nullable=False),
     Column("attached_at", UTCDateTime),
+    # ready | processing | failed. While processing (or once failed) the file columns
+    # hold placeholders (empty keys, zero sizes) and name no file.
+    Column("state", String(16), nullable=False, default="ready", server_default="ready"),
+    # Why a failed upload was refused, in plain words.
+    Column("error", Text),
     Index(None, "actor_id", "purpose"),
     Index(None, "post_id"),
     Index(None, "file_key"),

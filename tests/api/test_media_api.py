@@ -9,10 +9,12 @@ import io
 from pathlib import Path
 
 import pytest
+import requests
 from mastodon import Mastodon
 from PIL import Image
 
 from fedlocal.services import accounts
+from fedlocal.services import media as media_service
 from fedlocal.store import media as media_store
 from tests.api.conftest import PASSWORD
 from tests.media.pictures import (
@@ -22,6 +24,7 @@ from tests.media.pictures import (
     picture,
     png_header_only,
 )
+from tests.support.waiting import wait_for
 
 
 def files_under(root: Path) -> list[Path]:
@@ -29,9 +32,26 @@ def files_under(root: Path) -> list[Path]:
 
 
 async def upload(http, who, data: bytes, name: str = "photo.jpg", kind: str = "image/jpeg", **form):
+    """Upload through v2 and, as clients do, wait for processing to end: the v2 answer if
+    it was ready at once (or refused), else the first `GET` that is no longer 206."""
+    sent = await post_v2(http, who, data, name, kind, **form)
+    if sent.status_code != 202:
+        return sent
+    return await wait_until_processed(http, who, sent.json()["id"])
+
+
+async def post_v2(http, who, data: bytes, name="photo.jpg", kind="image/jpeg", **form):
     return await http.post(
         "/api/v2/media", headers=who.headers, files={"file": (name, data, kind)}, data=form
     )
+
+
+async def wait_until_processed(http, who, media_id: str):
+    async def finished():
+        got = await http.get(f"/api/v1/media/{media_id}", headers=who.headers)
+        return got if got.status_code != 206 else None
+
+    return await wait_for(finished, message=f"upload {media_id} processed")
 
 
 async def test_a_photo_is_uploaded_described_posted_and_read_back(inst, http, ana) -> None:
@@ -210,3 +230,164 @@ async def test_mastodon_py_uploads_describes_posts_and_reads_back_a_photo(inst) 
     assert attachment.meta.original.width == 1200
     assert attachment.meta.focus.x == pytest.approx(0.2)
     assert attachment.blurhash == media.blurhash
+
+
+class SlowPictures:
+    """The instance's picture pipeline, held until `release` is set (the test's way to
+    keep an upload processing as long as it needs)."""
+
+    def __init__(self, real):
+        self.real = real
+        self.limits = real.limits
+        self.release = asyncio.Event()
+        self.started = 0
+
+    async def process(self, data: bytes):
+        self.started += 1
+        await self.release.wait()
+        return await self.real.process(data)
+
+
+@pytest.fixture
+def slow(inst) -> SlowPictures:
+    slow = SlowPictures(inst.services.pictures)
+    inst.services.pictures = slow
+    return slow
+
+
+async def test_v2_answers_202_while_processing_then_the_picture_is_ready_and_posts(
+    inst, http, ana, slow
+) -> None:
+    # Given ana uploads a photo through v2 while processing is slow
+    sent = await post_v2(http, ana, picture((300, 200)), description="A ladder")
+    # Then v2 answers 202 without addresses yet
+    assert sent.status_code == 202, sent.text
+    entity = sent.json()
+    assert entity["url"] is None and entity["preview_url"] is None
+    assert entity["description"] == "A ladder"
+    media_id = entity["id"]
+    # And reading it answers 206; describing it works meanwhile
+    assert (await http.get(f"/api/v1/media/{media_id}", headers=ana.headers)).status_code == 206
+    changed = await http.put(
+        f"/api/v1/media/{media_id}", headers=ana.headers, data={"description": "A tall ladder"}
+    )
+    assert changed.status_code == 200 and changed.json()["url"] is None
+    # And a status naming it is refused with Mastodon's words
+    early = await http.post(
+        "/api/v1/statuses", headers=ana.headers, data={"status": "x", "media_ids[]": [media_id]}
+    )
+    assert early.status_code == 422
+    assert "have not finished processing" in early.json()["error"]
+    # When processing is released
+    slow.release.set()
+    ready = await wait_until_processed(http, ana, media_id)
+    # Then GET answers 200 with real addresses, and the status posts
+    assert ready.status_code == 200, ready.text
+    attachment = ready.json()
+    assert attachment["description"] == "A tall ladder"
+    assert attachment["meta"]["original"]["width"] == 300
+    assert (await http.get(attachment["url"])).status_code == 200
+    assert (await http.get(attachment["preview_url"])).status_code == 200
+    posted = await http.post(
+        "/api/v1/statuses", headers=ana.headers, data={"status": "x", "media_ids[]": [media_id]}
+    )
+    assert posted.status_code == 200, posted.text
+    assert posted.json()["media_attachments"][0]["url"] == attachment["url"]
+
+
+async def test_a_picture_refused_in_the_background_answers_422_and_leaves_no_file(
+    inst, http, ana, slow
+) -> None:
+    # Given a file that is not a picture, uploaded while processing is slow
+    sent = await post_v2(http, ana, SVG_WITH_SCRIPT, "cat.svg", "image/svg+xml")
+    assert sent.status_code == 202, sent.text
+    # When processing ends
+    slow.release.set()
+    got = await wait_until_processed(http, ana, sent.json()["id"])
+    # Then reading it answers 422 with the reason, it cannot be posted, and no file is kept
+    assert got.status_code == 422, got.text
+    assert "not a picture we accept" in got.json()["error"]
+    posted = await http.post(
+        "/api/v1/statuses",
+        headers=ana.headers,
+        data={"status": "x", "media_ids[]": [sent.json()["id"]]},
+    )
+    assert posted.status_code == 422
+    assert files_under(inst.config.data_dir / "media") == []
+
+
+async def test_a_picture_processed_at_once_gets_200_from_v2_and_v1_waits(
+    inst, http, ana, slow
+) -> None:
+    # Given processing that is already free to go
+    slow.release.set()
+    # When ana uploads a small picture through v2, then through v1
+    v2 = await post_v2(http, ana, picture((40, 30)))
+    v1 = await http.post(
+        "/api/v1/media",
+        headers=ana.headers,
+        files={"file": ("a.png", picture((50, 30), kind="PNG"), "image/png")},
+    )
+    # Then both answer 200 with their addresses
+    assert v2.status_code == 200, v2.text
+    assert v2.json()["url"].startswith(inst.base_url + "/media/")
+    assert v1.status_code == 200, v1.text
+    assert v1.json()["meta"]["original"]["width"] == 50
+    assert slow.started == 2
+
+
+async def test_v1_waits_for_slow_processing(inst, http, ana, slow) -> None:
+    # Given processing held, a v1 upload is sent
+    sending = asyncio.create_task(
+        http.post(
+            "/api/v1/media",
+            headers=ana.headers,
+            files={"file": ("a.jpg", picture((40, 40)), "image/jpeg")},
+        )
+    )
+    await wait_for(lambda: slow.started == 1, message="processing started")
+    assert not sending.done()
+    # When processing is released, it answers 200 with the picture
+    slow.release.set()
+    answer = await sending
+    assert answer.status_code == 200 and answer.json()["url"], answer.text
+
+
+async def test_mastodon_py_waits_for_a_slow_upload_through_v2_and_posts_it(
+    inst, slow, monkeypatch
+) -> None:
+    # v2 answers at once, so Mastodon.py gets its 202 and has to poll.
+    monkeypatch.setattr(media_service, "PROCESSING_WAIT", 0.0)
+    await accounts.create_account(inst.services, "dan", PASSWORD, email="dan@example.org")
+    client_id, client_secret = await in_thread(
+        Mastodon.create_app, "fedlocal tests", api_base_url=inst.base_url
+    )
+    # Mastodon.py polls every 5 s, uvicorn's keep-alive timeout: a fresh connection for
+    # each request, so the server never closes the one it is about to reuse.
+    session = requests.Session()
+    session.headers["Connection"] = "close"
+    dan = Mastodon(
+        client_id=client_id,
+        client_secret=client_secret,
+        api_base_url=inst.base_url,
+        session=session,
+    )
+    await in_thread(dan.log_in, "dan", PASSWORD, allow_http=True)
+    # Given an upload through v2 answered 202, then processing released
+    uploading = asyncio.create_task(
+        in_thread(
+            dan.media_post,
+            io.BytesIO(picture((120, 90))),
+            mime_type="image/jpeg",
+            file_name="saw.jpg",
+            synchronous=True,
+        )
+    )
+    await wait_for(lambda: slow.started == 1, message="processing started")
+    slow.release.set()
+    # When Mastodon.py has polled it to the end
+    media = await uploading
+    # Then it has its address and posts
+    assert media.url
+    status = await in_thread(dan.status_post, "Scie", media_ids=[media.id])
+    assert status.media_attachments[0].id == media.id

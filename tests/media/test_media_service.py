@@ -4,6 +4,7 @@ never posted goes after a day, a new avatar replaces the old one."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from fedlocal.services.errors import InvalidInput
 from fedlocal.services.maintenance import MaintenanceWorker
 from fedlocal.store import media as media_store
 from fedlocal.store.clock import utcnow
+from tests.support.waiting import wait_for
 
 from .pictures import SVG_WITH_SCRIPT, photo_with_gps, picture, png_header_only
 
@@ -171,3 +173,68 @@ async def test_removing_an_account_removes_its_pictures(inst, media_root) -> Non
     # Then its rows and files are gone
     assert files_under(media_root) == []
     assert await count_rows(inst) == 0
+
+
+class HeldPictures:
+    """The instance's picture pipeline, held until `release` is set."""
+
+    def __init__(self, real):
+        self.real = real
+        self.limits = real.limits
+        self.release = asyncio.Event()
+
+    async def process(self, data: bytes):
+        await self.release.wait()
+        return await self.real.process(data)
+
+
+async def test_the_day_old_sweep_removes_failed_and_processing_uploads_and_only_their_files(
+    inst, ana, media_root
+) -> None:
+    _account, actor = ana
+    # Given a posted picture, one refused in the background and one still processing
+    posted = await media.upload(inst.services, actor, picture((200, 200), colour=(9, 9, 9)))
+    await posts.publish_note(inst.services, actor, "Kept", media_ids=[posted.id])
+    held = HeldPictures(inst.services.pictures)
+    inst.services.pictures = held
+    refused = await media.upload_in_background(inst.services, actor, SVG_WITH_SCRIPT, wait=0)
+    held.release.set()
+    await wait_for(lambda: state_of(inst, refused.id), message="refusal recorded")
+    assert await state_of(inst, refused.id) == ("failed", refused_message())
+    held.release = asyncio.Event()
+    pending = await media.upload_in_background(inst.services, actor, photo_with_gps(), wait=0)
+    assert pending.state == "processing" and pending.file_key == ""
+    # When the sweep runs a day later
+    maintenance = MaintenanceWorker(inst.services)
+    await maintenance.run_once(now=utcnow() + timedelta(days=1, minutes=1))
+    # Then only the posted picture's row and files remain
+    assert await count_rows(inst) == 1
+    assert files_under(media_root) == sorted(
+        {media_root / k for k in (posted.file_key, posted.small_key)}
+    )
+    # And the processing one, finishing after its row went, leaves no file
+    held.release.set()
+    await wait_for(lambda: not media._processing, message="background processing ended")
+    assert files_under(media_root) == sorted(
+        {media_root / k for k in (posted.file_key, posted.small_key)}
+    )
+
+
+async def state_of(inst, media_id: int):
+    async with inst.db.read() as conn:
+        found = await media_store.get_upload(conn, media_id)
+    return None if found is None or found.state == "processing" else (found.state, found.error)
+
+
+def refused_message() -> str:
+    return "this file is not a picture we accept: send a JPEG, PNG, WebP or HEIC photo"
+
+
+async def test_an_upload_in_the_background_refused_at_once_leaves_nothing(
+    inst, ana, media_root
+) -> None:
+    _account, actor = ana
+    with pytest.raises(InvalidInput):
+        await media.upload_in_background(inst.services, actor, SVG_WITH_SCRIPT, wait=5)
+    assert await count_rows(inst) == 0
+    assert files_under(media_root) == []

@@ -134,6 +134,37 @@ async def test_failed_logins_with_plain_addresses_are_dropped(empty_database):
     assert columns == {"id", "address_hash", "login_hash", "created_at"}
 
 
+async def test_pictures_uploaded_before_background_processing_are_ready(empty_database):
+    # Given a database at 0009 holding an upload
+    async with empty_database.write() as conn:
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0009"))
+        await conn.execute(
+            text(
+                "INSERT INTO actors (uri, type, role, username, domain, display_name, summary,"
+                " manually_approves_followers, created_at, updated_at) VALUES"
+                " ('https://x.test/ana', 'Person', 'resident', 'ana', 'x.test', '', '',"
+                " false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO media_attachments (actor_id, purpose, position, file_key,"
+                " content_type, width, height, small_key, small_content_type, small_width,"
+                " small_height, focus_x, focus_y, created_at) SELECT id, 'attachment', 0,"
+                " 'ab/cd.jpg', 'image/jpeg', 8, 8, 'ef/gh.jpg', 'image/jpeg', 4, 4, 0, 0,"
+                " CURRENT_TIMESTAMP FROM actors"
+            )
+        )
+
+    # When migrating to the newest revision
+    await migrate(empty_database)
+
+    # Then the upload is ready, with no error
+    async with empty_database.read() as conn:
+        rows = (await conn.execute(text("SELECT state, error FROM media_attachments"))).all()
+    assert [tuple(row) for row in rows] == [("ready", None)]
+
+
 def test_the_newest_revision_read_from_the_scripts_is_alembics():
     # `fedlocal serve` reads it without loading Alembic; it must agree with Alembic.
     from alembic.script import ScriptDirectory
