@@ -36,9 +36,17 @@ def _entity(call: Call, upload: MediaUpload) -> dict:
     entity = entities.media_attachment(attachment, str(upload.id))
     if upload.is_ready:
         return dict(entity)
-    # Mastodon's shape while processing: no addresses, sizes or BlurHash yet.
+    # Mastodon's shape while processing: no addresses, sizes or BlurHash yet. Only
+    # pictures are taken, so it is an image until it is refused.
     meta = {"focus": entity["meta"]["focus"]}
-    return {**entity, "url": None, "preview_url": None, "blurhash": None, "meta": meta}
+    return {
+        **entity,
+        "type": "image",
+        "url": None,
+        "preview_url": None,
+        "blurhash": None,
+        "meta": meta,
+    }
 
 
 async def _sent_file(call: Call) -> bytes:

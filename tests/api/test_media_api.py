@@ -264,6 +264,7 @@ async def test_v2_answers_202_while_processing_then_the_picture_is_ready_and_pos
     assert sent.status_code == 202, sent.text
     entity = sent.json()
     assert entity["url"] is None and entity["preview_url"] is None
+    assert entity["type"] == "image" and "original" not in entity["meta"]
     assert entity["description"] == "A ladder"
     media_id = entity["id"]
     # And reading it answers 206; describing it works meanwhile
