@@ -101,6 +101,7 @@ KNOWN = {
         N_("Record not found"),
         N_("the description is too long (at most %(max)s characters)"),
         N_("a post carries at most %(max)s pictures"),
+        N_("this picture could not be used"),
         N_("could not fetch the picture %(url)s"),
         N_("you cannot write to yourself"),
         N_("messages go to people only"),
