@@ -19,6 +19,7 @@ import logging
 import math
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -136,26 +137,11 @@ async def _process_in_background(ctx: ServiceContext, media_id: int, data: bytes
         async with ctx.db.write() as conn:
             await media_store.fail_processing(conn, media_id, "this picture could not be processed")
         raise
-    original, small = processed.original, processed.small
-    keys = [
-        await ctx.files.put(original.data, original.content_type),
-        await ctx.files.put(small.data, small.content_type),
-    ]
+    files = await put_files(ctx, processed)
+    keys = keys_of(files)
     try:
         async with ctx.db.write() as conn:
-            finished = await media_store.finish_processing(
-                conn,
-                media_id,
-                file_key=keys[0],
-                content_type=original.content_type,
-                width=original.width,
-                height=original.height,
-                small_key=keys[1],
-                small_content_type=small.content_type,
-                small_width=small.width,
-                small_height=small.height,
-                blurhash=processed.blurhash,
-            )
+            finished = await media_store.finish_processing(conn, media_id, **files)
     except BaseException:
         await remove_unused_files(ctx, keys)
         raise
@@ -188,6 +174,28 @@ class PictureRefused(InvalidInput):
         self.max_megapixels = limits.max_pixels // 1_000_000
 
 
+async def put_files(ctx: ServiceContext, processed: Processed) -> dict[str, Any]:
+    """Put both sizes of a processed picture in the file store; the columns that name
+    them, as uploads and copies of other servers' pictures both keep them."""
+    original, small = processed.original, processed.small
+    return {
+        "file_key": await ctx.files.put(original.data, original.content_type),
+        "content_type": original.content_type,
+        "width": original.width,
+        "height": original.height,
+        "small_key": await ctx.files.put(small.data, small.content_type),
+        "small_content_type": small.content_type,
+        "small_width": small.width,
+        "small_height": small.height,
+        "blurhash": processed.blurhash,
+    }
+
+
+def keys_of(files: dict[str, Any]) -> list[str]:
+    """The file keys among `put_files`' columns."""
+    return [files["file_key"], files["small_key"]]
+
+
 async def _keep(
     ctx: ServiceContext,
     actor: Actor,
@@ -196,9 +204,7 @@ async def _keep(
     description: str | None,
     focus: tuple[float, float],
 ) -> MediaUpload:
-    original, small = processed.original, processed.small
-    file_key = await ctx.files.put(original.data, original.content_type)
-    small_key = await ctx.files.put(small.data, small.content_type)
+    files = await put_files(ctx, processed)
     try:
         async with ctx.db.write() as conn:
             return await media_store.insert_upload(
@@ -206,21 +212,13 @@ async def _keep(
                 actor_id=actor.id,
                 attached=purpose != "attachment",
                 purpose=purpose,
-                file_key=file_key,
-                content_type=original.content_type,
-                width=original.width,
-                height=original.height,
-                small_key=small_key,
-                small_content_type=small.content_type,
-                small_width=small.width,
-                small_height=small.height,
-                blurhash=processed.blurhash,
                 description=description,
                 focus_x=focus[0],
                 focus_y=focus[1],
+                **files,
             )
     except BaseException:
-        await remove_unused_files(ctx, [file_key, small_key])
+        await remove_unused_files(ctx, keys_of(files))
         raise
 
 

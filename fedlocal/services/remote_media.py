@@ -29,7 +29,7 @@ from ..store import remote_media as store
 from ..store.remote_media import RemoteCopy
 from .context import ServiceContext
 from .errors import ServiceError
-from .media import remove_unused_files
+from .media import put_files, remove_unused_files
 
 log = logging.getLogger(__name__)
 
@@ -117,24 +117,10 @@ async def _copy(ctx: ServiceContext, url: str) -> RemoteCopy | None:
     except Refused as refused:
         log.info("remote picture %s refused: %s", url, refused.reason)
         return None
-    original, small = processed.original, processed.small
-    file_key = await ctx.files.put(original.data, original.content_type)
-    small_key = await ctx.files.put(small.data, small.content_type)
+    files = await put_files(ctx, processed)
+    size = len(processed.original.data) + len(processed.small.data)
     async with ctx.db.write() as conn:
-        copy = await store.insert_copy(
-            conn,
-            remote_url=url,
-            file_key=file_key,
-            content_type=original.content_type,
-            width=original.width,
-            height=original.height,
-            small_key=small_key,
-            small_content_type=small.content_type,
-            small_width=small.width,
-            small_height=small.height,
-            blurhash=processed.blurhash,
-            size_bytes=len(original.data) + len(small.data),
-        )
+        copy = await store.insert_copy(conn, remote_url=url, size_bytes=size, **files)
         if copy is None:  # another worker copied it meanwhile: theirs is the one
             copy = (await store.by_urls(conn, [url])).get(url)
     return copy
