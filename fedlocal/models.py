@@ -489,3 +489,27 @@ class ThreadMember:
     other_id: int
     unread: bool
     hidden: bool
+
+
+@dataclass(frozen=True)
+class Block:
+    """`account_id` blocks `target_id` (`uri`: the Block activity's id)."""
+
+    id: int
+    account_id: int
+    target_id: int
+    uri: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Mute:
+    """`account_id` mutes `target_id`: their notifications too with `notifications`,
+    until `expires_at` when set."""
+
+    id: int
+    account_id: int
+    target_id: int
+    notifications: bool
+    expires_at: datetime | None
+    created_at: datetime

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route
 
 from . import (
     accounts,
+    blocks,
     conversations,
     empty,
     instance,
@@ -34,6 +35,7 @@ def api_routes() -> list[BaseRoute]:
             methods=["GET"],
         ),
         *accounts.routes,
+        *blocks.routes,
         *statuses.routes,
         *media.routes,
         *timeline_routes.routes,

@@ -30,6 +30,8 @@ from ..categories import Categories
 from ..config import Config
 from ..models import Actor, Announce, Post
 from ..services.outgoing import (
+    Blocked,
+    BlockUndone,
     Boosted,
     BoostUndone,
     FollowAccepted,
@@ -207,6 +209,10 @@ class FederationOutbox:
                     author, offer_uri, interested.uri, agreement_uri, listing.uri
                 )
                 return _to(author, accept, interested)
+            case Blocked(blocker, target, block):
+                return _to(blocker, to_as.block(blocker, target, block), target)
+            case BlockUndone(blocker, target, block):
+                return _to(blocker, to_as.undo_block(blocker, target, block), target)
         raise TypeError(f"no delivery for {type(news).__name__}")
 
     async def _group_share(

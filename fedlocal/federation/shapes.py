@@ -9,8 +9,8 @@ Every check is a few dictionary lookups on the top level of the activity and its
 constant work per request, cheap enough to run on anything that reaches the inbox.
 
 Which verbs need their own `id`: those we keep under that id because a later activity
-refers to it — a Follow (Accept, Reject and Undo name it), a Like and an Announce (Undo
-names them), a Join (the organiser's Accept or Reject names it) and an Offer (the
+refers to it — a Follow (Accept, Reject and Undo name it), a Like, a Block and an
+Announce (Undo names them), a Join (the organiser's Accept or Reject names it) and an Offer (the
 author's Accept names it). Mastodon, GoToSocial, Mobilizon, Gancio and Mitra always send
 ids; for the other verbs nothing of ours reads the activity's id, so an id-less Accept,
 Reject, Undo, Leave, Create, Update or Delete from a laxer peer is still acted on (it is
@@ -51,6 +51,7 @@ class Shape:
 SHAPES: Mapping[str, Shape] = {
     "Follow": Shape(needs_id=True, object=REFERENCE),
     "Like": Shape(needs_id=True, object=REFERENCE),
+    "Block": Shape(needs_id=True, object=REFERENCE),
     "Announce": Shape(needs_id=True, object=ID_OR_EMBEDDED),
     "Join": Shape(needs_id=True, object=REFERENCE),
     "Offer": Shape(needs_id=True, object=ID_OR_EMBEDDED),

@@ -23,7 +23,7 @@ from ..store import notifications as notification_store
 from ..store import participations as participation_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import media, outgoing
+from . import blocks, media, outgoing
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .places import resolve_place
@@ -253,6 +253,9 @@ async def join_event(
     message = (message or "").strip()[:1000] or None
     async with ctx.db.write() as conn:
         post = await _event(conn, event_uri)
+        organiser = await actor_store.get_actor(conn, post.actor_id)
+        assert organiser is not None
+        await blocks.refuse_if_blocked(conn, actor, organiser)
         existing = await participation_store.get(conn, post.id, actor.id)
         if existing is not None and existing.state in ("pending", "accepted"):
             return existing
@@ -283,8 +286,6 @@ async def join_event(
                 state="pending",
                 message=message,
             )
-            organiser = await actor_store.get_actor(conn, post.actor_id)
-            assert organiser is not None
             await ctx.outbox.send(conn, outgoing.Joined(actor, post, organiser, participation))
     ctx.outbox.wake()
     return participation
@@ -406,6 +407,8 @@ async def receive_join(
             )
         return existing.state
     refusal = _refusal(post)
+    if refusal is None and await blocks.blocked_by_id(conn, participant, post.actor_id):
+        refusal = "blocked"
     if refusal is not None:
         organiser = await actor_store.get_actor(conn, post.actor_id)
         assert organiser is not None

@@ -10,7 +10,8 @@ from ..models import Actor, Follow
 from ..store import actors as actor_store
 from ..store import follows as follow_store
 from ..store import notifications as notification_store
-from . import neighbours, outgoing
+from ..store.clock import utcnow
+from . import blocks, neighbours, outgoing
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 
@@ -40,6 +41,7 @@ async def follow(ctx: ServiceContext, follower: Actor, target: str) -> Follow:
     if followed.id == follower.id:
         raise InvalidInput("you cannot follow yourself")
     async with ctx.db.write() as conn:
+        await blocks.refuse_if_blocked(conn, follower, followed)
         existing = await follow_store.get_follow(conn, follower.id, followed.id)
         if existing is not None and existing.state == "accepted":
             return existing
@@ -87,6 +89,11 @@ async def receive_follow(
     if followed.role == "instance" and await neighbours.should_auto_accept(conn, ctx, follower):
         needs_approval = False
     state = "pending" if needs_approval else "accepted"
+    if await blocks.blocked_either_way(conn, follower, followed):
+        # Refused, as Mastodon does: a Reject, nothing kept.
+        refused = Follow(0, follower.id, followed.id, follow_uri, "pending", utcnow())
+        await ctx.outbox.send(conn, outgoing.FollowRejected(followed, follower, refused))
+        return refused
     existing = await follow_store.get_follow(conn, follower.id, followed.id)
     follow_row = await follow_store.upsert_follow(
         conn, follower_id=follower.id, followed_id=followed.id, uri=follow_uri, state=state

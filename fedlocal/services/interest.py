@@ -17,7 +17,7 @@ from ..store import actors as actor_store
 from ..store import interests as interest_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
-from . import outgoing
+from . import blocks, outgoing
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .posts import write_note
@@ -50,6 +50,7 @@ async def express_interest(
             )
         author = await actor_store.get_actor(conn, post.actor_id)
         assert author is not None
+        await blocks.refuse_if_blocked(conn, actor, author)
         language = post.language or ctx.config.default_language
         text = (message or "").strip() or DEFAULT_MESSAGE.get(
             language, DEFAULT_MESSAGE["en"]
@@ -107,6 +108,8 @@ async def receive_interest_message(conn: AsyncConnection, sender: Actor, message
     author = await actor_store.get_actor(conn, listing.actor_id)
     if author is None or author.uri not in message.recipients:
         return False
+    if await blocks.blocked_either_way(conn, sender, author):
+        return True  # dropped: nothing recorded, nobody told
     created = await interest_store.record(
         conn, post_id=listing.id, actor_id=sender.id, message_uri=message.uri
     )
@@ -123,6 +126,8 @@ async def receive_agreement_offer(
     """A FEP-0837 Offer(Agreement) for one of our listings: recorded as interest."""
     listing = await post_store.get_post_by_uri(conn, listing_uri.split("#", 1)[0])
     if listing is None or not listing.is_local or listing.kind not in ("offer", "request"):
+        return False
+    if await blocks.blocked_by_id(conn, sender, listing.actor_id):
         return False
     created = await interest_store.record(
         conn, post_id=listing.id, actor_id=sender.id, offer_uri=offer_uri

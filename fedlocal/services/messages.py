@@ -24,7 +24,7 @@ from ..store import actors as actor_store
 from ..store import notifications as notification_store
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
-from . import views
+from . import blocks, views
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
 from .posts import write_note
@@ -210,6 +210,7 @@ async def _send(
     text: str,
     parent: Post | None,
 ) -> Post:
+    await blocks.refuse_if_blocked(conn, author, other)
     post = await write_note(
         ctx,
         conn,
@@ -308,7 +309,8 @@ async def _conversation_views(
 ) -> list[ConversationView]:
     others = {v.actor.id: v for v in await views.accounts(conn, [s.other for s in listed])}
     lasts = {
-        v.post.id: v for v in await views.posts(conn, viewer, [s.last for s in listed if s.last])
+        v.post.id: v
+        for v in await views.posts(conn, viewer, [s.last for s in listed if s.last], listing=False)
     }
     return [
         ConversationView(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..models import Actor, Post
 from ..store import feeds as feed_store
 from ..store import timelines as timeline_store
-from . import nearby
+from . import blocks, nearby
 from .context import ServiceContext
 from .visibility import is_our_resident
 
@@ -38,7 +38,24 @@ async def feed(
     max_id: int | None = None,
     limit: int = 20,
 ) -> list[FeedPost]:
-    """Newest first, older than `max_id`; local-only posts for our residents only."""
+    """Newest first, older than `max_id`; local-only posts for our residents only; not
+    those of the accounts a block, a mute or a domain block hides from the viewer."""
+    found = await _feed(ctx, viewer, centre, radius_km, kinds, categories, max_id, limit)
+    async with ctx.db.read() as conn:
+        hidden = await blocks.hidden_authors(conn, viewer, [item.post.actor_id for item in found])
+    return [item for item in found if item.post.actor_id not in hidden]
+
+
+async def _feed(
+    ctx: ServiceContext,
+    viewer: Actor | None,
+    centre: tuple[float, float] | None,
+    radius_km: float,
+    kinds: Sequence[str],
+    categories: Sequence[str],
+    max_id: int | None,
+    limit: int,
+) -> list[FeedPost]:
     if centre is None:
         return await _recent(ctx, kinds, categories, max_id, limit)
     found = await nearby.nearby(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import Actor, Announce, Follow, Participation, Post
+from ..models import Actor, Announce, Block, Follow, Participation, Post
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,22 @@ class OfferAccepted:
     offer_uri: str
 
 
+@dataclass(frozen=True)
+class Blocked:
+    """One of our residents blocks someone elsewhere (Mastodon's Block, to them only)."""
+
+    blocker: Actor
+    target: Actor
+    block: Block
+
+
+@dataclass(frozen=True)
+class BlockUndone:
+    blocker: Actor
+    target: Actor
+    block: Block
+
+
 News = (
     PostCreated
     | PostUpdated
@@ -204,4 +220,6 @@ News = (
     | JoinRejected
     | InterestOffered
     | OfferAccepted
+    | Blocked
+    | BlockUndone
 )

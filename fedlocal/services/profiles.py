@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..boundary.paging import PageQuery
 from ..models import Actor, Follow, Post
+from ..store import blocks as block_store
 from ..store import follows as follow_store
 from ..store import posts as post_store
 from ..store import timelines as timeline_store
@@ -26,6 +27,10 @@ class Profile:
     following: int
     # The viewer's follow of this actor (none on their own profile).
     follow: Follow | None
+    # Whether the viewer blocks or mutes this actor, and whether this actor blocks them.
+    blocking: bool = False
+    muting: bool = False
+    blocked_by: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,19 @@ async def profile(
             if viewer is not None and not own
             else None
         )
+        relations = await block_store.relations(
+            conn, viewer.id if viewer is not None and not own else 0, [actor.id]
+        )
+    blocked_by = actor.id in relations.blocked_by
     return Profile(
-        [post for post in posts if not post.in_reply_to_uri], followers, following, follow
+        # Someone who blocks the viewer shows them none of their posts.
+        [] if blocked_by else [post for post in posts if not post.in_reply_to_uri],
+        followers,
+        following,
+        follow,
+        blocking=actor.id in relations.blocking,
+        muting=actor.id in relations.muting,
+        blocked_by=blocked_by,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Post, Thread
+from ..store import blocks as block_store
 from ..store import posts as post_store
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
@@ -42,6 +43,8 @@ async def file_message(conn: AsyncConnection, post: Post, author: Actor) -> list
     for other in people.values():
         if other.role not in SPEAKING_ROLES or "resident" not in (author.role, other.role):
             continue
+        if await block_store.blocked_either_way(conn, author.id, other.id):
+            continue  # a block between them: the message reaches no thread
         thread = await _thread_for(conn, author, other, parent, parent_threads)
         for one, two in ((author, other), (other, author)):
             if one.role == "resident":

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..boundary.paging import PageQuery
 from ..models import Actor, Announce, Post
 from ..store import actors as actor_store
+from ..store import blocks as block_store
 from ..store import favourites as favourite_store
 from ..store import posts as post_store
 from ..store import timelines as timeline_store
@@ -30,6 +31,11 @@ class Relationship:
     requested: bool = False
     followed_by: bool = False
     requested_by: bool = False
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+    muting_notifications: bool = False
+    domain_blocking: bool = False
 
 
 async def home(ctx: ServiceContext, viewer: Actor, page: PageQuery) -> list[PostView]:
@@ -189,7 +195,9 @@ async def account_statuses(
             exclude_replies=exclude_replies,
             hashtag=tagged,
         )
-        return await views.posts(conn, viewer, found)
+        # A profile lists its owner's posts even for a viewer who mutes them (Mastodon
+        # does); an owner who blocks the viewer shows them nothing.
+        return await views.posts(conn, viewer, found, listing=False)
 
 
 async def follows(
@@ -220,6 +228,7 @@ async def relationships(
     async with ctx.db.read() as conn:
         outgoing = await timeline_store.follow_states(conn, viewer.id, actor_ids)
         incoming = await timeline_store.follower_states(conn, viewer.id, actor_ids)
+        blocks = await block_store.relations(conn, viewer.id, actor_ids)
     return [
         Relationship(
             id=actor_id,
@@ -227,6 +236,11 @@ async def relationships(
             requested=outgoing.get(actor_id) == "pending",
             followed_by=incoming.get(actor_id) == "accepted",
             requested_by=incoming.get(actor_id) == "pending",
+            blocking=actor_id in blocks.blocking,
+            blocked_by=actor_id in blocks.blocked_by,
+            muting=actor_id in blocks.muting,
+            muting_notifications=blocks.muting.get(actor_id, False),
+            domain_blocking=actor_id in blocks.domain_blocking,
         )
         for actor_id in actor_ids
     ]

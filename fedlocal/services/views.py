@@ -89,10 +89,12 @@ async def account(conn: AsyncConnection, actor: Actor) -> AccountView:
 
 
 async def posts(
-    conn: AsyncConnection, viewer: Actor | None, items: Sequence[Post]
+    conn: AsyncConnection, viewer: Actor | None, items: Sequence[Post], *, listing: bool = True
 ) -> list[PostView]:
-    """Views of posts the viewer may see (others are dropped), in order."""
-    shown = await visible(conn, viewer, items)
+    """Views of posts the viewer may see (others are dropped), in order; in a `listing`
+    (the default: timelines, streams, replies, search), not those of the accounts the
+    viewer blocks, mutes or hides by domain either (`visibility.visible`)."""
+    shown = await visible(conn, viewer, items, listing=listing)
     if not shown:
         return []
     ids = [p.id for p in shown]
@@ -130,7 +132,7 @@ async def posts(
 
 
 async def post(conn: AsyncConnection, viewer: Actor | None, item: Post) -> PostView | None:
-    found = await posts(conn, viewer, [item])
+    found = await posts(conn, viewer, [item], listing=False)
     return found[0] if found else None
 
 
@@ -192,7 +194,9 @@ async def notifications(
         if message is not None:
             messages[n_id] = message
     shown_posts = list(subjects.values()) + list(messages.values())
-    post_views = {v.post.id: v for v in await posts(conn, viewer, shown_posts)}
+    # Notifications from hidden accounts are left out by the store; a mention from an
+    # account muted without its notifications still shows its post.
+    post_views = {v.post.id: v for v in await posts(conn, viewer, shown_posts, listing=False)}
     views = []
     for n in items:
         shown_type = MASTODON_TYPES.get(n.type)

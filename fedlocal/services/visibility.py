@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Post
 from ..store import actors as actor_store
+from ..store import blocks as block_store
 from ..store import posts as post_store
 from ..store import timelines as timeline_store
 from .context import ServiceContext
@@ -52,19 +53,35 @@ def may_see(
 
 
 async def visible(
-    conn: AsyncConnection, viewer: Actor | None, posts: Sequence[Post], *, tombstone: bool = False
+    conn: AsyncConnection,
+    viewer: Actor | None,
+    posts: Sequence[Post],
+    *,
+    tombstone: bool = False,
+    listing: bool = False,
 ) -> list[Post]:
-    """The posts `viewer` may see, in order (one query for the follows it depends on)."""
+    """The posts `viewer` may see, in order (one query for the follows it depends on, one
+    for blocks). Never those of an author who blocks the viewer (Mastodon's rule); in a
+    `listing` (a timeline, a feed, a thread's replies, search) not those of the accounts
+    the viewer blocks or mutes or whose domain they block either (services/blocks.py)."""
     authors = [p.actor_id for p in posts if p.visibility not in OPEN_VISIBILITIES]
     states = (
         await timeline_store.follow_states(conn, viewer.id, list(set(authors)))
         if viewer is not None and authors
         else {}
     )
+    hidden: set[int] = set()
+    if viewer is not None:
+        others = [p.actor_id for p in posts if p.actor_id != viewer.id]
+        if listing:
+            hidden = await block_store.hidden_among(conn, viewer.id, others)
+        else:
+            hidden = await block_store.blockers_among(conn, viewer.id, others)
     return [
         p
         for p in posts
-        if may_see(viewer, p, states.get(p.actor_id) == "accepted", tombstone=tombstone)
+        if p.actor_id not in hidden
+        and may_see(viewer, p, states.get(p.actor_id) == "accepted", tombstone=tombstone)
     ]
 
 

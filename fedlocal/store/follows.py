@@ -221,3 +221,14 @@ async def related_remote_actors(conn: AsyncConnection, actor_id: int) -> list[Ac
         .order_by(actors.c.domain, actors.c.id)
     )
     return [actor_from_prefixed(row) for row in rows]
+
+
+async def followers_on_domain(conn: AsyncConnection, actor_id: int, domain: str) -> list[Actor]:
+    """Those on `domain` who follow `actor_id` or ask to (a resident's domain block
+    removes them)."""
+    rows = await conn.execute(
+        select(*prefixed_actor_columns())
+        .join(follows, follows.c.follower_id == actors.c.id)
+        .where(follows.c.followed_id == actor_id, actors.c.domain == domain)
+    )
+    return [actor_from_prefixed(row) for row in rows]

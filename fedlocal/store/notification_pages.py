@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Notification
+from .blocks import notification_shown
 from .notifications import _notification
 from .tables import notifications
 from .timelines import Page, apply_page
@@ -22,7 +23,9 @@ async def page_for(
     exclude_types: Sequence[str] = (),
     since_id: int | None = None,
 ) -> list[Notification]:
-    query = select(notifications).where(notifications.c.recipient_id == recipient_id)
+    query = select(notifications).where(
+        notifications.c.recipient_id == recipient_id, notification_shown(recipient_id)
+    )
     if types is not None:
         query = query.where(notifications.c.type.in_(list(types)))
     if exclude_types:
@@ -41,6 +44,7 @@ async def get_for(
             select(notifications).where(
                 notifications.c.id == notification_id,
                 notifications.c.recipient_id == recipient_id,
+                notification_shown(recipient_id),
             )
         )
     ).first()

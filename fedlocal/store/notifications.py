@@ -8,6 +8,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Notification
+from .blocks import notification_shown
 from .clock import utcnow
 from .tables import notifications
 
@@ -60,7 +61,7 @@ async def list_for(
     """Newest first; `max_id`/`since_id` page like the Mastodon API."""
     query = (
         select(notifications)
-        .where(notifications.c.recipient_id == recipient_id)
+        .where(notifications.c.recipient_id == recipient_id, notification_shown(recipient_id))
         .order_by(notifications.c.id.desc())
         .limit(limit)
     )

@@ -612,3 +612,43 @@ login_attempts = Table(
     Index(None, "address_hash", "created_at"),
     Index(None, "login_hash", "created_at"),
 )
+
+# A resident's blocks, and a remote actor's blocks of our residents (a Block received):
+# `account_id` blocks `target_id`. `uri` is the Block activity's id (ours, or theirs),
+# named again by its Undo.
+account_blocks = Table(
+    "account_blocks",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("account_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("target_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("uri", Text, nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "target_id"),
+    Index(None, "target_id"),
+)
+
+# A resident's mutes: `target_id`'s posts leave `account_id`'s timelines (and their
+# notifications too with `notifications`), until `expires_at` when it is set.
+account_mutes = Table(
+    "account_mutes",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("account_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("target_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("notifications", Boolean, nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "target_id"),
+)
+
+# A resident's own domain blocks (Mastodon's /api/v1/domain_blocks), not the instance's.
+account_domain_blocks = Table(
+    "account_domain_blocks",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("account_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("domain", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "domain"),
+)

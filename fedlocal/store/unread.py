@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .blocks import notification_shown
 from .tables import notifications
 
 # The badge says "99+" beyond this; counting further is wasted work.
@@ -14,7 +15,11 @@ COUNT_CAP = 100
 async def count_unread(conn: AsyncConnection, recipient_id: int) -> int:
     unread = (
         select(notifications.c.id)
-        .where(notifications.c.recipient_id == recipient_id, notifications.c.read_at.is_(None))
+        .where(
+            notifications.c.recipient_id == recipient_id,
+            notifications.c.read_at.is_(None),
+            notification_shown(recipient_id),
+        )
         .limit(COUNT_CAP)
         .subquery()
     )

@@ -1,10 +1,10 @@
-"""Undo: of a Follow (unfollow), an Announce (un-boost) or a Like."""
+"""Undo: of a Follow (unfollow), an Announce (un-boost), a Like or a Block (unblock)."""
 
 from __future__ import annotations
 
 from activitypub.addressing import id_of
 
-from ...services import favourites, follows, inbound
+from ...services import blocks, favourites, follows, inbound
 from .context import Ignored, InboxContext, object_type
 from .follow_lookup import find_follow
 
@@ -30,4 +30,16 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
         and await favourites.receive_undo_like(conn, ctx.actor, inner_id)
     ):
         return
+    if inner_type in (None, "Block") and await blocks.receive_undo_block(
+        conn,
+        ctx.actor,
+        inner_id if isinstance(inner_id, str) else None,
+        _target_of(inner) if inner_type == "Block" else None,
+    ):
+        return
     raise Ignored(f"Undo of {inner_type or inner_id!r}: nothing to undo here")
+
+
+def _target_of(inner) -> str | None:
+    target = id_of(inner.get("object")) if isinstance(inner, dict) else None
+    return target if isinstance(target, str) else None

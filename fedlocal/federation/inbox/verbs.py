@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from . import (
     accept,
     announce,
+    block,
     create,
     delete,
     follow,
@@ -71,4 +72,5 @@ HANDLERS: Mapping[str, VerbHandler] = {
     # FEP-0837's Offer of an Agreement: someone is interested in one of our listings.
     "Offer": Verb(interest.apply),
     "Like": Verb(like.apply),
+    "Block": Verb(block.apply),
 }

@@ -21,6 +21,7 @@ from .activities import (
     update_actor,
 )
 from .actors import actor_document
+from .blocks import block, undo_block
 from .collections import ordered_collection, ordered_collection_page
 from .common import addressing, iso
 from .events import event, event_hashtags
@@ -58,6 +59,8 @@ __all__ = [
     "accept_join",
     "accept_offer",
     "actor_document",
+    "block",
+    "undo_block",
     "addressing",
     "announce",
     "context_for",
