@@ -226,6 +226,19 @@ async def blocked_by_id(conn: AsyncConnection, one: Actor, other_id: int) -> boo
     return await block_store.blocked_either_way(conn, one.id, other_id)
 
 
+async def separates_from_all(
+    conn: AsyncConnection, author: Actor, addressees: Sequence[Actor]
+) -> bool:
+    """Whether a block stands between `author` and every one of `addressees` (at least
+    one): a direct message from elsewhere to them is then dropped."""
+    if not addressees:
+        return False
+    for addressee in addressees:
+        if not await block_store.blocked_either_way(conn, author.id, addressee.id):
+            return False
+    return True
+
+
 async def hidden_authors(
     conn: AsyncConnection, viewer: Actor | None, author_ids: Sequence[int]
 ) -> set[int]:

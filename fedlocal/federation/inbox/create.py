@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...services import groups, inbound
+from ...services import blocks, groups, inbound
 from .authored import Authored, authored_post
 from .context import Ignored, InboxContext
 
@@ -29,6 +29,10 @@ async def apply(ctx: InboxContext, conn, authored: Authored) -> None:
         )
     ):
         raise Ignored("a post to a group from someone who is not a member")
+    if prepared.visibility == "direct" and await blocks.separates_from_all(
+        conn, author, local_addressees
+    ):
+        raise Ignored("a direct message to people a block separates from its author")
     # A Create of a post we already hold is no edit unless it is newer (and its
     # author's): our copy stays as it is, and a group still shares it once.
     kept = await inbound.keep_remote_post(conn, author, prepared, solicited=bool(member_of))
