@@ -106,3 +106,34 @@ DECLINE_FOLLOWER = Confirm(
     N_("Yes, decline"),
     when=lambda form: form.get("answer") != "accept",
 )
+BLOCK = Confirm(
+    N_(
+        "Block %(target)s? You stop following each other; they can no longer follow you, "
+        "write to you, answer your offers or join your events, and you no longer see each "
+        "other's posts here."
+    ),
+    N_("Yes, block"),
+    target_field="name",
+)
+BLOCK_ADDRESS = Confirm(
+    N_(
+        "Block %(target)s? You stop following each other; they can no longer follow you, "
+        "write to you, answer your offers or join your events, and you no longer see each "
+        "other's posts here."
+    ),
+    N_("Yes, block"),
+    target_field="handle",
+)
+MUTE = Confirm(
+    N_(
+        "Mute %(target)s? Their posts and notifications are hidden from you. They are not "
+        "told and can still follow you."
+    ),
+    N_("Yes, mute"),
+    target_field="name",
+)
+BLOCK_DOMAIN = Confirm(
+    N_("Hide everything from %(target)s? Your followers on that server are removed."),
+    N_("Yes, hide this server"),
+    target_field="domain",
+)

@@ -17,6 +17,7 @@ from .dispatch import View, run_view
 from .once import once
 from .views import (
     admin,
+    blocks,
     events,
     feed,
     follow,
@@ -142,6 +143,19 @@ def web_routes() -> list[Route]:
         ),
         _route("/unfollow", follow.unfollow, post=True, login=True, confirm=c.UNFOLLOW),
         _route("/authorize_interaction", follow.authorize, login=True),
+        # Blocks and mutes
+        _route("/blocks", blocks.index, login=True),
+        _route("/block", blocks.block, post=True, login=True, confirm=c.BLOCK),
+        _route("/unblock", blocks.unblock, post=True, login=True),
+        _route("/mute", blocks.mute, post=True, login=True, confirm=c.MUTE),
+        _route("/unmute", blocks.unmute, post=True, login=True),
+        _route(
+            "/blocks/address", blocks.block_address, post=True, login=True, confirm=c.BLOCK_ADDRESS
+        ),
+        _route(
+            "/blocks/domains", blocks.block_domain, post=True, login=True, confirm=c.BLOCK_DOMAIN
+        ),
+        _route("/blocks/domains/remove", blocks.unblock_domain, post=True, login=True),
         _route("/notifications", notifications.index, login=True),
         # Messages: threads with neighbours, a first message to someone
         _route("/messages", messages.index, login=True),

@@ -42,12 +42,14 @@ DOMAIN = re.compile(
 )
 
 
-async def _target(conn: AsyncConnection, actor: Actor, target_id: int, *, verb: str) -> Actor:
+async def _target(conn: AsyncConnection, actor: Actor, target_id: int, *, mute: bool) -> Actor:
     target = await actor_store.get_actor(conn, target_id)
     if target is None or target.role == "instance" or target.gone_at is not None:
         raise NotFound("Record not found")
     if target.id == actor.id:
-        raise InvalidInput("you cannot %(verb)s yourself", verb=verb)
+        if mute:
+            raise InvalidInput("you cannot mute yourself")
+        raise InvalidInput("you cannot block yourself")
     return target
 
 
@@ -78,7 +80,7 @@ async def block(ctx: ServiceContext, blocker: Actor, target_id: int) -> Actor:
     changes nothing. Returns the blocked actor."""
     _check_resident(blocker)
     async with ctx.db.write() as conn:
-        target = await _target(conn, blocker, target_id, verb="block")
+        target = await _target(conn, blocker, target_id, mute=False)
         if await block_store.get_block(conn, blocker.id, target.id) is None:
             await _end_follows(ctx, conn, blocker, target)
             await block_store.delete_notifications_from(conn, blocker.id, target.id)
@@ -95,7 +97,7 @@ async def unblock(ctx: ServiceContext, blocker: Actor, target_id: int) -> Actor:
     """Lift `blocker`'s block of `target_id` (none: nothing to do); a remote account's
     server gets the Block's Undo."""
     async with ctx.db.write() as conn:
-        target = await _target(conn, blocker, target_id, verb="unblock")
+        target = await _target(conn, blocker, target_id, mute=False)
         row = await block_store.get_block(conn, blocker.id, target.id)
         if row is not None:
             await block_store.delete_block(conn, row.id)
@@ -125,7 +127,7 @@ async def mute(
         )
     expires_at = utcnow() + timedelta(seconds=duration) if duration else None
     async with ctx.db.write() as conn:
-        target = await _target(conn, muter, target_id, verb="mute")
+        target = await _target(conn, muter, target_id, mute=True)
         await block_store.set_mute(
             conn, muter.id, target.id, notifications=notifications, expires_at=expires_at
         )
@@ -134,7 +136,7 @@ async def mute(
 
 async def unmute(ctx: ServiceContext, muter: Actor, target_id: int) -> Actor:
     async with ctx.db.write() as conn:
-        target = await _target(conn, muter, target_id, verb="unmute")
+        target = await _target(conn, muter, target_id, mute=True)
         await block_store.delete_mute(conn, muter.id, target.id)
     return target
 

@@ -10,7 +10,7 @@ from fedlocal.boundary import ids
 from fedlocal.boundary.paging import PageQuery
 from fedlocal.models import Actor, ListingStep, Post
 from fedlocal.services import listing_steps, messages, people, post_pages, visibility
-from fedlocal.services.errors import InvalidInput, NotFound
+from fedlocal.services.errors import Forbidden, InvalidInput, NotFound
 
 from ..forms import FormState
 from ..page import Page
@@ -146,7 +146,7 @@ async def reply(page: Page) -> Response:
         return await _thread_page(page, thread_id, state, status=422)
     try:
         await messages.reply(page.services, me, thread_id, text)
-    except InvalidInput as exc:
+    except (InvalidInput, Forbidden) as exc:
         keep_error(page, state, exc, SERVICE_FIELDS)
         return await _thread_page(page, thread_id, state, status=exc.status)
     return page.redirect(thread_path(thread_id) + "#latest", notice="message-sent")
@@ -204,7 +204,7 @@ async def start(page: Page) -> Response:
     if text is not None:
         try:
             thread, _post = await messages.write_to(page.services, me, other, text, listing)
-        except InvalidInput as exc:
+        except (InvalidInput, Forbidden) as exc:
             keep_error(page, state, exc, SERVICE_FIELDS)
         else:
             return page.redirect(thread_path(thread.id) + "#latest", notice="message-sent")
