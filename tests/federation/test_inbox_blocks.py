@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from fedlocal.boundary.paging import PageQuery
-from fedlocal.services import blocks, listings, messages, timelines
+from fedlocal.services import blocks, events, listings, messages, timelines
 from fedlocal.services.listings import ListingInput
 from fedlocal.store import follows as follow_store
 from fedlocal.store import interests as interest_store
@@ -24,6 +24,7 @@ from tests.federation.test_inbox_verbs import (
     remote_actor,
     resident,
 )
+from tests.services.test_events import mobilizon_join, participants, workshop
 
 DRILL = ListingInput(kind="offer", intent="lend", title="Perceuse à prêter")
 
@@ -148,3 +149,23 @@ async def test_once_blocked_a_remote_account_cannot_follow_write_or_show_interes
     assert await messages.threads(inst.services, ana, PageQuery(limit=20)) == []
     async with inst.db.read() as conn:
         assert await interest_store.get(conn, offer.id, other.id) is None
+
+
+async def test_a_blocked_remote_account_joining_the_blockers_event_is_rejected(
+    inst, stub, alice, ana
+):
+    # Given ana's event, and alice known here (her follow), then blocked by ana
+    event = await events.publish_event(inst.services, ana, workshop(quarter=None))
+    await deliver_and_process(
+        inst, stub, alice, alice.fixture("mastodon/follow.json", follow_id="6", target=ana.uri)
+    )
+    await blocks.block(inst.services, ana, (await remote_actor(inst, alice.uri)).id)
+    before = len(await outgoing(inst))
+
+    # When alice's Join arrives
+    await deliver_and_process(inst, stub, alice, mobilizon_join(alice, event, ana))
+
+    # Then nobody takes part, and her server gets a Reject of her Join
+    assert await participants(inst.db, event) == []
+    sent = await outgoing(inst)
+    assert len(sent) == before + 1 and '"Reject"' in sent[-1].body
