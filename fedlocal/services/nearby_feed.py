@@ -16,6 +16,8 @@ from .visibility import is_our_resident
 
 # Offers and requests still to be had; closed ones leave the feed.
 AVAILABLE = ("open", "reserved")
+# How many pages a feed reads at most to fill one with what the viewer may see.
+REFILLS = 3
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,20 @@ async def feed(
 ) -> list[FeedPost]:
     """Newest first, older than `max_id`; local-only posts for our residents only; not
     those of the accounts a block, a mute or a domain block hides from the viewer."""
-    found = await _feed(ctx, viewer, centre, radius_km, kinds, categories, max_id, limit)
-    async with ctx.db.read() as conn:
-        hidden = await blocks.hidden_authors(conn, viewer, [item.post.actor_id for item in found])
-    return [item for item in found if item.post.actor_id not in hidden]
+    shown: list[FeedPost] = []
+    # Posts hidden from the viewer leave a page short: read on (a few pages at most) so
+    # a full page still means "there may be more".
+    for _round in range(REFILLS):
+        found = await _feed(ctx, viewer, centre, radius_km, kinds, categories, max_id, limit)
+        async with ctx.db.read() as conn:
+            hidden = await blocks.hidden_authors(
+                conn, viewer, [item.post.actor_id for item in found]
+            )
+        shown += [item for item in found if item.post.actor_id not in hidden]
+        if len(found) < limit or not hidden or len(shown) >= limit:
+            break
+        max_id = found[-1].post.id
+    return shown[:limit]
 
 
 async def _feed(

@@ -53,6 +53,7 @@ async def public(
             local=local,
             remote=remote,
             local_only_too=is_our_resident(viewer) and not remote,
+            viewer_id=viewer.id if viewer is not None else None,
         )
         return await views.posts(conn, viewer, found)
 
@@ -67,7 +68,14 @@ async def tag(
     remote: bool,
 ) -> list[PostView]:
     async with ctx.db.read() as conn:
-        found = await timeline_store.tagged(conn, hashtags, page, local=local, remote=remote)
+        found = await timeline_store.tagged(
+            conn,
+            hashtags,
+            page,
+            local=local,
+            remote=remote,
+            viewer_id=viewer.id if viewer is not None else None,
+        )
         return await views.posts(conn, viewer, found)
 
 

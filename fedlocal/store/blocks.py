@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, delete, insert, or_, select, union
+from sqlalchemy import Row, and_, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Block, Mute
 from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
+from .hidden import active_mute, domain_blocked_actors, hidden_actors
 from .tables import account_blocks, account_domain_blocks, account_mutes, actors, notifications
 from .timelines import Page, apply_page
 
@@ -96,10 +97,6 @@ async def blocks_page(
 # Mutes
 
 
-def _active_mute() -> Any:
-    return or_(account_mutes.c.expires_at.is_(None), account_mutes.c.expires_at > utcnow())
-
-
 async def get_mute(conn: AsyncConnection, account_id: int, target_id: int) -> Mute | None:
     """The mute in force (an expired one is as good as gone)."""
     row = (
@@ -107,7 +104,7 @@ async def get_mute(conn: AsyncConnection, account_id: int, target_id: int) -> Mu
             select(account_mutes).where(
                 account_mutes.c.account_id == account_id,
                 account_mutes.c.target_id == target_id,
-                _active_mute(),
+                active_mute(),
             )
         )
     ).first()
@@ -156,7 +153,7 @@ async def mutes_page(
     query = (
         select(account_mutes, *prefixed_actor_columns())
         .join(actors, actors.c.id == account_mutes.c.target_id)
-        .where(account_mutes.c.account_id == account_id, _active_mute())
+        .where(account_mutes.c.account_id == account_id, active_mute())
     )
     rows = list(await conn.execute(apply_page(query, account_mutes.c.id, page)))
     if page.min_id is not None:
@@ -208,48 +205,6 @@ async def domain_blocks_page(
 
 
 # What a reader is not shown
-
-
-def _domain_blocked_actors(viewer_id: int) -> Select[Any]:
-    return select(actors.c.id).where(
-        actors.c.domain.in_(
-            select(account_domain_blocks.c.domain).where(
-                account_domain_blocks.c.account_id == viewer_id
-            )
-        )
-    )
-
-
-def hidden_actors(viewer_id: int, *, notifications: bool = False) -> Select[Any]:
-    """The ids of the actors whose posts (or, with `notifications`, whose notifications)
-    `viewer_id` must not be shown: those they block, those who block them, those they
-    mute (for notifications: with a mute that covers them), and those on a domain they
-    block. One subquery, for `NOT IN` in any read."""
-    muted = select(account_mutes.c.target_id).where(
-        account_mutes.c.account_id == viewer_id, _active_mute()
-    )
-    if notifications:
-        muted = muted.where(account_mutes.c.notifications.is_(True))
-    return (
-        union(
-            select(account_blocks.c.target_id).where(account_blocks.c.account_id == viewer_id),
-            select(account_blocks.c.account_id).where(account_blocks.c.target_id == viewer_id),
-            muted,
-            _domain_blocked_actors(viewer_id),
-        )
-        .subquery()
-        .select()
-    )
-
-
-def notification_shown(recipient_id: int) -> Any:
-    """The condition on `notifications` rows that leaves out those from the actors
-    `recipient_id` blocks, is blocked by, mutes with their notifications, or whose domain
-    they block: every way notifications are read or counted applies it."""
-    return or_(
-        notifications.c.actor_id.is_(None),
-        notifications.c.actor_id.not_in(hidden_actors(recipient_id, notifications=True)),
-    )
 
 
 async def delete_notifications_from(
@@ -332,12 +287,12 @@ async def relations(conn: AsyncConnection, viewer_id: int, actor_ids: Sequence[i
         select(account_mutes.c.target_id, account_mutes.c.notifications).where(
             account_mutes.c.account_id == viewer_id,
             account_mutes.c.target_id.in_(ids),
-            _active_mute(),
+            active_mute(),
         )
     )
     domains = await conn.execute(
         select(actors.c.id).where(
-            actors.c.id.in_(ids), actors.c.id.in_(_domain_blocked_actors(viewer_id))
+            actors.c.id.in_(ids), actors.c.id.in_(domain_blocked_actors(viewer_id))
         )
     )
     return Relations(

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Notification
-from .blocks import notification_shown
+from .hidden import notification_shown
 from .notifications import _notification
 from .tables import notifications
 from .timelines import Page, apply_page

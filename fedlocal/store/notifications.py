@@ -8,8 +8,8 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Notification
-from .blocks import notification_shown
 from .clock import utcnow
+from .hidden import notification_shown
 from .tables import notifications
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import Actor, Announce, Post
 from .actors import _actor
 from .announces import _announce
+from .hidden import hidden_actors
 from .post_columns import post_from_row
 from .tables import actors, announces, follows, objects, post_hashtags
 
@@ -67,13 +68,18 @@ def _followed_by(actor_id: int) -> Select[tuple[int]]:
 
 async def home(conn: AsyncConnection, actor_id: int, page: Page) -> list[Post]:
     """The actor's own posts, those of the actors they follow, and the posts those actors
-    announced; direct messages only when the actor wrote them."""
+    announced; direct messages only when the actor wrote them. Not those of the accounts
+    a block, a mute or a domain block hides from the actor (nor their boosts)."""
     followed = _followed_by(actor_id)
+    hidden = hidden_actors(actor_id)
     announced = select(announces.c.object_id).where(
-        announces.c.actor_id.in_(followed), announces.c.object_id.is_not(None)
+        announces.c.actor_id.in_(followed),
+        announces.c.actor_id.not_in(hidden),
+        announces.c.object_id.is_not(None),
     )
     query = select(objects).where(
         objects.c.deleted_at.is_(None),
+        objects.c.actor_id.not_in(hidden),
         or_(
             objects.c.actor_id == actor_id,
             and_(
@@ -83,6 +89,11 @@ async def home(conn: AsyncConnection, actor_id: int, page: Page) -> list[Post]:
         ),
     )
     return await _posts(conn, apply_page(query, objects.c.id, page), page)
+
+
+def _not_hidden(viewer_id: int | None) -> list[ColumnElement[bool]]:
+    """In a viewer's list: not the posts of the accounts hidden from them."""
+    return [] if viewer_id is None else [objects.c.actor_id.not_in(hidden_actors(viewer_id))]
 
 
 def _locality(local: bool, remote: bool) -> list[ColumnElement[bool]]:
@@ -100,14 +111,17 @@ async def public(
     local: bool = False,
     remote: bool = False,
     local_only_too: bool = False,
+    viewer_id: int | None = None,
 ) -> list[Post]:
     """Public posts, newest first; with `local_only_too`, our local-only ones as well
-    (for a resident's public and local timelines, as Hometown shows them)."""
+    (for a resident's public and local timelines, as Hometown shows them); for a
+    `viewer_id`, not those of the accounts hidden from them (`blocks.hidden_actors`)."""
     visibilities = ["public", "local"] if local_only_too else ["public"]
     query = select(objects).where(
         objects.c.visibility.in_(visibilities),
         objects.c.deleted_at.is_(None),
         *_locality(local, remote),
+        *_not_hidden(viewer_id),
     )
     return await _posts(conn, apply_page(query, objects.c.id, page), page)
 
@@ -119,14 +133,17 @@ async def tagged(
     *,
     local: bool = False,
     remote: bool = False,
+    viewer_id: int | None = None,
 ) -> list[Post]:
-    """Public posts carrying any of `hashtags` (normalised)."""
+    """Public posts carrying any of `hashtags` (normalised); for a `viewer_id`, not those
+    of the accounts hidden from them."""
     ids = select(post_hashtags.c.post_id).where(post_hashtags.c.hashtag.in_(list(hashtags)))
     query = select(objects).where(
         objects.c.id.in_(ids),
         objects.c.visibility == "public",
         objects.c.deleted_at.is_(None),
         *_locality(local, remote),
+        *_not_hidden(viewer_id),
     )
     return await _posts(conn, apply_page(query, objects.c.id, page), page)
 

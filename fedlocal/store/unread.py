@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .blocks import notification_shown
+from .hidden import notification_shown
 from .tables import notifications
 
 # The badge says "99+" beyond this; counting further is wasted work.
