@@ -10,7 +10,7 @@ muter's timelines and feeds (their notifications too with `notifications`), for 
 with a duration; nothing is sent. A resident's domain block hides that domain's accounts
 as a block would, and removes the followers they had there (as Mastodon does).
 
-Every read path asks the store's one question (`store.blocks.hidden_actors`): through
+Every read path asks the store's one question (`store.hidden.hidden_actors`): through
 `visibility.visible` for posts, `notification_shown` for notifications.
 """
 
