@@ -23,7 +23,7 @@ from ..store import idempotency as idempotency_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import listings, posts
+from . import blocks, listings, posts
 from .context import ServiceContext
 from .errors import InvalidInput
 from .visibility import visible_post
@@ -125,6 +125,10 @@ async def _publish(ctx: ServiceContext, author: Actor, data: StatusInput) -> Pos
         )
     mentions, named = await _mentions(ctx, author, text, parent)
     async with ctx.db.write() as conn:
+        if visibility == "direct":
+            # A direct message across a block is refused, as the web app's messages are.
+            for mentioned in mentions:
+                await blocks.refuse_if_blocked(conn, author, mentioned)
         post = await posts.write_note(
             ctx,
             conn,

@@ -45,6 +45,13 @@ async def test_block_shows_both_ways_lists_with_links_and_undoes(inst, http, ana
     assert hidden.status_code == 404
     own = await http.get(f"/api/v1/accounts/{ana.actor.id}/statuses", headers=bob.headers)
     assert own.json() == []
+    # Nor write to her from his app: a direct status naming her is refused
+    direct = await http.post(
+        "/api/v1/statuses",
+        data={"status": "@ana coucou", "visibility": "direct"},
+        headers=bob.headers,
+    )
+    assert direct.status_code == 403 and "blocked you" in direct.json()["error"]
 
     # When ana unblocks bob, the list is empty again
     undone = await http.post(f"/api/v1/accounts/{bob.actor.id}/unblock", headers=ana.headers)
