@@ -71,7 +71,10 @@ async def _render(page: Page, address: FormState, domain: FormState, status: int
         ],
         address=address,
         domain=domain,
-        labels={"handle": page.t("Their address"), "domain": page.t("Server")},
+        labels={
+            "handle": page.t("Block someone by their address"),
+            "domain": page.t("Hide a server"),
+        },
         section="settings",
     )
 
