@@ -124,3 +124,24 @@ async def test_the_page_speaks_french(inst, alice):
         assert "Bloqués et masqués" in page and "Masquer ce serveur" in page
         bad = await web.submit("/blocks", "/blocks/domains", {"domain": "pas un domaine"})
         assert "n’est pas un nom de serveur" in bad.text
+
+
+async def test_a_conversation_offers_to_block_its_other_person(inst, alice, alice_web):
+    _account, bob = await make_resident(inst, "bob", display_name="Bob")
+    async with WebClient(inst.base_url) as bob_web:
+        await bob_web.log_in("bob")
+        sent = await bob_web.submit(
+            "/@alice", "/messages/new", {"to": str(alice[1].id), "message": "Réponds !"}
+        )
+        thread = sent.headers["location"].split("#")[0]
+
+    page = (await alice_web.get(thread)).text
+    assert "Unwanted messages?" in page and "Block Bob" in page
+    done = await alice_web.submit(
+        thread, "/block", {"account": str(bob.id), "name": "Bob", "next": "/messages"}
+    )
+    assert done.headers["location"] == "/messages" and notice(done) == "blocked"
+    async with WebClient(inst.base_url) as bob_web:
+        await bob_web.log_in("bob")
+        again = await bob_web.submit(thread, thread, {"message": "Encore"})
+        assert again.status_code == 403 and "This account has blocked you." in again.text
