@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..boundary import ids
-from ..services import follows, posts
+from ..services import blocks, follows, posts
 from ..services.errors import InvalidInput
 from .runtime import open_instance, resident
 
@@ -44,4 +44,22 @@ async def unfollow(args: argparse.Namespace) -> int:
         follower = await resident(federation, args.author)
         await follows.unfollow(federation.services, follower, args.target)
     print(f"{args.author} no longer follows {args.target}")
+    return 0
+
+
+async def block(args: argparse.Namespace) -> int:
+    async with open_instance(args.config) as federation:
+        blocker = await resident(federation, args.author)
+        target = await follows.resolve_target(federation.services, args.target)
+        await blocks.block(federation.services, blocker, target.id)
+    print(f"{args.author} blocks {args.target}")
+    return 0
+
+
+async def unblock(args: argparse.Namespace) -> int:
+    async with open_instance(args.config) as federation:
+        blocker = await resident(federation, args.author)
+        target = await follows.resolve_target(federation.services, args.target)
+        await blocks.unblock(federation.services, blocker, target.id)
+    print(f"{args.author} no longer blocks {args.target}")
     return 0

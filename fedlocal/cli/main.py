@@ -61,7 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("post", metavar="POST", help="the post's id or URL")
     sub.set_defaults(run="actions:delete")
 
-    for name, run in (("follow", "actions:follow"), ("unfollow", "actions:unfollow")):
+    for name, run in (
+        ("follow", "actions:follow"),
+        ("unfollow", "actions:unfollow"),
+        ("block", "actions:block"),
+        ("unblock", "actions:unblock"),
+    ):
         sub = with_config(commands.add_parser(name, help=f"{name} an account as a local account"))
         sub.add_argument("--as", dest="author", required=True, metavar="NAME")
         sub.add_argument("target", metavar="HANDLE", help="@user@host, or an actor URL")
