@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from activitypub.addressing import PUBLIC
 from activitypub.jsonutil import dumps_compact
 
-from ..categories import Categories
 from ..config import Config
 from ..models import Actor, Announce, Post
 from ..services.outgoing import (
@@ -50,6 +49,8 @@ from ..services.outgoing import (
     OfferAccepted,
     PostCreated,
     PostDeleted,
+    PostPinned,
+    PostUnpinned,
     PostUpdated,
     ProfileUpdated,
 )
@@ -83,7 +84,7 @@ class FederationOutbox:
     def __init__(self, config: Config, urls: Urls):
         self.config = config
         self.urls = urls
-        self.categories = Categories(config.categories)
+        self.categories = config.category_set()
         self.work_available = asyncio.Event()
 
     def wake(self) -> None:
@@ -129,6 +130,10 @@ class FederationOutbox:
                     followers_of=await self._shared_audience(conn, author, post),
                     inboxes=await self._involved_inboxes(conn, post),
                 )
+            case PostPinned(author, post):
+                return Delivery(author, to_as.add_pin(author, post), followers=True)
+            case PostUnpinned(author, post):
+                return Delivery(author, to_as.remove_pin(author, post), followers=True)
             case ProfileUpdated(actor):
                 keys = await actor_store.keys_of(conn, actor.id)
                 document = to_as.actor_document(actor, keys, self.urls)

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ...categories import Categories
 from ...config import Config, ConfigError
 from ...models import OFFER_INTENTS, REQUEST_INTENTS
 from .pictures import DRAWINGS
@@ -250,7 +249,7 @@ class _Checker:
         self.config = configs[here]
         self.configs = configs
         self.seeds = seeds
-        self.categories = Categories(self.config.categories)
+        self.categories = self.config.category_set()
 
     def fail(self, message: str) -> None:
         raise ConfigError(f"seed of {self.here}: {message}")
