@@ -13,13 +13,14 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..categories import Category
-from ..models import Actor
+from ..models import Account, Actor
 from ..organizations import ORGANIZATION_KEYS, OrganizationType, organization_type
 from ..store import accounts as account_store
 from ..store import actors as actor_store
+from ..store import residents as resident_store
 from . import outgoing
 from .context import ServiceContext
-from .errors import InvalidInput, NotFound
+from .errors import Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger("fedlocal.audit")
 
@@ -67,6 +68,19 @@ async def set_organization(
         await ctx.outbox.send(conn, outgoing.ProfileUpdated(changed))
     ctx.outbox.wake()
     return changed
+
+
+async def mark_account(
+    ctx: ServiceContext, admin: Account, account_id: int, type_key: str | None
+) -> Actor:
+    """An admin's change of an account's organisation type (the admin page's form)."""
+    if not admin.is_admin:
+        raise Forbidden("only administrators do this")
+    async with ctx.db.read() as conn:
+        account = await resident_store.get_account(conn, account_id)
+    if account is None:
+        raise NotFound("no such account")
+    return await set_organization(ctx, account.username, type_key, by_account_id=admin.id)
 
 
 async def record_audit(

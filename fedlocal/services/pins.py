@@ -70,7 +70,7 @@ async def is_pinned(ctx: ServiceContext, post: Post) -> bool:
         return post.id in await pin_store.pinned_by_author(conn, [post.id])
 
 
-async def organization_announcements(ctx: ServiceContext) -> list[Post]:
+async def organization_announcements(ctx: ServiceContext) -> list[tuple[Post, Actor]]:
     """Public posts verified organisations pinned (ours and linked neighbours'), the
     latest pinned first: what tops the landing page and the nearby feeds."""
     async with ctx.db.read() as conn:

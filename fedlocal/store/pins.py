@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..models import Post
+from ..models import Actor, Post
+from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
 from .post_columns import post_from_row
 from .tables import actors, objects, pins
@@ -52,7 +53,7 @@ async def pinned_posts(conn: AsyncConnection, actor_id: int, *, limit: int = 20)
         .order_by(pins.c.id.desc())
         .limit(limit)
     )
-    return [post_from_row(row) for row in rows]
+    return [(post_from_row(row), actor_from_prefixed(row)) for row in rows]
 
 
 async def pinned_by_author(conn: AsyncConnection, post_ids: Sequence[int]) -> set[int]:
@@ -67,11 +68,12 @@ async def pinned_by_author(conn: AsyncConnection, post_ids: Sequence[int]) -> se
     return {row.object_id for row in rows}
 
 
-async def organization_pins(conn: AsyncConnection, *, limit: int) -> list[Post]:
+async def organization_pins(conn: AsyncConnection, *, limit: int) -> list[tuple[Post, Actor]]:
     """Public, undeleted posts pinned by their author when the author is a verified
-    organisation (ours, or a linked neighbour's), the latest pinned first."""
+    organisation (ours, or a linked neighbour's), with the author, the latest pinned
+    first: one query."""
     rows = await conn.execute(
-        select(objects)
+        select(objects, *prefixed_actor_columns())
         .join(pins, pins.c.object_id == objects.c.id)
         .join(actors, actors.c.id == pins.c.actor_id)
         .where(
@@ -84,4 +86,4 @@ async def organization_pins(conn: AsyncConnection, *, limit: int) -> list[Post]:
         .order_by(pins.c.id.desc())
         .limit(limit)
     )
-    return [post_from_row(row) for row in rows]
+    return [(post_from_row(row), actor_from_prefixed(row)) for row in rows]

@@ -146,4 +146,4 @@ async def test_only_organisations_pins_top_the_feeds(world, mairie, anne):
 
     shown = await pins.organization_announcements(world.services)
 
-    assert [p.id for p in shown] == [announcement.id]
+    assert [(p.id, a.id) for p, a in shown] == [(announcement.id, mairie.id)]

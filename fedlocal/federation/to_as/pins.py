@@ -39,20 +39,18 @@ def featured_collection(
 
 def add_pin(actor: Actor, post: Post) -> dict[str, Any]:
     """`Add` of the post to the actor's featured collection (a pin)."""
-    return _pin_activity("Add", actor, post)
+    return {"type": "Add", "actor": actor.uri, **_pin_fields(actor, post, "adds")}
 
 
 def remove_pin(actor: Actor, post: Post) -> dict[str, Any]:
     """`Remove` of the post from the actor's featured collection (an unpin)."""
-    return _pin_activity("Remove", actor, post)
+    return {"type": "Remove", "actor": actor.uri, **_pin_fields(actor, post, "removes")}
 
 
-def _pin_activity(kind: str, actor: Actor, post: Post) -> dict[str, Any]:
+def _pin_fields(actor: Actor, post: Post, name: str) -> dict[str, Any]:
     return {
         "@context": AS_CONTEXT,
-        "id": f"{actor.uri}#{kind.lower()}s/{uuid.uuid4()}",
-        "type": kind,
-        "actor": actor.uri,
+        "id": f"{actor.uri}#{name}/{uuid.uuid4()}",
         "to": [PUBLIC],
         "cc": [actor.followers_url] if actor.followers_url else [],
         "object": post.uri,
