@@ -131,9 +131,19 @@ class FederationOutbox:
                     inboxes=await self._involved_inboxes(conn, post),
                 )
             case PostPinned(author, post):
-                return Delivery(author, to_as.add_pin(author, post), followers=True)
+                return Delivery(
+                    author,
+                    to_as.add_pin(author, post),
+                    followers=True,
+                    followers_of=await self._pin_audience(conn, author),
+                )
             case PostUnpinned(author, post):
-                return Delivery(author, to_as.remove_pin(author, post), followers=True)
+                return Delivery(
+                    author,
+                    to_as.remove_pin(author, post),
+                    followers=True,
+                    followers_of=await self._pin_audience(conn, author),
+                )
             case ProfileUpdated(actor):
                 keys = await actor_store.keys_of(conn, actor.id)
                 document = to_as.actor_document(actor, keys, self.urls)
@@ -296,6 +306,14 @@ class FederationOutbox:
             else []
         )
         return [*community, *groups_sharing]
+
+    async def _pin_audience(self, conn: AsyncConnection, author: Actor) -> list[int]:
+        """Beyond the author's followers, who hears of an organisation's pin: linked
+        neighbours (the community's and instance actor's followers), whose feeds show
+        it on top."""
+        if author.organization_type is None:
+            return []
+        return await self._announce_audience(conn)
 
     async def _announce_audience(self, conn: AsyncConnection) -> list[int]:
         """The community's and the instance actor's followers (neighbours follow the

@@ -58,6 +58,32 @@ async def _own_post(conn: AsyncConnection, actor: Actor, post_id: int) -> Post:
     return post
 
 
+async def receive_featured(
+    conn: AsyncConnection,
+    actor: Actor,
+    target: str | None,
+    post_uri: str | None,
+    *,
+    pinned: bool,
+) -> bool:
+    """A remote actor's `Add` to (or `Remove` from) its featured collection. Kept only
+    for a linked neighbour's verified organisation (the only remote actors with an
+    organisation type) and a post of its own we hold, so its pinned announcement tops
+    our feeds as our town hall's does. False when there is nothing to do."""
+    if actor.is_local or actor.organization_type is None or post_uri is None:
+        return False
+    if target != f"{actor.uri}/collections/featured":
+        return False
+    post = await post_store.get_post_by_uri(conn, post_uri)
+    if post is None or post.actor_id != actor.id or post.is_deleted:
+        return False
+    if pinned:
+        await pin_store.pin(conn, actor.id, post.id)
+    else:
+        await pin_store.unpin(conn, actor.id, post.id)
+    return True
+
+
 async def pinned_posts(ctx: ServiceContext, actor: Actor) -> list[Post]:
     """The actor's pinned posts, the latest pinned first (what `featured` lists)."""
     async with ctx.db.read() as conn:

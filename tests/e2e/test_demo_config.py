@@ -222,6 +222,16 @@ async def test_demo_runs_seeds_links_and_restarts_without_duplicates(demo: Demo)
     assert "Mairie de Saint-Malo" in landing and "Fête de quartier" in landing
     assert "tag-org" in landing
 
+    # And: the association of Saint-Servan pinned its note, and Saint-Malo, a linked
+    # neighbour, shows it on top too
+    async def amicale_on_top() -> bool:
+        async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+            page = (await client.get(f"{configs['saint-malo'].base_url}/")).text
+        pinned = page[page.find('id="section-pinned"') :]
+        return "Amicale laïque de Saint-Servan" in pinned
+
+    await wait_for(amicale_on_top, timeout=CROSSING_DEADLINE, message="the Amicale's pin")
+
     # And: the three instances are linked as neighbours, both ways
     for here, there in permutations(configs, 2):
         ours, theirs = (Urls(configs[n].base_url).instance_actor for n in (here, there))

@@ -8,7 +8,7 @@ import pytest
 
 from activitypub import keys as key_codec
 from fedlocal.federation.from_as import post_from_as
-from fedlocal.services import inbound
+from fedlocal.services import inbound, pins
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
 from tests.services.sharing_support import local_world, remote_person
@@ -103,3 +103,37 @@ async def test_a_neighbours_town_hall_is_filed_under_the_category(world):
     kept = await _keep(world, mairie, town_hall_note(mairie.uri))
 
     assert kept.post is not None and kept.post.category == "town-hall"
+
+
+async def test_a_neighbour_organisations_pin_tops_our_feeds_until_removed(world):
+    await link(world, NEIGHBOUR)
+    mairie = await world.federation.remote.store_actor_document(town_hall_actor(NEIGHBOUR))
+    kept = await _keep(world, mairie, town_hall_note(mairie.uri))
+    featured = f"{mairie.uri}/collections/featured"
+
+    async with world.db.write() as conn:
+        assert await pins.receive_featured(conn, mairie, featured, kept.post.uri, pinned=True)
+    shown = await pins.organization_announcements(world.services)
+    assert [(post.id, author.id) for post, author in shown] == [(kept.post.id, mairie.id)]
+
+    async with world.db.write() as conn:
+        assert await pins.receive_featured(conn, mairie, featured, kept.post.uri, pinned=False)
+    assert await pins.organization_announcements(world.services) == []
+
+
+async def test_pins_from_anyone_else_or_of_others_posts_are_ignored(world):
+    stranger = await world.federation.remote.store_actor_document(
+        town_hall_actor("ailleurs.example")
+    )
+    kept = await _keep(world, stranger, town_hall_note(stranger.uri))
+    await link(world, NEIGHBOUR)
+    mairie = await world.federation.remote.store_actor_document(town_hall_actor(NEIGHBOUR))
+
+    async with world.db.write() as conn:
+        featured = f"{stranger.uri}/collections/featured"
+        assert not await pins.receive_featured(conn, stranger, featured, kept.post.uri, pinned=True)
+        # A neighbour's organisation cannot pin someone else's post, nor to another target
+        ours = f"{mairie.uri}/collections/featured"
+        assert not await pins.receive_featured(conn, mairie, ours, kept.post.uri, pinned=True)
+        assert not await pins.receive_featured(conn, mairie, featured, kept.post.uri, pinned=True)
+    assert await pins.organization_announcements(world.services) == []

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import (
     accept,
+    add,
     announce,
     create,
     delete,
@@ -26,6 +27,7 @@ from . import (
     leave,
     like,
     reject,
+    remove,
     undo,
     update,
 )
@@ -71,4 +73,8 @@ HANDLERS: Mapping[str, VerbHandler] = {
     # FEP-0837's Offer of an Agreement: someone is interested in one of our listings.
     "Offer": Verb(interest.apply),
     "Like": Verb(like.apply),
+    # A pin or unpin (Mastodon's featured collection), kept for linked neighbours'
+    # organisations only.
+    "Add": Verb(add.apply, add.prepare),
+    "Remove": Verb(remove.apply),
 }
