@@ -53,7 +53,7 @@ async def pinned_posts(conn: AsyncConnection, actor_id: int, *, limit: int = 20)
         .order_by(pins.c.id.desc())
         .limit(limit)
     )
-    return [(post_from_row(row), actor_from_prefixed(row)) for row in rows]
+    return [post_from_row(row) for row in rows]
 
 
 async def pinned_by_author(conn: AsyncConnection, post_ids: Sequence[int]) -> set[int]:
