@@ -84,6 +84,10 @@ async def test_an_organisations_pin_tops_the_landing_page_and_the_feed(inst, ali
         assert done.status_code == 303 and notice(done) == "pinned"
         assert "Unpin" in (await town.get(f"/posts/{announcement.id}")).text
 
+    # Her own pin shows on her profile, under "Pinned"
+    profile = (await alice_web.get("/@alice")).text
+    assert 'id="section-pinned"' in profile and "Mon potager" in profile
+
     for path in ("/", "/feed"):
         html = (await alice_web.get(path)).text
         assert "Pinned by Mairie de Saint-Malo" in html, path
