@@ -61,8 +61,8 @@ async def set_organization(
         await record_audit(
             conn,
             by_account_id=by_account_id,
-            action="organization.set" if type_key else "organization.unset",
-            target=f"account:{account.id}",
+            action="set_organization" if type_key else "unset_organization",
+            target=f"account:@{actor.handle}",
             note=type_key or f"was {actor.organization_type}",
         )
         await ctx.outbox.send(conn, outgoing.ProfileUpdated(changed))
@@ -84,9 +84,10 @@ async def mark_account(
 
 
 async def record_audit(
-    conn: AsyncConnection, *, by_account_id: int | None, action: str, target: str, note: str
+    conn: AsyncConnection, *, by_account_id: int | None, action: str, target: str, note: str = ""
 ) -> None:
-    """Where an organisation change enters the audit log. The audit log's service
-    (`services/audit.record`, built beside this feature) takes this call's arguments;
-    until it is merged, the change is written to the `fedlocal.audit` log."""
+    """Where an organisation change enters the audit log: the one call to replace by
+    `services.audit.record(conn, ...)` (same arguments, in the caller's transaction) once
+    the audit log's service is merged; meanwhile the change is written to the
+    `fedlocal.audit` logger."""
     log.info("audit: %s %s by account %s (%s)", action, target, by_account_id, note)

@@ -44,12 +44,16 @@ def town_hall_news(**changes) -> ListingInput:
     return ListingInput(**{**fields, **changes})
 
 
-async def test_an_admin_marks_an_account_as_an_organisation_and_back(world, anne):
+async def test_an_admin_marks_an_account_as_an_organisation_and_back(world, anne, caplog):
     mark = await last_queued_id(world.db)
 
-    marked = await organizations.set_organization(
-        world.services, "anne", "producer", by_account_id=None
-    )
+    with caplog.at_level("INFO", logger="fedlocal.audit"):
+        marked = await organizations.set_organization(
+            world.services, "anne", "producer", by_account_id=7
+        )
+
+    # The change is audited (through the one hook the audit log's service plugs into)
+    assert f"set_organization account:@{anne.handle} by account 7 (producer)" in caplog.text
 
     assert marked.organization_type == "producer"
     # Her followers learn it: an Update of her actor, now an Organization
