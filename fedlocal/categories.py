@@ -7,7 +7,7 @@ change, since peers and feeds refer to them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,17 @@ class Category:
     hashtag: str
     # The closest Mobilizon event category, so Mobilizon files our events well.
     mobilizon: str = "COMMUNITY"
+    # Organisation types (fedlocal/organizations.py) that alone may publish in it; empty:
+    # every resident may.
+    reserved_for: tuple[str, ...] = ()
 
     def label(self, language: str) -> str:
         return self.fr if language == "fr" else self.en
+
+    def allows(self, organization_type: str | None) -> bool:
+        """Whether an account of this organisation type (None: a resident) may publish in
+        this category."""
+        return not self.reserved_for or organization_type in self.reserved_for
 
 
 BUILT_IN: tuple[Category, ...] = (
@@ -49,15 +57,34 @@ BUILT_IN: tuple[Category, ...] = (
         "FAMILY_EDUCATION",
     ),
     Category("neighbourhood-life", "Vie de quartier", "Neighbourhood life", "viedequartier"),
-    Category("town-hall", "Infos de la mairie", "Town hall news", "mairie", "MEETING"),
+    Category(
+        "town-hall",
+        "Infos de la mairie",
+        "Town hall news",
+        "mairie",
+        "MEETING",
+        reserved_for=("town_hall", "public_service"),
+    ),
 )
 
 
 class Categories:
-    """The categories of one instance: the built-in ones plus those of its config."""
+    """The categories of one instance: the built-in ones plus those of its config, with
+    the reservations its config sets (`reserved_categories`: key → organisation types,
+    an empty list opening a built-in reserved category to everyone)."""
 
-    def __init__(self, extra: tuple[Category, ...] = ()):
-        self.all: tuple[Category, ...] = BUILT_IN + tuple(extra)
+    def __init__(
+        self,
+        extra: tuple[Category, ...] = (),
+        reservations: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    ):
+        changed = dict(reservations)
+        self.all: tuple[Category, ...] = tuple(
+            replace(category, reserved_for=changed[category.key])
+            if category.key in changed
+            else category
+            for category in BUILT_IN + tuple(extra)
+        )
         self._by_key = {category.key: category for category in self.all}
         self._by_hashtag = {category.hashtag: category for category in self.all}
 
@@ -72,3 +99,8 @@ class Categories:
 
     def keys(self) -> tuple[str, ...]:
         return tuple(self._by_key)
+
+    def open_to(self, organization_type: str | None) -> tuple[Category, ...]:
+        """The categories an account of this organisation type (None: a resident) may
+        publish in: what a form offers it."""
+        return tuple(c for c in self.all if c.allows(organization_type))

@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from activitypub.ssrf import IPNetwork, parse_networks
 
-from .categories import BUILT_IN, Category
+from .categories import BUILT_IN, Categories, Category
+from .organizations import ORGANIZATION_KEYS
 
 ENV_PREFIX = "FEDLOCAL_"
 
@@ -84,6 +85,9 @@ class Config:
     radius_km: float = 5.0
     quarters: tuple[Quarter, ...] = ()
     categories: tuple[Category, ...] = ()
+    # Categories reserved to organisation types (key → types; an empty list opens one):
+    # "town-hall" is reserved to town_hall and public_service unless this says otherwise.
+    reserved_categories: tuple[tuple[str, tuple[str, ...]], ...] = ()
     listing_expiry_days: int = 30
     # The zone residents' dates are typed and shown in (an IANA name).
     timezone: str = "Europe/Paris"
@@ -114,6 +118,10 @@ class Config:
     def listen_port(self) -> int:
         parts = urlsplit(self.base_url)
         return parts.port or (443 if parts.scheme == "https" else 80)
+
+    def category_set(self) -> Categories:
+        """This instance's categories, with their reservations."""
+        return Categories(self.categories, self.reserved_categories)
 
     def find_quarter(self, name: str) -> Quarter | None:
         """The gazetteer's quarter called `name`, whatever its case, accents and
@@ -240,6 +248,8 @@ def _coerce(key: str, annotation: Any, value: Any, where: str) -> Any:
         return tuple(_quarter(item, where) for item in _as_list(key, value, where))
     if key == "categories":
         return tuple(_category(item, where) for item in _as_list(key, value, where))
+    if key == "reserved_categories":
+        return _reservations(value, where)
     if kind.startswith("tuple"):
         items = value.split(",") if isinstance(value, str) else _as_list(key, value, where)
         return tuple(str(item).strip().lower() for item in items if str(item).strip())
@@ -314,15 +324,37 @@ _HASHTAG = re.compile(r"^[a-z0-9_]{1,64}$")
 
 def _category(item: Any, where: str) -> Category:
     required = {"key", "fr", "en"}
-    if not isinstance(item, Mapping) or not required <= set(item) <= required | {"hashtag"}:
-        raise ConfigError(f"each category needs key, fr and en (and optionally hashtag){where}")
+    optional = {"hashtag", "reserved_for"}
+    if not isinstance(item, Mapping) or not required <= set(item) <= required | optional:
+        raise ConfigError(
+            f"each category needs key, fr and en (and optionally hashtag, reserved_for){where}"
+        )
     key = str(item["key"])
     hashtag = str(item.get("hashtag") or key.replace("-", ""))
     if not _CATEGORY_KEY.match(key) or not _HASHTAG.match(hashtag):
         raise ConfigError(f"category key {key!r} must be lower-case ASCII with dashes{where}")
     if any(key == built_in.key for built_in in BUILT_IN):
         raise ConfigError(f"category {key!r} is built in already{where}")
-    return Category(key, str(item["fr"]), str(item["en"]), hashtag)
+    reserved = _organization_types(key, item.get("reserved_for", []), where)
+    return Category(key, str(item["fr"]), str(item["en"]), hashtag, reserved_for=reserved)
+
+
+def _reservations(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`[reserved_categories]`: a category key → the organisation types it is reserved to."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[reserved_categories] must be a table of key = [types]{where}")
+    return tuple(
+        (str(key), _organization_types(str(key), types, where)) for key, types in value.items()
+    )
+
+
+def _organization_types(category: str, value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(t in ORGANIZATION_KEYS for t in value):
+        raise ConfigError(
+            f"category {category!r} may be reserved only to organisation types "
+            f"({', '.join(ORGANIZATION_KEYS)}){where}"
+        )
+    return tuple(value)
 
 
 def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
@@ -371,6 +403,10 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     for key in ("worker_poll_seconds", "retry_base_seconds", "http_timeout_seconds"):
         if key in values and values[key] <= 0:
             raise ConfigError(f"'{key}' must be positive{where}")
+    known = {c.key for c in BUILT_IN} | {c.key for c in values.get("categories", ())}
+    for key, _types in values.get("reserved_categories", ()):
+        if key not in known:
+            raise ConfigError(f"[reserved_categories] names an unknown category {key!r}{where}")
     languages = values.get("languages", Config.languages)
     if values.get("default_language", Config.default_language) not in languages:
         raise ConfigError(f"default_language must be one of languages{where}")

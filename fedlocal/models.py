@@ -65,6 +65,8 @@ class Actor:
     home_quarter: str | None = None
     # A group's moderators (ids of our actors).
     moderator_ids: tuple[int, ...] = ()
+    # A verified organisation's type (fedlocal/organizations.py), None for a person.
+    organization_type: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -353,6 +355,8 @@ class RemoteActorData:
     icon_url: str | None = None
     # The header image (`image`).
     image_url: str | None = None
+    # `fedlocal:organizationType`, as the document claims it (kept for linked neighbours).
+    organization_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -375,6 +379,8 @@ class RemotePostData:
     url: str | None = None
     edited_at: datetime | None = None
     category: str | None = None
+    # The organisation types our `category` is reserved to (empty: open to all).
+    category_reserved_for: tuple[str, ...] = ()
     place: Place | None = None
     listing: ListingDetails | None = None
     event: EventDetails | None = None

@@ -217,7 +217,34 @@ def test_every_command_names_a_function_that_exists() -> None:
                     yield from runs(sub)
 
     names = list(runs(build_parser()))
-    assert len(names) == 18  # serve, worker, migrate, user, post, delete, follow, unfollow,
-    # block, unblock, neighbours add|remove|list, group create, queue failures|retry|drop, demo
+    assert len(names) == 19  # serve, worker, migrate, user create|org, post, delete, follow,
+    # unfollow, block, unblock, neighbours add|remove|list, group create,
+    # queue failures|retry|drop, demo
     for name in names:
         assert callable(command(name)), name
+
+
+async def test_a_resident_cannot_post_in_the_town_hall_category(instance: Instance) -> None:
+    await instance.create_user("ana")
+
+    result = await instance.cli(
+        "post", "--as", "ana", "--category", "town-hall", "Travaux rue de Dinan", expect=1
+    )
+
+    assert "reserved for some verified organisations" in one_line_error(result)
+
+
+async def test_user_org_marks_the_town_hall_which_then_posts_there(instance: Instance) -> None:
+    await instance.create_user("mairie")
+
+    marked = await instance.cli("user", "org", "mairie", "town_hall")
+    posted = await instance.cli(
+        "post", "--as", "mairie", "--category", "town-hall", "Travaux rue de Dinan"
+    )
+    back = await instance.cli("user", "org", "mairie", "none")
+
+    assert "town_hall" in marked.stdout
+    assert posted.stdout.strip().startswith(f"{instance.base_url}/objects/")
+    assert "no organisation" in back.stdout
+    wrong = await instance.cli("user", "org", "mairie", "bank", expect=2)
+    assert "invalid choice" in wrong.stderr

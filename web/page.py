@@ -65,6 +65,8 @@ class Page:
         # The one-use notice: set on a redirect, shown (and cleared) by the next page.
         self._notice_to_set: str | None = None
         self._notice_shown = False
+        # On a post's page seen by its author: whether they pinned it (None: no pin button).
+        self.pinned: bool | None = None
 
     # Who and where
 

@@ -102,6 +102,8 @@ def web_routes() -> list[Route]:
         # Any post we hold (ours and our neighbours'), by our id
         _route("/posts/{post_id}", posts.show_by_id),
         _route("/posts/{post_id}/interest", listings.interest, post=True, login=True),
+        _route("/posts/{post_id}/pin", posts.pin, post=True, login=True),
+        _route("/posts/{post_id}/unpin", posts.unpin, post=True, login=True),
         _route("/posts/{post_id}/reserve", listings.reserve, post=True, login=True),
         _route("/posts/{post_id}/release", listings.release, post=True, login=True),
         _route("/posts/{post_id}/close", listings.close, post=True, login=True),
@@ -207,6 +209,12 @@ def web_routes() -> list[Route]:
         ),
         _route(
             "/admin/accounts/{account_id}", admin.suspend, post=True, admin=True, confirm=c.SUSPEND
+        ),
+        _route(
+            "/admin/accounts/{account_id}/organization",
+            admin.set_organization,
+            post=True,
+            admin=True,
         ),
         _route("/admin/invites", admin.create_invite, post=True, admin=True, create=True),
         _route(

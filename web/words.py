@@ -11,7 +11,8 @@ from babel.numbers import format_decimal
 
 from fedlocal.categories import Categories
 from fedlocal.clock import utcnow
-from fedlocal.models import ListingStep, Post
+from fedlocal.models import Actor, ListingStep, Post
+from fedlocal.organizations import organization_type
 
 from . import labels
 from .i18n import Translator
@@ -34,6 +35,11 @@ class Words:
 
     def intent(self, intent: str | None) -> str:
         return self.t(labels.INTENTS[intent]) if intent in labels.INTENTS else ""
+
+    def organization(self, actor: Actor | None) -> str:
+        """A verified organisation's type ("Mairie", "Town hall"), "" for a person."""
+        found = organization_type(actor.organization_type) if actor is not None else None
+        return found.label(self.t.language) if found else ""
 
     def category(self, key: str | None) -> str:
         category = self.categories.get(key)

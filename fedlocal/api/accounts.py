@@ -32,7 +32,13 @@ async def _own_account(call: Call):
     source = entities.credential_source(
         view, language=call.config.default_language, follow_requests=len(requests)
     )
-    return entities.account(view, call.urls, domain=call.config.domain, source=source)
+    return entities.account(
+        view,
+        call.urls,
+        domain=call.config.domain,
+        source=source,
+        language=call.config.default_language,
+    )
 
 
 @endpoint("write:accounts")
@@ -87,9 +93,12 @@ async def search(call: Call):
 @endpoint("read:statuses", who="optional")
 async def statuses(call: Call):
     actor_id = call.path_id()
-    if call.params.bool("pinned") or call.params.bool("only_media"):
+    if call.params.bool("pinned"):
+        views = await timelines.pinned_statuses(call.ctx, call.viewer, actor_id)
+        return present.statuses(call, views)
+    if call.params.bool("only_media"):
         await timelines.account(call.ctx, actor_id)
-        return []  # nothing is pinned, and posts carry no media here
+        return []  # posts carry no media here
     tagged = call.params.str("tagged")
     views = await timelines.account_statuses(
         call.ctx,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..categories import Categories
 from ..models import Actor, Attachment, Post
 from ..oauth import OAuthApp
+from ..organizations import OrganizationType, organization_type
 from ..services.messages import ConversationView
 from ..services.timelines import Relationship
 from ..services.views import AccountView, BoostView, NotificationView, PostView
@@ -72,7 +73,12 @@ def acct(actor: Actor, local_domain: str) -> str:
 
 
 def account(
-    view: AccountView, urls: Urls, *, domain: str, source: E.CredentialSource | None = None
+    view: AccountView,
+    urls: Urls,
+    *,
+    domain: str,
+    source: E.CredentialSource | None = None,
+    language: str = "fr",
 ) -> E.Account:
     actor = view.actor
     created = view.account.created_at if view.account is not None else actor.created_at
@@ -110,6 +116,9 @@ def account(
         "roles": [],
         "fields": [],
     }
+    organization = organization_type(actor.organization_type)
+    if organization is not None:
+        entity["roles"], entity["fields"] = _organization(organization, language, created)
     if source is not None:
         entity["source"] = source
         entity["role"] = {
@@ -120,6 +129,22 @@ def account(
             "highlighted": False,
         }
     return entity
+
+
+def _organization(
+    organization: OrganizationType, language: str, since: datetime
+) -> tuple[list[E.AccountRole], list[E.Field]]:
+    """A verified organisation as Mastodon apps show it: a role badge with its type, and
+    a verified profile field saying it (the green tick apps draw)."""
+    label = organization.label(language)
+    role: E.AccountRole = {
+        "id": f"organization-{organization.key}",
+        "name": label,
+        "color": organization.color,
+    }
+    name = "Organisation" if language == "fr" else "Organization"
+    field: E.Field = {"name": name, "value": label, "verified_at": timestamp(since)}
+    return [role], [field]
 
 
 def credential_source(
@@ -291,7 +316,7 @@ def status(
         "uri": post.uri,
         "url": post.url or post.uri,
         "created_at": timestamp(post.published),
-        "account": account(view.author, urls, domain=domain),
+        "account": account(view.author, urls, domain=domain, language=language),
         "content": content(post, language, timezone),
         "visibility": VISIBILITY.get(post.visibility, "public"),
         "sensitive": post.sensitive,
@@ -321,7 +346,7 @@ def status(
         "reblogged": view.reblogged,
         "muted": False,
         "bookmarked": False,
-        "pinned": False,
+        "pinned": view.pinned,
         "filtered": [],
         "local_only": post.is_local_only,
     }
@@ -354,7 +379,7 @@ def boost(
         "uri": view.announce.uri,
         "url": view.announce.uri,
         "created_at": timestamp(view.announce.published),
-        "account": account(view.author, urls, domain=domain),
+        "account": account(view.author, urls, domain=domain, language=language),
         "content": "",
         "spoiler_text": "",
         "mentions": [],
@@ -382,7 +407,7 @@ def notification(
         "type": view.type,
         "group_key": f"ungrouped-{n.id}",
         "created_at": timestamp(n.created_at),
-        "account": account(view.account, urls, domain=domain),
+        "account": account(view.account, urls, domain=domain, language=language),
         "status": (
             status(
                 view.status,
@@ -414,7 +439,7 @@ def conversation(
     return {
         "id": str(view.thread.id),
         "unread": view.unread,
-        "accounts": [account(a, urls, domain=domain) for a in view.accounts],
+        "accounts": [account(a, urls, domain=domain, language=language) for a in view.accounts],
         "last_status": (
             status(
                 view.last_status,

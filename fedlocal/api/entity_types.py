@@ -32,6 +32,20 @@ class CredentialSource(TypedDict):
     attribution_domains: list[str]
 
 
+class AccountRole(TypedDict):
+    """Mastodon 4.x's role badge on an account (a verified organisation's type here)."""
+
+    id: str
+    name: str
+    color: str
+
+
+class Field(TypedDict):
+    name: str
+    value: str
+    verified_at: str | None
+
+
 class Account(TypedDict):
     id: str
     username: str
@@ -57,8 +71,8 @@ class Account(TypedDict):
     hide_collections: bool
     noindex: bool
     emojis: list[Any]
-    roles: list[Any]
-    fields: list[Any]
+    roles: list[AccountRole]
+    fields: list[Field]
     # Only on the logged-in account (verify_credentials, update_credentials).
     source: NotRequired[CredentialSource]
     role: NotRequired[Role]

@@ -39,7 +39,9 @@ def boost(call: Call, view: BoostView) -> E.Status:
 
 
 def account(call: Call, view: AccountView) -> E.Account:
-    return entities.account(view, call.urls, domain=call.config.domain)
+    return entities.account(
+        view, call.urls, domain=call.config.domain, language=call.config.default_language
+    )
 
 
 def accounts(call: Call, views: Sequence[AccountView]) -> list[E.Account]:

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from ..boundary.ids import parse_id
 from ..services import favourites as favourite_service
+from ..services import pins as pin_service
 from ..services import posts as post_service
 from ..services import reblogs as reblog_service
 from ..services import statuses as status_service
@@ -133,6 +134,18 @@ async def unreblog(call: Call):
     return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
 
 
+@endpoint("write:accounts")
+async def pin(call: Call):
+    post = await pin_service.pin(call.ctx, call.actor, call.path_id())
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
+@endpoint("write:accounts")
+async def unpin(call: Call):
+    post = await pin_service.unpin(call.ctx, call.actor, call.path_id())
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
 @endpoint("read:statuses", who="optional")
 async def nobody(call: Call):
     """Who boosted or liked a status: not listed here (an empty, well-formed answer)."""
@@ -149,6 +162,8 @@ routes = [
     Route("/api/v1/statuses/{id}/unfavourite", unfavourite, methods=["POST"]),
     Route("/api/v1/statuses/{id}/reblog", reblog, methods=["POST"]),
     Route("/api/v1/statuses/{id}/unreblog", unreblog, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/pin", pin, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unpin", unpin, methods=["POST"]),
     Route("/api/v1/statuses/{id}/favourited_by", nobody, methods=["GET"]),
     Route("/api/v1/statuses/{id}/reblogged_by", nobody, methods=["GET"]),
 ]

@@ -14,7 +14,11 @@ async def post(args: argparse.Namespace) -> int:
     async with open_instance(args.config) as federation:
         author = await resident(federation, args.author)
         published = await posts.publish_note(
-            federation.services, author, args.text, visibility=args.visibility
+            federation.services,
+            author,
+            args.text,
+            visibility=args.visibility,
+            category=args.category,
         )
     print(published.uri)
     return 0

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..config import load_config
-from ..services import accounts
+from ..services import accounts, organizations
 from ..services.errors import InvalidInput
 from ..store import Database, head_revision, migrate
 from .runtime import open_instance
@@ -40,4 +40,17 @@ async def create_user(args: argparse.Namespace) -> int:
         )
     role = "admin" if account.is_admin else "resident"
     print(f"created {role} @{actor.handle} ({actor.uri})")
+    return 0
+
+
+async def set_organization(args: argparse.Namespace) -> int:
+    """`fedlocal user org NAME TYPE|none`: an admin's change from the command line (the
+    audit log names no account as its author)."""
+    type_key = None if args.type == "none" else args.type
+    async with open_instance(args.config) as federation:
+        actor = await organizations.set_organization(
+            federation.services, args.name, type_key, by_account_id=None
+        )
+    shown = actor.organization_type or "a person, no organisation"
+    print(f"@{actor.handle} is now {shown}")
     return 0

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..config import ConfigError
+from ..organizations import ORGANIZATION_KEYS
 from ..services.errors import ServiceError
 from ..services.queues import KINDS
 
@@ -49,10 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--email")
     sub.add_argument("--admin", action="store_true", help="give admin rights")
     sub.set_defaults(run="admin:create_user")
+    sub = with_config(
+        user_commands.add_parser("org", help="mark an account as a verified organisation")
+    )
+    sub.add_argument("name", metavar="NAME")
+    sub.add_argument(
+        "type",
+        metavar="TYPE",
+        choices=[*ORGANIZATION_KEYS, "none"],
+        help=" | ".join([*ORGANIZATION_KEYS, "none"]),
+    )
+    sub.set_defaults(run="admin:set_organization")
 
     sub = with_config(commands.add_parser("post", help="publish a public note as a local account"))
     sub.add_argument("--as", dest="author", required=True, metavar="NAME")
     sub.add_argument("--visibility", default="public", choices=["public", "unlisted", "followers"])
+    sub.add_argument("--category", metavar="KEY", help="file the note under a category")
     sub.add_argument("text", metavar="TEXT")
     sub.set_defaults(run="actions:post")
 

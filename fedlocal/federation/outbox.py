@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from activitypub.addressing import PUBLIC
 from activitypub.jsonutil import dumps_compact
 
-from ..categories import Categories
 from ..config import Config
 from ..models import Actor, Announce, Post
 from ..services.outgoing import (
@@ -52,6 +51,8 @@ from ..services.outgoing import (
     OfferAccepted,
     PostCreated,
     PostDeleted,
+    PostPinned,
+    PostUnpinned,
     PostUpdated,
     ProfileUpdated,
 )
@@ -85,7 +86,7 @@ class FederationOutbox:
     def __init__(self, config: Config, urls: Urls):
         self.config = config
         self.urls = urls
-        self.categories = Categories(config.categories)
+        self.categories = config.category_set()
         self.work_available = asyncio.Event()
 
     def wake(self) -> None:
@@ -130,6 +131,20 @@ class FederationOutbox:
                     followers=post.visibility != "direct",
                     followers_of=await self._shared_audience(conn, author, post),
                     inboxes=await self._involved_inboxes(conn, post),
+                )
+            case PostPinned(author, post):
+                return Delivery(
+                    author,
+                    to_as.add_pin(author, post),
+                    followers=True,
+                    followers_of=await self._pin_audience(conn, author),
+                )
+            case PostUnpinned(author, post):
+                return Delivery(
+                    author,
+                    to_as.remove_pin(author, post),
+                    followers=True,
+                    followers_of=await self._pin_audience(conn, author),
                 )
             case ProfileUpdated(actor):
                 keys = await actor_store.keys_of(conn, actor.id)
@@ -297,6 +312,14 @@ class FederationOutbox:
             else []
         )
         return [*community, *groups_sharing]
+
+    async def _pin_audience(self, conn: AsyncConnection, author: Actor) -> list[int]:
+        """Beyond the author's followers, who hears of an organisation's pin: linked
+        neighbours (the community's and instance actor's followers), whose feeds show
+        it on top."""
+        if author.organization_type is None:
+            return []
+        return await self._announce_audience(conn)
 
     async def _announce_audience(self, conn: AsyncConnection) -> list[int]:
         """The community's and the instance actor's followers (neighbours follow the

@@ -20,6 +20,7 @@ from activitypub.fetch_errors import FetchError
 
 from ..config import Config
 from ..models import Actor, ActorKey, Post
+from ..services import neighbours
 from ..services.errors import Forbidden, InvalidInput, RemoteFailure
 from ..store import Database
 from ..store import actors as actor_store
@@ -136,6 +137,8 @@ class RemoteActors:
                 manually_approves_followers=data.manually_approves_followers,
                 icon_url=data.icon_url,
                 image_url=data.image_url,
+                # A claim we cannot verify: believed only from a linked neighbour.
+                organization_type=await neighbours.trusted_organization_type(conn, data),
             )
             # Keys must be on the actor's own host: a document cannot vouch for others' keys.
             own_keys = [k for k in data.keys if http_host(k[0]) == data.domain]

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from activitypub.addressing import host_of
 
-from ..categories import Categories
 from ..models import Actor, Post
 from ..services import inbound
 from ..services.errors import RemoteFailure
@@ -33,7 +32,7 @@ async def resolve(remote: RemoteActors, uri: str) -> Actor | Post:
     if kinds & ACTOR_TYPES and "inbox" in document:
         return await remote.store_actor_document(document, expected_uri=document_id)
     try:
-        data = post_from_as(document, categories=Categories(remote.config.categories))
+        data = post_from_as(document, categories=remote.config.category_set())
     except InvalidDocument as exc:
         raise RemoteFailure(
             "%(url)s is neither an account nor a post", url=uri, detail=str(exc)

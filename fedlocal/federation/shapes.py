@@ -62,6 +62,9 @@ SHAPES: Mapping[str, Shape] = {
     "Create": Shape(needs_id=False, object=REFERENCE),
     "Update": Shape(needs_id=False, object=REFERENCE),
     "Delete": Shape(needs_id=False, object=REFERENCE),
+    # Mastodon sends its pins' Add and Remove without an id.
+    "Add": Shape(needs_id=False, object=REFERENCE),
+    "Remove": Shape(needs_id=False, object=REFERENCE),
 }
 
 

@@ -32,7 +32,7 @@ class ServiceContext:
     pictures: PictureProcessor = field(init=False)
 
     def __post_init__(self) -> None:
-        self.categories = Categories(self.config.categories)
+        self.categories = self.config.category_set()
         if self.media_files is None:
             self.media_files = LocalMediaFiles(self.config.data_dir / "media", self.config.base_url)
         self.pictures = PictureProcessor(

@@ -94,7 +94,7 @@ async def _save(
         url=data.url,
         edited_at=data.edited_at,
         source=data.source,
-        category=data.category,
+        category=_filed_category(author, data),
         place=data.place,
         listing=data.listing,
         event=data.event,
@@ -115,6 +115,15 @@ async def _save(
         # A direct message to one of our residents joins its thread.
         await threads.file_message(conn, saved.post, author)
     return Kept(saved.post, new=saved.outcome == "created", changed=True)
+
+
+def _filed_category(author: Actor, data: RemotePostData) -> str | None:
+    """The post's category, unless it is reserved to organisations the author is not
+    (an organisation type is known only for linked neighbours' verified accounts): such
+    a post is kept, filed under no category."""
+    if data.category_reserved_for and author.organization_type not in data.category_reserved_for:
+        return None
+    return data.category
 
 
 async def delete_remote_post(conn: AsyncConnection, actor: Actor, uri: str) -> bool:

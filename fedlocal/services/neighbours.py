@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from activitypub.addressing import host_of
 
-from ..models import Actor, Follow
+from ..models import Actor, Follow, RemoteActorData
 from ..store import actors as actor_store
 from ..store import follows as follow_store
 from . import outgoing
@@ -174,6 +174,14 @@ async def is_linked_domain(conn: AsyncConnection, domain: str) -> bool:
     if instance is None:
         return False
     return await follow_store.follows_domain(conn, instance.id, domain, accepted_only=True)
+
+
+async def trusted_organization_type(conn: AsyncConnection, actor: RemoteActorData) -> str | None:
+    """A remote actor's organisation type, believed only from a linked neighbour (it
+    verified its own organisations as we verify ours); from any other server, nothing."""
+    if actor.organization_type is None or not await is_linked_domain(conn, actor.domain):
+        return None
+    return actor.organization_type
 
 
 async def _instance(conn: AsyncConnection) -> Actor:

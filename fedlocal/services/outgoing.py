@@ -38,6 +38,20 @@ class PostDeleted:
 
 
 @dataclass(frozen=True)
+class PostPinned:
+    """The author pinned their post (an `Add` to their featured collection)."""
+
+    author: Actor
+    post: Post
+
+
+@dataclass(frozen=True)
+class PostUnpinned:
+    author: Actor
+    post: Post
+
+
+@dataclass(frozen=True)
 class ProfileUpdated:
     actor: Actor
 
@@ -202,6 +216,8 @@ News = (
     PostCreated
     | PostUpdated
     | PostDeleted
+    | PostPinned
+    | PostUnpinned
     | ProfileUpdated
     | FollowSent
     | FollowUndone

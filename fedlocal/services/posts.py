@@ -7,6 +7,7 @@ from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..categories import Category
 from ..formatting import MENTION, MentionLink, mention_handle, mention_markup, text_to_html
 from ..models import Actor, Mention, Post, Visibility
 from ..store import actors as actor_store
@@ -37,6 +38,7 @@ async def publish_note(
     mentions: Sequence[Actor] = (),
     local_only: bool = False,
     media_ids: Sequence[int] = (),
+    category: str | None = None,
 ) -> Post:
     """Publish a note as `author`: stored, sent to their followers (and to the people it
     mentions), and when public announced by the community actor, in one transaction.
@@ -59,6 +61,7 @@ async def publish_note(
             named=named,
             local_only=local_only,
             media_ids=media_ids,
+            category=category,
         )
     ctx.outbox.wake()
     return post
@@ -98,6 +101,7 @@ async def write_note(
     named: Mapping[str, Actor] | None = None,
     local_only: bool = False,
     media_ids: Sequence[int] = (),
+    category: str | None = None,
 ) -> Post:
     """`publish_note` inside the caller's transaction (for services that do more). Every
     note of ours is written here, replies included: this is where a reply in a
@@ -120,6 +124,9 @@ async def write_note(
             choices=", ".join(VISIBILITIES),
             field="visibility",
         )
+    filed = ctx.categories.get(category)
+    if category is not None and filed is None:
+        raise InvalidInput("unknown category '%(category)s'", category=category, field="category")
     if in_reply_to is not None and not local_only:
         parent = await post_store.get_post_by_uri(conn, in_reply_to)
         local_only = parent is not None and parent.is_local_only
@@ -141,7 +148,8 @@ async def write_note(
         language=language or ctx.config.default_language,
         sensitive=sensitive,
         summary=spoiler_text or None,
-        hashtags=tuple(formatted.hashtags) if formatted else (),
+        hashtags=_with_category_tag(formatted.hashtags if formatted else (), filed),
+        category=category,
         recipients=tuple(actor.uri for actor in mentions),
         mentions=tuple(Mention(href=actor.uri, name=f"@{actor.handle}") for actor in mentions),
         local_only=marked_local,
@@ -155,6 +163,13 @@ async def write_note(
         if await groups.is_member(conn, group, author):
             await groups.redistribute(ctx, conn, group, post, None)
     return post
+
+
+def _with_category_tag(hashtags: Sequence[str], category: Category | None) -> tuple[str, ...]:
+    """A note filed under a category carries its hashtag (how Mastodon users follow it)."""
+    if category is None or category.hashtag in hashtags:
+        return tuple(hashtags)
+    return (*hashtags, category.hashtag)
 
 
 def local_audience(visibility: str) -> tuple[str, bool]:

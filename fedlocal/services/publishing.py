@@ -29,7 +29,7 @@ from ..store import announces as announce_store
 from ..store import hashtags as hashtag_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import media, outgoing
+from . import media, organizations, outgoing
 from .context import ServiceContext
 
 
@@ -63,7 +63,11 @@ class Draft:
 
 async def publish(ctx: ServiceContext, conn: AsyncConnection, author: Actor, draft: Draft) -> Post:
     """Store `draft` as `author`'s new post and tell whoever should know (see the module
-    docstring). The caller wakes the outbox once its transaction is committed."""
+    docstring). The caller wakes the outbox once its transaction is committed.
+
+    A category reserved to organisation types the author is not is refused here, the
+    one gate every way in passes (web form, client API, command line)."""
+    organizations.check_category(ctx, author, draft.category)
     values = {f.name: getattr(draft, f.name) for f in fields(draft)}
     if values["published"] is None:
         del values["published"]

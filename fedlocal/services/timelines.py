@@ -12,6 +12,7 @@ from ..models import Actor, Announce, Post
 from ..store import actors as actor_store
 from ..store import blocks as block_store
 from ..store import favourites as favourite_store
+from ..store import pins as pin_store
 from ..store import posts as post_store
 from ..store import timelines as timeline_store
 from . import nearby as nearby_service
@@ -206,6 +207,17 @@ async def account_statuses(
         # A profile lists its owner's posts even for a viewer who mutes them (Mastodon
         # does); an owner who blocks the viewer shows them nothing.
         return await views.posts(conn, viewer, found, listing=False)
+
+
+async def pinned_statuses(
+    ctx: ServiceContext, viewer: Actor | None, actor_id: int
+) -> list[PostView]:
+    """The account's pinned posts the viewer may see, the latest pinned first
+    (`?pinned=true`: one page, as Mastodon lists at most five)."""
+    await account(ctx, actor_id)
+    async with ctx.db.read() as conn:
+        found = await pin_store.pinned_posts(conn, actor_id)
+        return await views.posts(conn, viewer, found)
 
 
 async def follows(

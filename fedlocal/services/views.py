@@ -17,6 +17,7 @@ from ..models import LISTING_STEPS, Account, Actor, Announce, Notification, Post
 from ..store import accounts as account_store
 from ..store import favourites as favourite_store
 from ..store import interests as interest_store
+from ..store import pins as pin_store
 from ..store import timelines as timeline_store
 from .visibility import visible
 
@@ -44,6 +45,8 @@ class PostView:
     in_reply_to_id: int | None = None
     in_reply_to_account_id: int | None = None
     mentions: tuple[Actor, ...] = ()
+    # Its author pinned it (Mastodon's `pinned`).
+    pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ async def posts(
     likes = await favourite_store.counts(conn, ids)
     liked = await favourite_store.liked_by(conn, viewer.id, ids) if viewer else set()
     boosted = await timeline_store.reblogged_by(conn, viewer.id, ids) if viewer else set()
+    pinned = await pin_store.pinned_by_author(conn, ids)
     views = []
     for post in shown:
         parent = parents.get(post.in_reply_to_uri) if post.in_reply_to_uri else None
@@ -126,6 +130,7 @@ async def posts(
                 in_reply_to_id=parent.id if parent else None,
                 in_reply_to_account_id=parent.actor_id if parent else None,
                 mentions=tuple(mentioned[m.href] for m in post.mentions if m.href in mentioned),
+                pinned=post.id in pinned,
             )
         )
     return views

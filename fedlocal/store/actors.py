@@ -27,6 +27,7 @@ _ACTOR_FIELDS = (
     "following_url",
     "url",
     "manually_approves_followers",
+    "organization_type",
 )
 
 
@@ -52,6 +53,7 @@ def _actor(row: Any) -> Actor:
         updated_at=row.updated_at,
         fetched_at=row.fetched_at,
         gone_at=row.gone_at,
+        organization_type=row.organization_type,
         **actor_fields(row.data),
     )
 
@@ -144,6 +146,21 @@ async def upsert_remote_actor(conn: AsyncConnection, *, uri: str, **fields: Any)
             )
         ).one()
     return _actor(row)
+
+
+async def set_organization_type(
+    conn: AsyncConnection, actor_id: int, organization_type: str | None
+) -> Actor | None:
+    """Mark one of our actors as an organisation of a type (None: a person again)."""
+    row = (
+        await conn.execute(
+            update(actors)
+            .where(actors.c.id == actor_id)
+            .values(organization_type=organization_type, updated_at=utcnow())
+            .returning(*actors.c)
+        )
+    ).first()
+    return _actor(row) if row else None
 
 
 async def mark_actor_gone(conn: AsyncConnection, actor_id: int) -> None:

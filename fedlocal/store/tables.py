@@ -59,7 +59,11 @@ actors = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("gone_at", UTCDateTime),
+    # A verified organisation's type (fedlocal/organizations.py): set by our admins for
+    # our accounts, kept from a linked neighbour's actor document for theirs.
+    Column("organization_type", String(32)),
     Index(None, "domain", "username"),
+    Index(None, "organization_type"),
 )
 
 # Public keys of every actor by key id (GoToSocial keys live at their own URL), and the
@@ -651,4 +655,18 @@ account_domain_blocks = Table(
     Column("domain", String(255), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("account_id", "domain"),
+)
+
+
+# Pinned posts (Mastodon's pins, the actor's `featured` collection): ours, and those of
+# linked neighbours' organisations as their Add/Remove activities tell us.
+pins = Table(
+    "pins",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("object_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("actor_id", "object_id"),
+    Index(None, "object_id"),
 )

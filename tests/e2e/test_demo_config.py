@@ -215,6 +215,23 @@ async def test_demo_runs_seeds_links_and_restarts_without_duplicates(demo: Demo)
             response = await client.get(url)
             assert response.status_code == 200, f"{url}: {response.status_code}"
 
+    # And: the town hall's pinned announcement tops Saint-Malo's landing page, with its badge
+    async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+        landing = (await client.get(f"{configs['saint-malo'].base_url}/")).text
+    assert 'id="section-pinned"' in landing
+    assert "Mairie de Saint-Malo" in landing and "Fête de quartier" in landing
+    assert "tag-org" in landing
+
+    # And: the association of Saint-Servan pinned its note, and Saint-Malo, a linked
+    # neighbour, shows it on top too
+    async def amicale_on_top() -> bool:
+        async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+            page = (await client.get(f"{configs['saint-malo'].base_url}/")).text
+        pinned = page[page.find('id="section-pinned"') :]
+        return "Amicale laïque de Saint-Servan" in pinned
+
+    await wait_for(amicale_on_top, timeout=CROSSING_DEADLINE, message="the Amicale's pin")
+
     # And: the three instances are linked as neighbours, both ways
     for here, there in permutations(configs, 2):
         ours, theirs = (Urls(configs[n].base_url).instance_actor for n in (here, there))
@@ -305,10 +322,26 @@ def test_shipped_seed_reads_like_three_quarters() -> None:
         )
         assert config.signup_mode == "open"
         assert len(config.quarters) >= 3 and config.description
-        assert 3 <= len(seed.residents) <= 4
+        people = [person for person in seed.residents if person.organization is None]
+        assert 3 <= len(people) <= 4
         assert any(person.admin for person in seed.residents)
         assert {item.kind for item in seed.listings} == {"offer", "request"}
         assert seed.events
+    # The verified organisations: the town hall with its pinned announcement filed under
+    # "Infos de la mairie", a producer and an association
+    organizations = {
+        person.organization: name
+        for name, instance in instances.items()
+        for person in instance.seed.residents
+        if person.organization
+    }
+    assert organizations == {
+        "town_hall": "saint-malo",
+        "producer": "parame",
+        "association": "saint-servan",
+    }
+    [announcement] = [n for n in instances["saint-malo"].seed.notes if n.author == "mairie"]
+    assert announcement.pinned and announcement.category == "town-hall"
     saint_servan = instances["saint-servan"].seed
     assert [group.display_name for group in saint_servan.groups] == [
         "Les Jardins partagés de la Côte d'Émeraude"

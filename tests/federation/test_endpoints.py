@@ -17,9 +17,10 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+from activitypub import jsonld
 from activitypub.client import accepts_activitypub
 from fedlocal.models import Actor
-from fedlocal.services import accounts, events, groups, listings, posts
+from fedlocal.services import accounts, events, groups, listings, organizations, pins, posts
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import posts as post_store
@@ -649,6 +650,10 @@ async def every_kind(inst) -> dict[str, object]:
     async with ctx.db.write() as conn:
         await groups.redistribute(ctx, conn, group, note, None)
     await events.join_event(ctx, bea, event.uri)
+    # An organisation, with pinned posts of two kinds (its featured collection)
+    ana = await organizations.set_organization(ctx, ana.username, "association", by_account_id=None)
+    await pins.pin(ctx, ana, note.id)
+    await pins.pin(ctx, ana, offer.id)
     return {
         "ana": ana,
         "group": group,
@@ -672,6 +677,7 @@ def _served_paths(inst, every_kind) -> list[str]:
         paths += [base, f"{base}/outbox", f"{base}/outbox?page=true"]
         for collection in ("followers", "following"):
             paths += [f"{base}/{collection}", f"{base}/{collection}?page=true"]
+    paths.append(f"/users/{ana.username}/collections/featured")
     for post in every_kind["posts"]:  # type: ignore[attr-defined]
         paths += [f"/objects/{post.id}", f"/objects/{post.id}/activity"]
     return paths
@@ -709,3 +715,32 @@ async def test_every_queued_activity_keeps_every_term(inst, every_kind):
     lost = {d["id"]: lost_terms(d) for d in documents if lost_terms(d)}
 
     assert lost == {}
+
+
+async def test_an_organisation_is_an_organization_with_its_type_and_pins(inst, http, every_kind):
+    ana: Actor = every_kind["ana"]  # type: ignore[assignment]
+    note, offer = every_kind["posts"][:2]  # type: ignore[index]
+
+    actor = await _get_activity(http, f"/users/{ana.username}")
+    featured = await _get_activity(http, actor["featured"])
+
+    assert actor["type"] == "Organization"
+    assert actor["organizationType"] == "association"
+    assert actor["attachment"] == [
+        {"type": "PropertyValue", "name": "Organisation", "value": "Association"}
+    ]
+    expanded = jsonld.expand(actor)
+    assert expanded[0]["https://fedlocal.org/ns#organizationType"] == [{"@value": "association"}]
+    assert featured["type"] == "OrderedCollection"
+    assert featured["id"] == f"{ana.uri}/collections/featured"
+    assert featured["totalItems"] == 2
+    assert [item["id"] for item in featured["orderedItems"]] == [offer.uri, note.uri]
+
+
+async def test_a_person_is_a_person_with_an_empty_featured_collection(inst, http, alice):
+    actor = await _get_activity(http, f"/users/{alice.username}")
+    featured = await _get_activity(http, actor["featured"])
+
+    assert actor["type"] == "Person"
+    assert "organizationType" not in actor
+    assert (featured["totalItems"], featured["orderedItems"]) == (0, [])

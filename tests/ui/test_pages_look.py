@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fedlocal.cli.demo.pictures import picture
-from fedlocal.services import events, listings, media, settings
+from fedlocal.services import events, listings, media, organizations, pins, posts, settings
 from fedlocal.services.events import EventInput
 from fedlocal.services.listings import ListingInput
 from fedlocal.store import accounts as account_store
@@ -87,7 +87,21 @@ async def _publish_samples(instance):
             media_ids=(poster.id,),
         ),
     )
-    return offer, event
+    # The town hall, a verified organisation, pins an announcement: on top of the landing
+    # page and the feed, with its badge
+    await resident(instance, "mairie", display_name="Mairie de Saint-Malo")
+    town_hall = await organizations.set_organization(
+        instance.services, "mairie", "town_hall", by_account_id=None
+    )
+    announcement = await posts.publish_note(
+        instance.services,
+        town_hall,
+        "Fête de quartier samedi sur la place Chateaubriand, de 14 h à 22 h. "
+        "La rue Saint-Vincent sera fermée à la circulation.",
+        category="town-hall",
+    )
+    await pins.pin(instance.services, town_hall, announcement.id)
+    return offer, event, announcement
 
 
 async def _too_small_targets(page) -> list[str]:
@@ -112,12 +126,13 @@ async def _too_small_targets(page) -> list[str]:
 
 async def test_main_pages_at_phone_and_desktop_widths(browser, quarters):
     a = quarters.a
-    offer, event = await _publish_samples(a)
+    offer, event, announcement = await _publish_samples(a)
     pages = {
         "landing": "/",
         "feed": "/feed",
         "offer": f"/posts/{offer.id}",
         "event": f"/posts/{event.id}",
+        "town-hall-announcement": f"/posts/{announcement.id}",
         "signup": "/signup",
         "login": "/login",
     }

@@ -6,7 +6,9 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from fedlocal.boundary import ids
+from fedlocal.organizations import ORGANIZATION_KEYS, ORGANIZATION_TYPES
 from fedlocal.services import neighbours as neighbour_service
+from fedlocal.services import organizations as organization_service
 from fedlocal.services import queues as queue_service
 from fedlocal.services import signup as signup_service
 from fedlocal.services.errors import InvalidInput, ServiceError
@@ -53,6 +55,7 @@ async def index(
         invite_state=invite_state or FormState(values={"max_uses": "1", "days": "7"}),
         labels=_labels(page),
         invite_base=f"{page.config.base_url}/signup?invite=",
+        organization_types=ORGANIZATION_TYPES,
         section="admin",
     )
 
@@ -84,6 +87,18 @@ async def suspend(page: Page) -> Response:
         page.services, page.account, account_id, decision == "suspend"
     )
     return page.redirect("/admin", notice="suspended" if decision == "suspend" else "restored")
+
+
+async def set_organization(page: Page) -> Response:
+    """Mark a resident as a verified organisation of a type, or a person again."""
+    assert page.account is not None
+    chosen = page.form.get("organization_type")
+    if chosen and chosen not in ORGANIZATION_KEYS:
+        raise Refusal(page.t("Choose one of the options."))
+    await organization_service.mark_account(
+        page.services, page.account, _id(page, "account_id"), chosen or None
+    )
+    return page.redirect("/admin#residents", notice="organization-set")
 
 
 async def create_invite(page: Page) -> Response:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from fedlocal.clock import utcnow
 from fedlocal.models import Actor, EventDetails, Post
-from fedlocal.services import nearby_feed, neighbours
+from fedlocal.services import nearby_feed, neighbours, pins
 
 from ..page import Page
 from ..post_text import title_of
@@ -39,6 +39,15 @@ def _card(
     if author is not None and not author.is_local:
         neighbour = names.get(author.domain, author.domain)
     return Card(post, author, title_of(post) or "—", place, neighbour, km)
+
+
+async def pinned_cards(page: Page) -> list[Card]:
+    """The announcements verified organisations pinned (the town hall's, a linked
+    neighbour's), the latest first: what tops the landing page and the nearby feed."""
+    found = await pins.organization_announcements(page.services)
+    remote = any(not author.is_local for _post, author in found)
+    names = await neighbours.instance_names(page.services) if remote else {}
+    return [_card(post, author, None, None, names) for post, author in found]
 
 
 async def neighbour_name(page: Page, author: Actor) -> str | None:

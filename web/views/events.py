@@ -31,7 +31,12 @@ from .photos import (
     slot_labels,
     upload_photos,
 )
-from .publish_fields import read_category_and_description, read_title, where
+from .publish_fields import (
+    offered_categories,
+    read_category_and_description,
+    read_title,
+    where,
+)
 
 VENUE_MAX = 200
 FORM_JOIN_MODES = ("free", "restricted")
@@ -96,7 +101,7 @@ async def _form(page: Page, state: FormState, status: int = 200) -> Response:
         kind="event",
         state=state,
         labels={**_labels(page), **slot_labels(poster_slots(page))},
-        categories=[(c.key, c.label(page.lang)) for c in page.web.categories.all],
+        categories=offered_categories(page),
         quarters=[(q.name, q.name) for q in page.config.quarters],
         join_modes=[(mode, t(labels.JOIN_MODES[mode])) for mode in FORM_JOIN_MODES],
         visibilities=[(v, t(labels.VISIBILITIES[v])) for v in FORM_VISIBILITIES],

@@ -12,7 +12,7 @@ from fedlocal.services.nearby import KINDS
 
 from ..forms import parse_int
 from ..page import Page
-from .cards import nearby_cards
+from .cards import nearby_cards, pinned_cards
 from .common import centre_point, centre_quarter
 
 RADII_KM = (1, 2, 5, 10, 20, 50)
@@ -52,6 +52,8 @@ async def nearby(page: Page) -> Response:
     return await page.render(
         "feed.html",
         cards=found.cards,
+        # On the first page only: the organisations' pinned announcements.
+        pinned=await pinned_cards(page) if max_id is None else [],
         filters=filters,
         kinds=KINDS,
         radii=RADII_KM,

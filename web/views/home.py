@@ -7,7 +7,7 @@ from starlette.responses import Response
 from fedlocal.services import people
 
 from ..page import Page
-from .cards import nearby_cards, upcoming
+from .cards import nearby_cards, pinned_cards, upcoming
 from .common import centre_point, centre_quarter
 
 # Wide enough to take in the neighbouring quarters.
@@ -30,7 +30,12 @@ async def landing(page: Page) -> Response:
     sections["event"] = upcoming(events.cards, PER_SECTION)
     community = await people.by_role(page.services, "community")
     return await page.render(
-        "home.html", sections=sections, community=community, quarter=quarter, section="home"
+        "home.html",
+        sections=sections,
+        pinned=await pinned_cards(page),
+        community=community,
+        quarter=quarter,
+        section="home",
     )
 
 

@@ -33,7 +33,12 @@ from .photos import (
     slot_labels,
     upload_photos,
 )
-from .publish_fields import read_category_and_description, read_title, where
+from .publish_fields import (
+    offered_categories,
+    read_category_and_description,
+    read_title,
+    where,
+)
 
 PRICE_MAX = 40
 MESSAGE_MAX = 1000
@@ -113,7 +118,7 @@ async def _form(page: Page, kind: str, state: FormState, status: int = 200) -> R
         state=state,
         labels={**_labels(page), **slot_labels(listing_slots(page))},
         intents=[(intent, t(labels.INTENTS[intent])) for intent in _intents(kind)],
-        categories=[(c.key, c.label(page.lang)) for c in page.web.categories.all],
+        categories=offered_categories(page),
         quarters=[(q.name, q.name) for q in page.config.quarters],
         visibilities=[(v, t(labels.VISIBILITIES[v])) for v in FORM_VISIBILITIES],
         title_max=TITLE_MAX,

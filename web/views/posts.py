@@ -5,11 +5,30 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from fedlocal.models import Actor, Post
-from fedlocal.services import messages
+from fedlocal.services import messages, pins
 
 from ..page import Page
 from . import events, listings
 from .common import visible_post
+
+
+async def pin(page: Page) -> Response:
+    """The author pins their post (on their profile; an organisation's also tops the
+    feeds)."""
+    post, _author = await visible_post(page, page.request.path_params["post_id"])
+    await pins.pin(page.services, _me(page), post.id)
+    return page.redirect(f"/posts/{post.id}", notice="pinned")
+
+
+async def unpin(page: Page) -> Response:
+    post, _author = await visible_post(page, page.request.path_params["post_id"])
+    await pins.unpin(page.services, _me(page), post.id)
+    return page.redirect(f"/posts/{post.id}", notice="unpinned")
+
+
+def _me(page: Page) -> Actor:
+    assert page.me is not None  # the route requires a login
+    return page.me
 
 
 async def show_by_id(page: Page) -> Response:
@@ -21,6 +40,8 @@ async def show_by_id(page: Page) -> Response:
 async def show(page: Page, post: Post, author: Actor) -> Response:
     if post.is_deleted:
         return await page.error(410, page.t("This post was deleted."), title=page.t("Gone"))
+    if page.me is not None and post.actor_id == page.me.id and post.visibility in pins.PINNABLE:
+        page.pinned = await pins.is_pinned(page.services, post)
     if post.kind in ("offer", "request") and post.listing is not None:
         return await listings.detail(page, post, author)
     if post.kind == "event" and post.event is not None:

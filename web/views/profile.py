@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from fedlocal.models import Actor
-from fedlocal.services import people, profiles
+from fedlocal.services import people, pins, profiles
 
 from ..forms import FormState
 from ..page import Page
@@ -34,11 +34,17 @@ async def show(page: Page, actor: Actor, remote: FormState | None = None, status
         )
         for post in found.posts
     ]
+    pinned = [
+        Card(post, actor, title_of(post) or "—", None, None, None)
+        for post in await pins.pinned_posts(page.services, actor)
+        if post.visibility in pins.PINNABLE
+    ]
     return await page.render(
         "profile.html",
         status=status,
         actor=actor,
         cards=cards,
+        pinned=pinned,
         followers=found.followers,
         following=found.following,
         follow=found.follow,

@@ -19,6 +19,13 @@ def read_title(page: Page, state: FormState, title_max: int) -> str:
     return title
 
 
+def offered_categories(page: Page) -> list[tuple[str, str]]:
+    """The categories the form offers: those reserved to organisations of other types are
+    left out (the service still refuses a forged choice)."""
+    kind = page.me.organization_type if page.me is not None else None
+    return [(c.key, c.label(page.lang)) for c in page.web.categories.open_to(kind)]
+
+
 def read_category_and_description(page: Page, state: FormState) -> tuple[str, str]:
     """The category key and the description; errors for an unknown category or a
     description longer than the instance allows."""

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ...categories import Categories
 from ...config import Config, ConfigError
 from ...models import OFFER_INTENTS, REQUEST_INTENTS
+from ...organizations import ORGANIZATION_KEYS
 from .pictures import DRAWINGS
 
 DEMO_TIMEZONE = ZoneInfo("Europe/Paris")
@@ -49,6 +49,9 @@ class Resident:
     display_name: str = ""
     quarter: str | None = None
     admin: bool = False
+    # A verified organisation's type (fedlocal/organizations.py): the town hall, a
+    # producer, an association…
+    organization: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class Note:
     author: str
     text: str
     to_group: str | None = None
+    # Filed under a category (the town hall's news), pinned by its author.
+    category: str | None = None
+    pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -250,7 +256,7 @@ class _Checker:
         self.config = configs[here]
         self.configs = configs
         self.seeds = seeds
-        self.categories = Categories(self.config.categories)
+        self.categories = self.config.category_set()
 
     def fail(self, message: str) -> None:
         raise ConfigError(f"seed of {self.here}: {message}")
@@ -264,6 +270,10 @@ class _Checker:
             self.fail("two entries share an id")
         for resident in seed.residents:
             self.quarter(resident.quarter)
+            if resident.organization not in (None, *ORGANIZATION_KEYS):
+                self.fail(
+                    f"{resident.username}: organization is one of {', '.join(ORGANIZATION_KEYS)}"
+                )
         for group in seed.groups:
             self.resident(group.by, residents)
             if group.username in residents:
@@ -273,6 +283,7 @@ class _Checker:
             self.actor(follow.target)
         for note in seed.notes:
             self.resident(note.author, residents)
+            self.category(note.category)
             if note.to_group is not None:
                 self.actor(note.to_group, groups_only=True)
         for listing in seed.listings:

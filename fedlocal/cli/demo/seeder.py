@@ -35,6 +35,8 @@ from ...services import (
     listings,
     media,
     neighbours,
+    organizations,
+    pins,
     posts,
 )
 from ...services.context import ServiceContext
@@ -45,7 +47,7 @@ from ...store import interests as interest_store
 from ...store import posts as post_store
 from .ledger import Ledger
 from .pictures import picture as drawn_picture
-from .seed import DEMO_TIMEZONE, Event, Group, Listing, Note, Ref, Seed
+from .seed import DEMO_TIMEZONE, Event, Group, Listing, Note, Ref, Resident, Seed
 from .servers import Server
 
 LINK_DEADLINE_SECONDS = 30.0
@@ -150,20 +152,34 @@ class Seeder:
 
     async def instance_accounts(self, instance: DemoInstance) -> None:
         for person in instance.seed.residents:
-            async with instance.fed.db.read() as conn:
-                if await actor_store.get_local_actor(conn, person.username) is not None:
-                    continue  # kept from an earlier run
-            await self.each(
-                instance,
-                f"account {person.username}",
-                accounts.create_account(
-                    instance.fed.services,
-                    person.username,
-                    person.password,
-                    admin=person.admin,
-                    display_name=person.display_name,
-                ),
-            )
+            await self.account(instance, person)
+            if person.organization is not None:
+                await self.each(
+                    instance,
+                    f"organisation {person.username}",
+                    organizations.set_organization(
+                        instance.fed.services,
+                        person.username,
+                        person.organization,
+                        by_account_id=None,
+                    ),
+                )
+
+    async def account(self, instance: DemoInstance, person: Resident) -> None:
+        async with instance.fed.db.read() as conn:
+            if await actor_store.get_local_actor(conn, person.username) is not None:
+                return  # kept from an earlier run
+        await self.each(
+            instance,
+            f"account {person.username}",
+            accounts.create_account(
+                instance.fed.services,
+                person.username,
+                person.password,
+                admin=person.admin,
+                display_name=person.display_name,
+            ),
+        )
 
     async def link_neighbours(self) -> None:
         """Every instance links every other; then wait until each link is accepted."""
@@ -257,7 +273,11 @@ class Seeder:
         author = await self.local_actor(instance, item.author)
         if isinstance(item, Note):
             mentions = [await self.actor(instance, item.to_group)] if item.to_group else []
-            post = await posts.publish_note(ctx, author, item.text, mentions=mentions)
+            post = await posts.publish_note(
+                ctx, author, item.text, mentions=mentions, category=item.category
+            )
+            if item.pinned:
+                await pins.pin(ctx, author, post.id)
         elif isinstance(item, Listing):
             listing = replace(
                 self.listing_input(item), media_ids=await self.photo(ctx, author, item)

@@ -8,6 +8,7 @@ from activitypub import keys as key_codec
 from activitypub.addressing import as_list, host_of
 
 from ...models import RemoteActorData
+from ...organizations import ORGANIZATION_KEYS
 from ...sanitize import sanitize_html
 from .values import (
     MAX_NAME,
@@ -52,7 +53,14 @@ def actor_from_as(document: Any) -> RemoteActorData:
         keys=tuple(_keys(document, uri)),
         icon_url=http_url(_icon_url(document.get("icon"))),
         image_url=http_url(_icon_url(document.get("image"))),
+        organization_type=_organization_type(document),
     )
+
+
+def _organization_type(document: dict[str, Any]) -> str | None:
+    """`fedlocal:organizationType` when it names one of the types we know."""
+    value = document.get("organizationType")
+    return value if isinstance(value, str) and value in ORGANIZATION_KEYS else None
 
 
 def _icon_url(icon: Any) -> Any:

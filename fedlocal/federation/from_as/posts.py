@@ -56,6 +56,16 @@ def post_from_as(document: Any, *, categories: Categories | None = None) -> Remo
     if kind is None:
         raise InvalidDocument(f"unsupported object type {document.get('type')!r}")
     data = _common(document, uri, kind)
+    return _with_reservation(_kind_fields(document, data, kind, purpose, categories), categories)
+
+
+def _kind_fields(
+    document: dict[str, Any],
+    data: RemotePostData,
+    kind: str,
+    purpose: Any,
+    categories: Categories,
+) -> RemotePostData:
     hashtags = list(data.hashtags)
     if kind == "Event":
         return _described(replace(data, **event_fields(document, categories)), document)
@@ -69,6 +79,15 @@ def post_from_as(document: Any, *, categories: Categories | None = None) -> Remo
             data, **hashtag_listing_fields(data.content, listing_kind, hashtags, categories)
         )
     return data
+
+
+def _with_reservation(data: RemotePostData, categories: Categories) -> RemotePostData:
+    """Who our category of the post is reserved to, for the inbox to decide whether the
+    author may be filed under it (services/inbound.py)."""
+    category = categories.get(data.category)
+    if category is None or not category.reserved_for:
+        return data
+    return replace(data, category_reserved_for=category.reserved_for)
 
 
 def _common(document: dict[str, Any], uri: str, kind: str) -> RemotePostData:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import (
     accept,
+    add,
     announce,
     block,
     create,
@@ -27,6 +28,7 @@ from . import (
     leave,
     like,
     reject,
+    remove,
     undo,
     update,
 )
@@ -73,4 +75,8 @@ HANDLERS: Mapping[str, VerbHandler] = {
     "Offer": Verb(interest.apply),
     "Like": Verb(like.apply),
     "Block": Verb(block.apply),
+    # A pin or unpin (Mastodon's featured collection), kept for linked neighbours'
+    # organisations only.
+    "Add": Verb(add.apply, add.prepare),
+    "Remove": Verb(remove.apply),
 }

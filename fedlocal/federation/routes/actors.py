@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from ...boundary import ids
 from ...models import Actor
-from ...services import collections, people
+from ...services import collections, people, pins
 from ...services.collections import Direction
 from .. import to_as
 from .html import HtmlPages
@@ -101,6 +101,18 @@ async def _follow_collection(request: Request, direction: Direction) -> Response
     return activity_json(to_as.ordered_collection_page(page_id, collection_id, items, next_page))
 
 
+async def featured(request: Request) -> Response:
+    """The actor's pinned posts, embedded, as Mastodon serves `collections/featured`."""
+    federation = federation_of(request)
+    actor = await _local_actor(request)
+    if actor is None or actor.role != "resident":
+        return json_error(404, "no such actor")
+    pinned = await pins.pinned_posts(federation.services, actor)
+    options = federation.outbox.render_options()
+    shown = [post for post in pinned if post.visibility in pins.PINNABLE and not post.is_local_only]
+    return activity_json(to_as.featured_collection(actor, shown, federation.urls, **options))
+
+
 async def instance_outbox(request: Request) -> Response:
     federation = federation_of(request)
     return activity_json(to_as.ordered_collection(federation.urls.instance_outbox, 0, None))
@@ -122,4 +134,5 @@ def actor_routes(html: HtmlPages) -> list[Route]:
         Route("/users/{username}/outbox", outbox),
         Route("/users/{username}/followers", followers),
         Route("/users/{username}/following", following),
+        Route("/users/{username}/collections/featured", featured),
     ]

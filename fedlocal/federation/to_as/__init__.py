@@ -31,6 +31,7 @@ from .listings import listing, listing_hashtags
 from .marketplace import accept_offer, offer_agreement
 from .notes import note
 from .participation import accept_join, join, leave, reject_join
+from .pins import add_pin, featured_collection, remove_pin
 from .vocabulary import (
     ACTOR_CONTEXT,
     AS_CONTEXT,
@@ -58,6 +59,9 @@ __all__ = [
     "accept_follow",
     "accept_join",
     "accept_offer",
+    "add_pin",
+    "featured_collection",
+    "remove_pin",
     "actor_document",
     "block",
     "undo_block",

@@ -7,6 +7,7 @@ from typing import Any
 from activitypub import keys as key_codec
 
 from ...models import Actor, ActorKey
+from ...organizations import organization_type
 from ...urls import Urls
 from .attachments import image_document
 from .common import iso
@@ -30,12 +31,19 @@ _INSTANCE_ACTOR_FIELDS = [
 ]
 
 
+def featured_url(actor: Actor) -> str:
+    """The actor's pinned posts (`featured`), where Mastodon keeps them."""
+    return f"{actor.uri}/collections/featured"
+
+
 def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict[str, Any]:
     """The actor document served at the actor's URI."""
+    organization = organization_type(actor.organization_type)
     document: dict[str, Any] = {
         "@context": ACTOR_CONTEXT,
         "id": actor.uri,
-        "type": actor.type,
+        # Mastodon shows an Organization as an ordinary profile (a Service would be a bot).
+        "type": "Organization" if organization and actor.role == "resident" else actor.type,
         "preferredUsername": actor.username,
         "name": actor.display_name or actor.username,
         "summary": actor.summary,
@@ -54,6 +62,13 @@ def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict
         document["followers"] = actor.followers_url
     if actor.following_url:
         document["following"] = actor.following_url
+    if actor.role == "resident":
+        document["featured"] = featured_url(actor)
+    if organization is not None:
+        document["organizationType"] = organization.key
+        document["attachment"] = [
+            {"type": "PropertyValue", "name": "Organisation", "value": organization.fr}
+        ]
     if actor.role in ("resident", "community", "group"):
         document["discoverable"] = True
         document["indexable"] = True

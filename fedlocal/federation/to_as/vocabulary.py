@@ -31,6 +31,8 @@ EXTENSION_TERMS: dict[str, Any] = {
         "@container": "@set",
     },
     "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
+    # Pinned posts (Mastodon's pins).
+    "featured": {"@id": "toot:featured", "@type": "@id"},
 }
 
 # FEP-0837 (interop.md §5). Defined inline, all of them: the FEP's own term file omits
@@ -125,7 +127,22 @@ FEDLOCAL_TERMS: dict[str, Any] = {
     },
 }
 
-ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSION_TERMS]
+# A verified organisation's type (fedlocal/organizations.py), and the profile field that
+# says it to Mastodon, in Mastodon's own terms.
+ORGANIZATION_TERMS: dict[str, Any] = {
+    "fedlocal": FEDLOCAL_NAMESPACE,
+    "organizationType": "fedlocal:organizationType",
+    "schema": "http://schema.org#",
+    "PropertyValue": "schema:PropertyValue",
+    "value": "schema:value",
+}
+
+ACTOR_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    SECURITY_CONTEXT,
+    MULTIKEY_CONTEXT,
+    {**EXTENSION_TERMS, **ORGANIZATION_TERMS},
+]
 OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, EXTENSION_TERMS]
 LISTING_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **FEP_0837_TERMS, **FEDLOCAL_TERMS}]
 EVENT_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **EVENT_TERMS, **FEDLOCAL_TERMS}]
