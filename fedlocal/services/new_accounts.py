@@ -45,10 +45,10 @@ class NewAccountLimit(InvalidInput):
         now: datetime,
         timezone: str,
     ):
-        what = "posts" if kind == "post" else "private messages"
+        what, verb = ("posts", "publish") if kind == "post" else ("private messages", "write")
         super().__init__(
-            f"during its first %(days)s days, a new account sends at most %(limit)s {what} "
-            "in 24 hours: you can again from %(when)s",
+            f"the limit for new accounts is reached ({what}: %(limit)s in 24 hours during "
+            f"the first %(days)s days); you can {verb} again from %(when)s",
             days=days,
             limit=limit,
             when=f"{until:%Y-%m-%d %H:%M} UTC",

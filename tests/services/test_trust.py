@@ -280,7 +280,7 @@ async def test_a_new_account_publishes_so_many_posts_of_any_kind_a_day(limited_w
     limit = refusals[0]
     assert limit.status == 429 and limit.kind == "post" and limit.limit == 2
     assert 23 * 3600 < limit.retry_after <= 24 * 3600
-    assert "at most 2 posts in 24 hours" in limit.message
+    assert "(posts: 2 in 24 hours" in limit.message
 
 
 async def test_messages_have_their_own_limit_and_a_loan_step_is_never_refused(limited_world):
@@ -345,6 +345,6 @@ def test_the_error_names_the_moment_in_utc():
     )
     assert limit.retry_after == 1800
     assert limit.message == (
-        "during its first 7 days, a new account sends at most 20 private messages in 24 hours:"
-        " you can again from 2026-12-03 09:30 UTC"
+        "the limit for new accounts is reached (private messages: 20 in 24 hours during the"
+        " first 7 days); you can write again from 2026-12-03 09:30 UTC"
     )
