@@ -192,3 +192,24 @@ async def test_a_new_account_past_its_daily_posts_gets_a_form_message(tmp_path):
             assert second.status_code == 429
             assert "au plus 1 message privé en 24 heures" in second.text
         assert await _count(inst, objects, objects.c.actor_id == alice.id) == 2
+
+
+async def test_the_newcomer_sees_how_many_vouched_and_a_profile_vouch_counts(tmp_path):
+    async with running_instance(
+        tmp_path, area=QUARTERS, signup_mode="vouch", vouches_needed=2
+    ) as inst:
+        await make_resident(inst, "alice")
+        async with WebClient(inst.base_url) as nina, WebClient(inst.base_url) as alice:
+            await nina.sign_up("nina", presentation=PRESENTATION)
+            await alice.log_in("alice")
+            # The waiting newcomer's page offers the vouch too
+            profile = await alice.get("/@nina")
+            assert "I know this person" in profile.text
+            vouched = await alice.submit("/@nina", "/@nina/vouch", {"next": "/@nina"})
+            assert notice(vouched) == "vouched"
+
+            waiting = await nina.submit("/login", "/login", {"login": "nina", "password": PASSWORD})
+
+            assert "1 neighbour has vouched for you" in waiting.text
+            assert "2 are needed." in waiting.text
+            assert not (await _account(inst, "nina")).is_approved
