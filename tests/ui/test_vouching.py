@@ -72,3 +72,14 @@ async def test_a_newcomer_waits_and_a_neighbour_vouches_on_a_phone(browser, town
 
         # Then the newcomer logs in
         await log_in(newcomer, town.base_url, "nolwenn")
+        # And her page offers the resident to take the vouch back; the consent setting reads well
+        await neighbour.goto(f"{town.base_url}/@nolwenn")
+        withdraw = neighbour.get_by_role(
+            "button", name="Je ne me porte plus garant·e de cette personne"
+        )
+        await withdraw.wait_for()
+        assert not await _scrolls_sideways(neighbour)
+        assert not await axe_violations(neighbour)
+        await neighbour.goto(f"{town.base_url}/settings#trust")
+        await neighbour.get_by_label("Montrer sur mon profil qui me connaît").check()
+        assert not await axe_violations(neighbour)
