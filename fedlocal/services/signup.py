@@ -116,7 +116,7 @@ async def _sign_up_to_be_vouched(
     return account, fresh or actor
 
 
-async def activate(ctx: ServiceContext, conn: AsyncConnection, account_id: int, by: int) -> bool:
+async def activate(conn: AsyncConnection, account_id: int, by: int) -> bool:
     """Open a waiting account (inside the caller's transaction) and welcome its resident:
     a notification from `by` (the actor of the admin who approved, or of the resident
     whose vouch was the last needed). False when it was not waiting."""
@@ -150,7 +150,7 @@ async def residents(ctx: ServiceContext, admin: Account) -> list[tuple[Account, 
 async def approve_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
     _require_admin(admin)
     async with ctx.db.write() as conn:
-        if not await activate(ctx, conn, account_id, admin.actor_id):
+        if not await activate(conn, account_id, admin.actor_id):
             raise NotFound("no such sign-up waiting")
 
 

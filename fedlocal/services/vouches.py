@@ -69,7 +69,9 @@ async def vouch(ctx: ServiceContext, voucher: Account, actor_id: int) -> bool:
     """`voucher` says they know the resident whose actor is `actor_id`. Returns whether
     this vouch opened their waiting account."""
     async with ctx.db.write() as conn:
-        me = _check_voucher(await vouch_store.lock_account(conn, voucher.id))
+        # Only the vouched-for account's row is held (two residents vouching for each
+        # other at once must not wait on each other's rows).
+        me = _check_voucher(await account_store.get_account_by_actor(conn, voucher.actor_id))
         target = await _vouchee(ctx, conn, me, actor_id)
         if not await vouch_store.add(conn, voucher_id=me.id, vouchee_id=target.id, now=utcnow()):
             raise Conflict("you already vouch for this person")
@@ -80,7 +82,7 @@ async def vouch(ctx: ServiceContext, voucher: Account, actor_id: int) -> bool:
         if not target.is_approved and ctx.config.signup_mode == "vouch":
             count = await vouch_store.count_active_vouchers(conn, target.id)
             if count >= ctx.config.vouches_needed:
-                opened = await signup.activate(ctx, conn, target.id, me.actor_id)
+                opened = await signup.activate(conn, target.id, me.actor_id)
     return opened
 
 
