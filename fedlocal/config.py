@@ -54,6 +54,13 @@ class Config:
     community_username: str = ""
     contact_email: str = ""
     signup_mode: str = "approval"
+    # `vouch` mode: how many residents must say they know a newcomer (1 or 2).
+    vouches_needed: int = 1
+    # New accounts' first days: at most so many posts (of every kind) and private
+    # messages in any 24 hours; 0 lifts a limit (services/new_accounts.py).
+    new_account_days: int = 7
+    new_account_posts_per_day: int = 5
+    new_account_messages_per_day: int = 20
     federation_mode: str = "blocklist"
     blocked_domains: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] = ()
@@ -155,7 +162,7 @@ def _domain_listed(domain: str, listed: tuple[str, ...]) -> bool:
 
 
 _CHOICES = {
-    "signup_mode": ("open", "approval", "invite"),
+    "signup_mode": ("open", "approval", "invite", "vouch"),
     "federation_mode": ("open", "blocklist", "allowlist"),
     "log_level": ("debug", "info", "warning", "error"),
 }
@@ -390,6 +397,11 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     values["community_username"] = username
     if values.get("listing_expiry_days", 1) < 1:
         raise ConfigError(f"'listing_expiry_days' must be at least 1{where}")
+    if values.get("vouches_needed", 1) not in (1, 2):
+        raise ConfigError(f"'vouches_needed' must be 1 or 2{where}")
+    for key in ("new_account_days", "new_account_posts_per_day", "new_account_messages_per_day"):
+        if values.get(key, 0) < 0:
+            raise ConfigError(f"'{key}' must be 0 (no limit) or more{where}")
     for key in (
         "delivery_concurrency",
         "delivery_per_host",

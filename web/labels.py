@@ -73,6 +73,8 @@ NOTIFICATIONS = {
     "favourite": N_("%(who)s liked your post"),
     "reblog": N_("%(who)s shared your post"),
     "update": N_("%(who)s changed a post you took part in"),
+    "vouch": N_("%(who)s says they know you"),
+    "signup_approved": N_("%(who)s opened your account: welcome!"),
 }
 # The same, about an offer or a request named by its title (and a loan's return day).
 NOTIFICATIONS_ABOUT = {

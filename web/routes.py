@@ -31,6 +31,7 @@ from .views import (
     profile,
     settings,
     signup,
+    trust,
 )
 
 # The POST routes that ask for confirmation (tests/web/test_web_confirm.py reads it).
@@ -134,6 +135,10 @@ def web_routes() -> list[Route]:
         # People and following
         _route("/@{username}", profile.by_name),
         _route("/@{username}/remote-follow", follow.remote_follow),
+        # Trust: "I know this person", and the sign-ups waiting for it
+        _route("/@{username}/vouch", trust.vouch, post=True, login=True),
+        _route("/@{username}/vouch/withdraw", trust.withdraw, post=True, login=True),
+        _route("/waiting", trust.waiting_list, login=True),
         _route("/follow", follow.form, login=True),
         _route("/follow", follow.submit, post=True, login=True),
         _route(
@@ -170,6 +175,7 @@ def web_routes() -> list[Route]:
         _route("/settings", settings.index, login=True),
         _route("/settings/profile", settings.save_profile, post=True, login=True),
         _route("/settings/password", settings.change_password, post=True, login=True),
+        _route("/settings/trust", trust.save_consent, post=True, login=True),
         _route("/language", settings.switch_language, post=True, login=True),
         _route("/language/{language}", settings.choose_language),
         # Groups

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from zoneinfo import ZoneInfo
 
 from fedlocal.services.errors import (
     Busy,
@@ -21,6 +22,7 @@ from fedlocal.services.errors import (
 )
 from fedlocal.services.login import AwaitingApproval, LoginRefused, TooManyAttempts
 from fedlocal.services.media import PictureRefused
+from fedlocal.services.new_accounts import NewAccountLimit
 
 from .i18n import Translator
 from .labels import N_
@@ -211,6 +213,15 @@ KNOWN = {
         N_("language is one of %(choices)s"),
         N_("an invitation is used 1 to %(max)s times"),
         N_("an invitation lasts 1 to %(max)s days"),
+        # Trust between residents (services/vouches.py)
+        N_("you cannot vouch for yourself"),
+        N_("one vouches only for residents of this instance"),
+        N_("you already vouch for this person"),
+        N_("you do not vouch for this person"),
+        N_("only active residents vouch for their neighbours"),
+        N_("sign-ups here do not wait for neighbours"),
+        N_("a few words about you help the neighbours who know you find you"),
+        N_("a presentation has at most %(max)s characters"),
     )
 }
 # Why the picture pipeline refused a file (`PictureRefused.reason`), for a resident.
@@ -232,6 +243,30 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _new_account_limit(t: Translator, exc: NewAccountLimit) -> str:
+    """The limit and when it lifts, in the instance's time zone."""
+    when = t.datetime(exc.until, ZoneInfo(exc.timezone))
+    if exc.kind == "post":
+        limit = t.ngettext(
+            "During its first %(days)s days, a new account publishes at most %(num)s post in "
+            "24 hours.",
+            "During its first %(days)s days, a new account publishes at most %(num)s posts in "
+            "24 hours.",
+            exc.limit,
+            days=exc.days,
+        )
+        return limit + " " + t("You can publish again from %(when)s.", when=when)
+    limit = t.ngettext(
+        "During its first %(days)s days, a new account writes at most %(num)s private message "
+        "in 24 hours.",
+        "During its first %(days)s days, a new account writes at most %(num)s private "
+        "messages in 24 hours.",
+        exc.limit,
+        days=exc.days,
+    )
+    return limit + " " + t("You can write again from %(when)s.", when=when)
+
+
 def translate_service_error(t: Translator, exc: ServiceError) -> str:
     if isinstance(exc, TooManyAttempts):
         minutes = max(1, math.ceil(exc.retry_after / 60))
@@ -250,6 +285,8 @@ def translate_service_error(t: Translator, exc: ServiceError) -> str:
             megabytes=exc.max_megabytes,
             megapixels=exc.max_megapixels,
         )
+    if isinstance(exc, NewAccountLimit):
+        return _new_account_limit(t, exc)
     if isinstance(exc, AwaitingApproval):
         return t("Your sign-up is waiting for an administrator's approval.")
     if isinstance(exc, Refusal):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 
 from ..services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from ..services.new_accounts import NewAccountLimit
 from ..services.oauth import OAuthError
 
 NOT_FOUND = "Record not found"
@@ -41,6 +42,8 @@ def from_service_error(exc: ServiceError) -> JSONResponse:
         return oauth_error_response(exc)
     if isinstance(exc, NotFound):
         return error_response(404, NOT_FOUND)
+    if isinstance(exc, NewAccountLimit):
+        return _rate_limited(exc)
     if isinstance(exc, InvalidInput):
         message = exc.message
         if not message.startswith("Validation failed"):
@@ -51,3 +54,17 @@ def from_service_error(exc: ServiceError) -> JSONResponse:
     if isinstance(exc, Forbidden):
         return error_response(403, exc.message)
     return error_response(exc.status, exc.message)
+
+
+def _rate_limited(exc: NewAccountLimit) -> JSONResponse:
+    """A new account's daily limit as Mastodon answers its own rate limits: 429, with
+    the limit and when it resets in `X-RateLimit-*` headers (the reset as ISO 8601) and
+    `Retry-After`; the error says it in a sentence an app can show."""
+    response = error_response(429, exc.message)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    response.headers["X-RateLimit-Limit"] = str(exc.limit)
+    response.headers["X-RateLimit-Remaining"] = "0"
+    response.headers["X-RateLimit-Reset"] = exc.until.isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
+    return response

@@ -85,7 +85,7 @@ async def instance_v1(call: Call):
         "thumbnail": None,
         "languages": list(config.languages),
         "registrations": config.signup_mode == "open",
-        "approval_required": config.signup_mode == "approval",
+        "approval_required": config.signup_mode in ("approval", "vouch"),
         "invites_enabled": config.signup_mode == "invite",
         "configuration": {
             "accounts": {"max_featured_tags": 0},
@@ -130,7 +130,7 @@ async def instance_v2(call: Call):
         },
         "registrations": {
             "enabled": config.signup_mode == "open",
-            "approval_required": config.signup_mode == "approval",
+            "approval_required": config.signup_mode in ("approval", "vouch"),
             "message": None,
             "min_age": None,
             "reason_required": False,

@@ -154,6 +154,8 @@ async def _direct_message(
         in_reply_to=post.uri,
         language=language,
         mentions=[neighbour],
+        # The server tells the step on the author's behalf: never refused as their own.
+        limited=False,
     )
 
 

@@ -58,7 +58,10 @@ class TooManyAttempts(ServiceError):
 
 
 class AwaitingApproval(Forbidden):
-    """The password is right, but an admin has not approved the sign-up yet."""
+    """The password is right, but the sign-up is not approved yet (by an admin, or in
+    the `vouch` mode by enough neighbours): `account` is the one waiting."""
+
+    account: Account | None = None
 
 
 async def log_in(ctx: ServiceContext, login: str, password: str, *, address: str) -> Account:
@@ -87,7 +90,9 @@ async def log_in(ctx: ServiceContext, login: str, password: str, *, address: str
         raise LoginRefused("wrong username or password")
     assert account is not None  # no hash, no match
     if not account.is_approved:
-        raise AwaitingApproval("this account is waiting for an administrator's approval")
+        waiting = AwaitingApproval("this account is waiting for an administrator's approval")
+        waiting.account = account
+        raise waiting
     async with ctx.db.write() as conn:
         await resident_store.record_login(conn, account.id, now=utcnow())
     return account

@@ -102,10 +102,11 @@ async def write_note(
     local_only: bool = False,
     media_ids: Sequence[int] = (),
     category: str | None = None,
+    limited: bool = True,
 ) -> Post:
     """`publish_note` inside the caller's transaction (for services that do more). Every
     note of ours is written here, replies included: this is where a reply in a
-    local-only thread is kept local-only."""
+    local-only thread is kept local-only. `limited`: see `publishing.publish`."""
     if not author.is_local:
         raise Forbidden("only local actors publish here")
     text = text.strip()
@@ -155,7 +156,7 @@ async def write_note(
         local_only=marked_local,
         attachments=attachments,
     )
-    post = await publish(ctx, conn, author, draft)
+    post = await publish(ctx, conn, author, draft, limited=limited)
     # A direct post is a message: it goes in its thread, unread for the other person.
     await threads.file_message(conn, post, author)
     # Mentioning one of our groups as a member posts to the group.

@@ -29,7 +29,7 @@ from ..store import announces as announce_store
 from ..store import hashtags as hashtag_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import media, organizations, outgoing
+from . import media, new_accounts, organizations, outgoing
 from .context import ServiceContext
 
 
@@ -61,13 +61,26 @@ class Draft:
     attachments: tuple[Attachment, ...] = ()
 
 
-async def publish(ctx: ServiceContext, conn: AsyncConnection, author: Actor, draft: Draft) -> Post:
+async def publish(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    author: Actor,
+    draft: Draft,
+    *,
+    limited: bool = True,
+) -> Post:
     """Store `draft` as `author`'s new post and tell whoever should know (see the module
     docstring). The caller wakes the outbox once its transaction is committed.
 
     A category reserved to organisation types the author is not is refused here, the
-    one gate every way in passes (web form, client API, command line)."""
+    one gate every way in passes (web form, client API, command line). A new account past
+    its daily limit is refused (`new_accounts.NewAccountLimit`); `limited=False` for what
+    the server writes on the author's behalf (a loan's steps)."""
     organizations.check_category(ctx, author, draft.category)
+    if limited:
+        await new_accounts.check(
+            ctx, conn, author, "message" if draft.visibility == "direct" else "post"
+        )
     values = {f.name: getattr(draft, f.name) for f in fields(draft)}
     if values["published"] is None:
         del values["published"]

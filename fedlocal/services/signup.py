@@ -3,7 +3,14 @@
 - `open`: anyone signs up and can log in at once;
 - `approval`: the account exists but cannot log in until an admin approves it (a
   rejected sign-up is deleted: nothing of it was ever federated);
-- `invite`: a valid invitation code is needed; each use counts against the code.
+- `invite`: a valid invitation code is needed; each use counts against the code;
+- `vouch`: the account waits, as in `approval`, until `vouches_needed` residents say they
+  know the newcomer (services/vouches.py) or an admin approves it. The newcomer writes a
+  few words and may name their quarter, shown to residents so those who know them can
+  find them.
+
+Every way an account opens (an admin's approval, the last vouch needed) goes through
+`activate`: the newcomer finds a welcome among their notifications.
 """
 
 from __future__ import annotations
@@ -11,9 +18,14 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..models import Account, Actor
+from ..store import actors as actor_store
 from ..store import invites as invite_store
+from ..store import notifications as notification_store
 from ..store import residents as resident_store
+from ..store import vouches as vouch_store
 from ..store.clock import utcnow
 from ..store.invites import Invite
 from . import media
@@ -24,6 +36,7 @@ from .errors import Forbidden, InvalidInput, NotFound, ServiceError
 MAX_INVITE_USES = 100
 MAX_INVITE_DAYS = 365
 INVITE_CODE_LENGTH = 10  # letters and digits: about 50 bits
+PRESENTATION_MAX = 500
 
 
 async def sign_up(
@@ -34,9 +47,16 @@ async def sign_up(
     email: str | None = None,
     invite_code: str | None = None,
     locale: str | None = None,
+    presentation: str | None = None,
+    quarter: str | None = None,
 ) -> tuple[Account, Actor]:
-    """A new resident, approved or not by the instance's sign-up mode."""
+    """A new resident, approved or not by the instance's sign-up mode. `presentation`
+    and `quarter` are for the `vouch` mode (ignored otherwise)."""
     mode = ctx.config.signup_mode
+    if mode == "vouch":
+        return await _sign_up_to_be_vouched(
+            ctx, username, password, email, locale, presentation, quarter
+        )
     if mode != "invite":
         return await create_account(
             ctx, username, password, email=email, approved=mode == "open", locale=locale
@@ -57,6 +77,56 @@ async def sign_up(
         async with ctx.db.write() as conn:
             await invite_store.unclaim(conn, code[:64])
         raise
+
+
+async def _sign_up_to_be_vouched(
+    ctx: ServiceContext,
+    username: str,
+    password: str,
+    email: str | None,
+    locale: str | None,
+    presentation: str | None,
+    quarter: str | None,
+) -> tuple[Account, Actor]:
+    text = " ".join((presentation or "").split())
+    if not text:
+        raise InvalidInput(
+            "a few words about you help the neighbours who know you find you",
+            field="presentation",
+        )
+    if len(text) > PRESENTATION_MAX:
+        raise InvalidInput(
+            "a presentation has at most %(max)s characters",
+            max=PRESENTATION_MAX,
+            field="presentation",
+        )
+    found = ctx.config.find_quarter(quarter) if quarter and quarter.strip() else None
+    if quarter and quarter.strip() and found is None:
+        raise InvalidInput("unknown quarter '%(quarter)s'", quarter=quarter, field="quarter")
+    account, actor = await create_account(
+        ctx, username, password, email=email, approved=False, locale=locale
+    )
+    async with ctx.db.write() as conn:
+        await vouch_store.set_presentation(conn, account.id, text)
+        if found is not None:
+            await resident_store.update_profile(
+                conn, actor.id, display_name=actor.display_name, home_quarter=found.name
+            )
+        fresh = await actor_store.get_actor(conn, actor.id)
+    return account, fresh or actor
+
+
+async def activate(conn: AsyncConnection, account_id: int, by: int) -> bool:
+    """Open a waiting account (inside the caller's transaction) and welcome its resident:
+    a notification from `by` (the actor of the admin who approved, or of the resident
+    whose vouch was the last needed). False when it was not waiting."""
+    account = await resident_store.get_account(conn, account_id)
+    if account is None or not await resident_store.approve(conn, account_id):
+        return False
+    await notification_store.add(
+        conn, recipient_id=account.actor_id, type="signup_approved", actor_id=by
+    )
+    return True
 
 
 def _require_admin(admin: Account) -> None:
@@ -80,7 +150,7 @@ async def residents(ctx: ServiceContext, admin: Account) -> list[tuple[Account, 
 async def approve_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
     _require_admin(admin)
     async with ctx.db.write() as conn:
-        if not await resident_store.approve(conn, account_id):
+        if not await activate(conn, account_id, admin.actor_id):
             raise NotFound("no such sign-up waiting")
 
 

@@ -26,6 +26,7 @@ from ..store.clock import utcnow
 from . import blocks, listings, posts
 from .context import ServiceContext
 from .errors import InvalidInput
+from .new_accounts import NewAccountLimit
 from .visibility import visible_post
 
 # Mastodon's visibilities → ours.
@@ -239,6 +240,8 @@ async def _publish_listing(
                 media_ids=media_ids,
             ),
         )
+    except NewAccountLimit:
+        raise  # not the status's fault: a limit, answered as one
     except InvalidInput as exc:
         message = exc.message
         if not message.startswith("Validation failed"):

@@ -96,6 +96,11 @@ accounts = Table(
     Column("locale", String(16)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_login_at", UTCDateTime),
+    # Trust between residents (services/vouches.py): the few words a newcomer wrote at
+    # sign-up for the neighbours who may know them, and whether they agree to show who
+    # vouched for them (and to be named on the profiles of those they vouched for).
+    Column("signup_presentation", Text),
+    Column("shows_vouches", Boolean, nullable=False, default=False),
 )
 
 follows = Table(
@@ -669,4 +674,18 @@ pins = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("actor_id", "object_id"),
     Index(None, "object_id"),
+)
+
+
+# "I know this person": a resident vouches for a neighbour (services/vouches.py). In the
+# `vouch` sign-up mode, enough vouches open a waiting account.
+vouches = Table(
+    "vouches",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("voucher_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("vouchee_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("voucher_id", "vouchee_id"),
+    Index(None, "vouchee_id"),
 )

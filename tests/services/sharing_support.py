@@ -67,9 +67,15 @@ EFFECT_TABLES = (
 # --- a local world without HTTP ------------------------------------------------------------
 
 
-def world_config(data_dir: Path) -> Config:
+def world_config(data_dir: Path, **settings: Any) -> Config:
     return build_config(
-        {"name": "Quartier", "base_url": BASE_URL, "data_dir": str(data_dir), "area": AREA},
+        {
+            "name": "Quartier",
+            "base_url": BASE_URL,
+            "data_dir": str(data_dir),
+            "area": AREA,
+            **settings,
+        },
         environ={},
     )
 
@@ -118,10 +124,11 @@ async def _template_database() -> Path:
 
 
 @contextlib.asynccontextmanager
-async def local_world(data_dir: Path) -> AsyncIterator[World]:
+async def local_world(data_dir: Path, **settings: Any) -> AsyncIterator[World]:
+    """The world, its config given `settings` beyond the usual ones."""
     template = await _template_database()
     shutil.copyfile(template, data_dir / "fedlocal.sqlite3")
-    config = world_config(data_dir)
+    config = world_config(data_dir, **settings)
     db = Database(config.database_url)
     federation = await start_federation(config, db)
     try:

@@ -11,6 +11,7 @@ from fedlocal.services import neighbours as neighbour_service
 from fedlocal.services import organizations as organization_service
 from fedlocal.services import queues as queue_service
 from fedlocal.services import signup as signup_service
+from fedlocal.services import vouches as vouch_service
 from fedlocal.services.errors import InvalidInput, ServiceError
 
 from ..forms import FormState, parse_int
@@ -39,6 +40,12 @@ async def index(
     account = page.account
     assert account is not None
     pending = await signup_service.pending_signups(page.services, account)
+    # In the vouch mode, what residents see of each: the presentation and the vouches.
+    vouching = (
+        {w.account.id: w for w in await vouch_service.waiting(page.services, account)}
+        if page.config.signup_mode == "vouch"
+        else {}
+    )
     residents = await signup_service.residents(page.services, account)
     invites = await signup_service.invites(page.services, account)
     links = await neighbour_service.neighbours(page.services)
@@ -47,6 +54,7 @@ async def index(
         "admin.html",
         status=status,
         pending=pending,
+        vouching=vouching,
         residents=residents,
         invites=invites,
         links=links,

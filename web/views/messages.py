@@ -201,11 +201,13 @@ async def start(page: Page) -> Response:
     state = FormState(values=page.form.as_dict())
     text = _read_message(page, state)
     hidden = _first_message_fields(other, listing)
+    status = 422
     if text is not None:
         try:
             thread, _post = await messages.write_to(page.services, me, other, text, listing)
         except (InvalidInput, Forbidden) as exc:
             keep_error(page, state, exc, SERVICE_FIELDS)
+            status = exc.status
         else:
             return page.redirect(thread_path(thread.id) + "#latest", notice="message-sent")
     return await _render_thread(
@@ -215,5 +217,5 @@ async def start(page: Page) -> Response:
         action="/messages/new",
         hidden=hidden,
         state=state,
-        status=422,
+        status=status,
     )

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from fedlocal.models import Actor
 from fedlocal.services import people, pins, profiles
+from fedlocal.services import vouches as vouch_service
 
 from ..forms import FormState
 from ..page import Page
@@ -39,8 +40,12 @@ async def show(page: Page, actor: Actor, remote: FormState | None = None, status
         for post in await pins.pinned_posts(page.services, actor)
         if post.visibility in pins.PINNABLE
     ]
+    trust = None
+    if actor.is_local and actor.role == "resident":
+        trust = await vouch_service.trust(page.services, page.account, actor)
     return await page.render(
         "profile.html",
+        trust=trust,
         status=status,
         actor=actor,
         cards=cards,

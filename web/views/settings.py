@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from fedlocal.services import media as media_service
 from fedlocal.services import settings as settings_service
+from fedlocal.services import vouches as vouch_service
 from fedlocal.services.accounts import MIN_PASSWORD_LENGTH
 from fedlocal.services.errors import Busy, InvalidInput
 from fedlocal.services.login import TooManyAttempts
@@ -41,7 +42,7 @@ async def _render(
     page: Page, profile: FormState, password: FormState, status: int = 200
 ) -> Response:
     me = page.me
-    assert me is not None
+    assert me is not None and page.account is not None
     profile.values.setdefault("display_name", me.display_name)
     profile.values.setdefault("quarter", me.home_quarter or "")
     profile.values.setdefault("locked", "yes" if me.manually_approves_followers else "")
@@ -57,6 +58,7 @@ async def _render(
         display_name_max=settings_service.DISPLAY_NAME_MAX,
         photo_accept=ACCEPT,
         photo_max_megabytes=page.config.media_max_bytes // (1024 * 1024),
+        shows_vouches=await vouch_service.shows_vouches(page.services, page.account),
         section="settings",
     )
 

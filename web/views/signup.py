@@ -9,10 +9,12 @@ from fedlocal.services import signup as signup_service
 from fedlocal.services.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from fedlocal.services.errors import Busy, ServiceError
 from fedlocal.services.login import AwaitingApproval, LoginRefused, TooManyAttempts, log_in
+from fedlocal.services.signup import PRESENTATION_MAX
 
 from ..forms import FormState
 from ..page import Page, safe_next
 from ..service_messages import translate_service_error
+from .trust import waiting_for_vouches
 
 USERNAME_MAX = 30
 
@@ -25,6 +27,8 @@ def _labels(page: Page) -> dict[str, str]:
         "password": t("Password"),
         "invite_code": t("Invitation code"),
         "login": t("Username or e-mail address"),
+        "presentation": t("A few words about you"),
+        "quarter": t("My quarter"),
     }
 
 
@@ -44,6 +48,9 @@ async def _form(page: Page, state: FormState, status: int = 200) -> Response:
         mode=page.config.signup_mode,
         min_password=MIN_PASSWORD_LENGTH,
         username_max=USERNAME_MAX,
+        presentation_max=PRESENTATION_MAX,
+        quarters=[(q.name, q.name) for q in page.config.quarters],
+        vouches_needed=page.config.vouches_needed,
         section="signup",
     )
 
@@ -68,6 +75,18 @@ async def submit(page: Page) -> Response:
         )
     if page.config.signup_mode == "invite" and not state.values.get("invite_code", "").strip():
         state.error("invite_code", t("Enter the code of your invitation."))
+    if page.config.signup_mode == "vouch":
+        presentation = " ".join(state.values.get("presentation", "").split())
+        if not presentation:
+            state.error(
+                "presentation",
+                t("Write a few words so that the neighbours who know you recognise you."),
+            )
+        elif len(presentation) > PRESENTATION_MAX:
+            state.error(
+                "presentation",
+                t("Write at most %(max)s characters.", max=PRESENTATION_MAX),
+            )
     if not state.ok:
         return await _form(page, state, status=422)
     try:
@@ -78,11 +97,15 @@ async def submit(page: Page) -> Response:
             email=email,
             invite_code=state.values.get("invite_code"),
             locale=page.lang,
+            presentation=state.values.get("presentation"),
+            quarter=state.values.get("quarter") or None,
         )
     except ServiceError as exc:
         field = exc.field if exc.field in _labels(page) else "_form"
         state.error(field, translate_service_error(t, exc))
         return await _form(page, state, status=exc.status)
+    if not account.is_approved and page.config.signup_mode == "vouch":
+        return await waiting_for_vouches(page, account)
     if not account.is_approved:
         return page.redirect("/", notice="signup-pending")
     await page.web.sessions.log_in(page.visitor, account, actor)
@@ -118,7 +141,12 @@ async def login(page: Page) -> Response:
         response = await _login_form(page, state, status=exc.status)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    except (LoginRefused, AwaitingApproval) as exc:
+    except AwaitingApproval as exc:
+        if exc.account is not None and page.config.signup_mode == "vouch":
+            return await waiting_for_vouches(page, exc.account)
+        state.error("_form", translate_service_error(page.t, exc))
+        return await _login_form(page, state, status=exc.status)
+    except LoginRefused as exc:
         state.error("_form", translate_service_error(page.t, exc))
         return await _login_form(page, state, status=exc.status)
     actor = await people.by_id(page.services, account.actor_id)
