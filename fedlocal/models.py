@@ -489,3 +489,13 @@ class ThreadMember:
     other_id: int
     unread: bool
     hidden: bool
+
+
+@dataclass(frozen=True)
+class Marker:
+    """Where a resident stopped reading a timeline (`home`, `notifications`)."""
+
+    timeline: str
+    last_read_id: int
+    version: int
+    updated_at: datetime
