@@ -27,7 +27,7 @@ from ..models import Actor, Post
 from ..store import notification_pages, stream_reads
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
-from . import messages, timelines, views
+from . import messages, notifications, timelines, views
 from .context import ServiceContext
 from .errors import ServiceError
 from .messages import ConversationView
@@ -203,7 +203,7 @@ class StreamReader:
         if not found:
             return []
         self._notification_cursor = max(n.id for n in found)
-        shown = await views.notifications(conn, self.viewer, found)
+        shown = await notifications.seen(conn, self.viewer, found)
         return [StreamEvent(stream, "notification", notification=n) for n in reversed(shown)]
 
     async def _conversations(self, conn: AsyncConnection) -> list[StreamEvent]:
