@@ -67,7 +67,7 @@ async def preferences(call: Call):
     }
 
 
-def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A solid-colour PNG, made here rather than shipped as a file."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -84,8 +84,8 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     )
 
 
-AVATAR_PNG = _png(120, 120, (0x8C, 0x93, 0xAB))
-HEADER_PNG = _png(150, 50, (0xD9, 0xE1, 0xE8))
+AVATAR_PNG = png(120, 120, (0x8C, 0x93, 0xAB))
+HEADER_PNG = png(150, 50, (0xD9, 0xE1, 0xE8))
 
 
 async def avatar(request: Request) -> Response:

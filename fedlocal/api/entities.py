@@ -110,16 +110,33 @@ def account(
         "roles": [],
         "fields": [],
     }
+    admin = view.account is not None and view.account.is_admin
+    if admin:
+        # Mastodon lists an account's highlighted roles (the badge apps show).
+        entity["roles"] = [{"id": ADMIN_ROLE["id"], "name": ADMIN_ROLE["name"], "color": ""}]
     if source is not None:
         entity["source"] = source
-        entity["role"] = {
-            "id": "-99",
-            "name": "",
-            "permissions": "0",
-            "color": "",
-            "highlighted": False,
-        }
+        entity["role"] = ADMIN_ROLE if admin else NO_ROLE
     return entity
+
+
+# The roles of verify_credentials' `role`: an admin has Mastodon's `administrator`
+# permission (bit 1, everything), which apps read to offer their admin screens; everyone
+# else has Mastodon's everyone role, with none.
+ADMIN_ROLE: E.Role = {
+    "id": "2",
+    "name": "Admin",
+    "permissions": "1",
+    "color": "",
+    "highlighted": True,
+}
+NO_ROLE: E.Role = {
+    "id": "-99",
+    "name": "",
+    "permissions": "0",
+    "color": "",
+    "highlighted": False,
+}
 
 
 def credential_source(

@@ -26,6 +26,8 @@ from .streaming import Commits, StreamHub
 def api_routes() -> list[BaseRoute]:
     return [
         *oauth.routes,
+        Route("/health", instance.health, methods=["GET", "HEAD"]),
+        Route(instance.THUMBNAIL, instance.thumbnail, methods=["GET", "HEAD"]),
         Route("/api/v1/instance", instance.instance_v1, methods=["GET"]),
         Route("/api/v1/instance/", instance.instance_v1, methods=["GET"]),
         Route("/api/v2/instance", instance.instance_v2, methods=["GET"]),
