@@ -19,6 +19,7 @@ from ..categories import Categories
 from ..models import Actor, Attachment, Post
 from ..oauth import OAuthApp
 from ..services.messages import ConversationView
+from ..services.notification_groups import group_key
 from ..services.timelines import Relationship
 from ..services.views import AccountView, BoostView, NotificationView, PostView
 from ..urls import Urls
@@ -397,7 +398,9 @@ def notification(
     entity: E.Notification = {
         "id": str(n.id),
         "type": view.type,
-        "group_key": f"ungrouped-{n.id}",
+        # The key of its group in /api/v2/notifications, as Mastodon 4.3 gives it here too
+        # (Phanpy folds a streamed notification into its group by it).
+        "group_key": group_key(view),
         "created_at": timestamp(n.created_at),
         "account": account(view.account, urls, domain=domain),
         "status": (

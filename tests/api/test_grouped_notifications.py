@@ -250,3 +250,15 @@ async def test_mastodon_py_reads_grouped_notifications_and_the_policy(inst, http
     await asyncio.to_thread(client.accept_notification_request, requests[0].id)
     assert len(await asyncio.to_thread(client.notification_requests)) == 2
     assert (await asyncio.to_thread(client.notifications_policy)).for_new_accounts == "filter"
+
+
+async def test_v1_notifications_carry_their_group_key(inst, http, ana, bob) -> None:
+    await busy_morning(inst, http, ana, bob)
+    v1 = (await http.get("/api/v1/notifications", headers=ana.headers)).json()
+    v2 = (await grouped(http, ana)).json()["notification_groups"]
+    assert [n["group_key"] for n in v1] == [
+        v2[0]["group_key"],
+        v2[1]["group_key"],
+        v2[2]["group_key"],
+        v2[2]["group_key"],
+    ]

@@ -11,6 +11,7 @@ import httpx
 import websockets
 from mastodon import Mastodon, StreamListener
 
+from tests.api.conftest import make_resident
 from tests.support.waiting import wait_for
 
 EVENT_DEADLINE = 10.0
@@ -335,3 +336,23 @@ async def test_sse_hashtag_stream(inst, http, ana, bob) -> None:
     assert missing.status_code == 400 and "hashtag" in missing.json()["error"]
     unknown = await http.get("/api/v1/streaming?stream=nope", headers=ana.headers)
     assert unknown.status_code == 400 and "nope" in unknown.json()["error"]
+
+
+async def test_notifications_the_policy_filters_are_not_streamed(inst, http, ana, bob) -> None:
+    # Given ana filters those she does not follow, and follows carl only
+    carl = await make_resident(inst, http, "carl")
+    await follow(http, ana, carl)
+    await http.patch(
+        "/api/v2/notifications/policy", headers=ana.headers, data={"for_not_following": "filter"}
+    )
+    async with http.stream(
+        "GET", "/api/v1/streaming/user/notification", headers=ana.headers, timeout=EVENT_DEADLINE
+    ) as stream:
+        reading = asyncio.create_task(sse_events(stream, 1))
+        # When bob, then carl, mention her
+        await post(http, bob, "@ana coucou")
+        await post(http, carl, "@ana bonjour")
+        # Then only carl's notification is streamed
+        [(event, data)] = await asyncio.wait_for(reading, EVENT_DEADLINE)
+    assert event == "notification"
+    assert json.loads(data)["account"]["acct"] == "carl"
