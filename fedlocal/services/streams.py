@@ -72,13 +72,19 @@ class NotYourList(ServiceError):
 @dataclass(frozen=True)
 class Subscription:
     name: str
-    # A hashtag stream's tag (normalised), a list stream's list id.
+    # A hashtag stream's tag as the client gave it, a list stream's list id.
     arg: str | None = None
 
     @property
     def label(self) -> list[str]:
-        """The `stream` of its WebSocket frames: `["hashtag", "velo"]`, `["user"]`."""
+        """The `stream` of its WebSocket frames: `["hashtag", "Vélo"]`, `["user"]` (the
+        tag as asked for: masto.js matches frames to subscriptions by it)."""
         return [self.name] if self.arg is None else [self.name, self.arg]
+
+    @property
+    def hashtag(self) -> str:
+        """A hashtag stream's tag as tags are compared (`Vélo` → `velo`)."""
+        return normalise_hashtag(self.arg or "")
 
 
 def subscription(name: object, params: Mapping[str, object] | None = None) -> Subscription:
@@ -91,7 +97,7 @@ def subscription(name: object, params: Mapping[str, object] | None = None) -> Su
         tag = params.get("tag")
         if not isinstance(tag, str) or not tag.strip("# "):
             raise UnknownStream("Missing tag name parameter for stream %(stream)s", stream=name)
-        return Subscription(name, normalise_hashtag(tag.strip()))
+        return Subscription(name, tag.strip()[:100])
     if name == "list":
         wanted = params.get("list")
         if not isinstance(wanted, str) or not wanted:
@@ -190,7 +196,7 @@ class StreamReader:
         local = name.startswith(("public:local", "hashtag:local"))
         remote = name.startswith("public:remote")
         if name in HASHTAG_STREAMS and stream.arg is not None:
-            return await timeline_store.tagged(conn, [stream.arg], page, local=local)
+            return await timeline_store.tagged(conn, [stream.hashtag], page, local=local)
         return await timeline_store.public(conn, page, local=local, remote=remote)
 
     async def _notifications(self, conn: AsyncConnection) -> list[StreamEvent]:
@@ -287,5 +293,5 @@ def _could_show(
     if name.startswith("public:remote") and post.is_local:
         return False
     if name in HASHTAG_STREAMS:
-        return stream.arg in tags.get(post.id, set())
+        return stream.hashtag in tags.get(post.id, set())
     return True
