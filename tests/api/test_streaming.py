@@ -12,6 +12,7 @@ import websockets
 from mastodon import Mastodon, StreamListener
 
 from tests.api.conftest import make_resident
+from tests.support.instance import running_instance
 from tests.support.waiting import wait_for
 
 EVENT_DEADLINE = 10.0
@@ -357,3 +358,23 @@ async def test_notifications_the_policy_filters_are_not_streamed(inst, http, ana
         [(event, data)] = await asyncio.wait_for(reading, EVENT_DEADLINE)
     assert event == "notification"
     assert json.loads(data)["account"]["acct"] == "carl"
+
+
+async def test_the_nearby_list_stream_delivers_new_offers(tmp_path) -> None:
+    async with (
+        running_instance(tmp_path, latitude=48.6493, longitude=-2.0257, radius_km=3.0) as inst,
+        httpx.AsyncClient(base_url=inst.base_url, trust_env=False) as http,
+    ):
+        ana = await make_resident(inst, http, "ana")
+        bob = await make_resident(inst, http, "bob")
+        url = socket_url(inst, ana.token)
+        async with websockets.connect(url) as socket:
+            await socket.send(json.dumps({"type": "subscribe", "stream": "list", "list": "nearby"}))
+            # A refused subscription after it: once answered, the list one is in place
+            await socket.send(json.dumps({"type": "subscribe", "stream": "barrier"}))
+            await frames_until(socket, lambda f: len(f) == 1)
+            await post(http, bob, "Une simple note")
+            offer = await post(http, bob, "Prête perceuse #offre #pret")
+            [frame] = await frames_until(socket, lambda f: len(f) == 1)
+    assert frame["stream"] == ["list", "nearby"] and frame["event"] == "update"
+    assert json.loads(frame["payload"])["id"] == offer["id"]
