@@ -24,6 +24,7 @@ async def index(call: Call):
         page_from(call.params, default=40, maximum=80),
         types=call.params.list("types"),
         exclude_types=call.params.list("exclude_types"),
+        include_filtered=call.params.bool("include_filtered"),
     )
     return present.paged(
         call, present.notifications(call, views), [v.notification.id for v in views]

@@ -176,6 +176,8 @@ async def test_policy_filters_and_requests_accept_or_dismiss(inst, http, ana, bo
     assert (await grouped(http, ana)).json()["notification_groups"] == []
     included = (await grouped(http, ana, "?include_filtered=true")).json()
     assert len(included["notification_groups"]) == 2
+    v1_included = await http.get("/api/v1/notifications?include_filtered=true", headers=ana.headers)
+    assert len(v1_included.json()) == 2
     [request] = (await http.get("/api/v1/notifications/requests", headers=ana.headers)).json()
     assert request["id"] == str(bob.actor.id)
     assert request["account"]["acct"] == "bob" and request["notifications_count"] == "2"
