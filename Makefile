@@ -32,6 +32,7 @@ lint: $(STAMP)
 # axe-core for the browser tests (tests/ui/package.json); Chromium comes from apt.
 ui-deps:
 	cd tests/ui && npm ci --no-audit --no-fund --loglevel=error
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 
 # Extract the web app's messages and add new ones to both catalogues (then translate them).
 messages: $(STAMP)

@@ -519,3 +519,13 @@ class Mute:
     notifications: bool
     expires_at: datetime | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Marker:
+    """Where a resident stopped reading a timeline (`home`, `notifications`)."""
+
+    timeline: str
+    last_read_id: int
+    version: int
+    updated_at: datetime

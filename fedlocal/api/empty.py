@@ -1,5 +1,5 @@
 """Well-formed answers for what Mastodon apps ask at start-up and this server does not
-have: empty lists, default preferences, markers echoed back, and the default avatar."""
+have: empty lists, default preferences, and the default avatar."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..clock import utcnow
 from .auth import Call, endpoint
-from .entities import DEFAULT_AVATAR, DEFAULT_HEADER, timestamp
+from .entities import DEFAULT_AVATAR, DEFAULT_HEADER
 
 EMPTY_LISTS: dict[str, str | None] = {
     "/api/v1/filters": "read:filters",
@@ -65,27 +64,7 @@ async def preferences(call: Call):
     }
 
 
-@endpoint("read:statuses")
-async def markers(call: Call):
-    return {}
-
-
-@endpoint("write:statuses")
-async def save_markers(call: Call):
-    """Reading positions are not kept; the answer says what was sent, as if saved."""
-    saved = {}
-    for timeline in ("home", "notifications"):
-        last_read = call.params.str(f"{timeline}[last_read_id]")
-        if last_read:
-            saved[timeline] = {
-                "last_read_id": last_read,
-                "version": 1,
-                "updated_at": timestamp(utcnow()),
-            }
-    return saved
-
-
-def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A solid-colour PNG, made here rather than shipped as a file."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -102,8 +81,8 @@ def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     )
 
 
-AVATAR_PNG = _png(120, 120, (0x8C, 0x93, 0xAB))
-HEADER_PNG = _png(150, 50, (0xD9, 0xE1, 0xE8))
+AVATAR_PNG = png(120, 120, (0x8C, 0x93, 0xAB))
+HEADER_PNG = png(150, 50, (0xD9, 0xE1, 0xE8))
 
 
 async def avatar(request: Request) -> Response:
@@ -118,8 +97,6 @@ routes = [
     *(Route(path, _empty_list(scope), methods=["GET"]) for path, scope in EMPTY_LISTS.items()),
     *(Route(path, public_empty_list, methods=["GET"]) for path in PUBLIC_EMPTY_LISTS),
     Route("/api/v1/preferences", preferences, methods=["GET"]),
-    Route("/api/v1/markers", markers, methods=["GET"]),
-    Route("/api/v1/markers", save_markers, methods=["POST"]),
     Route(DEFAULT_AVATAR, avatar, methods=["GET"]),
     Route(DEFAULT_HEADER, header, methods=["GET"]),
 ]

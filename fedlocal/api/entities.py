@@ -20,6 +20,7 @@ from ..models import Actor, Attachment, Post
 from ..oauth import OAuthApp
 from ..organizations import OrganizationType, organization_type
 from ..services.messages import ConversationView
+from ..services.notification_groups import group_key
 from ..services.timelines import Relationship
 from ..services.views import AccountView, BoostView, NotificationView, PostView
 from ..urls import Urls
@@ -116,18 +117,20 @@ def account(
         "roles": [],
         "fields": [],
     }
+    roles: list[E.AccountRole] = []
+    admin = view.account is not None and view.account.is_admin
+    if admin:
+        # Mastodon lists an account's highlighted roles (the badge apps show).
+        roles.append({"id": ADMIN_ROLE["id"], "name": ADMIN_ROLE["name"], "color": ""})
     organization = organization_type(actor.organization_type)
     if organization is not None:
-        entity["roles"], entity["fields"] = _organization(organization, language, created)
+        org_roles, entity["fields"] = _organization(organization, language, created)
+        roles.extend(org_roles)
+    if roles:
+        entity["roles"] = roles
     if source is not None:
         entity["source"] = source
-        entity["role"] = {
-            "id": "-99",
-            "name": "",
-            "permissions": "0",
-            "color": "",
-            "highlighted": False,
-        }
+        entity["role"] = ADMIN_ROLE if admin else NO_ROLE
     return entity
 
 
@@ -145,6 +148,25 @@ def _organization(
     name = "Organisation" if language == "fr" else "Organization"
     field: E.Field = {"name": name, "value": label, "verified_at": timestamp(since)}
     return [role], [field]
+
+
+# The roles of verify_credentials' `role`: an admin has Mastodon's `administrator`
+# permission (bit 1, everything), which apps read to offer their admin screens; everyone
+# else has Mastodon's everyone role, with none.
+ADMIN_ROLE: E.Role = {
+    "id": "2",
+    "name": "Admin",
+    "permissions": "1",
+    "color": "",
+    "highlighted": True,
+}
+NO_ROLE: E.Role = {
+    "id": "-99",
+    "name": "",
+    "permissions": "0",
+    "color": "",
+    "highlighted": False,
+}
 
 
 def credential_source(
@@ -405,7 +427,9 @@ def notification(
     entity: E.Notification = {
         "id": str(n.id),
         "type": view.type,
-        "group_key": f"ungrouped-{n.id}",
+        # The key of its group in /api/v2/notifications, as Mastodon 4.3 gives it here too
+        # (Phanpy folds a streamed notification into its group by it).
+        "group_key": group_key(view),
         "created_at": timestamp(n.created_at),
         "account": account(view.account, urls, domain=domain, language=language),
         "status": (

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
 from .. import __version__
 from ..services import instance, media
-from . import entities
+from . import entity_types as E
+from . import present
 from .auth import Call, endpoint
+from .empty import png
 
 MASTODON_API_LEVEL = "4.3.0"
 API_VERSIONS = {"mastodon": 2}
@@ -65,6 +70,27 @@ def _description(call: Call) -> str:
     return call.config.description or call.config.name
 
 
+THUMBNAIL = "/instance/thumbnail.png"
+# A generated picture in the web app's colours (Mastodon's default is its mascot).
+THUMBNAIL_PNG = png(1200, 630, (0x2F, 0x5D, 0x50))
+
+
+async def thumbnail(request: Request) -> Response:
+    return Response(
+        THUMBNAIL_PNG, media_type="image/png", headers={"Cache-Control": "max-age=86400"}
+    )
+
+
+async def health(request: Request) -> Response:
+    """Mastodon's `/health`: the process answers (no database work, for load balancers)."""
+    return PlainTextResponse("OK")
+
+
+async def _contact(call: Call) -> E.Account | None:
+    found = await instance.contact_account(call.ctx)
+    return present.account(call, found) if found is not None else None
+
+
 @endpoint(who="optional")
 async def instance_v1(call: Call):
     counts = await instance.counts(call.ctx)
@@ -82,7 +108,7 @@ async def instance_v1(call: Call):
             "status_count": counts.local_posts,
             "domain_count": counts.domains,
         },
-        "thumbnail": None,
+        "thumbnail": config.base_url + THUMBNAIL,
         "languages": list(config.languages),
         "registrations": config.signup_mode == "open",
         "approval_required": config.signup_mode in ("approval", "vouch"),
@@ -93,7 +119,7 @@ async def instance_v1(call: Call):
             "media_attachments": _media_configuration(call),
             "polls": _polls_configuration(),
         },
-        "contact_account": None,
+        "contact_account": await _contact(call),
         "rules": [],
     }
 
@@ -109,7 +135,11 @@ async def instance_v2(call: Call):
         "source_url": SOURCE_URL,
         "description": _description(call),
         "usage": {"users": {"active_month": counts.users}},
-        "thumbnail": {"url": f"{config.base_url}{entities.DEFAULT_AVATAR}", "blurhash": None},
+        "thumbnail": {
+            "url": config.base_url + THUMBNAIL,
+            "blurhash": None,
+            "versions": {"@1x": config.base_url + THUMBNAIL},
+        },
         "icon": [],
         "languages": list(config.languages),
         "configuration": {
@@ -120,7 +150,7 @@ async def instance_v2(call: Call):
                 "privacy_policy": None,
                 "terms_of_service": None,
             },
-            "vapid": {"public_key": ""},
+            # No `vapid` until Web Push exists: an empty key sends apps to subscribe.
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
             "statuses": _statuses_configuration(call),
             "media_attachments": _media_configuration(call),
@@ -137,7 +167,7 @@ async def instance_v2(call: Call):
             "url": None,
         },
         "api_versions": API_VERSIONS,
-        "contact": {"email": config.contact_email, "account": None},
+        "contact": {"email": config.contact_email, "account": await _contact(call)},
         "rules": [],
     }
 

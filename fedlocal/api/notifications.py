@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from ..services import notifications
+from ..boundary.paging import PageQuery
+from ..services import markers, notifications
 from . import present
 from .auth import Call, endpoint
 from .pagination import page_from
@@ -23,6 +24,7 @@ async def index(call: Call):
         page_from(call.params, default=40, maximum=80),
         types=call.params.list("types"),
         exclude_types=call.params.list("exclude_types"),
+        include_filtered=call.params.bool("include_filtered"),
     )
     return present.paged(
         call, present.notifications(call, views), [v.notification.id for v in views]
@@ -49,8 +51,16 @@ async def clear(call: Call):
 
 @endpoint("read:notifications")
 async def unread_count(call: Call):
+    """Notifications newer than the notifications marker (Mastodon 4.3: `limit` 100 by
+    default, 1,000 at most)."""
+    limit = max(1, min(call.params.int("limit") or 100, 1000))
+    read_up_to = await markers.last_read_notification(call.ctx, call.actor)
     views = await notifications.client_page(
-        call.ctx, call.actor, page_from(call.params, default=80, maximum=80)
+        call.ctx,
+        call.actor,
+        PageQuery(since_id=read_up_to, limit=limit),
+        types=call.params.list("types"),
+        exclude_types=call.params.list("exclude_types"),
     )
     return {"count": len(views)}
 

@@ -10,7 +10,9 @@ from . import (
     blocks,
     conversations,
     empty,
+    grouped_notifications,
     instance,
+    markers,
     media,
     notifications,
     oauth,
@@ -25,6 +27,8 @@ from .streaming import Commits, StreamHub
 def api_routes() -> list[BaseRoute]:
     return [
         *oauth.routes,
+        Route("/health", instance.health, methods=["GET", "HEAD"]),
+        Route(instance.THUMBNAIL, instance.thumbnail, methods=["GET", "HEAD"]),
         Route("/api/v1/instance", instance.instance_v1, methods=["GET"]),
         Route("/api/v1/instance/", instance.instance_v1, methods=["GET"]),
         Route("/api/v2/instance", instance.instance_v2, methods=["GET"]),
@@ -39,7 +43,9 @@ def api_routes() -> list[BaseRoute]:
         *statuses.routes,
         *media.routes,
         *timeline_routes.routes,
+        *grouped_notifications.routes,
         *notifications.routes,
+        *markers.routes,
         *conversations.routes,
         *search.routes,
         *streaming.routes,

@@ -1,11 +1,17 @@
-"""Streaming: Server-Sent Events (`/api/v1/streaming/user`, `/public`, `/public/local`…)
-and the multiplexed WebSocket `/api/v1/streaming` (`stream=user|public|public:local`,
-`{"type": "subscribe", "stream": …}` messages), with `update`, `notification`,
-`delete` and `conversation` (on `direct` and `user`) events whose payloads are strings
-(JSON, or a status id).
+"""Streaming: Server-Sent Events (`/api/v1/streaming/user`, `/public`, `/public/local`,
+`/hashtag?tag=`, `/list?list=`…) and the multiplexed WebSocket `/api/v1/streaming`
+(`stream=user|public|…`, `{"type": "subscribe", "stream": …, "tag": …}` messages), with
+`update`, `notification`, `delete` and `conversation` (on `direct` and `user`) events
+whose payloads are strings (JSON, or a status id). The streams are services/streams.py's.
+
+A WebSocket subscription this server cannot serve is answered with Mastodon's error frame
+(`{"error": …, "status": 400}`), its message naming the stream and `stream` carrying it
+as in event frames; the connection and its other subscriptions go on.
 
 Clients wake on every write committed in this process (a `commit` listener on the
-store's writer) and poll every few seconds for what other processes wrote.
+store's writer) and poll every few seconds for what other processes wrote. The heartbeat
+keeps its own clock: wake-ups (the workers commit every second) never delay it. An SSE
+client that goes away is noticed at once, not at the next write.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from activitypub.jsonutil import MalformedJSON, loads_bounded
@@ -56,6 +65,8 @@ class StreamHub:
         # Set when the server shuts down: open streams end, so that the server's
         # graceful shutdown (which waits for every response to finish) can finish.
         self.closing = False
+        # Mastodon's interval; tests shorten it.
+        self.heartbeat_seconds = HEARTBEAT_SECONDS
 
     def attach(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -128,48 +139,83 @@ def _hub(app) -> StreamHub:
 async def _events(
     ctx: ServiceContext, hub: StreamHub, reader: streams.StreamReader
 ) -> AsyncIterator[list[streams.StreamEvent]]:
-    """Batches of new events; an empty batch when it is time for a heartbeat."""
+    """Batches of new events; an empty batch when it is time for a heartbeat.
+
+    The heartbeat is due `hub.heartbeat_seconds` after the last thing sent, however
+    often the hub wakes the stream (every commit of the workers does)."""
     with hub.listening() as waiting:
-        idle = 0.0
+        last_sent = time.monotonic()
+        next_poll = last_sent + POLL_SECONDS
         while not hub.closing:
+            now = time.monotonic()
+            heartbeat_at = last_sent + hub.heartbeat_seconds
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
             # cancellation that arrives as the event is set, and the stream never ends.
-            try:
-                async with asyncio.timeout(POLL_SECONDS):
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, min(next_poll, heartbeat_at) - now)):
                     await waiting.wait()
-            except TimeoutError:
-                idle += POLL_SECONDS
+            woken = waiting.is_set()
             waiting.clear()
             if hub.closing:
                 return
-            found = await reader.poll()
-            if found:
-                idle = 0.0
-                yield found
-            elif idle >= HEARTBEAT_SECONDS:
-                idle = 0.0
+            now = time.monotonic()
+            if woken or now >= next_poll:
+                next_poll = now + POLL_SECONDS
+                found = await reader.poll()
+                if found:
+                    last_sent = time.monotonic()
+                    yield found
+                    continue
+            if time.monotonic() >= last_sent + hub.heartbeat_seconds:
+                last_sent = time.monotonic()
                 yield []
 
 
-def _streams_for(path_stream: str, params) -> list[str]:
+class _EventStream(StreamingResponse):
+    """A streaming response that ends as soon as the client goes away.
+
+    Under ASGI 2.4 servers (uvicorn) Starlette only notices a gone client when it next
+    writes to it: a quiet stream would hold its reader and its task until the next
+    event or heartbeat. Here a second task waits for `http.disconnect`."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with anyio.create_task_group() as group:
+
+            async def stream() -> None:
+                with contextlib.suppress(OSError):
+                    await self.stream_response(send)
+                group.cancel_scope.cancel()
+
+            group.start_soon(stream)
+            await self.listen_for_disconnect(receive)
+            group.cancel_scope.cancel()
+
+
+def _sse_subscription(path_stream: str, params) -> streams.Subscription:
+    """The stream an SSE path names (`/public?local=true`, `/hashtag?tag=velo`…)."""
+    name = path_stream
     if path_stream == "public" and params.get("local") in ("1", "true"):
-        return ["public:local"]
-    if path_stream == "public" and params.get("remote") in ("1", "true"):
-        return ["public:remote"]
-    return [path_stream]
+        name = "public:local"
+    elif path_stream == "public" and params.get("remote") in ("1", "true"):
+        name = "public:remote"
+    if name.startswith("public") and params.get("only_media") in ("1", "true"):
+        name += ":media"
+    return streams.subscription(name, params)
 
 
-async def _sse(request: Request, stream_names: list[str]) -> Response:
+async def _sse(request: Request, path_stream: str | None = None) -> Response:
     ctx = services_of(request)
     try:
         auth = await authorize(ctx, bearer_token(request), STREAM_SCOPE, "user")
+        name = path_stream or request.query_params.get("stream", "")
+        subscription = _sse_subscription(name, request.query_params)
     except ApiError as exc:
         return error_response(exc.status, exc.message)
     except ServiceError as exc:
         return error_response(exc.status, exc.message)
     assert auth is not None and auth.actor is not None
     reader = streams.StreamReader(ctx, auth.actor)
-    await reader.start(stream_names)
+    await reader.start([subscription])
     renderer = _Renderer(ctx)
     hub = _hub(request.app)
 
@@ -181,42 +227,18 @@ async def _sse(request: Request, stream_names: list[str]) -> Response:
             for found in batch:
                 yield f"event: {found.event}\ndata: {renderer.payload(found)}\n\n"
 
-    return StreamingResponse(
+    return _EventStream(
         body(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-async def sse_user(request: Request) -> Response:
-    return await _sse(request, ["user"])
+def _sse_route(path_stream: str | None):
+    async def route(request: Request) -> Response:
+        return await _sse(request, path_stream)
 
-
-async def sse_user_notifications(request: Request) -> Response:
-    return await _sse(request, ["user:notification"])
-
-
-async def sse_direct(request: Request) -> Response:
-    return await _sse(request, ["direct"])
-
-
-async def sse_public(request: Request) -> Response:
-    return await _sse(request, _streams_for("public", request.query_params))
-
-
-async def sse_public_local(request: Request) -> Response:
-    return await _sse(request, ["public:local"])
-
-
-async def sse_public_remote(request: Request) -> Response:
-    return await _sse(request, ["public:remote"])
-
-
-async def sse_by_parameter(request: Request) -> Response:
-    name = request.query_params.get("stream", "")
-    if name not in streams.STREAMS:
-        return error_response(400, "Unknown stream type")
-    return await _sse(request, [name])
+    return route
 
 
 async def health(request: Request) -> Response:
@@ -237,11 +259,28 @@ async def websocket(socket: WebSocket) -> None:
     assert auth is not None and auth.actor is not None
     await socket.accept(subprotocol=token if offered and token == offered[0] else None)
     reader = streams.StreamReader(ctx, auth.actor)
-    first = socket.query_params.get("stream")
-    if first in streams.STREAMS:
-        await reader.start([first])
     renderer = _Renderer(ctx)
     hub = _hub(socket.app)
+    sending = asyncio.Lock()
+
+    async def send_frame(frame: dict[str, Any]) -> None:
+        async with sending:
+            await socket.send_text(json.dumps(frame))
+
+    async def subscribe(request: dict[str, Any]) -> None:
+        try:
+            subscription = streams.subscription(request.get("stream"), request)
+        except ServiceError as exc:
+            await send_frame(_refusal(request, exc))
+            return
+        if request.get("type", "subscribe") == "unsubscribe":
+            reader.remove(subscription)
+        else:
+            await reader.add(subscription)
+        hub.wake()
+
+    if "stream" in socket.query_params:
+        await subscribe(dict(socket.query_params))
 
     async def receive() -> None:
         while True:
@@ -250,29 +289,18 @@ async def websocket(socket: WebSocket) -> None:
                 request = loads_bounded(message.encode())
             except MalformedJSON:
                 continue
-            if not isinstance(request, dict):
-                continue
-            name = request.get("stream")
-            if name not in streams.STREAMS:
-                await socket.send_text(json.dumps({"error": "Unknown stream type", "status": 400}))
-                continue
-            if request.get("type") == "subscribe":
-                await reader.add(name)
-            elif request.get("type") == "unsubscribe":
-                reader.remove(name)
-            hub.wake()
+            if isinstance(request, dict) and request.get("type") in ("subscribe", "unsubscribe"):
+                await subscribe(request)
 
     async def send() -> None:
         async for batch in _events(ctx, hub, reader):
             for found in batch:
-                await socket.send_text(
-                    json.dumps(
-                        {
-                            "stream": [found.stream],
-                            "event": found.event,
-                            "payload": renderer.payload(found),
-                        }
-                    )
+                await send_frame(
+                    {
+                        "stream": found.stream.label,
+                        "event": found.event,
+                        "payload": renderer.payload(found),
+                    }
                 )
 
     tasks = [asyncio.create_task(receive()), asyncio.create_task(send())]
@@ -289,15 +317,33 @@ async def websocket(socket: WebSocket) -> None:
             await socket.close()
 
 
+def _refusal(request: dict[str, Any], exc: ServiceError) -> dict[str, Any]:
+    """Mastodon's error frame, with the refused stream as `stream` (as event frames carry
+    theirs: `["hashtag", "velo"]`) so a client tells which subscription failed."""
+    name = request.get("stream")
+    label = [name[:100]] if isinstance(name, str) else []
+    for key in ("tag", "list"):
+        if label and isinstance(request.get(key), str):
+            label.append(request[key][:100])
+    return {"error": exc.message, "status": exc.status, "stream": label}
+
+
+SSE_PATHS = {
+    "/api/v1/streaming/user": "user",
+    "/api/v1/streaming/user/notification": "user:notification",
+    "/api/v1/streaming/direct": "direct",
+    "/api/v1/streaming/public": "public",
+    "/api/v1/streaming/public/local": "public:local",
+    "/api/v1/streaming/public/remote": "public:remote",
+    "/api/v1/streaming/hashtag": "hashtag",
+    "/api/v1/streaming/hashtag/local": "hashtag:local",
+    "/api/v1/streaming/list": "list",
+}
+
 routes = [
     Route("/api/v1/streaming/health", health, methods=["GET", "HEAD"]),
-    Route("/api/v1/streaming/user", sse_user, methods=["GET"]),
-    Route("/api/v1/streaming/user/notification", sse_user_notifications, methods=["GET"]),
-    Route("/api/v1/streaming/direct", sse_direct, methods=["GET"]),
-    Route("/api/v1/streaming/public", sse_public, methods=["GET"]),
-    Route("/api/v1/streaming/public/local", sse_public_local, methods=["GET"]),
-    Route("/api/v1/streaming/public/remote", sse_public_remote, methods=["GET"]),
-    Route("/api/v1/streaming", sse_by_parameter, methods=["GET"]),
+    *(Route(path, _sse_route(name), methods=["GET"]) for path, name in SSE_PATHS.items()),
+    Route("/api/v1/streaming", _sse_route(None), methods=["GET"]),
     WebSocketRoute("/api/v1/streaming", websocket),
     WebSocketRoute("/api/v1/streaming/", websocket),
 ]

@@ -15,8 +15,10 @@ from ..store import actors as actor_store
 from ..store import posts as post_store
 from ..store import timelines as timeline_store
 from ..urls import Urls
+from . import views
 from .context import ServiceContext
 from .keys import ensure_ed25519_key, generate_key_pems, store_actor_keys
+from .views import AccountView
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,14 @@ class Counts:
     local_posts: int
     # Other servers we know actors of.
     domains: int
+
+
+async def contact_account(ctx: ServiceContext) -> AccountView | None:
+    """The instance's contact in the client API: its first admin, if any."""
+    async with ctx.db.read() as conn:
+        admin = await account_store.first_admin(conn)
+        actor = await actor_store.get_actor(conn, admin.actor_id) if admin else None
+        return await views.account(conn, actor) if actor else None
 
 
 async def counts(ctx: ServiceContext) -> Counts:

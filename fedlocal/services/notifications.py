@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..boundary.paging import PageQuery
 from ..models import Actor, Notification, Post
 from ..store import notification_pages
@@ -15,7 +17,7 @@ from ..store import notifications as notification_store
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
 from ..store import unread as unread_store
-from . import views
+from . import notification_policy, views
 from .context import ServiceContext
 from .errors import NotFound
 from .views import NotificationView
@@ -81,6 +83,24 @@ async def mark_read(ctx: ServiceContext, viewer: Actor, up_to_id: int) -> None:
         await notification_store.mark_read(conn, viewer.id, up_to_id)
 
 
+async def seen(
+    conn: AsyncConnection,
+    viewer: Actor,
+    found: Sequence[Notification],
+    *,
+    include_filtered: bool = False,
+) -> list[NotificationView]:
+    """`found` as the client API shows them to `viewer`, in their order: those clients can
+    show (services/views.py), as the resident's policy lets them through
+    (services/notification_policy.py; its filtered ones too with `include_filtered`)."""
+    shown = await views.notifications(conn, viewer, found)
+    sorted_out = await notification_policy.sort_out(conn, viewer, shown)
+    if not include_filtered:
+        return sorted_out.shown
+    kept = {v.notification.id for v in [*sorted_out.shown, *sorted_out.filtered]}
+    return [v for v in shown if v.notification.id in kept]
+
+
 async def client_page(
     ctx: ServiceContext,
     viewer: Actor,
@@ -88,6 +108,7 @@ async def client_page(
     *,
     types: Sequence[str] = (),
     exclude_types: Sequence[str] = (),
+    include_filtered: bool = False,
 ) -> list[NotificationView]:
     """A page of notifications as the client API shows them, filtered by Mastodon type."""
     async with ctx.db.read() as conn:
@@ -98,7 +119,7 @@ async def client_page(
             types=views.internal_types(types) if types else None,
             exclude_types=views.internal_types(exclude_types),
         )
-        shown = await views.notifications(conn, viewer, found)
+        shown = await seen(conn, viewer, found, include_filtered=include_filtered)
     if types:
         shown = [n for n in shown if n.type in types]
     return [n for n in shown if n.type not in exclude_types]
@@ -108,7 +129,7 @@ async def client_one(ctx: ServiceContext, viewer: Actor, notification_id: int) -
     """One of `viewer`'s notifications as the client API shows it."""
     async with ctx.db.read() as conn:
         found = await notification_pages.get_for(conn, viewer.id, notification_id)
-        shown = await views.notifications(conn, viewer, [found]) if found else []
+        shown = await seen(conn, viewer, [found], include_filtered=True) if found else []
     if not shown:
         raise NotFound("Record not found")
     return shown[0]

@@ -1,41 +1,116 @@
 """What a streaming client has not seen yet: new statuses of its streams, new
-notifications, and deletions of statuses it was sent.
+notifications, and deletions of the statuses its streams could have shown.
 
 Read from the database on each wake-up (a commit in this process, or a periodic poll),
 so posts stored by a worker in another process reach the stream too.
+
+The streams are Mastodon's: `user`, `user:notification`, `direct`, `public` (`:local`,
+`:remote`, each also `:media`), `hashtag` and `hashtag:local` (with a `tag`), and `list`
+(with a `list`: the nearby feed is the one list here). `subscription()` turns a name and
+its parameter into a `Subscription`, or refuses with `UnknownStream`, whose message
+names the stream.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..boundary.paging import PageQuery
-from ..models import Actor
-from ..store import notification_pages
+from ..clock import utcnow
+from ..formatting import normalise_hashtag
+from ..models import Actor, Post
+from ..store import notification_pages, stream_reads
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
-from . import messages, views
+from . import messages, notifications, timelines, views
 from .context import ServiceContext
+from .errors import ServiceError
 from .messages import ConversationView
 from .views import NotificationView, PostView
+from .visibility import visible
 
 USER_STREAMS = ("user", "user:notification")
-PUBLIC_STREAMS = ("public", "public:local", "public:remote")
-STREAMS = (*USER_STREAMS, "direct", *PUBLIC_STREAMS)
+PUBLIC_STREAMS = (
+    "public",
+    "public:local",
+    "public:remote",
+    "public:media",
+    "public:local:media",
+    "public:remote:media",
+)
+HASHTAG_STREAMS = ("hashtag", "hashtag:local")
+STREAMS = (*USER_STREAMS, "direct", *PUBLIC_STREAMS, *HASHTAG_STREAMS, "list")
+# The one list an account has here (api/entities.NEARBY_LIST_ID): the nearby feed.
+NEARBY_LIST = "nearby"
 # Where a thread's new message is told as a `conversation` event: Mastodon's `direct`
 # stream, and the user stream too (some apps open that one only).
 CONVERSATION_STREAMS = ("direct", "user")
 BATCH = 40
 REMEMBERED = 500
+# A deletion is written with the time it was decided and committed a moment later:
+# look back this far on each poll (told deletions are remembered, so none twice).
+DELETION_OVERLAP = timedelta(seconds=10)
+
+
+class UnknownStream(ServiceError):
+    """A stream this server does not have, or one missing its parameter."""
+
+    status = 400
+
+
+class NotYourList(ServiceError):
+    """Mastodon's answer for a list that is not the account's."""
+
+    status = 401
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str
+    # A hashtag stream's tag as the client gave it, a list stream's list id.
+    arg: str | None = None
+
+    @property
+    def label(self) -> list[str]:
+        """The `stream` of its WebSocket frames: `["hashtag", "Vélo"]`, `["user"]` (the
+        tag as asked for: masto.js matches frames to subscriptions by it)."""
+        return [self.name] if self.arg is None else [self.name, self.arg]
+
+    @property
+    def hashtag(self) -> str:
+        """A hashtag stream's tag as tags are compared (`Vélo` → `velo`)."""
+        return normalise_hashtag(self.arg or "")
+
+
+def subscription(name: object, params: Mapping[str, object] | None = None) -> Subscription:
+    """The subscription for stream `name` with its `tag` or `list` parameter."""
+    params = params or {}
+    if not isinstance(name, str) or name not in STREAMS:
+        shown = name if isinstance(name, str) else ""
+        raise UnknownStream("Unknown stream type: %(stream)s", stream=shown[:100])
+    if name in HASHTAG_STREAMS:
+        tag = params.get("tag")
+        if not isinstance(tag, str) or not tag.strip("# "):
+            raise UnknownStream("Missing tag name parameter for stream %(stream)s", stream=name)
+        return Subscription(name, tag.strip()[:100])
+    if name == "list":
+        wanted = params.get("list")
+        if not isinstance(wanted, str) or not wanted:
+            raise UnknownStream("Missing list name parameter for stream %(stream)s", stream=name)
+        if wanted != NEARBY_LIST:
+            raise NotYourList("Not authorized to stream list %(list)s", list=wanted[:100])
+        return Subscription(name, wanted)
+    return Subscription(name)
 
 
 @dataclass(frozen=True)
 class StreamEvent:
-    stream: str
+    stream: Subscription
     event: str  # update | notification | delete | conversation
     status: PostView | None = None
     notification: NotificationView | None = None
@@ -49,76 +124,97 @@ class StreamReader:
     def __init__(self, ctx: ServiceContext, viewer: Actor):
         self.ctx = ctx
         self.viewer = viewer
-        self._post_cursor: dict[str, int] = {}
+        self._post_cursor: dict[Subscription, int] = {}
         self._notification_cursor = 0
         self._message_cursor = 0
-        self._sent: deque[tuple[str, int]] = deque(maxlen=REMEMBERED)
+        self._deletions_since = utcnow() - DELETION_OVERLAP
+        self._told_deleted: deque[int] = deque(maxlen=REMEMBERED)
+        self._sent: deque[tuple[Subscription, int]] = deque(maxlen=REMEMBERED)
 
-    async def start(self, streams: Iterable[str]) -> None:
+    async def start(self, streams: Iterable[Subscription]) -> None:
         """Start from now: only what happens from here on is sent."""
         async with self.ctx.db.read() as conn:
             newest = await timeline_store.newest_post_id(conn)
-            self._notification_cursor = await notification_pages.newest_id(conn, self.viewer.id)
-            self._message_cursor = await thread_store.newest_filed_id(conn)
+            if not self._post_cursor:
+                self._notification_cursor = await notification_pages.newest_id(conn, self.viewer.id)
+                self._message_cursor = await thread_store.newest_filed_id(conn)
         for stream in streams:
             self._post_cursor.setdefault(stream, newest)
 
-    async def add(self, stream: str) -> None:
+    async def add(self, stream: Subscription) -> None:
         if stream not in self._post_cursor:
             await self.start([stream])
 
-    def remove(self, stream: str) -> None:
+    def remove(self, stream: Subscription) -> None:
         self._post_cursor.pop(stream, None)
 
     @property
-    def streams(self) -> list[str]:
+    def streams(self) -> list[Subscription]:
         return list(self._post_cursor)
+
+    def _following(self, name: str) -> Subscription | None:
+        return next((s for s in self._post_cursor if s.name == name), None)
 
     async def poll(self) -> list[StreamEvent]:
         events: list[StreamEvent] = []
+        nearby = [s for s in self._post_cursor if s.name == "list"]
         async with self.ctx.db.read() as conn:
             for stream, cursor in list(self._post_cursor.items()):
-                if stream in ("user:notification", "direct"):
+                if stream.name in ("user:notification", "direct", "list"):
                     continue
-                page = PageQuery(min_id=cursor, limit=BATCH)
-                if stream == "user":
-                    found = await timeline_store.home(conn, self.viewer.id, page)
-                else:
-                    found = await timeline_store.public(
-                        conn, page, local=stream == "public:local", remote=stream == "public:remote"
-                    )
+                found = await self._new_posts(conn, stream, PageQuery(min_id=cursor, limit=BATCH))
                 if not found:
                     continue
                 self._post_cursor[stream] = max(p.id for p in found)
-                for view in reversed(await views.posts(conn, self.viewer, found)):
-                    events.append(StreamEvent(stream, "update", status=view))
-                    self._sent.append((stream, view.post.id))
-            if any(s in self._post_cursor for s in USER_STREAMS):
-                found_notifications = await notification_pages.page_for(
-                    conn, self.viewer.id, PageQuery(min_id=self._notification_cursor, limit=BATCH)
-                )
-                if found_notifications:
-                    self._notification_cursor = max(n.id for n in found_notifications)
-                    shown = await views.notifications(conn, self.viewer, found_notifications)
-                    stream = "user" if "user" in self._post_cursor else "user:notification"
-                    events.extend(
-                        StreamEvent(stream, "notification", notification=n) for n in reversed(shown)
-                    )
+                if stream.name.endswith(":media"):
+                    found = [p for p in found if p.attachments]
+                self._updates(events, stream, await views.posts(conn, self.viewer, found))
+            events.extend(await self._notifications(conn))
             events.extend(await self._conversations(conn))
-            sent_ids = list({post_id for _s, post_id in self._sent})
-            gone = set(await timeline_store.deleted_among(conn, sent_ids))
-        if gone:
-            for stream, post_id in list(self._sent):
-                if post_id in gone and stream in self._post_cursor:
-                    events.append(StreamEvent(stream, "delete", deleted_id=post_id))
-            self._sent = deque(
-                (item for item in self._sent if item[1] not in gone), maxlen=REMEMBERED
-            )
+            events.extend(await self._deletions(conn))
+        for stream in nearby:
+            page = PageQuery(min_id=self._post_cursor[stream], limit=BATCH)
+            shown = await timelines.nearby(self.ctx, self.viewer, page)
+            if shown and stream in self._post_cursor:
+                self._post_cursor[stream] = max(v.post.id for v in shown)
+                self._updates(events, stream, shown)
         return events
+
+    def _updates(
+        self, events: list[StreamEvent], stream: Subscription, shown: list[PostView]
+    ) -> None:
+        for view in sorted(shown, key=lambda v: v.post.id):
+            events.append(StreamEvent(stream, "update", status=view))
+            self._sent.append((stream, view.post.id))
+
+    async def _new_posts(
+        self, conn: AsyncConnection, stream: Subscription, page: PageQuery
+    ) -> list[Post]:
+        name = stream.name
+        if name == "user":
+            return await timeline_store.home(conn, self.viewer.id, page)
+        local = name.startswith(("public:local", "hashtag:local"))
+        remote = name.startswith("public:remote")
+        if name in HASHTAG_STREAMS and stream.arg is not None:
+            return await timeline_store.tagged(conn, [stream.hashtag], page, local=local)
+        return await timeline_store.public(conn, page, local=local, remote=remote)
+
+    async def _notifications(self, conn: AsyncConnection) -> list[StreamEvent]:
+        stream = self._following("user") or self._following("user:notification")
+        if stream is None:
+            return []
+        found = await notification_pages.page_for(
+            conn, self.viewer.id, PageQuery(min_id=self._notification_cursor, limit=BATCH)
+        )
+        if not found:
+            return []
+        self._notification_cursor = max(n.id for n in found)
+        shown = await notifications.seen(conn, self.viewer, found)
+        return [StreamEvent(stream, "notification", notification=n) for n in reversed(shown)]
 
     async def _conversations(self, conn: AsyncConnection) -> list[StreamEvent]:
         """A `conversation` event for each thread of the viewer's with a new message."""
-        streams = [s for s in CONVERSATION_STREAMS if s in self._post_cursor]
+        streams = [s for s in self._post_cursor if s.name in CONVERSATION_STREAMS]
         if not streams:
             return []
         filed = await thread_store.filed_after(conn, self.viewer.id, self._message_cursor, BATCH)
@@ -132,3 +228,70 @@ class StreamReader:
             for view in found
             for stream in streams
         ]
+
+    async def _deletions(self, conn: AsyncConnection) -> list[StreamEvent]:
+        """A `delete` event on every followed stream that could have shown a post deleted
+        since the last look (whether or not it was sent here), and on those that were
+        sent a post that is now gone altogether."""
+        checked_at = utcnow()
+        deleted = [
+            p
+            for p in await stream_reads.deleted_since(conn, self._deletions_since, limit=BATCH * 5)
+            if p.id not in self._told_deleted
+        ]
+        if len(deleted) < BATCH * 5:
+            self._deletions_since = checked_at - DELETION_OVERLAP
+        events: list[StreamEvent] = []
+        if deleted:
+            events.extend(await self._deleted_posts(conn, deleted))
+        sent_ids = list({post_id for _s, post_id in self._sent})
+        gone = set(await timeline_store.deleted_among(conn, sent_ids))
+        told = {(e.stream, e.deleted_id) for e in events}
+        for stream, post_id in list(self._sent):
+            if post_id in gone and stream in self._post_cursor and (stream, post_id) not in told:
+                events.append(StreamEvent(stream, "delete", deleted_id=post_id))
+                told.add((stream, post_id))
+        if gone:
+            self._sent = deque(
+                (item for item in self._sent if item[1] not in gone), maxlen=REMEMBERED
+            )
+        return events
+
+    async def _deleted_posts(self, conn: AsyncConnection, deleted: list[Post]) -> list[StreamEvent]:
+        self._told_deleted.extend(p.id for p in deleted)
+        seen = {p.id for p in await visible(conn, self.viewer, deleted, tombstone=True)}
+        shown = [p for p in deleted if p.id in seen]
+        if not shown:
+            return []
+        authors = list({p.actor_id for p in shown} - {self.viewer.id})
+        states = await timeline_store.follow_states(conn, self.viewer.id, authors)
+        followed = {a for a, state in states.items() if state == "accepted"} | {self.viewer.id}
+        tags = await stream_reads.hashtags_of(conn, [p.id for p in shown])
+        sent = set(self._sent)
+        events = []
+        for post in shown:
+            for stream in self._post_cursor:
+                if (stream, post.id) in sent or _could_show(stream, post, followed, tags):
+                    events.append(StreamEvent(stream, "delete", deleted_id=post.id))
+        return events
+
+
+def _could_show(
+    stream: Subscription, post: Post, followed: set[int], tags: Mapping[int, set[str]]
+) -> bool:
+    """Whether `stream` could have shown `post` (a deleted one, which the viewer may know
+    of): the widest answer, a client drops a `delete` of a status it does not hold."""
+    name = stream.name
+    if name == "user":
+        return post.actor_id in followed
+    if name in ("user:notification", "direct"):
+        return False
+    if post.visibility != "public":
+        return name == "list" and post.is_local
+    if (name.startswith("public:local") or name == "hashtag:local") and not post.is_local:
+        return False
+    if name.startswith("public:remote") and post.is_local:
+        return False
+    if name in HASHTAG_STREAMS:
+        return stream.hashtag in tags.get(post.id, set())
+    return True

@@ -97,3 +97,16 @@ async def set_password_hash(conn: AsyncConnection, account_id: int, password_has
 
 async def count_accounts(conn: AsyncConnection) -> int:
     return (await conn.execute(select(func.count()).select_from(accounts))).scalar_one()
+
+
+async def first_admin(conn: AsyncConnection) -> Account | None:
+    """The oldest enabled admin account (the instance's contact)."""
+    row = (
+        await conn.execute(
+            select(accounts)
+            .where(accounts.c.is_admin.is_(True), accounts.c.is_disabled.is_(False))
+            .order_by(accounts.c.id)
+            .limit(1)
+        )
+    ).first()
+    return _account(row) if row else None

@@ -689,3 +689,39 @@ vouches = Table(
     UniqueConstraint("voucher_id", "vouchee_id"),
     Index(None, "vouchee_id"),
 )
+
+
+# Where a resident stopped reading, per timeline (`home`, `notifications`), as Mastodon's
+# markers: apps save it on one device and resume from it on another.
+markers = Table(
+    "markers",
+    metadata,
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    Column("timeline", String(16), primary_key=True),
+    Column("last_read_id", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# A resident's notification policy (Mastodon 4.3's v2 shape): for each kind of sender,
+# `accept`, `filter` (kept aside as a notification request) or `drop`.
+notification_policies = Table(
+    "notification_policies",
+    metadata,
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    Column("for_not_following", String(8), nullable=False),
+    Column("for_not_followers", String(8), nullable=False),
+    Column("for_new_accounts", String(8), nullable=False),
+    Column("for_private_mentions", String(8), nullable=False),
+    Column("for_limited_accounts", String(8), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Senders whose notifications a resident accepted from their requests: never filtered.
+notification_permissions = Table(
+    "notification_permissions",
+    metadata,
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    Column("sender_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,95 @@
+"""masto.js, the library under Elk and Phanpy, on our streaming WebSocket: one connection
+with the user, hashtag, local and nearby-list streams, each delivering its events (the
+client matches frames to subscriptions by their `stream`, the tag as it asked for it).
+
+masto.js comes from the npm registry (`make ui-deps`, tests/clients/package.json); the
+test is skipped without it, except under CI where it must run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.api.test_streaming import follow, post
+from tests.support.waiting import wait_for
+
+CLIENTS = Path(__file__).parents[1] / "clients"
+DEADLINE = 15.0
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None or not (CLIENTS / "node_modules" / "masto").is_dir():
+        if os.environ.get("CI"):
+            raise AssertionError("masto.js is missing: run `make ui-deps`")
+        pytest.skip("masto.js is not installed (make ui-deps)")
+    return node
+
+
+async def test_masto_js_subscriptions_each_deliver(inst, http, ana, bob) -> None:
+    node = _node()
+    await follow(http, ana, bob)
+    streaming = inst.base_url.replace("http://", "ws://")
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(CLIENTS / "masto_streams.mjs"),
+        streaming,
+        ana.token,
+        "Vélo",
+        cwd=CLIENTS,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    lines: list[dict] = []
+
+    async def read() -> None:
+        assert process.stdout is not None
+        async for raw in process.stdout:
+            lines.append(json.loads(raw))
+
+    reader = asyncio.create_task(read())
+    try:
+        # masto.js does not say when the server took its subscriptions: bob posts until
+        # one of his tagged posts has reached all three streams that should show it
+        async def delivered_everywhere() -> str | None:
+            posted = await post(http, bob, "Atelier réparation #velo samedi")
+            await wait_for(
+                lambda: (
+                    {n["name"] for n in lines if n.get("id") == posted["id"]}
+                    >= {"user", "hashtag", "local"}
+                ),
+                timeout=1.0,
+                message="the post on the three streams",
+            )
+            return posted["id"]
+
+        posted_id = None
+        async with asyncio.timeout(DEADLINE):
+            while posted_id is None:
+                try:
+                    posted_id = await delivered_everywhere()
+                except AssertionError:
+                    continue
+        # When bob deletes it, each stream tells masto.js
+        await http.delete(f"/api/v1/statuses/{posted_id}", headers=bob.headers)
+        await wait_for(
+            lambda: (
+                {n["name"] for n in lines if n.get("event") == "delete" and n["id"] == posted_id}
+                >= {"user", "hashtag", "local"}
+            ),
+            timeout=DEADLINE,
+            message="the deletion on the three streams",
+        )
+    finally:
+        process.terminate()
+        await process.wait()
+        reader.cancel()
+    ended = [n for n in lines if n.get("ended")]
+    assert ended == [], ended
+    tagged = [n for n in lines if n["name"] == "hashtag" and n.get("event") == "update"]
+    assert all(n["stream"] == ["hashtag", "Vélo"] for n in tagged)
