@@ -56,6 +56,8 @@ GENERIC = (
 KNOWN = {
     message: message
     for message in (
+        N_("%(rule)s is not a notification policy rule"),
+        N_("%(rule)s must be accept, filter or drop"),
         N_("this event is full"),
         N_("the event cannot start in the past"),
         N_("the event must start within the next two years"),

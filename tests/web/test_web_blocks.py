@@ -64,7 +64,7 @@ async def test_the_blocked_person_sees_no_posts_and_cannot_write(inst, alice, al
         refused = await bob_web.submit(
             "/@alice", "/messages/new", {"to": str(alice[1].id), "message": "Bonjour"}
         )
-        assert refused.status_code == 422
+        assert refused.status_code == 403
         assert "This account has blocked you." in refused.text
 
 
