@@ -25,6 +25,7 @@ from .views import (
     listings,
     loans,
     messages,
+    moderation,
     notifications,
     posts,
     profile,
@@ -38,9 +39,11 @@ CONFIRMED_PATHS: set[str] = set()
 CREATE_PATHS: set[str] = set()
 
 
-async def _serve(request: Request, view: View, *, login: bool = False, admin: bool = False):
+async def _serve(
+    request: Request, view: View, *, login: bool = False, admin: bool = False, staff: bool = False
+):
     page = await request.app.state.pages.open_page(request)
-    return await run_view(page, view, login=login, admin=admin)
+    return await run_view(page, view, login=login, admin=admin, staff=staff)
 
 
 def _route(
@@ -50,10 +53,12 @@ def _route(
     post: bool = False,
     login: bool = False,
     admin: bool = False,
+    staff: bool = False,
     confirm: Confirm | None = None,
     create: bool = False,
 ) -> Route:
-    """`confirm`: what cannot be undone asks first (`web/confirm.py`); `create`: a form
+    """`admin`: administrators only; `staff`: moderators and administrators;
+    `confirm`: what cannot be undone asks first (`web/confirm.py`); `create`: a form
     that creates something is not sent twice (`web/once.py`)."""
     if create:
         view = once(view)
@@ -63,7 +68,7 @@ def _route(
         CONFIRMED_PATHS.add(path)
 
     async def endpoint(request: Request) -> Response:
-        return await _serve(request, view, login=login, admin=admin)
+        return await _serve(request, view, login=login, admin=admin, staff=staff)
 
     return Route(path, endpoint, methods=["POST"] if post else ["GET", "HEAD"])
 
@@ -212,4 +217,7 @@ def web_routes() -> list[Route]:
         ),
         _route("/admin/queue/retry", admin.retry_failures, post=True, admin=True),
         _route("/admin/queue/drop", admin.drop_failures, post=True, admin=True, confirm=c.DROP),
+        # Staff: roles (admins), moderation actions, the audit log, domain blocks (admins)
+        _route("/admin/accounts/{account_id}/role", moderation.set_role, post=True, admin=True),
+        _route("/admin/audit", moderation.audit_log, staff=True),
     ]
