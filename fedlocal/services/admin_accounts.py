@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..boundary.paging import PageQuery
-from ..models import Account, Actor
+from ..models import Account, Actor, Post
 from ..store import accounts as account_store
 from ..store import moderation as moderation_store
+from ..store import posts as post_store
 from ..store import timelines as timeline_store
 from ..store.moderation import AccountFilter as AccountFilter  # the API builds it
 from ..store.moderation import ModerationState
@@ -102,3 +103,14 @@ async def _views(conn: AsyncConnection, ids: list[int]) -> list[AdminAccountView
         )
         for view in account_views
     ]
+
+
+async def recent_posts(
+    ctx: ServiceContext, staff: Account, actor_id: int, *, limit: int = 10
+) -> list[Post]:
+    """The account's newest posts as moderators see them (any visibility but direct)."""
+    require_staff(staff)
+    async with ctx.db.read() as conn:
+        return await post_store.list_actor_posts(
+            conn, actor_id, visibilities=("public", "unlisted", "followers", "local"), limit=limit
+        )
