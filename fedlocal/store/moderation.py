@@ -213,6 +213,15 @@ async def is_limited(
     return row is not None
 
 
+async def suspended_remote_uris(conn: AsyncConnection) -> list[str]:
+    rows = await conn.execute(
+        select(actors.c.uri)
+        .join(actor_moderation, actor_moderation.c.actor_id == actors.c.id)
+        .where(actors.c.role == "remote", actor_moderation.c.suspended_at.is_not(None))
+    )
+    return [row.uri for row in rows]
+
+
 # --- warnings ---------------------------------------------------------------------------
 
 
