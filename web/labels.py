@@ -110,6 +110,12 @@ AUDIT_ACTIONS = {
     "role": N_("Role changed"),
     "approve": N_("Sign-up approved"),
     "reject": N_("Sign-up rejected"),
+    "create_invite": N_("Invitation created"),
+    "revoke_invite": N_("Invitation revoked"),
+    "link_neighbour": N_("Neighbour linked"),
+    "unlink_neighbour": N_("Neighbour link removed"),
+    "retry_failures": N_("Failed work retried"),
+    "drop_failures": N_("Failed work dropped"),
 }
 
 # The steps of a loan or a gift, as a messages thread lists them (the dated ones are
