@@ -37,6 +37,9 @@ class Snapshot:
     blocks: tuple[DomainBlock, ...] = ()
     allows: tuple[DomainAllow, ...] = ()
     suspended_actors: frozenset[str] = frozenset()
+    # The known hosts of remote actors that a `silence` block covers (itself or a
+    # subdomain), so lists filter by exact host, with the index.
+    silenced_hosts: tuple[str, ...] = ()
 
     @property
     def suspended(self) -> tuple[str, ...]:
@@ -73,7 +76,14 @@ class DomainPolicy:
                     blocks = await block_store.list_blocks(conn)
                     allows = await block_store.list_allows(conn)
                     suspended = await moderation_store.suspended_remote_uris(conn)
-                self._snapshot = Snapshot(tuple(blocks), tuple(allows), frozenset(suspended))
+                    silenced = [b.domain for b in blocks if b.severity == "silence"]
+                    hosts = await moderation_store.remote_domains(conn) if silenced else []
+                self._snapshot = Snapshot(
+                    tuple(blocks),
+                    tuple(allows),
+                    frozenset(suspended),
+                    tuple(h for h in hosts if domain_listed(h.lower(), silenced)),
+                )
                 self._read_at = time.monotonic()
             return self._snapshot
 
@@ -91,11 +101,13 @@ class DomainPolicy:
             )
         return not domain_listed(domain.lower(), (await self.snapshot()).suspended)
 
-    async def silenced_domains(self) -> tuple[str, ...]:
-        return (await self.snapshot()).silenced
+    async def silenced_hosts(self) -> tuple[str, ...]:
+        """The known remote hosts whose accounts a `silence` block limits (exact hosts,
+        as of the last read: a host first seen since counts within TTL_SECONDS)."""
+        return (await self.snapshot()).silenced_hosts
 
     async def is_silenced(self, domain: str) -> bool:
-        return domain_listed(domain.lower(), await self.silenced_domains())
+        return domain_listed(domain.lower(), (await self.snapshot()).silenced)
 
     async def refuses_actor(self, uri: str) -> bool:
         """Whether `uri` is a remote account the moderators suspended."""
