@@ -13,6 +13,7 @@ from fedlocal.services import (
     follows,
     moderation_actions,
     nearby_feed,
+    neighbours,
     staff,
     timelines,
 )
@@ -381,3 +382,16 @@ async def test_a_limited_domain_s_accounts_and_subdomains_are_limited(world, adm
             world.services, conn, troll, lea, "https://social.loud.example/follows/1"
         )
     assert follow.state == "pending"
+
+
+async def test_a_domain_allowed_on_the_admin_page_links_without_approval(world, admin):
+    peer = await remote_person(world.federation, "parame.example", host="parame.example")
+    async with world.db.read() as conn:
+        assert not await neighbours.should_auto_accept(conn, world.services, peer)
+
+    await domain_blocks.allow(world.services, admin, "parame.example")
+
+    async with world.db.read() as conn:
+        assert await neighbours.should_auto_accept(conn, world.services, peer)
+    with pytest.raises(Conflict):
+        await domain_blocks.allow(world.services, admin, "Parame.example")
