@@ -22,6 +22,7 @@ from fedlocal.services.domain_policy import DomainPolicy
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedlocal.services.listings import ListingInput, publish_listing
 from fedlocal.services.posts import publish_note
+from fedlocal.services.streams import StreamReader
 from fedlocal.store import accounts as account_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import notifications as notification_store
@@ -395,3 +396,16 @@ async def test_a_domain_allowed_on_the_admin_page_links_without_approval(world, 
         assert await neighbours.should_auto_accept(conn, world.services, peer)
     with pytest.raises(Conflict):
         await domain_blocks.allow(world.services, admin, "Parame.example")
+
+
+async def test_the_public_stream_leaves_out_a_limited_account(world, moderator, resident):
+    _, lea = resident
+    _, sam = await person(world, "sam")
+    reader = StreamReader(world.services, sam)
+    await reader.start(["public"])
+    await moderation_actions.apply(world.services, moderator, "limit", account_id=lea.id)
+
+    await publish_note(world.services, lea, "Encore moi")
+    shown = await publish_note(world.services, sam, "Bonjour")
+
+    assert [e.status.post.id for e in await reader.poll()] == [shown.id]
