@@ -217,8 +217,8 @@ def test_every_command_names_a_function_that_exists() -> None:
                     yield from runs(sub)
 
     names = list(runs(build_parser()))
-    assert len(names) == 19  # serve, worker, migrate, user create|org, post, delete, follow,
-    # unfollow, block, unblock, neighbours add|remove|list, group create,
+    assert len(names) == 20  # serve, worker, migrate, user create|org|role, post, delete,
+    # follow, unfollow, block, unblock, neighbours add|remove|list, group create,
     # queue failures|retry|drop, demo
     for name in names:
         assert callable(command(name)), name

@@ -75,6 +75,7 @@ NOTIFICATIONS = {
     "update": N_("%(who)s changed a post you took part in"),
     "vouch": N_("%(who)s says they know you"),
     "signup_approved": N_("%(who)s opened your account: welcome!"),
+    "moderation_warning": N_("The moderators of this instance sent you a warning"),
 }
 # The same, about an offer or a request named by its title (and a loan's return day).
 NOTIFICATIONS_ABOUT = {
@@ -91,6 +92,33 @@ NOTIFICATIONS_ABOUT = {
     "listing_cancelled": N_("%(who)s cancelled “%(title)s”"),
 }
 OTHER_NOTIFICATION = N_("%(who)s did something involving you")
+
+# The audit log's actions, in words (services/moderation_actions.py, domain_blocks.py,
+# staff.py); another action shows its name.
+AUDIT_ACTIONS = {
+    "warn": N_("Warned"),
+    "limit": N_("Limited"),
+    "unlimit": N_("Limit lifted"),
+    "suspend": N_("Suspended"),
+    "unsuspend": N_("Suspension lifted"),
+    "disable": N_("Logins disabled"),
+    "enable": N_("Logins enabled"),
+    "remove_post": N_("Post removed"),
+    "block_domain": N_("Domain blocked"),
+    "update_domain_block": N_("Domain block changed"),
+    "unblock_domain": N_("Domain unblocked"),
+    "allow_domain": N_("Domain allowed"),
+    "disallow_domain": N_("Domain no longer allowed"),
+    "role": N_("Role changed"),
+    "approve": N_("Sign-up approved"),
+    "reject": N_("Sign-up rejected"),
+    "create_invite": N_("Invitation created"),
+    "revoke_invite": N_("Invitation revoked"),
+    "link_neighbour": N_("Neighbour linked"),
+    "unlink_neighbour": N_("Neighbour link removed"),
+    "retry_failures": N_("Failed work retried"),
+    "drop_failures": N_("Failed work dropped"),
+}
 
 # The steps of a loan or a gift, as a messages thread lists them (the dated ones are
 # worded in Words.listing_step).

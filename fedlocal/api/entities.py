@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
-from ..models import Actor, Attachment, Post
+from ..models import Account, Actor, Attachment, Post
 from ..oauth import OAuthApp
 from ..organizations import OrganizationType, organization_type
 from ..services.messages import ConversationView
@@ -118,10 +118,10 @@ def account(
         "fields": [],
     }
     roles: list[E.AccountRole] = []
-    admin = view.account is not None and view.account.is_admin
-    if admin:
+    staff_role = role(view.account)
+    if staff_role["highlighted"]:
         # Mastodon lists an account's highlighted roles (the badge apps show).
-        roles.append({"id": ADMIN_ROLE["id"], "name": ADMIN_ROLE["name"], "color": ""})
+        roles.append({"id": staff_role["id"], "name": staff_role["name"], "color": ""})
     organization = organization_type(actor.organization_type)
     if organization is not None:
         org_roles, entity["fields"] = _organization(organization, language, created)
@@ -130,7 +130,7 @@ def account(
         entity["roles"] = roles
     if source is not None:
         entity["source"] = source
-        entity["role"] = ADMIN_ROLE if admin else NO_ROLE
+        entity["role"] = role(view.account)
     return entity
 
 
@@ -150,23 +150,32 @@ def _organization(
     return [role], [field]
 
 
-# The roles of verify_credentials' `role`: an admin has Mastodon's `administrator`
-# permission (bit 1, everything), which apps read to offer their admin screens; everyone
-# else has Mastodon's everyone role, with none.
-ADMIN_ROLE: E.Role = {
-    "id": "2",
-    "name": "Admin",
-    "permissions": "1",
-    "color": "",
-    "highlighted": True,
-}
-NO_ROLE: E.Role = {
-    "id": "-99",
-    "name": "",
-    "permissions": "0",
-    "color": "",
-    "highlighted": False,
-}
+# Mastodon's permission bits (UserRole::FLAGS): `administrator` grants everything; a
+# moderator views the dashboard and the audit log, and manages reports, users and tags.
+_ADMINISTRATOR = 1 << 0
+_MODERATOR = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 8) | (1 << 10)
+
+
+def role(account: Account | None) -> E.Role:
+    """The account's role as Mastodon names its default ones (verify_credentials' `role`;
+    the highlighted ones are also the badges of the account's `roles`)."""
+    if account is not None and account.is_admin:
+        return {
+            "id": "3",
+            "name": "Admin",
+            "permissions": str(_ADMINISTRATOR),
+            "color": "",
+            "highlighted": True,
+        }
+    if account is not None and account.is_moderator:
+        return {
+            "id": "1",
+            "name": "Moderator",
+            "permissions": str(_MODERATOR),
+            "color": "",
+            "highlighted": True,
+        }
+    return {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted": False}
 
 
 def credential_source(
@@ -447,6 +456,16 @@ def notification(
     }
     if view.fedlocal_type:
         entity["fedlocal_type"] = view.fedlocal_type
+    if view.warning is not None:
+        entity["moderation_warning"] = {
+            "id": str(view.warning.id),
+            "action": view.warning.action,
+            "text": view.warning.text,
+            "status_ids": None,
+            "target_account": entity["account"],
+            "appeal": None,
+            "created_at": timestamp(view.warning.created_at),
+        }
     return entity
 
 

@@ -7,6 +7,8 @@ from starlette.routing import BaseRoute, Route
 
 from . import (
     accounts,
+    admin_accounts,
+    admin_domain_blocks,
     blocks,
     conversations,
     empty,
@@ -40,6 +42,8 @@ def api_routes() -> list[BaseRoute]:
         ),
         *accounts.routes,
         *blocks.routes,
+        *admin_accounts.routes,
+        *admin_domain_blocks.routes,
         *statuses.routes,
         *media.routes,
         *timeline_routes.routes,

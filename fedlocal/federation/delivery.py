@@ -45,6 +45,8 @@ class Outcome:
     delivery: Delivery
     status: int | None
     error: str | None
+    # Never sent: the host's domain was blocked after the delivery was queued.
+    blocked: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -112,11 +114,12 @@ class DeliveryWorker:
                 inboxes.extend(batch)
                 if len(batch) == FANOUT_BATCH:
                     done, cursor = False, batch[-1]
+            domains = self.federation.services.domains
             allowed = [
                 (inbox, host_of(inbox))
                 for inbox in dict.fromkeys(inboxes)
-                if self.federation.config.is_domain_allowed(host_of(inbox))
-                and not inbox.startswith(self.federation.config.base_url + "/")
+                if not inbox.startswith(self.federation.config.base_url + "/")
+                and await domains.allows(host_of(inbox))
             ]
             await outbox_store.add_deliveries(conn, activity.id, allowed)
             # An empty cursor marks "explicit inboxes already added" for the next batch.
@@ -202,7 +205,10 @@ class DeliveryWorker:
             await outbox_store.release_deliveries(conn, [job.id for job in jobs])
 
     async def send(self, job: Delivery) -> Outcome:
-        """POST one delivery, signed by its activity's actor; never raises."""
+        """POST one delivery, signed by its activity's actor; never raises. A delivery
+        queued before its host's domain was blocked is dropped unsent."""
+        if not await self.federation.services.domains.allows(job.domain):
+            return Outcome(job, None, "the domain is blocked by this instance", blocked=True)
         try:
             auth = await self._signer(job.actor_id)
             response = await post_activity(
@@ -228,6 +234,9 @@ class DeliveryWorker:
             await domain_store.record_success(conn, job.domain)
             return
         error = outcome.error or f"HTTP {outcome.status}"
+        if outcome.blocked:
+            await outbox_store.give_up_delivery(conn, job.id, status=None, error=error)
+            return
         if outcome.permanent:
             log.info("delivery to %s refused permanently: %s", job.inbox_url, error)
             await outbox_store.give_up_delivery(conn, job.id, status=outcome.status, error=error)

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select
 
 from ..models import Actor, Post
 from ..store import feeds as feed_store
 from ..store import timelines as timeline_store
-from . import blocks, nearby
+from . import blocks, limits, nearby
 from .context import ServiceContext
 from .visibility import is_our_resident
 
@@ -68,8 +71,11 @@ async def _feed(
     max_id: int | None,
     limit: int,
 ) -> list[FeedPost]:
+    """One page of the feed, without the viewer's blocks and mutes; limited and
+    suspended accounts are left out by the statement itself."""
+    hidden = await limits.hidden_authors(ctx, viewer)
     if centre is None:
-        return await _recent(ctx, kinds, categories, max_id, limit)
+        return await _recent(ctx, kinds, categories, max_id, limit, hidden)
     found = await nearby.nearby(
         ctx,
         latitude=centre[0],
@@ -80,6 +86,7 @@ async def _feed(
         max_id=max_id,
         limit=limit,
         include_local_only=is_our_resident(viewer),
+        hidden=hidden,
     )
     async with ctx.db.read() as conn:
         authors = await timeline_store.actors_by_ids(conn, [item.post.actor_id for item in found])
@@ -95,6 +102,7 @@ async def _recent(
     categories: Sequence[str],
     max_id: int | None,
     limit: int,
+    hidden: Select[Any],
 ) -> list[FeedPost]:
     async with ctx.db.read() as conn:
         items = await feed_store.recent_posts(
@@ -104,6 +112,7 @@ async def _recent(
             local_only=False,
             max_id=max_id,
             limit=limit,
+            hidden_authors=hidden,
         )
     return [
         FeedPost(item.post, item.author)

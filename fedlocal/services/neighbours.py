@@ -63,7 +63,7 @@ async def link(ctx: ServiceContext, target: str) -> NeighbourLink:
     domain = _target_domain(target)
     if domain == ctx.config.domain:
         raise InvalidInput("an instance cannot be its own neighbour", field="domain")
-    if not ctx.config.is_domain_allowed(domain):
+    if not await ctx.domains.allows(domain):
         raise Forbidden(
             "%(domain)s is blocked by this instance's federation policy",
             domain=domain,
@@ -158,8 +158,11 @@ async def neighbours(ctx: ServiceContext) -> list[NeighbourLink]:
 
 async def should_auto_accept(conn: AsyncConnection, ctx: ServiceContext, follower: Actor) -> bool:
     """Whether a request to link with our instance actor is approved without an admin:
-    the follower's domain is on our allowlist, or we asked to link with them first."""
+    the follower's domain is on our allowlist (the config's or the admin page's), or we
+    asked to link with them first."""
     if follower.domain in ctx.config.allowed_domains:
+        return True
+    if follower.domain in await ctx.domains.allowed_domains():
         return True
     instance = await _instance(conn)
     return await follow_store.follows_domain(

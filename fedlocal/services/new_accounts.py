@@ -61,12 +61,8 @@ class NewAccountLimit(InvalidInput):
 
 
 def _exempt(account: Account, actor: Actor) -> bool:
-    """Admins and moderators are trusted, and so are verified organisations. Moderators
-    (`Account.is_moderator`) and organisations (`Actor.organization_type`) come with the
-    staff and organisations work being merged: read here when present, so this needs no
-    change then (a plain attribute read once both are in)."""
-    staff = account.is_admin or bool(getattr(account, "is_moderator", False))
-    return staff or bool(getattr(actor, "organization_type", None))
+    """Admins and moderators are trusted, and so are verified organisations."""
+    return account.is_staff or actor.organization_type is not None
 
 
 def _limit(ctx: ServiceContext, kind: Kind) -> int:

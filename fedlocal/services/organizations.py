@@ -8,21 +8,15 @@ verified profile field) and on the actor (`Organization`, `fedlocal:organization
 
 from __future__ import annotations
 
-import logging
-
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ..categories import Category
 from ..models import Account, Actor
 from ..organizations import ORGANIZATION_KEYS, OrganizationType, organization_type
 from ..store import accounts as account_store
 from ..store import actors as actor_store
 from ..store import residents as resident_store
-from . import outgoing
+from . import audit, outgoing
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
-
-log = logging.getLogger("fedlocal.audit")
 
 RESERVED_CATEGORY = "this category is reserved for some verified organisations; choose another one"
 
@@ -58,7 +52,7 @@ async def set_organization(
             return actor
         changed = await actor_store.set_organization_type(conn, actor.id, type_key)
         assert changed is not None
-        await record_audit(
+        await audit.record(
             conn,
             by_account_id=by_account_id,
             action="set_organization" if type_key else "unset_organization",
@@ -81,13 +75,3 @@ async def mark_account(
     if account is None:
         raise NotFound("no such account")
     return await set_organization(ctx, account.username, type_key, by_account_id=admin.id)
-
-
-async def record_audit(
-    conn: AsyncConnection, *, by_account_id: int | None, action: str, target: str, note: str = ""
-) -> None:
-    """Where an organisation change enters the audit log: the one call to replace by
-    `services.audit.record(conn, ...)` (same arguments, in the caller's transaction) once
-    the audit log's service is merged; meanwhile the change is written to the
-    `fedlocal.audit` logger."""
-    log.info("audit: %s %s by account %s (%s)", action, target, by_account_id, note)

@@ -30,6 +30,7 @@ from ..store.clock import utcnow
 from ..store.invites import Invite
 from . import media
 from .accounts import create_account, validate_password, validate_username
+from .audit import record
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound, ServiceError
 
@@ -150,8 +151,12 @@ async def residents(ctx: ServiceContext, admin: Account) -> list[tuple[Account, 
 async def approve_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
     _require_admin(admin)
     async with ctx.db.write() as conn:
-        if not await activate(conn, account_id, admin.actor_id):
+        waiting = await resident_store.get_account(conn, account_id)
+        if waiting is None or not await activate(conn, account_id, admin.actor_id):
             raise NotFound("no such sign-up waiting")
+        await record(
+            conn, by_account_id=admin.id, action="approve", target=f"account:@{waiting.username}"
+        )
 
 
 async def reject_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
@@ -159,21 +164,12 @@ async def reject_signup(ctx: ServiceContext, admin: Account, account_id: int) ->
     async with ctx.db.write() as conn:
         account = await resident_store.get_account(conn, account_id)
         unused = await media.release_actor_media(conn, account.actor_id) if account else []
-        if not await resident_store.delete_unapproved(conn, account_id):
+        if account is None or not await resident_store.delete_unapproved(conn, account_id):
             raise NotFound("no such sign-up waiting")
+        await record(
+            conn, by_account_id=admin.id, action="reject", target=f"account:@{account.username}"
+        )
     await media.remove_unused_files(ctx, unused)
-
-
-async def set_disabled(
-    ctx: ServiceContext, admin: Account, account_id: int, disabled: bool
-) -> None:
-    """Suspend a resident's logins (or lift it); an admin cannot suspend themself."""
-    _require_admin(admin)
-    if account_id == admin.id:
-        raise InvalidInput("you cannot suspend your own account")
-    async with ctx.db.write() as conn:
-        if not await resident_store.set_disabled(conn, account_id, disabled):
-            raise NotFound("no such account")
 
 
 async def create_invite(
@@ -192,7 +188,7 @@ async def create_invite(
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
     code = "".join(secrets.choice(alphabet) for _ in range(INVITE_CODE_LENGTH))
     async with ctx.db.write() as conn:
-        return await invite_store.insert_invite(
+        invite = await invite_store.insert_invite(
             conn,
             code=code,
             created_by=admin.id,
@@ -200,6 +196,14 @@ async def create_invite(
             now=now,
             expires_at=now + timedelta(days=days) if days else None,
         )
+        await record(
+            conn,
+            by_account_id=admin.id,
+            action="create_invite",
+            target=f"invite:{invite.id}",
+            note=f"{max_uses} × {days or '∞'}",
+        )
+        return invite
 
 
 async def invites(ctx: ServiceContext, admin: Account) -> list[Invite]:
@@ -213,3 +217,6 @@ async def revoke_invite(ctx: ServiceContext, admin: Account, invite_id: int) -> 
     async with ctx.db.write() as conn:
         if not await invite_store.revoke(conn, invite_id, now=utcnow()):
             raise NotFound("no such invitation")
+        await record(
+            conn, by_account_id=admin.id, action="revoke_invite", target=f"invite:{invite_id}"
+        )

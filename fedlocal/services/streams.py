@@ -17,7 +17,9 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..boundary.paging import PageQuery
@@ -27,7 +29,7 @@ from ..models import Actor, Post
 from ..store import notification_pages, stream_reads
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
-from . import messages, notifications, timelines, views
+from . import limits, messages, notifications, timelines, views
 from .context import ServiceContext
 from .errors import ServiceError
 from .messages import ConversationView
@@ -158,11 +160,13 @@ class StreamReader:
     async def poll(self) -> list[StreamEvent]:
         events: list[StreamEvent] = []
         nearby = [s for s in self._post_cursor if s.name == "list"]
+        hidden = await limits.hidden_authors(self.ctx, self.viewer)
         async with self.ctx.db.read() as conn:
             for stream, cursor in list(self._post_cursor.items()):
                 if stream.name in ("user:notification", "direct", "list"):
                     continue
-                found = await self._new_posts(conn, stream, PageQuery(min_id=cursor, limit=BATCH))
+                page = PageQuery(min_id=cursor, limit=BATCH)
+                found = await self._new_posts(conn, stream, page, hidden)
                 if not found:
                     continue
                 self._post_cursor[stream] = max(p.id for p in found)
@@ -188,16 +192,22 @@ class StreamReader:
             self._sent.append((stream, view.post.id))
 
     async def _new_posts(
-        self, conn: AsyncConnection, stream: Subscription, page: PageQuery
+        self, conn: AsyncConnection, stream: Subscription, page: PageQuery, hidden: Select[Any]
     ) -> list[Post]:
+        """The stream's posts after the cursor; public ones without the limited and
+        suspended accounts `hidden` names."""
         name = stream.name
         if name == "user":
             return await timeline_store.home(conn, self.viewer.id, page)
         local = name.startswith(("public:local", "hashtag:local"))
         remote = name.startswith("public:remote")
         if name in HASHTAG_STREAMS and stream.arg is not None:
-            return await timeline_store.tagged(conn, [stream.hashtag], page, local=local)
-        return await timeline_store.public(conn, page, local=local, remote=remote)
+            return await timeline_store.tagged(
+                conn, [stream.hashtag], page, local=local, hidden_authors=hidden
+            )
+        return await timeline_store.public(
+            conn, page, local=local, remote=remote, hidden_authors=hidden
+        )
 
     async def _notifications(self, conn: AsyncConnection) -> list[StreamEvent]:
         stream = self._following("user") or self._following("user:notification")

@@ -19,6 +19,7 @@ from . import nearby as nearby_service
 from . import views
 from .context import ServiceContext
 from .errors import NotFound
+from .limits import hidden_authors
 from .views import AccountView, BoostView, PostView
 from .visibility import is_our_resident, visible_post
 
@@ -55,6 +56,7 @@ async def public(
             remote=remote,
             local_only_too=is_our_resident(viewer) and not remote,
             viewer_id=viewer.id if viewer is not None else None,
+            hidden_authors=await hidden_authors(ctx, viewer),
         )
         return await views.posts(conn, viewer, found)
 
@@ -76,6 +78,7 @@ async def tag(
             local=local,
             remote=remote,
             viewer_id=viewer.id if viewer is not None else None,
+            hidden_authors=await hidden_authors(ctx, viewer),
         )
         return await views.posts(conn, viewer, found)
 
@@ -107,6 +110,7 @@ async def nearby(
         max_id=page.max_id,
         limit=limit,
         include_local_only=is_our_resident(viewer),
+        hidden=await hidden_authors(ctx, viewer),
     )
     newer_than = page.min_id if page.min_id is not None else page.since_id
     found = [item.post for item in items if newer_than is None or item.post.id > newer_than]

@@ -17,8 +17,10 @@ from ..models import LISTING_STEPS, Account, Actor, Announce, Notification, Post
 from ..store import accounts as account_store
 from ..store import favourites as favourite_store
 from ..store import interests as interest_store
+from ..store import moderation as moderation_store
 from ..store import pins as pin_store
 from ..store import timelines as timeline_store
+from ..store.moderation import AccountWarning
 from .visibility import visible
 
 
@@ -66,6 +68,8 @@ class NotificationView:
     account: AccountView
     status: PostView | None = None
     fedlocal_type: str | None = None
+    # A moderation_warning's warning (Mastodon's AccountWarning).
+    warning: AccountWarning | None = None
 
 
 async def accounts(conn: AsyncConnection, actors: Sequence[Actor]) -> list[AccountView]:
@@ -164,6 +168,7 @@ MASTODON_TYPES = {
     **{f"listing_{step}": "update" for step in LISTING_STEPS},
     "listing_reminder_author": "update",
     "listing_overdue_author": "update",
+    "moderation_warning": "moderation_warning",
 }
 NEEDS_STATUS = frozenset({"mention", "status", "reblog", "favourite", "poll", "update"})
 
@@ -202,6 +207,9 @@ async def notifications(
     # Notifications from hidden accounts are left out by the store; a mention from an
     # account muted without its notifications still shows its post.
     post_views = {v.post.id: v for v in await posts(conn, viewer, shown_posts, listing=False)}
+    warnings = await moderation_store.warnings_by_ids(
+        conn, [n.warning_id for n in items if n.warning_id is not None]
+    )
     views = []
     for n in items:
         shown_type = MASTODON_TYPES.get(n.type)
@@ -221,6 +229,7 @@ async def notifications(
                 account=who,
                 status=status,
                 fedlocal_type=n.type if n.type != shown_type else None,
+                warning=warnings.get(n.warning_id) if n.warning_id is not None else None,
             )
         )
     return views

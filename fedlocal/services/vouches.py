@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import Account, Actor
 from ..store import accounts as account_store
 from ..store import actors as actor_store
+from ..store import moderation as moderation_store
 from ..store import notifications as notification_store
 from ..store import vouches as vouch_store
 from ..store.clock import utcnow
@@ -72,6 +73,9 @@ async def vouch(ctx: ServiceContext, voucher: Account, actor_id: int) -> bool:
         # Only the vouched-for account's row is held (two residents vouching for each
         # other at once must not wait on each other's rows).
         me = _check_voucher(await account_store.get_account_by_actor(conn, voucher.actor_id))
+        if await moderation_store.is_limited(conn, me.actor_id):
+            # A limited account's word does not open accounts (docs/moderation.md).
+            raise Forbidden("only active residents vouch for their neighbours")
         target = await _vouchee(ctx, conn, me, actor_id)
         if not await vouch_store.add(conn, voucher_id=me.id, vouchee_id=target.id, now=utcnow()):
             raise Conflict("you already vouch for this person")

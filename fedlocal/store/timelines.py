@@ -104,6 +104,10 @@ def _locality(local: bool, remote: bool) -> list[ColumnElement[bool]]:
     return []
 
 
+def _not_by(hidden_authors: Select[Any] | None) -> list[ColumnElement[bool]]:
+    return [] if hidden_authors is None else [objects.c.actor_id.not_in(hidden_authors)]
+
+
 async def public(
     conn: AsyncConnection,
     page: Page,
@@ -112,16 +116,19 @@ async def public(
     remote: bool = False,
     local_only_too: bool = False,
     viewer_id: int | None = None,
+    hidden_authors: Select[Any] | None = None,
 ) -> list[Post]:
     """Public posts, newest first; with `local_only_too`, our local-only ones as well
     (for a resident's public and local timelines, as Hometown shows them); for a
-    `viewer_id`, not those of the accounts hidden from them (`blocks.hidden_actors`)."""
+    `viewer_id`, not those of the accounts hidden from them (`blocks.hidden_actors`);
+    none by `hidden_authors` (store/moderation.hidden_authors)."""
     visibilities = ["public", "local"] if local_only_too else ["public"]
     query = select(objects).where(
         objects.c.visibility.in_(visibilities),
         objects.c.deleted_at.is_(None),
         *_locality(local, remote),
         *_not_hidden(viewer_id),
+        *_not_by(hidden_authors),
     )
     return await _posts(conn, apply_page(query, objects.c.id, page), page)
 
@@ -134,9 +141,10 @@ async def tagged(
     local: bool = False,
     remote: bool = False,
     viewer_id: int | None = None,
+    hidden_authors: Select[Any] | None = None,
 ) -> list[Post]:
     """Public posts carrying any of `hashtags` (normalised); for a `viewer_id`, not those
-    of the accounts hidden from them."""
+    of the accounts hidden from them; none by `hidden_authors`."""
     ids = select(post_hashtags.c.post_id).where(post_hashtags.c.hashtag.in_(list(hashtags)))
     query = select(objects).where(
         objects.c.id.in_(ids),
@@ -144,6 +152,7 @@ async def tagged(
         objects.c.deleted_at.is_(None),
         *_locality(local, remote),
         *_not_hidden(viewer_id),
+        *_not_by(hidden_authors),
     )
     return await _posts(conn, apply_page(query, objects.c.id, page), page)
 

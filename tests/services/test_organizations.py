@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fedlocal.services import accounts, events, listings, organizations, pins, posts
+from fedlocal.services import accounts, audit, events, listings, organizations, pins, posts
 from fedlocal.services.errors import Forbidden, InvalidInput, NotFound
 from fedlocal.services.listings import ListingInput
 from fedlocal.store import actors as actor_store
@@ -44,16 +44,24 @@ def town_hall_news(**changes) -> ListingInput:
     return ListingInput(**{**fields, **changes})
 
 
-async def test_an_admin_marks_an_account_as_an_organisation_and_back(world, anne, caplog):
+async def test_an_admin_marks_an_account_as_an_organisation_and_back(world, anne):
+    admin, _actor = await accounts.create_account(
+        world.services, "gerante", "a long password", admin=True
+    )
     mark = await last_queued_id(world.db)
 
-    with caplog.at_level("INFO", logger="fedlocal.audit"):
-        marked = await organizations.set_organization(
-            world.services, "anne", "producer", by_account_id=7
-        )
+    marked = await organizations.set_organization(
+        world.services, "anne", "producer", by_account_id=admin.id
+    )
 
-    # The change is audited (through the one hook the audit log's service plugs into)
-    assert f"set_organization account:@{anne.handle} by account 7 (producer)" in caplog.text
+    # The change is in the audit log, with its author
+    [entry] = await audit.entries(world.services, admin)
+    assert (entry.action, entry.target, entry.note) == (
+        "set_organization",
+        f"account:@{anne.handle}",
+        "producer",
+    )
+    assert entry.account_id == admin.id
 
     assert marked.organization_type == "producer"
     # Her followers learn it: an Update of her actor, now an Organization

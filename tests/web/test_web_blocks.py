@@ -96,7 +96,7 @@ async def test_blocking_an_address_and_hiding_a_server(inst, alice, alice_web):
     )
     assert "Hide everything from spam.example?" in asked.text
     hidden = await alice_web.submit("/blocks", "/blocks/domains", {"domain": "spam.example"})
-    assert notice(hidden) == "domain-blocked"
+    assert notice(hidden) == "server-hidden"
     assert "Show spam.example again" in (await alice_web.get("/blocks")).text
     await alice_web.submit("/blocks", "/blocks/domains/remove", {"domain": "spam.example"})
     assert "Show spam.example again" not in (await alice_web.get("/blocks")).text

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from fedlocal.boundary import ids
 from fedlocal.organizations import ORGANIZATION_KEYS, ORGANIZATION_TYPES
+from fedlocal.services import audit, moderation_actions
 from fedlocal.services import neighbours as neighbour_service
 from fedlocal.services import organizations as organization_service
 from fedlocal.services import queues as queue_service
@@ -91,8 +92,8 @@ async def suspend(page: Page) -> Response:
     decision = page.form.get("decision")
     if decision not in ("suspend", "restore"):
         raise Refusal(page.t("Choose one of the options."))
-    await signup_service.set_disabled(
-        page.services, page.account, account_id, decision == "suspend"
+    await moderation_actions.apply_to_resident(
+        page.services, page.account, "suspend" if decision == "suspend" else "unsuspend", account_id
     )
     return page.redirect("/admin", notice="suspended" if decision == "suspend" else "restored")
 
@@ -141,6 +142,10 @@ async def link_neighbour(page: Page) -> Response:
     except ServiceError as exc:
         state.error("domain", translate_service_error(page.t, exc))
         return await index(page, neighbour_state=state, status=exc.status)
+    assert page.account is not None
+    await audit.log(
+        page.services, page.account, action="link_neighbour", target=f"neighbour:{domain}"
+    )
     return page.redirect("/admin#neighbours", notice="neighbour-linked")
 
 
@@ -149,6 +154,10 @@ async def unlink_neighbour(page: Page) -> Response:
     if not target:
         raise Refusal(page.t("Choose one of the options."))
     await neighbour_service.unlink(page.services, target)
+    assert page.account is not None
+    await audit.log(
+        page.services, page.account, action="unlink_neighbour", target=f"neighbour:{target}"
+    )
     return page.redirect("/admin#neighbours", notice="neighbour-removed")
 
 
@@ -163,10 +172,22 @@ def _failures_named(page: Page) -> list[queue_service.FailureRef] | None:
 
 
 async def retry_failures(page: Page) -> Response:
-    await queue_service.retry(page.services, _failures_named(page))
+    named = _failures_named(page)
+    await queue_service.retry(page.services, named)
+    await _audit_queue(page, "retry_failures", named)
     return page.redirect("/admin", notice="queue-retried")
 
 
 async def drop_failures(page: Page) -> Response:
-    await queue_service.drop(page.services, _failures_named(page))
+    named = _failures_named(page)
+    await queue_service.drop(page.services, named)
+    await _audit_queue(page, "drop_failures", named)
     return page.redirect("/admin", notice="queue-dropped")
+
+
+async def _audit_queue(
+    page: Page, action: str, named: list[queue_service.FailureRef] | None
+) -> None:
+    assert page.account is not None
+    target = "queue:all" if named is None else f"queue:{page.form.get('failure')}"
+    await audit.log(page.services, page.account, action=action, target=target)

@@ -104,10 +104,10 @@ async def block_domain(page: Page) -> Response:
     except ServiceError as exc:
         state.error("domain", translate_service_error(page.t, exc))
         return await _render(page, FormState(), state, status=exc.status)
-    return page.redirect("/blocks", notice="domain-blocked")
+    return page.redirect("/blocks", notice="server-hidden")
 
 
 async def unblock_domain(page: Page) -> Response:
     assert page.me is not None
     await blocks.unblock_domain(page.services, page.me, page.form.get("domain"))
-    return page.redirect("/blocks", notice="domain-unblocked")
+    return page.redirect("/blocks", notice="server-shown")

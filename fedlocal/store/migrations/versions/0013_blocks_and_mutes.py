@@ -1,7 +1,7 @@
 """Residents' blocks, mutes and domain blocks, and the Blocks other servers' people send
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import fedlocal.store.types
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
