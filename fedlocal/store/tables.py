@@ -727,6 +727,7 @@ notification_permissions = Table(
     metadata,
     Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
     Column("sender_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 

@@ -33,7 +33,7 @@ async def test_the_first_admin_is_the_contact_with_the_admin_role(inst, http) ->
     v1 = (await http.get("/api/v1/instance")).json()
     assert v2["contact"]["account"]["acct"] == "zoe"
     assert v1["contact_account"]["acct"] == "zoe"
-    assert v2["contact"]["account"]["roles"] == [{"id": "2", "name": "Admin", "color": ""}]
+    assert v2["contact"]["account"]["roles"] == [{"id": "3", "name": "Admin", "color": ""}]
 
     # And the admin's own account says its role; a resident's says none
     zoe = await make_resident_token(inst, http, "zoe")

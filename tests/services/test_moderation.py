@@ -22,7 +22,7 @@ from fedlocal.services.domain_policy import DomainPolicy
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedlocal.services.listings import ListingInput, publish_listing
 from fedlocal.services.posts import publish_note
-from fedlocal.services.streams import StreamReader
+from fedlocal.services.streams import StreamReader, Subscription
 from fedlocal.store import accounts as account_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import notifications as notification_store
@@ -402,7 +402,7 @@ async def test_the_public_stream_leaves_out_a_limited_account(world, moderator, 
     _, lea = resident
     _, sam = await person(world, "sam")
     reader = StreamReader(world.services, sam)
-    await reader.start(["public"])
+    await reader.start([Subscription("public")])
     await moderation_actions.apply(world.services, moderator, "limit", account_id=lea.id)
 
     await publish_note(world.services, lea, "Encore moi")

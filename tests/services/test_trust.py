@@ -8,7 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from fedlocal.services import accounts, events, listings, messages, posts, signup, vouches
+from fedlocal.services import (
+    accounts,
+    events,
+    listings,
+    messages,
+    moderation_actions,
+    posts,
+    signup,
+    vouches,
+)
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedlocal.services.interest import express_interest
 from fedlocal.services.listings import ListingInput
@@ -185,7 +194,7 @@ async def test_only_active_residents_vouch(vouch_world):
     with pytest.raises(Forbidden):
         await vouches.vouch(vouch_world.services, nina, omar.actor_id)
     # Nor a suspended resident, nor can anyone vouch for one
-    await signup.set_disabled(vouch_world.services, admin, ana.id, True)
+    await moderation_actions.apply_to_resident(vouch_world.services, admin, "suspend", ana.id)
     with pytest.raises(Forbidden):
         await vouches.vouch(vouch_world.services, ana, omar.actor_id)
     with pytest.raises(NotFound):
