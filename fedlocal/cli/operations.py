@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from ..config import load_config
 from ..operations import backup as backups
+from ..operations import db_copy as db_copies
 
 
 async def backup(args: argparse.Namespace) -> int:
@@ -47,3 +50,24 @@ async def restore(args: argparse.Namespace) -> int:
 def _plain(url: str) -> str:
     """The URL as psql tools take it (no SQLAlchemy driver name)."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def db_copy(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    report = await db_copies.copy_to_postgres(
+        config,
+        args.to,
+        schema=args.schema,
+        progress=lambda table, rows: print(f"  {table}: {rows} rows"),
+    )
+    print(
+        f"{config.name}: copied {report.total} rows into PostgreSQL at revision "
+        f"{report.revision}.\nTo serve from it, stop the server, set in {args.config}\n"
+        f'  database_url = "{_hide_password(args.to)}"\n'
+        "(or FEDLOCAL_DATABASE_URL), and start it again. Keep the SQLite file as a backup."
+    )
+    return 0
+
+
+def _hide_password(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
