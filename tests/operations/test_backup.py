@@ -14,18 +14,23 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from fedlocal.config import build_config
 from fedlocal.operations import OperationFailed
 from fedlocal.operations import backup as backups
 from fedlocal.services import posts
 from fedlocal.store import actors as actor_store
+from fedlocal.store.clock import utcnow
+from fedlocal.store.tables import received_activities
 from tests.support.instance import running_instance
 from tests.support.processes import run_cli, write_config
 from tests.support.waiting import wait_for
 
 from .disks import read_only_directory, tiny_disk
 from .populated import counts, files_under, populate, sqlite_rows
+
+UNCOMMITTED = "https://ailleurs.example/activities/uncommitted"
 
 
 def config_file(directory: Path, base_url: str) -> Path:
@@ -72,6 +77,13 @@ async def test_backup_wipe_restore_gives_back_the_same_instance(tmp_path: Path) 
         writing = False
         await task
         assert written > 3
+        # And while a write transaction is open: the backup neither waits for it nor
+        # takes its uncommitted row
+        async with ctx.db.write() as conn:
+            await conn.execute(
+                insert(received_activities).values(uri=UNCOMMITTED, received_at=utcnow())
+            )
+            await _backup_in_thread(inst.config, tmp_path / "open.tar.gz")
         await _backup_in_thread(inst.config, tmp_path / "quiet.tar.gz")
         base_url = inst.config.base_url
     database = data / "fedlocal.sqlite3"
@@ -89,6 +101,11 @@ async def test_backup_wipe_restore_gives_back_the_same_instance(tmp_path: Path) 
         assert set(rows) <= set(before[table]), table
     assert counts(restored)["objects"] >= counts(before)["objects"] - written
     assert files_under(data / "media") == media_before
+
+    shutil.rmtree(data)
+    run_cli("restore", "--config", str(config), "--from", str(tmp_path / "open.tar.gz"))
+    assert (UNCOMMITTED,) not in [row[:1] for row in sqlite_rows(database)["received_activities"]]
+    assert (UNCOMMITTED,) in [row[:1] for row in before["received_activities"]]
 
     # And the quiet backup, restored after a wipe, gives back every row and every file
     shutil.rmtree(data)
