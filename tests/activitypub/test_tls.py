@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from activitypub import tls
 from activitypub.client import make_client
 
 
@@ -136,3 +137,15 @@ async def test_without_the_ca_the_certificate_is_refused(
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         await _get(https_server)
+
+
+def test_the_system_store_is_loaded_and_certifi_only_without_one(monkeypatch) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    if tls.system_store_present():
+        paths = ssl.get_default_verify_paths()
+        system = ssl.create_default_context()
+        assert tls.outgoing_ssl_context().cert_store_stats() == system.cert_store_stats(), paths
+    # A bare container: no store at all, certifi's list keeps federation working.
+    monkeypatch.setattr(tls, "system_store_present", lambda: False)
+    assert tls.outgoing_ssl_context().cert_store_stats()["x509_ca"] > 50
