@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..config import Config
 from ..store import Database, current_revision, migrate
+from ..store.migrate import known_revisions
 from ..store.tables import metadata
 from .backup import sqlite_path
 from .errors import OperationFailed
@@ -84,6 +85,23 @@ async def copy_to_postgres(
 
 async def _prepare_target(target: Database) -> None:
     try:
+        if target.schema is not None:
+            async with target.read() as conn:
+                found = await conn.execute(
+                    text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :name"),
+                    {"name": target.schema},
+                )
+                if found.first() is None:
+                    raise OperationFailed(
+                        f"the PostgreSQL database has no schema {target.schema}: create it "
+                        f"first (CREATE SCHEMA {target.schema})"
+                    )
+        revision = await current_revision(target)
+        if revision is not None and revision not in known_revisions():
+            raise OperationFailed(
+                f"the PostgreSQL database is at revision {revision}, which this fedlocal does "
+                "not know: it is not an empty database of this version"
+            )
         await migrate(target)
     except (DBAPIError, OSError) as exc:
         raise OperationFailed(

@@ -161,3 +161,20 @@ async def test_the_cli_copies_and_says_how_to_switch_the_config(tmp_path: Path, 
             "db", "copy", "--config", str(path), "--to", url, "--schema", schema, expect=1
         )
         assert "not empty" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+
+
+async def test_a_target_from_a_newer_fedlocal_or_a_missing_schema_is_refused(populated) -> None:
+    config, _ = populated
+    url = postgres_url_or_skip()
+    with pytest.raises(OperationFailed, match="no schema fedlocal_nowhere"):
+        await copy_to_postgres(config, url, schema="fedlocal_nowhere")
+    async with postgres_schema(url) as schema:
+        target = Database(url, schema=schema)
+        try:
+            async with target.write() as conn:
+                await conn.execute(text("CREATE TABLE alembic_version (version_num text)"))
+                await conn.execute(text("INSERT INTO alembic_version VALUES ('9999')"))
+            with pytest.raises(OperationFailed, match="revision 9999"):
+                await copy_to_postgres(config, url, schema=schema)
+        finally:
+            await target.dispose()
