@@ -124,7 +124,9 @@ def _writing_beside(target: Path) -> Iterator[tuple[Path, Path]]:
     except OSError as exc:
         raise OperationFailed(_disk_problem(exc, target)) from None
     except sqlite3.Error as exc:
-        raise OperationFailed(f"cannot copy the database: {exc}") from None
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            raise OperationFailed(_disk_problem(OSError(errno.ENOSPC, "full"), target)) from None
+        raise OperationFailed(f"cannot copy the database: {_line(exc)}") from None
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)

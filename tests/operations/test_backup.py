@@ -14,15 +14,17 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import insert
 
 from fedlocal.config import build_config
 from fedlocal.operations import OperationFailed
 from fedlocal.operations import backup as backups
 from fedlocal.services import posts
+from fedlocal.store import Database, current_revision, head_revision
 from fedlocal.store import actors as actor_store
-from fedlocal.store import head_revision
 from fedlocal.store.clock import utcnow
+from fedlocal.store.migrate import alembic_config
 from fedlocal.store.tables import received_activities
 from tests.support.instance import running_instance
 from tests.support.processes import run_cli, write_config
@@ -254,3 +256,36 @@ async def test_restore_refuses_another_instance_or_a_newer_revision(
     with pytest.raises(OperationFailed, match="newer fedlocal"):
         await backups.restore(fresh, newer)
     assert not (tmp_path / "fresh").exists()
+
+
+async def test_a_backup_from_an_older_version_is_restored_then_migrated_forward(
+    tmp_path: Path,
+) -> None:
+    # Given an instance whose database is at an older revision (an older fedlocal)
+    old = build_config(
+        {"name": "Nord", "base_url": "https://nord.example", "data_dir": str(tmp_path / "old")},
+        environ={},
+    )
+    database = Database(old.database_url)
+    try:
+        async with database.write() as conn:
+            await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0009"))
+    finally:
+        await database.dispose()
+    made = await backups.backup(old, tmp_path / "old.tar.gz")
+    assert made.revision == "0009"
+
+    # When it is restored by this version
+    fresh = build_config(
+        {"name": "Nord", "base_url": "https://nord.example", "data_dir": str(tmp_path / "new")},
+        environ={},
+    )
+    report = await backups.restore(fresh, tmp_path / "old.tar.gz")
+
+    # Then it is at this version's revision
+    assert report.manifest["alembic_revision"] == "0009"
+    restored = Database(fresh.database_url)
+    try:
+        assert await current_revision(restored) == head_revision() == report.revision
+    finally:
+        await restored.dispose()
