@@ -87,11 +87,11 @@ async def _prepare_target(target: Database) -> None:
     try:
         if target.schema is not None:
             async with target.read() as conn:
-                found = await conn.execute(
+                schemata = await conn.execute(
                     text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :name"),
                     {"name": target.schema},
                 )
-                if found.first() is None:
+                if schemata.first() is None:
                     raise OperationFailed(
                         f"the PostgreSQL database has no schema {target.schema}: create it "
                         f"first (CREATE SCHEMA {target.schema})"
