@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from ..config import load_config
 from ..operations import backup as backups
 from ..operations import db_copy as db_copies
+from ..operations import restore as restores
 
 
 async def backup(args: argparse.Namespace) -> int:
@@ -30,7 +31,7 @@ async def backup(args: argparse.Namespace) -> int:
 
 async def restore(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    report = await backups.restore(config, Path(getattr(args, "from")), force=args.force)
+    report = await restores.restore(config, Path(getattr(args, "from")), force=args.force)
     made = report.manifest.get("created_at", "?")
     if report.manifest["database_included"]:
         print(

@@ -25,7 +25,7 @@ from ..config import Config
 from ..store import Database, current_revision, migrate
 from ..store.migrate import known_revisions
 from ..store.tables import metadata
-from .backup import sqlite_path
+from .archive import sqlite_path
 from .errors import OperationFailed
 
 BATCH_ROWS = 1000

@@ -20,6 +20,7 @@ from sqlalchemy import insert
 from fedlocal.config import build_config
 from fedlocal.operations import OperationFailed
 from fedlocal.operations import backup as backups
+from fedlocal.operations import restore as restores
 from fedlocal.services import posts
 from fedlocal.store import Database, current_revision, head_revision
 from fedlocal.store import actors as actor_store
@@ -220,8 +221,8 @@ async def test_restore_refuses_an_instance_with_data_unless_forced(
     )
     before = sqlite_rows(occupied.data_dir / "fedlocal.sqlite3")
     with pytest.raises(OperationFailed, match="already holds an instance"):
-        await backups.restore(occupied, target)
-    report = await backups.restore(occupied, target, force=True)
+        await restores.restore(occupied, target)
+    report = await restores.restore(occupied, target, force=True)
     assert report.files >= 1
     assert sqlite_rows(occupied.data_dir / "fedlocal.sqlite3") == before
 
@@ -236,7 +237,7 @@ async def test_restore_refuses_another_instance_or_a_newer_revision(
         environ={},
     )
     with pytest.raises(OperationFailed, match="the backup is of"):
-        await backups.restore(elsewhere, target)
+        await restores.restore(elsewhere, target)
 
     newer = tmp_path / "newer.tar.gz"
     with tarfile.open(target) as source, tarfile.open(newer, "w:gz") as out:
@@ -254,7 +255,7 @@ async def test_restore_refuses_another_instance_or_a_newer_revision(
         environ={},
     )
     with pytest.raises(OperationFailed, match="newer fedlocal"):
-        await backups.restore(fresh, newer)
+        await restores.restore(fresh, newer)
     assert not (tmp_path / "fresh").exists()
 
 
@@ -280,7 +281,7 @@ async def test_a_backup_from_an_older_version_is_restored_then_migrated_forward(
         {"name": "Nord", "base_url": "https://nord.example", "data_dir": str(tmp_path / "new")},
         environ={},
     )
-    report = await backups.restore(fresh, tmp_path / "old.tar.gz")
+    report = await restores.restore(fresh, tmp_path / "old.tar.gz")
 
     # Then it is at this version's revision
     assert report.manifest["alembic_revision"] == "0009"
