@@ -34,6 +34,7 @@ from .federation.routes import federation_routes, is_federation_only_path, is_in
 from .federation.runtime import Federation, start_federation
 from .federation.workers import run_worker
 from .media.serve import routes as media_file_routes
+from .monitoring import RequestLatency, RequestTimes, metrics_routes
 from .services.errors import ServiceError
 from .services.maintenance import INTERVAL_SECONDS as MAINTENANCE_INTERVAL_SECONDS
 from .services.maintenance import MaintenanceWorker
@@ -72,7 +73,10 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
             if database is None:
                 await db.dispose()
 
+    request_times = RequestTimes()
     routes = [
+        # Prometheus, for the operator only (docs/operations.md#monitoring).
+        *metrics_routes(request_times),
         # Before the federation routes: `/objects/{post_id}` would take `/objects/7.ics`.
         *feed_routes(),
         # Actor and object URLs show browsers the web app's pages.
@@ -103,7 +107,9 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         routes=routes,
         lifespan=lifespan,
         middleware=[
-            # Outermost, so error answers carry CORS headers too.
+            # Outermost: every answer is timed, error answers included.
+            Middleware(RequestLatency, times=request_times),
+            # So error answers carry CORS headers too.
             Middleware(Cors),
             Middleware(ErrorBoundary, body_limit=body_limit(config), answers=answers),
         ],
@@ -145,6 +151,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
                 federation.inbox_pressure.paced(inbox.run_once, inbox.batch_size),
                 federation.inbox_work,
                 poll,
+                federation.heartbeats,
             )
         ),
         asyncio.create_task(
@@ -152,7 +159,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
                 delivery,
                 size=federation.config.delivery_concurrency,
                 per_host=federation.config.delivery_per_host,
-            ).run(federation.outbox.work_available, poll)
+            ).run(federation.outbox.work_available, poll, federation.heartbeats)
         ),
         # Housekeeping reports its work done, but nothing more is waiting: one round, then
         # the next interval.
@@ -162,6 +169,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
                 lambda: _once(maintenance.run_once),
                 asyncio.Event(),
                 MAINTENANCE_INTERVAL_SECONDS,
+                federation.heartbeats,
             )
         ),
     ]

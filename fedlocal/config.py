@@ -99,6 +99,11 @@ class Config:
     # The zone residents' dates are typed and shown in (an IANA name).
     timezone: str = "Europe/Paris"
     log_level: str = "info"
+    # Prometheus `/metrics` (fedlocal/monitoring): off by default; when on, shown only to
+    # clients inside these networks or bearing this token.
+    metrics_enabled: bool = False
+    metrics_allow: tuple[IPNetwork, ...] = ()
+    metrics_token: str = ""
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -252,6 +257,8 @@ def _coerce(key: str, annotation: Any, value: Any, where: str) -> Any:
     kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
     if key == "allow_private_addresses":
         return _private_networks(value, where)
+    if key == "metrics_allow":
+        return _networks(key, value, where)
     if key == "quarters":
         return tuple(_quarter(item, where) for item in _as_list(key, value, where))
     if key == "categories":
@@ -307,6 +314,18 @@ def _private_networks(value: Any, where: str) -> bool | tuple[IPNetwork, ...]:
         raise ConfigError(f"'allow_private_addresses': {exc}{where}") from None
     # An empty list allows no more than false does; say it the same way.
     return networks or False
+
+
+def _networks(key: str, value: Any, where: str) -> tuple[IPNetwork, ...]:
+    """A list of networks, or a comma-separated string of them (from the environment)."""
+    if isinstance(value, str):
+        value = [item for item in value.split(",") if item.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"'{key}' must be a list of networks such as [\"127.0.0.1/32\"]{where}")
+    try:
+        return parse_networks(value)
+    except ValueError as exc:
+        raise ConfigError(f"'{key}': {exc}{where}") from None
 
 
 def _as_list(key: str, value: Any, where: str) -> list[Any]:
@@ -420,6 +439,13 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     for key, _types in values.get("reserved_categories", ()):
         if key not in known:
             raise ConfigError(f"[reserved_categories] names an unknown category {key!r}{where}")
+    if values.get("metrics_enabled") and not (
+        values.get("metrics_allow") or values.get("metrics_token")
+    ):
+        raise ConfigError(
+            f"metrics_enabled needs metrics_allow (networks) or metrics_token to say who may "
+            f"read /metrics{where}"
+        )
     languages = values.get("languages", Config.languages)
     if values.get("default_language", Config.default_language) not in languages:
         raise ConfigError(f"default_language must be one of languages{where}")

@@ -217,9 +217,9 @@ def test_every_command_names_a_function_that_exists() -> None:
                     yield from runs(sub)
 
     names = list(runs(build_parser()))
-    assert len(names) == 20  # serve, worker, migrate, user create|org|role, post, delete,
+    assert len(names) == 23  # serve, worker, migrate, user create|org|role, post, delete,
     # follow, unfollow, block, unblock, neighbours add|remove|list, group create,
-    # queue failures|retry|drop, demo
+    # queue failures|retry|drop, demo, backup, restore, db copy
     for name in names:
         assert callable(command(name)), name
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import shlex
 import tomllib
 from pathlib import Path
 
 import fedlocal.federation
+import fedlocal.monitoring
+from fedlocal.cli.main import build_parser
 from fedlocal.config import Config, ConfigError, build_config
 from fedlocal.federation import inbox_worker as worker
 
@@ -133,5 +136,63 @@ def test_every_config_key_is_in_admin_md():
 def test_admin_md_configuration_examples_load():
     examples = _TOML_BLOCK.findall(section("admin.md", "Configure"))
     assert len(examples) >= 2  # the area and the categories
+    for example in examples:
+        build_config({**MINIMAL, **tomllib.loads(example)}, environ={})
+
+
+# --- the operator's handbook (docs/operations.md) -----------------------------------------
+
+_FENCED = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_METRIC = re.compile(r"\bfedlocal_[a-z_]+")
+
+
+def handbook_commands() -> list[list[str]]:
+    """Every `fedlocal …` command in the handbook's shell blocks and systemd units, as
+    the arguments after `fedlocal` (continuation lines joined, comments dropped)."""
+    text = (DOCS / "operations.md").read_text(encoding="utf-8")
+    commands = []
+    for language, body in _FENCED.findall(text):
+        if language not in ("sh", "ini"):
+            continue
+        for line in body.replace("\\\n", " ").splitlines():
+            if language == "ini":
+                if not line.startswith("ExecStart="):
+                    continue
+                # `ExecStart=/bin/sh -c 'exec …/fedlocal …'` too: from the command on.
+                line = re.sub(r"^.*?(\S*fedlocal )", r"\1", line).rstrip("'")
+            # A command substitution (`$(date +%F)`) stands for one word.
+            words = shlex.split(re.sub(r"\$\([^)]*\)", "X", line), comments=True)
+            if words and (words[0] == "fedlocal" or words[0].endswith("/bin/fedlocal")):
+                commands.append(words[1:])
+    return commands
+
+
+def test_every_command_in_the_handbook_exists_with_its_options() -> None:
+    commands = handbook_commands()
+    named = {tuple(args[:2]) if args[0] in ("db", "queue") else (args[0],) for args in commands}
+    assert {("serve",), ("worker",), ("backup",), ("restore",), ("db", "copy")} <= named
+    parser = build_parser()
+    for args in commands:
+        try:
+            parser.parse_args(args)
+        except SystemExit:
+            raise AssertionError(f"docs/operations.md: `fedlocal {' '.join(args)}`") from None
+
+
+def test_the_handbook_names_every_metric() -> None:
+    source = "".join(
+        path.read_text(encoding="utf-8")
+        for path in (Path(fedlocal.monitoring.__file__).parent).glob("*.py")
+    )
+    in_code = set(_METRIC.findall(source))
+    in_doc = set(_METRIC.findall(section("operations.md", "Monitoring")))
+    assert "fedlocal_deliveries" in in_code
+    _compare(in_code, in_doc, "docs/operations.md's Monitoring")
+
+
+def test_the_handbook_configuration_examples_load() -> None:
+    text = (DOCS / "operations.md").read_text(encoding="utf-8")
+    examples = [body for language, body in _FENCED.findall(text) if language == "toml"]
+    assert len(examples) >= 2
     for example in examples:
         build_config({**MINIMAL, **tomllib.loads(example)}, environ={})

@@ -126,6 +126,26 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--kind", choices=KINDS, help="only this queue; lets an ID be a number")
         sub.set_defaults(run=run)
 
+    sub = with_config(
+        commands.add_parser("backup", help="archive the database, pictures and config")
+    )
+    sub.add_argument("--to", required=True, metavar="FILE", help="the archive to write (.tar.gz)")
+    sub.set_defaults(run="operations:backup")
+
+    sub = with_config(commands.add_parser("restore", help="bring an instance back from a backup"))
+    sub.add_argument("--from", required=True, metavar="FILE", help="an archive from `backup`")
+    sub.add_argument("--force", action="store_true", help="replace an instance that has data")
+    sub.set_defaults(run="operations:restore")
+
+    database = commands.add_parser("db", help="the instance's database")
+    db_commands = database.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    sub = with_config(db_commands.add_parser("copy", help="copy every row into PostgreSQL"))
+    sub.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/db")
+    sub.add_argument(
+        "--schema", metavar="NAME", help="a schema of that database (default: its own)"
+    )
+    sub.set_defaults(run="operations:db_copy")
+
     sub = commands.add_parser("demo", help="run the demo instances on loopback")
     sub.add_argument("--instances", default="instances", metavar="DIR")
     sub.add_argument("--reset", action="store_true", help="start from empty databases")

@@ -26,6 +26,7 @@ from collections import Counter
 from ..store.clock import utcnow
 from ..store.outbox import Delivery
 from .delivery import DeliveryWorker, Outcome
+from .workers import Heartbeats
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,9 @@ class DeliveryPool:
     def in_flight(self) -> int:
         return len(self._in_flight)
 
-    async def run(self, wake: asyncio.Event, poll_seconds: float) -> None:
+    async def run(
+        self, wake: asyncio.Event, poll_seconds: float, heartbeats: Heartbeats | None = None
+    ) -> None:
         """Loop until cancelled; deliveries still in flight are cancelled with it (their
         leases expire and another round sends them)."""
         try:
@@ -71,6 +74,9 @@ class DeliveryPool:
                 except Exception:
                     log.exception("delivery pool step failed")
                     busy = False
+                else:
+                    if heartbeats is not None:
+                        heartbeats.beat("delivery")
                 if busy and wake.is_set():
                     continue
                 await self._wait(wake, poll_seconds)

@@ -22,6 +22,7 @@ from .outbox import FederationOutbox
 from .pressure import InboxPressure
 from .remote import RemoteActors
 from .verifier import InboundVerifier
+from .workers import Heartbeats
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Federation:
     inbox_appender: InboxAppender
     inbox_work: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_pressure: InboxPressure = field(default_factory=InboxPressure)
+    heartbeats: Heartbeats = field(default_factory=Heartbeats)
 
     @property
     def user_agent(self) -> str:

@@ -7,9 +7,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
+
+
+class Heartbeats:
+    """When each worker of this process last finished a step (wall-clock seconds), for
+    `/metrics`: a worker whose time stops moving is stuck or dead."""
+
+    def __init__(self) -> None:
+        self.last: dict[str, float] = {}
+
+    def beat(self, name: str) -> None:
+        self.last[name] = time.time()
 
 
 async def run_worker(
@@ -17,6 +29,7 @@ async def run_worker(
     run_once: Callable[[], Awaitable[int]],
     wake: asyncio.Event,
     poll_seconds: float,
+    heartbeats: Heartbeats | None = None,
 ) -> None:
     """Loop until cancelled. A failing `run_once` is logged and retried after a poll."""
     while True:
@@ -27,6 +40,9 @@ async def run_worker(
         except Exception:
             log.exception("%s worker step failed", name)
             done = 0
+        else:
+            if heartbeats is not None:
+                heartbeats.beat(name)
         if done:
             continue
         # asyncio.timeout: Python 3.11's wait_for can swallow a cancellation (a worker

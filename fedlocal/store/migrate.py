@@ -65,6 +65,16 @@ async def current_revision(database: Database) -> str | None:
     return rows[0][0] if len(rows) == 1 else None
 
 
+def known_revisions() -> set[str]:
+    """Every revision shipped with this code (a backup from a newer one cannot be read)."""
+    found = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(script.read_text(encoding="utf-8")):
+            if name == "revision":
+                found.add(value.strip("\"'"))
+    return found
+
+
 @functools.cache
 def head_revision() -> str | None:
     """The newest revision shipped with this code (read once per process): the one that
