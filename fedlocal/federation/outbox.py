@@ -52,6 +52,7 @@ from ..services.outgoing import (
     PostDeleted,
     PostUpdated,
     ProfileUpdated,
+    ReportForwarded,
 )
 from ..store import actors as actor_store
 from ..store import announces as announce_store
@@ -207,6 +208,10 @@ class FederationOutbox:
                     author, offer_uri, interested.uri, agreement_uri, listing.uri
                 )
                 return _to(author, accept, interested)
+            case ReportForwarded(instance, target, report_uri, post_uris, comment):
+                # To the account's own inbox, as Mastodon sends it.
+                flag = to_as.flag(instance.uri, report_uri, target.uri, post_uris, comment)
+                return _to(instance, flag, target)
         raise TypeError(f"no delivery for {type(news).__name__}")
 
     async def _group_share(

@@ -182,6 +182,18 @@ class OfferAccepted:
     offer_uri: str
 
 
+@dataclass(frozen=True)
+class ReportForwarded:
+    """A resident's report of another server's account, sent on to that server as a Flag
+    from our instance actor (the resident is not named)."""
+
+    instance: Actor
+    target: Actor
+    report_uri: str
+    post_uris: tuple[str, ...]
+    comment: str
+
+
 News = (
     PostCreated
     | PostUpdated
@@ -204,4 +216,5 @@ News = (
     | JoinRejected
     | InterestOffered
     | OfferAccepted
+    | ReportForwarded
 )

@@ -20,6 +20,7 @@ from . import (
     announce,
     create,
     delete,
+    flag,
     follow,
     interest,
     join,
@@ -71,4 +72,6 @@ HANDLERS: Mapping[str, VerbHandler] = {
     # FEP-0837's Offer of an Agreement: someone is interested in one of our listings.
     "Offer": Verb(interest.apply),
     "Like": Verb(like.apply),
+    # A report of our accounts and posts from another server.
+    "Flag": Verb(flag.apply),
 }

@@ -24,6 +24,7 @@ from .actors import actor_document
 from .collections import ordered_collection, ordered_collection_page
 from .common import addressing, iso
 from .events import event, event_hashtags
+from .flags import flag
 from .follows import accept_follow, follow, reject_follow, undo_follow
 from .likes import like, undo_announce, undo_like
 from .listings import listing, listing_hashtags
@@ -65,6 +66,7 @@ __all__ = [
     "delete",
     "event",
     "event_hashtags",
+    "flag",
     "follow",
     "iso",
     "join",
