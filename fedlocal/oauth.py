@@ -48,8 +48,19 @@ FOLLOW_PARTS = (
     "write:follows",
     "write:mutes",
 )
+# Mastodon's admin scopes, granted by neither `read` nor `write`: what moderators' apps ask.
+ADMIN_READ_PARTS = ("reports",)
+ADMIN_WRITE_PARTS = ("reports",)
+ADMIN_SCOPES = (
+    ("admin:read", "admin:write")
+    + tuple(f"admin:read:{p}" for p in ADMIN_READ_PARTS)
+    + tuple(f"admin:write:{p}" for p in ADMIN_WRITE_PARTS)
+)
 VALID_SCOPES = frozenset(
-    TOP_SCOPES + tuple(f"read:{p}" for p in READ_PARTS) + tuple(f"write:{p}" for p in WRITE_PARTS)
+    TOP_SCOPES
+    + tuple(f"read:{p}" for p in READ_PARTS)
+    + tuple(f"write:{p}" for p in WRITE_PARTS)
+    + ADMIN_SCOPES
 )
 DEFAULT_SCOPES = ("read",)
 
@@ -81,6 +92,10 @@ def expand(scopes: Iterable[str]) -> frozenset[str]:
             granted.update(f"write:{p}" for p in WRITE_PARTS)
         elif scope == "follow":
             granted.update(FOLLOW_PARTS)
+        elif scope == "admin:read":
+            granted.update(f"admin:read:{p}" for p in ADMIN_READ_PARTS)
+        elif scope == "admin:write":
+            granted.update(f"admin:write:{p}" for p in ADMIN_WRITE_PARTS)
     return frozenset(granted)
 
 

@@ -22,9 +22,10 @@ from ..store import actors as actor_store
 from ..store import posts as post_store
 from ..store import reports as report_store
 from ..store import residents as resident_store
-from . import outgoing
+from . import outgoing, views
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .views import AccountView, PostView
 from .visibility import visible_post
 
 # Mastodon's limit on a report's comment.
@@ -178,6 +179,15 @@ async def file_report(ctx: ServiceContext, reporter: Actor, given: ReportInput) 
     if forward:
         ctx.outbox.wake()
     return report
+
+
+async def own_report(ctx: ServiceContext, reporter: Actor, report_id: int) -> ReportView:
+    """A report as the resident who made it may read it back."""
+    async with ctx.db.read() as conn:
+        view = await _view(conn, report_id)
+    if view.report.reporter_id != reporter.id or view.report.is_remote:
+        raise NotFound("no such report")
+    return view
 
 
 # Inbound: called by the Flag handler inside the inbox worker's transaction.
@@ -379,3 +389,52 @@ async def set_note(
             "the note is too long (at most %(max)s characters)", field="note", max=NOTE_MAX
         )
     return await _change(ctx, moderator, report_id, note=note.strip())
+
+
+# What the client API shows of reports: the people named and the posts still held.
+
+
+@dataclass(frozen=True)
+class ReportDetails:
+    view: ReportView
+    reporter: AccountView | None
+    target: AccountView
+    assigned: AccountView | None
+    resolved_by: AccountView | None
+    # The reported posts we still hold, as their author sees them (deleted ones are in
+    # the snapshot only).
+    statuses: tuple[PostView, ...]
+
+
+async def details(ctx: ServiceContext, found: Sequence[ReportView]) -> list[ReportDetails]:
+    """The reports' people and posts for the client API, in a few queries."""
+    async with ctx.db.read() as conn:
+        staff_ids = {
+            a.actor_id for v in found for a in (v.assigned, v.resolved_by) if a is not None
+        }
+        actors = {v.target.id: v.target for v in found}
+        actors.update({v.reporter.id: v.reporter for v in found if v.reporter is not None})
+        for actor_id in staff_ids - set(actors):
+            actor = await actor_store.get_actor(conn, actor_id)
+            if actor is not None:
+                actors[actor_id] = actor
+        people = {v.actor.id: v for v in await views.accounts(conn, list(actors.values()))}
+        result = []
+        for v in found:
+            posts = [
+                p
+                for p in [await post_store.get_post(conn, i) for i in v.report.post_ids]
+                if p is not None
+            ]
+            shown = await views.posts(conn, v.target, posts)
+            result.append(
+                ReportDetails(
+                    view=v,
+                    reporter=people.get(v.reporter.id) if v.reporter else None,
+                    target=people[v.target.id],
+                    assigned=people.get(v.assigned.actor_id) if v.assigned else None,
+                    resolved_by=people.get(v.resolved_by.actor_id) if v.resolved_by else None,
+                    statuses=tuple(shown),
+                )
+            )
+        return result
