@@ -197,6 +197,18 @@ KNOWN = {
         N_("language is one of %(choices)s"),
         N_("an invitation is used 1 to %(max)s times"),
         N_("an invitation lasts 1 to %(max)s days"),
+        # Reports (services/reports.py)
+        N_("choose a reason among: %(choices)s"),
+        N_("the comment is too long (at most %(max)s characters)"),
+        N_("a report names at most %(max)s posts"),
+        N_("only residents can report"),
+        N_("you cannot report yourself"),
+        N_("the posts reported must be the reported account's"),
+        N_("this server has no instance actor to forward the report"),
+        N_("this is for the instance's moderators"),
+        N_("no such report"),
+        N_("unknown moderation action"),
+        N_("the note is too long (at most %(max)s characters)"),
     )
 }
 # Why the picture pipeline refused a file (`PictureRefused.reason`), for a resident.

@@ -127,6 +127,23 @@ def snapshot(target: Actor, posts: Sequence[Post]) -> dict[str, Any]:
 # Filing a report
 
 
+async def subject(
+    ctx: ServiceContext, reporter: Actor, *, account_id: int | None, post_id: int | None
+) -> tuple[Actor, Post | None]:
+    """What a report form is about: a post (or a message) and its author, or an account;
+    NotFound for what does not exist or the reporter may not see."""
+    if post_id is not None:
+        post, author = await visible_post(ctx, reporter, post_id)
+        return author, post
+    if account_id is None:
+        raise NotFound("no such account")
+    async with ctx.db.read() as conn:
+        target = await actor_store.get_actor(conn, account_id)
+    if target is None or target.role == "instance":
+        raise NotFound("no such account")
+    return target, None
+
+
 async def file_report(ctx: ServiceContext, reporter: Actor, given: ReportInput) -> Report:
     """One of our residents reports an account (and some of its posts). Refused, with
     nothing stored: oneself, something that does not exist or that they may not see,

@@ -1,0 +1,166 @@
+"""Reports in the web app: the "Report" links on posts, messages and profiles lead to one
+form (no JavaScript); a report reaches the moderation queue, where an administrator reads
+it as it was made, notes, resolves and reopens it. Bad input is a form error, nothing
+stored."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from fedlocal.services import messages
+from fedlocal.services import posts as post_service
+from fedlocal.store.tables import reports as reports_table
+
+from .conftest import make_resident
+from .web_client import WebClient, notice
+
+
+async def _count(inst) -> int:
+    async with inst.db.read() as conn:
+        return int((await conn.execute(select(func.count()).select_from(reports_table))).scalar())
+
+
+@pytest.fixture
+async def bea(inst):
+    return await make_resident(inst, "bea", display_name="Béa")
+
+
+async def test_a_resident_reports_a_post_from_its_page(inst, web, alice_web, bea):
+    _account, bea_actor = bea
+    post = await post_service.publish_note(inst.services, bea_actor, "Achetez mes montres")
+
+    # The post's page has a link to the report form, which names the post
+    page = await alice_web.get(f"/posts/{post.id}")
+    assert f'href="/report?post={post.id}&amp;next=' in page.text
+    form = await alice_web.get(f"/report?post={post.id}")
+    assert form.status_code == 200
+    assert "Achetez mes montres" in form.text and 'name="category"' in form.text
+
+    # Sending it goes back to the post with a thank-you
+    sent = await alice_web.submit(
+        f"/report?post={post.id}",
+        "/report",
+        {
+            "post": str(post.id),
+            "category": "spam",
+            "comment": "Publicité",
+            "next": f"/posts/{post.id}",
+        },
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == f"/posts/{post.id}"
+    assert notice(sent) == "reported"
+    assert await _count(inst) == 1
+
+    # Nobody reports their own post: no link for the author
+    async with WebClient(inst.base_url) as bea_web:
+        await bea_web.log_in("bea")
+        own = await bea_web.get(f"/posts/{post.id}")
+        assert "/report?post=" not in own.text
+
+
+async def test_a_message_and_a_profile_can_be_reported(inst, alice, alice_web, bea):
+    _account, bea_actor = bea
+    _alice_account, alice_actor = alice
+    thread, message = await messages.write_to(inst.services, bea_actor, alice_actor, "Hé toi")
+    page = await alice_web.get(f"/messages/{thread.id}")
+    assert f"/report?post={message.id}&amp;" in page.text
+    sent = await alice_web.submit(
+        f"/report?post={message.id}",
+        "/report",
+        {"post": str(message.id), "category": "other", "comment": ""},
+    )
+    assert sent.status_code == 303
+
+    profile = await alice_web.get("/@bea")
+    assert f"/report?account={bea_actor.id}&amp;" in profile.text
+    sent = await alice_web.submit(
+        f"/report?account={bea_actor.id}",
+        "/report",
+        {"account": str(bea_actor.id), "category": "violation", "comment": "Insultes"},
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == "/@bea"
+    assert await _count(inst) == 2
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"comment": "x" * 100_000}, "too long"),
+        ({"category": "rude"}, "choose a reason"),
+    ],
+)
+async def test_bad_reports_are_form_errors_and_nothing_is_stored(
+    inst, alice_web, bea, fields, message
+):
+    _account, bea_actor = bea
+    values = {"account": str(bea_actor.id), "category": "other", **fields}
+    sent = await alice_web.submit(f"/report?account={bea_actor.id}", "/report", values)
+    assert sent.status_code == 422
+    assert 'role="alert"' in sent.text and message in sent.text.lower()
+    assert await _count(inst) == 0
+
+
+async def test_oneself_or_what_one_cannot_see_cannot_be_reported(inst, alice, alice_web, bea):
+    _account, alice_actor = alice
+    _bea_account, bea_actor = bea
+    own = await alice_web.submit(
+        f"/report?account={bea_actor.id}", "/report", {"account": str(alice_actor.id)}
+    )
+    assert own.status_code == 422
+    carl = (await make_resident(inst, "carl"))[1]
+    _thread, secret = await messages.write_to(inst.services, bea_actor, carl, "Entre nous")
+    assert (await alice_web.get(f"/report?post={secret.id}")).status_code == 404
+    assert (await alice_web.get("/report?account=999999")).status_code == 404
+    assert (await alice_web.get("/report?post=abc")).status_code == 400
+    assert await _count(inst) == 0
+
+
+async def test_visitors_must_log_in_to_report(inst, web, bea):
+    _account, bea_actor = bea
+    response = await web.get(f"/report?account={bea_actor.id}")
+    assert response.status_code in (302, 303)
+    assert "/login" in response.headers["location"]
+
+
+async def test_an_administrator_reads_notes_resolves_and_reopens_a_report(inst, alice_web, bea):
+    # Given alice's report of bea's post, then the post is deleted
+    _account, bea_actor = bea
+    post = await post_service.publish_note(inst.services, bea_actor, "Un texte blessant")
+    await alice_web.submit(
+        f"/report?post={post.id}",
+        "/report",
+        {"post": str(post.id), "category": "violation", "comment": "Blessant"},
+    )
+    await post_service.delete_post(inst.services, bea_actor, post.id)
+    await make_resident(inst, "modo", admin=True)
+
+    async with WebClient(inst.base_url) as modo:
+        await modo.log_in("modo")
+        # The queue lists it, open
+        queue = await modo.get("/admin/reports")
+        assert queue.status_code == 200
+        [path] = re.findall(r'href="(/admin/reports/\d+)"', queue.text)
+        # Its page shows the post as it was, the reporter and the reason
+        page = await modo.get(path)
+        assert "Un texte blessant" in page.text and "@alice@" in page.text
+        assert "It breaks this instance" in page.text and "Blessant" in page.text
+
+        # A note, then resolved: out of the open list, in the resolved one
+        noted = await modo.submit(path, f"{path}/note", {"note": "Vu, supprimé par l'auteur"})
+        assert noted.status_code == 303 and notice(noted) == "report-noted"
+        assert "Vu, supprimé" in (await modo.get(path)).text
+        resolved = await modo.submit(path, f"{path}/decide", {"decision": "resolve"})
+        assert resolved.status_code == 303
+        assert path not in (await modo.get("/admin/reports")).text
+        assert path in (await modo.get("/admin/reports?resolved=1")).text
+        reopened = await modo.submit(path, f"{path}/decide", {"decision": "reopen"})
+        assert reopened.status_code == 303
+        assert path in (await modo.get("/admin/reports")).text
+
+
+async def test_the_queue_is_not_for_residents(inst, alice_web):
+    assert (await alice_web.get("/admin/reports")).status_code == 403
+    assert (await alice_web.get("/admin/reports/1")).status_code == 403
