@@ -12,7 +12,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,10 +126,10 @@ class Config:
     def is_domain_allowed(self, domain: str) -> bool:
         """Whether federation with `domain` is permitted by the federation mode."""
         domain = domain.lower()
-        if _domain_listed(domain, self.blocked_domains):
+        if domain_listed(domain, self.blocked_domains):
             return False
         if self.federation_mode == "allowlist":
-            return _domain_listed(domain, self.allowed_domains)
+            return domain_listed(domain, self.allowed_domains)
         return True
 
 
@@ -141,7 +141,8 @@ def _name_key(name: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", bare))
 
 
-def _domain_listed(domain: str, listed: tuple[str, ...]) -> bool:
+def domain_listed(domain: str, listed: Sequence[str]) -> bool:
+    """Whether `domain` (a host, perhaps with its port) is one of `listed` or under one."""
     host = domain.split(":")[0] if domain.count(":") == 1 else domain
     return any(domain == d or host == d or host.endswith("." + d) for d in listed)
 

@@ -107,6 +107,12 @@ class Account:
     is_disabled: bool
     locale: str | None
     created_at: datetime
+    # Moderators work the moderation queue; admins do that and everything else.
+    is_moderator: bool = False
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_admin or self.is_moderator
 
 
 @dataclass(frozen=True)
@@ -455,6 +461,8 @@ class Notification:
     post_id: int | None
     created_at: datetime
     read_at: datetime | None = None
+    # A moderation_warning's text (store `account_warnings`).
+    warning_id: int | None = None
 
 
 @dataclass(frozen=True)

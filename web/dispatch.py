@@ -1,4 +1,4 @@
-"""Running a view: login and admin guards, the form and its CSRF token, and every
+"""Running a view: login, staff and admin guards, the form and its CSRF token, and every
 expected failure turned into a page with a clear message and a 4xx (never a 500)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from starlette.responses import Response
 from fedlocal.boundary.problems import InputProblem
 from fedlocal.services.errors import ServiceError
 from fedlocal.services.login import TooManyAttempts
+from fedlocal.services.staff import can_moderate
 
 from . import csrf
 from .error_page import MESSAGES as PROBLEM_MESSAGES
@@ -42,9 +43,11 @@ BAD_FORM_MESSAGES = {
 }
 
 
-async def run_view(page: Page, view: View, *, login: bool = False, admin: bool = False) -> Response:
+async def run_view(
+    page: Page, view: View, *, login: bool = False, admin: bool = False, staff: bool = False
+) -> Response:
     try:
-        response = await _guarded(page, view, login=login, admin=admin)
+        response = await _guarded(page, view, login=login, admin=admin, staff=staff)
     except csrf.CsrfError as exc:
         response = await page.error(
             403, page.t(CSRF_MESSAGES[exc.reason]), title=page.t("Form refused")
@@ -62,12 +65,16 @@ async def run_view(page: Page, view: View, *, login: bool = False, admin: bool =
     return await page.finish(response)
 
 
-async def _guarded(page: Page, view: View, *, login: bool, admin: bool) -> Response:
+async def _guarded(page: Page, view: View, *, login: bool, admin: bool, staff: bool) -> Response:
     if page.request.method == "POST":
         page.form = await read_form(page.request)
         await page.web.sessions.use_form_token(page.visitor, page.form.get(csrf.FIELD) or None)
-    if (login or admin) and page.me is None:
+    if (login or admin or staff) and page.me is None:
         return page.to_login()
     if admin and not (page.account and page.account.is_admin):
         return await page.error(403, page.t("This page is for the instance's administrators."))
+    if staff and not can_moderate(page.account):
+        return await page.error(
+            403, page.t("This page is for the instance's moderators and administrators.")
+        )
     return await view(page)

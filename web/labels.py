@@ -73,6 +73,7 @@ NOTIFICATIONS = {
     "favourite": N_("%(who)s liked your post"),
     "reblog": N_("%(who)s shared your post"),
     "update": N_("%(who)s changed a post you took part in"),
+    "moderation_warning": N_("The moderators of this instance sent you a warning"),
 }
 # The same, about an offer or a request named by its title (and a loan's return day).
 NOTIFICATIONS_ABOUT = {
@@ -89,6 +90,27 @@ NOTIFICATIONS_ABOUT = {
     "listing_cancelled": N_("%(who)s cancelled “%(title)s”"),
 }
 OTHER_NOTIFICATION = N_("%(who)s did something involving you")
+
+# The audit log's actions, in words (services/moderation_actions.py, domain_blocks.py,
+# staff.py); another action shows its name.
+AUDIT_ACTIONS = {
+    "warn": N_("Warned"),
+    "limit": N_("Limited"),
+    "unlimit": N_("Limit lifted"),
+    "suspend": N_("Suspended"),
+    "unsuspend": N_("Suspension lifted"),
+    "disable": N_("Logins disabled"),
+    "enable": N_("Logins enabled"),
+    "remove_post": N_("Post removed"),
+    "block_domain": N_("Domain blocked"),
+    "update_domain_block": N_("Domain block changed"),
+    "unblock_domain": N_("Domain unblocked"),
+    "allow_domain": N_("Domain allowed"),
+    "disallow_domain": N_("Domain no longer allowed"),
+    "role": N_("Role changed"),
+    "approve": N_("Sign-up approved"),
+    "reject": N_("Sign-up rejected"),
+}
 
 # The steps of a loan or a gift, as a messages thread lists them (the dated ones are
 # worded in Words.listing_step).

@@ -46,6 +46,7 @@ NOTICES = {
     "rejected": N_("Sign-up rejected and removed."),
     "suspended": N_("Account suspended."),
     "restored": N_("Account restored."),
+    "role-changed": N_("Role changed."),
     "invite-created": N_("Invitation created."),
     "invite-revoked": N_("Invitation revoked."),
     "neighbour-linked": N_("Link requested: their posts arrive once they accept."),

@@ -26,6 +26,7 @@ from .views import (
     listings,
     loans,
     messages,
+    moderation,
     notifications,
     posts,
     profile,
@@ -40,9 +41,11 @@ CONFIRMED_PATHS: set[str] = set()
 CREATE_PATHS: set[str] = set()
 
 
-async def _serve(request: Request, view: View, *, login: bool = False, admin: bool = False):
+async def _serve(
+    request: Request, view: View, *, login: bool = False, admin: bool = False, staff: bool = False
+):
     page = await request.app.state.pages.open_page(request)
-    return await run_view(page, view, login=login, admin=admin)
+    return await run_view(page, view, login=login, admin=admin, staff=staff)
 
 
 def _route(
@@ -52,10 +55,12 @@ def _route(
     post: bool = False,
     login: bool = False,
     admin: bool = False,
+    staff: bool = False,
     confirm: Confirm | None = None,
     create: bool = False,
 ) -> Route:
-    """`confirm`: what cannot be undone asks first (`web/confirm.py`); `create`: a form
+    """`admin`: administrators only; `staff`: moderators and administrators;
+    `confirm`: what cannot be undone asks first (`web/confirm.py`); `create`: a form
     that creates something is not sent twice (`web/once.py`)."""
     if create:
         view = once(view)
@@ -65,7 +70,7 @@ def _route(
         CONFIRMED_PATHS.add(path)
 
     async def endpoint(request: Request) -> Response:
-        return await _serve(request, view, login=login, admin=admin)
+        return await _serve(request, view, login=login, admin=admin, staff=staff)
 
     return Route(path, endpoint, methods=["POST"] if post else ["GET", "HEAD"])
 
@@ -222,4 +227,7 @@ def web_routes() -> list[Route]:
         _route("/admin/reports/{report_id}/note", admin_reports.save_note, post=True, login=True),
         _route("/admin/reports/{report_id}/decide", admin_reports.decide, post=True, login=True),
         _route("/admin/queue/drop", admin.drop_failures, post=True, admin=True, confirm=c.DROP),
+        # Staff: roles (admins), moderation actions, the audit log, domain blocks (admins)
+        _route("/admin/accounts/{account_id}/role", moderation.set_role, post=True, admin=True),
+        _route("/admin/audit", moderation.audit_log, staff=True),
     ]

@@ -158,6 +158,11 @@ class Words:
         message = labels.NOTIFICATIONS.get(kind, labels.OTHER_NOTIFICATION)
         return self.t(message, who=who)
 
+    def audit_action(self, action: str) -> str:
+        """An audit log action in words (its name when it has none)."""
+        message = labels.AUDIT_ACTIONS.get(action)
+        return self.t(message) if message else action
+
     def _zone(self, name: str | None) -> ZoneInfo:
         """`name` (an event's own zone), else the instance's."""
         try:

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from ..config import load_config
-from ..services import accounts
-from ..services.errors import InvalidInput
+from ..services import accounts, staff
+from ..services.errors import InvalidInput, NotFound
 from ..store import Database, head_revision, migrate
 from .runtime import open_instance
 
@@ -40,4 +40,17 @@ async def create_user(args: argparse.Namespace) -> int:
         )
     role = "admin" if account.is_admin else "resident"
     print(f"created {role} @{actor.handle} ({actor.uri})")
+    return 0
+
+
+async def set_role(args: argparse.Namespace) -> int:
+    """`fedlocal user role NAME admin|moderator|none`: the operator's way, recorded in
+    the audit log without a staff account."""
+    async with open_instance(args.config) as federation:
+        services = federation.services
+        found = await staff.account_named(services, args.name)
+        if found is None:
+            raise NotFound("no local account named '%(name)s'", name=args.name)
+        changed = await staff.set_role(services, None, found.id, args.role)
+    print(f"@{changed.username} is now {staff.role_of(changed)}")
     return 0

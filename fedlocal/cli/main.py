@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--email")
     sub.add_argument("--admin", action="store_true", help="give admin rights")
     sub.set_defaults(run="admin:create_user")
+    sub = with_config(user_commands.add_parser("role", help="make an account admin or moderator"))
+    sub.add_argument("name", metavar="NAME")
+    sub.add_argument("role", choices=["admin", "moderator", "none"], metavar="admin|moderator|none")
+    sub.set_defaults(run="admin:set_role")
 
     sub = with_config(commands.add_parser("post", help="publish a public note as a local account"))
     sub.add_argument("--as", dest="author", required=True, metavar="NAME")

@@ -112,11 +112,12 @@ class DeliveryWorker:
                 inboxes.extend(batch)
                 if len(batch) == FANOUT_BATCH:
                     done, cursor = False, batch[-1]
+            domains = self.federation.services.domains
             allowed = [
                 (inbox, host_of(inbox))
                 for inbox in dict.fromkeys(inboxes)
-                if self.federation.config.is_domain_allowed(host_of(inbox))
-                and not inbox.startswith(self.federation.config.base_url + "/")
+                if not inbox.startswith(self.federation.config.base_url + "/")
+                and await domains.allows(host_of(inbox))
             ]
             await outbox_store.add_deliveries(conn, activity.id, allowed)
             # An empty cursor marks "explicit inboxes already added" for the next batch.

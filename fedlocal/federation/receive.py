@@ -92,9 +92,10 @@ async def receive_activity(federation: Federation, request: Request) -> Response
     key_host = http_host(parsed.key_id)
     if key_host is None:
         return error(401, f"keyId {parsed.key_id!r} is not an http(s) URL")
-    if not config.is_domain_allowed(host_of(actor_uri)):
+    domains = federation.services.domains
+    if not await domains.allows(host_of(actor_uri)):
         return error(403, "this instance does not federate with your domain")
-    if not config.is_domain_allowed(key_host):
+    if not await domains.allows(key_host):
         return error(403, "this instance does not federate with the signer's domain")
 
     if _is_self_delete(activity, actor_uri):

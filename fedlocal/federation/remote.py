@@ -20,6 +20,7 @@ from activitypub.fetch_errors import FetchError
 
 from ..config import Config
 from ..models import Actor, ActorKey, Post
+from ..services.domain_policy import DomainPolicy
 from ..services.errors import Forbidden, InvalidInput, RemoteFailure
 from ..store import Database
 from ..store import actors as actor_store
@@ -38,29 +39,37 @@ ACTOR_FRESHNESS = timedelta(days=1)
 
 
 class RemoteActors:
-    def __init__(self, config: Config, db: Database, client: httpx.AsyncClient):
+    def __init__(
+        self,
+        config: Config,
+        db: Database,
+        client: httpx.AsyncClient,
+        *,
+        domains: DomainPolicy | None = None,
+    ):
         self.config = config
         self.db = db
         self.client = client
+        self.domains = domains or DomainPolicy(config, db)
         # An http:// instance is a development or test setup talking to others like it.
         self.webfinger_scheme: Literal["https", "http"] = (
             "http" if config.scheme == "http" else "https"
         )
 
-    def _check_domain(self, uri: str) -> None:
+    async def _check_domain(self, uri: str) -> None:
         try:
             domain = host_of(uri)
         except ValueError:
             # Typed into a search box or sent by a peer: not a URL we could fetch.
             raise InvalidInput("not a URL we can fetch: '%(url)s'", url=uri[:200]) from None
-        if not self.config.is_domain_allowed(domain):
+        if not await self.domains.allows(domain):
             raise Forbidden(
                 "federation with %(domain)s is not allowed on this instance", domain=domain
             )
 
     async def fetch_document(self, uri: str, *, check_id: bool = True) -> dict[str, Any]:
         """GET an ActivityStreams document (id checked against the URL unless told not to)."""
-        self._check_domain(uri)
+        await self._check_domain(uri)
         try:
             document = await fetch_json(
                 self.client,
@@ -73,13 +82,13 @@ class RemoteActors:
         # A redirect may have led elsewhere: the document's own id must be allowed too.
         document_id = document.get("id")
         if isinstance(document_id, str) and document_id.startswith(("https://", "http://")):
-            self._check_domain(document_id)
+            await self._check_domain(document_id)
         return document
 
     async def fetch_media(self, url: str, *, max_bytes: int) -> bytes:
         """A picture of another server's (services/remote_media.py): its domain must be one
         we federate with, and the SSRF guard refuses private addresses at every hop."""
-        self._check_domain(url)
+        await self._check_domain(url)
         try:
             return await fetch_media(
                 self.client, url, max_bytes=max_bytes, deadline=self.config.http_timeout_seconds * 2
@@ -114,7 +123,7 @@ class RemoteActors:
                 "this account's server sent something we cannot use",
                 detail=f"actor id {data.uri} differs from {expected_uri}",
             )
-        self._check_domain(data.uri)
+        await self._check_domain(data.uri)
         async with self.db.write() as conn:
             existing = await actor_store.get_actor_by_uri(conn, data.uri)
             if existing is not None and existing.is_local:
@@ -148,7 +157,7 @@ class RemoteActors:
             user, host = webfinger.parse_handle(handle)
         except ValueError as exc:
             raise RemoteFailure("not a valid address: '%(handle)s'", handle=handle) from exc
-        self._check_domain(f"https://{host}/")
+        await self._check_domain(f"https://{host}/")
         async with self.db.read() as conn:
             cached = await actor_store.find_remote_actor(conn, user, host)
         if cached is not None and _fresh(cached):
@@ -171,7 +180,7 @@ class RemoteActors:
         """The server-level actor of `domain`: the FEP-2677 NodeInfo link (Mastodon,
         Mobilizon, Gancio, fedlocal), else WebFinger `acct:domain@domain`, else `/actor`."""
         base = f"{self.webfinger_scheme}://{domain}"
-        self._check_domain(base + "/")
+        await self._check_domain(base + "/")
         candidates: list[str] = []
         try:
             found = await nodeinfo.find_instance_actor(self.client, base)
@@ -195,7 +204,7 @@ class RemoteActors:
         """The groups a neighbouring fedlocal lists in its NodeInfo (`metadata.groups`),
         each fetched and stored; those on another host are ignored."""
         base = f"{self.webfinger_scheme}://{domain}"
-        self._check_domain(base + "/")
+        await self._check_domain(base + "/")
         try:
             document = await nodeinfo.fetch_nodeinfo(self.client, base)
         except FetchError as exc:

@@ -13,6 +13,7 @@ from activitypub.client import make_client
 from .. import __version__
 from ..config import Config
 from ..services.context import ServiceContext
+from ..services.domain_policy import DomainPolicy
 from ..services.instance import InstanceActors, ensure_instance_actors, instance_secret
 from ..store import Database
 from ..store.inbox_append import InboxAppender, inbox_appender
@@ -69,7 +70,8 @@ async def start_federation(config: Config, db: Database) -> Federation:
     assert actors.instance_key.private_pem is not None
     private_key = key_codec.load_private_key_pem(actors.instance_key.private_pem)
     client = make_http_client(config, key_id=actors.instance_key.key_id, private_key=private_key)
-    remote = RemoteActors(config, db, client)
+    domains = DomainPolicy(config, db)
+    remote = RemoteActors(config, db, client, domains=domains)
     verifier = InboundVerifier(remote, refetch_interval=config.key_refetch_interval_seconds)
     services = ServiceContext(
         config=config,
@@ -78,6 +80,7 @@ async def start_federation(config: Config, db: Database) -> Federation:
         outbox=outbox,
         remote=remote,
         secret=instance_secret(actors),
+        domain_policy=domains,
     )
     return Federation(
         config=config,

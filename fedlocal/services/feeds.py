@@ -12,6 +12,7 @@ from ..store.feeds import FeedItem as FeedItem  # what the feed routes render
 from .context import ServiceContext
 from .errors import NotFound
 from .events import MAX_AHEAD
+from .limits import hidden_authors
 from .visibility import visible_post
 
 # The calendar starts a day back, so what happened today and yesterday evening stays.
@@ -36,7 +37,13 @@ async def recent(
     """Public local posts that are not replies, newest first, optionally of one category;
     `max_id` continues from a previous page."""
     async with ctx.db.read() as conn:
-        items = await feed_store.recent_posts(conn, category=category, max_id=max_id, limit=limit)
+        items = await feed_store.recent_posts(
+            conn,
+            category=category,
+            max_id=max_id,
+            limit=limit,
+            hidden_authors=await hidden_authors(ctx, None),
+        )
     return Snapshot(items, utcnow())
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import Actor, Follow
 from ..store import actors as actor_store
 from ..store import follows as follow_store
+from ..store import moderation as moderation_store
 from ..store import notifications as notification_store
 from . import neighbours, outgoing
 from .context import ServiceContext
@@ -45,7 +46,10 @@ async def follow(ctx: ServiceContext, follower: Actor, target: str) -> Follow:
             return existing
         uri = existing.uri if existing else f"{follower.uri}#follows/{uuid.uuid4()}"
         if followed.is_local:
-            state = "pending" if followed.manually_approves_followers else "accepted"
+            needs_approval = followed.manually_approves_followers or await _is_limited(
+                ctx, conn, follower
+            )
+            state = "pending" if needs_approval else "accepted"
             follow_row = await follow_store.upsert_follow(
                 conn, follower_id=follower.id, followed_id=followed.id, uri=uri, state=state
             )
@@ -86,6 +90,8 @@ async def receive_follow(
     needs_approval = followed.manually_approves_followers
     if followed.role == "instance" and await neighbours.should_auto_accept(conn, ctx, follower):
         needs_approval = False
+    if followed.role == "resident" and await _is_limited(ctx, conn, follower):
+        needs_approval = True
     state = "pending" if needs_approval else "accepted"
     existing = await follow_store.get_follow(conn, follower.id, followed.id)
     follow_row = await follow_store.upsert_follow(
@@ -96,6 +102,12 @@ async def receive_follow(
     if follow_row.state == "accepted":
         await ctx.outbox.send(conn, outgoing.FollowAccepted(followed, follower, follow_row))
     return follow_row
+
+
+async def _is_limited(ctx: ServiceContext, conn: AsyncConnection, follower: Actor) -> bool:
+    """A limited account's follows wait for approval (services/moderation_actions.py)."""
+    silenced = await ctx.domains.silenced_domains() if not follower.is_local else ()
+    return await moderation_store.is_limited(conn, follower.id, silenced)
 
 
 async def _notify_follow(

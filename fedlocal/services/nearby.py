@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import Select
+
 from ..config import Config
 from ..geo import radius_query
 from ..models import Post
@@ -65,10 +67,12 @@ async def nearby(
     limit: int = DEFAULT_LIMIT,
     order: Literal["recent", "distance"] = "recent",
     include_local_only: bool = False,
+    hidden: Select[Any] | None = None,
 ) -> list[NearbyItem]:
     """Posts within `radius_km` of the point or the quarter, filtered by kind (all three
     when none are given), category (any when none are given) and publication time;
-    local-only posts only with `include_local_only` (the viewer is one of our residents).
+    local-only posts only with `include_local_only` (the viewer is one of our residents);
+    none by the `hidden` authors (services/limits.py).
 
     Raises InvalidInput, naming the field, for a missing or doubled centre, an unknown
     quarter, coordinates out of range, a radius outside (0, 50] km, a limit outside
@@ -99,6 +103,7 @@ async def nearby(
         "categories": wanted_categories,
         "visibilities": RESIDENT_VISIBILITIES if include_local_only else LISTED_VISIBILITIES,
         "published_after": since,
+        "hidden_authors": hidden,
         "limit": limit,
     }
     async with ctx.db.read() as conn:

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select
 
 from ..models import Actor, Post
 from ..store import feeds as feed_store
 from ..store import timelines as timeline_store
 from . import nearby
 from .context import ServiceContext
+from .limits import hidden_authors
 from .visibility import is_our_resident
 
 # Offers and requests still to be had; closed ones leave the feed.
@@ -39,8 +43,9 @@ async def feed(
     limit: int = 20,
 ) -> list[FeedPost]:
     """Newest first, older than `max_id`; local-only posts for our residents only."""
+    hidden = await hidden_authors(ctx, viewer)
     if centre is None:
-        return await _recent(ctx, kinds, categories, max_id, limit)
+        return await _recent(ctx, kinds, categories, max_id, limit, hidden)
     found = await nearby.nearby(
         ctx,
         latitude=centre[0],
@@ -51,6 +56,7 @@ async def feed(
         max_id=max_id,
         limit=limit,
         include_local_only=is_our_resident(viewer),
+        hidden=hidden,
     )
     async with ctx.db.read() as conn:
         authors = await timeline_store.actors_by_ids(conn, [item.post.actor_id for item in found])
@@ -66,6 +72,7 @@ async def _recent(
     categories: Sequence[str],
     max_id: int | None,
     limit: int,
+    hidden: Select[Any],
 ) -> list[FeedPost]:
     async with ctx.db.read() as conn:
         items = await feed_store.recent_posts(
@@ -75,6 +82,7 @@ async def _recent(
             local_only=False,
             max_id=max_id,
             limit=limit,
+            hidden_authors=hidden,
         )
     return [
         FeedPost(item.post, item.author)

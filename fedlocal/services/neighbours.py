@@ -63,7 +63,7 @@ async def link(ctx: ServiceContext, target: str) -> NeighbourLink:
     domain = _target_domain(target)
     if domain == ctx.config.domain:
         raise InvalidInput("an instance cannot be its own neighbour", field="domain")
-    if not ctx.config.is_domain_allowed(domain):
+    if not await ctx.domains.allows(domain):
         raise Forbidden(
             "%(domain)s is blocked by this instance's federation policy",
             domain=domain,

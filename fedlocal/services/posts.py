@@ -196,16 +196,29 @@ async def delete_post(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
             raise NotFound("no such post")
         if post.actor_id != actor.id:
             raise Forbidden("only the author can delete this post")
-        await post_store.tombstone_post(conn, post.id)
-        unused = await media.release_post_media(conn, post.id)
-        deleted = await post_store.get_post(conn, post.id)
-        assert deleted is not None
-        community = await actor_store.get_actor_by_role(conn, "community")
-        if community is not None:
-            announce = await announce_store.get_announce(conn, community.id, post.uri)
-            if announce is not None:
-                await announce_store.delete_announce(conn, announce.id)
-        await ctx.outbox.send(conn, outgoing.PostDeleted(actor, deleted))
+        deleted, unused = await remove_post(ctx, conn, post, actor)
     ctx.outbox.wake()
     await media.remove_unused_files(ctx, unused)
     return deleted
+
+
+async def remove_post(
+    ctx: ServiceContext, conn: AsyncConnection, post: Post, author: Actor
+) -> tuple[Post, list[str]]:
+    """Make `post` a tombstone inside `conn`: the community's Announce of it goes, and a
+    local post's Delete is queued, signed by its author (as when they delete it; a
+    moderator's removal is federated the same way). A remote post only leaves this
+    instance. Returns the tombstone and the picture files no longer used, to remove once
+    committed (`media.remove_unused_files`)."""
+    await post_store.tombstone_post(conn, post.id)
+    unused = await media.release_post_media(conn, post.id)
+    deleted = await post_store.get_post(conn, post.id)
+    assert deleted is not None
+    community = await actor_store.get_actor_by_role(conn, "community")
+    if community is not None:
+        announce = await announce_store.get_announce(conn, community.id, post.uri)
+        if announce is not None:
+            await announce_store.delete_announce(conn, announce.id)
+    if post.is_local:
+        await ctx.outbox.send(conn, outgoing.PostDeleted(author, deleted))
+    return deleted, unused

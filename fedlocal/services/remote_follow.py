@@ -27,7 +27,7 @@ async def subscribe_url(
         user, host = webfinger.parse_handle(handle.strip())
     except ValueError:
         raise InvalidInput("write your address as @name@your.server", field="handle") from None
-    if not ctx.config.is_domain_allowed(host):
+    if not await ctx.domains.allows(host):
         raise Forbidden("%(host)s is blocked by this instance", host=host, field="handle")
     template: str | None
     if host == ctx.config.domain:

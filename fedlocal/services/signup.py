@@ -94,18 +94,6 @@ async def reject_signup(ctx: ServiceContext, admin: Account, account_id: int) ->
     await media.remove_unused_files(ctx, unused)
 
 
-async def set_disabled(
-    ctx: ServiceContext, admin: Account, account_id: int, disabled: bool
-) -> None:
-    """Suspend a resident's logins (or lift it); an admin cannot suspend themself."""
-    _require_admin(admin)
-    if account_id == admin.id:
-        raise InvalidInput("you cannot suspend your own account")
-    async with ctx.db.write() as conn:
-        if not await resident_store.set_disabled(conn, account_id, disabled):
-            raise NotFound("no such account")
-
-
 async def create_invite(
     ctx: ServiceContext, admin: Account, *, max_uses: int = 1, days: int | None = 7
 ) -> Invite:

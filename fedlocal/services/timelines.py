@@ -17,6 +17,7 @@ from . import nearby as nearby_service
 from . import views
 from .context import ServiceContext
 from .errors import NotFound
+from .limits import hidden_authors
 from .views import AccountView, BoostView, PostView
 from .visibility import is_our_resident, visible_post
 
@@ -47,6 +48,7 @@ async def public(
             local=local,
             remote=remote,
             local_only_too=is_our_resident(viewer) and not remote,
+            hidden_authors=await hidden_authors(ctx, viewer),
         )
         return await views.posts(conn, viewer, found)
 
@@ -61,7 +63,14 @@ async def tag(
     remote: bool,
 ) -> list[PostView]:
     async with ctx.db.read() as conn:
-        found = await timeline_store.tagged(conn, hashtags, page, local=local, remote=remote)
+        found = await timeline_store.tagged(
+            conn,
+            hashtags,
+            page,
+            local=local,
+            remote=remote,
+            hidden_authors=await hidden_authors(ctx, viewer),
+        )
         return await views.posts(conn, viewer, found)
 
 
@@ -92,6 +101,7 @@ async def nearby(
         max_id=page.max_id,
         limit=limit,
         include_local_only=is_our_resident(viewer),
+        hidden=await hidden_authors(ctx, viewer),
     )
     newer_than = page.min_id if page.min_id is not None else page.since_id
     found = [item.post for item in items if newer_than is None or item.post.id > newer_than]

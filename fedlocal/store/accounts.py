@@ -25,6 +25,7 @@ def _account(row: Row[Any]) -> Account:
         is_disabled=row.is_disabled,
         locale=row.locale,
         created_at=row.created_at,
+        is_moderator=row.is_moderator,
     )
 
 
@@ -50,6 +51,7 @@ async def insert_account(
                 is_admin=is_admin,
                 is_approved=is_approved,
                 is_disabled=False,
+                is_moderator=False,
                 locale=locale,
                 created_at=utcnow(),
             )

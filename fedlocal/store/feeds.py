@@ -61,8 +61,10 @@ async def recent_posts(
     local_only: bool = True,
     max_id: int | None = None,
     limit: int = 50,
+    hidden_authors: Select[Any] | None = None,
 ) -> list[FeedItem]:
-    """Public posts, newest first; `max_id` continues from a previous page.
+    """Public posts, newest first; `max_id` continues from a previous page; none by
+    `hidden_authors` (store/moderation.hidden_authors).
 
     Replies are left out: a feed of the quarter lists what people publish, not the
     fragments of their conversations.
@@ -79,6 +81,8 @@ async def recent_posts(
         query = query.where(objects.c.kind.in_(kinds))
     if max_id is not None:
         query = query.where(objects.c.id < max_id)
+    if hidden_authors is not None:
+        query = query.where(objects.c.actor_id.not_in(hidden_authors))
     return [_item(row) for row in await conn.execute(query)]
 
 

@@ -108,6 +108,8 @@ class PostFilter:
     statuses: Sequence[str] | None = DEFAULT_STATUSES
     visibilities: Sequence[str] = DEFAULT_VISIBILITIES
     published_after: datetime | None = None
+    # Authors left out (store/moderation.hidden_authors: limited and suspended accounts).
+    hidden_authors: Select[Any] | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = [
@@ -121,6 +123,8 @@ class PostFilter:
             conditions.append(_value_only(objects.c.status).in_(list(self.statuses)))
         if self.published_after is not None:
             conditions.append(objects.c.published >= self.published_after)
+        if self.hidden_authors is not None:
+            conditions.append(_value_only(objects.c.actor_id).not_in(self.hidden_authors))
         return conditions
 
 
@@ -133,6 +137,7 @@ async def posts_within(
     statuses: Sequence[str] | None = DEFAULT_STATUSES,
     visibilities: Sequence[str] = DEFAULT_VISIBILITIES,
     published_after: datetime | None = None,
+    hidden_authors: Select[Any] | None = None,
     max_id: int | None = None,
     limit: int = 20,
     stats: ScanStats | None = None,
@@ -140,7 +145,7 @@ async def posts_within(
     """Posts within the area, newest first; `max_id` continues from a previous page."""
     if limit < 1:
         return []
-    wanted = PostFilter(kinds, categories, statuses, visibilities, published_after)
+    wanted = PostFilter(kinds, categories, statuses, visibilities, published_after, hidden_authors)
     stats = stats if stats is not None else ScanStats()
     found: list[NearbyPost] = []
     cursor = max_id
@@ -242,6 +247,7 @@ async def nearest_posts(
     statuses: Sequence[str] | None = DEFAULT_STATUSES,
     visibilities: Sequence[str] = DEFAULT_VISIBILITIES,
     published_after: datetime | None = None,
+    hidden_authors: Select[Any] | None = None,
     limit: int = 20,
     stats: ScanStats | None = None,
 ) -> list[NearbyPost]:
@@ -249,7 +255,7 @@ async def nearest_posts(
     first at equal distance). One page only: there is no cursor."""
     if limit < 1:
         return []
-    wanted = PostFilter(kinds, categories, statuses, visibilities, published_after)
+    wanted = PostFilter(kinds, categories, statuses, visibilities, published_after, hidden_authors)
     stats = stats if stats is not None else ScanStats()
     for radius in _growing_radii(area.radius_km):
         circle = area if radius == area.radius_km else _smaller(area, radius)

@@ -21,6 +21,7 @@ def _notification(row: Row[Any]) -> Notification:
         post_id=row.post_id,
         created_at=row.created_at,
         read_at=row.read_at,
+        warning_id=row.warning_id,
     )
 
 
@@ -31,6 +32,7 @@ async def add(
     type: str,
     actor_id: int | None = None,
     post_id: int | None = None,
+    warning_id: int | None = None,
 ) -> Notification:
     row = (
         await conn.execute(
@@ -40,6 +42,7 @@ async def add(
                 type=type,
                 actor_id=actor_id,
                 post_id=post_id,
+                warning_id=warning_id,
                 created_at=utcnow(),
             )
             .returning(*notifications.c)

@@ -90,6 +90,8 @@ accounts = Table(
     Column("is_approved", Boolean, nullable=False, default=True),
     Column("is_disabled", Boolean, nullable=False, default=False),
     Column("locale", String(16)),
+    # Staff below the admins: works the moderation queue (docs/moderation.md).
+    Column("is_moderator", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_login_at", UTCDateTime),
 )
@@ -279,6 +281,8 @@ notifications = Table(
     Column("post_id", ForeignKey("objects.id", ondelete="CASCADE")),
     Column("created_at", UTCDateTime, nullable=False),
     Column("read_at", UTCDateTime),
+    # A moderation_warning's text (`account_warnings`).
+    Column("warning_id", ForeignKey("account_warnings.id", ondelete="CASCADE")),
     Index(None, "recipient_id", "id"),
 )
 
@@ -650,4 +654,71 @@ reports = Table(
     Index(None, "resolved_at", "id"),
     Index(None, "target_id", "id"),
     Index(None, "reporter_id"),
+)
+
+# --- Staff and moderation (docs/moderation.md) -------------------------------------------
+
+# Every moderation and administration action: who did it, what, to what, and why.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    # NULL once the staff account is gone; `by_username` keeps who it was.
+    Column("account_id", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("by_username", String(64), nullable=False),
+    # warn | limit | unlimit | suspend | unsuspend | remove_post | block_domain | role …
+    Column("action", String(32), nullable=False),
+    # What was acted on, as `kind:key` (`account:12`, `post:7`, `domain:bad.example`).
+    Column("target", Text, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Accounts (ours or remote) limited (Mastodon's "silence") or suspended by moderators.
+# A local suspension also disables the account's logins (`accounts.is_disabled`).
+actor_moderation = Table(
+    "actor_moderation",
+    metadata,
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    Column("limited_at", UTCDateTime),
+    Column("suspended_at", UTCDateTime),
+)
+
+# What a moderator told a resident (Mastodon's AccountWarning), shown in their
+# notifications.
+account_warnings = Table(
+    "account_warnings",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False, index=True),
+    # none | silence | suspend | delete_statuses (Mastodon's names)
+    Column("action", String(32), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("created_by", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Domains blocked by the admins beside the config's `blocked_domains`.
+domain_blocks = Table(
+    "domain_blocks",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("domain", String(255), nullable=False, unique=True),
+    # silence | suspend
+    Column("severity", String(16), nullable=False),
+    Column("public_comment", Text, nullable=False, default=""),
+    Column("private_comment", Text, nullable=False, default=""),
+    Column("created_by", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Domains allowed by the admins beside the config's `allowed_domains` (allowlist mode).
+domain_allows = Table(
+    "domain_allows",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("domain", String(255), nullable=False, unique=True),
+    Column("created_by", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
 )

@@ -93,6 +93,10 @@ def _locality(local: bool, remote: bool) -> list[ColumnElement[bool]]:
     return []
 
 
+def _not_by(hidden_authors: Select[Any] | None) -> list[ColumnElement[bool]]:
+    return [] if hidden_authors is None else [objects.c.actor_id.not_in(hidden_authors)]
+
+
 async def public(
     conn: AsyncConnection,
     page: Page,
@@ -100,14 +104,17 @@ async def public(
     local: bool = False,
     remote: bool = False,
     local_only_too: bool = False,
+    hidden_authors: Select[Any] | None = None,
 ) -> list[Post]:
     """Public posts, newest first; with `local_only_too`, our local-only ones as well
-    (for a resident's public and local timelines, as Hometown shows them)."""
+    (for a resident's public and local timelines, as Hometown shows them); none by
+    `hidden_authors` (store/moderation.hidden_authors)."""
     visibilities = ["public", "local"] if local_only_too else ["public"]
     query = select(objects).where(
         objects.c.visibility.in_(visibilities),
         objects.c.deleted_at.is_(None),
         *_locality(local, remote),
+        *_not_by(hidden_authors),
     )
     return await _posts(conn, apply_page(query, objects.c.id, page), page)
 
@@ -119,6 +126,7 @@ async def tagged(
     *,
     local: bool = False,
     remote: bool = False,
+    hidden_authors: Select[Any] | None = None,
 ) -> list[Post]:
     """Public posts carrying any of `hashtags` (normalised)."""
     ids = select(post_hashtags.c.post_id).where(post_hashtags.c.hashtag.in_(list(hashtags)))
@@ -127,6 +135,7 @@ async def tagged(
         objects.c.visibility == "public",
         objects.c.deleted_at.is_(None),
         *_locality(local, remote),
+        *_not_by(hidden_authors),
     )
     return await _posts(conn, apply_page(query, objects.c.id, page), page)
 

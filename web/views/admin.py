@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from fedlocal.boundary import ids
+from fedlocal.services import moderation_actions
 from fedlocal.services import neighbours as neighbour_service
 from fedlocal.services import queues as queue_service
 from fedlocal.services import signup as signup_service
@@ -80,8 +81,8 @@ async def suspend(page: Page) -> Response:
     decision = page.form.get("decision")
     if decision not in ("suspend", "restore"):
         raise Refusal(page.t("Choose one of the options."))
-    await signup_service.set_disabled(
-        page.services, page.account, account_id, decision == "suspend"
+    await moderation_actions.apply_to_resident(
+        page.services, page.account, "suspend" if decision == "suspend" else "unsuspend", account_id
     )
     return page.redirect("/admin", notice="suspended" if decision == "suspend" else "restored")
 

@@ -1,0 +1,92 @@
+"""Which domains we federate with: the config's lists and the admins' domain blocks and
+allows (`store/domain_blocks.py`), combined.
+
+Every inbound request, delivery and fetch asks, so the database's part is cached in each
+process: read once, then again when TTL_SECONDS have passed or when this process changed
+it (`invalidate`). Another process (a `fedlocal worker`, a second server) sees a change
+within TTL_SECONDS: a block takes at most that long to reach every process.
+
+- a domain blocked with `suspend` (here or in the config's `blocked_domains`) is refused:
+  its inbox deliveries get 403, nothing is delivered to it, nothing fetched from it;
+- a domain blocked with `silence` still federates, but its accounts are limited
+  (services/moderation_actions.py: out of public lists for non-followers, their follows
+  need approval);
+- in `allowlist` mode, a domain must be in `allowed_domains` or allowed on the admin page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from ..config import Config, domain_listed
+from ..store import Database
+from ..store import domain_blocks as block_store
+from ..store.domain_blocks import DomainAllow, DomainBlock
+
+TTL_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    blocks: tuple[DomainBlock, ...] = ()
+    allows: tuple[DomainAllow, ...] = ()
+
+    @property
+    def suspended(self) -> tuple[str, ...]:
+        return tuple(b.domain for b in self.blocks if b.severity == "suspend")
+
+    @property
+    def silenced(self) -> tuple[str, ...]:
+        return tuple(b.domain for b in self.blocks if b.severity == "silence")
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        return tuple(a.domain for a in self.allows)
+
+
+class DomainPolicy:
+    def __init__(self, config: Config, db: Database, *, ttl: float = TTL_SECONDS):
+        self.config = config
+        self.db = db
+        self.ttl = ttl
+        self._snapshot: Snapshot | None = None
+        self._read_at = 0.0
+        self._lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        """The next question reads the database again (after a change in this process)."""
+        self._snapshot = None
+
+    async def snapshot(self) -> Snapshot:
+        if self._snapshot is not None and time.monotonic() - self._read_at < self.ttl:
+            return self._snapshot
+        async with self._lock:
+            if self._snapshot is None or time.monotonic() - self._read_at >= self.ttl:
+                async with self.db.read() as conn:
+                    blocks = await block_store.list_blocks(conn)
+                    allows = await block_store.list_allows(conn)
+                self._snapshot = Snapshot(tuple(blocks), tuple(allows))
+                self._read_at = time.monotonic()
+            return self._snapshot
+
+    async def allows(self, domain: str) -> bool:
+        """Whether federation with `domain` is permitted (config and database)."""
+        if not self.config.is_domain_allowed(domain):
+            if self.config.federation_mode != "allowlist" or domain_listed(
+                domain.lower(), self.config.blocked_domains
+            ):
+                return False
+            # Allowlist mode: the admins' allows count as well as the config's.
+            snapshot = await self.snapshot()
+            return domain_listed(domain.lower(), snapshot.allowed) and not domain_listed(
+                domain.lower(), snapshot.suspended
+            )
+        return not domain_listed(domain.lower(), (await self.snapshot()).suspended)
+
+    async def silenced_domains(self) -> tuple[str, ...]:
+        return (await self.snapshot()).silenced
+
+    async def is_silenced(self, domain: str) -> bool:
+        return domain_listed(domain.lower(), await self.silenced_domains())
