@@ -106,3 +106,9 @@ DECLINE_FOLLOWER = Confirm(
     N_("Yes, decline"),
     when=lambda form: form.get("answer") != "accept",
 )
+# The moderation queue: an action on the account or post reported (dismissing asks nothing).
+REPORT_ACTION = Confirm(
+    N_("Apply this moderation action to the account or post reported?"),
+    N_("Yes, apply it"),
+    when=lambda form: form.get("action") != "dismiss",
+)

@@ -221,11 +221,18 @@ def web_routes() -> list[Route]:
             confirm=c.UNLINK,
         ),
         _route("/admin/queue/retry", admin.retry_failures, post=True, admin=True),
-        # The moderation queue (the service checks who may moderate)
-        _route("/admin/reports", admin_reports.index, login=True),
-        _route("/admin/reports/{report_id}", admin_reports.show, login=True),
-        _route("/admin/reports/{report_id}/note", admin_reports.save_note, post=True, login=True),
-        _route("/admin/reports/{report_id}/decide", admin_reports.decide, post=True, login=True),
+        # The moderation queue (moderators and administrators)
+        _route("/admin/reports", admin_reports.index, staff=True),
+        _route("/admin/reports/{report_id}", admin_reports.show, staff=True),
+        _route("/admin/reports/{report_id}/note", admin_reports.save_note, post=True, staff=True),
+        _route("/admin/reports/{report_id}/decide", admin_reports.decide, post=True, staff=True),
+        _route(
+            "/admin/reports/{report_id}/act",
+            admin_reports.act,
+            post=True,
+            staff=True,
+            confirm=c.REPORT_ACTION,
+        ),
         _route("/admin/queue/drop", admin.drop_failures, post=True, admin=True, confirm=c.DROP),
         # Staff: roles (admins), moderation actions, the audit log, domain blocks (admins)
         _route("/admin/accounts/{account_id}/role", moderation.set_role, post=True, admin=True),

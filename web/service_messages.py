@@ -233,6 +233,7 @@ KNOWN = {
         N_("no such report"),
         N_("unknown moderation action"),
         N_("the note is too long (at most %(max)s characters)"),
+        N_("choose one of the posts reported"),
     )
 }
 # Why the picture pipeline refused a file (`PictureRefused.reason`), for a resident.

@@ -22,9 +22,10 @@ from ..store import actors as actor_store
 from ..store import posts as post_store
 from ..store import reports as report_store
 from ..store import residents as resident_store
-from . import outgoing, views
+from . import audit, moderation_actions, outgoing, views
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .staff import can_moderate
 from .views import AccountView, PostView
 from .visibility import visible_post
 
@@ -38,6 +39,8 @@ FLAG_COMMENT_MAX = 5000
 FLAG_OBJECTS_MAX = 100
 # Why a report was resolved: dismissed, or one of the moderation actions.
 ACTIONS = ("dismiss", "remove_post", "warn", "limit", "suspend", "block_domain")
+# The note an action carries (the audit log's, and a warning's text).
+ACTION_NOTE_MAX = moderation_actions.MAX_NOTE
 
 
 @dataclass(frozen=True)
@@ -261,8 +264,8 @@ async def receive_flag(
 
 
 def _require_moderator(account: Account | None) -> Account:
-    """Staff only. Until moderators exist as a role, the instance's administrators."""
-    if account is None or not account.is_admin:
+    """Staff only: moderators and administrators (services/staff.py)."""
+    if account is None or not can_moderate(account):
         raise Forbidden("this is for the instance's moderators")
     return account
 
@@ -356,12 +359,26 @@ async def other_reports(
 
 
 async def _change(
-    ctx: ServiceContext, moderator: Account | None, report_id: int, **values: Any
+    ctx: ServiceContext,
+    moderator: Account | None,
+    report_id: int,
+    audited: str,
+    audit_note: str = "",
+    **values: Any,
 ) -> ReportView:
-    _require_moderator(moderator)
+    """Change a report's handling, recorded in the audit log as `audited` in the same
+    transaction."""
+    staff = _require_moderator(moderator)
     async with ctx.db.write() as conn:
         if await report_store.update_report(conn, report_id, **values) is None:
             raise NotFound("no such report")
+        await audit.record(
+            conn,
+            by_account_id=staff.id,
+            action=audited,
+            target=f"report:{report_id}",
+            note=audit_note,
+        )
         return await _view(conn, report_id)
 
 
@@ -376,6 +393,8 @@ async def resolve(
         ctx,
         staff,
         report_id,
+        "resolve_report",
+        audit_note=action,
         resolved_at=utcnow(),
         resolved_by_id=staff.id,
         action=action,
@@ -384,7 +403,13 @@ async def resolve(
 
 async def reopen(ctx: ServiceContext, moderator: Account | None, report_id: int) -> ReportView:
     return await _change(
-        ctx, moderator, report_id, resolved_at=None, resolved_by_id=None, action=None
+        ctx,
+        moderator,
+        report_id,
+        "reopen_report",
+        resolved_at=None,
+        resolved_by_id=None,
+        action=None,
     )
 
 
@@ -392,10 +417,48 @@ async def assign(
     ctx: ServiceContext, moderator: Account | None, report_id: int, *, to_self: bool
 ) -> ReportView:
     staff = _require_moderator(moderator)
-    return await _change(ctx, staff, report_id, assigned_account_id=staff.id if to_self else None)
+    return await _change(
+        ctx,
+        staff,
+        report_id,
+        "assign_report" if to_self else "unassign_report",
+        assigned_account_id=staff.id if to_self else None,
+    )
 
 
 NOTE_MAX = 5000
+
+
+async def act(
+    ctx: ServiceContext,
+    moderator: Account | None,
+    report_id: int,
+    action: str,
+    *,
+    status_id: int | None = None,
+    note: str = "",
+) -> ReportView:
+    """Answer a report: dismiss it, or act on the account reported (warn, limit,
+    suspend, block its domain) or on one of the posts it names (remove it), through the
+    moderation actions (services/moderation_actions.py, which record it in the audit log
+    with the report's number); the report is then resolved with that action."""
+    staff = _require_moderator(moderator)
+    if action not in ACTIONS:
+        raise InvalidInput("unknown moderation action", field="action")
+    view = await get_report(ctx, staff, report_id)
+    if action != "dismiss":
+        if action == "remove_post" and (status_id is None or status_id not in view.report.post_ids):
+            raise InvalidInput("choose one of the posts reported", field="status_id")
+        await moderation_actions.apply(
+            ctx,
+            staff,
+            action,
+            account_id=view.target.id,
+            status_id=status_id if action == "remove_post" else None,
+            note=note,
+            report_id=report_id,
+        )
+    return await resolve(ctx, staff, report_id, action=action)
 
 
 async def set_note(
@@ -405,7 +468,8 @@ async def set_note(
         raise InvalidInput(
             "the note is too long (at most %(max)s characters)", field="note", max=NOTE_MAX
         )
-    return await _change(ctx, moderator, report_id, note=note.strip())
+    note = note.strip()
+    return await _change(ctx, moderator, report_id, "note_report", audit_note=note, note=note)
 
 
 # What the client API shows of reports: the people named and the posts still held.

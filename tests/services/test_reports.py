@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from fedlocal.services import messages, reports
+from fedlocal.services import messages, reports, staff
 from fedlocal.services import posts as post_service
 from fedlocal.services.accounts import create_account
 from fedlocal.services.errors import Forbidden, InvalidInput, NotFound
 from fedlocal.services.reports import ReportInput
+from fedlocal.store import moderation as moderation_store
 from fedlocal.store import posts as post_store
 from fedlocal.store.tables import reports as reports_table
 from tests.services.sharing_support import last_queued_id, queued, remote_person
@@ -183,3 +184,47 @@ async def test_the_queue_is_for_staff_only(world, ana, bea):
         await reports.resolve(world.services, account, report.id)
     with pytest.raises(Forbidden):
         await reports.get_report(world.services, None, report.id)
+
+
+async def test_a_moderator_suspends_the_account_reported_and_the_log_says_so(world, ana, bea):
+    # Given a moderator (not an administrator) and ana's report about bea
+    admin = await _admin(world)
+    modo, _ = await create_account(world.services, "dora", "un mot de passe")
+    modo = await staff.set_role(world.services, admin, modo.id, "moderator")
+    report = await reports.file_report(world.services, ana, ReportInput(account_id=bea.id))
+
+    # When the moderator suspends bea in answer to the report
+    view = await reports.act(world.services, modo, report.id, "suspend", note="Harcèlement")
+
+    # Then bea is suspended, the report resolved with that action, and both are in the log
+    assert view.report.is_resolved and view.report.action == "suspend"
+    async with world.db.read() as conn:
+        assert (await moderation_store.state(conn, bea.id)).suspended_at is not None
+        entries = await moderation_store.audit_page(conn)
+    done = {(e.action, e.target, e.by_username) for e in entries}
+    assert ("suspend", f"account:@{bea.handle}", "dora") in done
+    assert ("resolve_report", f"report:{report.id}", "dora") in done
+    assert any(e.note.startswith(f"report:{report.id}") for e in entries if e.action == "suspend")
+
+
+async def test_a_remote_accounts_domain_can_be_blocked_from_its_report(world, ana):
+    admin = await _admin(world)
+    zoe = await remote_person(world.federation, "zoe", host="spam.example")
+    report = await reports.file_report(world.services, ana, ReportInput(account_id=zoe.id))
+    view = await reports.act(world.services, admin, report.id, "block_domain")
+    assert view.report.action == "block_domain"
+    assert not await world.services.domains.allows("spam.example")
+
+
+async def test_a_post_the_report_does_not_name_cannot_be_removed_through_it(world, ana, bea):
+    admin = await _admin(world)
+    named = await post_service.publish_note(world.services, bea, "Signalé")
+    other = await post_service.publish_note(world.services, bea, "Pas signalé")
+    report = await reports.file_report(
+        world.services, ana, ReportInput(account_id=bea.id, post_ids=(named.id,))
+    )
+    with pytest.raises(InvalidInput):
+        await reports.act(world.services, admin, report.id, "remove_post", status_id=other.id)
+    with pytest.raises(InvalidInput):
+        await reports.act(world.services, admin, report.id, "shout")
+    assert not (await reports.get_report(world.services, admin, report.id)).report.is_resolved

@@ -10,8 +10,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from fedlocal.services import messages
+from fedlocal.services import messages, staff
 from fedlocal.services import posts as post_service
+from fedlocal.store import posts as post_store
 from fedlocal.store.tables import reports as reports_table
 
 from .conftest import make_resident
@@ -164,3 +165,65 @@ async def test_an_administrator_reads_notes_resolves_and_reopens_a_report(inst, 
 async def test_the_queue_is_not_for_residents(inst, alice_web):
     assert (await alice_web.get("/admin/reports")).status_code == 403
     assert (await alice_web.get("/admin/reports/1")).status_code == 403
+
+
+async def test_a_moderator_answers_a_report_with_an_action_recorded_in_the_audit_log(
+    inst, alice_web, bea
+):
+    # Given alice's report of bea's post, and a moderator (not an administrator)
+    bea_account, bea_actor = bea
+    post = await post_service.publish_note(inst.services, bea_actor, "Encore du spam")
+    await alice_web.submit(
+        f"/report?post={post.id}", "/report", {"post": str(post.id), "category": "spam"}
+    )
+    modo_account, _modo = await make_resident(inst, "modo")
+    await staff.set_role(inst.services, None, modo_account.id, "moderator")
+
+    async with WebClient(inst.base_url) as modo:
+        await modo.log_in("modo")
+        queue = await modo.get("/admin/reports")
+        [path] = re.findall(r'href="(/admin/reports/\d+)"', queue.text)
+        page = await modo.get(path)
+        assert 'value="warn"' in page.text and 'value="block_domain"' not in page.text
+
+        # When the moderator removes the post, answering the report (confirmed)
+        removed = await modo.submit(
+            path, f"{path}/act", {"action": "remove_post", "status_id": str(post.id)}
+        )
+        assert removed.status_code == 303 and notice(removed) == "report-resolved"
+
+        # Then the post is gone, the report resolved, and the audit log says so
+        async with inst.db.read() as conn:
+            gone = await post_store.get_post(conn, post.id)
+        assert gone is None or gone.is_deleted
+        assert path in (await modo.get("/admin/reports?resolved=1")).text
+        audit = await modo.get("/admin/audit")
+        assert "Post removed" in audit.text and "Report resolved" in audit.text
+
+        # A post the report does not name cannot be removed through it
+        other = await post_service.publish_note(inst.services, bea_actor, "Autre chose")
+        await modo.submit(path, f"{path}/decide", {"decision": "reopen"})
+        refused = await modo.submit(
+            path, f"{path}/act", {"action": "remove_post", "status_id": str(other.id)}
+        )
+        assert refused.status_code == 422
+
+        # And a warning with a note
+        warned = await modo.submit(path, f"{path}/act", {"action": "warn", "reason": "Stop"})
+        assert warned.status_code == 303
+
+
+async def test_an_action_asks_for_confirmation_first(inst, alice_web, bea):
+    _account, bea_actor = bea
+    await alice_web.submit(
+        f"/report?account={bea_actor.id}",
+        "/report",
+        {"account": str(bea_actor.id), "category": "other"},
+    )
+    await make_resident(inst, "modo", admin=True)
+    async with WebClient(inst.base_url) as modo:
+        await modo.log_in("modo")
+        [path] = re.findall(r'href="(/admin/reports/\d+)"', (await modo.get("/admin/reports")).text)
+        asked = await modo.submit(path, f"{path}/act", {"action": "suspend"}, confirmed=False)
+        assert asked.status_code == 200 and "Yes, apply it" in asked.text
+        assert path in (await modo.get("/admin/reports")).text

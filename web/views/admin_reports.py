@@ -10,6 +10,7 @@ from fedlocal.services import reports as report_service
 from fedlocal.services.errors import ServiceError
 
 from ..forms import FormState
+from ..labels import REPORT_ACTIONS as ACTION_LABELS
 from ..page import Page
 from ..service_messages import Refusal
 from .common import keep_error
@@ -46,7 +47,12 @@ async def index(page: Page) -> Response:
     )
 
 
-async def show(page: Page, state: FormState | None = None, status: int = 200) -> Response:
+async def show(
+    page: Page,
+    state: FormState | None = None,
+    status: int = 200,
+    action_state: FormState | None = None,
+) -> Response:
     view = await report_service.get_report(page.services, page.account, _report_id(page))
     others = await report_service.other_reports(page.services, page.account, view.report)
     note = FormState(values={"note": view.report.note}) if state is None else state
@@ -58,7 +64,17 @@ async def show(page: Page, state: FormState | None = None, status: int = 200) ->
         snapshot=view.report.snapshot,
         others=others,
         state=note,
-        labels={"note": page.t("Moderators' note")},
+        labels={
+            "note": page.t("Moderators' note"),
+            "action": page.t("Action"),
+            "reason": page.t("Note for the audit log and the warning"),
+        },
+        action_state=action_state or FormState(values={"action": "dismiss"}),
+        actions=[
+            (a, page.t(ACTION_LABELS[a]))
+            for a in (RESIDENT_ACTIONS if view.target.is_local else REMOTE_ACTIONS)
+        ],
+        reason_max=report_service.ACTION_NOTE_MAX,
         note_max=report_service.NOTE_MAX,
         category_labels=CATEGORY_LABELS,
         report_path=report_path,
@@ -75,6 +91,34 @@ async def save_note(page: Page) -> Response:
         keep_error(page, state, exc, {"note": "note"})
         return await show(page, state=state, status=exc.status)
     return page.redirect(report_path(report_id), notice="report-noted")
+
+
+# The actions offered on a report, by who was reported (labels in web/labels.py).
+RESIDENT_ACTIONS = ("dismiss", "warn", "limit", "suspend")
+REMOTE_ACTIONS = ("dismiss", "limit", "suspend", "block_domain")
+
+
+async def act(page: Page) -> Response:
+    """Answer a report with an action (or dismiss it); a post's "remove" names the post."""
+    report_id = _report_id(page)
+    action = page.form.get("action")
+    if action not in report_service.ACTIONS:
+        raise Refusal(page.t("Choose one of the options."), field="action")
+    status_id = ids.query_id(page.form.get("status_id"), "status_id")
+    state = FormState(values=page.form.as_dict())
+    try:
+        await report_service.act(
+            page.services,
+            page.account,
+            report_id,
+            action,
+            status_id=status_id,
+            note=page.form.get("reason"),
+        )
+    except ServiceError as exc:
+        keep_error(page, state, exc, {"note": "reason", "action": "action"})
+        return await show(page, action_state=state, status=exc.status)
+    return page.redirect("/admin/reports", notice="report-resolved")
 
 
 async def decide(page: Page) -> Response:
