@@ -48,13 +48,14 @@ FOLLOW_PARTS = (
     "write:follows",
     "write:mutes",
 )
-# Mastodon's admin scopes, granted by neither `read` nor `write`: what moderators' apps ask.
-ADMIN_READ_PARTS = ("reports",)
-ADMIN_WRITE_PARTS = ("reports",)
+# Mastodon's admin API scopes: never granted by `read` or `write`, and useful only to
+# staff (the admin endpoints answer 403 to anyone else's token).
+ADMIN_PARTS = ("accounts", "reports", "domain_blocks")
 ADMIN_SCOPES = (
-    ("admin:read", "admin:write")
-    + tuple(f"admin:read:{p}" for p in ADMIN_READ_PARTS)
-    + tuple(f"admin:write:{p}" for p in ADMIN_WRITE_PARTS)
+    "admin:read",
+    "admin:write",
+    *(f"admin:read:{p}" for p in ADMIN_PARTS),
+    *(f"admin:write:{p}" for p in ADMIN_PARTS),
 )
 VALID_SCOPES = frozenset(
     TOP_SCOPES
@@ -82,7 +83,8 @@ def unknown_scopes(scopes: Iterable[str]) -> list[str]:
 
 
 def expand(scopes: Iterable[str]) -> frozenset[str]:
-    """Every scope these grant: `read` grants all `read:*`, `follow` its six parts."""
+    """Every scope these grant: `read` grants all `read:*`, `follow` its six parts,
+    `admin:read` all `admin:read:*` (and likewise for `write`)."""
     granted: set[str] = set()
     for scope in scopes:
         granted.add(scope)
@@ -92,10 +94,8 @@ def expand(scopes: Iterable[str]) -> frozenset[str]:
             granted.update(f"write:{p}" for p in WRITE_PARTS)
         elif scope == "follow":
             granted.update(FOLLOW_PARTS)
-        elif scope == "admin:read":
-            granted.update(f"admin:read:{p}" for p in ADMIN_READ_PARTS)
-        elif scope == "admin:write":
-            granted.update(f"admin:write:{p}" for p in ADMIN_WRITE_PARTS)
+        elif scope in ("admin:read", "admin:write"):
+            granted.update(f"{scope}:{p}" for p in ADMIN_PARTS)
     return frozenset(granted)
 
 

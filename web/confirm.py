@@ -112,3 +112,19 @@ REPORT_ACTION = Confirm(
     N_("Yes, apply it"),
     when=lambda form: form.get("action") != "dismiss",
 )
+# Staff (web/views/moderation.py, domains.py)
+MODERATE = Confirm(
+    N_(
+        "Do this? Suspending stops their logins and hides their posts; a removed post is "
+        "deleted on other servers too; a blocked domain no longer federates with us."
+    ),
+    N_("Yes, do it"),
+    when=lambda form: form.get("action") in ("suspend", "remove_post", "block_domain"),
+)
+UNBLOCK_DOMAIN = Confirm(
+    N_("Unblock this domain? Federation with it starts again."), N_("Yes, unblock")
+)
+DISALLOW_DOMAIN = Confirm(
+    N_("No longer allow this domain? In the allowlist mode, federation with it stops."),
+    N_("Yes, no longer allow"),
+)

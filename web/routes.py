@@ -18,6 +18,7 @@ from .once import once
 from .views import (
     admin,
     admin_reports,
+    domains,
     events,
     feed,
     follow,
@@ -237,4 +238,31 @@ def web_routes() -> list[Route]:
         # Staff: roles (admins), moderation actions, the audit log, domain blocks (admins)
         _route("/admin/accounts/{account_id}/role", moderation.set_role, post=True, admin=True),
         _route("/admin/audit", moderation.audit_log, staff=True),
+        _route("/admin/moderation", moderation.accounts, staff=True),
+        _route("/admin/moderation/{actor_id}", moderation.account, staff=True),
+        _route(
+            "/admin/moderation/{actor_id}",
+            moderation.act,
+            post=True,
+            staff=True,
+            confirm=c.MODERATE,
+        ),
+        _route("/admin/domains", domains.index, admin=True),
+        _route("/admin/domains", domains.add_block, post=True, admin=True),
+        _route("/admin/domains/allowed", domains.add_allow, post=True, admin=True),
+        _route(
+            "/admin/domains/allowed/{allow_id}/remove",
+            domains.remove_allow,
+            post=True,
+            admin=True,
+            confirm=c.DISALLOW_DOMAIN,
+        ),
+        _route("/admin/domains/{block_id}", domains.edit_block, post=True, admin=True),
+        _route(
+            "/admin/domains/{block_id}/remove",
+            domains.remove_block,
+            post=True,
+            admin=True,
+            confirm=c.UNBLOCK_DOMAIN,
+        ),
     ]

@@ -111,6 +111,8 @@ KNOWN = {
         N_("you cannot change your own role"),
         N_("the last administrator keeps their role"),
         N_("a page holds 1 to 200 lines"),
+        N_("origin is local or remote"),
+        N_("status is one of: %(statuses)s"),
         N_("an instance cannot be its own neighbour"),
         N_("this invitation code is not valid"),
         N_("an invitation code is needed to sign up here"),

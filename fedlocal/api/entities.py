@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
-from ..models import Actor, Attachment, Post
+from ..models import Account, Actor, Attachment, Post
 from ..oauth import OAuthApp
 from ..services.messages import ConversationView
 from ..services.timelines import Relationship
@@ -112,14 +112,35 @@ def account(
     }
     if source is not None:
         entity["source"] = source
-        entity["role"] = {
-            "id": "-99",
-            "name": "",
-            "permissions": "0",
-            "color": "",
-            "highlighted": False,
-        }
+        entity["role"] = role(view.account)
     return entity
+
+
+# Mastodon's permission bits (UserRole::FLAGS): `administrator` grants everything; a
+# moderator views the dashboard and the audit log, and manages reports, users and tags.
+_ADMINISTRATOR = 1 << 0
+_MODERATOR = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 8) | (1 << 10)
+
+
+def role(account: Account | None) -> E.Role:
+    """The account's role as Mastodon names its default ones."""
+    if account is not None and account.is_admin:
+        return {
+            "id": "3",
+            "name": "Admin",
+            "permissions": str(_ADMINISTRATOR),
+            "color": "",
+            "highlighted": True,
+        }
+    if account is not None and account.is_moderator:
+        return {
+            "id": "1",
+            "name": "Moderator",
+            "permissions": str(_MODERATOR),
+            "color": "",
+            "highlighted": True,
+        }
+    return {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted": False}
 
 
 def credential_source(
@@ -398,6 +419,16 @@ def notification(
     }
     if view.fedlocal_type:
         entity["fedlocal_type"] = view.fedlocal_type
+    if view.warning is not None:
+        entity["moderation_warning"] = {
+            "id": str(view.warning.id),
+            "action": view.warning.action,
+            "text": view.warning.text,
+            "status_ids": None,
+            "target_account": entity["account"],
+            "appeal": None,
+            "created_at": timestamp(view.warning.created_at),
+        }
     return entity
 
 

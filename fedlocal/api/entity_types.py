@@ -199,6 +199,7 @@ class Notification(TypedDict):
     account: Account
     status: Status | None
     fedlocal_type: NotRequired[str]
+    moderation_warning: NotRequired[AccountWarning]
 
 
 class Conversation(TypedDict):
@@ -245,3 +246,56 @@ class List(TypedDict):
     title: str
     replies_policy: str
     exclusive: bool
+
+
+# --- staff and moderation ----------------------------------------------------------------
+
+
+class AccountWarning(TypedDict):
+    id: str
+    action: str
+    text: str
+    status_ids: list[str] | None
+    target_account: Account
+    appeal: None
+    created_at: str | None
+
+
+class AdminAccount(TypedDict):
+    id: str
+    username: str
+    domain: str | None
+    created_at: str | None
+    email: str | None
+    ip: str | None
+    ips: list[Any]
+    locale: str | None
+    invite_request: str | None
+    role: Role
+    confirmed: bool
+    approved: bool
+    disabled: bool
+    silenced: bool
+    suspended: bool
+    sensitized: bool
+    account: Account
+
+
+class AdminDomainBlock(TypedDict):
+    id: str
+    domain: str
+    digest: str
+    created_at: str | None
+    severity: str
+    reject_media: bool
+    reject_reports: bool
+    private_comment: str | None
+    public_comment: str | None
+    obfuscate: bool
+
+
+class DomainBlock(TypedDict):
+    domain: str
+    digest: str
+    severity: str
+    comment: str | None

@@ -1,14 +1,16 @@
 """Reports as Mastodon answers them: the reporter's `Report`, and the moderators'
-`Admin::Report` with its `Admin::Account`s."""
+`Admin::Report` with its `Admin::Account`s (api/admin_entities.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..services.admin_accounts import AdminAccountView
 from ..services.reports import ReportDetails
-from ..services.views import AccountView
 from ..urls import Urls
 from . import entities
+from . import entity_types as E
+from .admin_entities import admin_account
 
 
 def _common(details: ReportDetails) -> dict[str, Any]:
@@ -30,40 +32,7 @@ def report(details: ReportDetails, urls: Urls, *, domain: str) -> dict[str, Any]
         **_common(details),
         "status_ids": [str(i) for i in details.view.report.post_ids] or None,
         "rule_ids": None,
-        "target_account": entities.account(details.target, urls, domain=domain),
-    }
-
-
-def admin_account(view: AccountView, urls: Urls, *, domain: str) -> dict[str, Any]:
-    """Mastodon's Admin::Account, as far as we know it (no addresses are kept)."""
-    actor, account = view.actor, view.account
-    created = account.created_at if account is not None else actor.created_at
-    return {
-        "id": str(actor.id),
-        "username": actor.username,
-        "domain": None if actor.is_local else actor.domain,
-        "created_at": entities.timestamp(created),
-        "email": (account.email or "") if account is not None else "",
-        "ip": None,
-        "ips": [],
-        "locale": (account.locale or "") if account is not None else "",
-        "invite_request": None,
-        "role": {
-            "id": "-99",
-            "name": "",
-            "permissions": "0",
-            "color": "",
-            "highlighted": False,
-        },
-        "confirmed": True,
-        "approved": account.is_approved if account is not None else True,
-        "disabled": account.is_disabled if account is not None else False,
-        "silenced": False,
-        "suspended": account.is_disabled if account is not None else actor.gone_at is not None,
-        "sensitized": False,
-        "account": entities.account(view, urls, domain=domain),
-        "created_by_application_id": None,
-        "invited_by_account_id": None,
+        "target_account": entities.account(details.target.view, urls, domain=domain),
     }
 
 
@@ -73,8 +42,8 @@ def admin_report(
     """Mastodon's Admin::Report. A Flag from another server has its sender (that server's
     instance actor, usually) as `account`."""
 
-    def person(view: AccountView | None) -> dict[str, Any] | None:
-        return admin_account(view, urls, domain=domain) if view is not None else None
+    def person(item: AdminAccountView | None) -> E.AdminAccount | None:
+        return admin_account(item, urls, domain=domain) if item is not None else None
 
     report = details.view.report
     return {

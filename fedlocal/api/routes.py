@@ -7,6 +7,8 @@ from starlette.routing import BaseRoute, Route
 
 from . import (
     accounts,
+    admin_accounts,
+    admin_domain_blocks,
     conversations,
     empty,
     instance,
@@ -35,6 +37,8 @@ def api_routes() -> list[BaseRoute]:
             methods=["GET"],
         ),
         *accounts.routes,
+        *admin_accounts.routes,
+        *admin_domain_blocks.routes,
         *statuses.routes,
         *media.routes,
         *timeline_routes.routes,

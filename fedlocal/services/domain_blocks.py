@@ -11,16 +11,29 @@ private comment is for staff only.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..models import Account
 from ..store import domain_blocks as block_store
-from ..store.domain_blocks import DomainAllow, DomainBlock
+from ..store.domain_blocks import DomainAllow
+from ..store.domain_blocks import DomainBlock as DomainBlock  # what the admin API renders
 from .audit import record
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 from .staff import require_admin
 
 SEVERITIES = ("silence", "suspend")
+
+
+@dataclass(frozen=True)
+class PublicBlock:
+    """A block as the about page and `GET /api/v1/instance/domain_blocks` show it."""
+
+    domain: str
+    severity: str
+    comment: str
+
+
 MAX_COMMENT = 1000
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?$")
@@ -59,6 +72,31 @@ async def blocks(ctx: ServiceContext) -> list[DomainBlock]:
     """Every block (public: the about page lists them with their public comment)."""
     async with ctx.db.read() as conn:
         return await block_store.list_blocks(conn)
+
+
+async def public_list(ctx: ServiceContext) -> list[PublicBlock]:
+    """Every domain we do not federate with or limit, by name: the config's
+    `blocked_domains` (suspended, no comment) and the admins' blocks."""
+    listed = {d: PublicBlock(d, "suspend", "") for d in ctx.config.blocked_domains}
+    for found in await blocks(ctx):
+        listed.setdefault(
+            found.domain, PublicBlock(found.domain, found.severity, found.public_comment)
+        )
+    return [listed[d] for d in sorted(listed)]
+
+
+async def admin_page(
+    ctx: ServiceContext,
+    admin: Account,
+    *,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    limit: int = 100,
+) -> list[DomainBlock]:
+    """The admins' blocks, newest first, paged by id (the admin API)."""
+    require_admin(admin)
+    async with ctx.db.read() as conn:
+        return await block_store.page(conn, max_id=max_id, since_id=since_id, limit=limit)
 
 
 async def block(ctx: ServiceContext, admin: Account, block_id: int) -> DomainBlock:

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from ..boundary.paging import PageQuery
 from ..models import Actor, Notification, Post
+from ..store import moderation as moderation_store
 from ..store import notification_pages
 from ..store import notifications as notification_store
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
 from ..store import unread as unread_store
+from ..store.moderation import AccountWarning
 from . import views
 from .context import ServiceContext
 from .errors import NotFound
@@ -33,6 +35,8 @@ class Entry:
     about: Post | None
     # The thread to read and answer in: an interested neighbour's, a direct message's.
     thread_id: int | None = None
+    # A moderation_warning's text (services/moderation_actions.py).
+    warning: AccountWarning | None = None
 
 
 async def entries(
@@ -54,6 +58,9 @@ async def entries(
         interest_threads = await thread_store.pair_threads(conn, viewer.id, interests)
         direct = [p.id for p in posts.values() if p.visibility == "direct"]
         message_threads = await thread_store.threads_of_posts(conn, viewer.id, direct)
+        warnings = await moderation_store.warnings_by_ids(
+            conn, [n.warning_id for n in found if n.warning_id is not None]
+        )
     listed = []
     for n in found:
         post = posts.get(n.post_id) if n.post_id else None
@@ -64,7 +71,14 @@ async def entries(
         else:
             thread_id = message_threads.get(n.post_id) if n.post_id else None
         listed.append(
-            Entry(n, actors.get(n.actor_id) if n.actor_id else None, shown, about, thread_id)
+            Entry(
+                n,
+                actors.get(n.actor_id) if n.actor_id else None,
+                shown,
+                about,
+                thread_id,
+                warnings.get(n.warning_id) if n.warning_id is not None else None,
+            )
         )
     return listed
 

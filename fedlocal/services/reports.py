@@ -18,15 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..clock import utcnow
 from ..models import REPORT_CATEGORIES, Account, Actor, Post, Report
+from ..store import accounts as account_store
 from ..store import actors as actor_store
+from ..store import moderation as moderation_store
 from ..store import posts as post_store
 from ..store import reports as report_store
 from ..store import residents as resident_store
+from ..store.moderation import ModerationState
 from . import audit, moderation_actions, outgoing, views
+from .admin_accounts import AdminAccountView
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .staff import can_moderate
-from .views import AccountView, PostView
+from .views import PostView
 from .visibility import visible_post
 
 # Mastodon's limit on a report's comment.
@@ -478,10 +482,10 @@ async def set_note(
 @dataclass(frozen=True)
 class ReportDetails:
     view: ReportView
-    reporter: AccountView | None
-    target: AccountView
-    assigned: AccountView | None
-    resolved_by: AccountView | None
+    reporter: AdminAccountView | None
+    target: AdminAccountView
+    assigned: AdminAccountView | None
+    resolved_by: AdminAccountView | None
     # The reported posts we still hold, as their author sees them (deleted ones are in
     # the snapshot only).
     statuses: tuple[PostView, ...]
@@ -499,7 +503,17 @@ async def details(ctx: ServiceContext, found: Sequence[ReportView]) -> list[Repo
             actor = await actor_store.get_actor(conn, actor_id)
             if actor is not None:
                 actors[actor_id] = actor
-        people = {v.actor.id: v for v in await views.accounts(conn, list(actors.values()))}
+        account_views = await views.accounts(conn, list(actors.values()))
+        behind = await account_store.accounts_by_actor_ids(conn, list(actors))
+        states = await moderation_store.states(conn, list(actors))
+        people = {
+            v.actor.id: AdminAccountView(
+                view=v,
+                account=behind.get(v.actor.id),
+                state=states.get(v.actor.id) or ModerationState(v.actor.id),
+            )
+            for v in account_views
+        }
         result = []
         for v in found:
             posts = [

@@ -18,6 +18,7 @@ from ..store.clock import utcnow
 from ..store.invites import Invite
 from . import media
 from .accounts import create_account, validate_password, validate_username
+from .audit import record
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound, ServiceError
 
@@ -80,8 +81,12 @@ async def residents(ctx: ServiceContext, admin: Account) -> list[tuple[Account, 
 async def approve_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
     _require_admin(admin)
     async with ctx.db.write() as conn:
-        if not await resident_store.approve(conn, account_id):
+        waiting = await resident_store.get_account(conn, account_id)
+        if waiting is None or not await resident_store.approve(conn, account_id):
             raise NotFound("no such sign-up waiting")
+        await record(
+            conn, by_account_id=admin.id, action="approve", target=f"account:@{waiting.username}"
+        )
 
 
 async def reject_signup(ctx: ServiceContext, admin: Account, account_id: int) -> None:
@@ -89,8 +94,11 @@ async def reject_signup(ctx: ServiceContext, admin: Account, account_id: int) ->
     async with ctx.db.write() as conn:
         account = await resident_store.get_account(conn, account_id)
         unused = await media.release_actor_media(conn, account.actor_id) if account else []
-        if not await resident_store.delete_unapproved(conn, account_id):
+        if account is None or not await resident_store.delete_unapproved(conn, account_id):
             raise NotFound("no such sign-up waiting")
+        await record(
+            conn, by_account_id=admin.id, action="reject", target=f"account:@{account.username}"
+        )
     await media.remove_unused_files(ctx, unused)
 
 

@@ -17,7 +17,9 @@ from ..models import LISTING_STEPS, Account, Actor, Announce, Notification, Post
 from ..store import accounts as account_store
 from ..store import favourites as favourite_store
 from ..store import interests as interest_store
+from ..store import moderation as moderation_store
 from ..store import timelines as timeline_store
+from ..store.moderation import AccountWarning
 from .visibility import visible
 
 
@@ -63,6 +65,8 @@ class NotificationView:
     account: AccountView
     status: PostView | None = None
     fedlocal_type: str | None = None
+    # A moderation_warning's warning (Mastodon's AccountWarning).
+    warning: AccountWarning | None = None
 
 
 async def accounts(conn: AsyncConnection, actors: Sequence[Actor]) -> list[AccountView]:
@@ -157,6 +161,7 @@ MASTODON_TYPES = {
     **{f"listing_{step}": "update" for step in LISTING_STEPS},
     "listing_reminder_author": "update",
     "listing_overdue_author": "update",
+    "moderation_warning": "moderation_warning",
 }
 NEEDS_STATUS = frozenset({"mention", "status", "reblog", "favourite", "poll", "update"})
 
@@ -193,6 +198,9 @@ async def notifications(
             messages[n_id] = message
     shown_posts = list(subjects.values()) + list(messages.values())
     post_views = {v.post.id: v for v in await posts(conn, viewer, shown_posts)}
+    warnings = await moderation_store.warnings_by_ids(
+        conn, [n.warning_id for n in items if n.warning_id is not None]
+    )
     views = []
     for n in items:
         shown_type = MASTODON_TYPES.get(n.type)
@@ -212,6 +220,7 @@ async def notifications(
                 account=who,
                 status=status,
                 fedlocal_type=n.type if n.type != shown_type else None,
+                warning=warnings.get(n.warning_id) if n.warning_id is not None else None,
             )
         )
     return views

@@ -57,6 +57,17 @@ async def list_blocks(conn: AsyncConnection) -> list[DomainBlock]:
     return [_block(row) for row in rows]
 
 
+async def page(
+    conn: AsyncConnection, *, max_id: int | None, since_id: int | None, limit: int
+) -> list[DomainBlock]:
+    query = select(domain_blocks).order_by(domain_blocks.c.id.desc()).limit(max(1, limit))
+    if max_id is not None:
+        query = query.where(domain_blocks.c.id < max_id)
+    if since_id is not None:
+        query = query.where(domain_blocks.c.id > since_id)
+    return [_block(row) for row in await conn.execute(query)]
+
+
 async def get_block(conn: AsyncConnection, block_id: int) -> DomainBlock | None:
     row = (await conn.execute(select(domain_blocks).where(domain_blocks.c.id == block_id))).first()
     return _block(row) if row else None

@@ -36,7 +36,7 @@ class ModerationState:
 
 
 @dataclass(frozen=True)
-class Warning:
+class AccountWarning:
     id: int
     actor_id: int
     action: str
@@ -216,13 +216,15 @@ async def is_limited(
 # --- warnings ---------------------------------------------------------------------------
 
 
-def _warning(row: Row[Any]) -> Warning:
-    return Warning(row.id, row.actor_id, row.action, row.text, row.created_by, row.created_at)
+def _warning(row: Row[Any]) -> AccountWarning:
+    return AccountWarning(
+        row.id, row.actor_id, row.action, row.text, row.created_by, row.created_at
+    )
 
 
 async def add_warning(
     conn: AsyncConnection, *, actor_id: int, action: str, text: str, created_by: int | None
-) -> Warning:
+) -> AccountWarning:
     row = (
         await conn.execute(
             insert(account_warnings)
@@ -239,8 +241,92 @@ async def add_warning(
     return _warning(row)
 
 
-async def warnings_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Warning]:
+async def warnings_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, AccountWarning]:
     if not ids:
         return {}
     rows = await conn.execute(select(account_warnings).where(account_warnings.c.id.in_(list(ids))))
     return {row.id: _warning(row) for row in rows}
+
+
+# --- the admin API's account list -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    """Mastodon's admin account filters. `origin` local | remote | None (both); `status`
+    active | pending | disabled | silenced | suspended | None (any)."""
+
+    origin: str | None = "local"
+    status: str | None = "active"
+    by_domain: str | None = None
+    username: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+    staff: bool = False
+
+
+def _account_conditions(wanted: AccountFilter) -> list[Any]:
+    limited = select(actor_moderation.c.actor_id).where(actor_moderation.c.limited_at.is_not(None))
+    suspended = select(actor_moderation.c.actor_id).where(
+        actor_moderation.c.suspended_at.is_not(None)
+    )
+    conditions: list[Any] = [actors.c.role.in_(("resident", "remote"))]
+    if wanted.origin == "local":
+        conditions.append(actors.c.role == "resident")
+    elif wanted.origin == "remote":
+        conditions.append(actors.c.role == "remote")
+    if wanted.status == "active":
+        conditions.append(actors.c.id.not_in(suspended))
+        conditions.append(
+            or_(
+                actors.c.role == "remote",
+                and_(accounts.c.is_approved.is_(True), accounts.c.is_disabled.is_(False)),
+            )
+        )
+    elif wanted.status == "pending":
+        conditions.append(accounts.c.is_approved.is_(False))
+    elif wanted.status == "disabled":
+        conditions.append(accounts.c.is_disabled.is_(True))
+    elif wanted.status == "silenced":
+        conditions.append(actors.c.id.in_(limited))
+    elif wanted.status == "suspended":
+        conditions.append(actors.c.id.in_(suspended))
+    if wanted.by_domain:
+        conditions.append(actors.c.domain == wanted.by_domain.lower())
+    if wanted.username:
+        conditions.append(actors.c.username.ilike(wanted.username.replace("%", "") + "%"))
+    if wanted.display_name:
+        conditions.append(
+            actors.c.display_name.ilike("%" + wanted.display_name.replace("%", "") + "%")
+        )
+    if wanted.email:
+        conditions.append(accounts.c.email.ilike("%" + wanted.email.replace("%", "") + "%"))
+    if wanted.staff:
+        conditions.append(or_(accounts.c.is_admin.is_(True), accounts.c.is_moderator.is_(True)))
+    return conditions
+
+
+async def admin_account_ids(
+    conn: AsyncConnection,
+    wanted: AccountFilter,
+    *,
+    max_id: int | None = None,
+    since_id: int | None = None,
+    min_id: int | None = None,
+    limit: int = 100,
+) -> list[int]:
+    """The actor ids matching, newest first (oldest first after `min_id`, reversed)."""
+    query = (
+        select(actors.c.id)
+        .select_from(actors.outerjoin(accounts, accounts.c.actor_id == actors.c.id))
+        .where(*_account_conditions(wanted))
+    )
+    if max_id is not None:
+        query = query.where(actors.c.id < max_id)
+    if since_id is not None:
+        query = query.where(actors.c.id > since_id)
+    if min_id is not None:
+        query = query.where(actors.c.id > min_id).order_by(actors.c.id.asc()).limit(limit)
+        return list(reversed([row.id for row in await conn.execute(query)]))
+    query = query.order_by(actors.c.id.desc()).limit(limit)
+    return [row.id for row in await conn.execute(query)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from fedlocal.services import people
+from fedlocal.services import domain_blocks, people
 
 from ..page import Page
 from .cards import nearby_cards, upcoming
@@ -37,4 +37,7 @@ async def landing(page: Page) -> Response:
 async def about(page: Page) -> Response:
     community = await people.by_role(page.services, "community")
     groups = await people.groups(page.services, limit=20)
-    return await page.render("about.html", community=community, groups=groups)
+    blocked = await domain_blocks.public_list(page.services)
+    return await page.render(
+        "about.html", community=community, groups=groups, blocked_domains=blocked
+    )
