@@ -3,15 +3,13 @@ Mastodon's admin API (`/api/v1/admin/reports`, its filters, paging and actions).
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..boundary.ids import parse_id
 from ..services import reports as report_service
 from ..services.reports import ReportInput
-from . import report_entities
+from . import present, report_entities
 from .auth import Call, endpoint
 from .errors import ApiError
 from .pagination import link_header, page_from
@@ -27,15 +25,6 @@ def _id_list(call: Call, name: str) -> tuple[int, ...]:
             raise ApiError(404, "Record not found")
         found.append(value)
     return tuple(found)
-
-
-def _options(call: Call) -> dict[str, Any]:
-    return {
-        "domain": call.config.domain,
-        "categories": call.ctx.categories,
-        "language": call.config.default_language,
-        "timezone": call.config.timezone,
-    }
 
 
 @endpoint("write:reports")
@@ -82,8 +71,12 @@ def _optional_id(call: Call, name: str) -> int | None:
 
 async def _admin_entities(call: Call, found: list[report_service.ReportView]):
     described = await report_service.details(call.ctx, found)
-    options = _options(call)
-    return [report_entities.admin_report(d, call.urls, **options) for d in described]
+    return [
+        report_entities.admin_report(
+            d, call.urls, domain=call.config.domain, statuses=present.statuses(call, d.statuses)
+        )
+        for d in described
+    ]
 
 
 @endpoint("admin:read:reports")

@@ -8,9 +8,6 @@ calls.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from mastodon import Mastodon
 from sqlalchemy import select
 
@@ -19,23 +16,16 @@ from fedlocal.services import posts as post_service
 from fedlocal.store import actors as actor_store
 from fedlocal.store.tables import reports as reports_table
 from tests.api.conftest import PASSWORD
-from tests.api.test_clients import DELIVERY_DEADLINE, Pair, in_thread, mastodon_login
-from tests.support.instance import running_instance
+from tests.api.test_clients import (  # noqa: F401 (the pair fixture: A with ana, B with bob)
+    DELIVERY_DEADLINE,
+    Pair,
+    in_thread,
+    mastodon_login,
+    pair,
+)
 from tests.support.waiting import wait_for
 
 ADMIN_SCOPES = ["read", "write", "admin:read", "admin:write"]
-
-
-@pytest.fixture
-async def pair(tmp_path) -> AsyncIterator[Pair]:
-    async with (
-        running_instance(tmp_path / "a", default_language="fr") as a,
-        running_instance(tmp_path / "b", default_language="en") as b,
-    ):
-        await accounts.create_account(a.services, "ana", PASSWORD, email="ana@example.org")
-        await accounts.create_account(b.services, "bob", PASSWORD, email="bob@example.org")
-        await accounts.create_account(b.services, "modo", PASSWORD, admin=True)
-        yield Pair(a, b)
 
 
 async def _reports(instance) -> list:
@@ -43,8 +33,9 @@ async def _reports(instance) -> list:
         return list(await conn.execute(select(reports_table).order_by(reports_table.c.id)))
 
 
-async def test_a_report_made_with_mastodon_py_is_forwarded_as_a_flag(pair: Pair) -> None:
+async def test_a_report_made_with_mastodon_py_is_forwarded_as_a_flag(pair: Pair) -> None:  # noqa: F811
     a, b = pair.a, pair.b
+    await accounts.create_account(b.services, "modo", PASSWORD, admin=True)
     async with b.db.read() as conn:
         bob_actor = await actor_store.get_local_actor(conn, "bob")
     assert bob_actor is not None

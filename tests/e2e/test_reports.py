@@ -7,39 +7,19 @@ worker put it in B's moderation queue, attributed to A's server, ana unnamed.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from sqlalchemy import select
 
 from fedlocal.store.tables import reports as reports_table
-from tests.support.processes import PASSWORD, Instance
+from tests.e2e.test_two_instances import Pair
+from tests.e2e.test_two_instances import pair as pair  # noqa: F401 (A with ana, B with bob)
+from tests.support.processes import PASSWORD
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
 DELIVERY_DEADLINE = 20.0
-
-
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory) -> Iterator[tuple[Instance, Instance]]:
-    a = Instance(tmp_path_factory.mktemp("a"), "a")
-    b = Instance(tmp_path_factory.mktemp("b"), "b")
-
-    async def setup() -> None:
-        await asyncio.gather(a.create_user("ana"), b.create_user("bob"))
-        await asyncio.gather(a.start(), b.start())
-
-    async def teardown() -> None:
-        await asyncio.gather(a.stop(), b.stop())
-
-    try:
-        asyncio.run(setup())
-        yield a, b
-    finally:
-        asyncio.run(teardown())
 
 
 async def _token(http: httpx.AsyncClient, base_url: str, login: str) -> str:
@@ -67,8 +47,8 @@ async def _token(http: httpx.AsyncClient, base_url: str, login: str) -> str:
     return token.json()["access_token"]
 
 
-async def test_a_forwarded_report_reaches_the_other_instances_queue(pair) -> None:
-    a, b = pair
+async def test_a_forwarded_report_reaches_the_other_instances_queue(pair: Pair) -> None:
+    a, b = pair.a, pair.b
     # Given bob's post on B
     post_url = await b.post("bob", "Montres de luxe à 10 euros")
 
