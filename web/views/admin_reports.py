@@ -3,6 +3,8 @@ first, each with what it was about as it was then; moderators note, resolve and 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.responses import Response
 
 from fedlocal.boundary import ids
@@ -47,6 +49,18 @@ async def index(page: Page) -> Response:
     )
 
 
+def _snapshot_posts(snapshot: dict) -> list[dict]:
+    """The snapshot's posts with their dates as datetimes, for the page's words."""
+    posts = []
+    for post in snapshot.get("posts", []):
+        try:
+            published = datetime.fromisoformat(post.get("published") or "")
+        except ValueError:
+            published = None
+        posts.append({**post, "published_at": published})
+    return posts
+
+
 async def show(
     page: Page,
     state: FormState | None = None,
@@ -62,6 +76,7 @@ async def show(
         view=view,
         report=view.report,
         snapshot=view.report.snapshot,
+        snapshot_posts=_snapshot_posts(view.report.snapshot),
         others=others,
         state=note,
         labels={
