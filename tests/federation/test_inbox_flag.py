@@ -84,7 +84,8 @@ def _flag(stub: RemoteStub, sender, **fields: Any) -> dict[str, Any]:
     [
         # Objects on another server (or not even a uri)
         (lambda stub, ana: {"object": [ana.uri, "https://elsewhere.example/users/x"]}, 403),
-        (lambda stub, ana: {"object": [ana.uri, 42]}, 403),
+        # Not a list of ids
+        (lambda stub, ana: {"object": [ana.uri, 42]}, 400),
         # Absurd sizes
         (lambda stub, ana: {"object": ana.uri, "content": "x" * 100_000}, 400),
         (lambda stub, ana: {"object": [ana.uri] * 500}, 400),
