@@ -115,6 +115,12 @@ AUDIT_ACTIONS = {
     "assign_report": N_("Report taken in hand"),
     "unassign_report": N_("Report released"),
     "note_report": N_("Report noted"),
+    "create_invite": N_("Invitation created"),
+    "revoke_invite": N_("Invitation revoked"),
+    "link_neighbour": N_("Neighbour linked"),
+    "unlink_neighbour": N_("Neighbour link removed"),
+    "retry_failures": N_("Failed work retried"),
+    "drop_failures": N_("Failed work dropped"),
 }
 
 # What a moderator may do about a report (web/views/admin_reports.py).

@@ -45,6 +45,8 @@ class Outcome:
     delivery: Delivery
     status: int | None
     error: str | None
+    # Never sent: the host's domain was blocked after the delivery was queued.
+    blocked: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -203,7 +205,10 @@ class DeliveryWorker:
             await outbox_store.release_deliveries(conn, [job.id for job in jobs])
 
     async def send(self, job: Delivery) -> Outcome:
-        """POST one delivery, signed by its activity's actor; never raises."""
+        """POST one delivery, signed by its activity's actor; never raises. A delivery
+        queued before its host's domain was blocked is dropped unsent."""
+        if not await self.federation.services.domains.allows(job.domain):
+            return Outcome(job, None, "the domain is blocked by this instance", blocked=True)
         try:
             auth = await self._signer(job.actor_id)
             response = await post_activity(
@@ -229,6 +234,9 @@ class DeliveryWorker:
             await domain_store.record_success(conn, job.domain)
             return
         error = outcome.error or f"HTTP {outcome.status}"
+        if outcome.blocked:
+            await outbox_store.give_up_delivery(conn, job.id, status=None, error=error)
+            return
         if outcome.permanent:
             log.info("delivery to %s refused permanently: %s", job.inbox_url, error)
             await outbox_store.give_up_delivery(conn, job.id, status=outcome.status, error=error)

@@ -97,6 +97,8 @@ async def receive_activity(federation: Federation, request: Request) -> Response
         return error(403, "this instance does not federate with your domain")
     if not await domains.allows(key_host):
         return error(403, "this instance does not federate with the signer's domain")
+    if await domains.refuses_actor(actor_uri):
+        return error(403, "this account is suspended on this instance")
 
     if _is_self_delete(activity, actor_uri):
         async with federation.db.read() as conn:

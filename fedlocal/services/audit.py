@@ -29,6 +29,15 @@ async def record(
     )
 
 
+async def log(
+    ctx: ServiceContext, by: Account, *, action: str, target: str, note: str = ""
+) -> AuditEntry:
+    """One line for an action whose service records no author (neighbour links, the
+    federation queue), written once the action is done."""
+    async with ctx.db.write() as conn:
+        return await record(conn, by_account_id=by.id, action=action, target=target, note=note)
+
+
 def account_target(actor: Actor) -> str:
     return f"account:@{actor.handle}"
 

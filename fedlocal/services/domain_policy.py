@@ -12,6 +12,9 @@ within TTL_SECONDS: a block takes at most that long to reach every process.
   (services/moderation_actions.py: out of public lists for non-followers, their follows
   need approval);
 - in `allowlist` mode, a domain must be in `allowed_domains` or allowed on the admin page.
+
+The same snapshot holds the remote accounts the moderators suspended, whose activities
+are refused like a suspended domain's (`refuses_actor`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from ..config import Config, domain_listed
 from ..store import Database
 from ..store import domain_blocks as block_store
+from ..store import moderation as moderation_store
 from ..store.domain_blocks import DomainAllow, DomainBlock
 
 TTL_SECONDS = 30.0
@@ -32,6 +36,10 @@ TTL_SECONDS = 30.0
 class Snapshot:
     blocks: tuple[DomainBlock, ...] = ()
     allows: tuple[DomainAllow, ...] = ()
+    suspended_actors: frozenset[str] = frozenset()
+    # The known hosts of remote actors that a `silence` block covers (itself or a
+    # subdomain), so lists filter by exact host, with the index.
+    silenced_hosts: tuple[str, ...] = ()
 
     @property
     def suspended(self) -> tuple[str, ...]:
@@ -67,7 +75,15 @@ class DomainPolicy:
                 async with self.db.read() as conn:
                     blocks = await block_store.list_blocks(conn)
                     allows = await block_store.list_allows(conn)
-                self._snapshot = Snapshot(tuple(blocks), tuple(allows))
+                    suspended = await moderation_store.suspended_remote_uris(conn)
+                    silenced = [b.domain for b in blocks if b.severity == "silence"]
+                    hosts = await moderation_store.remote_domains(conn) if silenced else []
+                self._snapshot = Snapshot(
+                    tuple(blocks),
+                    tuple(allows),
+                    frozenset(suspended),
+                    tuple(h for h in hosts if domain_listed(h.lower(), silenced)),
+                )
                 self._read_at = time.monotonic()
             return self._snapshot
 
@@ -85,8 +101,14 @@ class DomainPolicy:
             )
         return not domain_listed(domain.lower(), (await self.snapshot()).suspended)
 
-    async def silenced_domains(self) -> tuple[str, ...]:
-        return (await self.snapshot()).silenced
+    async def silenced_hosts(self) -> tuple[str, ...]:
+        """The known remote hosts whose accounts a `silence` block limits (exact hosts,
+        as of the last read: a host first seen since counts within TTL_SECONDS)."""
+        return (await self.snapshot()).silenced_hosts
 
     async def is_silenced(self, domain: str) -> bool:
-        return domain_listed(domain.lower(), await self.silenced_domains())
+        return domain_listed(domain.lower(), (await self.snapshot()).silenced)
+
+    async def refuses_actor(self, uri: str) -> bool:
+        """Whether `uri` is a remote account the moderators suspended."""
+        return uri in (await self.snapshot()).suspended_actors

@@ -106,8 +106,9 @@ async def receive_follow(
 
 async def _is_limited(ctx: ServiceContext, conn: AsyncConnection, follower: Actor) -> bool:
     """A limited account's follows wait for approval (services/moderation_actions.py)."""
-    silenced = await ctx.domains.silenced_domains() if not follower.is_local else ()
-    return await moderation_store.is_limited(conn, follower.id, silenced)
+    if not follower.is_local and await ctx.domains.is_silenced(follower.domain):
+        return True
+    return await moderation_store.is_limited(conn, follower.id)
 
 
 async def _notify_follow(

@@ -18,5 +18,5 @@ async def hidden_authors(ctx: ServiceContext, viewer: Actor | None) -> Select[An
     and limited ones (by themselves or by a silenced domain) the viewer does not follow.
     A subquery for the list's own statement: no round trip of its own."""
     return moderation_store.hidden_authors(
-        viewer.id if viewer is not None else None, await ctx.domains.silenced_domains()
+        viewer.id if viewer is not None else None, await ctx.domains.silenced_hosts()
     )

@@ -112,6 +112,8 @@ async def apply(
             note=audit_note,
         )
     ctx.outbox.wake()
+    if action in ("suspend", "unsuspend") and not outcome.target.is_local:
+        ctx.domains.invalidate()
     await media.remove_unused_files(ctx, unused)
     return outcome
 

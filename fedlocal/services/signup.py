@@ -118,7 +118,7 @@ async def create_invite(
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
     code = "".join(secrets.choice(alphabet) for _ in range(INVITE_CODE_LENGTH))
     async with ctx.db.write() as conn:
-        return await invite_store.insert_invite(
+        invite = await invite_store.insert_invite(
             conn,
             code=code,
             created_by=admin.id,
@@ -126,6 +126,14 @@ async def create_invite(
             now=now,
             expires_at=now + timedelta(days=days) if days else None,
         )
+        await record(
+            conn,
+            by_account_id=admin.id,
+            action="create_invite",
+            target=f"invite:{invite.id}",
+            note=f"{max_uses} × {days or '∞'}",
+        )
+        return invite
 
 
 async def invites(ctx: ServiceContext, admin: Account) -> list[Invite]:
@@ -139,3 +147,6 @@ async def revoke_invite(ctx: ServiceContext, admin: Account, invite_id: int) -> 
     async with ctx.db.write() as conn:
         if not await invite_store.revoke(conn, invite_id, now=utcnow()):
             raise NotFound("no such invitation")
+        await record(
+            conn, by_account_id=admin.id, action="revoke_invite", target=f"invite:{invite_id}"
+        )

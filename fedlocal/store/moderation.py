@@ -159,17 +159,24 @@ async def set_flag(conn: AsyncConnection, actor_id: int, column: str, on: bool) 
 
 
 def _domain_matches(domains: Sequence[str]) -> Any:
-    return or_(
-        actors.c.domain.in_(list(domains)),
-        *(actors.c.domain.endswith("." + domain) for domain in domains),
+    """Exact hosts (`remote_domains` tells which known hosts lie under a blocked domain):
+    the (domain, username) index answers, with no scan of the actors."""
+    return actors.c.domain.in_(list(domains))
+
+
+async def remote_domains(conn: AsyncConnection) -> list[str]:
+    """Every host we know remote actors on (read from the domain index)."""
+    rows = await conn.execute(
+        select(actors.c.domain).where(actors.c.role == "remote").group_by(actors.c.domain)
     )
+    return [row.domain for row in rows]
 
 
-def hidden_authors(viewer_id: int | None, silenced_domains: Sequence[str] = ()) -> Select[Any]:
+def hidden_authors(viewer_id: int | None, silenced_hosts: Sequence[str] = ()) -> Select[Any]:
     """The authors whose posts stay out of public lists (public timelines, the nearby
-    feed, the landing page) for this viewer: suspended ones, and limited ones (or from a
-    limited domain) that the viewer does not follow (nor is). A subquery: no statement of
-    its own."""
+    feed, the landing page) for this viewer: suspended ones, and limited ones (or on one
+    of the limited `silenced_hosts`, exact hosts) that the viewer does not follow (nor
+    is). A subquery: no statement of its own."""
     followed = select(follows.c.followed_id).where(
         follows.c.follower_id == (viewer_id if viewer_id is not None else -1),
         follows.c.state == "accepted",
@@ -184,33 +191,27 @@ def hidden_authors(viewer_id: int | None, silenced_domains: Sequence[str] = ()) 
             ),
         )
     )
-    if not silenced_domains:
+    if not silenced_hosts:
         return moderated
     silenced = select(actors.c.id).where(
-        actors.c.role == "remote", _domain_matches(silenced_domains), actors.c.id.not_in(followed)
+        actors.c.role == "remote", _domain_matches(silenced_hosts), actors.c.id.not_in(followed)
     )
     either = moderated.union(silenced).subquery()
     return select(either.c.actor_id)
 
 
-async def is_limited(
-    conn: AsyncConnection, actor_id: int, silenced_domains: Sequence[str] = ()
-) -> bool:
-    """Whether the account is limited, by itself or by its domain."""
-    if (await state(conn, actor_id)).limited_at is not None:
-        return True
-    if not silenced_domains:
-        return False
-    row = (
-        await conn.execute(
-            select(actors.c.id).where(
-                actors.c.id == actor_id,
-                actors.c.role == "remote",
-                _domain_matches(silenced_domains),
-            )
-        )
-    ).first()
-    return row is not None
+async def is_limited(conn: AsyncConnection, actor_id: int) -> bool:
+    """Whether the account itself is limited (its domain: services/domain_policy.py)."""
+    return (await state(conn, actor_id)).limited_at is not None
+
+
+async def suspended_remote_uris(conn: AsyncConnection) -> list[str]:
+    rows = await conn.execute(
+        select(actors.c.uri)
+        .join(actor_moderation, actor_moderation.c.actor_id == actors.c.id)
+        .where(actors.c.role == "remote", actor_moderation.c.suspended_at.is_not(None))
+    )
+    return [row.uri for row in rows]
 
 
 # --- warnings ---------------------------------------------------------------------------

@@ -7,14 +7,25 @@ import pytest
 from sqlalchemy import func, select
 
 from fedlocal.boundary.paging import PageQuery
-from fedlocal.services import audit, follows, moderation_actions, nearby_feed, staff, timelines
+from fedlocal.services import (
+    audit,
+    domain_blocks,
+    follows,
+    moderation_actions,
+    nearby_feed,
+    staff,
+    timelines,
+)
 from fedlocal.services.accounts import create_account
-from fedlocal.services.errors import Forbidden, InvalidInput, NotFound
+from fedlocal.services.domain_policy import DomainPolicy
+from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedlocal.services.listings import ListingInput, publish_listing
 from fedlocal.services.posts import publish_note
 from fedlocal.store import accounts as account_store
+from fedlocal.store import follows as follow_store
 from fedlocal.store import notifications as notification_store
 from fedlocal.store import posts as post_store
+from fedlocal.store.clock import utcnow
 from fedlocal.store.tables import audit_log
 from tests.services.sharing_support import last_queued_id, queued, remote_person
 
@@ -308,3 +319,65 @@ async def test_block_domain_blocks_a_remote_account_s_domain(world, admin, moder
             world.services, moderator, "block_domain", account_id=other.id
         )
     assert await world.services.domains.allows("other.example")
+
+
+# --- the domain policy's cache ----------------------------------------------------------
+
+
+async def test_another_process_sees_a_block_within_the_ttl(world, admin):
+    # Given a second process's policy, which has read the blocks once
+    other = DomainPolicy(world.services.config, world.db, ttl=3600)
+    assert await other.allows("spam.example")
+
+    # When this process blocks the domain
+    await domain_blocks.create(world.services, admin, domain="spam.example")
+
+    # Then this process knows at once; the other once its TTL has passed
+    assert not await world.services.domains.allows("spam.example")
+    assert await other.allows("spam.example")
+    other.ttl = 0
+    assert not await other.allows("sub.spam.example")
+
+
+async def test_config_and_database_lists_combine(world, admin):
+    policy = world.services.domains
+    await domain_blocks.create(world.services, admin, domain="loud.example", severity="silence")
+    assert await policy.allows("loud.example") and await policy.is_silenced("a.loud.example")
+    with pytest.raises(InvalidInput):
+        await domain_blocks.create(world.services, admin, domain="https://")
+    with pytest.raises(Conflict):
+        await domain_blocks.create(world.services, admin, domain="LOUD.example/")
+    assert [b.domain for b in await domain_blocks.blocks(world.services)] == ["loud.example"]
+
+
+async def test_a_limited_domain_s_accounts_and_subdomains_are_limited(world, admin, resident):
+    _, lea = resident
+    _, fan = await person(world, "fanny")
+    troll = await remote_person(world.federation, "troll", host="social.loud.example")
+    async with world.db.write() as conn:
+        shout, _ = await post_store.upsert_remote_post(
+            conn,
+            uri="https://social.loud.example/statuses/1",
+            actor_id=troll.id,
+            type="Note",
+            content="<p>Achetez !</p>",
+            published=utcnow(),
+            visibility="public",
+        )
+        await follow_store.upsert_follow(
+            conn, follower_id=fan.id, followed_id=troll.id, uri="urn:f:fan", state="accepted"
+        )
+    assert shout.id in await public_ids(world)
+
+    await domain_blocks.create(world.services, admin, domain="loud.example", severity="silence")
+
+    # Its posts leave public lists, except for the account's followers
+    assert shout.id not in await public_ids(world)
+    assert shout.id not in await public_ids(world, lea)
+    assert shout.id in await public_ids(world, fan)
+    # and its follows of our residents wait for approval
+    async with world.db.write() as conn:
+        follow = await follows.receive_follow(
+            world.services, conn, troll, lea, "https://social.loud.example/follows/1"
+        )
+    assert follow.state == "pending"

@@ -198,3 +198,16 @@ async def test_admins_edit_domain_blocks_listed_on_the_about_page(inst):
         assert await domain_blocks.blocks(inst.services) == []
     actions = [e.action for e in await audit.entries(inst.services, admin)]
     assert actions[:3] == ["unblock_domain", "update_domain_block", "block_domain"]
+
+
+async def test_admin_actions_are_in_the_audit_log_too(inst):
+    admin, _ = await make_resident(inst, "mairie", admin=True)
+    async with WebClient(inst.base_url) as client:
+        await client.log_in("mairie")
+        await client.submit("/admin", "/admin/invites", {"max_uses": "2", "days": "7"})
+        await client.submit("/admin", "/admin/queue/retry", {"all": "1"})
+    entries = await audit.entries(inst.services, admin)
+    assert [(e.action, e.target.split(":")[0]) for e in entries] == [
+        ("retry_failures", "queue"),
+        ("create_invite", "invite"),
+    ]

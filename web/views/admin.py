@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from fedlocal.boundary import ids
-from fedlocal.services import moderation_actions
+from fedlocal.services import audit, moderation_actions
 from fedlocal.services import neighbours as neighbour_service
 from fedlocal.services import queues as queue_service
 from fedlocal.services import signup as signup_service
@@ -119,6 +119,10 @@ async def link_neighbour(page: Page) -> Response:
     except ServiceError as exc:
         state.error("domain", translate_service_error(page.t, exc))
         return await index(page, neighbour_state=state, status=exc.status)
+    assert page.account is not None
+    await audit.log(
+        page.services, page.account, action="link_neighbour", target=f"neighbour:{domain}"
+    )
     return page.redirect("/admin#neighbours", notice="neighbour-linked")
 
 
@@ -127,6 +131,10 @@ async def unlink_neighbour(page: Page) -> Response:
     if not target:
         raise Refusal(page.t("Choose one of the options."))
     await neighbour_service.unlink(page.services, target)
+    assert page.account is not None
+    await audit.log(
+        page.services, page.account, action="unlink_neighbour", target=f"neighbour:{target}"
+    )
     return page.redirect("/admin#neighbours", notice="neighbour-removed")
 
 
@@ -141,10 +149,22 @@ def _failures_named(page: Page) -> list[queue_service.FailureRef] | None:
 
 
 async def retry_failures(page: Page) -> Response:
-    await queue_service.retry(page.services, _failures_named(page))
+    named = _failures_named(page)
+    await queue_service.retry(page.services, named)
+    await _audit_queue(page, "retry_failures", named)
     return page.redirect("/admin", notice="queue-retried")
 
 
 async def drop_failures(page: Page) -> Response:
-    await queue_service.drop(page.services, _failures_named(page))
+    named = _failures_named(page)
+    await queue_service.drop(page.services, named)
+    await _audit_queue(page, "drop_failures", named)
     return page.redirect("/admin", notice="queue-dropped")
+
+
+async def _audit_queue(
+    page: Page, action: str, named: list[queue_service.FailureRef] | None
+) -> None:
+    assert page.account is not None
+    target = "queue:all" if named is None else f"queue:{page.form.get('failure')}"
+    await audit.log(page.services, page.account, action=action, target=target)

@@ -88,6 +88,8 @@ async def show(
         actions=[
             (a, page.t(ACTION_LABELS[a]))
             for a in (RESIDENT_ACTIONS if view.target.is_local else REMOTE_ACTIONS)
+            # Blocking a whole server is the administrators' decision (services/staff.py).
+            if a != "block_domain" or (page.account is not None and page.account.is_admin)
         ],
         reason_max=report_service.ACTION_NOTE_MAX,
         note_max=report_service.NOTE_MAX,
