@@ -236,6 +236,7 @@ KNOWN = {
         N_("unknown moderation action"),
         N_("the note is too long (at most %(max)s characters)"),
         N_("choose one of the posts reported"),
+        N_("this report is about another account"),
     )
 }
 # Why the picture pipeline refused a file (`PictureRefused.reason`), for a resident.

@@ -41,8 +41,9 @@ POSTS_MAX = 20
 # 2,048 characters), and a bounded list of objects.
 FLAG_COMMENT_MAX = 5000
 FLAG_OBJECTS_MAX = 100
-# Why a report was resolved: dismissed, or one of the moderation actions.
-ACTIONS = ("dismiss", "remove_post", "warn", "limit", "suspend", "block_domain")
+# Why a report was resolved: dismissed, or one of the moderation actions (`disable`:
+# through the admin API's account action).
+ACTIONS = ("dismiss", "remove_post", "warn", "limit", "suspend", "disable", "block_domain")
 # The note an action carries (the audit log's, and a warning's text).
 ACTION_NOTE_MAX = moderation_actions.MAX_NOTE
 
@@ -342,6 +343,15 @@ async def get_report(ctx: ServiceContext, moderator: Account | None, report_id: 
     _require_moderator(moderator)
     async with ctx.db.read() as conn:
         return await _view(conn, report_id)
+
+
+async def check_about(
+    ctx: ServiceContext, moderator: Account | None, report_id: int, account_id: int
+) -> None:
+    """That report `report_id` is about account `account_id` (an action answering it)."""
+    view = await get_report(ctx, moderator, report_id)
+    if view.target.id != account_id:
+        raise InvalidInput("this report is about another account", field="report_id")
 
 
 async def _view(conn: AsyncConnection, report_id: int) -> ReportView:

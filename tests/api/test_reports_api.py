@@ -177,3 +177,27 @@ async def test_the_admin_api_is_for_moderators_with_admin_scopes(inst, http, ana
     assert resolve.status_code == 403
     unknown = await http.get("/api/v1/admin/reports/999999", headers=modo.headers)
     assert unknown.status_code == 404
+
+
+async def test_an_admin_api_account_action_answering_a_report_resolves_it(inst, http, ana, bob):
+    report_id = await _report(http, ana, bob)
+    modo = await _moderator(inst, http)
+    # A report about another account is refused, and nothing is done
+    wrong = await http.post(
+        f"/api/v1/admin/accounts/{ana.actor.id}/action",
+        headers=modo.headers,
+        data={"type": "silence", "report_id": report_id},
+    )
+    assert wrong.status_code == 422
+    # Limiting bob with the report's number resolves it
+    done = await http.post(
+        f"/api/v1/admin/accounts/{bob.actor.id}/action",
+        headers=modo.headers,
+        data={"type": "silence", "report_id": report_id, "text": "Calmez-vous"},
+    )
+    assert done.status_code == 200, done.text
+    shown = await http.get(f"/api/v1/admin/reports/{report_id}", headers=modo.headers)
+    assert shown.json()["action_taken"] is True
+    assert shown.json()["action_taken_by_account"]["username"] == "modo"
+    account = await http.get(f"/api/v1/admin/accounts/{bob.actor.id}", headers=modo.headers)
+    assert account.json()["silenced"] is True
