@@ -23,7 +23,7 @@ from ..store import actors as actor_store
 from ..store import moderation as moderation_store
 from ..store import posts as post_store
 from ..store import reports as report_store
-from ..store import residents as resident_store
+from ..store import timelines as timeline_store
 from ..store.moderation import ModerationState
 from . import audit, moderation_actions, outgoing, views
 from .admin_accounts import AdminAccountView
@@ -276,19 +276,11 @@ def _require_moderator(account: Account | None) -> Account:
 
 
 async def _views(conn: AsyncConnection, found: Sequence[Report]) -> list[ReportView]:
+    """The reports with the people they name: one query per kind, whatever their number."""
     actor_ids = {r.target_id for r in found} | {r.reporter_id for r in found if r.reporter_id}
-    actors = {}
-    for actor_id in actor_ids:
-        actor = await actor_store.get_actor(conn, actor_id)
-        if actor is not None:
-            actors[actor_id] = actor
-    account_ids = {r.assigned_account_id for r in found} | {r.resolved_by_id for r in found}
-    accounts = {}
-    for account_id in account_ids - {None}:
-        assert account_id is not None
-        account = await resident_store.get_account(conn, account_id)
-        if account is not None:
-            accounts[account_id] = account
+    actors = await timeline_store.actors_by_ids(conn, list(actor_ids))
+    staff_ids = {r.assigned_account_id for r in found} | {r.resolved_by_id for r in found}
+    staff = await report_store.accounts_by_ids(conn, [i for i in staff_ids if i is not None])
     views = []
     for r in found:
         target = actors.get(r.target_id)
@@ -299,8 +291,8 @@ async def _views(conn: AsyncConnection, found: Sequence[Report]) -> list[ReportV
                 report=r,
                 reporter=actors.get(r.reporter_id) if r.reporter_id else None,
                 target=target,
-                assigned=accounts.get(r.assigned_account_id) if r.assigned_account_id else None,
-                resolved_by=accounts.get(r.resolved_by_id) if r.resolved_by_id else None,
+                assigned=staff.get(r.assigned_account_id) if r.assigned_account_id else None,
+                resolved_by=staff.get(r.resolved_by_id) if r.resolved_by_id else None,
             )
         )
     return views
@@ -509,10 +501,10 @@ async def details(ctx: ServiceContext, found: Sequence[ReportView]) -> list[Repo
         }
         actors = {v.target.id: v.target for v in found}
         actors.update({v.reporter.id: v.reporter for v in found if v.reporter is not None})
-        for actor_id in staff_ids - set(actors):
-            actor = await actor_store.get_actor(conn, actor_id)
-            if actor is not None:
-                actors[actor_id] = actor
+        actors.update(await timeline_store.actors_by_ids(conn, list(staff_ids - set(actors))))
+        held = await timeline_store.posts_by_ids(
+            conn, [i for v in found for i in v.report.post_ids]
+        )
         account_views = await views.accounts(conn, list(actors.values()))
         behind = await account_store.accounts_by_actor_ids(conn, list(actors))
         states = await moderation_store.states(conn, list(actors))
@@ -524,14 +516,19 @@ async def details(ctx: ServiceContext, found: Sequence[ReportView]) -> list[Repo
             )
             for v in account_views
         }
+        # The posts as their author sees them: one set of queries per account reported.
+        by_author: dict[int, dict[int, Post]] = {}
+        for post in held.values():
+            by_author.setdefault(post.actor_id, {})[post.id] = post
+        rendered: dict[int, PostView] = {}
+        for author_id, posts in by_author.items():
+            if author_id not in actors:
+                continue
+            for view in await views.posts(conn, actors[author_id], list(posts.values())):
+                rendered[view.post.id] = view
         result = []
         for v in found:
-            posts = [
-                p
-                for p in [await post_store.get_post(conn, i) for i in v.report.post_ids]
-                if p is not None
-            ]
-            shown = await views.posts(conn, v.target, posts)
+            shown = [rendered[i] for i in v.report.post_ids if i in rendered]
             result.append(
                 ReportDetails(
                     view=v,

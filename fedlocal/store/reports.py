@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..models import Report
+from ..models import Account, Report
+from .accounts import accounts_by_actor_ids
 from .clock import utcnow
-from .tables import reports
+from .tables import accounts, reports
 
 
 def _report(row: Row[Any]) -> Report:
@@ -136,3 +137,15 @@ async def resolve(
     return await update_report(
         conn, report_id, resolved_at=at, resolved_by_id=by_account_id, action=action
     )
+
+
+async def accounts_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Account]:
+    """The staff accounts a page of reports names (assigned, resolved by), by account id."""
+    if not ids:
+        return {}
+    rows = await conn.execute(
+        select(accounts.c.id, accounts.c.actor_id).where(accounts.c.id.in_(list(set(ids))))
+    )
+    by_actor = {row.actor_id: row.id for row in rows}
+    found = await accounts_by_actor_ids(conn, list(by_actor))
+    return {by_actor[actor_id]: account for actor_id, account in found.items()}

@@ -13,9 +13,13 @@ from sqlalchemy import func, select
 from fedlocal.services import messages, staff
 from fedlocal.services import posts as post_service
 from fedlocal.store import posts as post_store
+from fedlocal.store import reports as report_store
 from fedlocal.store.tables import reports as reports_table
+from tests.support.instance import running_instance
 
+from . import seed
 from .conftest import make_resident
+from .test_web_list_queries import counted
 from .web_client import WebClient, notice
 
 
@@ -227,3 +231,42 @@ async def test_an_action_asks_for_confirmation_first(inst, alice_web, bea):
         asked = await modo.submit(path, f"{path}/act", {"action": "suspend"}, confirmed=False)
         assert asked.status_code == 200 and "Yes, apply it" in asked.text
         assert path in (await modo.get("/admin/reports")).text
+
+
+async def test_the_queue_reads_the_same_for_one_report_or_many(tmp_path):
+    # Workers off: every statement counted is the page's
+    async with running_instance(tmp_path, run_workers=False) as inst:
+        modo_account, _modo = await make_resident(inst, "modo", admin=True)
+        bea = await seed.resident(inst, "bea")
+
+        async def reports_by(first: int, count: int) -> None:
+            # Reports by several residents, each taken in hand by the moderator
+            for n in range(first, first + count):
+                reporter = await seed.resident(inst, f"voisin{n}")
+                async with inst.db.write() as conn:
+                    made = await report_store.insert_report(
+                        conn,
+                        uri=None,
+                        reporter_id=reporter.id,
+                        origin_domain=None,
+                        target_id=bea.id,
+                        post_ids=[],
+                        category="other",
+                        comment=f"Signalement {n}",
+                        forwarded=False,
+                        snapshot={"account": {}, "posts": []},
+                    )
+                    await report_store.update_report(
+                        conn, made.id, assigned_account_id=modo_account.id
+                    )
+
+        async with WebClient(inst.base_url) as modo:
+            await modo.log_in("modo")
+            await reports_by(0, 1)
+            with counted(inst) as one:
+                assert (await modo.get("/admin/reports")).status_code == 200
+            await reports_by(1, 10)
+            with counted(inst) as many:
+                page = await modo.get("/admin/reports")
+            assert "Signalement 10" in page.text
+            assert len(many) == len(one)
