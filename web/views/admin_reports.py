@@ -45,7 +45,7 @@ async def index(page: Page) -> Response:
         older=older,
         category_labels=CATEGORY_LABELS,
         report_path=report_path,
-        section="admin",
+        section="moderation",
     )
 
 
@@ -95,7 +95,7 @@ async def show(
         note_max=report_service.NOTE_MAX,
         category_labels=CATEGORY_LABELS,
         report_path=report_path,
-        section="admin",
+        section="moderation",
     )
 
 
