@@ -270,3 +270,27 @@ async def test_the_queue_reads_the_same_for_one_report_or_many(tmp_path):
                 page = await modo.get("/admin/reports")
             assert "Signalement 10" in page.text
             assert len(many) == len(one)
+
+
+async def test_one_accounts_reports_from_its_moderation_page(inst, alice, alice_web, bea):
+    _alice_account, alice_actor = alice
+    _account, bea_actor = bea
+    carl = (await make_resident(inst, "carl"))[1]
+    for target in (bea_actor, carl):
+        await alice_web.submit(
+            f"/report?account={target.id}",
+            "/report",
+            {
+                "account": str(target.id),
+                "category": "other",
+                "comment": f"À propos de {target.username}",
+            },
+        )
+    await make_resident(inst, "modo", admin=True)
+    async with WebClient(inst.base_url) as modo:
+        await modo.log_in("modo")
+        account_page = await modo.get(f"/admin/moderation/{bea_actor.id}")
+        assert f'href="/admin/reports?account={bea_actor.id}"' in account_page.text
+        listed = await modo.get(f"/admin/reports?account={bea_actor.id}")
+        assert "À propos de bea" in listed.text and "À propos de carl" not in listed.text
+        assert (await modo.get("/admin/reports?account=abc")).status_code == 400

@@ -30,18 +30,29 @@ def report_path(report_id: int) -> str:
 
 
 async def index(page: Page) -> Response:
-    resolved = page.request.query_params.get("resolved") == "1"
-    max_id = ids.query_id(page.request.query_params.get("max_id"), "max_id")
+    query = page.request.query_params
+    resolved = query.get("resolved") == "1"
+    max_id = ids.query_id(query.get("max_id"), "max_id")
+    # One account's reports, open and resolved (from its moderation page).
+    target_id = ids.query_id(query.get("account"), "account")
     found = await report_service.list_reports(
-        page.services, page.account, resolved=resolved, max_id=max_id, limit=PAGE_SIZE
+        page.services,
+        page.account,
+        resolved=None if target_id else resolved,
+        target_id=target_id,
+        max_id=max_id,
+        limit=PAGE_SIZE,
     )
     older = None
     if len(found) == PAGE_SIZE:
-        older = f"/admin/reports?{'resolved=1&' if resolved else ''}max_id={found[-1].report.id}"
+        kept = f"account={target_id}&" if target_id else "resolved=1&" if resolved else ""
+        older = f"/admin/reports?{kept}max_id={found[-1].report.id}"
     return await page.render(
         "admin_reports.html",
         reports=found,
         resolved=resolved,
+        about=found[0].target if target_id and found else None,
+        target_id=target_id,
         older=older,
         category_labels=CATEGORY_LABELS,
         report_path=report_path,
