@@ -217,7 +217,7 @@ def test_every_command_names_a_function_that_exists() -> None:
                     yield from runs(sub)
 
     names = list(runs(build_parser()))
-    assert len(names) == 16  # serve, worker, migrate, user, post, delete, follow, unfollow,
-    # neighbours add|remove|list, group create, queue failures|retry|drop, demo
+    assert len(names) == 17  # serve, worker, migrate, user create|role, post, delete, follow,
+    # unfollow, neighbours add|remove|list, group create, queue failures|retry|drop, demo
     for name in names:
         assert callable(command(name)), name

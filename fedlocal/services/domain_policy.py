@@ -101,6 +101,10 @@ class DomainPolicy:
             )
         return not domain_listed(domain.lower(), (await self.snapshot()).suspended)
 
+    async def allowed_domains(self) -> tuple[str, ...]:
+        """The domains allowed on the admin page (beside the config's)."""
+        return (await self.snapshot()).allowed
+
     async def silenced_hosts(self) -> tuple[str, ...]:
         """The known remote hosts whose accounts a `silence` block limits (exact hosts,
         as of the last read: a host first seen since counts within TTL_SECONDS)."""

@@ -158,8 +158,11 @@ async def neighbours(ctx: ServiceContext) -> list[NeighbourLink]:
 
 async def should_auto_accept(conn: AsyncConnection, ctx: ServiceContext, follower: Actor) -> bool:
     """Whether a request to link with our instance actor is approved without an admin:
-    the follower's domain is on our allowlist, or we asked to link with them first."""
+    the follower's domain is on our allowlist (the config's or the admin page's), or we
+    asked to link with them first."""
     if follower.domain in ctx.config.allowed_domains:
+        return True
+    if follower.domain in await ctx.domains.allowed_domains():
         return True
     instance = await _instance(conn)
     return await follow_store.follows_domain(

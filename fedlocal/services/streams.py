@@ -20,6 +20,7 @@ from ..store import threads as thread_store
 from ..store import timelines as timeline_store
 from . import messages, views
 from .context import ServiceContext
+from .limits import hidden_authors
 from .messages import ConversationView
 from .views import NotificationView, PostView
 
@@ -76,6 +77,7 @@ class StreamReader:
 
     async def poll(self) -> list[StreamEvent]:
         events: list[StreamEvent] = []
+        hidden = await hidden_authors(self.ctx, self.viewer)
         async with self.ctx.db.read() as conn:
             for stream, cursor in list(self._post_cursor.items()):
                 if stream in ("user:notification", "direct"):
@@ -85,7 +87,11 @@ class StreamReader:
                     found = await timeline_store.home(conn, self.viewer.id, page)
                 else:
                     found = await timeline_store.public(
-                        conn, page, local=stream == "public:local", remote=stream == "public:remote"
+                        conn,
+                        page,
+                        local=stream == "public:local",
+                        remote=stream == "public:remote",
+                        hidden_authors=hidden,
                     )
                 if not found:
                     continue

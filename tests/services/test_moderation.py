@@ -13,6 +13,7 @@ from fedlocal.services import (
     follows,
     moderation_actions,
     nearby_feed,
+    neighbours,
     staff,
     timelines,
 )
@@ -21,6 +22,7 @@ from fedlocal.services.domain_policy import DomainPolicy
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedlocal.services.listings import ListingInput, publish_listing
 from fedlocal.services.posts import publish_note
+from fedlocal.services.streams import StreamReader
 from fedlocal.store import accounts as account_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import notifications as notification_store
@@ -381,3 +383,29 @@ async def test_a_limited_domain_s_accounts_and_subdomains_are_limited(world, adm
             world.services, conn, troll, lea, "https://social.loud.example/follows/1"
         )
     assert follow.state == "pending"
+
+
+async def test_a_domain_allowed_on_the_admin_page_links_without_approval(world, admin):
+    peer = await remote_person(world.federation, "parame.example", host="parame.example")
+    async with world.db.read() as conn:
+        assert not await neighbours.should_auto_accept(conn, world.services, peer)
+
+    await domain_blocks.allow(world.services, admin, "parame.example")
+
+    async with world.db.read() as conn:
+        assert await neighbours.should_auto_accept(conn, world.services, peer)
+    with pytest.raises(Conflict):
+        await domain_blocks.allow(world.services, admin, "Parame.example")
+
+
+async def test_the_public_stream_leaves_out_a_limited_account(world, moderator, resident):
+    _, lea = resident
+    _, sam = await person(world, "sam")
+    reader = StreamReader(world.services, sam)
+    await reader.start(["public"])
+    await moderation_actions.apply(world.services, moderator, "limit", account_id=lea.id)
+
+    await publish_note(world.services, lea, "Encore moi")
+    shown = await publish_note(world.services, sam, "Bonjour")
+
+    assert [e.status.post.id for e in await reader.poll()] == [shown.id]
