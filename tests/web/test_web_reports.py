@@ -5,6 +5,7 @@ stored."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from fedlocal.services import messages, staff
 from fedlocal.services import posts as post_service
 from fedlocal.store import posts as post_store
 from fedlocal.store import reports as report_store
+from fedlocal.store.tables import outgoing_activities
 from fedlocal.store.tables import reports as reports_table
 from tests.support.instance import running_instance
 
@@ -294,3 +296,28 @@ async def test_one_accounts_reports_from_its_moderation_page(inst, alice, alice_
         listed = await modo.get(f"/admin/reports?account={bea_actor.id}")
         assert "À propos de bea" in listed.text and "À propos de carl" not in listed.text
         assert (await modo.get("/admin/reports?account=abc")).status_code == 400
+
+
+async def test_a_post_from_another_server_can_be_reported_and_sent_on(inst, alice_web):
+    # Given a post from another server, shown here
+    zoe = await seed.remote_actor(inst, "zoe", "ailleurs.example")
+    post = await seed.remote_post(
+        inst, zoe, "https://ailleurs.example/notes/1", content="<p>Arnaque</p>", type="Note"
+    )
+
+    # Its report form offers to send it on to that server
+    form = await alice_web.get(f"/report?post={post.id}")
+    assert 'name="forward"' in form.text and "ailleurs.example" in form.text
+    sent = await alice_web.submit(
+        f"/report?post={post.id}",
+        "/report",
+        {"post": str(post.id), "category": "spam", "comment": "Arnaque", "forward": "yes"},
+    )
+    assert sent.status_code == 303
+
+    # Then a Flag from the instance actor is queued for zoe's inbox
+    async with inst.db.read() as conn:
+        rows = list(await conn.execute(select(outgoing_activities)))
+    [flag] = [json.loads(r.body) for r in rows if json.loads(r.body)["type"] == "Flag"]
+    assert flag["object"] == [zoe.uri, post.uri] and flag["content"] == "Arnaque"
+    assert flag["actor"] == inst.federation.actors.instance.uri
