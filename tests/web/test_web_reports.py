@@ -321,3 +321,31 @@ async def test_a_post_from_another_server_can_be_reported_and_sent_on(inst, alic
     [flag] = [json.loads(r.body) for r in rows if json.loads(r.body)["type"] == "Flag"]
     assert flag["object"] == [zoe.uri, post.uri] and flag["content"] == "Arnaque"
     assert flag["actor"] == inst.federation.actors.instance.uri
+
+
+async def test_a_report_from_another_server_names_the_server_not_a_person(inst, bea):
+    # Given a Flag received from mastodon.example about bea (its sender: the instance actor)
+    _account, bea_actor = bea
+    sender = await seed.remote_actor(inst, "mastodon.example", "mastodon.example")
+    async with inst.db.write() as conn:
+        made = await report_store.insert_report(
+            conn,
+            uri="https://mastodon.example/0b7e",
+            reporter_id=sender.id,
+            origin_domain="mastodon.example",
+            target_id=bea_actor.id,
+            post_ids=[],
+            category="other",
+            comment="Spam signalé chez nous",
+            forwarded=False,
+            snapshot={"account": {"handle": bea_actor.handle, "display_name": "Béa"}, "posts": []},
+        )
+    await make_resident(inst, "modo", admin=True)
+    async with WebClient(inst.base_url) as modo:
+        await modo.log_in("modo")
+        queue = await modo.get("/admin/reports")
+        assert "from the server mastodon.example" in queue.text
+        page = await modo.get(f"/admin/reports/{made.id}")
+        assert "the server mastodon.example" in page.text
+        assert "Spam signalé chez nous" in page.text
+        assert "@mastodon.example@" not in page.text

@@ -60,6 +60,26 @@ async def index(page: Page) -> Response:
     )
 
 
+# What a snapshot holds (services/reports.py), with a default for each: a page never fails
+# on a snapshot made by an older version, or on one a peer's Flag left short.
+ACCOUNT_FIELDS = {"uri": "", "url": "", "handle": "", "display_name": "", "summary": ""}
+POST_FIELDS = {
+    "id": None,
+    "uri": "",
+    "url": "",
+    "visibility": "public",
+    "name": None,
+    "summary": None,
+    "content": "",
+    "published": "",
+    "media": [],
+}
+
+
+def _snapshot_account(snapshot: dict) -> dict:
+    return {**ACCOUNT_FIELDS, **snapshot.get("account", {})}
+
+
 def _snapshot_posts(snapshot: dict) -> list[dict]:
     """The snapshot's posts with their dates as datetimes, for the page's words."""
     posts = []
@@ -68,7 +88,7 @@ def _snapshot_posts(snapshot: dict) -> list[dict]:
             published = datetime.fromisoformat(post.get("published") or "")
         except ValueError:
             published = None
-        posts.append({**post, "published_at": published})
+        posts.append({**POST_FIELDS, **post, "published_at": published})
     return posts
 
 
@@ -86,7 +106,7 @@ async def show(
         status=status,
         view=view,
         report=view.report,
-        snapshot=view.report.snapshot,
+        snapshot_account=_snapshot_account(view.report.snapshot),
         snapshot_posts=_snapshot_posts(view.report.snapshot),
         others=others,
         state=note,
