@@ -63,7 +63,7 @@ async def index(page: Page) -> Response:
 # What a snapshot holds (services/reports.py), with a default for each: a page never fails
 # on a snapshot made by an older version, or on one a peer's Flag left short.
 ACCOUNT_FIELDS = {"uri": "", "url": "", "handle": "", "display_name": "", "summary": ""}
-POST_FIELDS = {
+POST_FIELDS: dict[str, object] = {
     "id": None,
     "uri": "",
     "url": "",
