@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 ActorRole = Literal["resident", "community", "instance", "group", "remote"]
 Visibility = Literal["public", "unlisted", "followers", "direct", "local"]
@@ -537,3 +537,41 @@ class Marker:
     last_read_id: int
     version: int
     updated_at: datetime
+
+
+# spam | legal | violation | other: Mastodon's report categories.
+REPORT_CATEGORIES = ("spam", "legal", "violation", "other")
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report of an account (and some of its posts) by one of our residents, or a Flag
+    another server sent (`origin_domain` names it; `reporter_id` is then its sender).
+    `snapshot` is what was reported as it was then: `account` and `posts`, plain JSON."""
+
+    id: int
+    uri: str | None
+    reporter_id: int | None
+    origin_domain: str | None
+    target_id: int
+    post_ids: tuple[int, ...]
+    category: str
+    comment: str
+    forwarded: bool
+    snapshot: dict[str, Any]
+    note: str
+    assigned_account_id: int | None
+    resolved_at: datetime | None
+    resolved_by_id: int | None
+    action: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    @property
+    def is_remote(self) -> bool:
+        """Sent by another server (a Flag), not by one of our residents."""
+        return self.origin_domain is not None

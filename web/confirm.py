@@ -138,6 +138,12 @@ BLOCK_DOMAIN = Confirm(
     target_field="domain",
 )
 
+# The moderation queue: an action on the account or post reported (dismissing asks nothing).
+REPORT_ACTION = Confirm(
+    N_("Apply this moderation action to the account or post reported?"),
+    N_("Yes, apply it"),
+    when=lambda form: form.get("action") != "dismiss",
+)
 # Staff (web/views/moderation.py, domains.py)
 MODERATE = Confirm(
     N_(

@@ -112,12 +112,27 @@ AUDIT_ACTIONS = {
     "role": N_("Role changed"),
     "approve": N_("Sign-up approved"),
     "reject": N_("Sign-up rejected"),
+    "resolve_report": N_("Report resolved"),
+    "reopen_report": N_("Report reopened"),
+    "assign_report": N_("Report taken in hand"),
+    "unassign_report": N_("Report released"),
+    "note_report": N_("Report noted"),
     "create_invite": N_("Invitation created"),
     "revoke_invite": N_("Invitation revoked"),
     "link_neighbour": N_("Neighbour linked"),
     "unlink_neighbour": N_("Neighbour link removed"),
     "retry_failures": N_("Failed work retried"),
     "drop_failures": N_("Failed work dropped"),
+}
+
+# What a moderator may do about a report (web/views/admin_reports.py).
+REPORT_ACTIONS = {
+    "dismiss": N_("Dismiss: nothing to do"),
+    "warn": N_("Warn the account"),
+    "limit": N_("Limit the account"),
+    "suspend": N_("Suspend the account"),
+    "block_domain": N_("Block their whole server"),
+    "remove_post": N_("Remove this post"),
 }
 
 # The steps of a loan or a gift, as a messages thread lists them (the dated ones are

@@ -74,6 +74,10 @@ NOTICES = {
     "queue-dropped": N_("Dropped: it will not be tried again."),
     "marked-read": N_("All caught up."),
     "message-sent": N_("Message sent."),
+    "reported": N_("Thank you: the moderators will look at your report."),
+    "report-noted": N_("Note saved."),
+    "report-resolved": N_("Report resolved."),
+    "report-reopened": N_("Report reopened."),
     "already-sent": N_(
         "This form was already sent: it was done once, not twice. Here is your page."
     ),

@@ -17,6 +17,7 @@ from .dispatch import View, run_view
 from .once import once
 from .views import (
     admin,
+    admin_reports,
     blocks,
     domains,
     events,
@@ -31,6 +32,7 @@ from .views import (
     notifications,
     posts,
     profile,
+    reports,
     settings,
     signup,
     trust,
@@ -177,6 +179,9 @@ def web_routes() -> list[Route]:
         _route("/messages/{thread_id}", messages.show, login=True),
         _route("/messages/{thread_id}", messages.reply, post=True, login=True),
         _route("/notifications/read", notifications.mark_read, post=True, login=True),
+        # Reports to the moderators: of a post, a message or an account
+        _route("/report", reports.form, login=True),
+        _route("/report", reports.submit, post=True, login=True, create=True),
         # Settings and language
         _route("/settings", settings.index, login=True),
         _route("/settings/profile", settings.save_profile, post=True, login=True),
@@ -245,6 +250,18 @@ def web_routes() -> list[Route]:
             confirm=c.UNLINK,
         ),
         _route("/admin/queue/retry", admin.retry_failures, post=True, admin=True),
+        # The moderation queue (moderators and administrators)
+        _route("/admin/reports", admin_reports.index, staff=True),
+        _route("/admin/reports/{report_id}", admin_reports.show, staff=True),
+        _route("/admin/reports/{report_id}/note", admin_reports.save_note, post=True, staff=True),
+        _route("/admin/reports/{report_id}/decide", admin_reports.decide, post=True, staff=True),
+        _route(
+            "/admin/reports/{report_id}/act",
+            admin_reports.act,
+            post=True,
+            staff=True,
+            confirm=c.REPORT_ACTION,
+        ),
         _route("/admin/queue/drop", admin.drop_failures, post=True, admin=True, confirm=c.DROP),
         # Staff: roles (admins), moderation actions, the audit log, domain blocks (admins)
         _route("/admin/accounts/{account_id}/role", moderation.set_role, post=True, admin=True),

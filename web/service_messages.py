@@ -250,6 +250,20 @@ KNOWN = {
         N_("sign-ups here do not wait for neighbours"),
         N_("a few words about you help the neighbours who know you find you"),
         N_("a presentation has at most %(max)s characters"),
+        # Reports (services/reports.py)
+        N_("choose a reason among: %(choices)s"),
+        N_("the comment is too long (at most %(max)s characters)"),
+        N_("a report names at most %(max)s posts"),
+        N_("only residents can report"),
+        N_("you cannot report yourself"),
+        N_("the posts reported must be the reported account's"),
+        N_("this server has no instance actor to forward the report"),
+        N_("this is for the instance's moderators"),
+        N_("no such report"),
+        N_("unknown moderation action"),
+        N_("the note is too long (at most %(max)s characters)"),
+        N_("choose one of the posts reported"),
+        N_("this report is about another account"),
     )
 }
 # Why the picture pipeline refused a file (`PictureRefused.reason`), for a resident.

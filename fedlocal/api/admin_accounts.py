@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..services import admin_accounts, moderation_actions, signup
+from ..services import reports as report_service
 from ..services.admin_accounts import AccountFilter, AdminAccountView
 from ..services.errors import InvalidInput
 from . import entity_types as E
@@ -88,15 +89,21 @@ async def action(call: Call):
         # Mastodon records a bare "none" and changes nothing; so do we, without a log line.
         await admin_accounts.one(call.ctx, call.account, target)
         return {}
+    report_id = p.int("report_id")
+    if report_id is not None:
+        await report_service.check_about(call.ctx, call.account, report_id, target)
     await moderation_actions.apply(
         call.ctx,
         call.account,
         ACTION_TYPES[kind],
         account_id=target,
         note=text,
-        report_id=p.int("report_id"),
+        report_id=report_id,
         notify=p.bool("send_email_notification"),
     )
+    if report_id is not None:
+        # As Mastodon: the report the action answers is resolved.
+        await report_service.resolve(call.ctx, call.account, report_id, action=ACTION_TYPES[kind])
     return {}
 
 

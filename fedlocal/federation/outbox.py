@@ -55,6 +55,7 @@ from ..services.outgoing import (
     PostUnpinned,
     PostUpdated,
     ProfileUpdated,
+    ReportForwarded,
 )
 from ..store import actors as actor_store
 from ..store import announces as announce_store
@@ -228,6 +229,10 @@ class FederationOutbox:
                 return _to(blocker, to_as.block(blocker, target, block), target)
             case BlockUndone(blocker, target, block):
                 return _to(blocker, to_as.undo_block(blocker, target, block), target)
+            case ReportForwarded(instance, target, report_uri, post_uris, comment):
+                # To the account's own inbox, as Mastodon sends it.
+                flag = to_as.flag(instance.uri, report_uri, target.uri, post_uris, comment)
+                return _to(instance, flag, target)
         raise TypeError(f"no delivery for {type(news).__name__}")
 
     async def _group_share(

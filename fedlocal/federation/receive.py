@@ -10,7 +10,8 @@ written, so a refused request leaves nothing behind:
 - 400 for malformed or too deeply nested JSON, or an activity without type or actor;
 - 400, once the signature is verified, for an activity of a verb we handle that lacks a
   field its verb needs (`shapes.SHAPES`: an id, an object), naming the field;
-- 403 for a blocked domain, or an object that is not on the actor's host;
+- 403 for a blocked domain, or an object that is not on the actor's host (for a
+  `Flag`: an object that is not ours; 400 for one of absurd size);
 - 202 without storing when the signer is not the actor (Mastodon's rule, interop.md
   §2.7: without LD signatures we cannot trust a relayed activity), for a Delete from an
   actor we never knew, and for an activity already received.
@@ -32,6 +33,7 @@ from activitypub.jsonutil import MalformedJSON, loads_bounded
 from ..boundary.bodies import read_body
 from ..boundary.problems import BodyTooLarge
 from ..services import inbound
+from .inbox import flag
 from .origin import http_host, origin_problem
 from .runtime import Federation
 from .shapes import envelope_problem, verb_problem
@@ -126,6 +128,9 @@ async def receive_activity(federation: Federation, request: Request) -> Response
     problem = origin_problem(activity, actor_uri)
     if problem:
         return error(403, problem)
+    refused = flag.refusal(activity, federation.urls.base)
+    if refused:
+        return error(*refused)
 
     # A copy already received or still queued (personal and shared inbox, a sender's
     # retry) is acknowledged without a second row.

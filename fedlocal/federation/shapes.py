@@ -33,6 +33,9 @@ REFERENCE = "reference"
 # An id or an embedded object, with or without an id (an Undo or an Accept may embed the
 # Follow they answer without its id; the handler then matches it by actor and object).
 ID_OR_EMBEDDED = "id-or-embedded"
+# One reference or a list of them (a Flag names an account and its posts; Misskey sends
+# a single id, Mastodon a list).
+REFERENCES = "references"
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,13 @@ class Shape:
     """The fields a verb must carry, besides the `type` and `actor` every activity has."""
 
     needs_id: bool
-    object: str  # REFERENCE | ID_OR_EMBEDDED
+    object: str  # REFERENCE | ID_OR_EMBEDDED | REFERENCES
 
     def describe_object(self) -> str:
         if self.object == REFERENCE:
             return "an object with an id (or the object's id)"
+        if self.object == REFERENCES:
+            return "an object id, or a list of them"
         return "an object (its id, or the object itself)"
 
 
@@ -65,6 +70,7 @@ SHAPES: Mapping[str, Shape] = {
     # Mastodon sends its pins' Add and Remove without an id.
     "Add": Shape(needs_id=False, object=REFERENCE),
     "Remove": Shape(needs_id=False, object=REFERENCE),
+    "Flag": Shape(needs_id=False, object=REFERENCES),
 }
 
 
@@ -95,6 +101,10 @@ def verb_problem(activity: dict[str, Any]) -> str | None:
     obj = activity.get("object")
     if shape.object == REFERENCE:
         if not _non_empty(id_of(obj)):
+            return f"a {verb} needs {shape.describe_object()}"
+    elif shape.object == REFERENCES:
+        items = obj if isinstance(obj, list) else [obj]
+        if not items or not all(_non_empty(id_of(item)) for item in items):
             return f"a {verb} needs {shape.describe_object()}"
     elif not (_non_empty(obj) or isinstance(obj, dict)):
         return f"a {verb} needs {shape.describe_object()}"

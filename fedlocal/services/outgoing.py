@@ -212,6 +212,18 @@ class BlockUndone:
     block: Block
 
 
+@dataclass(frozen=True)
+class ReportForwarded:
+    """A resident's report of another server's account, sent on to that server as a Flag
+    from our instance actor (the resident is not named)."""
+
+    instance: Actor
+    target: Actor
+    report_uri: str
+    post_uris: tuple[str, ...]
+    comment: str
+
+
 News = (
     PostCreated
     | PostUpdated
@@ -238,4 +250,5 @@ News = (
     | OfferAccepted
     | Blocked
     | BlockUndone
+    | ReportForwarded
 )

@@ -730,6 +730,44 @@ notification_permissions = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# --- Moderation ---------------------------------------------------------------------------
+
+# Reports: a resident's report of a post, a message or an account, or a `Flag` another
+# server sent. Each keeps a snapshot of what was reported as it was then (text, pictures,
+# author), so a later edit or deletion does not change what moderators read.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    # The Flag's id: ours when forwarded, the sender's when received (Misskey sends none).
+    Column("uri", Text),
+    # Who reported: one of our residents, or the actor that sent the Flag (then
+    # `origin_domain` names its server, and that is all moderators are shown).
+    Column("reporter_id", ForeignKey("actors.id", ondelete="SET NULL")),
+    Column("origin_domain", String(255)),
+    Column("target_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    # Our ids of the reported posts (kept when a post is deleted; the snapshot has them).
+    Column("post_ids", JSON, nullable=False),
+    # spam | legal | violation | other
+    Column("category", String(16), nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    # Sent on as a Flag to the reported account's server.
+    Column("forwarded", Boolean, nullable=False, default=False),
+    Column("snapshot", JSON, nullable=False),
+    # The moderators' note.
+    Column("note", Text, nullable=False, default=""),
+    Column("assigned_account_id", ForeignKey("accounts.id", ondelete="SET NULL")),
+    # Set when resolved (dismissed, or acted upon); cleared when reopened.
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_by_id", ForeignKey("accounts.id", ondelete="SET NULL")),
+    # What was done (dismiss, remove_post, warn, limit, suspend, block_domain).
+    Column("action", String(16)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "resolved_at", "id"),
+    Index(None, "target_id", "id"),
+    Index(None, "reporter_id"),
+)
 
 # --- Staff and moderation (docs/moderation.md) -------------------------------------------
 

@@ -22,6 +22,7 @@ from . import (
     block,
     create,
     delete,
+    flag,
     follow,
     interest,
     join,
@@ -79,4 +80,6 @@ HANDLERS: Mapping[str, VerbHandler] = {
     # organisations only.
     "Add": Verb(add.apply, add.prepare),
     "Remove": Verb(remove.apply),
+    # A report of our accounts and posts from another server.
+    "Flag": Verb(flag.apply),
 }

@@ -25,6 +25,7 @@ from .blocks import block, undo_block
 from .collections import ordered_collection, ordered_collection_page
 from .common import addressing, iso
 from .events import event, event_hashtags
+from .flags import flag
 from .follows import accept_follow, follow, reject_follow, undo_follow
 from .likes import like, undo_announce, undo_like
 from .listings import listing, listing_hashtags
@@ -72,6 +73,7 @@ __all__ = [
     "delete",
     "event",
     "event_hashtags",
+    "flag",
     "follow",
     "iso",
     "join",

@@ -2,7 +2,7 @@
 accounts, moderators' warnings, and domain blocks and allows kept in the database
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011 (rechained when branch reports merged staff)
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import fedlocal.store.types
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
