@@ -17,6 +17,7 @@ from .forms import BadForm, read_form
 from .labels import N_
 from .page import Page
 from .service_messages import translate_service_error
+from .views import legal
 
 View = Callable[[Page], Awaitable[Response]]
 
@@ -70,4 +71,7 @@ async def _guarded(page: Page, view: View, *, login: bool, admin: bool) -> Respo
         return page.to_login()
     if admin and not (page.account and page.account.is_admin):
         return await page.error(403, page.t("This page is for the instance's administrators."))
+    # New terms: nothing but the legal pages and logging out until the resident accepts.
+    if not legal.consent_exempt(page.request.url.path) and await legal.needs_consent(page):
+        return legal.to_consent(page)
     return await view(page)

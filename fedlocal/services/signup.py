@@ -34,12 +34,26 @@ async def sign_up(
     email: str | None = None,
     invite_code: str | None = None,
     locale: str | None = None,
+    agreement: bool = False,
 ) -> tuple[Account, Actor]:
-    """A new resident, approved or not by the instance's sign-up mode."""
+    """A new resident, approved or not by the instance's sign-up mode. `agreement`: they
+    accept the current terms of use and privacy policy (required; recorded with the
+    terms' version and the time)."""
+    if not agreement:
+        raise InvalidInput(
+            "to sign up, accept the terms of use and the privacy policy", field="agreement"
+        )
+    terms = ctx.config.legal.terms_version
     mode = ctx.config.signup_mode
     if mode != "invite":
         return await create_account(
-            ctx, username, password, email=email, approved=mode == "open", locale=locale
+            ctx,
+            username,
+            password,
+            email=email,
+            approved=mode == "open",
+            locale=locale,
+            terms_version=terms,
         )
     code = (invite_code or "").strip()
     if not code:
@@ -52,7 +66,9 @@ async def sign_up(
     if not claimed:
         raise InvalidInput("this invitation code is not valid", field="invite_code")
     try:
-        return await create_account(ctx, username, password, email=email, locale=locale)
+        return await create_account(
+            ctx, username, password, email=email, locale=locale, terms_version=terms
+        )
     except ServiceError:
         async with ctx.db.write() as conn:
             await invite_store.unclaim(conn, code[:64])

@@ -25,6 +25,7 @@ def _labels(page: Page) -> dict[str, str]:
         "password": t("Password"),
         "invite_code": t("Invitation code"),
         "login": t("Username or e-mail address"),
+        "agreement": t("I accept the terms of use and the privacy policy"),
     }
 
 
@@ -68,6 +69,9 @@ async def submit(page: Page) -> Response:
         )
     if page.config.signup_mode == "invite" and not state.values.get("invite_code", "").strip():
         state.error("invite_code", t("Enter the code of your invitation."))
+    agreed = state.values.get("agreement") == "yes"
+    if not agreed:
+        state.error("agreement", t("Accept the terms of use and the privacy policy to sign up."))
     if not state.ok:
         return await _form(page, state, status=422)
     try:
@@ -78,6 +82,7 @@ async def submit(page: Page) -> Response:
             email=email,
             invite_code=state.values.get("invite_code"),
             locale=page.lang,
+            agreement=agreed,
         )
     except ServiceError as exc:
         field = exc.field if exc.field in _labels(page) else "_form"
