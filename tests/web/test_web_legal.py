@@ -11,9 +11,9 @@ import pytest
 
 from fedlocal.models import Attachment
 from fedlocal.services.accounts import create_account
+from fedlocal.store import accounts as account_store
 from fedlocal.store import actors as actor_store
 from fedlocal.store import legal as legal_store
-from fedlocal.store import accounts as account_store
 from tests.support.instance import running_instance
 
 from . import seed
@@ -287,17 +287,21 @@ async def test_pages_load_nothing_from_another_server(inst):
         attachments=(photo,),
     )
     await create_account(inst.services, "alice", PASSWORD, terms_version="2")
+    post_path = f"/posts/{post.id}"
     async with WebClient(inst.base_url) as visitor, WebClient(inst.base_url) as alice:
         await alice.log_in("alice")
         await alice.submit("/follow", "/follow", {"handle": "@far@elsewhere.example"})
         seen = (
-            (visitor, ("/", "/feed", "/about", "/groups", "/signup", "/login", f"/posts/{post.id}")),
+            (
+                visitor,
+                ("/", "/feed", "/about", "/groups", "/signup", "/login", f"/posts/{post.id}"),
+            ),
             (
                 alice,
                 (
                     "/",
                     "/feed",
-                    f"/posts/{post.id}",
+                    post_path,
                     "/settings",
                     "/notifications",
                     "/messages",
