@@ -25,7 +25,7 @@ def _labels(page: Page) -> dict[str, str]:
         "password": t("Password"),
         "invite_code": t("Invitation code"),
         "login": t("Username or e-mail address"),
-        "agreement": t("I accept the terms of use and the privacy policy"),
+        "agreement": t("Terms of use"),
     }
 
 
