@@ -12,7 +12,6 @@ import pytest
 from fedlocal.models import Attachment
 from fedlocal.services.accounts import create_account
 from fedlocal.store import accounts as account_store
-from fedlocal.store import actors as actor_store
 from fedlocal.store import legal as legal_store
 from tests.support.instance import running_instance
 
@@ -259,18 +258,13 @@ async def test_admins_edit_the_legal_pages_and_residents_cannot(inst):
 
 async def test_pages_load_nothing_from_another_server(inst):
     # Given a neighbour from elsewhere with an avatar, a header and a photo, and alice
-    async with inst.db.write() as conn:
-        far = await actor_store.upsert_remote_actor(
-            conn,
-            uri="https://elsewhere.example/users/far",
-            type="Person",
-            username="far",
-            domain="elsewhere.example",
-            display_name="Far",
-            inbox_url="https://elsewhere.example/users/far/inbox",
-            icon_url="https://elsewhere.example/avatar.png",
-            image_url="https://elsewhere.example/header.png",
-        )
+    far = await seed.remote_actor(
+        inst,
+        "far",
+        "elsewhere.example",
+        icon_url="https://elsewhere.example/avatar.png",
+        image_url="https://elsewhere.example/header.png",
+    )
     photo = Attachment(
         url="https://elsewhere.example/photo.jpg",
         media_type="image/jpeg",
