@@ -40,6 +40,36 @@ class Quarter:
     longitude: float
 
 
+# What the accessibility statement may say of the site's conformity with RGAA 4.1.
+ACCESSIBILITY_STATUSES = ("full", "partial", "none")
+
+
+@dataclass(frozen=True)
+class Legal:
+    """The `[legal]` table: who publishes and hosts the instance, who answers for residents'
+    data, and the current terms' version. The legal pages' templates are filled from it
+    (fedlocal/services/legal_templates.py); a blank key shows as "to be completed"."""
+
+    # The publisher, who is also the data controller (a town hall, an association).
+    publisher: str = ""
+    address: str = ""
+    # Registration number (SIREN/SIRET, RNA for an association), when there is one.
+    registration: str = ""
+    publication_director: str = ""
+    # The publisher's contact for legal questions; the instance's contact_email otherwise.
+    email: str = ""
+    phone: str = ""
+    host_name: str = ""
+    host_address: str = ""
+    # The data protection officer: a postal or e-mail address, or a web form's URL.
+    dpo_contact: str = ""
+    accessibility_status: str = "none"
+    # The date of the last accessibility audit (free text: "12 mars 2026").
+    accessibility_audit_date: str = ""
+    # Bumping it asks every resident to accept the terms again at their next page.
+    terms_version: str = "1"
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything an instance needs to run; immutable once loaded."""
@@ -96,6 +126,11 @@ class Config:
     # "town-hall" is reserved to town_hall and public_service unless this says otherwise.
     reserved_categories: tuple[tuple[str, tuple[str, ...]], ...] = ()
     listing_expiry_days: int = 30
+    # Data minimisation: a browser session unused this long ends and is forgotten; a
+    # notification this old is forgotten (the maintenance worker purges both).
+    session_retention_days: int = 30
+    notification_retention_days: int = 90
+    legal: Legal = Legal()
     # The zone residents' dates are typed and shown in (an IANA name).
     timezone: str = "Europe/Paris"
     log_level: str = "info"
@@ -217,6 +252,9 @@ def build_config(
                     raise ConfigError(f"unknown key 'area.{sub_key}'{where}")
                 values[sub_key] = _coerce(sub_key, fields[sub_key].type, sub_value, where)
             continue
+        if key == "legal":
+            values["legal"] = _legal(value, where)
+            continue
         if key not in fields:
             raise ConfigError(f"unknown key '{key}'{where}")
         values[key] = _coerce(key, fields[key].type, value, where)
@@ -226,6 +264,8 @@ def build_config(
         key = env_key[len(ENV_PREFIX) :].lower()
         if key not in fields:
             continue  # other FEDLOCAL_* variables (test settings) are not config keys
+        if key == "legal":
+            raise ConfigError(f"[legal] is set in the config file, not in ${env_key}")
         annotation = fields[key].type
         values[key] = _coerce(key, annotation, _parse_env(env_value, annotation), f" in ${env_key}")
     for required in ("name", "base_url", "data_dir"):
@@ -328,6 +368,31 @@ def _networks(key: str, value: Any, where: str) -> tuple[IPNetwork, ...]:
         raise ConfigError(f"'{key}': {exc}{where}") from None
 
 
+def _legal(value: Any, where: str) -> Legal:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[legal] must be a table{where}")
+    known = {f.name for f in dataclasses.fields(Legal)}
+    items: dict[str, str] = {}
+    for key, item in value.items():
+        if key not in known:
+            raise ConfigError(f"unknown key 'legal.{key}'{where}")
+        if not isinstance(item, str):
+            raise ConfigError(f"'legal.{key}' must be a string{where}")
+        items[key] = item.strip()
+    status = items.get("accessibility_status", Legal.accessibility_status)
+    if status not in ACCESSIBILITY_STATUSES:
+        raise ConfigError(
+            f"'legal.accessibility_status' must be one of {', '.join(ACCESSIBILITY_STATUSES)}"
+            f"{where}"
+        )
+    version = items.get("terms_version", Legal.terms_version)
+    if not re.fullmatch(r"[\w.-]{1,32}", version):
+        raise ConfigError(
+            f"'legal.terms_version' must be 1 to 32 letters, digits, dots or dashes{where}"
+        )
+    return Legal(**items)
+
+
 def _as_list(key: str, value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
         raise ConfigError(f"'{key}' must be a list{where}")
@@ -422,6 +487,9 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     for key in ("new_account_days", "new_account_posts_per_day", "new_account_messages_per_day"):
         if values.get(key, 0) < 0:
             raise ConfigError(f"'{key}' must be 0 (no limit) or more{where}")
+    for key in ("listing_expiry_days", "session_retention_days", "notification_retention_days"):
+        if values.get(key, 1) < 1:
+            raise ConfigError(f"'{key}' must be at least 1{where}")
     for key in (
         "delivery_concurrency",
         "delivery_per_host",
@@ -464,4 +532,4 @@ def _is_time_zone(name: str) -> bool:
     return True
 
 
-__all__ = ["Config", "ConfigError", "Quarter", "build_config", "load_config", "slugify"]
+__all__ = ["Config", "ConfigError", "Legal", "Quarter", "build_config", "load_config", "slugify"]

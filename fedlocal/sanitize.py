@@ -45,6 +45,27 @@ def sanitize_html(html: str) -> str:
     return _CLASS_ATTR.sub(_keep_known_classes, cleaned)
 
 
+# Pages the instance's admins write (the legal pages) keep their structure: headings from
+# h2 (the page has its h1) and simple tables; still no images, scripts, styles or frames,
+# so a page never loads anything from another server.
+_PAGE_TAGS = _TAGS | {"h2", "h3", "h4", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+_PAGE_HEADING = re.compile(r"<(/?)h([1-6])(?=[\s>])", re.IGNORECASE)
+
+
+def sanitize_page_html(html: str) -> str:
+    """An admin's page reduced to its allowlist: h1 becomes h2, h5 and h6 become h4."""
+    html = _PAGE_HEADING.sub(lambda m: f"<{m.group(1)}h{min(max(int(m.group(2)), 2), 4)}", html)
+    cleaned = nh3.clean(
+        html,
+        tags=_PAGE_TAGS,
+        attributes={**_ATTRIBUTES, "th": {"scope"}},
+        url_schemes=_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return _CLASS_ATTR.sub(_keep_known_classes, cleaned)
+
+
 def _keep_known_classes(match: re.Match[str]) -> str:
     kept = [name for name in match.group(1).split() if _KEPT_CLASSES.match(name)]
     return f' class="{" ".join(kept)}"' if kept else ""

@@ -3,9 +3,10 @@
 The cookie holds 32 random bytes; the store keeps their SHA-256 only. Cookies are
 HttpOnly and SameSite=Lax, and Secure when the instance is served over https. Logging in
 replaces the session (a new token: no session fixation); logging out deletes it. A
-session lives SESSION_LIFETIME from its last renewal; it is renewed, at most once a day,
-while it is used. A visitor who has not logged in gets a session only when a page shows
-them a form (the form's CSRF token needs the session's secret).
+session lives `session_retention_days` (the config) from its last renewal; it is renewed,
+at most once a day, while it is used, and the maintenance worker forgets it once expired.
+A visitor who has not logged in gets a session only when a page shows them a form (the
+form's CSRF token needs the session's secret).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from fedlocal.services.context import ServiceContext
 from . import csrf
 
 COOKIE = "fedlocal_session"
-SESSION_LIFETIME = timedelta(days=30)
 ANONYMOUS_LIFETIME = csrf.TOKEN_LIFETIME
 RENEW_AFTER = timedelta(days=1)
 PURGE_EVERY_SECONDS = 600.0
@@ -76,6 +76,7 @@ class Sessions:
         self.services = services
         self.secure = config.scheme == "https"
         self.cookie = cookie_name(config, COOKIE)
+        self.lifetime = timedelta(days=config.session_retention_days)
         self._last_purge = 0.0
 
     async def load(self, request: Request) -> Visitor:
@@ -86,7 +87,7 @@ class Sessions:
             self.services,
             token_hash(token),
             now=utcnow(),
-            lifetime=SESSION_LIFETIME,
+            lifetime=self.lifetime,
             renew_after=RENEW_AFTER,
         )
         if found is None:
@@ -105,7 +106,7 @@ class Sessions:
     async def log_in(self, visitor: Visitor, account: Account, actor: Actor) -> None:
         """A fresh session for the account, replacing the visitor's old one."""
         visitor.session, visitor.new_token = await self._create(
-            account.id, csrf.new_secret(), SESSION_LIFETIME, replacing=visitor.session
+            account.id, csrf.new_secret(), self.lifetime, replacing=visitor.session
         )
         visitor.account, visitor.actor = account, actor
         visitor.clear_cookie = False
@@ -136,7 +137,7 @@ class Sessions:
     def apply(self, visitor: Visitor, response: Response) -> None:
         """Set or clear the cookie on the way out."""
         if visitor.new_token is not None:
-            max_age = SESSION_LIFETIME if visitor.account is not None else ANONYMOUS_LIFETIME
+            max_age = self.lifetime if visitor.account is not None else ANONYMOUS_LIFETIME
             response.set_cookie(
                 self.cookie,
                 visitor.new_token,

@@ -15,8 +15,11 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+from fedlocal.services.maintenance import FORM_TOKEN_LIFETIME
+
 FIELD = "csrf_token"
-TOKEN_LIFETIME = timedelta(hours=12)
+# The maintenance worker forgets used nonces past it.
+TOKEN_LIFETIME = FORM_TOKEN_LIFETIME
 # A token "from the future" beyond this is forged or from a badly wrong clock.
 CLOCK_SKEW = timedelta(minutes=5)
 

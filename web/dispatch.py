@@ -18,6 +18,7 @@ from .forms import BadForm, read_form
 from .labels import N_
 from .page import Page
 from .service_messages import translate_service_error
+from .views import legal
 
 View = Callable[[Page], Awaitable[Response]]
 
@@ -77,4 +78,7 @@ async def _guarded(page: Page, view: View, *, login: bool, admin: bool, staff: b
         return await page.error(
             403, page.t("This page is for the instance's moderators and administrators.")
         )
+    # New terms: nothing but the legal pages and logging out until the resident accepts.
+    if not legal.consent_exempt(page.request.url.path) and await legal.needs_consent(page):
+        return legal.to_consent(page)
     return await view(page)

@@ -12,6 +12,8 @@ NOTICES = {
     ),
     "logged-in": N_("You are logged in."),
     "logged-out": N_("You are logged out."),
+    "terms-accepted": N_("Thank you: you accepted the terms of use and the privacy policy."),
+    "legal-saved": N_("The page is saved."),
     "published": N_("Published."),
     "interest-sent": N_("The author got your message: they will answer you."),
     "reserved": N_("Reserved."),

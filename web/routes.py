@@ -25,6 +25,7 @@ from .views import (
     follow,
     groups,
     home,
+    legal,
     listings,
     loans,
     messages,
@@ -101,6 +102,11 @@ def web_routes() -> list[Route]:
         _route("/login", signup.login_form),
         _route("/login", signup.login, post=True),
         _route("/logout", signup.logout, post=True),
+        # Legal pages, what we keep, and accepting new terms
+        _route("/legal/accept", legal.consent_form),
+        _route("/legal/accept", legal.accept, post=True, login=True),
+        _route("/legal/{kind}", legal.show),
+        _route("/your-data", legal.your_data),
         # Publishing
         _route("/new/offer", listings.new_offer, login=True),
         _route("/new/offer", listings.publish_offer, post=True, login=True, create=True),
@@ -249,6 +255,9 @@ def web_routes() -> list[Route]:
             admin=True,
             confirm=c.UNLINK,
         ),
+        _route("/admin/legal", legal.admin_index, admin=True),
+        _route("/admin/legal/{kind}/{language}", legal.edit_form, admin=True),
+        _route("/admin/legal/{kind}/{language}", legal.save, post=True, admin=True),
         _route("/admin/queue/retry", admin.retry_failures, post=True, admin=True),
         # The moderation queue (moderators and administrators)
         _route("/admin/reports", admin_reports.index, staff=True),

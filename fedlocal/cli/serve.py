@@ -10,6 +10,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from ..app import create_app, start_workers
+from ..boundary import log_privacy
 from ..boundary.request_id import install_log_record_factory
 from ..config import load_config
 from .runtime import open_instance
@@ -62,6 +63,8 @@ def serve(args: argparse.Namespace) -> int:
         ),
         app,
     )
+    # uvicorn configured its loggers above: from here, they write no client address.
+    log_privacy.install()
     server.run()
     return 0 if server.started else 1
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..models import Account, Actor
 from ..store import accounts as account_store
 from ..store import actors as actor_store
+from ..store import legal as legal_store
 from .context import ServiceContext
 from .errors import Busy, Conflict, InvalidInput
 from .keys import generate_key_pems, store_actor_keys
@@ -146,8 +147,10 @@ async def create_account(
     approved: bool = True,
     display_name: str = "",
     locale: str | None = None,
+    terms_version: str | None = None,
 ) -> tuple[Account, Actor]:
-    """Create a resident: an account and its Person actor with fresh keys."""
+    """Create a resident: an account and its Person actor with fresh keys; with
+    `terms_version`, their acceptance of those terms recorded in the same transaction."""
     name = validate_username(username)
     validate_password(password)
     if email is not None:
@@ -181,6 +184,10 @@ async def create_account(
                 is_approved=approved,
                 locale=locale,
             )
+            if terms_version is not None:
+                await legal_store.record_acceptance(
+                    conn, account.id, terms_version, now=account.created_at
+                )
     except IntegrityError:
         # Lost a race with a concurrent sign-up for the same name or e-mail.
         raise Conflict("this username or e-mail address is taken", field="username") from None

@@ -1,15 +1,18 @@
 """Housekeeping that runs on a timer inside `serve`: expiring old offers and requests,
 reminding of loans due tomorrow and flagging overdue ones, forgetting activity ids too
 old to be delivered again, failed logins older than the login limit's window, pictures
-uploaded a day ago and never posted, and the oldest copies of other servers' pictures past
-the cache's limit."""
+uploaded a day ago and never posted, the oldest copies of other servers' pictures past
+the cache's limit, and (data minimisation) browser sessions past their end and
+notifications older than `notification_retention_days`."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from ..store import login_attempts as attempt_store
+from ..store import notifications as notification_store
 from ..store import received as received_store
+from ..store import sessions as session_store
 from ..store.clock import utcnow
 from . import remote_media
 from .context import ServiceContext
@@ -22,6 +25,8 @@ from .media import sweep_waiting
 # come back, so the idempotency record need not keep them.
 RECEIVED_RETENTION = timedelta(days=30)
 INTERVAL_SECONDS = 60.0
+# A used form token is kept as long as the token itself could be sent (web/csrf.py).
+FORM_TOKEN_LIFETIME = timedelta(hours=12)
 
 
 class MaintenanceWorker:
@@ -37,6 +42,12 @@ class MaintenanceWorker:
             pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)
             # A login attempt only counts within the window: past it, keep nothing.
             forgotten = await attempt_store.purge(conn, before=now - LOGIN_WINDOW)
+            # A session ends `session_retention_days` after its last use (web/auth.py).
+            sessions = await session_store.purge(
+                conn, now=now, tokens_used_before=now - FORM_TOKEN_LIFETIME
+            )
+            keep_days = timedelta(days=self.ctx.config.notification_retention_days)
+            notifications = await notification_store.purge_older_than(conn, now - keep_days)
         swept = await sweep_waiting(self.ctx, now)
         evicted = await remote_media.evict(self.ctx)
-        return expired + loans + pruned + forgotten + swept + evicted
+        return expired + loans + pruned + forgotten + sessions + notifications + swept + evicted

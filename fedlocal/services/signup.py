@@ -50,9 +50,17 @@ async def sign_up(
     locale: str | None = None,
     presentation: str | None = None,
     quarter: str | None = None,
+    agreement: bool = False,
 ) -> tuple[Account, Actor]:
     """A new resident, approved or not by the instance's sign-up mode. `presentation`
-    and `quarter` are for the `vouch` mode (ignored otherwise)."""
+    and `quarter` are for the `vouch` mode (ignored otherwise). `agreement`: they accept
+    the current terms of use and privacy policy (required; recorded with the terms'
+    version and the time)."""
+    if not agreement:
+        raise InvalidInput(
+            "to sign up, accept the terms of use and the privacy policy", field="agreement"
+        )
+    terms = ctx.config.legal.terms_version
     mode = ctx.config.signup_mode
     if mode == "vouch":
         return await _sign_up_to_be_vouched(
@@ -60,7 +68,13 @@ async def sign_up(
         )
     if mode != "invite":
         return await create_account(
-            ctx, username, password, email=email, approved=mode == "open", locale=locale
+            ctx,
+            username,
+            password,
+            email=email,
+            approved=mode == "open",
+            locale=locale,
+            terms_version=terms,
         )
     code = (invite_code or "").strip()
     if not code:
@@ -73,7 +87,9 @@ async def sign_up(
     if not claimed:
         raise InvalidInput("this invitation code is not valid", field="invite_code")
     try:
-        return await create_account(ctx, username, password, email=email, locale=locale)
+        return await create_account(
+            ctx, username, password, email=email, locale=locale, terms_version=terms
+        )
     except ServiceError:
         async with ctx.db.write() as conn:
             await invite_store.unclaim(conn, code[:64])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Notification
@@ -87,3 +88,9 @@ async def mark_read(conn: AsyncConnection, recipient_id: int, up_to_id: int) -> 
         )
         .values(read_at=utcnow())
     )
+
+
+async def purge_older_than(conn: AsyncConnection, before: datetime) -> int:
+    """Forget notifications made before `before` (`notification_retention_days`)."""
+    result = await conn.execute(delete(notifications).where(notifications.c.created_at < before))
+    return result.rowcount or 0

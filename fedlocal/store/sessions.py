@@ -95,9 +95,11 @@ async def use_form_token(
     return inserted == 1
 
 
-async def purge(conn: AsyncConnection, *, now: datetime, tokens_used_before: datetime) -> None:
-    """Forget expired sessions and the used tokens that could no longer be replayed."""
-    await conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
+async def purge(conn: AsyncConnection, *, now: datetime, tokens_used_before: datetime) -> int:
+    """Forget expired sessions and the used tokens that could no longer be replayed; how
+    many sessions went."""
+    ended = await conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
     await conn.execute(
         delete(web_used_form_tokens).where(web_used_form_tokens.c.used_at < tokens_used_before)
     )
+    return ended.rowcount or 0

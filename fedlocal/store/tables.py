@@ -293,6 +293,8 @@ notifications = Table(
     # A moderation_warning's text (`account_warnings`).
     Column("warning_id", ForeignKey("account_warnings.id", ondelete="CASCADE")),
     Index(None, "recipient_id", "id"),
+    # The maintenance worker forgets notifications past `notification_retention_days`.
+    Index(None, "created_at"),
 )
 
 # Announces (boosts), ours (the community actor's) and received ones.
@@ -834,4 +836,34 @@ domain_allows = Table(
     Column("domain", String(255), nullable=False, unique=True),
     Column("created_by", ForeignKey("accounts.id", ondelete="SET NULL")),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+# --- Legal pages and consent (services/legal.py) --------------------------------------------
+
+# The legal pages as admins wrote them, one row per edit (the newest is shown, the older
+# ones are the history). A row without body returns the page to its template.
+legal_documents = Table(
+    "legal_documents",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    # notice | privacy | terms | accessibility
+    Column("kind", String(16), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("body", Text),
+    Column("edited_by", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "kind", "language", "id"),
+)
+
+# Each resident's acceptance of the terms of use and the privacy policy: the terms'
+# version (`[legal] terms_version`) and when.
+terms_acceptances = Table(
+    "terms_acceptances",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("accepted_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "version"),
 )

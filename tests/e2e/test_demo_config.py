@@ -214,6 +214,14 @@ async def test_demo_runs_seeds_links_and_restarts_without_duplicates(demo: Demo)
         for url in printed:
             response = await client.get(url)
             assert response.status_code == 200, f"{url}: {response.status_code}"
+        # And: each quarter's legal pages are filled in, in French
+        for config in configs.values():
+            for page in ("notice", "privacy", "accessibility"):
+                response = await client.get(
+                    f"{config.base_url}/legal/{page}", headers={"Accept-Language": "fr"}
+                )
+                assert "Ville de Saint-Malo" in response.text, page
+                assert "[à compléter]" not in response.text, page
 
     # And: the town hall's pinned announcement tops Saint-Malo's landing page, with its badge
     async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:

@@ -56,6 +56,7 @@ async def _newcomer(world, name: str = "nina"):
         password=PASSWORD,
         presentation="Nina, au 3 rue de Dinan, la fille de Monique",
         quarter="intra muros",
+        agreement=True,
     )
 
 
@@ -158,6 +159,7 @@ async def test_signing_up_to_be_vouched_needs_a_few_words_and_a_known_quarter(vo
                 password=PASSWORD,
                 presentation=presentation,
                 quarter=quarter,
+                agreement=True,
             )
         assert refused.value.field == field
     assert await _count(vouch_world, account_table) == 0

@@ -35,6 +35,7 @@ async def test_sign_up_publish_an_offer_and_a_neighbour_is_interested(browser, q
         await anne.goto(f"{a.base_url}/signup")
         await anne.fill("#f-username", "anne")
         await anne.fill("#f-password", PASSWORD)
+        await anne.check("#f-agreement")
         await anne.click("form[action='/signup'] button[type=submit]")
         await expect(anne.locator(".notice[role=status]")).to_contain_text("Welcome")
 

@@ -30,16 +30,19 @@ async def resident(inst: TestInstance, username: str, display_name: str = "") ->
         )
 
 
-async def remote_actor(inst: TestInstance, username: str, domain: str) -> Actor:
+async def remote_actor(inst: TestInstance, username: str, domain: str, **fields: Any) -> Actor:
+    """A Person of `domain`; `fields` adds to or replaces its columns (`icon_url`…)."""
+    values: dict[str, Any] = {
+        "type": "Person",
+        "username": username,
+        "domain": domain,
+        "display_name": username.title(),
+        "inbox_url": f"https://{domain}/users/{username}/inbox",
+        **fields,
+    }
     async with inst.db.write() as conn:
         return await actor_store.upsert_remote_actor(
-            conn,
-            uri=f"https://{domain}/users/{username}",
-            type="Person",
-            username=username,
-            domain=domain,
-            display_name=username.title(),
-            inbox_url=f"https://{domain}/users/{username}/inbox",
+            conn, uri=f"https://{domain}/users/{username}", **values
         )
 
 

@@ -59,12 +59,30 @@ class WebClient:
         extra = {"confirm": "yes"} if confirmed else {}
         return await self.http.post(action, data={"csrf_token": token, **extra, **data})
 
-    async def log_in(self, login: str, password: str = PASSWORD) -> httpx.Response:
+    async def log_in(
+        self, login: str, password: str = PASSWORD, *, accept_terms: bool = True
+    ) -> httpx.Response:
+        """Log in; a resident asked to accept the current terms (an account made without
+        signing up) accepts them, unless told otherwise: tests of other pages are not
+        about the consent step, as `submit` confirms for them."""
         response = await self.submit("/login", "/login", {"login": login, "password": password})
         assert response.status_code == 303, response.text[:2000]
+        if accept_terms:
+            await self.accept_terms_if_asked()
         return response
 
+    async def accept_terms_if_asked(self) -> None:
+        asked = await self.http.get("/legal/accept")
+        if asked.status_code == 200:
+            tokens = csrf_tokens(asked.text)
+            accepted = await self.http.post(
+                "/legal/accept", data={"csrf_token": tokens[0], "next": "/"}
+            )
+            assert accepted.status_code == 303, accepted.text[:2000]
+
     async def sign_up(self, username: str, password: str = PASSWORD, **fields: str):
+        """The sign-up form, its terms accepted unless `agreement=""` says otherwise."""
+        fields.setdefault("agreement", "yes")
         return await self.submit(
             "/signup", "/signup", {"username": username, "password": password, **fields}
         )

@@ -29,6 +29,7 @@ def _labels(page: Page) -> dict[str, str]:
         "login": t("Username or e-mail address"),
         "presentation": t("A few words about you"),
         "quarter": t("My quarter"),
+        "agreement": t("Terms of use"),
     }
 
 
@@ -87,6 +88,9 @@ async def submit(page: Page) -> Response:
                 "presentation",
                 t("Write at most %(max)s characters.", max=PRESENTATION_MAX),
             )
+    agreed = state.values.get("agreement") == "yes"
+    if not agreed:
+        state.error("agreement", t("Accept the terms of use and the privacy policy to sign up."))
     if not state.ok:
         return await _form(page, state, status=422)
     try:
@@ -99,6 +103,7 @@ async def submit(page: Page) -> Response:
             locale=page.lang,
             presentation=state.values.get("presentation"),
             quarter=state.values.get("quarter") or None,
+            agreement=agreed,
         )
     except ServiceError as exc:
         field = exc.field if exc.field in _labels(page) else "_form"

@@ -178,6 +178,8 @@ class Seeder:
                 person.password,
                 admin=person.admin,
                 display_name=person.display_name,
+                # They signed up, as residents do: the current terms accepted.
+                terms_version=instance.config.legal.terms_version,
             ),
         )
 
