@@ -499,3 +499,14 @@ class Marker:
     last_read_id: int
     version: int
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class UserList:
+    """A resident's list of accounts they follow (Mastodon's lists)."""
+
+    id: int
+    actor_id: int
+    title: str
+    replies_policy: str  # followed | list | none
+    exclusive: bool

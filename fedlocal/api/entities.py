@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
-from ..models import Actor, Attachment, Post
+from ..models import Actor, Attachment, Post, UserList
 from ..oauth import OAuthApp
 from ..services.messages import ConversationView
 from ..services.notification_groups import group_key
@@ -486,6 +486,15 @@ def application(app: OAuthApp, *, client_secret: str | None = None) -> E.Applica
         entity["client_secret"] = client_secret
         entity["client_secret_expires_at"] = 0
     return entity
+
+
+def user_list(found: UserList) -> E.List:
+    return {
+        "id": str(found.id),
+        "title": found.title,
+        "replies_policy": found.replies_policy,
+        "exclusive": found.exclusive,
+    }
 
 
 def nearby_list(language: str) -> E.List:
