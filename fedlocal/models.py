@@ -510,3 +510,33 @@ class UserList:
     title: str
     replies_policy: str  # followed | list | none
     exclusive: bool
+
+
+@dataclass(frozen=True)
+class FilterKeyword:
+    id: int
+    filter_id: int
+    keyword: str
+    whole_word: bool
+
+
+@dataclass(frozen=True)
+class FilterStatus:
+    id: int
+    filter_id: int
+    post_id: int
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A resident's filter (Mastodon's v2): keywords and statuses it catches, the
+    contexts it applies in, and what it does there (`warn`, `hide`, `blur`)."""
+
+    id: int
+    actor_id: int
+    title: str
+    context: tuple[str, ...]
+    action: str
+    expires_at: datetime | None
+    keywords: tuple[FilterKeyword, ...] = ()
+    statuses: tuple[FilterStatus, ...] = ()

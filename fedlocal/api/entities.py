@@ -13,15 +13,16 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
-from ..models import Actor, Attachment, Post, UserList
+from ..models import Actor, Attachment, Filter, FilterKeyword, FilterStatus, Post, UserList
 from ..oauth import OAuthApp
 from ..services.messages import ConversationView
 from ..services.notification_groups import group_key
 from ..services.timelines import Relationship
-from ..services.views import AccountView, BoostView, NotificationView, PostView
+from ..services.views import AccountView, BoostView, FilterMatch, NotificationView, PostView
 from ..urls import Urls
 from . import entity_types as E
 
@@ -340,7 +341,7 @@ def status(
         "muted": False,
         "bookmarked": False,
         "pinned": False,
-        "filtered": [],
+        "filtered": [filter_result(found) for found in view.filtered],
         "local_only": post.is_local_only,
     }
     if post.kind != "note" or post.name:
@@ -486,6 +487,48 @@ def application(app: OAuthApp, *, client_secret: str | None = None) -> E.Applica
         entity["client_secret"] = client_secret
         entity["client_secret_expires_at"] = 0
     return entity
+
+
+def filter_keyword(found: FilterKeyword) -> dict[str, Any]:
+    return {"id": str(found.id), "keyword": found.keyword, "whole_word": found.whole_word}
+
+
+def filter_status(found: FilterStatus) -> dict[str, Any]:
+    return {"id": str(found.id), "status_id": str(found.post_id)}
+
+
+def filter_v2(found: Filter) -> dict[str, Any]:
+    """Mastodon's Filter (v2), with its keywords and statuses."""
+    return {
+        "id": str(found.id),
+        "title": found.title,
+        "context": list(found.context),
+        "expires_at": timestamp(found.expires_at),
+        "filter_action": found.action,
+        "keywords": [filter_keyword(k) for k in found.keywords],
+        "statuses": [filter_status(s) for s in found.statuses],
+    }
+
+
+def filter_result(found: FilterMatch) -> dict[str, Any]:
+    """Mastodon's FilterResult: a status's `filtered` entry."""
+    return {
+        "filter": filter_v2(found.filter),
+        "keyword_matches": list(found.keyword_matches) or None,
+        "status_matches": [str(i) for i in found.status_matches] or None,
+    }
+
+
+def filter_v1(found: Filter, keyword: FilterKeyword) -> dict[str, Any]:
+    """One keyword of a v2 filter as Mastodon's v1 Filter shows it."""
+    return {
+        "id": str(keyword.id),
+        "phrase": keyword.keyword,
+        "context": list(found.context),
+        "whole_word": keyword.whole_word,
+        "expires_at": timestamp(found.expires_at),
+        "irreversible": found.action == "hide",
+    }
 
 
 def user_list(found: UserList) -> E.List:

@@ -14,7 +14,7 @@ from ..clock import utcnow
 from ..models import Actor, UserList
 from ..store import lists as list_store
 from ..store import timelines as timeline_store
-from . import views
+from . import filters, views
 from .context import ServiceContext
 from .errors import InvalidInput, NotFound
 from .views import AccountView, PostView
@@ -148,4 +148,5 @@ async def timeline(
 ) -> list[PostView]:
     found = await owned(ctx, owner, list_id)
     async with ctx.db.read() as conn:
-        return await views.posts(conn, owner, await list_store.timeline(conn, found, page))
+        shown = await views.posts(conn, owner, await list_store.timeline(conn, found, page))
+        return await filters.apply(conn, owner, shown, "home")

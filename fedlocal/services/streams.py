@@ -30,7 +30,7 @@ from ..store import lists as list_store
 from ..store import notification_pages, stream_reads
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
-from . import messages, notifications, timelines, views
+from . import filters, messages, notifications, timelines, views
 from .context import ServiceContext
 from .errors import ServiceError
 from .messages import ConversationView
@@ -182,7 +182,10 @@ class StreamReader:
                 self._post_cursor[stream] = max(p.id for p in found)
                 if stream.name.endswith(":media"):
                     found = [p for p in found if p.attachments]
-                self._updates(events, stream, await views.posts(conn, self.viewer, found))
+                shown = await views.posts(conn, self.viewer, found)
+                context = "home" if stream.name in ("user", "list") else "public"
+                shown = await filters.apply(conn, self.viewer, shown, context)
+                self._updates(events, stream, shown)
             events.extend(await self._notifications(conn))
             events.extend(await self._conversations(conn))
             events.extend(await self._deletions(conn))

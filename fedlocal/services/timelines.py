@@ -13,8 +13,8 @@ from ..store import actors as actor_store
 from ..store import favourites as favourite_store
 from ..store import posts as post_store
 from ..store import timelines as timeline_store
+from . import filters, views
 from . import nearby as nearby_service
-from . import views
 from .context import ServiceContext
 from .errors import NotFound
 from .views import AccountView, BoostView, PostView
@@ -34,7 +34,8 @@ class Relationship:
 
 async def home(ctx: ServiceContext, viewer: Actor, page: PageQuery) -> list[PostView]:
     async with ctx.db.read() as conn:
-        return await views.posts(conn, viewer, await timeline_store.home(conn, viewer.id, page))
+        shown = await views.posts(conn, viewer, await timeline_store.home(conn, viewer.id, page))
+        return await filters.apply(conn, viewer, shown, "home")
 
 
 async def public(
@@ -48,7 +49,7 @@ async def public(
             remote=remote,
             local_only_too=is_our_resident(viewer) and not remote,
         )
-        return await views.posts(conn, viewer, found)
+        return await filters.apply(conn, viewer, await views.posts(conn, viewer, found), "public")
 
 
 async def tag(
@@ -62,7 +63,7 @@ async def tag(
 ) -> list[PostView]:
     async with ctx.db.read() as conn:
         found = await timeline_store.tagged(conn, hashtags, page, local=local, remote=remote)
-        return await views.posts(conn, viewer, found)
+        return await filters.apply(conn, viewer, await views.posts(conn, viewer, found), "public")
 
 
 async def nearby(
@@ -96,7 +97,7 @@ async def nearby(
     newer_than = page.min_id if page.min_id is not None else page.since_id
     found = [item.post for item in items if newer_than is None or item.post.id > newer_than]
     async with ctx.db.read() as conn:
-        return await views.posts(conn, viewer, found)
+        return await filters.apply(conn, viewer, await views.posts(conn, viewer, found), "public")
 
 
 async def status(ctx: ServiceContext, viewer: Actor | None, post_id: int) -> PostView:
@@ -135,8 +136,10 @@ async def context(
             descendants.extend(children)
             frontier = [c.uri for c in children]
         return (
-            await views.posts(conn, viewer, ancestors),
-            await views.posts(conn, viewer, descendants),
+            await filters.apply(conn, viewer, await views.posts(conn, viewer, ancestors), "thread"),
+            await filters.apply(
+                conn, viewer, await views.posts(conn, viewer, descendants), "thread"
+            ),
         )
 
 
@@ -189,7 +192,10 @@ async def account_statuses(
             exclude_replies=exclude_replies,
             hashtag=tagged,
         )
-        return await views.posts(conn, viewer, found)
+        shown = await views.posts(conn, viewer, found)
+        if viewer is not None and viewer.id == actor_id:
+            return shown
+        return await filters.apply(conn, viewer, shown, "account")
 
 
 async def follows(
