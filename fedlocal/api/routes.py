@@ -18,6 +18,7 @@ from . import (
     notifications,
     oauth,
     search,
+    signup,
     statuses,
     streaming,
 )
@@ -40,6 +41,7 @@ def api_routes() -> list[BaseRoute]:
             methods=["GET"],
         ),
         *accounts.routes,
+        *signup.routes,
         *statuses.routes,
         *media.routes,
         *timeline_routes.routes,
@@ -60,6 +62,7 @@ def start_api(app, commits: Commits) -> StreamHub:
     hub = StreamHub(commits)
     hub.attach()
     app.state.api_streams = hub
+    app.state.api_sign_ups = signup.limiter()
     return hub
 
 
