@@ -540,3 +540,29 @@ class Filter:
     expires_at: datetime | None
     keywords: tuple[FilterKeyword, ...] = ()
     statuses: tuple[FilterStatus, ...] = ()
+
+
+@dataclass(frozen=True)
+class PushSubscription:
+    """A Web Push subscription of one access token (Mastodon's WebPushSubscription)."""
+
+    id: int
+    token_id: int
+    actor_id: int
+    endpoint: str
+    p256dh: str
+    auth: str
+    alerts: tuple[str, ...]
+    policy: str  # all | followed | follower | none
+    # RFC 8291 `aes128gcm` when true, the draft `aesgcm` Mastodon long used when false.
+    standard: bool = False
+
+
+@dataclass(frozen=True)
+class PushDelivery:
+    """A notification to push to one subscription, with its attempts so far."""
+
+    id: int
+    subscription_id: int
+    notification_id: int
+    attempts: int

@@ -471,7 +471,9 @@ def relationship(found: Relationship) -> E.Relationship:
     }
 
 
-def application(app: OAuthApp, *, client_secret: str | None = None) -> E.Application:
+def application(
+    app: OAuthApp, *, client_secret: str | None = None, vapid_key: str = ""
+) -> E.Application:
     """An Application; with its credentials at registration only."""
     entity: E.Application = {
         "id": str(app.id),
@@ -480,7 +482,7 @@ def application(app: OAuthApp, *, client_secret: str | None = None) -> E.Applica
         "scopes": list(app.scopes),
         "redirect_uri": "\n".join(app.redirect_uris),
         "redirect_uris": list(app.redirect_uris),
-        "vapid_key": "",
+        "vapid_key": vapid_key,
     }
     if client_secret is not None:
         entity["client_id"] = app.client_id

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from .. import __version__
-from ..services import instance, media
+from ..services import instance, media, push
 from . import entity_types as E
 from . import present
 from .auth import Call, endpoint
@@ -150,7 +150,7 @@ async def instance_v2(call: Call):
                 "privacy_policy": None,
                 "terms_of_service": None,
             },
-            # No `vapid` until Web Push exists: an empty key sends apps to subscribe.
+            "vapid": {"public_key": await push.vapid_public_key(call.ctx)},
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
             "statuses": _statuses_configuration(call),
             "media_attachments": _media_configuration(call),

@@ -8,6 +8,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Notification
+from . import push as push_store
 from .clock import utcnow
 from .tables import notifications
 
@@ -45,6 +46,8 @@ async def add(
             .returning(*notifications.c)
         )
     ).one()
+    # Pushed to the recipient's apps by the push worker (federation/push.py).
+    await push_store.queue_for(conn, recipient_id, row.id, row.created_at)
     return _notification(row)
 
 

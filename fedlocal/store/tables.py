@@ -725,6 +725,8 @@ push_subscriptions = Table(
     Column("alerts", String(256), nullable=False),
     # all | followed | follower | none
     Column("policy", String(16), nullable=False),
+    # RFC 8291 `aes128gcm` (Mastodon's `standard`), else the draft `aesgcm`.
+    Column("standard", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
 

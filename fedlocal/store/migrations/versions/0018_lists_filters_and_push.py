@@ -127,6 +127,7 @@ def upgrade() -> None:
         sa.Column("auth", sa.String(length=64), nullable=False),
         sa.Column("alerts", sa.String(length=256), nullable=False),
         sa.Column("policy", sa.String(length=16), nullable=False),
+        sa.Column("standard", sa.Boolean(), nullable=False),
         sa.Column("created_at", fedlocal.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["actor_id"],
