@@ -57,7 +57,7 @@ async def create(call: Call):
     made = await lists.create(
         call.ctx,
         call.actor,
-        title=p.str("title"),
+        name=p.str("title"),
         replies_policy=p.str("replies_policy"),
         exclusive=p.bool("exclusive"),
     )
@@ -73,7 +73,7 @@ async def change(call: Call):
         call.ctx,
         call.actor,
         call.path_id(),
-        title=p.str("title"),
+        name=p.str("title"),
         replies_policy=p.str("replies_policy"),
         exclusive=p.bool("exclusive") if "exclusive" in p else None,
     )

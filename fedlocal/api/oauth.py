@@ -320,6 +320,11 @@ async def token(request: Request) -> Response:
         return response
     except ServiceError as exc:
         return from_service_error(exc)
+    return token_response(grant)
+
+
+def token_response(grant: oauth.Grant) -> JSONResponse:
+    """Mastodon's Token entity for a freshly issued token."""
     return JSONResponse(
         {
             "access_token": grant.access_token,

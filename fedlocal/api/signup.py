@@ -18,7 +18,7 @@ from ..rate_limit import SlidingWindowLimit
 from ..services import oauth, signup
 from ..services.errors import ServiceError
 from .auth import Call, endpoint
-from .oauth import TOKEN_HEADERS, _client_address
+from .oauth import _client_address, token_response
 
 # Per client address: a household signing up its members fits, a script does not.
 SIGN_UPS_PER_WINDOW = 5
@@ -79,15 +79,7 @@ async def create(call: Call):
     except ServiceError as exc:
         return _refusal(exc)
     grant = await oauth.new_account_grant(call.ctx, call.auth.app, account, call.auth.token.scopes)
-    return JSONResponse(
-        {
-            "access_token": grant.access_token,
-            "token_type": "Bearer",
-            "scope": " ".join(grant.token.scopes),
-            "created_at": int(grant.token.created_at.timestamp()),
-        },
-        headers=TOKEN_HEADERS,
-    )
+    return token_response(grant)
 
 
 routes = [Route("/api/v1/accounts", create, methods=["POST"])]

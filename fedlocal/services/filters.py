@@ -24,12 +24,12 @@ from ..sanitize import html_to_text
 from ..store import filters as filter_store
 from .context import ServiceContext
 from .errors import InvalidInput, NotFound
+from .lists import title as list_title
 from .views import FilterMatch, NotificationView, PostView
 from .visibility import visible_post
 
 CONTEXTS = ("home", "notifications", "public", "thread", "account")
 ACTIONS = ("warn", "hide", "blur")
-MAX_TITLE = 256
 MAX_KEYWORD = 256
 MAX_FILTERS = 100
 MAX_KEYWORDS = 100
@@ -46,15 +46,6 @@ class KeywordInput:
     whole_word: bool | None = None
     id: int | None = None
     destroy: bool = False
-
-
-def _title(title: str | None) -> str:
-    cleaned = (title or "").strip()
-    if not cleaned:
-        raise InvalidInput("Validation failed: Title can't be blank", field="title")
-    if len(cleaned) > MAX_TITLE:
-        raise InvalidInput("Validation failed: Title is too long", field="title")
-    return cleaned
 
 
 def _context(context: Sequence[str]) -> tuple[str, ...]:
@@ -116,7 +107,7 @@ async def create(
     expires_in: int | None = None,
     keywords: Sequence[KeywordInput] = (),
 ) -> Filter:
-    cleaned = _title(title)
+    cleaned = list_title(title)
     contexts = _context(context)
     chosen = _action(action or "warn")
     new = [(_keyword(k.keyword), bool(k.whole_word)) for k in keywords if not k.destroy]
@@ -159,7 +150,7 @@ async def change(
     found = await owned(ctx, owner, filter_id)
     values: dict[str, object] = {}
     if title is not None:
-        values["title"] = _title(title)
+        values["title"] = list_title(title)
     if context is not None:
         values["context"] = _context(context)
     if action is not None:

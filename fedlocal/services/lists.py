@@ -25,8 +25,9 @@ MAX_LISTS = 100
 MAX_MEMBERS = 500
 
 
-def _title(title: str | None) -> str:
-    cleaned = (title or "").strip()
+def title(text: str | None) -> str:
+    """A list's (or a filter's) title: trimmed, not blank, at most MAX_TITLE characters."""
+    cleaned = (text or "").strip()
     if not cleaned:
         raise InvalidInput("Validation failed: Title can't be blank", field="title")
     if len(cleaned) > MAX_TITLE:
@@ -60,11 +61,11 @@ async def create(
     ctx: ServiceContext,
     owner: Actor,
     *,
-    title: str | None,
+    name: str | None,
     replies_policy: str | None = None,
     exclusive: bool = False,
 ) -> UserList:
-    cleaned = _title(title)
+    cleaned = title(name)
     policy = _policy(replies_policy or "list")
     async with ctx.db.write() as conn:
         if len(await list_store.lists_of(conn, owner.id)) >= MAX_LISTS:
@@ -79,14 +80,14 @@ async def change(
     owner: Actor,
     list_id: int,
     *,
-    title: str | None = None,
+    name: str | None = None,
     replies_policy: str | None = None,
     exclusive: bool | None = None,
 ) -> UserList:
     found = await owned(ctx, owner, list_id)
     values: dict[str, object] = {}
-    if title is not None:
-        values["title"] = _title(title)
+    if name is not None:
+        values["title"] = title(name)
     if replies_policy is not None:
         values["replies_policy"] = _policy(replies_policy)
     if exclusive is not None:

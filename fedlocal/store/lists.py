@@ -82,6 +82,16 @@ async def remove_members(conn: AsyncConnection, list_id: int, actor_ids: Sequenc
     )
 
 
+async def remove_from_owner_lists(conn: AsyncConnection, owner_id: int, member_id: int) -> None:
+    """Take `member_id` off every list of `owner_id`'s."""
+    owned = select(lists.c.id).where(lists.c.actor_id == owner_id)
+    await conn.execute(
+        delete(list_members).where(
+            list_members.c.actor_id == member_id, list_members.c.list_id.in_(owned)
+        )
+    )
+
+
 async def members(conn: AsyncConnection, list_id: int, page: Page | None) -> list[Actor]:
     """A list's members, paged by actor id (all of them without a page)."""
     query = (

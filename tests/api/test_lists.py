@@ -164,3 +164,16 @@ async def test_mastodon_py_manages_lists(inst, http, ana, bob) -> None:
     await asyncio.to_thread(client.list_accounts_add, again, [bob.actor.id])
     timeline = await asyncio.to_thread(client.timeline_list, again)
     assert [str(s.id) for s in timeline] == [posted["id"]]
+
+
+async def test_unfollowing_takes_the_account_off_the_lists(inst, http, ana, bob) -> None:
+    await follow(http, ana, bob)
+    made = (await http.post("/api/v1/lists", headers=ana.headers, data={"title": "L"})).json()
+    await http.post(
+        f"/api/v1/lists/{made['id']}/accounts",
+        headers=ana.headers,
+        data={"account_ids[]": str(bob.actor.id)},
+    )
+    await http.post(f"/api/v1/accounts/{bob.actor.id}/unfollow", headers=ana.headers)
+    members = await http.get(f"/api/v1/lists/{made['id']}/accounts", headers=ana.headers)
+    assert members.json() == []
