@@ -1,14 +1,15 @@
 """Housekeeping that runs on a timer inside `serve`: expiring old offers and requests,
 reminding of loans due tomorrow and flagging overdue ones, forgetting activity ids too
 old to be delivered again, failed logins older than the login limit's window, pictures
-uploaded a day ago and never posted, and the oldest copies of other servers' pictures past
-the cache's limit."""
+uploaded a day ago and never posted, the oldest copies of other servers' pictures past
+the cache's limit, and Web Push messages given up on a week ago."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from ..store import login_attempts as attempt_store
+from ..store import push as push_store
 from ..store import received as received_store
 from ..store.clock import utcnow
 from . import remote_media
@@ -21,6 +22,8 @@ from .media import sweep_waiting
 # Senders retry for days at most (Mastodon: about a week); ids older than this cannot
 # come back, so the idempotency record need not keep them.
 RECEIVED_RETENTION = timedelta(days=30)
+# A push that could not be sent is worth nothing a week later.
+DEAD_PUSH_RETENTION = timedelta(days=7)
 INTERVAL_SECONDS = 60.0
 
 
@@ -37,6 +40,7 @@ class MaintenanceWorker:
             pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)
             # A login attempt only counts within the window: past it, keep nothing.
             forgotten = await attempt_store.purge(conn, before=now - LOGIN_WINDOW)
+            forgotten += await push_store.purge_dead(conn, before=now - DEAD_PUSH_RETENTION)
         swept = await sweep_waiting(self.ctx, now)
         evicted = await remote_media.evict(self.ctx)
         return expired + loans + pruned + forgotten + swept + evicted

@@ -201,3 +201,13 @@ async def give_up(conn: AsyncConnection, delivery_id: int, *, error: str) -> Non
         .where(push_deliveries.c.id == delivery_id)
         .values(state="dead", attempts=push_deliveries.c.attempts + 1, last_error=error)
     )
+
+
+async def purge_dead(conn: AsyncConnection, *, before: datetime) -> int:
+    """Forget pushes given up on before `before`; how many."""
+    result = await conn.execute(
+        delete(push_deliveries).where(
+            push_deliveries.c.state == "dead", push_deliveries.c.created_at < before
+        )
+    )
+    return result.rowcount or 0

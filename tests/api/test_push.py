@@ -9,6 +9,7 @@ import asyncio
 import base64
 import json
 import os
+from datetime import timedelta
 
 import http_ece
 from cryptography.hazmat.primitives import serialization
@@ -16,6 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from mastodon import Mastodon
 from sqlalchemy import func, select
 
+from fedlocal.clock import utcnow
+from fedlocal.services.maintenance import MaintenanceWorker
 from fedlocal.store.tables import push_deliveries
 from tests.api.test_streaming import follow, post
 from tests.support.recording_inbox import recording_inbox
@@ -209,3 +212,30 @@ async def test_mastodon_py_subscribes_and_decrypts_a_push(inst, http, ana, bob) 
         )
     assert message.notification_type == "mention"
     assert message.body.endswith("bonjour")
+
+
+async def test_a_refused_push_is_given_up_then_forgotten(inst, http, ana, bob) -> None:
+    async with recording_inbox([400], then=201) as service:
+        app = Subscriber()
+        await http.post(
+            "/api/v1/push/subscription",
+            headers=ana.headers,
+            data={
+                "subscription[endpoint]": f"{service.base_url}/push/2",
+                "subscription[keys][p256dh]": app.p256dh,
+                "subscription[keys][auth]": b64url(app.auth),
+                "data[alerts][follow]": "true",
+            },
+        )
+        await follow(http, bob, ana)
+
+        async def given_up() -> bool:
+            async with inst.db.read() as conn:
+                states = (await conn.execute(select(push_deliveries.c.state))).scalars().all()
+            return list(states) == ["dead"]
+
+        await wait_for(given_up, message="the push given up")
+    # The subscription stays (a 400 says nothing of it); a week later the push is forgotten
+    assert (await http.get("/api/v1/push/subscription", headers=ana.headers)).status_code == 200
+    await MaintenanceWorker(inst.services).run_once(utcnow() + timedelta(days=8))
+    assert await queued(inst) == 0
