@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from .. import __version__
+from ..config import Config
 from ..services import instance, media, push
 from . import entity_types as E
 from . import present
@@ -110,8 +111,8 @@ async def instance_v1(call: Call):
         },
         "thumbnail": config.base_url + THUMBNAIL,
         "languages": list(config.languages),
-        "registrations": config.signup_mode == "open",
-        "approval_required": config.signup_mode == "approval",
+        "registrations": _sign_up_open(config),
+        "approval_required": _approval_required(config),
         "invites_enabled": config.signup_mode == "invite",
         "configuration": {
             "accounts": {"max_featured_tags": 0},
@@ -122,6 +123,18 @@ async def instance_v1(call: Call):
         "contact_account": await _contact(call),
         "rules": [],
     }
+
+
+def _sign_up_open(config: Config) -> bool:
+    """Whether anyone may sign up (`POST /api/v1/accounts`), approved later or not: as
+    Mastodon, only an invitation-only instance is closed."""
+    return config.signup_mode != "invite"
+
+
+def _approval_required(config: Config) -> bool:
+    """Sign-ups wait for an admin in `approval` mode and in any mode this API does not
+    know (services/signup.py treats them so)."""
+    return config.signup_mode not in ("open", "invite")
 
 
 @endpoint(who="optional")
@@ -159,8 +172,8 @@ async def instance_v2(call: Call):
             "limited_federation": config.federation_mode == "allowlist",
         },
         "registrations": {
-            "enabled": config.signup_mode == "open",
-            "approval_required": config.signup_mode == "approval",
+            "enabled": _sign_up_open(config),
+            "approval_required": _approval_required(config),
             "message": None,
             "min_age": None,
             "reason_required": False,

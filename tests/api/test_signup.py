@@ -89,7 +89,12 @@ async def test_approval_sign_up_waits_for_an_admin(tmp_path) -> None:
         running_instance(tmp_path, signup_mode="approval") as inst,
         httpx.AsyncClient(base_url=inst.base_url, trust_env=False) as http,
     ):
-        # Given an app signing up wendy on an instance where an admin approves sign-ups
+        # Given an instance where an admin approves sign-ups: apps see sign-up open
+        v2 = (await http.get("/api/v2/instance")).json()["registrations"]
+        assert v2["enabled"] is True and v2["approval_required"] is True
+        v1 = (await http.get("/api/v1/instance")).json()
+        assert v1["registrations"] is True and v1["approval_required"] is True
+        # When an app signs wendy up
         token = await app_token(http)
         made = await http.post(
             "/api/v1/accounts",
@@ -117,6 +122,9 @@ async def test_invite_sign_up_needs_a_valid_code(tmp_path) -> None:
     ):
         admin, _ = await accounts.create_account(inst.services, "anne", PASSWORD, admin=True)
         invite = await signup.create_invite(inst.services, admin)
+        # Closed to all but the invited, as Mastodon shows it
+        v2 = (await http.get("/api/v2/instance")).json()["registrations"]
+        assert v2["enabled"] is False and v2["approval_required"] is False
         headers = {"Authorization": f"Bearer {await app_token(http)}"}
         without = await http.post("/api/v1/accounts", headers=headers, data=sign_up_form("val"))
         assert without.status_code == 422 and "invite_code" in without.json()["details"]
