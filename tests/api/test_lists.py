@@ -11,7 +11,7 @@ import websockets
 from mastodon import Mastodon
 
 from tests.api.conftest import make_resident
-from tests.api.test_streaming import follow, frames_until, post, socket_url
+from tests.api.test_streaming import follow, frames_until, post, socket_url, sse_events
 
 
 async def test_a_list_of_followed_accounts_with_its_timeline(inst, http, ana, bob) -> None:
@@ -177,3 +177,24 @@ async def test_unfollowing_takes_the_account_off_the_lists(inst, http, ana, bob)
     await http.post(f"/api/v1/accounts/{bob.actor.id}/unfollow", headers=ana.headers)
     members = await http.get(f"/api/v1/lists/{made['id']}/accounts", headers=ana.headers)
     assert members.json() == []
+
+
+async def test_sse_list_stream_and_another_residents_list(inst, http, ana, bob) -> None:
+    await follow(http, ana, bob)
+    mine = (await http.post("/api/v1/lists", headers=ana.headers, data={"title": "M"})).json()
+    theirs = (await http.post("/api/v1/lists", headers=bob.headers, data={"title": "T"})).json()
+    await http.post(
+        f"/api/v1/lists/{mine['id']}/accounts",
+        headers=ana.headers,
+        data={"account_ids[]": str(bob.actor.id)},
+    )
+    refused = await http.get(f"/api/v1/streaming/list?list={theirs['id']}", headers=ana.headers)
+    assert refused.status_code == 401 and theirs["id"] in refused.json()["error"]
+    async with http.stream(
+        "GET", f"/api/v1/streaming/list?list={mine['id']}", headers=ana.headers, timeout=10.0
+    ) as stream:
+        assert stream.status_code == 200
+        reading = asyncio.create_task(sse_events(stream, 1))
+        posted = await post(http, bob, "Dans la liste")
+        [(event, data)] = await asyncio.wait_for(reading, 10.0)
+    assert event == "update" and json.loads(data)["id"] == posted["id"]
