@@ -44,6 +44,21 @@ class Subscriber:
             )
         )
 
+    async def subscribe(self, http, resident, endpoint: str, *, standard: bool = False) -> None:
+        """Subscribe `resident`'s token to follow notifications, as a form."""
+        made = await http.post(
+            "/api/v1/push/subscription",
+            headers=resident.headers,
+            data={
+                "subscription[endpoint]": endpoint,
+                "subscription[keys][p256dh]": self.p256dh,
+                "subscription[keys][auth]": b64url(self.auth),
+                "subscription[standard]": "true" if standard else "false",
+                "data[alerts][follow]": "true",
+            },
+        )
+        assert made.status_code == 200, made.text
+
     def decrypt(self, body: bytes) -> dict:
         clear = http_ece.decrypt(
             body, private_key=self.key, auth_secret=self.auth, version="aes128gcm"
@@ -129,17 +144,7 @@ def _empty(inst):
 async def test_a_failing_push_service_is_retried(inst, http, ana, bob) -> None:
     async with recording_inbox([503], then=201) as service:
         app = Subscriber()
-        await http.post(
-            "/api/v1/push/subscription",
-            headers=ana.headers,
-            data={
-                "subscription[endpoint]": f"{service.base_url}/push/1",
-                "subscription[keys][p256dh]": app.p256dh,
-                "subscription[keys][auth]": b64url(app.auth),
-                "subscription[standard]": "true",
-                "data[alerts][follow]": "true",
-            },
-        )
+        await app.subscribe(http, ana, f"{service.base_url}/push/1", standard=True)
         await follow(http, bob, ana)
         await wait_for(lambda: service.received, message="the first attempt")
         assert service.received[0].answered == 503
@@ -217,16 +222,7 @@ async def test_mastodon_py_subscribes_and_decrypts_a_push(inst, http, ana, bob) 
 async def test_a_refused_push_is_given_up_then_forgotten(inst, http, ana, bob) -> None:
     async with recording_inbox([400], then=201) as service:
         app = Subscriber()
-        await http.post(
-            "/api/v1/push/subscription",
-            headers=ana.headers,
-            data={
-                "subscription[endpoint]": f"{service.base_url}/push/2",
-                "subscription[keys][p256dh]": app.p256dh,
-                "subscription[keys][auth]": b64url(app.auth),
-                "data[alerts][follow]": "true",
-            },
-        )
+        await app.subscribe(http, ana, f"{service.base_url}/push/2")
         await follow(http, bob, ana)
 
         async def given_up() -> bool:
