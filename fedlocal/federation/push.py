@@ -84,6 +84,13 @@ class PushWorker:
         permanent = status is not None and 400 <= status < 500 and status not in RETRYABLE_4XX
         async with self.federation.db.write() as conn:
             if permanent or delivery.attempts + 1 >= MAX_ATTEMPTS:
+                log.warning(
+                    "push %s to %s given up after %s attempts: %s",
+                    delivery.id,
+                    prepared.subscription.endpoint,
+                    delivery.attempts + 1,
+                    error,
+                )
                 await push_store.give_up(conn, delivery.id, error=error[:500])
             else:
                 delay = backoff_seconds(delivery.attempts, self.federation.config)
