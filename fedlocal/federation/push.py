@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
+from activitypub.addressing import host_of
 from activitypub.client import post_bytes
 from activitypub.fetch_errors import FetchError
 
@@ -87,7 +88,8 @@ class PushWorker:
                 log.warning(
                     "push %s to %s given up after %s attempts: %s",
                     delivery.id,
-                    prepared.subscription.endpoint,
+                    # The host only: an endpoint's path is the subscription's secret.
+                    host_of(prepared.subscription.endpoint),
                     delivery.attempts + 1,
                     error,
                 )
