@@ -384,12 +384,37 @@ async def post_activity(
     `max_response_bytes` (an inbox has nothing large to say). Transport failures raise
     `FetchTransportError`, a refused address `ForbiddenAddress`.
     """
+    headers = {"Content-Type": AP_CONTENT_TYPE, "Accept": AP_ACCEPT}
+    return await post_bytes(
+        client,
+        inbox_url,
+        body,
+        headers=headers,
+        auth=auth,
+        deadline=deadline,
+        max_response_bytes=max_response_bytes,
+    )
+
+
+async def post_bytes(
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    *,
+    headers: Mapping[str, str],
+    auth: httpx.Auth | None = None,
+    deadline: float = 30.0,
+    max_response_bytes: int = 64 * 1024,
+) -> httpx.Response:
+    """POST `body` with `headers` (a Web Push message, an activity…) through the
+    client's guard, as `post_activity` does: no redirects, the answer read under
+    `max_response_bytes`, failures as `FetchTransportError` or `ForbiddenAddress`."""
+    inbox_url = url
     target = httpx.URL(inbox_url)
     _check_target(target, inbox_url)
-    headers = {"Content-Type": AP_CONTENT_TYPE, "Accept": AP_ACCEPT}
     try:
         async with asyncio.timeout(deadline):
-            request = client.build_request("POST", target, content=body, headers=headers)
+            request = client.build_request("POST", target, content=body, headers=dict(headers))
             response = await client.send(
                 request,
                 stream=True,

@@ -30,6 +30,7 @@ from .config import Config
 from .federation.delivery import DeliveryWorker
 from .federation.delivery_pool import DeliveryPool
 from .federation.inbox_worker import InboxWorker
+from .federation.push import PushWorker
 from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
 from .federation.runtime import Federation, start_federation
 from .federation.workers import run_worker
@@ -144,6 +145,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
     inbox = InboxWorker(federation)
     delivery = DeliveryWorker(federation)
     maintenance = MaintenanceWorker(federation.services)
+    pushes = PushWorker(federation)
     return [
         asyncio.create_task(
             run_worker(
@@ -161,6 +163,9 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
                 per_host=federation.config.delivery_per_host,
             ).run(federation.outbox.work_available, poll, federation.heartbeats)
         ),
+        asyncio.create_task(
+            _closing(run_worker("push", pushes.run_once, asyncio.Event(), poll), pushes.close)
+        ),
         # Housekeeping reports its work done, but nothing more is waiting: one round, then
         # the next interval.
         asyncio.create_task(
@@ -173,6 +178,14 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
             )
         ),
     ]
+
+
+async def _closing(work, close) -> None:
+    """Run `work` until cancelled, then `close` what it held (its HTTP client)."""
+    try:
+        await work
+    finally:
+        await close()
 
 
 async def _once(step) -> int:

@@ -575,3 +575,70 @@ class Report:
     def is_remote(self) -> bool:
         """Sent by another server (a Flag), not by one of our residents."""
         return self.origin_domain is not None
+
+
+@dataclass(frozen=True)
+class UserList:
+    """A resident's list of accounts they follow (Mastodon's lists)."""
+
+    id: int
+    actor_id: int
+    title: str
+    replies_policy: str  # followed | list | none
+    exclusive: bool
+
+
+@dataclass(frozen=True)
+class FilterKeyword:
+    id: int
+    filter_id: int
+    keyword: str
+    whole_word: bool
+
+
+@dataclass(frozen=True)
+class FilterStatus:
+    id: int
+    filter_id: int
+    post_id: int
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A resident's filter (Mastodon's v2): keywords and statuses it catches, the
+    contexts it applies in, and what it does there (`warn`, `hide`, `blur`)."""
+
+    id: int
+    actor_id: int
+    title: str
+    context: tuple[str, ...]
+    action: str
+    expires_at: datetime | None
+    keywords: tuple[FilterKeyword, ...] = ()
+    statuses: tuple[FilterStatus, ...] = ()
+
+
+@dataclass(frozen=True)
+class PushSubscription:
+    """A Web Push subscription of one access token (Mastodon's WebPushSubscription)."""
+
+    id: int
+    token_id: int
+    actor_id: int
+    endpoint: str
+    p256dh: str
+    auth: str
+    alerts: tuple[str, ...]
+    policy: str  # all | followed | follower | none
+    # RFC 8291 `aes128gcm` when true, the draft `aesgcm` Mastodon long used when false.
+    standard: bool = False
+
+
+@dataclass(frozen=True)
+class PushDelivery:
+    """A notification to push to one subscription, with its attempts so far."""
+
+    id: int
+    subscription_id: int
+    notification_id: int
+    attempts: int

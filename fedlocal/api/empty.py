@@ -14,8 +14,6 @@ from .auth import Call, endpoint
 from .entities import DEFAULT_AVATAR, DEFAULT_HEADER
 
 EMPTY_LISTS: dict[str, str | None] = {
-    "/api/v1/filters": "read:filters",
-    "/api/v2/filters": "read:filters",
     "/api/v1/announcements": "read",
     "/api/v1/bookmarks": "read:bookmarks",
     "/api/v1/suggestions": "read",

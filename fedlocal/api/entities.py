@@ -13,16 +13,17 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
-from ..models import Account, Actor, Attachment, Post
+from ..models import Account, Actor, Attachment, Filter, FilterKeyword, FilterStatus, Post, UserList
 from ..oauth import OAuthApp
 from ..organizations import OrganizationType, organization_type
 from ..services.messages import ConversationView
 from ..services.notification_groups import group_key
 from ..services.timelines import Relationship
-from ..services.views import AccountView, BoostView, NotificationView, PostView
+from ..services.views import AccountView, BoostView, FilterMatch, NotificationView, PostView
 from ..urls import Urls
 from . import entity_types as E
 
@@ -378,7 +379,7 @@ def status(
         "muted": False,
         "bookmarked": False,
         "pinned": view.pinned,
-        "filtered": [],
+        "filtered": [filter_result(found) for found in view.filtered],
         "local_only": post.is_local_only,
     }
     if post.kind != "note" or post.name:
@@ -518,7 +519,9 @@ def relationship(found: Relationship) -> E.Relationship:
     }
 
 
-def application(app: OAuthApp, *, client_secret: str | None = None) -> E.Application:
+def application(
+    app: OAuthApp, *, client_secret: str | None = None, vapid_key: str = ""
+) -> E.Application:
     """An Application; with its credentials at registration only."""
     entity: E.Application = {
         "id": str(app.id),
@@ -527,13 +530,64 @@ def application(app: OAuthApp, *, client_secret: str | None = None) -> E.Applica
         "scopes": list(app.scopes),
         "redirect_uri": "\n".join(app.redirect_uris),
         "redirect_uris": list(app.redirect_uris),
-        "vapid_key": "",
+        "vapid_key": vapid_key,
     }
     if client_secret is not None:
         entity["client_id"] = app.client_id
         entity["client_secret"] = client_secret
         entity["client_secret_expires_at"] = 0
     return entity
+
+
+def filter_keyword(found: FilterKeyword) -> dict[str, Any]:
+    return {"id": str(found.id), "keyword": found.keyword, "whole_word": found.whole_word}
+
+
+def filter_status(found: FilterStatus) -> dict[str, Any]:
+    return {"id": str(found.id), "status_id": str(found.post_id)}
+
+
+def filter_v2(found: Filter) -> dict[str, Any]:
+    """Mastodon's Filter (v2), with its keywords and statuses."""
+    return {
+        "id": str(found.id),
+        "title": found.title,
+        "context": list(found.context),
+        "expires_at": timestamp(found.expires_at),
+        "filter_action": found.action,
+        "keywords": [filter_keyword(k) for k in found.keywords],
+        "statuses": [filter_status(s) for s in found.statuses],
+    }
+
+
+def filter_result(found: FilterMatch) -> dict[str, Any]:
+    """Mastodon's FilterResult: a status's `filtered` entry."""
+    return {
+        "filter": filter_v2(found.filter),
+        "keyword_matches": list(found.keyword_matches) or None,
+        "status_matches": [str(i) for i in found.status_matches] or None,
+    }
+
+
+def filter_v1(found: Filter, keyword: FilterKeyword) -> dict[str, Any]:
+    """One keyword of a v2 filter as Mastodon's v1 Filter shows it."""
+    return {
+        "id": str(keyword.id),
+        "phrase": keyword.keyword,
+        "context": list(found.context),
+        "whole_word": keyword.whole_word,
+        "expires_at": timestamp(found.expires_at),
+        "irreversible": found.action == "hide",
+    }
+
+
+def user_list(found: UserList) -> E.List:
+    return {
+        "id": str(found.id),
+        "title": found.title,
+        "replies_policy": found.replies_policy,
+        "exclusive": found.exclusive,
+    }
 
 
 def nearby_list(language: str) -> E.List:

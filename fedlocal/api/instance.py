@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from .. import __version__
-from ..services import instance, media
+from ..config import Config
+from ..services import instance, media, push
 from . import entity_types as E
 from . import present
 from .auth import Call, endpoint
@@ -110,8 +111,8 @@ async def instance_v1(call: Call):
         },
         "thumbnail": config.base_url + THUMBNAIL,
         "languages": list(config.languages),
-        "registrations": config.signup_mode == "open",
-        "approval_required": config.signup_mode in ("approval", "vouch"),
+        "registrations": _sign_up_open(config),
+        "approval_required": _approval_required(config),
         "invites_enabled": config.signup_mode == "invite",
         "configuration": {
             "accounts": {"max_featured_tags": 0},
@@ -122,6 +123,18 @@ async def instance_v1(call: Call):
         "contact_account": await _contact(call),
         "rules": [],
     }
+
+
+def _sign_up_open(config: Config) -> bool:
+    """Whether anyone may sign up (`POST /api/v1/accounts`), approved later or not: as
+    Mastodon, only an invitation-only instance is closed."""
+    return config.signup_mode != "invite"
+
+
+def _approval_required(config: Config) -> bool:
+    """Sign-ups wait for an admin in `approval` mode and in any mode this API does not
+    know (services/signup.py treats them so)."""
+    return config.signup_mode not in ("open", "invite")
 
 
 @endpoint(who="optional")
@@ -150,7 +163,7 @@ async def instance_v2(call: Call):
                 "privacy_policy": None,
                 "terms_of_service": None,
             },
-            # No `vapid` until Web Push exists: an empty key sends apps to subscribe.
+            "vapid": {"public_key": await push.vapid_public_key(call.ctx)},
             "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
             "statuses": _statuses_configuration(call),
             "media_attachments": _media_configuration(call),
@@ -159,8 +172,8 @@ async def instance_v2(call: Call):
             "limited_federation": config.federation_mode == "allowlist",
         },
         "registrations": {
-            "enabled": config.signup_mode == "open",
-            "approval_required": config.signup_mode in ("approval", "vouch"),
+            "enabled": _sign_up_open(config),
+            "approval_required": _approval_required(config),
             "message": None,
             "min_age": None,
             "reason_required": False,

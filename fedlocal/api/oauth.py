@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ..oauth import TOP_SCOPES, VALID_SCOPES, OAuthApp, parse_scopes
-from ..services import login, oauth
+from ..services import login, oauth, push
 from ..services.errors import Busy, ServiceError
 from . import authorize_page, entities
 from .auth import Call, endpoint, services_of
@@ -60,13 +60,14 @@ async def create_app(call: Call):
         scopes=scopes,
         website=p.str("website"),
     )
-    return entities.application(app, client_secret=secret)
+    vapid_key = await push.vapid_public_key(call.ctx)
+    return entities.application(app, client_secret=secret, vapid_key=vapid_key)
 
 
 @endpoint(who="app")
 async def verify_app(call: Call):
     assert call.auth is not None
-    return entities.application(call.auth.app)
+    return entities.application(call.auth.app, vapid_key=await push.vapid_public_key(call.ctx))
 
 
 # --- the authorization page ---------------------------------------------------------------
@@ -319,6 +320,11 @@ async def token(request: Request) -> Response:
         return response
     except ServiceError as exc:
         return from_service_error(exc)
+    return token_response(grant)
+
+
+def token_response(grant: oauth.Grant) -> JSONResponse:
+    """Mastodon's Token entity for a freshly issued token."""
     return JSONResponse(
         {
             "access_token": grant.access_token,

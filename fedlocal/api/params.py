@@ -91,6 +91,34 @@ class Params:
             v if isinstance(v, str) else str(v) for v in self._values.get(name, []) if v is not None
         ]
 
+    def objects(self, name: builtins.str) -> builtins.list[dict[builtins.str, Any]]:
+        """An array of objects: a JSON list of objects, or form fields named Rails' way
+        (`name[][field]`, in order, or `name[0][field]`, by index)."""
+        found = [v for v in self._values.get(name, []) if isinstance(v, dict)]
+        if found:
+            return found
+        prefix = name + "["
+        indexed: dict[builtins.str, dict[builtins.str, Any]] = {}
+        appended: dict[builtins.str, builtins.list[Any]] = {}
+        for key, values in self._values.items():
+            if not key.startswith(prefix) or not values:
+                continue
+            index, _, field = key[len(prefix) :].partition("][")
+            field = field.rstrip("]")
+            if not field:
+                continue
+            if index:
+                indexed.setdefault(index, {})[field] = values[0]
+            else:
+                appended[field] = values
+        rows = [indexed[i] for i in sorted(indexed, key=lambda i: (len(i), i))]
+        count = max((len(v) for v in appended.values()), default=0)
+        rows += [
+            {field: values[n] for field, values in appended.items() if n < len(values)}
+            for n in range(count)
+        ]
+        return rows
+
     def bool(self, name: builtins.str, default: bool = False) -> bool:
         value = self.get(name)
         if value is None:

@@ -12,14 +12,18 @@ from . import (
     blocks,
     conversations,
     empty,
+    filters,
     grouped_notifications,
     instance,
+    lists,
     markers,
     media,
     notifications,
     oauth,
+    push,
     reports,
     search,
+    signup,
     statuses,
     streaming,
 )
@@ -45,9 +49,13 @@ def api_routes() -> list[BaseRoute]:
         *blocks.routes,
         *admin_accounts.routes,
         *admin_domain_blocks.routes,
+        *signup.routes,
         *statuses.routes,
         *media.routes,
         *timeline_routes.routes,
+        *lists.routes,
+        *filters.routes,
+        *push.routes,
         *grouped_notifications.routes,
         *notifications.routes,
         *markers.routes,
@@ -64,6 +72,7 @@ def start_api(app, commits: Commits) -> StreamHub:
     hub = StreamHub(commits)
     hub.attach()
     app.state.api_streams = hub
+    app.state.api_sign_ups = signup.limiter()
     return hub
 
 

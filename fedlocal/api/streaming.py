@@ -209,6 +209,8 @@ async def _sse(request: Request, path_stream: str | None = None) -> Response:
         auth = await authorize(ctx, bearer_token(request), STREAM_SCOPE, "user")
         name = path_stream or request.query_params.get("stream", "")
         subscription = _sse_subscription(name, request.query_params)
+        assert auth is not None and auth.actor is not None
+        subscription = await streams.allowed(ctx, auth.actor, subscription)
     except ApiError as exc:
         return error_response(exc.status, exc.message)
     except ServiceError as exc:
@@ -257,6 +259,7 @@ async def websocket(socket: WebSocket) -> None:
         await socket.close(code=4001)
         return
     assert auth is not None and auth.actor is not None
+    viewer = auth.actor
     await socket.accept(subprotocol=token if offered and token == offered[0] else None)
     reader = streams.StreamReader(ctx, auth.actor)
     renderer = _Renderer(ctx)
@@ -270,6 +273,7 @@ async def websocket(socket: WebSocket) -> None:
     async def subscribe(request: dict[str, Any]) -> None:
         try:
             subscription = streams.subscription(request.get("stream"), request)
+            subscription = await streams.allowed(ctx, viewer, subscription)
         except ServiceError as exc:
             await send_frame(_refusal(request, exc))
             return

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import Actor, Follow
 from ..store import actors as actor_store
 from ..store import follows as follow_store
+from ..store import lists as list_store
 from ..store import moderation as moderation_store
 from ..store import notifications as notification_store
 from ..store.clock import utcnow
@@ -74,6 +75,8 @@ async def unfollow(ctx: ServiceContext, follower: Actor, target: str) -> None:
         if existing is None:
             raise Conflict("you do not follow this account")
         await follow_store.delete_follow(conn, existing.id)
+        # As Mastodon: an account one stops following leaves one's lists.
+        await list_store.remove_from_owner_lists(conn, follower.id, followed.id)
         if not followed.is_local:
             await ctx.outbox.send(conn, outgoing.FollowUndone(follower, followed, existing))
     ctx.outbox.wake()

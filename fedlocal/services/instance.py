@@ -17,7 +17,7 @@ from ..store import timelines as timeline_store
 from ..urls import Urls
 from . import views
 from .context import ServiceContext
-from .keys import ensure_ed25519_key, generate_key_pems, store_actor_keys
+from .keys import ensure_ed25519_key, ensure_vapid_key, generate_key_pems, store_actor_keys
 from .views import AccountView
 
 
@@ -106,6 +106,7 @@ async def ensure_instance_actors(config: Config, db: Database, urls: Urls) -> In
         # without one for the instance actor.
         for actor in (instance, community):
             await ensure_ed25519_key(conn, urls, actor)
+        await ensure_vapid_key(conn, urls, instance)
         instance_key = await actor_store.get_key(conn, urls.main_key(instance.uri))
     assert instance_key is not None, "the instance actor has no RSA key"
     return InstanceActors(instance=instance, instance_key=instance_key, community=community)

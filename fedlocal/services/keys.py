@@ -1,5 +1,6 @@
 """Key pairs for our actors: RSA for HTTP signatures (what Mastodon verifies) and Ed25519
-for FEP-521a `assertionMethod` (object integrity proofs)."""
+for FEP-521a `assertionMethod` (object integrity proofs); and the instance's VAPID key
+(P-256), which signs its Web Push requests."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from activitypub import keys
 
+from .. import webpush
 from ..models import Actor
 from ..store import actors as actor_store
 from ..urls import Urls
@@ -74,3 +76,23 @@ async def ensure_ed25519_key(conn: AsyncConnection, urls: Urls, actor: Actor) ->
         private_pem=keys.private_key_to_pem(ed_key),
     )
     return True
+
+
+def vapid_key_id(urls: Urls) -> str:
+    return urls.instance_actor + "#vapid"
+
+
+async def ensure_vapid_key(conn: AsyncConnection, urls: Urls, instance: Actor) -> None:
+    """The instance's VAPID key, made once (at the first start that lacks it) and kept
+    with the instance actor's other keys."""
+    if await actor_store.get_key(conn, vapid_key_id(urls)) is not None:
+        return
+    private_pem, public_pem = webpush.generate_key()
+    await actor_store.add_key(
+        conn,
+        actor_id=instance.id,
+        key_id=vapid_key_id(urls),
+        algorithm="vapid",
+        public_pem=public_pem,
+        private_pem=private_pem,
+    )

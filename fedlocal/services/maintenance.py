@@ -2,8 +2,9 @@
 reminding of loans due tomorrow and flagging overdue ones, forgetting activity ids too
 old to be delivered again, failed logins older than the login limit's window, pictures
 uploaded a day ago and never posted, the oldest copies of other servers' pictures past
-the cache's limit, and (data minimisation) browser sessions past their end and
-notifications older than `notification_retention_days`."""
+the cache's limit, (data minimisation) browser sessions past their end and
+notifications older than `notification_retention_days`, and Web Push messages given up
+on a week ago."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 
 from ..store import login_attempts as attempt_store
 from ..store import notifications as notification_store
+from ..store import push as push_store
 from ..store import received as received_store
 from ..store import sessions as session_store
 from ..store.clock import utcnow
@@ -24,6 +26,8 @@ from .media import sweep_waiting
 # Senders retry for days at most (Mastodon: about a week); ids older than this cannot
 # come back, so the idempotency record need not keep them.
 RECEIVED_RETENTION = timedelta(days=30)
+# A push that could not be sent is worth nothing a week later.
+DEAD_PUSH_RETENTION = timedelta(days=7)
 INTERVAL_SECONDS = 60.0
 # A used form token is kept as long as the token itself could be sent (web/csrf.py).
 FORM_TOKEN_LIFETIME = timedelta(hours=12)
@@ -48,6 +52,7 @@ class MaintenanceWorker:
             )
             keep_days = timedelta(days=self.ctx.config.notification_retention_days)
             notifications = await notification_store.purge_older_than(conn, now - keep_days)
+            forgotten += await push_store.purge_dead(conn, before=now - DEAD_PUSH_RETENTION)
         swept = await sweep_waiting(self.ctx, now)
         evicted = await remote_media.evict(self.ctx)
         return expired + loans + pruned + forgotten + sessions + notifications + swept + evicted

@@ -19,7 +19,7 @@ from ..store import threads as thread_store
 from ..store import timelines as timeline_store
 from ..store import unread as unread_store
 from ..store.moderation import AccountWarning
-from . import notification_policy, views
+from . import filters, notification_policy, views
 from .context import ServiceContext
 from .errors import NotFound
 from .views import NotificationView
@@ -106,13 +106,16 @@ async def seen(
 ) -> list[NotificationView]:
     """`found` as the client API shows them to `viewer`, in their order: those clients can
     show (services/views.py), as the resident's policy lets them through
-    (services/notification_policy.py; its filtered ones too with `include_filtered`)."""
+    (services/notification_policy.py; its filtered ones too with `include_filtered`), and
+    as the resident's filters leave them (services/filters.py)."""
     shown = await views.notifications(conn, viewer, found)
     sorted_out = await notification_policy.sort_out(conn, viewer, shown)
     if not include_filtered:
-        return sorted_out.shown
+        return await filters.apply_to_notifications(conn, viewer, sorted_out.shown)
     kept = {v.notification.id for v in [*sorted_out.shown, *sorted_out.filtered]}
-    return [v for v in shown if v.notification.id in kept]
+    return await filters.apply_to_notifications(
+        conn, viewer, [v for v in shown if v.notification.id in kept]
+    )
 
 
 async def client_page(

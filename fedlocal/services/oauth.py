@@ -361,6 +361,16 @@ async def client_credentials_grant(
         return await _issue_token(conn, app, None, scopes)
 
 
+async def new_account_grant(
+    ctx: ServiceContext, app: OAuthApp, account: Account, scopes: Sequence[str]
+) -> Grant:
+    """The token an app gets for the account it just signed up (Mastodon's
+    `POST /api/v1/accounts`): the app token's scopes, for the new account. An account
+    awaiting approval gets it too, and cannot use it until approved."""
+    async with ctx.db.write() as conn:
+        return await _issue_token(conn, app, account.id, scopes)
+
+
 async def revoke(ctx: ServiceContext, app: OAuthApp, token: str | None) -> None:
     """Revoke one of the app's tokens. Unknown tokens are not an error (RFC 7009)."""
     if not token:
@@ -384,6 +394,8 @@ async def check_token(ctx: ServiceContext, value: str) -> Authorized:
         account = actor = None
         if token.account_id is not None:
             account = await oauth_store.get_account(conn, token.account_id)
+            if account is not None and not account.is_approved and not account.is_disabled:
+                raise TokenProblem("Your login is currently pending approval")
             if account is None or account.is_disabled or not account.is_approved:
                 raise TokenProblem("Your login is currently disabled")
             actor = await actor_store.get_actor(conn, account.actor_id)

@@ -6,9 +6,10 @@ so posts stored by a worker in another process reach the stream too.
 
 The streams are Mastodon's: `user`, `user:notification`, `direct`, `public` (`:local`,
 `:remote`, each also `:media`), `hashtag` and `hashtag:local` (with a `tag`), and `list`
-(with a `list`: the nearby feed is the one list here). `subscription()` turns a name and
-its parameter into a `Subscription`, or refuses with `UnknownStream`, whose message
-names the stream.
+(with a `list`: one of the resident's lists, or `nearby`, the nearby feed every account
+has). `subscription()` turns a name and its parameter into a `Subscription`, or refuses
+with `UnknownStream`, whose message names the stream; `allowed()` then checks that a list
+is the viewer's.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..boundary.ids import parse_id
 from ..boundary.paging import PageQuery
 from ..clock import utcnow
 from ..formatting import normalise_hashtag
 from ..models import Actor, Post
+from ..store import lists as list_store
 from ..store import notification_pages, stream_reads
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
-from . import limits, messages, notifications, timelines, views
+from . import filters, limits, messages, notifications, timelines, views
 from .context import ServiceContext
 from .errors import ServiceError
 from .messages import ConversationView
@@ -47,7 +50,7 @@ PUBLIC_STREAMS = (
 )
 HASHTAG_STREAMS = ("hashtag", "hashtag:local")
 STREAMS = (*USER_STREAMS, "direct", *PUBLIC_STREAMS, *HASHTAG_STREAMS, "list")
-# The one list an account has here (api/entities.NEARBY_LIST_ID): the nearby feed.
+# The list every account has (api/entities.NEARBY_LIST_ID): the nearby feed.
 NEARBY_LIST = "nearby"
 # Where a thread's new message is told as a `conversation` event: Mastodon's `direct`
 # stream, and the user stream too (some apps open that one only).
@@ -104,10 +107,21 @@ def subscription(name: object, params: Mapping[str, object] | None = None) -> Su
         wanted = params.get("list")
         if not isinstance(wanted, str) or not wanted:
             raise UnknownStream("Missing list name parameter for stream %(stream)s", stream=name)
-        if wanted != NEARBY_LIST:
+        if wanted != NEARBY_LIST and parse_id(wanted) is None:
             raise NotYourList("Not authorized to stream list %(list)s", list=wanted[:100])
         return Subscription(name, wanted)
     return Subscription(name)
+
+
+async def allowed(ctx: ServiceContext, viewer: Actor, stream: Subscription) -> Subscription:
+    """The subscription, if the viewer may follow it: a list must be theirs."""
+    if stream.name == "list" and stream.arg != NEARBY_LIST:
+        list_id = parse_id(stream.arg)
+        async with ctx.db.read() as conn:
+            found = await list_store.get(conn, list_id) if list_id is not None else None
+        if found is None or found.actor_id != viewer.id:
+            raise NotYourList("Not authorized to stream list %(list)s", list=str(stream.arg))
+    return stream
 
 
 @dataclass(frozen=True)
@@ -159,11 +173,11 @@ class StreamReader:
 
     async def poll(self) -> list[StreamEvent]:
         events: list[StreamEvent] = []
-        nearby = [s for s in self._post_cursor if s.name == "list"]
+        nearby = [s for s in self._post_cursor if s.name == "list" and s.arg == NEARBY_LIST]
         hidden = await limits.hidden_authors(self.ctx, self.viewer)
         async with self.ctx.db.read() as conn:
             for stream, cursor in list(self._post_cursor.items()):
-                if stream.name in ("user:notification", "direct", "list"):
+                if stream.name in ("user:notification", "direct") or stream in nearby:
                     continue
                 page = PageQuery(min_id=cursor, limit=BATCH)
                 found = await self._new_posts(conn, stream, page, hidden)
@@ -172,7 +186,10 @@ class StreamReader:
                 self._post_cursor[stream] = max(p.id for p in found)
                 if stream.name.endswith(":media"):
                     found = [p for p in found if p.attachments]
-                self._updates(events, stream, await views.posts(conn, self.viewer, found))
+                shown = await views.posts(conn, self.viewer, found)
+                context = "home" if stream.name in ("user", "list") else "public"
+                shown = await filters.apply(conn, self.viewer, shown, context)
+                self._updates(events, stream, shown)
             events.extend(await self._notifications(conn))
             events.extend(await self._conversations(conn))
             events.extend(await self._deletions(conn))
@@ -199,6 +216,12 @@ class StreamReader:
         name = stream.name
         if name == "user":
             return await timeline_store.home(conn, self.viewer.id, page)
+        if name == "list":
+            list_id = parse_id(stream.arg)
+            found = await list_store.get(conn, list_id) if list_id is not None else None
+            if found is None or found.actor_id != self.viewer.id:
+                return []
+            return await list_store.timeline(conn, found, page)
         local = name.startswith(("public:local", "hashtag:local"))
         remote = name.startswith("public:remote")
         if name in HASHTAG_STREAMS and stream.arg is not None:

@@ -15,8 +15,8 @@ from ..store import favourites as favourite_store
 from ..store import pins as pin_store
 from ..store import posts as post_store
 from ..store import timelines as timeline_store
+from . import filters, views
 from . import nearby as nearby_service
-from . import views
 from .context import ServiceContext
 from .errors import NotFound
 from .limits import hidden_authors
@@ -42,7 +42,8 @@ class Relationship:
 
 async def home(ctx: ServiceContext, viewer: Actor, page: PageQuery) -> list[PostView]:
     async with ctx.db.read() as conn:
-        return await views.posts(conn, viewer, await timeline_store.home(conn, viewer.id, page))
+        shown = await views.posts(conn, viewer, await timeline_store.home(conn, viewer.id, page))
+        return await filters.apply(conn, viewer, shown, "home")
 
 
 async def public(
@@ -58,7 +59,7 @@ async def public(
             viewer_id=viewer.id if viewer is not None else None,
             hidden_authors=await hidden_authors(ctx, viewer),
         )
-        return await views.posts(conn, viewer, found)
+        return await filters.apply(conn, viewer, await views.posts(conn, viewer, found), "public")
 
 
 async def tag(
@@ -80,7 +81,7 @@ async def tag(
             viewer_id=viewer.id if viewer is not None else None,
             hidden_authors=await hidden_authors(ctx, viewer),
         )
-        return await views.posts(conn, viewer, found)
+        return await filters.apply(conn, viewer, await views.posts(conn, viewer, found), "public")
 
 
 async def nearby(
@@ -115,7 +116,7 @@ async def nearby(
     newer_than = page.min_id if page.min_id is not None else page.since_id
     found = [item.post for item in items if newer_than is None or item.post.id > newer_than]
     async with ctx.db.read() as conn:
-        return await views.posts(conn, viewer, found)
+        return await filters.apply(conn, viewer, await views.posts(conn, viewer, found), "public")
 
 
 async def status(ctx: ServiceContext, viewer: Actor | None, post_id: int) -> PostView:
@@ -154,8 +155,10 @@ async def context(
             descendants.extend(children)
             frontier = [c.uri for c in children]
         return (
-            await views.posts(conn, viewer, ancestors),
-            await views.posts(conn, viewer, descendants),
+            await filters.apply(conn, viewer, await views.posts(conn, viewer, ancestors), "thread"),
+            await filters.apply(
+                conn, viewer, await views.posts(conn, viewer, descendants), "thread"
+            ),
         )
 
 
@@ -210,7 +213,10 @@ async def account_statuses(
         )
         # A profile lists its owner's posts even for a viewer who mutes them (Mastodon
         # does); an owner who blocks the viewer shows them nothing.
-        return await views.posts(conn, viewer, found, listing=False)
+        shown = await views.posts(conn, viewer, found, listing=False)
+        if viewer is not None and viewer.id == actor_id:
+            return shown
+        return await filters.apply(conn, viewer, shown, "account")
 
 
 async def pinned_statuses(

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..models import LISTING_STEPS, Account, Actor, Announce, Notification, Post
+from ..models import LISTING_STEPS, Account, Actor, Announce, Filter, Notification, Post
 from ..store import accounts as account_store
 from ..store import favourites as favourite_store
 from ..store import interests as interest_store
@@ -49,6 +49,17 @@ class PostView:
     mentions: tuple[Actor, ...] = ()
     # Its author pinned it (Mastodon's `pinned`).
     pinned: bool = False
+    # The viewer's filters that caught it and only warn (services/filters.py).
+    filtered: tuple[FilterMatch, ...] = ()
+
+
+@dataclass(frozen=True)
+class FilterMatch:
+    """One of the viewer's filters catching a post: by which keywords, which status."""
+
+    filter: Filter
+    keyword_matches: tuple[str, ...] = ()
+    status_matches: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -292,8 +292,12 @@ async def get_key_with_actor(conn: AsyncConnection, key_id: str) -> tuple[ActorK
 
 
 async def keys_of(conn: AsyncConnection, actor_id: int) -> list[ActorKey]:
+    """The keys an actor's document lists (RSA, Ed25519): not the instance's VAPID key,
+    which signs Web Push requests only (services/push.py)."""
     rows = await conn.execute(
-        select(actor_keys).where(actor_keys.c.actor_id == actor_id).order_by(actor_keys.c.id)
+        select(actor_keys)
+        .where(actor_keys.c.actor_id == actor_id, actor_keys.c.algorithm != "vapid")
+        .order_by(actor_keys.c.id)
     )
     return [_key(row) for row in rows]
 

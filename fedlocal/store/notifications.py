@@ -9,6 +9,7 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Notification
+from . import push as push_store
 from .clock import utcnow
 from .hidden import notification_shown
 from .tables import notifications
@@ -50,6 +51,8 @@ async def add(
             .returning(*notifications.c)
         )
     ).one()
+    # Pushed to the recipient's apps by the push worker (federation/push.py).
+    await push_store.queue_for(conn, recipient_id, row.id, row.created_at)
     return _notification(row)
 
 

@@ -867,3 +867,107 @@ terms_acceptances = Table(
     Column("accepted_at", UTCDateTime, nullable=False),
     UniqueConstraint("account_id", "version"),
 )
+
+
+# A resident's lists (Mastodon's): a title, which replies show, and whether its members'
+# posts leave home (`exclusive`).
+lists = Table(
+    "lists",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("title", String(256), nullable=False),
+    # followed | list | none
+    Column("replies_policy", String(16), nullable=False),
+    Column("exclusive", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The accounts on a list (accounts its owner follows, as Mastodon requires).
+list_members = Table(
+    "list_members",
+    metadata,
+    Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "actor_id"),
+)
+
+# Filters (Mastodon's v2): where they apply, what they do, until when.
+filters = Table(
+    "filters",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("title", String(256), nullable=False),
+    # A comma-separated subset of home, notifications, public, thread, account.
+    Column("context", String(64), nullable=False),
+    # warn | hide | blur
+    Column("action", String(8), nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+filter_keywords = Table(
+    "filter_keywords",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("filter_id", ForeignKey("filters.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("keyword", String(256), nullable=False),
+    Column("whole_word", Boolean, nullable=False),
+)
+
+filter_statuses = Table(
+    "filter_statuses",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("filter_id", ForeignKey("filters.id", ondelete="CASCADE"), nullable=False),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    UniqueConstraint("filter_id", "post_id"),
+)
+
+# Web Push subscriptions, one per access token (Mastodon's rule).
+push_subscriptions = Table(
+    "push_subscriptions",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column(
+        "token_id",
+        ForeignKey("oauth_access_tokens.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("endpoint", Text, nullable=False),
+    # The subscriber's P-256 public key and auth secret (base64url), from the browser.
+    Column("p256dh", String(128), nullable=False),
+    Column("auth", String(64), nullable=False),
+    # The notification types it wants, comma-separated.
+    Column("alerts", String(256), nullable=False),
+    # all | followed | follower | none
+    Column("policy", String(16), nullable=False),
+    # RFC 8291 `aes128gcm` (Mastodon's `standard`), else the draft `aesgcm`.
+    Column("standard", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Pushes to send: one row per (subscription, notification), retried with backoff.
+push_deliveries = Table(
+    "push_deliveries",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column(
+        "subscription_id",
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("notification_id", ForeignKey("notifications.id", ondelete="CASCADE"), nullable=False),
+    # pending | dead
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("subscription_id", "notification_id"),
+    Index(None, "state", "next_attempt_at"),
+)

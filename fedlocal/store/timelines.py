@@ -20,7 +20,7 @@ from .actors import _actor
 from .announces import _announce
 from .hidden import hidden_actors
 from .post_columns import post_from_row
-from .tables import actors, announces, follows, objects, post_hashtags
+from .tables import actors, announces, follows, list_members, lists, objects, post_hashtags
 
 MAX_PAGE = 80
 
@@ -69,8 +69,14 @@ def _followed_by(actor_id: int) -> Select[tuple[int]]:
 async def home(conn: AsyncConnection, actor_id: int, page: Page) -> list[Post]:
     """The actor's own posts, those of the actors they follow, and the posts those actors
     announced; direct messages only when the actor wrote them. Not those of the accounts
-    a block, a mute or a domain block hides from the actor (nor their boosts)."""
-    followed = _followed_by(actor_id)
+    a block, a mute or a domain block hides from the actor (nor their boosts). The members
+    of the actor's exclusive lists are left out: their posts show in those lists only."""
+    exclusive = (
+        select(list_members.c.actor_id)
+        .join(lists, lists.c.id == list_members.c.list_id)
+        .where(lists.c.actor_id == actor_id, lists.c.exclusive.is_(True))
+    )
+    followed = _followed_by(actor_id).where(follows.c.followed_id.not_in(exclusive))
     hidden = hidden_actors(actor_id)
     announced = select(announces.c.object_id).where(
         announces.c.actor_id.in_(followed),

@@ -48,7 +48,7 @@ async def make_resident_token(inst, http, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {await password_token(http, app, username)}"}
 
 
-async def test_thumbnail_is_served_and_no_empty_vapid_key(inst, http) -> None:
+async def test_thumbnail_is_served_and_the_vapid_key_is_the_apps_one(inst, http) -> None:
     v2 = (await http.get("/api/v2/instance")).json()
     v1 = (await http.get("/api/v1/instance")).json()
     url = v2["thumbnail"]["url"]
@@ -56,7 +56,11 @@ async def test_thumbnail_is_served_and_no_empty_vapid_key(inst, http) -> None:
     picture = await http.get(url.replace(inst.base_url, ""))
     assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
     assert picture.content.startswith(b"\x89PNG")
-    assert "vapid" not in v2["configuration"]
+    # The instance's VAPID key: an uncompressed P-256 point, as apps register with it
+    key = v2["configuration"]["vapid"]["public_key"]
+    assert len(key) == 87 and key.startswith("B")
+    app = await register_app(http)
+    assert app["vapid_key"] == key
 
 
 async def test_mastodon_py_reads_the_instance(inst, http) -> None:

@@ -1,6 +1,7 @@
 """masto.js, the library under Elk and Phanpy, on our streaming WebSocket: one connection
 with the user, hashtag, local and nearby-list streams, each delivering its events (the
-client matches frames to subscriptions by their `stream`, the tag as it asked for it).
+client matches frames to subscriptions by their `stream`, the tag as it asked for it);
+and its REST client making a list, a filter and a push subscription.
 
 masto.js comes from the npm registry (`make ui-deps`, tests/clients/package.json); the
 test is skipped without it, except under CI where it must run."""
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.test_push import Subscriber, b64url
 from tests.api.test_streaming import follow, post
 from tests.support.waiting import wait_for
 
@@ -93,3 +95,44 @@ async def test_masto_js_subscriptions_each_deliver(inst, http, ana, bob) -> None
     assert ended == [], ended
     tagged = [n for n in lines if n["name"] == "hashtag" and n.get("event") == "update"]
     assert all(n["stream"] == ["hashtag", "Vélo"] for n in tagged)
+
+
+async def test_masto_js_lists_filters_and_push(inst, http, ana, bob) -> None:
+    node = _node()
+    await follow(http, ana, bob)
+    rainy = await post(http, bob, "De la pluie demain")
+    app = Subscriber()
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(CLIENTS / "masto_rest.mjs"),
+        inst.base_url,
+        ana.token,
+        str(bob.actor.id),
+        "https://push.example/masto-js",
+        app.p256dh,
+        b64url(app.auth),
+        cwd=CLIENTS,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(DEADLINE):
+        out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    found = json.loads(out)
+    assert found["list"]["title"] == "Jardin" and found["list"]["exclusive"] is True
+    assert found["list"]["repliesPolicy"] == "none"
+    assert found["members"] == ["bob"]
+    assert found["lists"] == ["nearby", found["list"]["id"]]
+    # The list was read before the filter was made
+    assert [s["id"] for s in found["timeline"]] == [rainy["id"]]
+    assert found["filter"]["filterAction"] == "warn"
+    assert found["filter"]["keywords"][0]["wholeWord"] is True
+    assert found["filters"] == [found["filter"]["id"]]
+    assert found["subscription"]["alerts"]["mention"] is True
+    assert found["subscription"]["policy"] == "followed"
+    assert found["fetched"]["id"] == found["subscription"]["id"]
+    home = (await http.get("/api/v1/timelines/home", headers=ana.headers)).json()
+    assert home == []  # bob is on an exclusive list now
+    in_list = await http.get(f"/api/v1/timelines/list/{found['list']['id']}", headers=ana.headers)
+    [status] = in_list.json()
+    assert status["filtered"][0]["keyword_matches"] == ["pluie"]

@@ -1,7 +1,7 @@
 """Legal pages written by admins (versioned), residents' acceptance of the terms, and an
 index to forget old notifications
 
-Revision ID: 0019
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-02
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 import fedlocal.store.types
 
-revision = "0019"
+revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None
