@@ -75,6 +75,10 @@ async def create(call: Call):
             email=(p.str("email") or "").strip() or None,
             invite_code=p.str("invite_code"),
             locale=_locale(call, p.str("locale")),
+            # Mastodon's `reason` is the newcomer's word to whoever approves: in the
+            # vouch mode, the presentation residents read.
+            presentation=p.str("reason"),
+            agreement=True,
         )
     except ServiceError as exc:
         return _refusal(exc)

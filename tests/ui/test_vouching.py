@@ -48,6 +48,7 @@ async def test_a_newcomer_waits_and_a_neighbour_vouches_on_a_phone(browser, town
         await newcomer.fill(
             "#f-presentation", "Nolwenn, la petite-fille de Marie du 5 rue Broussais"
         )
+        await newcomer.check("#f-agreement")
         await newcomer.click("form[action='/signup'] button[type=submit]")
         await newcomer.get_by_role("heading", name="Votre compte attend").wait_for()
         assert not await _scrolls_sideways(newcomer)
