@@ -499,3 +499,16 @@ class Marker:
     last_read_id: int
     version: int
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PostVersion:
+    """A post as it read at one time (its edit history): `created_at` is when this version
+    was written."""
+
+    content: str
+    summary: str | None
+    name: str | None
+    sensitive: bool
+    attachments: tuple[Attachment, ...]
+    created_at: datetime

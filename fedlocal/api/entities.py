@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
-from ..models import Actor, Attachment, Post
+from ..models import Actor, Attachment, Post, PostVersion
 from ..oauth import OAuthApp
+from ..sanitize import html_to_text
 from ..services.messages import ConversationView
 from ..services.notification_groups import group_key
 from ..services.timelines import Relationship
@@ -346,6 +348,42 @@ def status(
     if post.kind != "note" or post.name:
         entity["fedlocal"] = _fedlocal_details(post, categories)
     return entity
+
+
+def status_edit(
+    post: Post, version: PostVersion, author: E.Account, language: str, timezone: str = "UTC"
+) -> E.StatusEdit:
+    """One version of a status in its edit history (an offer's shows its title too)."""
+    shown = replace(
+        post,
+        content=version.content,
+        name=version.name,
+        summary=version.summary,
+        sensitive=version.sensitive,
+        attachments=version.attachments,
+    )
+    return {
+        "content": content(shown, language, timezone),
+        "spoiler_text": (version.summary or "") if post.kind == "note" else "",
+        "sensitive": version.sensitive,
+        "created_at": timestamp(version.created_at),
+        "account": author,
+        "poll": None,
+        "media_attachments": [
+            media_attachment(a, str(a.media_id or f"{post.id}-{i}"))
+            for i, a in enumerate(version.attachments)
+        ],
+        "emojis": [],
+    }
+
+
+def status_source(post: Post) -> E.StatusSource:
+    """What the author wrote, for an app's edit form."""
+    return {
+        "id": str(post.id),
+        "text": post.source if post.source is not None else html_to_text(post.content),
+        "spoiler_text": (post.summary or "") if post.kind == "note" else "",
+    }
 
 
 def boost(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from ..boundary.ids import parse_id
+from ..services import edits as edit_service
 from ..services import favourites as favourite_service
 from ..services import posts as post_service
 from ..services import reblogs as reblog_service
@@ -100,6 +101,42 @@ async def delete(call: Call):
     return present.status(call, view, source=True)
 
 
+@endpoint("write:statuses")
+async def edit(call: Call):
+    problem = _unsupported(call)
+    if problem:
+        return error_response(422, problem)
+    p = call.params
+    post = await edit_service.edit_note(
+        call.ctx,
+        call.actor,
+        call.path_id(),
+        edit_service.EditInput(
+            text=p.str("status") or "",
+            spoiler_text=p.str("spoiler_text"),
+            sensitive=p.bool("sensitive"),
+            language=p.str("language") or None,
+            media_ids=_media_ids(call) if "media_ids" in p else None,
+        ),
+    )
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
+@endpoint("read:statuses", who="optional")
+async def history(call: Call):
+    view = await timelines.status(call.ctx, call.viewer, call.path_id())
+    post, versions = await edit_service.history(call.ctx, call.viewer, view.post.id)
+    shown = present.account(call, view.author)
+    language, timezone = call.config.default_language, call.config.timezone
+    return [entities.status_edit(post, v, shown, language, timezone) for v in versions]
+
+
+@endpoint("read:statuses")
+async def source(call: Call):
+    post = await edit_service.own_post(call.ctx, call.actor, call.path_id())
+    return entities.status_source(post)
+
+
 @endpoint("read:statuses", who="optional")
 async def context(call: Call):
     ancestors, descendants = await timelines.context(call.ctx, call.viewer, call.path_id())
@@ -144,6 +181,9 @@ routes = [
     Route("/api/v1/statuses", create, methods=["POST"]),
     Route("/api/v1/statuses/{id}", show, methods=["GET"]),
     Route("/api/v1/statuses/{id}", delete, methods=["DELETE"]),
+    Route("/api/v1/statuses/{id}", edit, methods=["PUT"]),
+    Route("/api/v1/statuses/{id}/history", history, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/source", source, methods=["GET"]),
     Route("/api/v1/statuses/{id}/context", context, methods=["GET"]),
     Route("/api/v1/statuses/{id}/favourite", favourite, methods=["POST"]),
     Route("/api/v1/statuses/{id}/unfavourite", unfavourite, methods=["POST"]),

@@ -25,6 +25,7 @@ from ..clock import utcnow
 from ..formatting import normalise_hashtag
 from ..models import Actor, Post
 from ..store import notification_pages, stream_reads
+from ..store import post_edits as edit_store
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
 from . import messages, notifications, timelines, views
@@ -111,7 +112,7 @@ def subscription(name: object, params: Mapping[str, object] | None = None) -> Su
 @dataclass(frozen=True)
 class StreamEvent:
     stream: Subscription
-    event: str  # update | notification | delete | conversation
+    event: str  # update | status.update | notification | delete | conversation
     status: PostView | None = None
     notification: NotificationView | None = None
     deleted_id: int | None = None
@@ -127,6 +128,7 @@ class StreamReader:
         self._post_cursor: dict[Subscription, int] = {}
         self._notification_cursor = 0
         self._message_cursor = 0
+        self._edit_cursor = 0
         self._deletions_since = utcnow() - DELETION_OVERLAP
         self._told_deleted: deque[int] = deque(maxlen=REMEMBERED)
         self._sent: deque[tuple[Subscription, int]] = deque(maxlen=REMEMBERED)
@@ -138,6 +140,7 @@ class StreamReader:
             if not self._post_cursor:
                 self._notification_cursor = await notification_pages.newest_id(conn, self.viewer.id)
                 self._message_cursor = await thread_store.newest_filed_id(conn)
+                self._edit_cursor = await edit_store.newest_id(conn)
         for stream in streams:
             self._post_cursor.setdefault(stream, newest)
 
@@ -172,6 +175,7 @@ class StreamReader:
             events.extend(await self._notifications(conn))
             events.extend(await self._conversations(conn))
             events.extend(await self._deletions(conn))
+            events.extend(await self._edits(conn))
         for stream in nearby:
             page = PageQuery(min_id=self._post_cursor[stream], limit=BATCH)
             shown = await timelines.nearby(self.ctx, self.viewer, page)
@@ -256,6 +260,32 @@ class StreamReader:
                 (item for item in self._sent if item[1] not in gone), maxlen=REMEMBERED
             )
         return events
+
+    async def _edits(self, conn: AsyncConnection) -> list[StreamEvent]:
+        """A `status.update` event on every followed stream that could show a post edited
+        since the last look (as Mastodon: the status as it now reads)."""
+        found = await edit_store.edited_after(conn, self._edit_cursor, BATCH)
+        if not found:
+            return []
+        self._edit_cursor = max(edit_id for edit_id, _post in found)
+        edited = await timeline_store.posts_by_ids(conn, list({p for _e, p in found}))
+        shown = await views.posts(
+            conn, self.viewer, [p for p in edited.values() if not p.is_deleted]
+        )
+        if not shown:
+            return []
+        posts = [v.post for v in shown]
+        authors = list({p.actor_id for p in posts} - {self.viewer.id})
+        states = await timeline_store.follow_states(conn, self.viewer.id, authors)
+        followed = {a for a, state in states.items() if state == "accepted"} | {self.viewer.id}
+        tags = await stream_reads.hashtags_of(conn, [p.id for p in posts])
+        sent = set(self._sent)
+        return [
+            StreamEvent(stream, "status.update", status=view)
+            for view in shown
+            for stream in self._post_cursor
+            if (stream, view.post.id) in sent or _could_show(stream, view.post, followed, tags)
+        ]
 
     async def _deleted_posts(self, conn: AsyncConnection, deleted: list[Post]) -> list[StreamEvent]:
         self._told_deleted.extend(p.id for p in deleted)

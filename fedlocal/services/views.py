@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import LISTING_STEPS, Account, Actor, Announce, Notification, Post
 from ..store import accounts as account_store
+from ..store import announces as announce_store
 from ..store import favourites as favourite_store
 from ..store import interests as interest_store
 from ..store import timelines as timeline_store
@@ -105,7 +106,7 @@ async def posts(
     authors = await timeline_store.actors_by_ids(conn, [p.actor_id for p in shown])
     author_views = {v.actor.id: v for v in await accounts(conn, list(authors.values()))}
     replies = await timeline_store.reply_counts(conn, uris)
-    boosts = await timeline_store.reblog_counts(conn, ids)
+    boosts = await announce_store.boost_counts(conn, ids)
     likes = await favourite_store.counts(conn, ids)
     liked = await favourite_store.liked_by(conn, viewer.id, ids) if viewer else set()
     boosted = await timeline_store.reblogged_by(conn, viewer.id, ids) if viewer else set()

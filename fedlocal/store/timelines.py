@@ -204,17 +204,6 @@ async def reply_counts(conn: AsyncConnection, uris: Sequence[str]) -> dict[str, 
     return {uri: count for uri, count in rows}
 
 
-async def reblog_counts(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int, int]:
-    if not post_ids:
-        return {}
-    rows = await conn.execute(
-        select(announces.c.object_id, func.count())
-        .where(announces.c.object_id.in_(list(post_ids)))
-        .group_by(announces.c.object_id)
-    )
-    return {post_id: count for post_id, count in rows}
-
-
 async def reblogged_by(conn: AsyncConnection, actor_id: int, post_ids: Sequence[int]) -> set[int]:
     if not post_ids:
         return set()

@@ -17,6 +17,7 @@ from fedlocal.federation.delivery import DeliveryWorker
 from fedlocal.federation.inbox import verbs
 from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor, Follow, Post
+from fedlocal.services import edits as edit_service
 from fedlocal.services import follows as follow_service
 from fedlocal.services import posts as post_service
 from fedlocal.services.keys import store_actor_keys
@@ -403,6 +404,12 @@ async def test_an_update_edits_a_held_post_only_when_newer(inst, stub, ana, alic
     # Then it changes nothing
     post = await post_at(inst, note["id"])
     assert post is not None and post.content == "<p>Perceuse prêtée, merci !</p>"
+
+    # And the history holds the first version then the edit, the stale one nowhere
+    _post, versions = await edit_service.history(inst.services, ana, post.id)
+    assert len(versions) == 2 and "Perceuse à prêter" in versions[0].content
+    assert versions[1].content == "<p>Perceuse prêtée, merci !</p>"
+    assert versions[1].created_at == datetime(2024, 5, 3, 9, 0, tzinfo=UTC)
 
 
 async def test_an_update_of_a_post_we_do_not_hold_stores_nothing(inst, stub, ana, alice):
