@@ -17,7 +17,6 @@ EMPTY_LISTS: dict[str, str | None] = {
     "/api/v1/filters": "read:filters",
     "/api/v2/filters": "read:filters",
     "/api/v1/announcements": "read",
-    "/api/v1/bookmarks": "read:bookmarks",
     "/api/v1/blocks": "read:blocks",
     "/api/v1/mutes": "read:mutes",
     "/api/v1/domain_blocks": "read:blocks",

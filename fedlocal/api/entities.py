@@ -340,7 +340,7 @@ def status(
         "favourited": view.favourited,
         "reblogged": view.reblogged,
         "muted": False,
-        "bookmarked": False,
+        "bookmarked": view.bookmarked,
         "pinned": False,
         "filtered": [],
         "local_only": post.is_local_only,

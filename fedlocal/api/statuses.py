@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from ..boundary.ids import parse_id
+from ..services import bookmarks as bookmark_service
 from ..services import edits as edit_service
 from ..services import favourites as favourite_service
 from ..services import posts as post_service
@@ -16,6 +17,7 @@ from ..services.errors import Forbidden, NotFound
 from . import entities, present
 from .auth import Call, endpoint
 from .errors import ApiError, error_response
+from .pagination import page_from
 
 
 def _unsupported(call: Call) -> str | None:
@@ -170,6 +172,26 @@ async def unreblog(call: Call):
     return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
 
 
+@endpoint("write:bookmarks")
+async def bookmark(call: Call):
+    post = await bookmark_service.bookmark(call.ctx, call.actor, call.path_id())
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
+@endpoint("write:bookmarks")
+async def unbookmark(call: Call):
+    post = await bookmark_service.unbookmark(call.ctx, call.actor, call.path_id())
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
+@endpoint("read:bookmarks")
+async def bookmarks(call: Call):
+    pairs = await bookmark_service.bookmarked(call.ctx, call.actor, page_from(call.params))
+    return present.paged(
+        call, present.statuses(call, [view for _id, view in pairs]), [i for i, _v in pairs]
+    )
+
+
 @endpoint("read:statuses", who="optional")
 async def nobody(call: Call):
     """Who boosted or liked a status: not listed here (an empty, well-formed answer)."""
@@ -189,6 +211,9 @@ routes = [
     Route("/api/v1/statuses/{id}/unfavourite", unfavourite, methods=["POST"]),
     Route("/api/v1/statuses/{id}/reblog", reblog, methods=["POST"]),
     Route("/api/v1/statuses/{id}/unreblog", unreblog, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/bookmark", bookmark, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unbookmark", unbookmark, methods=["POST"]),
+    Route("/api/v1/bookmarks", bookmarks, methods=["GET"]),
     Route("/api/v1/statuses/{id}/favourited_by", nobody, methods=["GET"]),
     Route("/api/v1/statuses/{id}/reblogged_by", nobody, methods=["GET"]),
 ]

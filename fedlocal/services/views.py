@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import LISTING_STEPS, Account, Actor, Announce, Notification, Post
 from ..store import accounts as account_store
 from ..store import announces as announce_store
+from ..store import bookmarks as bookmark_store
 from ..store import favourites as favourite_store
 from ..store import interests as interest_store
 from ..store import timelines as timeline_store
@@ -42,6 +43,7 @@ class PostView:
     favourites_count: int = 0
     favourited: bool = False
     reblogged: bool = False
+    bookmarked: bool = False
     in_reply_to_id: int | None = None
     in_reply_to_account_id: int | None = None
     mentions: tuple[Actor, ...] = ()
@@ -110,6 +112,7 @@ async def posts(
     likes = await favourite_store.counts(conn, ids)
     liked = await favourite_store.liked_by(conn, viewer.id, ids) if viewer else set()
     boosted = await timeline_store.reblogged_by(conn, viewer.id, ids) if viewer else set()
+    marked = await bookmark_store.among(conn, viewer.id, ids) if viewer else set()
     views = []
     for post in shown:
         parent = parents.get(post.in_reply_to_uri) if post.in_reply_to_uri else None
@@ -122,6 +125,7 @@ async def posts(
                 favourites_count=likes.get(post.id, 0),
                 favourited=post.id in liked,
                 reblogged=post.id in boosted,
+                bookmarked=post.id in marked,
                 in_reply_to_id=parent.id if parent else None,
                 in_reply_to_account_id=parent.actor_id if parent else None,
                 mentions=tuple(mentioned[m.href] for m in post.mentions if m.href in mentioned),
