@@ -9,10 +9,10 @@ from ..boundary.ids import parse_id
 from ..services import bookmarks as bookmark_service
 from ..services import edits as edit_service
 from ..services import favourites as favourite_service
+from ..services import interactions, timelines
 from ..services import posts as post_service
 from ..services import reblogs as reblog_service
 from ..services import statuses as status_service
-from ..services import timelines
 from ..services.errors import Forbidden, NotFound
 from . import entities, present
 from .auth import Call, endpoint
@@ -91,6 +91,18 @@ async def _status_or_boost(call: Call):
 @endpoint("read:statuses", who="optional")
 async def show(call: Call):
     return await _status_or_boost(call)
+
+
+# Mastodon's limit on `GET /api/v1/statuses?id[]=`.
+MAX_STATUSES_AT_ONCE = 20
+
+
+@endpoint("read:statuses", who="optional")
+async def several(call: Call):
+    """Several statuses at once; ids unknown or not visible are left out."""
+    ids = [found for raw in call.params.list("id") if (found := parse_id(raw)) is not None]
+    views = await timelines.statuses(call.ctx, call.viewer, ids[:MAX_STATUSES_AT_ONCE])
+    return present.statuses(call, views)
 
 
 @endpoint("write:statuses")
@@ -193,14 +205,26 @@ async def bookmarks(call: Call):
 
 
 @endpoint("read:statuses", who="optional")
-async def nobody(call: Call):
-    """Who boosted or liked a status: not listed here (an empty, well-formed answer)."""
-    await timelines.status(call.ctx, call.viewer, call.path_id())
-    return []
+async def favourited_by(call: Call):
+    page = page_from(call.params, default=40, maximum=80)
+    pairs = await interactions.favourited_by(call.ctx, call.viewer, call.path_id(), page)
+    return present.paged(
+        call, [present.account(call, v) for _i, v in pairs], [i for i, _v in pairs]
+    )
+
+
+@endpoint("read:statuses", who="optional")
+async def reblogged_by(call: Call):
+    page = page_from(call.params, default=40, maximum=80)
+    pairs = await interactions.reblogged_by(call.ctx, call.viewer, call.path_id(), page)
+    return present.paged(
+        call, [present.account(call, v) for _i, v in pairs], [i for i, _v in pairs]
+    )
 
 
 routes = [
     Route("/api/v1/statuses", create, methods=["POST"]),
+    Route("/api/v1/statuses", several, methods=["GET"]),
     Route("/api/v1/statuses/{id}", show, methods=["GET"]),
     Route("/api/v1/statuses/{id}", delete, methods=["DELETE"]),
     Route("/api/v1/statuses/{id}", edit, methods=["PUT"]),
@@ -214,6 +238,6 @@ routes = [
     Route("/api/v1/statuses/{id}/bookmark", bookmark, methods=["POST"]),
     Route("/api/v1/statuses/{id}/unbookmark", unbookmark, methods=["POST"]),
     Route("/api/v1/bookmarks", bookmarks, methods=["GET"]),
-    Route("/api/v1/statuses/{id}/favourited_by", nobody, methods=["GET"]),
-    Route("/api/v1/statuses/{id}/reblogged_by", nobody, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/favourited_by", favourited_by, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/reblogged_by", reblogged_by, methods=["GET"]),
 ]

@@ -151,6 +151,11 @@ async def receive_announce(
     return created is not None
 
 
+def boostable(post: Post) -> bool:
+    """Whether anyone may boost this post of ours (public or unlisted, not deleted)."""
+    return not post.is_deleted and post.visibility in reblogs.BOOSTABLE
+
+
 async def undo_announce(conn: AsyncConnection, announcer: Actor, announce_uri: str) -> bool:
     announce = await announce_store.get_announce_by_uri(conn, announce_uri)
     if announce is None or announce.actor_id != announcer.id:

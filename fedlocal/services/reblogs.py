@@ -64,9 +64,9 @@ async def unreblog(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
 
 
 async def notify_boost(conn: AsyncConnection, booster: Actor, post: Post) -> None:
-    """The author of a post of ours hears that someone boosted it (not of the community
-    actor's automatic boosts, nor of their own)."""
-    if not post.is_local or booster.role in ("community", "instance"):
+    """The author of a post of ours hears that someone boosted it (not of the automatic
+    shares by our community and groups, nor of their own)."""
+    if not post.is_local or booster.role in announce_store.SHARING_ROLES:
         return
     author = await actor_store.get_actor(conn, post.actor_id)
     if author is not None and author.role == "resident" and author.id != booster.id:

@@ -107,6 +107,14 @@ async def status(ctx: ServiceContext, viewer: Actor | None, post_id: int) -> Pos
     return view
 
 
+async def statuses(ctx: ServiceContext, viewer: Actor | None, ids: Sequence[int]) -> list[PostView]:
+    """The statuses among `ids` the viewer may see, in the order asked (others left out)."""
+    async with ctx.db.read() as conn:
+        found = await timeline_store.posts_by_ids(conn, ids)
+        shown = {v.post.id: v for v in await views.posts(conn, viewer, list(found.values()))}
+    return [shown[i] for i in dict.fromkeys(ids) if i in shown]
+
+
 async def context(
     ctx: ServiceContext, viewer: Actor | None, post_id: int
 ) -> tuple[list[PostView], list[PostView]]:
