@@ -128,6 +128,22 @@ def _format_words(text: str, urls: Urls, found: _Found) -> str:
     return "".join(out)
 
 
+def field_value_html(value: str) -> str:
+    """A profile field's value as Mastodon shows it: its web addresses linked with
+    `rel="me"` (the link a personal site links back to, to verify the field)."""
+    out: list[str] = []
+    position = 0
+    for match in _URL.finditer(value):
+        out.append(html.escape(value[position : match.start()]))
+        url = html.escape(match.group(0))
+        out.append(
+            f'<a href="{url}" rel="me nofollow noopener noreferrer" target="_blank">{url}</a>'
+        )
+        position = match.end()
+    out.append(html.escape(value[position:]))
+    return "".join(out)
+
+
 def markdown_to_html(text: str) -> str:
     """A description in Markdown, rendered and reduced to the sanitiser's allowlist."""
     return sanitize_html(_markdown.render(text.strip()))

@@ -29,6 +29,16 @@ MediaState = Literal["ready", "processing", "failed"]
 
 
 @dataclass(frozen=True)
+class ProfileField:
+    """One name/value line of a profile (Mastodon's fields, AS `PropertyValue`): `value`
+    is HTML; `source` what one of our residents typed."""
+
+    name: str
+    value: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class Actor:
     """Anyone who can act: a resident, our community/instance/group actors, or a remote actor."""
 
@@ -65,6 +75,10 @@ class Actor:
     home_quarter: str | None = None
     # A group's moderators (ids of our actors).
     moderator_ids: tuple[int, ...] = ()
+    # Profile fields (up to four for our residents), and the bio as a resident typed it
+    # (`summary` is its HTML).
+    fields: tuple[ProfileField, ...] = ()
+    note_source: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -353,6 +367,7 @@ class RemoteActorData:
     icon_url: str | None = None
     # The header image (`image`).
     image_url: str | None = None
+    fields: tuple[ProfileField, ...] = ()
 
 
 @dataclass(frozen=True)

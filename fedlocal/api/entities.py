@@ -111,7 +111,7 @@ def account(
         "noindex": False,
         "emojis": [],
         "roles": [],
-        "fields": [],
+        "fields": [{"name": f.name, "value": f.value, "verified_at": None} for f in actor.fields],
     }
     admin = view.account is not None and view.account.is_admin
     if admin:
@@ -150,8 +150,11 @@ def credential_source(
         "privacy": "public",
         "sensitive": False,
         "language": (view.account.locale if view.account else None) or language,
-        "note": _plain(view.actor.summary),
-        "fields": [],
+        "note": view.actor.note_source or _plain(view.actor.summary),
+        "fields": [
+            {"name": f.name, "value": f.source or _plain(f.value), "verified_at": None}
+            for f in view.actor.fields
+        ],
         "follow_requests_count": follow_requests,
         "hide_collections": False,
         "discoverable": True,

@@ -136,6 +136,7 @@ class RemoteActors:
                 manually_approves_followers=data.manually_approves_followers,
                 icon_url=data.icon_url,
                 image_url=data.image_url,
+                fields=data.fields,
             )
             # Keys must be on the actor's own host: a document cannot vouch for others' keys.
             own_keys = [k for k in data.keys if http_host(k[0]) == data.domain]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 
 from fedlocal.config import build_config
+from fedlocal.services import settings as settings_service
 from fedlocal.services import signup as signup_service
 from fedlocal.services.login import MAX_FAILURES_PER_ACCOUNT
 from fedlocal.store import accounts as account_store
@@ -267,6 +268,17 @@ async def test_profile_and_home_quarter(inst, alice, alice_web):
         "/settings", "/settings/profile", {"display_name": "x" * 101, "quarter": "Atlantis"}
     )
     assert bad.status_code == 422
+
+
+async def test_the_profile_shows_the_bio_and_fields(inst, alice, alice_web):
+    account = await _account(inst, "alice")
+    await settings_service.update_about(
+        inst.services, account, note="Je répare les vélos", fields=[("Site", "https://a.example")]
+    )
+    page = await alice_web.get("/@alice")
+    assert "Je répare les vélos" in page.text
+    assert "<dt>Site</dt>" in page.text
+    assert 'href="https://a.example"' in page.text
 
 
 async def test_suspended_residents_are_logged_out(inst, alice, alice_web):
