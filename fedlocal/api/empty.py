@@ -22,7 +22,6 @@ EMPTY_LISTS: dict[str, str | None] = {
     "/api/v1/domain_blocks": "read:blocks",
     "/api/v1/suggestions": "read",
     "/api/v2/suggestions": "read",
-    "/api/v1/followed_tags": "read:follows",
     "/api/v1/featured_tags": "read:accounts",
     "/api/v1/endorsements": "read:accounts",
     "/api/v1/scheduled_statuses": "read:statuses",

@@ -17,11 +17,13 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
+from ..formatting import normalise_hashtag
 from ..models import Actor, Attachment, Post, PostVersion
 from ..oauth import OAuthApp
 from ..sanitize import html_to_text
 from ..services.messages import ConversationView
 from ..services.notification_groups import group_key
+from ..services.tags import TagView
 from ..services.timelines import Relationship
 from ..services.views import AccountView, BoostView, NotificationView, PostView
 from ..urls import Urls
@@ -211,6 +213,24 @@ def mention(actor: Actor, domain: str) -> E.Mention:
 
 def tag(name: str, urls: Urls) -> E.Tag:
     return {"name": name, "url": urls.tag(name), "history": [], "following": False}
+
+
+def tag_view(view: TagView, urls: Urls) -> E.Tag:
+    """A Tag with its use over the last week (Mastodon's `history`: newest day first,
+    each day's UNIX time and counts as strings) and whether the viewer follows it."""
+    return {
+        "name": view.name,
+        "url": urls.tag(normalise_hashtag(view.name)),
+        "history": [
+            {
+                "day": str(int(datetime.combine(d.day, datetime.min.time(), UTC).timestamp())),
+                "uses": str(d.uses),
+                "accounts": str(d.accounts),
+            }
+            for d in view.history
+        ],
+        "following": view.following,
+    }
 
 
 def _hashtags(post: Post) -> list[str]:

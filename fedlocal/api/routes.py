@@ -18,6 +18,7 @@ from . import (
     search,
     statuses,
     streaming,
+    tags,
 )
 from . import timelines as timeline_routes
 from .streaming import Commits, StreamHub
@@ -46,6 +47,7 @@ def api_routes() -> list[BaseRoute]:
         *markers.routes,
         *conversations.routes,
         *search.routes,
+        *tags.routes,
         *streaming.routes,
         *empty.routes,
     ]

@@ -233,6 +233,7 @@ async def _publish_listing(
                 visibility=visibility,
                 language=language,
                 media_ids=media_ids,
+                hashtags=tuple(hashtags),
             ),
         )
     except InvalidInput as exc:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import Actor, Announce, Post
 from .actors import _actor
 from .announces import _announce
+from .followed_tags import followed_tag_posts
 from .post_columns import post_from_row
 from .tables import actors, announces, follows, objects, post_hashtags
 
@@ -66,8 +67,9 @@ def _followed_by(actor_id: int) -> Select[tuple[int]]:
 
 
 async def home(conn: AsyncConnection, actor_id: int, page: Page) -> list[Post]:
-    """The actor's own posts, those of the actors they follow, and the posts those actors
-    announced; direct messages only when the actor wrote them."""
+    """The actor's own posts, those of the actors they follow, the posts those actors
+    announced, and public posts carrying a hashtag they follow; direct messages only
+    when the actor wrote them."""
     followed = _followed_by(actor_id)
     announced = select(announces.c.object_id).where(
         announces.c.actor_id.in_(followed), announces.c.object_id.is_not(None)
@@ -79,6 +81,10 @@ async def home(conn: AsyncConnection, actor_id: int, page: Page) -> list[Post]:
             and_(
                 objects.c.visibility != "direct",
                 or_(objects.c.actor_id.in_(followed), objects.c.id.in_(announced)),
+            ),
+            and_(
+                objects.c.visibility.in_(("public", "local")),
+                objects.c.id.in_(followed_tag_posts(actor_id)),
             ),
         ),
     )
