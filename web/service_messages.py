@@ -197,6 +197,12 @@ KNOWN = {
         N_("language is one of %(choices)s"),
         N_("an invitation is used 1 to %(max)s times"),
         N_("an invitation lasts 1 to %(max)s days"),
+        # Edits, profile and hashtags (services/edits.py, settings.py, tags.py)
+        N_("only a note is edited this way"),
+        N_("a bio has at most %(max)s characters"),
+        N_("a profile has at most %(max)s fields"),
+        N_("a profile field has at most %(max)s characters on each side"),
+        N_("a hashtag is letters, digits and _"),
     )
 }
 # Why the picture pipeline refused a file (`PictureRefused.reason`), for a resident.

@@ -39,16 +39,11 @@ async def edit_note(ctx: ServiceContext, author: Actor, post_id: int, data: Edit
     """`author` edits one of their notes (NotFound for anyone else's)."""
     current = await own_post(ctx, author, post_id)
     if current.kind != "note":
-        raise InvalidInput(
-            "Validation failed: an offer, a request or an event is changed from its page",
-            field="status",
-        )
+        raise InvalidInput("only a note is edited this way", field="status")
     text = data.text.strip()
     limit = ctx.config.post_max_characters
     if len(text) > limit:
-        raise InvalidInput(
-            f"Validation failed: Text character limit of {limit} exceeded", field="status"
-        )
+        raise InvalidInput("a post has at most %(max)s characters", max=limit, field="status")
     named = await posts.find_mentions(ctx, author, text)
     async with ctx.db.write() as conn:
         post = await post_store.get_post(conn, current.id)
@@ -56,7 +51,7 @@ async def edit_note(ctx: ServiceContext, author: Actor, post_id: int, data: Edit
             raise NotFound("no such post")
         attachments = await _attachments(ctx, conn, author, post, data.media_ids)
         if not text and not attachments:
-            raise InvalidInput("Validation failed: Text can't be blank", field="status")
+            raise InvalidInput("a post needs some text", field="status")
         known = await timeline_store.actors_by_uris(conn, [m.href for m in post.mentions])
         kept = list(known.values())
         mentions = [*kept, *(a for a in named.values() if a.uri not in {k.uri for k in kept})]

@@ -36,7 +36,7 @@ def _checked(name: str) -> tuple[str, str]:
     """(name as given without `#`, folded form), or InvalidInput."""
     shown = name.strip().lstrip("#")
     if not shown or len(shown) > MAX_TAG or not all(c.isalnum() or c == "_" for c in shown):
-        raise InvalidInput("Validation failed: Name is invalid", field="name")
+        raise InvalidInput("a hashtag is letters, digits and _", field="name")
     return shown, normalise_hashtag(shown)
 
 

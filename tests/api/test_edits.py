@@ -85,7 +85,7 @@ async def test_an_offer_is_not_edited_from_an_app(inst, http, ana) -> None:
     refused = await http.put(
         f"/api/v1/statuses/{offer['id']}", headers=ana.headers, data={"status": "autre"}
     )
-    assert refused.status_code == 422 and "Validation failed" in refused.json()["error"]
+    assert refused.status_code == 422 and "note" in refused.json()["error"]
 
 
 async def test_an_edit_reaches_the_streams_as_status_update(inst, http, ana, bob) -> None:
