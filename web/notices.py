@@ -13,6 +13,7 @@ NOTICES = {
     "logged-in": N_("You are logged in."),
     "logged-out": N_("You are logged out."),
     "published": N_("Published."),
+    "edited": N_("Your changes are saved: those who follow you see the new version."),
     "interest-sent": N_("The author got your message: they will answer you."),
     "reserved": N_("Reserved."),
     "released": N_("Open again."),
