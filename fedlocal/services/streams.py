@@ -24,6 +24,7 @@ from ..boundary.paging import PageQuery
 from ..clock import utcnow
 from ..formatting import normalise_hashtag
 from ..models import Actor, Post
+from ..store import followed_tags as tag_store
 from ..store import notification_pages, stream_reads
 from ..store import post_edits as edit_store
 from ..store import threads as thread_store
@@ -279,13 +280,20 @@ class StreamReader:
         states = await timeline_store.follow_states(conn, self.viewer.id, authors)
         followed = {a for a, state in states.items() if state == "accepted"} | {self.viewer.id}
         tags = await stream_reads.hashtags_of(conn, [p.id for p in posts])
+        liked_tags = await self._followed_tags(conn, tags)
         sent = set(self._sent)
         return [
             StreamEvent(stream, "status.update", status=view)
             for view in shown
             for stream in self._post_cursor
-            if (stream, view.post.id) in sent or _could_show(stream, view.post, followed, tags)
+            if (stream, view.post.id) in sent
+            or _could_show(stream, view.post, followed, tags, liked_tags)
         ]
+
+    async def _followed_tags(self, conn: AsyncConnection, tags: Mapping[int, set[str]]) -> set[str]:
+        """Which of these hashtags the viewer follows (their posts come to the user stream)."""
+        every = {tag for found in tags.values() for tag in found}
+        return await tag_store.followed_among(conn, self.viewer.id, list(every))
 
     async def _deleted_posts(self, conn: AsyncConnection, deleted: list[Post]) -> list[StreamEvent]:
         self._told_deleted.extend(p.id for p in deleted)
@@ -297,23 +305,31 @@ class StreamReader:
         states = await timeline_store.follow_states(conn, self.viewer.id, authors)
         followed = {a for a, state in states.items() if state == "accepted"} | {self.viewer.id}
         tags = await stream_reads.hashtags_of(conn, [p.id for p in shown])
+        liked_tags = await self._followed_tags(conn, tags)
         sent = set(self._sent)
         events = []
         for post in shown:
             for stream in self._post_cursor:
-                if (stream, post.id) in sent or _could_show(stream, post, followed, tags):
+                if (stream, post.id) in sent or _could_show(
+                    stream, post, followed, tags, liked_tags
+                ):
                     events.append(StreamEvent(stream, "delete", deleted_id=post.id))
         return events
 
 
 def _could_show(
-    stream: Subscription, post: Post, followed: set[int], tags: Mapping[int, set[str]]
+    stream: Subscription,
+    post: Post,
+    followed: set[int],
+    tags: Mapping[int, set[str]],
+    followed_tags: set[str],
 ) -> bool:
-    """Whether `stream` could have shown `post` (a deleted one, which the viewer may know
-    of): the widest answer, a client drops a `delete` of a status it does not hold."""
+    """Whether `stream` could have shown `post` (a deleted or edited one, which the viewer
+    may know of): the widest answer, a client drops a `delete` of a status it does not
+    hold. `followed`: the authors the viewer follows; `followed_tags`: the hashtags."""
     name = stream.name
     if name == "user":
-        return post.actor_id in followed
+        return post.actor_id in followed or bool(tags.get(post.id, set()) & followed_tags)
     if name in ("user:notification", "direct"):
         return False
     if post.visibility != "public":

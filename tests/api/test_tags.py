@@ -37,21 +37,32 @@ async def test_followed_tags_come_home_and_into_the_user_stream(inst, http, ana,
     listed = await http.get("/api/v1/followed_tags", headers=ana.headers)
     assert [t["name"] for t in listed.json()] == ["vélo"]
 
-    # When bob posts with #Velo while her user stream is open
     async with websockets.connect(socket_url(inst, ana.token, "&stream=user")) as socket:
+        # When bob posts with #Velo while her user stream is open
         await post(http, bob, "Rien à voir")
         tagged = await post(http, bob, "Atelier #Velo samedi")
-        frames = await frames_until(socket, lambda f: len(f) >= 1)
-    # Then the post reaches her stream and her home timeline
-    assert [json.loads(f["payload"])["id"] for f in frames if f["event"] == "update"] == [
-        tagged["id"]
-    ]
-    home = await http.get("/api/v1/timelines/home", headers=ana.headers)
-    assert [s["id"] for s in home.json()] == [tagged["id"]]
+        # Then the post reaches her stream and her home timeline
+        [frame] = await frames_until(socket, lambda f: len(f) >= 1)
+        assert (frame["event"], json.loads(frame["payload"])["id"]) == ("update", tagged["id"])
+        home = await http.get("/api/v1/timelines/home", headers=ana.headers)
+        assert [s["id"] for s in home.json()] == [tagged["id"]]
 
-    # When she unfollows the tag, it leaves her list and her home
+        # And its edit and its deletion reach the stream too
+        await http.put(
+            f"/api/v1/statuses/{tagged['id']}",
+            headers=bob.headers,
+            data={"status": "Atelier #Velo dimanche"},
+        )
+        [edited] = await frames_until(socket, lambda f: len(f) >= 1)
+        await http.delete(f"/api/v1/statuses/{tagged['id']}", headers=bob.headers)
+        [deleted] = await frames_until(socket, lambda f: len(f) >= 1)
+    assert (edited["event"], edited["stream"]) == ("status.update", ["user"])
+    assert (deleted["event"], deleted["payload"]) == ("delete", tagged["id"])
+
+    # When she unfollows the tag, it leaves her list, and new posts her home
     await http.post("/api/v1/tags/velo/unfollow", headers=ana.headers)
     assert (await http.get("/api/v1/followed_tags", headers=ana.headers)).json() == []
+    await post(http, bob, "Atelier #velo encore")
     assert (await http.get("/api/v1/timelines/home", headers=ana.headers)).json() == []
 
 
