@@ -204,22 +204,23 @@ async def bookmarks(call: Call):
     )
 
 
-@endpoint("read:statuses", who="optional")
-async def favourited_by(call: Call):
+async def _people(call: Call, listing):
+    """Accounts who did something to a status, newest first, with their `Link`."""
     page = page_from(call.params, default=40, maximum=80)
-    pairs = await interactions.favourited_by(call.ctx, call.viewer, call.path_id(), page)
+    pairs = await listing(call.ctx, call.viewer, call.path_id(), page)
     return present.paged(
         call, [present.account(call, v) for _i, v in pairs], [i for i, _v in pairs]
     )
+
+
+@endpoint("read:statuses", who="optional")
+async def favourited_by(call: Call):
+    return await _people(call, interactions.favourited_by)
 
 
 @endpoint("read:statuses", who="optional")
 async def reblogged_by(call: Call):
-    page = page_from(call.params, default=40, maximum=80)
-    pairs = await interactions.reblogged_by(call.ctx, call.viewer, call.path_id(), page)
-    return present.paged(
-        call, [present.account(call, v) for _i, v in pairs], [i for i, _v in pairs]
-    )
+    return await _people(call, interactions.reblogged_by)
 
 
 routes = [

@@ -6,8 +6,7 @@ from __future__ import annotations
 from ..boundary.paging import PageQuery
 from ..models import Actor, Post
 from ..store import bookmarks as bookmark_store
-from ..store import timelines as timeline_store
-from . import views
+from . import timelines
 from .context import ServiceContext
 from .views import PostView
 from .visibility import visible_post
@@ -35,9 +34,4 @@ async def bookmarked(
         pairs = await bookmark_store.list_of_actor(
             conn, viewer.id, max_id=page.max_id, min_id=page.min_id, limit=page.limit
         )
-        found = await timeline_store.posts_by_ids(conn, [post_id for _b, post_id in pairs])
-        shown = {
-            v.post.id: v
-            for v in await views.posts(conn, viewer, [found[p] for _b, p in pairs if p in found])
-        }
-    return [(mark_id, shown[post_id]) for mark_id, post_id in pairs if post_id in shown]
+        return await timelines.paired_views(conn, viewer, pairs)

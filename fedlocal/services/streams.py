@@ -275,25 +275,34 @@ class StreamReader:
         )
         if not shown:
             return []
-        posts = [v.post for v in shown]
+        showing = await self._streams_showing(conn, [v.post for v in shown])
+        return [
+            StreamEvent(stream, "status.update", status=view)
+            for view in shown
+            for stream in showing[view.post.id]
+        ]
+
+    async def _streams_showing(
+        self, conn: AsyncConnection, posts: list[Post]
+    ) -> dict[int, list[Subscription]]:
+        """For each post, the followed streams that sent it or could show it."""
         authors = list({p.actor_id for p in posts} - {self.viewer.id})
         states = await timeline_store.follow_states(conn, self.viewer.id, authors)
         followed = {a for a, state in states.items() if state == "accepted"} | {self.viewer.id}
         tags = await stream_reads.hashtags_of(conn, [p.id for p in posts])
-        liked_tags = await self._followed_tags(conn, tags)
-        sent = set(self._sent)
-        return [
-            StreamEvent(stream, "status.update", status=view)
-            for view in shown
-            for stream in self._post_cursor
-            if (stream, view.post.id) in sent
-            or _could_show(stream, view.post, followed, tags, liked_tags)
-        ]
-
-    async def _followed_tags(self, conn: AsyncConnection, tags: Mapping[int, set[str]]) -> set[str]:
-        """Which of these hashtags the viewer follows (their posts come to the user stream)."""
         every = {tag for found in tags.values() for tag in found}
-        return await tag_store.followed_among(conn, self.viewer.id, list(every))
+        # Posts with a hashtag the viewer follows come to their user stream.
+        followed_tags = await tag_store.followed_among(conn, self.viewer.id, list(every))
+        sent = set(self._sent)
+        return {
+            post.id: [
+                stream
+                for stream in self._post_cursor
+                if (stream, post.id) in sent
+                or _could_show(stream, post, followed, tags, followed_tags)
+            ]
+            for post in posts
+        }
 
     async def _deleted_posts(self, conn: AsyncConnection, deleted: list[Post]) -> list[StreamEvent]:
         self._told_deleted.extend(p.id for p in deleted)
@@ -301,20 +310,12 @@ class StreamReader:
         shown = [p for p in deleted if p.id in seen]
         if not shown:
             return []
-        authors = list({p.actor_id for p in shown} - {self.viewer.id})
-        states = await timeline_store.follow_states(conn, self.viewer.id, authors)
-        followed = {a for a, state in states.items() if state == "accepted"} | {self.viewer.id}
-        tags = await stream_reads.hashtags_of(conn, [p.id for p in shown])
-        liked_tags = await self._followed_tags(conn, tags)
-        sent = set(self._sent)
-        events = []
-        for post in shown:
-            for stream in self._post_cursor:
-                if (stream, post.id) in sent or _could_show(
-                    stream, post, followed, tags, liked_tags
-                ):
-                    events.append(StreamEvent(stream, "delete", deleted_id=post.id))
-        return events
+        showing = await self._streams_showing(conn, shown)
+        return [
+            StreamEvent(stream, "delete", deleted_id=post.id)
+            for post in shown
+            for stream in showing[post.id]
+        ]
 
 
 def _could_show(

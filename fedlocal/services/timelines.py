@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..boundary.paging import PageQuery
 from ..models import Actor, Announce, Post
 from ..store import actors as actor_store
@@ -248,12 +250,20 @@ async def favourites(
         pairs = await favourite_store.list_of_actor(
             conn, viewer.id, max_id=page.max_id, min_id=page.min_id, limit=page.limit
         )
-        found = await timeline_store.posts_by_ids(conn, [post_id for _f, post_id in pairs])
-        shown = {
-            v.post.id: v
-            for v in await views.posts(conn, viewer, [found[p] for _f, p in pairs if p in found])
-        }
-    return [(fav_id, shown[post_id]) for fav_id, post_id in pairs if post_id in shown]
+        return await paired_views(conn, viewer, pairs)
+
+
+async def paired_views(
+    conn: AsyncConnection, viewer: Actor, pairs: Sequence[tuple[int, int]]
+) -> list[tuple[int, PostView]]:
+    """(row id, status) for (row id, post id) pairs of a list (likes, bookmarks), in
+    order; posts gone or no longer visible to the viewer are left out."""
+    found = await timeline_store.posts_by_ids(conn, [post_id for _r, post_id in pairs])
+    shown = {
+        v.post.id: v
+        for v in await views.posts(conn, viewer, [found[p] for _r, p in pairs if p in found])
+    }
+    return [(row, shown[post_id]) for row, post_id in pairs if post_id in shown]
 
 
 async def boost(ctx: ServiceContext, viewer: Actor | None, announce: Announce) -> BoostView:

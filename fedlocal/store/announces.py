@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Announce
 from .clock import utcnow
+from .id_pages import newest_first
 from .tables import actors, announces
 
 
@@ -140,12 +141,7 @@ async def boosters_of(
     """(announce id, actor id) of the people who boosted a post, newest first (paged by
     announce id)."""
     query = _boosts().where(announces.c.object_id == post_id)
-    if max_id is not None:
-        query = query.where(announces.c.id < max_id)
-    if min_id is not None:
-        query = query.where(announces.c.id > min_id)
-        rows = list(await conn.execute(query.order_by(announces.c.id).limit(limit)))
-        rows.reverse()
-    else:
-        rows = list(await conn.execute(query.order_by(announces.c.id.desc()).limit(limit)))
+    rows = await newest_first(
+        conn, query, announces.c.id, max_id=max_id, min_id=min_id, limit=limit
+    )
     return [(row.id, row.actor_id) for row in rows]

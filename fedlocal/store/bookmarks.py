@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
+from .id_pages import newest_first
 from .tables import bookmarks
 from .upsert import insert_ignoring_conflicts
 
@@ -49,12 +50,7 @@ async def list_of_actor(
     """(bookmark id, post id) of the actor's bookmarks, newest first (paged by bookmark
     id)."""
     query = select(bookmarks.c.id, bookmarks.c.post_id).where(bookmarks.c.actor_id == actor_id)
-    if max_id is not None:
-        query = query.where(bookmarks.c.id < max_id)
-    if min_id is not None:
-        query = query.where(bookmarks.c.id > min_id)
-        rows = list(await conn.execute(query.order_by(bookmarks.c.id).limit(limit)))
-        rows.reverse()
-    else:
-        rows = list(await conn.execute(query.order_by(bookmarks.c.id.desc()).limit(limit)))
+    rows = await newest_first(
+        conn, query, bookmarks.c.id, max_id=max_id, min_id=min_id, limit=limit
+    )
     return [(row.id, row.post_id) for row in rows]

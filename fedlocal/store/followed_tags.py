@@ -10,6 +10,7 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
+from .id_pages import newest_first
 from .tables import followed_tags, objects, post_hashtags
 from .upsert import insert_ignoring_conflicts
 
@@ -53,14 +54,9 @@ async def followed_by(
     query = select(followed_tags.c.id, followed_tags.c.name).where(
         followed_tags.c.actor_id == actor_id
     )
-    if max_id is not None:
-        query = query.where(followed_tags.c.id < max_id)
-    if min_id is not None:
-        query = query.where(followed_tags.c.id > min_id)
-        rows = list(await conn.execute(query.order_by(followed_tags.c.id).limit(limit)))
-        rows.reverse()
-    else:
-        rows = list(await conn.execute(query.order_by(followed_tags.c.id.desc()).limit(limit)))
+    rows = await newest_first(
+        conn, query, followed_tags.c.id, max_id=max_id, min_id=min_id, limit=limit
+    )
     return [(row.id, row.name) for row in rows]
 
 
