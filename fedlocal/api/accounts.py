@@ -229,9 +229,7 @@ async def remove_from_followers(call: Call):
 @endpoint("read:favourites")
 async def favourites(call: Call):
     pairs = await timelines.favourites(call.ctx, call.actor, page_from(call.params))
-    return present.paged(
-        call, present.statuses(call, [view for _id, view in pairs]), [i for i, _v in pairs]
-    )
+    return present.paired_statuses(call, pairs)
 
 
 routes = [

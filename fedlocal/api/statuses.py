@@ -160,16 +160,20 @@ async def context(call: Call):
     }
 
 
+async def _acted_on(call: Call, action):
+    """The status as it is after `action(ctx, actor, id)` (a like, a bookmark…)."""
+    post = await action(call.ctx, call.actor, call.path_id())
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
 @endpoint("write:favourites")
 async def favourite(call: Call):
-    post = await favourite_service.favourite(call.ctx, call.actor, call.path_id())
-    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+    return await _acted_on(call, favourite_service.favourite)
 
 
 @endpoint("write:favourites")
 async def unfavourite(call: Call):
-    post = await favourite_service.unfavourite(call.ctx, call.actor, call.path_id())
-    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+    return await _acted_on(call, favourite_service.unfavourite)
 
 
 @endpoint("write:statuses")
@@ -180,28 +184,23 @@ async def reblog(call: Call):
 
 @endpoint("write:statuses")
 async def unreblog(call: Call):
-    post = await reblog_service.unreblog(call.ctx, call.actor, call.path_id())
-    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+    return await _acted_on(call, reblog_service.unreblog)
 
 
 @endpoint("write:bookmarks")
 async def bookmark(call: Call):
-    post = await bookmark_service.bookmark(call.ctx, call.actor, call.path_id())
-    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+    return await _acted_on(call, bookmark_service.bookmark)
 
 
 @endpoint("write:bookmarks")
 async def unbookmark(call: Call):
-    post = await bookmark_service.unbookmark(call.ctx, call.actor, call.path_id())
-    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+    return await _acted_on(call, bookmark_service.unbookmark)
 
 
 @endpoint("read:bookmarks")
 async def bookmarks(call: Call):
     pairs = await bookmark_service.bookmarked(call.ctx, call.actor, page_from(call.params))
-    return present.paged(
-        call, present.statuses(call, [view for _id, view in pairs]), [i for i, _v in pairs]
-    )
+    return present.paired_statuses(call, pairs)
 
 
 async def _people(call: Call, listing):
