@@ -77,3 +77,6 @@ async def test_mastodon_py_favourited_and_reblogged_by(inst, http, ana, bob) -> 
     liked = await asyncio.to_thread(client.status_favourited_by, status["id"])
     boosted = await asyncio.to_thread(client.status_reblogged_by, status["id"])
     assert [a.acct for a in liked] == ["ana"] and [a.acct for a in boosted] == ["ana"]
+    other = await post(http, bob, "Et toi ?")
+    both = await asyncio.to_thread(client.statuses, [other["id"], status["id"]])
+    assert [s.id for s in both] == [other["id"], status["id"]] and both[1].favourited
