@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fedlocal.cli.demo.pictures import picture
-from fedlocal.services import events, listings, media, settings
+from fedlocal.services import events, listings, media, posts, settings
 from fedlocal.services.events import EventInput
 from fedlocal.services.listings import ListingInput
 from fedlocal.store import accounts as account_store
@@ -31,6 +31,12 @@ async def _publish_samples(instance):
     assert account is not None and actor is not None
     await settings.update_profile(
         instance.services, account, display_name="Fanny Le Goff", quarter="Intra-Muros"
+    )
+    await settings.update_about(
+        instance.services,
+        account,
+        note="Je prête mes outils et j'arrose les plantes des voisins. #entraide",
+        fields=[("Site", "https://fanny.example/un-chemin-assez-long"), ("Rue", "Rue de Dinan")],
     )
     # Pictures drawn by the demo (fedlocal/cli/demo/pictures.py), uploaded as a phone would
     await media.set_profile_pictures(instance.services, account, avatar=picture("face"))
@@ -87,7 +93,8 @@ async def _publish_samples(instance):
             media_ids=(poster.id,),
         ),
     )
-    return offer, event
+    note = await posts.publish_note(instance.services, actor, "Qui vient au marché samedi ?")
+    return offer, event, note
 
 
 async def _too_small_targets(page) -> list[str]:
@@ -112,7 +119,7 @@ async def _too_small_targets(page) -> list[str]:
 
 async def test_main_pages_at_phone_and_desktop_widths(browser, quarters):
     a = quarters.a
-    offer, event = await _publish_samples(a)
+    offer, event, note = await _publish_samples(a)
     pages = {
         "landing": "/",
         "feed": "/feed",
@@ -120,6 +127,8 @@ async def test_main_pages_at_phone_and_desktop_widths(browser, quarters):
         "event": f"/posts/{event.id}",
         "signup": "/signup",
         "login": "/login",
+        "profile": "/@fanny",
+        "note": f"/posts/{note.id}",
     }
     resident_pages = {
         "publish-offer": "/new/offer",
@@ -127,6 +136,7 @@ async def test_main_pages_at_phone_and_desktop_widths(browser, quarters):
         "notifications": "/notifications",
         "settings": "/settings",
         "offer-as-author": f"/posts/{offer.id}",
+        "note-as-author": f"/posts/{note.id}",
         "groups": "/groups",
         "admin": "/admin",
     }
