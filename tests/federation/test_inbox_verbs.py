@@ -623,9 +623,8 @@ async def test_a_boost_of_our_post_by_a_stranger_is_kept_and_told(inst, stub, an
     ours = await post_service.publish_note(inst.services, ana, "Fête des voisins samedi")
 
     # When alice boosts it from her Mastodon server
-    await deliver_and_process(
-        inst, stub, alice, announce_of(alice, {"id": ours.uri, "attributedTo": ana.uri}, "301")
-    )
+    announce = announce_of(alice, {"id": ours.uri, "attributedTo": ana.uri}, "301")
+    await deliver_and_process(inst, stub, alice, announce)
 
     # Then the boost is counted and listed, next to no automatic share by the community
     boosters, count = await _boosts_of(inst, ana, ours.id)
@@ -634,6 +633,21 @@ async def test_a_boost_of_our_post_by_a_stranger_is_kept_and_told(inst, stub, an
     async with inst.db.read() as conn:
         told = await notification_store.list_for(conn, ana.id)
     assert [(n.type, n.post_id) for n in told] == [("reblog", ours.id)]
+
+    # When she takes the boost back (Mastodon's Undo, the Announce embedded)
+    undo = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{alice.uri}#announces/301/undo",
+        "type": "Undo",
+        "actor": alice.uri,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": announce,
+    }
+    await deliver_and_process(inst, stub, alice, undo)
+
+    # Then it no longer counts nor lists
+    boosters, count = await _boosts_of(inst, ana, ours.id)
+    assert (boosters, count) == ([], 0)
 
 
 async def test_a_boost_of_our_followers_only_post_is_ignored(inst, stub, ana, alice):
