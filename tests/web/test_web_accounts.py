@@ -270,6 +270,36 @@ async def test_profile_and_home_quarter(inst, alice, alice_web):
     assert bad.status_code == 422
 
 
+async def test_the_bio_and_fields_are_written_in_the_settings(inst, alice, alice_web):
+    response = await alice_web.submit(
+        "/settings",
+        "/settings/profile",
+        {
+            "display_name": "Alice",
+            "quarter": "",
+            "note": "Je prête ma remorque",
+            "field_name_0": "Site",
+            "field_value_0": "https://alice.example",
+            "field_name_1": "",
+            "field_value_1": "",
+        },
+    )
+    assert response.status_code == 303
+    settings = await alice_web.get("/settings")
+    assert "Je prête ma remorque</textarea>" in settings.text
+    assert 'value="https://alice.example"' in settings.text
+    profile = await alice_web.get("/@alice")
+    assert "<dt>Site</dt>" in profile.text and "Je prête ma remorque" in profile.text
+
+    # When the form says nothing of them (an older page), the bio and fields stay
+    await alice_web.submit("/settings", "/settings/profile", {"display_name": "Alice M."})
+    assert "Je prête ma remorque" in (await alice_web.get("/@alice")).text
+
+    too_long = {"field_name_0": "Site", "field_value_0": "x" * 300}
+    refused = await alice_web.submit("/settings", "/settings/profile", too_long)
+    assert refused.status_code == 422 and "255" in refused.text
+
+
 async def test_the_profile_shows_the_bio_and_fields(inst, alice, alice_web):
     account = await _account(inst, "alice")
     await settings_service.update_about(
