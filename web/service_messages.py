@@ -198,7 +198,7 @@ KNOWN = {
         N_("an invitation is used 1 to %(max)s times"),
         N_("an invitation lasts 1 to %(max)s days"),
         # Edits, profile and hashtags (services/edits.py, settings.py, tags.py)
-        N_("only a note is edited this way"),
+        N_("an event cannot be edited"),
         N_("a bio has at most %(max)s characters"),
         N_("a profile has at most %(max)s fields"),
         N_("a profile field has at most %(max)s characters on each side"),

@@ -404,9 +404,18 @@ def status_source(post: Post) -> E.StatusSource:
     """What the author wrote, for an app's edit form."""
     return {
         "id": str(post.id),
-        "text": post.source if post.source is not None else html_to_text(post.content),
+        "text": _source_text(post),
         "spoiler_text": (post.summary or "") if post.kind == "note" else "",
     }
+
+
+def _source_text(post: Post) -> str:
+    """What to edit: a note's text; an offer's or a request's title, then its
+    description (as an app posts one)."""
+    body = post.source if post.source is not None else html_to_text(post.content)
+    if post.kind in ("offer", "request") and post.name:
+        return f"{post.name}\n{body}".strip()
+    return body
 
 
 def boost(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..formatting import description_html, normalise_hashtag, text_to_html
+from ..hashtags import listing_tags
 from ..models import Actor, Attachment, Mention, Post, PostVersion
 from ..store import hashtags as hashtag_store
 from ..store import post_edits as edit_store
@@ -22,7 +24,11 @@ from ..store.clock import utcnow
 from . import media, outgoing, posts, reblogs
 from .context import ServiceContext
 from .errors import InvalidInput, NotFound
+from .statuses import listing_parts
 from .visibility import visible_post
+
+# What an app edits: a note's text, or an offer's or a request's title and description.
+EDITABLE = ("note", "offer", "request")
 
 
 @dataclass(frozen=True)
@@ -38,8 +44,8 @@ class EditInput:
 async def edit_note(ctx: ServiceContext, author: Actor, post_id: int, data: EditInput) -> Post:
     """`author` edits one of their notes (NotFound for anyone else's)."""
     current = await own_post(ctx, author, post_id)
-    if current.kind != "note":
-        raise InvalidInput("only a note is edited this way", field="status")
+    if current.kind not in EDITABLE:
+        raise InvalidInput("an event cannot be edited", field="status")
     text = data.text.strip()
     limit = ctx.config.post_max_characters
     if len(text) > limit:
@@ -55,23 +61,22 @@ async def edit_note(ctx: ServiceContext, author: Actor, post_id: int, data: Edit
         known = await timeline_store.actors_by_uris(conn, [m.href for m in post.mentions])
         kept = list(known.values())
         mentions = [*kept, *(a for a in named.values() if a.uri not in {k.uri for k in kept})]
-        content, hashtags = posts.note_content(ctx, text, mentions, named)
         spoiler = (data.spoiler_text or "").strip() or None
         edited = replace(
-            post,
-            content=content,
-            source=text,
-            summary=spoiler,
+            _rewritten(ctx, post, text, mentions, named),
             sensitive=data.sensitive or bool(spoiler),
             language=(data.language or "").strip().lower() or post.language,
-            hashtags=hashtags,
             attachments=attachments,
         )
+        if post.kind == "note":
+            edited = replace(edited, summary=spoiler)
+        hashtags = edited.hashtags
         if not edit_store.text_changed(post, edited) and edited.language == post.language:
             return post
         updated = await post_store.update_post(
             conn,
             post.id,
+            name=edited.name,
             content=edited.content,
             source=edited.source,
             summary=edited.summary,
@@ -95,6 +100,40 @@ async def edit_note(ctx: ServiceContext, author: Actor, post_id: int, data: Edit
         await reblogs.notify_boosters(conn, updated)
     ctx.outbox.wake()
     return updated
+
+
+def _rewritten(
+    ctx: ServiceContext,
+    post: Post,
+    text: str,
+    mentions: list[Actor],
+    named: dict[str, Actor],
+) -> Post:
+    """`post` with its new text: a note's content; an offer's or a request's title (the
+    first line) and description (the lines after it), its kind, intent and category
+    kept, its hashtags those typed (`hashtags.listing_tags`)."""
+    if post.kind == "note" or post.listing is None:
+        content, hashtags = posts.note_content(ctx, text, mentions, named)
+        return replace(post, content=content, source=text, hashtags=hashtags)
+    title, description = listing_parts(text)
+    if not title:
+        raise InvalidInput("a title is required", field="status")
+    described = description_html(description, ctx.urls)
+    category = ctx.categories.get(post.category)
+    typed = (*text_to_html(text, ctx.urls).hashtags, *described.hashtags)
+    tags = listing_tags(
+        post.kind,
+        post.listing.intent,
+        normalise_hashtag(category.hashtag) if category else None,
+        typed,
+    )
+    return replace(
+        post,
+        name=title,
+        content=described.html,
+        source=description,
+        hashtags=tuple(tags),
+    )
 
 
 def _mentions_of(actors: list[Actor]) -> tuple[Mention, ...]:

@@ -177,7 +177,7 @@ async def _mentions(
     return list(found.values()), named
 
 
-def _listing_parts(text: str) -> tuple[str, str]:
+def listing_parts(text: str) -> tuple[str, str]:
     """(title, description): the first line with text once its hashtags are set aside,
     and every line after it."""
     lines = text.replace("\r\n", "\n").split("\n")
@@ -218,7 +218,7 @@ async def _publish_listing(
     category = next(
         (found.key for t in hashtags if (found := ctx.categories.by_hashtag(t)) is not None), None
     )
-    title, description = _listing_parts(text)
+    title, description = listing_parts(text)
     try:
         return await listings.publish_listing(
             ctx,

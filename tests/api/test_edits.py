@@ -80,12 +80,36 @@ async def test_only_the_author_edits(inst, http, ana, bob) -> None:
     assert len(history) == 1 and history[0]["content"] == "<p>Ma note</p>"
 
 
-async def test_an_offer_is_not_edited_from_an_app(inst, http, ana) -> None:
-    offer = await post(http, ana, "Une perceuse #offre #don")
-    refused = await http.put(
-        f"/api/v1/statuses/{offer['id']}", headers=ana.headers, data={"status": "autre"}
+async def test_an_offer_edited_from_an_app_keeps_its_kind(inst, http, ana) -> None:
+    # Given ana's offer, posted from an app
+    offer = await post(http, ana, "#offer #give\nA bike seat\nFits most bikes")
+    assert offer["fedlocal"]["title"] == "A bike seat"
+
+    # When her app prefills the edit with its source, and she changes both parts
+    source = await http.get(f"/api/v1/statuses/{offer['id']}/source", headers=ana.headers)
+    assert source.json()["text"] == "A bike seat\nFits most bikes"
+    response = await http.put(
+        f"/api/v1/statuses/{offer['id']}",
+        headers=ana.headers,
+        data={"status": "A child bike seat\nFits most bikes, see #workshop"},
     )
-    assert refused.status_code == 422 and "note" in refused.json()["error"]
+
+    # Then it is the same offer, with its new title, description and hashtags
+    assert response.status_code == 200, response.text
+    edited = response.json()
+    assert (
+        edited["fedlocal"]["kind"] == "offer" and edited["fedlocal"]["title"] == "A child bike seat"
+    )
+    assert edited["fedlocal"]["listing"]["intent"] == "give"
+    assert {"offre", "don", "workshop"} <= {t["name"] for t in edited["tags"]}
+    history = (await http.get(f"/api/v1/statuses/{offer['id']}/history")).json()
+    assert ["A bike seat" in v["content"] for v in history] == [True, False]
+
+    # And a text without a title is refused
+    blank = await http.put(
+        f"/api/v1/statuses/{offer['id']}", headers=ana.headers, data={"status": "#offre"}
+    )
+    assert blank.status_code == 422
 
 
 async def test_an_edit_reaches_the_streams_as_status_update(inst, http, ana, bob) -> None:
