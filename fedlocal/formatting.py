@@ -128,6 +128,56 @@ def _format_words(text: str, urls: Urls, found: _Found) -> str:
     return "".join(out)
 
 
+def field_value_html(value: str) -> str:
+    """A profile field's value as Mastodon shows it: its web addresses linked with
+    `rel="me"` (the link a personal site links back to, to verify the field)."""
+    out: list[str] = []
+    position = 0
+    for match in _URL.finditer(value):
+        out.append(html.escape(value[position : match.start()]))
+        url = html.escape(match.group(0))
+        out.append(
+            f'<a href="{url}" rel="me nofollow noopener noreferrer" target="_blank">{url}</a>'
+        )
+        position = match.end()
+    out.append(html.escape(value[position:]))
+    return "".join(out)
+
+
 def markdown_to_html(text: str) -> str:
     """A description in Markdown, rendered and reduced to the sanitiser's allowlist."""
     return sanitize_html(_markdown.render(text.strip()))
+
+
+_MARKUP = re.compile(r"(<[^>]*>)")
+_NOT_LINKED_IN = ("a", "code", "pre")
+
+
+def description_html(text: str, urls: Urls) -> FormattedText:
+    """An offer's, a request's or an event's description (Markdown) as HTML, its hashtags
+    linked as a note's are (outside links and code), and the hashtags it carries."""
+    rendered = markdown_to_html(text) if text.strip() else ""
+    hashtags: list[str] = []
+    out: list[str] = []
+    inside = 0
+    for part in _MARKUP.split(rendered):
+        if part.startswith("<"):
+            name = part.strip("</>").split()[0].lower() if part.strip("</>") else ""
+            if name in _NOT_LINKED_IN:
+                inside += -1 if part.startswith("</") else 1
+            out.append(part)
+        elif inside > 0:
+            out.append(part)
+        else:
+            out.append(_HASHTAG.sub(lambda m: _hashtag_link(m.group(1), urls, hashtags), part))
+    unique = tuple(dict.fromkeys(normalise_hashtag(tag) for tag in hashtags))
+    return FormattedText("".join(out), unique, ())
+
+
+def _hashtag_link(name: str, urls: Urls, found: list[str]) -> str:
+    found.append(name)
+    href = urls.tag(normalise_hashtag(name))
+    return (
+        f'<a href="{html.escape(href)}" class="mention hashtag" rel="tag">'
+        f"#<span>{html.escape(name)}</span></a>"
+    )

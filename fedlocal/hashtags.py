@@ -32,3 +32,25 @@ INTENT_BY_HASHTAG = {
     "help": "help",
     "wanted": "item",
 }
+
+
+def listing_tags(
+    kind: str, intent: str | None, category_tag: str | None, typed: tuple[str, ...] | list[str]
+) -> list[str]:
+    """The hashtags of an offer or a request: the kind's and the intent's as the author
+    typed them in any language we read (`#offer #give` stay so), each followed by ours
+    (`#offre #don`: the quarter's feeds and their followers find it), the category's,
+    then every other hashtag they typed. All in `normalise_hashtag` form."""
+    typed = list(dict.fromkeys(typed))
+    kind_tags = [t for t in typed if KIND_BY_HASHTAG.get(t) == kind]
+    intent_tags = [t for t in typed if intent and INTENT_BY_HASHTAG.get(t) == intent]
+    ours = [INTENT_HASHTAGS[intent]] if intent in INTENT_HASHTAGS else []
+    tags = [
+        *kind_tags,
+        KIND_HASHTAGS[kind],
+        *intent_tags,
+        *ours,
+        *([category_tag] if category_tag else []),
+        *typed,
+    ]
+    return list(dict.fromkeys(tags))

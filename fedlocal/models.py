@@ -29,6 +29,16 @@ MediaState = Literal["ready", "processing", "failed"]
 
 
 @dataclass(frozen=True)
+class ProfileField:
+    """One name/value line of a profile (Mastodon's fields, AS `PropertyValue`): `value`
+    is HTML; `source` what one of our residents typed."""
+
+    name: str
+    value: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
 class Actor:
     """Anyone who can act: a resident, our community/instance/group actors, or a remote actor."""
 
@@ -67,6 +77,10 @@ class Actor:
     moderator_ids: tuple[int, ...] = ()
     # A verified organisation's type (fedlocal/organizations.py), None for a person.
     organization_type: str | None = None
+    # Profile fields (up to four for our residents), and the bio as a resident typed it
+    # (`summary` is its HTML).
+    fields: tuple[ProfileField, ...] = ()
+    note_source: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -363,6 +377,7 @@ class RemoteActorData:
     image_url: str | None = None
     # `fedlocal:organizationType`, as the document claims it (kept for linked neighbours).
     organization_type: str | None = None
+    fields: tuple[ProfileField, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -642,3 +657,16 @@ class PushDelivery:
     subscription_id: int
     notification_id: int
     attempts: int
+
+
+@dataclass(frozen=True)
+class PostVersion:
+    """A post as it read at one time (its edit history): `created_at` is when this version
+    was written."""
+
+    content: str
+    summary: str | None
+    name: str | None
+    sensitive: bool
+    attachments: tuple[Attachment, ...]
+    created_at: datetime

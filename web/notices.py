@@ -15,6 +15,7 @@ NOTICES = {
     "terms-accepted": N_("Thank you: you accepted the terms of use and the privacy policy."),
     "legal-saved": N_("The page is saved."),
     "published": N_("Published."),
+    "edited": N_("Your changes are saved: those who follow you see the new version."),
     "interest-sent": N_("The author got your message: they will answer you."),
     "reserved": N_("Reserved."),
     "released": N_("Open again."),

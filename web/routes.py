@@ -116,6 +116,7 @@ def web_routes() -> list[Route]:
         _route("/new/event", events.publish_event, post=True, login=True, create=True),
         # Any post we hold (ours and our neighbours'), by our id
         _route("/posts/{post_id}", posts.show_by_id),
+        _route("/posts/{post_id}/edit", posts.edit, post=True, login=True),
         _route("/posts/{post_id}/interest", listings.interest, post=True, login=True),
         _route("/posts/{post_id}/pin", posts.pin, post=True, login=True),
         _route("/posts/{post_id}/unpin", posts.unpin, post=True, login=True),

@@ -267,6 +267,12 @@ KNOWN = {
         N_("the note is too long (at most %(max)s characters)"),
         N_("choose one of the posts reported"),
         N_("this report is about another account"),
+        # Edits, profile and hashtags (services/edits.py, settings.py, tags.py)
+        N_("an event cannot be edited"),
+        N_("a bio has at most %(max)s characters"),
+        N_("a profile has at most %(max)s fields"),
+        N_("a profile field has at most %(max)s characters on each side"),
+        N_("a hashtag is letters, digits and _"),
     )
 }
 # Why the picture pipeline refused a file (`PictureRefused.reason`), for a resident.

@@ -4,6 +4,7 @@ following and unfollowing, relationships, follow requests and favourites."""
 from __future__ import annotations
 
 import contextlib
+import re
 
 from starlette.routing import Route
 
@@ -43,9 +44,9 @@ async def _own_account(call: Call):
 
 @endpoint("write:accounts")
 async def update_credentials(call: Call):
-    """The display name and `locked` (what the settings page changes too), the avatar and
-    the header image; the other profile fields Mastodon apps may send (note, fields…) are
-    not kept. Pictures are read first: one too large, and nothing changes."""
+    """The display name and `locked` (what the settings page changes too), the bio
+    (`note`), the profile fields (`fields_attributes`), the avatar and the header image.
+    Pictures are read first: one too large, and nothing changes."""
     pictures = {which: await file_bytes(call, which) for which in ("avatar", "header")}
     display_name = call.params.str("display_name")
     locked = call.params.get("locked")
@@ -57,10 +58,43 @@ async def update_credentials(call: Call):
             quarter=call.actor.home_quarter,
             locked=None if locked is None else call.params.bool("locked"),
         )
+    fields = _fields_attributes(call)
+    note = call.params.str("note")
+    if note is not None or fields is not None:
+        await settings.update_about(call.ctx, call.account, note=note, fields=fields)
     await media.set_profile_pictures(
         call.ctx, call.account, avatar=pictures["avatar"], header=pictures["header"]
     )
     return await _own_account(call)
+
+
+def _fields_attributes(call: Call) -> list[tuple[str, str]] | None:
+    """The profile fields sent, in order: `fields_attributes[0][name]` (a form, any keys
+    in order) or a JSON list of `{name, value}`; None when none were sent."""
+    p = call.params
+    listed = p.values("fields_attributes")
+    if listed:
+        return [
+            (str(item.get("name") or ""), str(item.get("value") or ""))
+            for item in listed
+            if isinstance(item, dict)
+        ]
+    keys = sorted(
+        {m.group(1) for name in p.names() if (m := _FIELD_KEY.match(name))},
+        key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k),
+    )
+    if not keys:
+        return None
+    return [
+        (
+            p.str(f"fields_attributes[{k}][name]") or "",
+            p.str(f"fields_attributes[{k}][value]") or "",
+        )
+        for k in keys[:16]
+    ]
+
+
+_FIELD_KEY = re.compile(r"^fields_attributes\[([^\]]{1,8})\]\[(?:name|value)\]$")
 
 
 @endpoint("read:accounts", who="optional")
@@ -204,9 +238,7 @@ async def remove_from_followers(call: Call):
 @endpoint("read:favourites")
 async def favourites(call: Call):
     pairs = await timelines.favourites(call.ctx, call.actor, page_from(call.params))
-    return present.paged(
-        call, present.statuses(call, [view for _id, view in pairs]), [i for i, _v in pairs]
-    )
+    return present.paired_statuses(call, pairs)
 
 
 routes = [

@@ -15,10 +15,8 @@ from .entities import DEFAULT_AVATAR, DEFAULT_HEADER
 
 EMPTY_LISTS: dict[str, str | None] = {
     "/api/v1/announcements": "read",
-    "/api/v1/bookmarks": "read:bookmarks",
     "/api/v1/suggestions": "read",
     "/api/v2/suggestions": "read",
-    "/api/v1/followed_tags": "read:follows",
     "/api/v1/featured_tags": "read:accounts",
     "/api/v1/endorsements": "read:accounts",
     "/api/v1/scheduled_statuses": "read:statuses",

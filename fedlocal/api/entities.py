@@ -12,16 +12,30 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
-from ..models import Account, Actor, Attachment, Filter, FilterKeyword, FilterStatus, Post, UserList
+from ..formatting import normalise_hashtag
+from ..models import (
+    Account,
+    Actor,
+    Attachment,
+    Filter,
+    FilterKeyword,
+    FilterStatus,
+    Post,
+    PostVersion,
+    UserList,
+)
 from ..oauth import OAuthApp
 from ..organizations import OrganizationType, organization_type
+from ..sanitize import html_to_text
 from ..services.messages import ConversationView
 from ..services.notification_groups import group_key
+from ..services.tags import TagView
 from ..services.timelines import Relationship
 from ..services.views import AccountView, BoostView, FilterMatch, NotificationView, PostView
 from ..urls import Urls
@@ -116,7 +130,7 @@ def account(
         "noindex": False,
         "emojis": [],
         "roles": [],
-        "fields": [],
+        "fields": [{"name": f.name, "value": f.value, "verified_at": None} for f in actor.fields],
     }
     roles: list[E.AccountRole] = []
     staff_role = role(view.account)
@@ -187,8 +201,11 @@ def credential_source(
         "privacy": "public",
         "sensitive": False,
         "language": (view.account.locale if view.account else None) or language,
-        "note": _plain(view.actor.summary),
-        "fields": [],
+        "note": view.actor.note_source or _plain(view.actor.summary),
+        "fields": [
+            {"name": f.name, "value": f.source or _plain(f.value), "verified_at": None}
+            for f in view.actor.fields
+        ],
         "follow_requests_count": follow_requests,
         "hide_collections": False,
         "discoverable": True,
@@ -245,6 +262,24 @@ def mention(actor: Actor, domain: str) -> E.Mention:
 
 def tag(name: str, urls: Urls) -> E.Tag:
     return {"name": name, "url": urls.tag(name), "history": [], "following": False}
+
+
+def tag_view(view: TagView, urls: Urls) -> E.Tag:
+    """A Tag with its use over the last week (Mastodon's `history`: newest day first,
+    each day's UNIX time and counts as strings) and whether the viewer follows it."""
+    return {
+        "name": view.name,
+        "url": urls.tag(normalise_hashtag(view.name)),
+        "history": [
+            {
+                "day": str(int(datetime.combine(d.day, datetime.min.time(), UTC).timestamp())),
+                "uses": str(d.uses),
+                "accounts": str(d.accounts),
+            }
+            for d in view.history
+        ],
+        "following": view.following,
+    }
 
 
 def _hashtags(post: Post) -> list[str]:
@@ -377,7 +412,7 @@ def status(
         "favourited": view.favourited,
         "reblogged": view.reblogged,
         "muted": False,
-        "bookmarked": False,
+        "bookmarked": view.bookmarked,
         "pinned": view.pinned,
         "filtered": [filter_result(found) for found in view.filtered],
         "local_only": post.is_local_only,
@@ -385,6 +420,51 @@ def status(
     if post.kind != "note" or post.name:
         entity["fedlocal"] = _fedlocal_details(post, categories)
     return entity
+
+
+def status_edit(
+    post: Post, version: PostVersion, author: E.Account, language: str, timezone: str = "UTC"
+) -> E.StatusEdit:
+    """One version of a status in its edit history (an offer's shows its title too)."""
+    shown = replace(
+        post,
+        content=version.content,
+        name=version.name,
+        summary=version.summary,
+        sensitive=version.sensitive,
+        attachments=version.attachments,
+    )
+    return {
+        "content": content(shown, language, timezone),
+        "spoiler_text": (version.summary or "") if post.kind == "note" else "",
+        "sensitive": version.sensitive,
+        "created_at": timestamp(version.created_at),
+        "account": author,
+        "poll": None,
+        "media_attachments": [
+            media_attachment(a, str(a.media_id or f"{post.id}-{i}"))
+            for i, a in enumerate(version.attachments)
+        ],
+        "emojis": [],
+    }
+
+
+def status_source(post: Post) -> E.StatusSource:
+    """What the author wrote, for an app's edit form."""
+    return {
+        "id": str(post.id),
+        "text": _source_text(post),
+        "spoiler_text": (post.summary or "") if post.kind == "note" else "",
+    }
+
+
+def _source_text(post: Post) -> str:
+    """What to edit: a note's text; an offer's or a request's title, then its
+    description (as an app posts one)."""
+    body = post.source if post.source is not None else html_to_text(post.content)
+    if post.kind in ("offer", "request") and post.name:
+        return f"{post.name}\n{body}".strip()
+    return body
 
 
 def boost(

@@ -205,6 +205,23 @@ class Status(TypedDict):
     fedlocal: NotRequired[FedlocalDetails]
 
 
+class StatusEdit(TypedDict):
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    created_at: str | None
+    account: Account
+    poll: None
+    media_attachments: list[MediaAttachment]
+    emojis: list[Any]
+
+
+class StatusSource(TypedDict):
+    id: str
+    text: str
+    spoiler_text: str
+
+
 class Notification(TypedDict):
     id: str
     type: str

@@ -71,8 +71,15 @@ class Params:
                 pairs.append((name, value))
         self.add_pairs(pairs)
 
+    def names(self) -> list[str]:
+        return list(self._values)
+
     def __contains__(self, name: str) -> bool:
         return name in self._values
+
+    def values(self, name: str) -> list[Any]:
+        """Every value given for `name`, as sent (a JSON list keeps its objects)."""
+        return list(self._values.get(name, []))
 
     def get(self, name: str, default: Any = None) -> Any:
         values = self._values.get(name)

@@ -63,5 +63,10 @@ def paged(call: Call, items: list[Any], ids: Sequence[int]) -> JSONResponse:
     return JSONResponse(items, headers=link_header(call.request, call.config.base_url, ids))
 
 
+def paired_statuses(call: Call, pairs: Sequence[tuple[int, PostView]]) -> JSONResponse:
+    """Statuses of a list paged by its own row ids (likes, bookmarks)."""
+    return paged(call, statuses(call, [view for _id, view in pairs]), [i for i, _v in pairs])
+
+
 def status_page(call: Call, views: Sequence[PostView]) -> JSONResponse:
     return paged(call, statuses(call, views), [v.post.id for v in views])

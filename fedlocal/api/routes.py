@@ -26,6 +26,7 @@ from . import (
     signup,
     statuses,
     streaming,
+    tags,
 )
 from . import timelines as timeline_routes
 from .streaming import Commits, StreamHub
@@ -62,6 +63,7 @@ def api_routes() -> list[BaseRoute]:
         *conversations.routes,
         *reports.routes,
         *search.routes,
+        *tags.routes,
         *streaming.routes,
         *empty.routes,
     ]

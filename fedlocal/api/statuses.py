@@ -6,16 +6,19 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from ..boundary.ids import parse_id
+from ..services import bookmarks as bookmark_service
+from ..services import edits as edit_service
 from ..services import favourites as favourite_service
+from ..services import interactions, timelines
 from ..services import pins as pin_service
 from ..services import posts as post_service
 from ..services import reblogs as reblog_service
 from ..services import statuses as status_service
-from ..services import timelines
 from ..services.errors import Forbidden, NotFound
 from . import entities, present
 from .auth import Call, endpoint
 from .errors import ApiError, error_response
+from .pagination import page_from
 
 
 def _unsupported(call: Call) -> str | None:
@@ -91,6 +94,18 @@ async def show(call: Call):
     return await _status_or_boost(call)
 
 
+# Mastodon's limit on `GET /api/v1/statuses?id[]=`.
+MAX_STATUSES_AT_ONCE = 20
+
+
+@endpoint("read:statuses", who="optional")
+async def several(call: Call):
+    """Several statuses at once; ids unknown or not visible are left out."""
+    ids = [found for raw in call.params.list("id") if (found := parse_id(raw)) is not None]
+    views = await timelines.statuses(call.ctx, call.viewer, ids[:MAX_STATUSES_AT_ONCE])
+    return present.statuses(call, views)
+
+
 @endpoint("write:statuses")
 async def delete(call: Call):
     view = await timelines.status(call.ctx, call.actor, call.path_id())
@@ -99,6 +114,42 @@ async def delete(call: Call):
     except Forbidden:
         raise NotFound("Record not found") from None
     return present.status(call, view, source=True)
+
+
+@endpoint("write:statuses")
+async def edit(call: Call):
+    problem = _unsupported(call)
+    if problem:
+        return error_response(422, problem)
+    p = call.params
+    post = await edit_service.edit_note(
+        call.ctx,
+        call.actor,
+        call.path_id(),
+        edit_service.EditInput(
+            text=p.str("status") or "",
+            spoiler_text=p.str("spoiler_text"),
+            sensitive=p.bool("sensitive"),
+            language=p.str("language") or None,
+            media_ids=_media_ids(call) if "media_ids" in p else None,
+        ),
+    )
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
+@endpoint("read:statuses", who="optional")
+async def history(call: Call):
+    view = await timelines.status(call.ctx, call.viewer, call.path_id())
+    post, versions = await edit_service.history(call.ctx, call.viewer, view.post.id)
+    shown = present.account(call, view.author)
+    language, timezone = call.config.default_language, call.config.timezone
+    return [entities.status_edit(post, v, shown, language, timezone) for v in versions]
+
+
+@endpoint("read:statuses")
+async def source(call: Call):
+    post = await edit_service.own_post(call.ctx, call.actor, call.path_id())
+    return entities.status_source(post)
 
 
 @endpoint("read:statuses", who="optional")
@@ -110,16 +161,20 @@ async def context(call: Call):
     }
 
 
+async def _acted_on(call: Call, action):
+    """The status as it is after `action(ctx, actor, id)` (a like, a bookmark…)."""
+    post = await action(call.ctx, call.actor, call.path_id())
+    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+
+
 @endpoint("write:favourites")
 async def favourite(call: Call):
-    post = await favourite_service.favourite(call.ctx, call.actor, call.path_id())
-    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+    return await _acted_on(call, favourite_service.favourite)
 
 
 @endpoint("write:favourites")
 async def unfavourite(call: Call):
-    post = await favourite_service.unfavourite(call.ctx, call.actor, call.path_id())
-    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+    return await _acted_on(call, favourite_service.unfavourite)
 
 
 @endpoint("write:statuses")
@@ -130,8 +185,32 @@ async def reblog(call: Call):
 
 @endpoint("write:statuses")
 async def unreblog(call: Call):
-    post = await reblog_service.unreblog(call.ctx, call.actor, call.path_id())
-    return present.status(call, await timelines.status(call.ctx, call.actor, post.id))
+    return await _acted_on(call, reblog_service.unreblog)
+
+
+@endpoint("write:bookmarks")
+async def bookmark(call: Call):
+    return await _acted_on(call, bookmark_service.bookmark)
+
+
+@endpoint("write:bookmarks")
+async def unbookmark(call: Call):
+    return await _acted_on(call, bookmark_service.unbookmark)
+
+
+@endpoint("read:bookmarks")
+async def bookmarks(call: Call):
+    pairs = await bookmark_service.bookmarked(call.ctx, call.actor, page_from(call.params))
+    return present.paired_statuses(call, pairs)
+
+
+async def _people(call: Call, listing):
+    """Accounts who did something to a status, newest first, with their `Link`."""
+    page = page_from(call.params, default=40, maximum=80)
+    pairs = await listing(call.ctx, call.viewer, call.path_id(), page)
+    return present.paged(
+        call, [present.account(call, v) for _i, v in pairs], [i for i, _v in pairs]
+    )
 
 
 @endpoint("write:accounts")
@@ -147,16 +226,23 @@ async def unpin(call: Call):
 
 
 @endpoint("read:statuses", who="optional")
-async def nobody(call: Call):
-    """Who boosted or liked a status: not listed here (an empty, well-formed answer)."""
-    await timelines.status(call.ctx, call.viewer, call.path_id())
-    return []
+async def favourited_by(call: Call):
+    return await _people(call, interactions.favourited_by)
+
+
+@endpoint("read:statuses", who="optional")
+async def reblogged_by(call: Call):
+    return await _people(call, interactions.reblogged_by)
 
 
 routes = [
     Route("/api/v1/statuses", create, methods=["POST"]),
+    Route("/api/v1/statuses", several, methods=["GET"]),
     Route("/api/v1/statuses/{id}", show, methods=["GET"]),
     Route("/api/v1/statuses/{id}", delete, methods=["DELETE"]),
+    Route("/api/v1/statuses/{id}", edit, methods=["PUT"]),
+    Route("/api/v1/statuses/{id}/history", history, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/source", source, methods=["GET"]),
     Route("/api/v1/statuses/{id}/context", context, methods=["GET"]),
     Route("/api/v1/statuses/{id}/favourite", favourite, methods=["POST"]),
     Route("/api/v1/statuses/{id}/unfavourite", unfavourite, methods=["POST"]),
@@ -164,6 +250,9 @@ routes = [
     Route("/api/v1/statuses/{id}/unreblog", unreblog, methods=["POST"]),
     Route("/api/v1/statuses/{id}/pin", pin, methods=["POST"]),
     Route("/api/v1/statuses/{id}/unpin", unpin, methods=["POST"]),
-    Route("/api/v1/statuses/{id}/favourited_by", nobody, methods=["GET"]),
-    Route("/api/v1/statuses/{id}/reblogged_by", nobody, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/bookmark", bookmark, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unbookmark", unbookmark, methods=["POST"]),
+    Route("/api/v1/bookmarks", bookmarks, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/favourited_by", favourited_by, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/reblogged_by", reblogged_by, methods=["GET"]),
 ]

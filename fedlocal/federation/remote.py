@@ -148,6 +148,7 @@ class RemoteActors:
                 image_url=data.image_url,
                 # A claim we cannot verify: believed only from a linked neighbour.
                 organization_type=await neighbours.trusted_organization_type(conn, data),
+                fields=data.fields,
             )
             # Keys must be on the actor's own host: a document cannot vouch for others' keys.
             own_keys = [k for k in data.keys if http_host(k[0]) == data.domain]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..formatting import markdown_to_html
+from ..formatting import description_html, normalise_hashtag
 from ..models import JOIN_MODES, Actor, EventDetails, Participation, Place, Post, Visibility
 from ..store import actors as actor_store
 from ..store import notifications as notification_store
@@ -183,7 +183,12 @@ async def publish_event(ctx: ServiceContext, organiser: Actor, data: EventInput)
         external_url=data.external_url,
     )
     category = ctx.categories.get(data.category)
-    hashtags = ["evenement"] + ([category.hashtag] if category else [])
+    described = description_html(data.description or "", ctx.urls)
+    hashtags = [
+        "evenement",
+        *([normalise_hashtag(category.hashtag)] if category else []),
+        *described.hashtags,
+    ]
     if len(data.media_ids) > MAX_POSTERS:
         raise InvalidInput("an event has one poster", field="media_ids")
     async with ctx.db.write() as conn:
@@ -194,13 +199,13 @@ async def publish_event(ctx: ServiceContext, organiser: Actor, data: EventInput)
             # validate_event allows only the visibilities events take.
             visibility=cast(Visibility, data.visibility),
             name=data.title,
-            content=markdown_to_html(data.description) if data.description else "",
+            content=described.html,
             source=data.description,
             language=data.language or ctx.config.default_language,
             category=data.category,
             place=_event_place(ctx, data),
             event=details,
-            hashtags=tuple(hashtags),
+            hashtags=tuple(dict.fromkeys(hashtags)),
             attachments=attachments,
         )
         post = await publish(ctx, conn, organiser, draft)

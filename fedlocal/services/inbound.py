@@ -17,6 +17,7 @@ from ..store import announces as announce_store
 from ..store import follows as follow_store
 from ..store import hashtags as hashtag_store
 from ..store import notifications as notification_store
+from ..store import post_edits as edit_store
 from ..store import posts as post_store
 from . import interest, neighbours, reblogs, threads
 
@@ -110,7 +111,11 @@ async def _save(
         return Kept(None, reason=saved.reason)
     if saved.outcome == "unchanged":
         return Kept(saved.post, reason=saved.reason)
-    await hashtag_store.index_post(conn, saved.post.id, data.hashtags)
+    await hashtag_store.reindex_post(conn, saved.post.id, data.hashtags)
+    if existing is not None and edit_store.text_changed(existing, saved.post):
+        # An edit by its author: the version it replaces goes into the post's history.
+        await edit_store.keep_version(conn, existing)
+        await reblogs.notify_boosters(conn, saved.post)
     if saved.outcome == "created":
         # A direct message to one of our residents joins its thread.
         await threads.file_message(conn, saved.post, author)
@@ -153,6 +158,11 @@ async def receive_announce(
     if created is not None:
         await reblogs.notify_boost(conn, announcer, post)
     return created is not None
+
+
+def boostable(post: Post) -> bool:
+    """Whether anyone may boost this post of ours (public or unlisted, not deleted)."""
+    return not post.is_deleted and post.visibility in reblogs.BOOSTABLE
 
 
 async def undo_announce(conn: AsyncConnection, announcer: Actor, announce_uri: str) -> bool:

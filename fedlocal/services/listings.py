@@ -19,8 +19,8 @@ from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..formatting import markdown_to_html, normalise_hashtag
-from ..hashtags import INTENT_HASHTAGS, KIND_HASHTAGS
+from ..formatting import description_html, normalise_hashtag
+from ..hashtags import listing_tags
 from ..models import (
     OFFER_INTENTS,
     REQUEST_INTENTS,
@@ -67,6 +67,8 @@ class ListingInput:
     language: str | None = None
     # The author's uploads to show with it (at most four, `media.attachments_for`).
     media_ids: tuple[int, ...] = ()
+    # Hashtags the author typed beside the description (an app's status), kept as typed.
+    hashtags: tuple[str, ...] = ()
 
 
 def validate_listing(ctx: ServiceContext, data: ListingInput) -> ListingInput:
@@ -126,14 +128,17 @@ def validate_listing(ctx: ServiceContext, data: ListingInput) -> ListingInput:
 
 
 def listing_hashtags(
-    ctx: ServiceContext, kind: str, intent: str, category: str | None
+    ctx: ServiceContext,
+    kind: str,
+    intent: str,
+    category: str | None,
+    typed: tuple[str, ...] = (),
 ) -> list[str]:
-    """The hashtags a listing is published under (Mastodon users follow them)."""
-    tags = [KIND_HASHTAGS[kind], INTENT_HASHTAGS[intent]]
+    """The hashtags a listing is published under (Mastodon users follow them): those
+    typed kept as typed (`hashtags.listing_tags`), the category's added."""
     found = ctx.categories.get(category)
-    if found is not None:
-        tags.append(found.hashtag)
-    return [normalise_hashtag(tag) for tag in dict.fromkeys(tags)]
+    category_tag = normalise_hashtag(found.hashtag) if found is not None else None
+    return listing_tags(kind, intent, category_tag, typed)
 
 
 async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput) -> Post:
@@ -156,6 +161,7 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
         quantity=data.quantity,
         price=data.price,
     )
+    described = description_html(data.description or "", ctx.urls)
     async with ctx.db.write() as conn:
         attachments = await media.attachments_for(ctx, conn, author, data.media_ids)
         draft = Draft(
@@ -163,13 +169,21 @@ async def publish_listing(ctx: ServiceContext, author: Actor, data: ListingInput
             kind=cast(PostKind, data.kind),
             visibility=cast(Visibility, data.visibility),
             name=data.title,
-            content=markdown_to_html(data.description) if data.description else "",
+            content=described.html,
             source=data.description,
             language=data.language or ctx.config.default_language,
             category=data.category,
             place=place,
             listing=listing,
-            hashtags=tuple(listing_hashtags(ctx, data.kind, data.intent, data.category)),
+            hashtags=tuple(
+                listing_hashtags(
+                    ctx,
+                    data.kind,
+                    data.intent,
+                    data.category,
+                    (*data.hashtags, *described.hashtags),
+                )
+            ),
             published=now,
             attachments=attachments,
         )

@@ -132,14 +132,7 @@ async def write_note(
         parent = await post_store.get_post_by_uri(conn, in_reply_to)
         local_only = parent is not None and parent.is_local_only
     visibility, marked_local = local_audience(visibility) if local_only else (visibility, False)
-    links = mention_index(mentions) | {k: _link(a) for k, a in (named or {}).items()}
-    formatted = text_to_html(text, ctx.urls, links) if text else None
-    html_text = formatted.html if formatted else ""
-    # A mention the text names is linked where it stands; the others (the author of the
-    # post replied to, a group posted to) open the post, as Mastodon writes a reply.
-    linked = formatted.linked if formatted else ()
-    unnamed = [actor for actor in mentions if _link(actor).href not in linked]
-    content = mention_links(unnamed) + html_text if unnamed else html_text
+    content, hashtags = note_content(ctx, text, mentions, named)
     draft = Draft(
         kind="note",
         visibility=cast(Visibility, visibility),
@@ -149,7 +142,7 @@ async def write_note(
         language=language or ctx.config.default_language,
         sensitive=sensitive,
         summary=spoiler_text or None,
-        hashtags=_with_category_tag(formatted.hashtags if formatted else (), filed),
+        hashtags=_with_category_tag(hashtags, filed),
         category=category,
         recipients=tuple(actor.uri for actor in mentions),
         mentions=tuple(Mention(href=actor.uri, name=f"@{actor.handle}") for actor in mentions),
@@ -171,6 +164,24 @@ def _with_category_tag(hashtags: Sequence[str], category: Category | None) -> tu
     if category is None or category.hashtag in hashtags:
         return tuple(hashtags)
     return (*hashtags, category.hashtag)
+
+
+def note_content(
+    ctx: ServiceContext,
+    text: str,
+    mentions: Sequence[Actor],
+    named: Mapping[str, Actor] | None,
+) -> tuple[str, tuple[str, ...]]:
+    """(HTML content, hashtags) of a note's text: its mentions and hashtags linked."""
+    links = mention_index(mentions) | {k: _link(a) for k, a in (named or {}).items()}
+    formatted = text_to_html(text, ctx.urls, links) if text else None
+    html_text = formatted.html if formatted else ""
+    # A mention the text names is linked where it stands; the others (the author of the
+    # post replied to, a group posted to) open the post, as Mastodon writes a reply.
+    linked = formatted.linked if formatted else ()
+    unnamed = [actor for actor in mentions if _link(actor).href not in linked]
+    content = mention_links(unnamed) + html_text if unnamed else html_text
+    return content, tuple(formatted.hashtags) if formatted else ()
 
 
 def local_audience(visibility: str) -> tuple[str, bool]:

@@ -11,6 +11,7 @@ from ..models import Actor, Announce, Post
 from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import notifications as notification_store
+from ..store import timelines as timeline_store
 from ..store.clock import utcnow
 from . import outgoing
 from .context import ServiceContext
@@ -63,12 +64,23 @@ async def unreblog(ctx: ServiceContext, actor: Actor, post_id: int) -> Post:
 
 
 async def notify_boost(conn: AsyncConnection, booster: Actor, post: Post) -> None:
-    """The author of a post of ours hears that someone boosted it (not of the community
-    actor's automatic boosts, nor of their own)."""
-    if not post.is_local or booster.role in ("community", "instance"):
+    """The author of a post of ours hears that someone boosted it (not of the automatic
+    shares by our community and groups, nor of their own)."""
+    if not post.is_local or booster.role in announce_store.SHARING_ROLES:
         return
     author = await actor_store.get_actor(conn, post.actor_id)
     if author is not None and author.role == "resident" and author.id != booster.id:
         await notification_store.add(
             conn, recipient_id=author.id, type="reblog", actor_id=booster.id, post_id=post.id
         )
+
+
+async def notify_boosters(conn: AsyncConnection, post: Post) -> None:
+    """Our residents who boosted `post` hear it was edited (Mastodon's `update`)."""
+    found = await announce_store.boosters_of(conn, post.id, limit=200)
+    people = await timeline_store.actors_by_ids(conn, [actor_id for _a, actor_id in found])
+    for actor in people.values():
+        if actor.role == "resident" and actor.id != post.actor_id:
+            await notification_store.add(
+                conn, recipient_id=actor.id, type="update", actor_id=post.actor_id, post_id=post.id
+            )

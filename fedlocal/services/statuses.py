@@ -182,7 +182,7 @@ async def _mentions(
     return list(found.values()), named
 
 
-def _listing_parts(text: str) -> tuple[str, str]:
+def listing_parts(text: str) -> tuple[str, str]:
     """(title, description): the first line with text once its hashtags are set aside,
     and every line after it."""
     lines = text.replace("\r\n", "\n").split("\n")
@@ -223,7 +223,7 @@ async def _publish_listing(
     category = next(
         (found.key for t in hashtags if (found := ctx.categories.by_hashtag(t)) is not None), None
     )
-    title, description = _listing_parts(text)
+    title, description = listing_parts(text)
     try:
         return await listings.publish_listing(
             ctx,
@@ -238,6 +238,7 @@ async def _publish_listing(
                 visibility=visibility,
                 language=language,
                 media_ids=media_ids,
+                hashtags=tuple(hashtags),
             ),
         )
     except NewAccountLimit:

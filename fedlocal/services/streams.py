@@ -28,8 +28,10 @@ from ..boundary.paging import PageQuery
 from ..clock import utcnow
 from ..formatting import normalise_hashtag
 from ..models import Actor, Post
+from ..store import followed_tags as tag_store
 from ..store import lists as list_store
 from ..store import notification_pages, stream_reads
+from ..store import post_edits as edit_store
 from ..store import threads as thread_store
 from ..store import timelines as timeline_store
 from . import filters, limits, messages, notifications, timelines, views
@@ -127,7 +129,7 @@ async def allowed(ctx: ServiceContext, viewer: Actor, stream: Subscription) -> S
 @dataclass(frozen=True)
 class StreamEvent:
     stream: Subscription
-    event: str  # update | notification | delete | conversation
+    event: str  # update | status.update | notification | delete | conversation
     status: PostView | None = None
     notification: NotificationView | None = None
     deleted_id: int | None = None
@@ -143,6 +145,7 @@ class StreamReader:
         self._post_cursor: dict[Subscription, int] = {}
         self._notification_cursor = 0
         self._message_cursor = 0
+        self._edit_cursor = 0
         self._deletions_since = utcnow() - DELETION_OVERLAP
         self._told_deleted: deque[int] = deque(maxlen=REMEMBERED)
         self._sent: deque[tuple[Subscription, int]] = deque(maxlen=REMEMBERED)
@@ -154,6 +157,7 @@ class StreamReader:
             if not self._post_cursor:
                 self._notification_cursor = await notification_pages.newest_id(conn, self.viewer.id)
                 self._message_cursor = await thread_store.newest_filed_id(conn)
+                self._edit_cursor = await edit_store.newest_id(conn)
         for stream in streams:
             self._post_cursor.setdefault(stream, newest)
 
@@ -193,6 +197,7 @@ class StreamReader:
             events.extend(await self._notifications(conn))
             events.extend(await self._conversations(conn))
             events.extend(await self._deletions(conn))
+            events.extend(await self._edits(conn))
         for stream in nearby:
             page = PageQuery(min_id=self._post_cursor[stream], limit=BATCH)
             shown = await timelines.nearby(self.ctx, self.viewer, page)
@@ -290,33 +295,75 @@ class StreamReader:
             )
         return events
 
+    async def _edits(self, conn: AsyncConnection) -> list[StreamEvent]:
+        """A `status.update` event on every followed stream that could show a post edited
+        since the last look (as Mastodon: the status as it now reads)."""
+        found = await edit_store.edited_after(conn, self._edit_cursor, BATCH)
+        if not found:
+            return []
+        self._edit_cursor = max(edit_id for edit_id, _post in found)
+        edited = await timeline_store.posts_by_ids(conn, list({p for _e, p in found}))
+        shown = await views.posts(
+            conn, self.viewer, [p for p in edited.values() if not p.is_deleted]
+        )
+        if not shown:
+            return []
+        showing = await self._streams_showing(conn, [v.post for v in shown])
+        return [
+            StreamEvent(stream, "status.update", status=view)
+            for view in shown
+            for stream in showing[view.post.id]
+        ]
+
+    async def _streams_showing(
+        self, conn: AsyncConnection, posts: list[Post]
+    ) -> dict[int, list[Subscription]]:
+        """For each post, the followed streams that sent it or could show it."""
+        authors = list({p.actor_id for p in posts} - {self.viewer.id})
+        states = await timeline_store.follow_states(conn, self.viewer.id, authors)
+        followed = {a for a, state in states.items() if state == "accepted"} | {self.viewer.id}
+        tags = await stream_reads.hashtags_of(conn, [p.id for p in posts])
+        every = {tag for found in tags.values() for tag in found}
+        # Posts with a hashtag the viewer follows come to their user stream.
+        followed_tags = await tag_store.followed_among(conn, self.viewer.id, list(every))
+        sent = set(self._sent)
+        return {
+            post.id: [
+                stream
+                for stream in self._post_cursor
+                if (stream, post.id) in sent
+                or _could_show(stream, post, followed, tags, followed_tags)
+            ]
+            for post in posts
+        }
+
     async def _deleted_posts(self, conn: AsyncConnection, deleted: list[Post]) -> list[StreamEvent]:
         self._told_deleted.extend(p.id for p in deleted)
         seen = {p.id for p in await visible(conn, self.viewer, deleted, tombstone=True)}
         shown = [p for p in deleted if p.id in seen]
         if not shown:
             return []
-        authors = list({p.actor_id for p in shown} - {self.viewer.id})
-        states = await timeline_store.follow_states(conn, self.viewer.id, authors)
-        followed = {a for a, state in states.items() if state == "accepted"} | {self.viewer.id}
-        tags = await stream_reads.hashtags_of(conn, [p.id for p in shown])
-        sent = set(self._sent)
-        events = []
-        for post in shown:
-            for stream in self._post_cursor:
-                if (stream, post.id) in sent or _could_show(stream, post, followed, tags):
-                    events.append(StreamEvent(stream, "delete", deleted_id=post.id))
-        return events
+        showing = await self._streams_showing(conn, shown)
+        return [
+            StreamEvent(stream, "delete", deleted_id=post.id)
+            for post in shown
+            for stream in showing[post.id]
+        ]
 
 
 def _could_show(
-    stream: Subscription, post: Post, followed: set[int], tags: Mapping[int, set[str]]
+    stream: Subscription,
+    post: Post,
+    followed: set[int],
+    tags: Mapping[int, set[str]],
+    followed_tags: set[str],
 ) -> bool:
-    """Whether `stream` could have shown `post` (a deleted one, which the viewer may know
-    of): the widest answer, a client drops a `delete` of a status it does not hold."""
+    """Whether `stream` could have shown `post` (a deleted or edited one, which the viewer
+    may know of): the widest answer, a client drops a `delete` of a status it does not
+    hold. `followed`: the authors the viewer follows; `followed_tags`: the hashtags."""
     name = stream.name
     if name == "user":
-        return post.actor_id in followed
+        return post.actor_id in followed or bool(tags.get(post.id, set()) & followed_tags)
     if name in ("user:notification", "direct"):
         return False
     if post.visibility != "public":

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..boundary.paging import PageQuery
 from ..models import Actor, Announce, Post
 from ..store import actors as actor_store
@@ -125,6 +127,14 @@ async def status(ctx: ServiceContext, viewer: Actor | None, post_id: int) -> Pos
         view = await views.post(conn, viewer, post)
     assert view is not None, "views show what visible_post finds"
     return view
+
+
+async def statuses(ctx: ServiceContext, viewer: Actor | None, ids: Sequence[int]) -> list[PostView]:
+    """The statuses among `ids` the viewer may see, in the order asked (others left out)."""
+    async with ctx.db.read() as conn:
+        found = await timeline_store.posts_by_ids(conn, ids)
+        shown = {v.post.id: v for v in await views.posts(conn, viewer, list(found.values()))}
+    return [shown[i] for i in dict.fromkeys(ids) if i in shown]
 
 
 async def context(
@@ -284,12 +294,20 @@ async def favourites(
         pairs = await favourite_store.list_of_actor(
             conn, viewer.id, max_id=page.max_id, min_id=page.min_id, limit=page.limit
         )
-        found = await timeline_store.posts_by_ids(conn, [post_id for _f, post_id in pairs])
-        shown = {
-            v.post.id: v
-            for v in await views.posts(conn, viewer, [found[p] for _f, p in pairs if p in found])
-        }
-    return [(fav_id, shown[post_id]) for fav_id, post_id in pairs if post_id in shown]
+        return await paired_views(conn, viewer, pairs)
+
+
+async def paired_views(
+    conn: AsyncConnection, viewer: Actor, pairs: Sequence[tuple[int, int]]
+) -> list[tuple[int, PostView]]:
+    """(row id, status) for (row id, post id) pairs of a list (likes, bookmarks), in
+    order; posts gone or no longer visible to the viewer are left out."""
+    found = await timeline_store.posts_by_ids(conn, [post_id for _r, post_id in pairs])
+    shown = {
+        v.post.id: v
+        for v in await views.posts(conn, viewer, [found[p] for _r, p in pairs if p in found])
+    }
+    return [(row, shown[post_id]) for row, post_id in pairs if post_id in shown]
 
 
 async def boost(ctx: ServiceContext, viewer: Actor | None, announce: Announce) -> BoostView:

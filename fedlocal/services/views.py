@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import LISTING_STEPS, Account, Actor, Announce, Filter, Notification, Post
 from ..store import accounts as account_store
+from ..store import announces as announce_store
+from ..store import bookmarks as bookmark_store
 from ..store import favourites as favourite_store
 from ..store import interests as interest_store
 from ..store import moderation as moderation_store
@@ -44,6 +46,7 @@ class PostView:
     favourites_count: int = 0
     favourited: bool = False
     reblogged: bool = False
+    bookmarked: bool = False
     in_reply_to_id: int | None = None
     in_reply_to_account_id: int | None = None
     mentions: tuple[Actor, ...] = ()
@@ -125,11 +128,12 @@ async def posts(
     authors = await timeline_store.actors_by_ids(conn, [p.actor_id for p in shown])
     author_views = {v.actor.id: v for v in await accounts(conn, list(authors.values()))}
     replies = await timeline_store.reply_counts(conn, uris)
-    boosts = await timeline_store.reblog_counts(conn, ids)
+    boosts = await announce_store.boost_counts(conn, ids)
     likes = await favourite_store.counts(conn, ids)
     liked = await favourite_store.liked_by(conn, viewer.id, ids) if viewer else set()
     boosted = await timeline_store.reblogged_by(conn, viewer.id, ids) if viewer else set()
     pinned = await pin_store.pinned_by_author(conn, ids)
+    marked = await bookmark_store.among(conn, viewer.id, ids) if viewer else set()
     views = []
     for post in shown:
         parent = parents.get(post.in_reply_to_uri) if post.in_reply_to_uri else None
@@ -142,6 +146,7 @@ async def posts(
                 favourites_count=likes.get(post.id, 0),
                 favourited=post.id in liked,
                 reblogged=post.id in boosted,
+                bookmarked=post.id in marked,
                 in_reply_to_id=parent.id if parent else None,
                 in_reply_to_account_id=parent.actor_id if parent else None,
                 mentions=tuple(mentioned[m.href] for m in post.mentions if m.href in mentioned),

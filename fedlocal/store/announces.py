@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Announce
 from .clock import utcnow
+from .id_pages import newest_first
 from .tables import actors, announces
 
 
@@ -104,3 +105,43 @@ async def count_actor_announces(conn: AsyncConnection, actor_id: int) -> int:
             select(func.count()).select_from(announces).where(announces.c.actor_id == actor_id)
         )
     ).scalar_one()
+
+
+# Our actors whose Announces are automatic shares, not boosts: the community shares every
+# public resident post, a group redistributes its members' posts. They are neither counted
+# in `reblogs_count`, nor listed in "boosted by", nor notified.
+SHARING_ROLES = ("community", "instance", "group")
+
+
+def _boosts() -> Any:
+    return (
+        select(announces.c.id, announces.c.actor_id, announces.c.object_id)
+        .join(actors, actors.c.id == announces.c.actor_id)
+        .where(actors.c.role.not_in(SHARING_ROLES))
+    )
+
+
+async def boost_counts(conn: AsyncConnection, post_ids: list[int]) -> dict[int, int]:
+    """How many people boosted each post (the automatic shares left out)."""
+    if not post_ids:
+        return {}
+    found = _boosts().where(announces.c.object_id.in_(post_ids)).subquery()
+    rows = await conn.execute(select(found.c.object_id, func.count()).group_by(found.c.object_id))
+    return {post_id: count for post_id, count in rows}
+
+
+async def boosters_of(
+    conn: AsyncConnection,
+    post_id: int,
+    *,
+    max_id: int | None = None,
+    min_id: int | None = None,
+    limit: int = 40,
+) -> list[tuple[int, int]]:
+    """(announce id, actor id) of the people who boosted a post, newest first (paged by
+    announce id)."""
+    query = _boosts().where(announces.c.object_id == post_id)
+    rows = await newest_first(
+        conn, query, announces.c.id, max_id=max_id, min_id=min_id, limit=limit
+    )
+    return [(row.id, row.actor_id) for row in rows]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..models import Attachment, Mention
+from ..models import Attachment, Mention, ProfileField
 
 POST_EXTRAS = ("hashtags", "recipients", "mentions", "local_only", "fep0837", "attachments")
 ACTOR_EXTRAS = (
@@ -23,6 +23,8 @@ ACTOR_EXTRAS = (
     "header_small_url",
     "home_quarter",
     "moderator_ids",
+    "fields",
+    "note_source",
 )
 
 
@@ -133,6 +135,13 @@ def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
         data["quarter"] = fields["home_quarter"]
     if fields.get("moderator_ids"):
         data["moderators"] = list(fields["moderator_ids"])
+    if fields.get("fields"):
+        data["fields"] = [
+            {k: v for k, v in (("name", f.name), ("value", f.value), ("source", f.source)) if v}
+            for f in fields["fields"]
+        ]
+    if fields.get("note_source"):
+        data["note"] = fields["note_source"]
     return data or None
 
 
@@ -150,6 +159,16 @@ def actor_fields(data: Any) -> dict[str, Any]:
             for m in _list(data.get("moderators"))
             if isinstance(m, int) and not isinstance(m, bool)
         ),
+        "fields": tuple(
+            ProfileField(
+                name=_string(f.get("name")),
+                value=_string(f.get("value")),
+                source=_optional_string(f.get("source")),
+            )
+            for f in _list(data.get("fields"))
+            if isinstance(f, dict)
+        ),
+        "note_source": _optional_string(data.get("note")),
     }
 
 

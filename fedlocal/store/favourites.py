@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
+from .id_pages import newest_first
 from .tables import favourites
 from .upsert import insert_ignoring_conflicts
 
@@ -81,12 +82,24 @@ async def list_of_actor(
 ) -> list[tuple[int, int]]:
     """(favourite id, post id) of the actor's likes, newest first (paged by favourite id)."""
     query = select(favourites.c.id, favourites.c.post_id).where(favourites.c.actor_id == actor_id)
-    if max_id is not None:
-        query = query.where(favourites.c.id < max_id)
-    if min_id is not None:
-        query = query.where(favourites.c.id > min_id)
-        rows = list(await conn.execute(query.order_by(favourites.c.id).limit(limit)))
-        rows.reverse()
-    else:
-        rows = list(await conn.execute(query.order_by(favourites.c.id.desc()).limit(limit)))
+    rows = await newest_first(
+        conn, query, favourites.c.id, max_id=max_id, min_id=min_id, limit=limit
+    )
     return [(row.id, row.post_id) for row in rows]
+
+
+async def likers_of(
+    conn: AsyncConnection,
+    post_id: int,
+    *,
+    max_id: int | None = None,
+    min_id: int | None = None,
+    limit: int = 40,
+) -> list[tuple[int, int]]:
+    """(favourite id, actor id) of the people who liked a post, newest first (paged by
+    favourite id)."""
+    query = select(favourites.c.id, favourites.c.actor_id).where(favourites.c.post_id == post_id)
+    rows = await newest_first(
+        conn, query, favourites.c.id, max_id=max_id, min_id=min_id, limit=limit
+    )
+    return [(row.id, row.actor_id) for row in rows]

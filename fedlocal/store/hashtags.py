@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import post_hashtags
@@ -24,6 +24,12 @@ async def index_post(conn: AsyncConnection, post_id: int, hashtags: Iterable[obj
     rows = [{"hashtag": name, "post_id": post_id} for name in dict.fromkeys(names)]
     if rows:
         await insert_ignoring_conflicts(conn, post_hashtags, rows[:MAX_TAGS_PER_POST])
+
+
+async def reindex_post(conn: AsyncConnection, post_id: int, hashtags: Iterable[object]) -> None:
+    """Replace a post's hashtags (an edit)."""
+    await conn.execute(delete(post_hashtags).where(post_hashtags.c.post_id == post_id))
+    await index_post(conn, post_id, hashtags)
 
 
 async def tags_starting_with(conn: AsyncConnection, prefix: str, *, limit: int) -> list[str]:

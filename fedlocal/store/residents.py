@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..models import Account, Actor
+from ..models import Account, Actor, ProfileField
 from .accounts import _account
 from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
@@ -36,6 +36,26 @@ async def update_profile(
         values["manually_approves_followers"] = manually_approves_followers
     await conn.execute(
         update(actors).where(actors.c.id == actor_id, actors.c.role != "remote").values(**values)
+    )
+
+
+async def update_about(
+    conn: AsyncConnection,
+    actor_id: int,
+    *,
+    summary: str,
+    note_source: str | None,
+    fields: tuple[ProfileField, ...],
+) -> None:
+    """One of our residents' bio (its HTML and the text typed) and profile fields."""
+    await conn.execute(
+        update(actors)
+        .where(actors.c.id == actor_id, actors.c.role != "remote")
+        .values(
+            summary=summary,
+            data=await _extras_with(conn, actor_id, note_source=note_source, fields=fields),
+            updated_at=utcnow(),
+        )
     )
 
 

@@ -189,6 +189,7 @@ objects = Table(
     Index(None, "starts_at"),
     Index(None, "expires_at"),
     Index(None, "due_on"),
+    Index(None, "edited_at"),
 )
 
 # RSVPs to events, ours and remote people's; for a remote event, our residents' own.
@@ -970,4 +971,45 @@ push_deliveries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("subscription_id", "notification_id"),
     Index(None, "state", "next_attempt_at"),
+)
+
+
+# Earlier versions of an edited post (ours or a remote copy), for its edit history: each
+# row is a version as it was until the next one (`created_at`: when it was written).
+post_edits = Table(
+    "post_edits",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("summary", Text),
+    Column("name", Text),
+    Column("sensitive", Boolean, nullable=False),
+    Column("attachments", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "post_id", "id"),
+)
+
+# A resident's bookmarks (private: never federated).
+bookmarks = Table(
+    "bookmarks",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("actor_id", "post_id"),
+    Index(None, "post_id"),
+)
+
+# Hashtags a resident follows: `hashtag` folded as post_hashtags keeps it, `name` as typed.
+followed_tags = Table(
+    "followed_tags",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("hashtag", String(100), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("actor_id", "hashtag"),
 )

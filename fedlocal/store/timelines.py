@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import Actor, Announce, Post
 from .actors import _actor
 from .announces import _announce
+from .followed_tags import followed_tag_posts
 from .hidden import hidden_actors
 from .post_columns import post_from_row
 from .tables import actors, announces, follows, list_members, lists, objects, post_hashtags
@@ -67,10 +68,11 @@ def _followed_by(actor_id: int) -> Select[tuple[int]]:
 
 
 async def home(conn: AsyncConnection, actor_id: int, page: Page) -> list[Post]:
-    """The actor's own posts, those of the actors they follow, and the posts those actors
-    announced; direct messages only when the actor wrote them. Not those of the accounts
-    a block, a mute or a domain block hides from the actor (nor their boosts). The members
-    of the actor's exclusive lists are left out: their posts show in those lists only."""
+    """The actor's own posts, those of the actors they follow, the posts those actors
+    announced, and public posts carrying a hashtag they follow; direct messages only
+    when the actor wrote them. Not those of the accounts a block, a mute or a domain
+    block hides from the actor (nor their boosts). The members of the actor's exclusive
+    lists are left out: their posts show in those lists only."""
     exclusive = (
         select(list_members.c.actor_id)
         .join(lists, lists.c.id == list_members.c.list_id)
@@ -91,6 +93,10 @@ async def home(conn: AsyncConnection, actor_id: int, page: Page) -> list[Post]:
             and_(
                 objects.c.visibility != "direct",
                 or_(objects.c.actor_id.in_(followed), objects.c.id.in_(announced)),
+            ),
+            and_(
+                objects.c.visibility.in_(("public", "local")),
+                objects.c.id.in_(followed_tag_posts(actor_id)),
             ),
         ),
     )
@@ -234,17 +240,6 @@ async def reply_counts(conn: AsyncConnection, uris: Sequence[str]) -> dict[str, 
         .group_by(objects.c.in_reply_to_uri)
     )
     return {uri: count for uri, count in rows}
-
-
-async def reblog_counts(conn: AsyncConnection, post_ids: Sequence[int]) -> dict[int, int]:
-    if not post_ids:
-        return {}
-    rows = await conn.execute(
-        select(announces.c.object_id, func.count())
-        .where(announces.c.object_id.in_(list(post_ids)))
-        .group_by(announces.c.object_id)
-    )
-    return {post_id: count for post_id, count in rows}
 
 
 async def reblogged_by(conn: AsyncConnection, actor_id: int, post_ids: Sequence[int]) -> set[int]:

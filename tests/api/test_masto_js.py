@@ -1,7 +1,8 @@
 """masto.js, the library under Elk and Phanpy, on our streaming WebSocket: one connection
 with the user, hashtag, local and nearby-list streams, each delivering its events (the
 client matches frames to subscriptions by their `stream`, the tag as it asked for it);
-and its REST client making a list, a filter and a push subscription.
+and its REST client making a list, a filter and a push subscription, and the calls behind
+the apps' edit, bookmark, "liked/boosted by", hashtag follow and profile buttons.
 
 masto.js comes from the npm registry (`make ui-deps`, tests/clients/package.json); the
 test is skipped without it, except under CI where it must run."""
@@ -136,3 +137,26 @@ async def test_masto_js_lists_filters_and_push(inst, http, ana, bob) -> None:
     in_list = await http.get(f"/api/v1/timelines/list/{found['list']['id']}", headers=ana.headers)
     [status] = in_list.json()
     assert status["filtered"][0]["keyword_matches"] == ["pluie"]
+
+
+async def test_masto_js_edits_bookmarks_lists_tags_and_profile(inst, ana) -> None:
+    node = _node()
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(CLIENTS / "masto_rest_apps.mjs"),
+        inst.base_url,
+        ana.token,
+        cwd=CLIENTS,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), DEADLINE)
+    assert process.returncode == 0, err.decode()
+    found = json.loads(out)
+    assert "Second jet" in found["edited"] and found["editedAt"]
+    assert ["Premier jet" in v for v in found["history"]] == [True, False]
+    assert found["source"] == "Second jet #jardin"
+    assert found["bookmarked"] is True and found["bookmarks"] == [found["id"]]
+    assert found["favouritedBy"] == ["ana"] and found["rebloggedBy"] == ["ana"]
+    assert found["tag"] == ["jardin", True, 7] and found["followedTags"] == ["jardin"]
+    assert found["note"] == "<p>Voisine des Lilas</p>" and found["fields"] == ["Site"]

@@ -428,3 +428,14 @@ def test_the_summary_is_sanitised():
 def test_unusable_actors_are_refused_with_a_reason(patch, reason):
     with pytest.raises(InvalidDocument, match=reason):
         actor_from_as(mastodon_actor(**patch))
+
+
+def test_a_mastodon_actors_profile_fields_are_read() -> None:
+    data = actor_from_as(mastodon_actor())
+    [field] = data.fields
+    assert field.name == "Blog"
+    assert 'href="https://blog.example/"' in field.value and "<span" in field.value
+    junk = actor_from_as(
+        mastodon_actor(attachment=[{"type": "Image"}, "x", {"type": "PropertyValue"}])
+    )
+    assert junk.fields == ()

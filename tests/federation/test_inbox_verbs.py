@@ -13,17 +13,21 @@ import pytest
 from sqlalchemy import select
 
 from activitypub import keys as key_codec
+from fedlocal.boundary.paging import PageQuery
 from fedlocal.federation.delivery import DeliveryWorker
 from fedlocal.federation.inbox import verbs
 from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor, Follow, Post
+from fedlocal.services import edits as edit_service
 from fedlocal.services import follows as follow_service
+from fedlocal.services import interactions, timelines
 from fedlocal.services import posts as post_service
 from fedlocal.services.keys import store_actor_keys
 from fedlocal.store import actors as actor_store
 from fedlocal.store import announces as announce_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import inbox_queue
+from fedlocal.store import notifications as notification_store
 from fedlocal.store import posts as post_store
 from fedlocal.store.tables import inbox_queue as inbox_queue_table
 from fedlocal.store.tables import outgoing_activities
@@ -404,6 +408,12 @@ async def test_an_update_edits_a_held_post_only_when_newer(inst, stub, ana, alic
     post = await post_at(inst, note["id"])
     assert post is not None and post.content == "<p>Perceuse prêtée, merci !</p>"
 
+    # And the history holds the first version then the edit, the stale one nowhere
+    _post, versions = await edit_service.history(inst.services, ana, post.id)
+    assert len(versions) == 2 and "Perceuse à prêter" in versions[0].content
+    assert versions[1].content == "<p>Perceuse prêtée, merci !</p>"
+    assert versions[1].created_at == datetime(2024, 5, 3, 9, 0, tzinfo=UTC)
+
 
 async def test_an_update_of_a_post_we_do_not_hold_stores_nothing(inst, stub, ana, alice):
     await ana_follows(inst, stub, ana, alice)
@@ -606,6 +616,55 @@ async def test_an_announce_from_an_actor_nobody_follows_is_ignored(inst, stub, a
 
     assert await post_at(inst, note["id"]) is None
     assert stub.gets(note["id"]) == 0
+
+
+async def test_a_boost_of_our_post_by_a_stranger_is_kept_and_told(inst, stub, ana, alice):
+    # Given ana's public note, and alice, whom nobody here follows
+    ours = await post_service.publish_note(inst.services, ana, "Fête des voisins samedi")
+
+    # When alice boosts it from her Mastodon server
+    announce = announce_of(alice, {"id": ours.uri, "attributedTo": ana.uri}, "301")
+    await deliver_and_process(inst, stub, alice, announce)
+
+    # Then the boost is counted and listed, next to no automatic share by the community
+    boosters, count = await _boosts_of(inst, ana, ours.id)
+    assert count == 1 and [b.actor.uri for b in boosters] == [alice.uri]
+    # And ana is notified
+    async with inst.db.read() as conn:
+        told = await notification_store.list_for(conn, ana.id)
+    assert [(n.type, n.post_id) for n in told] == [("reblog", ours.id)]
+
+    # When she takes the boost back (Mastodon's Undo, the Announce embedded)
+    undo = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{alice.uri}#announces/301/undo",
+        "type": "Undo",
+        "actor": alice.uri,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": announce,
+    }
+    await deliver_and_process(inst, stub, alice, undo)
+
+    # Then it no longer counts nor lists
+    boosters, count = await _boosts_of(inst, ana, ours.id)
+    assert (boosters, count) == ([], 0)
+
+
+async def test_a_boost_of_our_followers_only_post_is_ignored(inst, stub, ana, alice):
+    ours = await post_service.publish_note(inst.services, ana, "Entre nous", visibility="followers")
+
+    await deliver_and_process(
+        inst, stub, alice, announce_of(alice, {"id": ours.uri, "attributedTo": ana.uri}, "302")
+    )
+
+    _boosters, count = await _boosts_of(inst, ana, ours.id)
+    assert count == 0
+
+
+async def _boosts_of(inst: Instance, viewer: Actor, post_id: int):
+    boosters = await interactions.reblogged_by(inst.services, viewer, post_id, PageQuery())
+    view = await timelines.status(inst.services, viewer, post_id)
+    return [b for _i, b in boosters], view.reblogs_count
 
 
 async def test_an_announce_of_a_note_that_is_gone_is_dropped_not_retried(inst, stub, ana, alice):

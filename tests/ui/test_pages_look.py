@@ -32,6 +32,12 @@ async def _publish_samples(instance):
     await settings.update_profile(
         instance.services, account, display_name="Fanny Le Goff", quarter="Intra-Muros"
     )
+    await settings.update_about(
+        instance.services,
+        account,
+        note="Je prête mes outils et j'arrose les plantes des voisins. #entraide",
+        fields=[("Site", "https://fanny.example/un-chemin-assez-long"), ("Rue", "Rue de Dinan")],
+    )
     # Pictures drawn by the demo (fedlocal/cli/demo/pictures.py), uploaded as a phone would
     await media.set_profile_pictures(instance.services, account, avatar=picture("face"))
     drill = await media.upload(
@@ -87,6 +93,7 @@ async def _publish_samples(instance):
             media_ids=(poster.id,),
         ),
     )
+    note = await posts.publish_note(instance.services, actor, "Qui vient au marché samedi ?")
     # The town hall, a verified organisation, pins an announcement: on top of the landing
     # page and the feed, with its badge
     await resident(instance, "mairie", display_name="Mairie de Saint-Malo")
@@ -101,7 +108,7 @@ async def _publish_samples(instance):
         category="town-hall",
     )
     await pins.pin(instance.services, town_hall, announcement.id)
-    return offer, event, announcement
+    return offer, event, note, announcement
 
 
 async def _too_small_targets(page) -> list[str]:
@@ -126,7 +133,7 @@ async def _too_small_targets(page) -> list[str]:
 
 async def test_main_pages_at_phone_and_desktop_widths(browser, quarters):
     a = quarters.a
-    offer, event, announcement = await _publish_samples(a)
+    offer, event, note, announcement = await _publish_samples(a)
     pages = {
         "landing": "/",
         "feed": "/feed",
@@ -135,6 +142,8 @@ async def test_main_pages_at_phone_and_desktop_widths(browser, quarters):
         "town-hall-announcement": f"/posts/{announcement.id}",
         "signup": "/signup",
         "login": "/login",
+        "profile": "/@fanny",
+        "note": f"/posts/{note.id}",
     }
     resident_pages = {
         "publish-offer": "/new/offer",
@@ -142,6 +151,7 @@ async def test_main_pages_at_phone_and_desktop_widths(browser, quarters):
         "notifications": "/notifications",
         "settings": "/settings",
         "offer-as-author": f"/posts/{offer.id}",
+        "note-as-author": f"/posts/{note.id}",
         "groups": "/groups",
         "admin": "/admin",
     }

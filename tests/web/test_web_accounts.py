@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 
 from fedlocal.config import build_config
+from fedlocal.services import settings as settings_service
 from fedlocal.services import signup as signup_service
 from fedlocal.services.login import MAX_FAILURES_PER_ACCOUNT
 from fedlocal.store import accounts as account_store
@@ -267,6 +268,47 @@ async def test_profile_and_home_quarter(inst, alice, alice_web):
         "/settings", "/settings/profile", {"display_name": "x" * 101, "quarter": "Atlantis"}
     )
     assert bad.status_code == 422
+
+
+async def test_the_bio_and_fields_are_written_in_the_settings(inst, alice, alice_web):
+    response = await alice_web.submit(
+        "/settings",
+        "/settings/profile",
+        {
+            "display_name": "Alice",
+            "quarter": "",
+            "note": "Je prête ma remorque",
+            "field_name_0": "Site",
+            "field_value_0": "https://alice.example",
+            "field_name_1": "",
+            "field_value_1": "",
+        },
+    )
+    assert response.status_code == 303
+    settings = await alice_web.get("/settings")
+    assert "Je prête ma remorque</textarea>" in settings.text
+    assert 'value="https://alice.example"' in settings.text
+    profile = await alice_web.get("/@alice")
+    assert "<dt>Site</dt>" in profile.text and "Je prête ma remorque" in profile.text
+
+    # When the form says nothing of them (an older page), the bio and fields stay
+    await alice_web.submit("/settings", "/settings/profile", {"display_name": "Alice M."})
+    assert "Je prête ma remorque" in (await alice_web.get("/@alice")).text
+
+    too_long = {"field_name_0": "Site", "field_value_0": "x" * 300}
+    refused = await alice_web.submit("/settings", "/settings/profile", too_long)
+    assert refused.status_code == 422 and "255" in refused.text
+
+
+async def test_the_profile_shows_the_bio_and_fields(inst, alice, alice_web):
+    account = await _account(inst, "alice")
+    await settings_service.update_about(
+        inst.services, account, note="Je répare les vélos", fields=[("Site", "https://a.example")]
+    )
+    page = await alice_web.get("/@alice")
+    assert "Je répare les vélos" in page.text
+    assert "<dt>Site</dt>" in page.text
+    assert 'href="https://a.example"' in page.text
 
 
 async def test_suspended_residents_are_logged_out(inst, alice, alice_web):

@@ -341,3 +341,35 @@ async def test_an_instance_overseas_takes_and_shows_times_in_its_own_zone(tmp_pa
             assert event.event.timezone == "America/Martinique"
             page = await lea.get(_path(created))
             assert "18:30" in page.text or "6:30" in page.text
+
+
+async def test_the_author_edits_a_note_from_its_page(inst, alice, alice_web):
+    # Given alice's note, and bob who reads it
+    _, author = alice
+    note = await posts.publish_note(inst.services, author, "Réunion mardi")
+    path = f"/posts/{note.id}"
+    page = await alice_web.get(path)
+    assert f'action="/posts/{note.id}/edit"' in page.text
+    assert "Réunion mardi</textarea>" in page.text
+    await make_resident(inst, "bob")
+    async with WebClient(inst.base_url) as bob_web:
+        await bob_web.log_in("bob")
+        assert "/edit" not in (await bob_web.get(path)).text
+        # When bob tries to edit it anyway, nothing changes
+        refused = await bob_web.submit(path, f"{path}/edit", {"text": "Réunion annulée"})
+        assert refused.status_code == 404
+
+    # When alice changes its text
+    response = await alice_web.submit(path, f"{path}/edit", {"text": "Réunion mercredi #quartier"})
+
+    # Then the page shows the new text, marked as edited, and its history keeps the first
+    assert response.status_code == 303 and notice(response) == "edited"
+    shown = await alice_web.get(path)
+    assert "Réunion mercredi" in shown.text and "Edited" in shown.text
+    async with inst.db.read() as conn:
+        edited = await post_store.get_post(conn, note.id)
+    assert edited is not None and edited.edited_at is not None and edited.hashtags == ("quartier",)
+
+    # And an empty text is refused with a plain sentence
+    empty = await alice_web.submit(path, f"{path}/edit", {"text": "  "})
+    assert empty.status_code == 422 and "text" in empty.text

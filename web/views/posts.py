@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from fedlocal.models import Actor, Post
-from fedlocal.services import messages, pins
+from fedlocal.services import edits, messages, pins
 
 from ..page import Page
 from . import events, listings
@@ -49,3 +49,22 @@ async def show(page: Page, post: Post, author: Actor) -> Response:
     # A message's own page leads to its thread, where it can be answered.
     thread_id = await messages.thread_of_message(page.services, page.me, post) if page.me else None
     return await page.render("note.html", post=post, author=author, thread_id=thread_id)
+
+
+async def edit(page: Page) -> Response:
+    """The author changes the text of their note (its history is kept; the edit goes to
+    whoever got the post)."""
+    assert page.me is not None
+    post, _author = await visible_post(page, page.request.path_params["post_id"])
+    updated = await edits.edit_note(
+        page.services,
+        page.me,
+        post.id,
+        edits.EditInput(
+            text=page.form.get("text") or "",
+            spoiler_text=post.summary,
+            sensitive=post.sensitive,
+            language=post.language,
+        ),
+    )
+    return page.redirect(f"/posts/{updated.id}", notice="edited")

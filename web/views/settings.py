@@ -1,4 +1,5 @@
-"""A resident's settings: profile (display name, home quarter), language, password; and
+"""A resident's settings: profile (display name, home quarter, bio and fields), language,
+password; and
 the language switch of every page."""
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def _labels(page: Page) -> dict[str, str]:
     t = page.t
     return {
         "display_name": t("Display name"),
+        "note": t("About you"),
+        "field_name_0": t("Profile fields"),
         "quarter": t("My quarter"),
         "avatar": t("Profile picture"),
         "header": t("Header image"),
@@ -46,6 +49,10 @@ async def _render(
     profile.values.setdefault("display_name", me.display_name)
     profile.values.setdefault("quarter", me.home_quarter or "")
     profile.values.setdefault("locked", "yes" if me.manually_approves_followers else "")
+    profile.values.setdefault("note", me.note_source or "")
+    for n, field in enumerate(me.fields[: settings_service.FIELDS_MAX]):
+        profile.values.setdefault(f"field_name_{n}", field.name)
+        profile.values.setdefault(f"field_value_{n}", field.source or "")
     return await page.render(
         "settings.html",
         status=status,
@@ -56,6 +63,9 @@ async def _render(
         language_choices=[(code, LANGUAGE_NAMES.get(code, code)) for code in page.config.languages],
         min_password=MIN_PASSWORD_LENGTH,
         display_name_max=settings_service.DISPLAY_NAME_MAX,
+        note_max=settings_service.NOTE_MAX,
+        fields_max=settings_service.FIELDS_MAX,
+        field_max=settings_service.FIELD_PART_MAX,
         photo_accept=ACCEPT,
         photo_max_megabytes=page.config.media_max_bytes // (1024 * 1024),
         shows_vouches=await vouch_service.shows_vouches(page.services, page.account),
@@ -74,8 +84,21 @@ async def save_profile(page: Page) -> Response:
             quarter=state.values.get("quarter") or None,
             locked=state.values.get("locked") == "yes",
         )
+        sent_fields = any(k.startswith("field_name_") for k in state.values)
+        await settings_service.update_about(
+            page.services,
+            page.account,
+            note=state.values.get("note"),
+            fields=[
+                (state.values.get(f"field_name_{n}", ""), state.values.get(f"field_value_{n}", ""))
+                for n in range(settings_service.FIELDS_MAX)
+            ]
+            if sent_fields
+            else None,
+        )
     except InvalidInput as exc:
-        state.error(exc.field or "_form", translate_service_error(page.t, exc))
+        field = "field_name_0" if exc.field == "fields_attributes" else exc.field
+        state.error(field or "_form", translate_service_error(page.t, exc))
         return await _render(page, state, FormState(), status=422)
     # The pictures after the text: a refused picture is shown beside its field, the rest
     # of the profile being saved already (and the form says to choose the file again).

@@ -7,7 +7,7 @@ from typing import Any
 from activitypub import keys as key_codec
 from activitypub.addressing import as_list, host_of
 
-from ...models import RemoteActorData
+from ...models import ProfileField, RemoteActorData
 from ...organizations import ORGANIZATION_KEYS
 from ...sanitize import sanitize_html
 from .values import (
@@ -54,6 +54,7 @@ def actor_from_as(document: Any) -> RemoteActorData:
         icon_url=http_url(_icon_url(document.get("icon"))),
         image_url=http_url(_icon_url(document.get("image"))),
         organization_type=_organization_type(document),
+        fields=_fields(document.get("attachment")),
     )
 
 
@@ -61,6 +62,22 @@ def _organization_type(document: dict[str, Any]) -> str | None:
     """`fedlocal:organizationType` when it names one of the types we know."""
     value = document.get("organizationType")
     return value if isinstance(value, str) and value in ORGANIZATION_KEYS else None
+
+
+# Mastodon shows four fields; a document may carry a few more.
+MAX_FIELDS = 8
+
+
+def _fields(attachment: Any) -> tuple[ProfileField, ...]:
+    """Profile fields: the actor's `PropertyValue` attachments (name, HTML value)."""
+    found = []
+    for item in as_list(attachment):
+        if not isinstance(item, dict) or item.get("type") != "PropertyValue":
+            continue
+        name, value = text(item.get("name"), MAX_NAME), text(item.get("value"), MAX_NAME * 4)
+        if name or value:
+            found.append(ProfileField(name=name, value=sanitize_html(value)))
+    return tuple(found[:MAX_FIELDS])
 
 
 def _icon_url(icon: Any) -> Any:

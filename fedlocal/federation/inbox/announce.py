@@ -2,10 +2,11 @@
 redistributing a member's post.
 
 Welcome from actors someone here follows (a group we joined, a relay we follow) and from
-linked neighbour instances. The object is always fetched from its origin, never taken
-from an embedded copy. A group's Announce may carry the member's activity itself
-(FEP-1b12): a Create or Update is read for its object's id; a Delete is the group's
-moderators taking a post out.
+linked neighbour instances; a boost of one of our public or unlisted posts is welcome
+from anyone (its author is told, as on Mastodon). The object is always fetched from its
+origin, never taken from an embedded copy. A group's Announce may carry the member's
+activity itself (FEP-1b12): a Create or Update is read for its object's id; a Delete is
+the group's moderators taking a post out.
 """
 
 from __future__ import annotations
@@ -48,12 +49,17 @@ async def prepare(ctx: InboxContext) -> Announced:
     if not isinstance(object_uri, str) and not isinstance(removal, str):
         raise Ignored("Announce without an object")
     async with ctx.federation.db.read() as conn:
+        known = await inbound.post_by_uri(conn, object_uri) if object_uri else None
+        if known is not None and known.is_local and removal is None:
+            # A boost of one of our posts, from anyone: its author hears of it.
+            if not inbound.boostable(known):
+                raise Ignored("an Announce of a post of ours that cannot be boosted")
+            return Announced(known=known)
         if not await inbound.accepts_announces_from(conn, ctx.actor):
             raise Ignored("Announce from an actor nobody here follows")
         if removal is not None:
             return Announced(removal=removal)
         assert isinstance(object_uri, str)  # one of the two, checked above
-        known = await inbound.post_by_uri(conn, object_uri)
     if known is not None:
         return Announced(known=known)
     # Never trust an embedded copy of someone else's post: fetch it from its origin.

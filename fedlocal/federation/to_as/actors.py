@@ -58,6 +58,11 @@ def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict
         document["icon"] = image_document(actor.icon_url)
     if actor.image_url:
         document["image"] = image_document(actor.image_url)
+    if actor.fields:
+        # Mastodon's profile fields: schema.org PropertyValues, the value in HTML.
+        document["attachment"] = [
+            {"type": "PropertyValue", "name": f.name, "value": f.value} for f in actor.fields
+        ]
     if actor.followers_url:
         document["followers"] = actor.followers_url
     if actor.following_url:

@@ -14,7 +14,7 @@ from typing import Any
 from ...categories import Categories, Category
 from ...clock import utcnow
 from ...formatting import normalise_hashtag
-from ...hashtags import INTENT_HASHTAGS, KIND_HASHTAGS
+from ...hashtags import KIND_HASHTAGS, listing_tags
 from ...models import Actor, ListingDetails, Post
 from ...urls import Urls
 from . import wording
@@ -35,16 +35,12 @@ ACTIONS = {
 
 
 def listing_hashtags(post: Post, categories: Categories) -> list[str]:
-    """Kind, intent and category hashtags, then any other the post carries."""
+    """Kind, intent and category hashtags (the kind's and the intent's as the author typed
+    them, `hashtags.listing_tags`), then any other the post carries."""
     assert post.listing is not None
     category = categories.get(post.category)
-    tags = [
-        KIND_HASHTAGS[post.kind],
-        INTENT_HASHTAGS.get(post.listing.intent),
-        normalise_hashtag(category.hashtag) if category else None,
-        *post.hashtags,
-    ]
-    return list(dict.fromkeys(tag for tag in tags if tag))
+    category_tag = normalise_hashtag(category.hashtag) if category else None
+    return listing_tags(post.kind, post.listing.intent, category_tag, post.hashtags)
 
 
 def listing(

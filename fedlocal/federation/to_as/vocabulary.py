@@ -33,6 +33,10 @@ EXTENSION_TERMS: dict[str, Any] = {
     "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
     # Pinned posts (Mastodon's pins).
     "featured": {"@id": "toot:featured", "@type": "@id"},
+    # Profile fields, as Mastodon defines them.
+    "schema": "http://schema.org#",
+    "PropertyValue": "schema:PropertyValue",
+    "value": "schema:value",
 }
 
 # FEP-0837 (interop.md §5). Defined inline, all of them: the FEP's own term file omits
