@@ -76,6 +76,11 @@ NOTIFICATIONS = {
     "vouch": N_("%(who)s says they know you"),
     "signup_approved": N_("%(who)s opened your account: welcome!"),
     "moderation_warning": N_("The moderators of this instance sent you a warning"),
+    "ride_booking": N_("%(who)s booked seats on your ride"),
+    "ride_accepted": N_("%(who)s accepted your booking"),
+    "ride_declined": N_("%(who)s declined your booking"),
+    "ride_booking_cancelled": N_("%(who)s cancelled a booking on a ride"),
+    "ride_cancelled": N_("%(who)s cancelled the ride you booked"),
 }
 # The same, about an offer or a request named by its title (and a loan's return day).
 NOTIFICATIONS_ABOUT = {

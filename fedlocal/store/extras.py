@@ -13,8 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..models import Attachment, Mention
+from .ride_data import ride_data, ride_from_data
 
-POST_EXTRAS = ("hashtags", "recipients", "mentions", "local_only", "fep0837", "attachments")
+POST_EXTRAS = (
+    "hashtags",
+    "recipients",
+    "mentions",
+    "local_only",
+    "fep0837",
+    "attachments",
+    "ride",
+)
 ACTOR_EXTRAS = (
     "icon_url",
     "image_url",
@@ -42,6 +51,8 @@ def post_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
         data["fep0837"] = True
     if fields.get("attachments"):
         data["attachments"] = [_attachment_data(a) for a in fields["attachments"]]
+    if fields.get("ride"):
+        data["ride"] = ride_data(fields["ride"])
     return data or None
 
 
@@ -108,6 +119,7 @@ def post_fields(data: Any) -> dict[str, Any]:
         "attachments": tuple(
             found for a in _list(data.get("attachments")) if (found := _attachment(a)) is not None
         ),
+        "ride": ride_from_data(data.get("ride")),
     }
 
 
