@@ -51,6 +51,12 @@ JOIN_MODES = {
     "free": N_("Anyone can join"),
     "restricted": N_("The organiser accepts each participant"),
 }
+RIDE_BOOKING_STATES = {
+    "pending": N_("waiting for the driver"),
+    "accepted": N_("accepted by the driver"),
+    "declined": N_("declined by the driver"),
+    "cancelled": N_("cancelled"),
+}
 PARTICIPATION_STATES = {
     "pending": N_("waiting for the organiser"),
     "accepted": N_("taking part"),

@@ -78,6 +78,13 @@ class Words:
     def participation(self, state: str) -> str:
         return self.t(labels.PARTICIPATION_STATES.get(state, state))
 
+    def ride_booking(self, state: str) -> str:
+        return self.t(labels.RIDE_BOOKING_STATES.get(state, state))
+
+    def euros(self, cents: int) -> str:
+        """`3,50` / `3.50`: an amount of euros given in cents."""
+        return format_decimal(cents / 100, format="#,##0.##", locale=self.t.locale)
+
     def visibility(self, visibility: str) -> str:
         return self.t(labels.VISIBILITIES.get(visibility, visibility))
 

@@ -422,6 +422,20 @@ async def bookings_of(
         return await booking_store.list_for_ride(conn, post.id)
 
 
+async def booked_rides(
+    ctx: ServiceContext, passenger: Actor
+) -> list[tuple[RideBooking, Post, Actor]]:
+    """A passenger's coming bookings with their rides and drivers (their calendar)."""
+    found = await my_bookings(ctx, passenger)
+    drivers: dict[int, Actor] = {}
+    async with ctx.db.read() as conn:
+        for actor_id in {p.actor_id for _, p in found}:
+            driver = await actor_store.get_actor(conn, actor_id)
+            if driver is not None:
+                drivers[actor_id] = driver
+    return [(b, p, drivers[p.actor_id]) for b, p in found if p.actor_id in drivers]
+
+
 async def my_bookings(
     ctx: ServiceContext, passenger: Actor, post: Post | None = None
 ) -> list[tuple[RideBooking, Post]]:
