@@ -15,12 +15,14 @@ KINDS = {
     "offer": N_("Offer"),
     "request": N_("Request"),
     "event": N_("Event"),
+    "ride": N_("Ride"),
     "note": N_("Note"),
 }
 KINDS_PLURAL = {
     "offer": N_("Offers"),
     "request": N_("Requests"),
     "event": N_("Events"),
+    "ride": N_("Rides"),
 }
 INTENTS = {
     "give": N_("To give"),

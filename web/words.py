@@ -78,6 +78,19 @@ class Words:
     def participation(self, state: str) -> str:
         return self.t(labels.PARTICIPATION_STATES.get(state, state))
 
+    def ride(self, post: Post) -> str:
+        """A ride's departure in words (`every week` before it when weekly); seats."""
+        ride = post.ride
+        if ride is None:
+            return ""
+        when = self.moment(ride.departs_at)
+        if ride.weekly:
+            when = self.t("Every week from %(when)s", when=when)
+        if ride.status == "cancelled":
+            return self.t("%(when)s · cancelled", when=when)
+        seats = self.t.ngettext("%(num)s seat", "%(num)s seats", ride.seats)
+        return f"{when} · {seats}"
+
     def ride_booking(self, state: str) -> str:
         return self.t(labels.RIDE_BOOKING_STATES.get(state, state))
 

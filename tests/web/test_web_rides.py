@@ -104,3 +104,19 @@ async def test_a_wrong_ride_is_refused_beside_its_field(
     error = response.text.split(f'id="f-{field}-error"', 1)[1].split("</p>", 1)[0]
     assert words in error, error
     assert await _count(inst, objects) == before
+
+
+async def test_a_ride_shows_on_the_landing_page_and_in_the_feeds_what_filter(
+    inst, alice, alice_web
+):
+    await alice_web.submit("/new/ride", "/new/ride", ride_form(repeat="weekly"))
+
+    async with WebClient(inst.base_url) as visitor:
+        landing = await visitor.get("/")
+        feed = await visitor.get("/feed?kind=ride")
+        offers = await visitor.get("/feed?kind=offer")
+
+    assert "Paramé → Dinan" in landing.text and "Every week from" in landing.text
+    assert '<option value="ride" selected>Rides</option>' in feed.text
+    assert "Paramé → Dinan" in feed.text
+    assert "Paramé → Dinan" not in offers.text

@@ -28,6 +28,10 @@ async def landing(page: Page) -> Response:
         page, centre=centre, radius_km=LANDING_RADIUS_KM, kinds=("event",), limit=50
     )
     sections["event"] = upcoming(events.cards, PER_SECTION)
+    found_rides = await nearby_cards(
+        page, centre=centre, radius_km=LANDING_RADIUS_KM, kinds=("ride",), limit=PER_SECTION
+    )
+    sections["ride"] = found_rides.cards
     community = await people.by_role(page.services, "community")
     return await page.render(
         "home.html",
