@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..categories import Categories
-from ..models import Account, Actor, Attachment, Post
+from ..models import Account, Actor, Attachment, Place, Post, RideDetails
 from ..oauth import OAuthApp
 from ..organizations import OrganizationType, organization_type
 from ..services.messages import ConversationView
@@ -255,7 +255,8 @@ def content(post: Post, language: str, timezone: str = "UTC") -> str:
     """What the status shows: for an offer, a request or an event, the title in bold and
     the key facts before the description; an event's start in the instance's `timezone`,
     named."""
-    if post.kind not in ("offer", "request", "event") and not post.name:
+    if (post.kind not in ("offer", "request", "event") and not post.name) or post.kind == "ride":
+        # A ride's content opens with its summary already ("Paramé → Dinan · jeudi 8 h…").
         return post.content or ""
     words = "fr" if (post.language or language) == "fr" else "en"
     parts = []
@@ -322,6 +323,8 @@ def _fedlocal_details(post: Post, categories: Categories) -> E.FedlocalDetails:
             "capacity": post.event.capacity,
             "participant_count": post.event.participant_count,
         }
+    if post.ride is not None:
+        details["ride"] = _ride_details(post.ride)
     if post.place is not None:
         details["place"] = {
             "name": post.place.name,
@@ -329,6 +332,32 @@ def _fedlocal_details(post: Post, categories: Categories) -> E.FedlocalDetails:
             "longitude": post.place.longitude,
         }
     return details
+
+
+def _place_details(place: Place) -> E.PlaceDetails:
+    return {"name": place.name, "latitude": place.latitude, "longitude": place.longitude}
+
+
+def _ride_details(ride: RideDetails) -> E.RideDetails:
+    cents = ride.contribution_cents
+    return {
+        "role": ride.role,
+        "status": ride.status,
+        "origin": _place_details(ride.origin),
+        "destination": _place_details(ride.destination),
+        "departs_at": timestamp(ride.departs_at),
+        "arrives_at": timestamp(ride.arrives_at),
+        "timezone": ride.timezone,
+        "weekly": ride.weekly,
+        "until": ride.until.isoformat() if ride.until else None,
+        "seats": ride.seats,
+        "contribution": (
+            None
+            if cents is None
+            else {"amount": f"{cents // 100}.{cents % 100:02d}", "currency": ride.currency}
+        ),
+        "notes": ride.notes,
+    }
 
 
 def status(

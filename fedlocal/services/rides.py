@@ -184,10 +184,7 @@ async def publish_ride(ctx: ServiceContext, author: Actor, data: RideInput) -> P
         raise Forbidden("only residents offer or ask for rides")
     ride = validate_ride(ctx, data)
     language = data.language or ctx.config.default_language
-    summary = ride_summary(ride, language)
-    content = f"<p>{_escape(summary)}</p>"
-    if ride.notes:
-        content += markdown_to_html(ride.notes)
+    content = ride_content(ride, language)
     async with ctx.db.write() as conn:
         draft = Draft(
             kind="ride",
@@ -207,8 +204,14 @@ async def publish_ride(ctx: ServiceContext, author: Actor, data: RideInput) -> P
     return post
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def ride_content(ride: RideDetails, language: str) -> str:
+    """What every reader sees, Mastodon's too: the ride in one line, then the notes."""
+    summary = ride_summary(ride, language)
+    escaped = summary.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    content = f"<p>{escaped}</p>"
+    if ride.notes:
+        content += markdown_to_html(ride.notes)
+    return content
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -389,8 +392,11 @@ async def cancel_ride(ctx: ServiceContext, driver: Actor, ride_id: int) -> Post:
         if post.ride.status == "cancelled":
             raise Conflict("this ride is cancelled", field="ride")
         extras = {name: getattr(post, name) for name in POST_EXTRAS}
-        extras["ride"] = replace(post.ride, status="cancelled")
-        updated = await post_store.update_post(conn, post.id, **extras, edited_at=utcnow())
+        extras["ride"] = cancelled = replace(post.ride, status="cancelled")
+        content = ride_content(cancelled, post.language or ctx.config.default_language)
+        updated = await post_store.update_post(
+            conn, post.id, **extras, content=content, edited_at=utcnow()
+        )
         told: set[int] = set()
         for booking, passenger in await booking_store.list_for_ride(conn, post.id):
             await booking_store.set_state(conn, booking.id, "cancelled")
