@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import Actor, Announce, Block, Follow, Participation, Post
+from ..models import Actor, Announce, Block, Follow, Participation, Post, RideBooking
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,20 @@ class OfferAccepted:
 
 
 @dataclass(frozen=True)
+class RideBookingAnswered:
+    """The driver's answer to a remote passenger's FEP-0837 Offer: `Accept` with the
+    agreement when `booking` is accepted, else `Reject` saying `reason` (declined, full,
+    cancelled…)."""
+
+    driver: Actor
+    ride: Post
+    passenger: Actor
+    offer_uri: str
+    booking: RideBooking | None = None
+    reason: str = "declined"
+
+
+@dataclass(frozen=True)
 class Blocked:
     """One of our residents blocks someone elsewhere (Mastodon's Block, to them only)."""
 
@@ -236,6 +250,7 @@ News = (
     | JoinRejected
     | InterestOffered
     | OfferAccepted
+    | RideBookingAnswered
     | Blocked
     | BlockUndone
 )

@@ -31,7 +31,7 @@ from ..store.clock import utcnow
 from ..store.extras import POST_EXTRAS
 from . import blocks, outgoing
 from .context import ServiceContext
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from .publishing import Draft, publish
 from .ride_wording import ride_summary
 
@@ -287,57 +287,103 @@ async def book_seats(
     *,
     seats: int = 1,
     on: date | None = None,
-    offer_uri: str | None = None,
 ) -> RideBooking:
     """`passenger` asks for `seats` on the ride leaving on `on` (its only date when it is
     not weekly). The seats are held at once; the driver accepts or declines."""
+    async with ctx.db.write() as conn:
+        return await _book(ctx, conn, passenger, ride_id, seats=seats, on=on)
+
+
+async def _book(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    passenger: Actor,
+    ride_id: int,
+    *,
+    seats: int,
+    on: date | None,
+    offer_uri: str | None = None,
+) -> RideBooking:
     if not 1 <= seats <= MAX_SEATS:
         raise InvalidInput("book between 1 and %(max)s seats", max=MAX_SEATS, field="seats")
-    async with ctx.db.write() as conn:
-        await booking_store.lock_ride(conn, ride_id)
-        post = await _ride(conn, ride_id)
-        ride = post.ride
-        assert ride is not None
-        if post.actor_id == passenger.id:
-            raise Conflict("this is your own ride", field="ride")
-        if ride.role != "offer":
-            raise Conflict("this is a request for a ride: write to its author", field="ride")
-        if ride.status == "cancelled":
-            raise Conflict("this ride is cancelled", field="ride")
+    await booking_store.lock_ride(conn, ride_id)
+    post = await _ride(conn, ride_id)
+    ride = post.ride
+    assert ride is not None
+    if post.actor_id == passenger.id:
+        raise Conflict("this is your own ride", field="ride")
+    if ride.role != "offer":
+        raise Conflict("this is a request for a ride: write to its author", field="ride")
+    if ride.status == "cancelled":
+        raise Conflict("this ride is cancelled", field="ride")
+    driver = await actor_store.get_actor(conn, post.actor_id)
+    assert driver is not None
+    await blocks.refuse_if_blocked(conn, passenger, driver)
+    day = on or ride.departs_at.astimezone(ZoneInfo(ride.timezone)).date()
+    if not is_a_date_of(ride, day):
+        raise InvalidInput("the ride does not leave on that day", field="on")
+    if departure_on(ride, day) <= utcnow():
+        raise Conflict("this ride has already left", field="on")
+    existing = await booking_store.get(conn, post.id, passenger.id, day)
+    if existing is not None and existing.state in booking_store.HOLDING:
+        raise Conflict("you have already booked this ride", field="ride")
+    left = ride.seats - await booking_store.seats_held(conn, post.id, day)
+    if left <= 0:
+        raise Conflict("this ride is full", field="seats")
+    if seats > left:
+        raise Conflict("only %(left)s seats are left on this ride", left=left, field="seats")
+    booking = await booking_store.book(
+        conn,
+        ride_id=post.id,
+        actor_id=passenger.id,
+        departs_on=day,
+        seats=seats,
+        state="pending",
+        offer_uri=offer_uri,
+    )
+    if driver.is_local:
+        await notification_store.add(
+            conn,
+            recipient_id=driver.id,
+            type="ride_booking",
+            actor_id=passenger.id,
+            post_id=post.id,
+        )
+    return booking
+
+
+async def receive_booking_offer(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    passenger: Actor,
+    ride_uri: str,
+    offer_uri: str,
+    *,
+    seats: int,
+    on: date | None,
+) -> bool:
+    """A remote passenger's FEP-0837 Offer for seats on one of our rides (inside the
+    inbox's transaction). Held like a booking of ours, or answered with a `Reject` saying
+    why (full, cancelled, blocked, wrong day or seats), nothing counted. False when the
+    Offer is about no ride of ours."""
+    post = await post_store.get_post_by_uri(conn, ride_uri)
+    if post is None or not post.is_local or post.kind != "ride" or post.ride is None:
+        return False
+    if await booking_store.get_by_offer_uri(conn, offer_uri) is not None:
+        return True  # the same Offer again
+    try:
+        # Every refusal comes before anything is written.
+        await _book(ctx, conn, passenger, post.id, seats=seats, on=on, offer_uri=offer_uri)
+    except ServiceError as refused:
         driver = await actor_store.get_actor(conn, post.actor_id)
         assert driver is not None
-        await blocks.refuse_if_blocked(conn, passenger, driver)
-        day = on or ride.departs_at.astimezone(ZoneInfo(ride.timezone)).date()
-        if not is_a_date_of(ride, day):
-            raise InvalidInput("the ride does not leave on that day", field="on")
-        if departure_on(ride, day) <= utcnow():
-            raise Conflict("this ride has already left", field="on")
-        existing = await booking_store.get(conn, post.id, passenger.id, day)
-        if existing is not None and existing.state in booking_store.HOLDING:
-            raise Conflict("you have already booked this ride", field="ride")
-        left = ride.seats - await booking_store.seats_held(conn, post.id, day)
-        if left <= 0:
-            raise Conflict("this ride is full", field="seats")
-        if seats > left:
-            raise Conflict("only %(left)s seats are left on this ride", left=left, field="seats")
-        booking = await booking_store.book(
+        await ctx.outbox.send(
             conn,
-            ride_id=post.id,
-            actor_id=passenger.id,
-            departs_on=day,
-            seats=seats,
-            state="pending",
-            offer_uri=offer_uri,
+            outgoing.RideBookingAnswered(
+                driver, post, passenger, offer_uri, reason=refused.message
+            ),
         )
-        if driver.is_local:
-            await notification_store.add(
-                conn,
-                recipient_id=driver.id,
-                type="ride_booking",
-                actor_id=passenger.id,
-                post_id=post.id,
-            )
-    return booking
+    return True
 
 
 async def _booking(conn: AsyncConnection, booking_id: int) -> tuple[RideBooking, Post]:
@@ -360,6 +406,14 @@ async def answer_booking(
         state = "accepted" if accept else "declined"
         booking = await booking_store.set_state(conn, booking.id, state)
         await _tell(ctx, conn, booking.actor_id, f"ride_{state}", driver, post)
+        passenger = await actor_store.get_actor(conn, booking.actor_id)
+        if passenger is not None and not passenger.is_local and booking.offer_uri:
+            await ctx.outbox.send(
+                conn,
+                outgoing.RideBookingAnswered(
+                    driver, post, passenger, booking.offer_uri, booking=booking
+                ),
+            )
     ctx.outbox.wake()
     return booking
 
@@ -398,12 +452,16 @@ async def cancel_ride(ctx: ServiceContext, driver: Actor, ride_id: int) -> Post:
             conn, post.id, **extras, content=content, edited_at=utcnow()
         )
         told: set[int] = set()
+        elsewhere: list[str] = []
         for booking, passenger in await booking_store.list_for_ride(conn, post.id):
             await booking_store.set_state(conn, booking.id, "cancelled")
             if passenger.id not in told:
                 told.add(passenger.id)
                 await _tell(ctx, conn, passenger.id, "ride_cancelled", driver, updated)
-        await ctx.outbox.send(conn, outgoing.PostUpdated(driver, updated))
+                if not passenger.is_local:
+                    elsewhere.append(passenger.uri)
+        # Remote passengers get the cancelled ride even when they do not follow the driver.
+        await ctx.outbox.send(conn, outgoing.PostUpdated(driver, updated, also_to=tuple(elsewhere)))
     ctx.outbox.wake()
     return updated
 

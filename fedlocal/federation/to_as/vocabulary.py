@@ -147,6 +147,23 @@ OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, EXTENSION_TERMS]
 LISTING_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **FEP_0837_TERMS, **FEDLOCAL_TERMS}]
 EVENT_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **EVENT_TERMS, **FEDLOCAL_TERMS}]
 MARKETPLACE_CONTEXT: list[Any] = [AS_CONTEXT, FEP_0837_TERMS]
+# Rides (docs/FEDERATION.md, "Carpooling"): FEP-0837 with our terms for what it lacks.
+RIDE_TERMS: dict[str, Any] = {
+    "destination": {"@id": "fedlocal:destination", "@type": "@id"},
+    "rideStatus": "fedlocal:rideStatus",
+    "seats": "fedlocal:seats",
+    "repeats": "fedlocal:repeats",
+    "repeatsUntil": {
+        "@id": "fedlocal:repeatsUntil",
+        "@type": "http://www.w3.org/2001/XMLSchema#date",
+    },
+    "departsOn": {"@id": "fedlocal:departsOn", "@type": "http://www.w3.org/2001/XMLSchema#date"},
+    "timezone": "fedlocal:timezone",
+}
+RIDE_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {**EXTENSION_TERMS, **FEP_0837_TERMS, **FEDLOCAL_TERMS, **RIDE_TERMS},
+]
 # A Join may carry the participant's message, in Mobilizon's term.
 PARTICIPATION_TERMS: dict[str, Any] = {
     "mz": EVENT_TERMS["mz"],
@@ -174,4 +191,6 @@ def context_for(kind: str) -> list[Any]:
         return LISTING_CONTEXT
     if kind == "event":
         return EVENT_CONTEXT
+    if kind == "ride":
+        return RIDE_CONTEXT
     return OBJECT_CONTEXT
