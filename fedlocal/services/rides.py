@@ -194,7 +194,7 @@ async def publish_ride(ctx: ServiceContext, author: Actor, data: RideInput) -> P
             content=content,
             source=ride.notes,
             language=language,
-            category="covoiturage" if "covoiturage" in ctx.categories else None,
+            category="carpooling" if ctx.categories.get("carpooling") else None,
             place=ride.origin,
             ride=ride,
             hashtags=("covoiturage",),

@@ -82,6 +82,7 @@ def ride(post: Post, author: Actor, urls: Urls) -> dict[str, Any]:
         "source": {"content": post.source, "mediaType": "text/markdown"} if post.source else None,
         "updated": iso_precise(post.edited_at) if post.edited_at else None,
         "endTime": iso(details.arrives_at) if details.arrives_at else None,
+        "communityCategory": post.category,
         "repeats": "weekly" if details.weekly else None,
         "repeatsUntil": details.until.isoformat() if details.until else None,
     }

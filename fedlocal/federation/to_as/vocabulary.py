@@ -149,7 +149,7 @@ EVENT_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **EVENT_TERMS, **FED
 MARKETPLACE_CONTEXT: list[Any] = [AS_CONTEXT, FEP_0837_TERMS]
 # Rides (docs/FEDERATION.md, "Carpooling"): FEP-0837 with our terms for what it lacks.
 RIDE_TERMS: dict[str, Any] = {
-    "destination": {"@id": "fedlocal:destination", "@type": "@id"},
+    "destination": "fedlocal:destination",
     "rideStatus": "fedlocal:rideStatus",
     "seats": "fedlocal:seats",
     "repeats": "fedlocal:repeats",
@@ -158,7 +158,9 @@ RIDE_TERMS: dict[str, Any] = {
         "@type": "http://www.w3.org/2001/XMLSchema#date",
     },
     "departsOn": {"@id": "fedlocal:departsOn", "@type": "http://www.w3.org/2001/XMLSchema#date"},
-    "timezone": "fedlocal:timezone",
+    # The zone in Mobilizon's term, as events send it.
+    "mz": EVENT_TERMS["mz"],
+    "timezone": EVENT_TERMS["timezone"],
 }
 RIDE_CONTEXT: list[Any] = [
     AS_CONTEXT,
@@ -181,6 +183,7 @@ COLLECTION_CONTEXT: list[Any] = [
         **EVENT_TERMS,
         **FEDLOCAL_TERMS,
         **PARTICIPATION_TERMS,
+        **RIDE_TERMS,
     },
 ]
 
