@@ -431,6 +431,7 @@ class RemotePostData:
     place: Place | None = None
     listing: ListingDetails | None = None
     event: EventDetails | None = None
+    ride: RideDetails | None = None
     hashtags: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = ()
     fep0837: bool = False

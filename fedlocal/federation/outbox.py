@@ -55,6 +55,7 @@ from ..services.outgoing import (
     PostUnpinned,
     PostUpdated,
     ProfileUpdated,
+    RideBooked,
     RideBookingAnswered,
 )
 from ..store import actors as actor_store
@@ -225,6 +226,8 @@ class FederationOutbox:
                     author, offer_uri, interested.uri, agreement_uri, listing.uri
                 )
                 return _to(author, accept, interested)
+            case RideBooked(passenger, ride, driver, booking):
+                return _to(passenger, to_as.book_seats(passenger, ride, driver, booking), driver)
             case RideBookingAnswered(driver, ride, passenger, offer_uri, booking, reason):
                 if booking is not None and booking.state == "accepted":
                     answer = to_as.accept_booking(driver, ride, passenger.uri, booking)

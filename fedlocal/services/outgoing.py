@@ -197,6 +197,16 @@ class OfferAccepted:
 
 
 @dataclass(frozen=True)
+class RideBooked:
+    """FEP-0837: one of our residents books seats on a ride elsewhere (an `Offer`)."""
+
+    passenger: Actor
+    ride: Post
+    driver: Actor
+    booking: RideBooking
+
+
+@dataclass(frozen=True)
 class RideBookingAnswered:
     """The driver's answer to a remote passenger's FEP-0837 Offer: `Accept` with the
     agreement when `booking` is accepted, else `Reject` saying `reason` (declined, full,
@@ -250,6 +260,7 @@ News = (
     | JoinRejected
     | InterestOffered
     | OfferAccepted
+    | RideBooked
     | RideBookingAnswered
     | Blocked
     | BlockUndone

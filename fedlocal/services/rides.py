@@ -14,6 +14,7 @@ neighbour instance, get one seat and one clear refusal, never two seats.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import cast
@@ -289,9 +290,47 @@ async def book_seats(
     on: date | None = None,
 ) -> RideBooking:
     """`passenger` asks for `seats` on the ride leaving on `on` (its only date when it is
-    not weekly). The seats are held at once; the driver accepts or declines."""
+    not weekly). The seats are held at once; the driver accepts or declines. On a ride
+    from another server, the booking waits here while the driver's server holds the
+    seats (or refuses): an `Offer` goes to it."""
     async with ctx.db.write() as conn:
-        return await _book(ctx, conn, passenger, ride_id, seats=seats, on=on)
+        post = await _ride(conn, ride_id)
+        if post.is_local:
+            return await _book(ctx, conn, passenger, ride_id, seats=seats, on=on)
+        offer_uri = f"{passenger.uri}#offers/{uuid.uuid4()}"
+        booking = await _book(
+            ctx, conn, passenger, ride_id, seats=seats, on=on, offer_uri=offer_uri
+        )
+        driver = await actor_store.get_actor(conn, post.actor_id)
+        assert driver is not None
+        await ctx.outbox.send(conn, outgoing.RideBooked(passenger, post, driver, booking))
+    ctx.outbox.wake()
+    return booking
+
+
+async def receive_booking_answer(
+    conn: AsyncConnection, driver: Actor, offer_uri: str, *, accepted: bool
+) -> bool:
+    """The driver's server answered one of our residents' bookings (`Accept` or `Reject`
+    of their Offer): the booking is accepted or declined, and they are told. False when
+    the Offer is no booking of ours, or the answer not from the ride's driver."""
+    booking = await booking_store.get_by_offer_uri(conn, offer_uri)
+    if booking is None:
+        return False
+    post = await post_store.get_post(conn, booking.ride_id)
+    if post is None or post.actor_id != driver.id or post.is_local:
+        return False
+    if booking.state == "pending" or (booking.state == "accepted" and not accepted):
+        state = "accepted" if accepted else "declined"
+        await booking_store.set_state(conn, booking.id, state)
+        await notification_store.add(
+            conn,
+            recipient_id=booking.actor_id,
+            type=f"ride_{state}",
+            actor_id=driver.id,
+            post_id=post.id,
+        )
+    return True
 
 
 async def _book(
@@ -327,6 +366,8 @@ async def _book(
     existing = await booking_store.get(conn, post.id, passenger.id, day)
     if existing is not None and existing.state in booking_store.HOLDING:
         raise Conflict("you have already booked this ride", field="ride")
+    # On a ride from elsewhere, the driver's server counts every passenger; ours only
+    # keep a first check.
     left = ride.seats - await booking_store.seats_held(conn, post.id, day)
     if left <= 0:
         raise Conflict("this ride is full", field="seats")

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 from activitypub import jsonld
 from fedlocal.federation import to_as
+from fedlocal.federation.from_as import post_from_as
 from fedlocal.models import Actor, Place, Post, RideBooking, RideDetails
 from fedlocal.urls import Urls
 
@@ -134,3 +135,13 @@ def test_the_drivers_answers():
         POST.uri,
         "this ride is full",
     )
+
+
+def test_a_ride_reads_back_as_a_ride():
+    data = post_from_as(to_as.object_document(POST, ANA, URLS))
+
+    assert data.kind == "ride" and data.ride is not None
+    assert data.ride.origin == RIDE.origin and data.ride.destination == RIDE.destination
+    assert (data.ride.seats, data.ride.weekly, data.ride.until) == (2, True, RIDE.until)
+    assert data.ride.contribution_cents == 350 and data.ride.departs_at == RIDE.departs_at
+    assert data.content.startswith("<p>Paramé → Dinan")

@@ -209,7 +209,6 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         me is not None
         and me.role == "resident"
         and not is_driver
-        and post.is_local
         and post.ride.role == "offer"
         and post.ride.status == "open"
     )

@@ -32,7 +32,7 @@ from .marketplace import accept_offer, offer_agreement
 from .notes import note
 from .participation import accept_join, join, leave, reject_join
 from .pins import add_pin, featured_collection, remove_pin
-from .rides import accept_booking, reject_booking, ride
+from .rides import accept_booking, book_seats, reject_booking, ride
 from .vocabulary import (
     ACTOR_CONTEXT,
     AS_CONTEXT,
@@ -67,6 +67,7 @@ __all__ = [
     "ride",
     "actor_document",
     "block",
+    "book_seats",
     "undo_block",
     "addressing",
     "announce",

@@ -90,6 +90,28 @@ def ride(post: Post, author: Actor, urls: Urls) -> dict[str, Any]:
     return document
 
 
+def book_seats(passenger: Actor, ride: Post, driver: Actor, booking: RideBooking) -> dict[str, Any]:
+    """A resident of ours books seats on a ride elsewhere: FEP-0837's Offer of an
+    agreement on the ride's primary intent, for the seats on one day."""
+    assert booking.offer_uri is not None
+    return {
+        "@context": RIDE_CONTEXT,
+        "id": booking.offer_uri,
+        "type": "Offer",
+        "actor": passenger.uri,
+        "to": [driver.uri],
+        "object": {
+            "type": "Agreement",
+            "stipulates": {
+                "type": "Commitment",
+                "satisfies": f"{ride.uri}#primary",
+                "resourceQuantity": _seats(booking.seats),
+                "departsOn": booking.departs_on.isoformat(),
+            },
+        },
+    }
+
+
 def accept_booking(
     driver: Actor, ride: Post, passenger_uri: str, booking: RideBooking
 ) -> dict[str, Any]:
