@@ -32,6 +32,17 @@ MediaState = Literal["ready", "processing", "failed"]
 
 
 @dataclass(frozen=True)
+class ShopProfile:
+    """What a shop's or a producer's page says (services/shops.py): its opening hours, a
+    simple weekly schedule of (weekday 0 = Monday, opens "HH:MM", closes "HH:MM")
+    periods in the instance's time zone, its address and what it sells."""
+
+    hours: tuple[tuple[int, str, str], ...] = ()
+    address: str = ""
+    sells: str = ""
+
+
+@dataclass(frozen=True)
 class Actor:
     """Anyone who can act: a resident, our community/instance/group actors, or a remote actor."""
 
@@ -70,6 +81,8 @@ class Actor:
     moderator_ids: tuple[int, ...] = ()
     # A verified organisation's type (fedlocal/organizations.py), None for a person.
     organization_type: str | None = None
+    # A shop's or a producer's hours, address and wares (services/shops.py).
+    shop: ShopProfile | None = None
 
     @property
     def is_local(self) -> bool:
@@ -404,6 +417,8 @@ class RemoteActorData:
     image_url: str | None = None
     # `fedlocal:organizationType`, as the document claims it (kept for linked neighbours).
     organization_type: str | None = None
+    # A shop's or a producer's hours, address and wares (`fedlocal:openingHours`…).
+    shop: ShopProfile | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from .views import (
     profile,
     rides,
     settings,
+    shops,
     signup,
     trust,
 )
@@ -199,6 +200,9 @@ def web_routes() -> list[Route]:
         _route("/notifications/read", notifications.mark_read, post=True, login=True),
         # Settings and language
         _route("/settings", settings.index, login=True),
+        _route("/settings/shop", shops.form, login=True),
+        _route("/settings/shop", shops.save, post=True, login=True),
+        _route("/shops", shops.index),
         _route("/settings/profile", settings.save_profile, post=True, login=True),
         _route("/settings/password", settings.change_password, post=True, login=True),
         _route("/settings/trust", trust.save_consent, post=True, login=True),

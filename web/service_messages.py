@@ -262,6 +262,21 @@ PICTURE_MESSAGES = {
     "damaged": N_("This photo is damaged or incomplete. Choose another one."),
 }
 
+# Shops and producers (services/shops.py).
+KNOWN.update(
+    {
+        message: message
+        for message in (
+            N_("only shops and producers have opening hours here"),
+            N_("give the hours of each day of the week"),
+            N_("write opening hours like 9:00-12:30, 14:00-19:00"),
+            N_("a shop closes after it opens"),
+            N_("an address has at most %(max)s characters"),
+            N_("at most %(max)s characters"),
+        )
+    }
+)
+
 # Rides (services/rides.py).
 KNOWN.update(
     {

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..models import Attachment, Mention
 from .ride_data import ride_data, ride_from_data
+from .shop_data import shop_data, shop_from_data
 
 POST_EXTRAS = (
     "hashtags",
@@ -32,6 +33,7 @@ ACTOR_EXTRAS = (
     "header_small_url",
     "home_quarter",
     "moderator_ids",
+    "shop",
 )
 
 
@@ -145,6 +147,8 @@ def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
         data["quarter"] = fields["home_quarter"]
     if fields.get("moderator_ids"):
         data["moderators"] = list(fields["moderator_ids"])
+    if fields.get("shop"):
+        data["shop"] = shop_data(fields["shop"])
     return data or None
 
 
@@ -162,6 +166,7 @@ def actor_fields(data: Any) -> dict[str, Any]:
             for m in _list(data.get("moderators"))
             if isinstance(m, int) and not isinstance(m, bool)
         ),
+        "shop": shop_from_data(data.get("shop")),
     }
 
 

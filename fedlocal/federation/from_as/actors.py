@@ -10,6 +10,7 @@ from activitypub.addressing import as_list, host_of
 from ...models import RemoteActorData
 from ...organizations import ORGANIZATION_KEYS
 from ...sanitize import sanitize_html
+from .shops import shop_from_as
 from .values import (
     MAX_NAME,
     MAX_TEXT,
@@ -54,6 +55,7 @@ def actor_from_as(document: Any) -> RemoteActorData:
         icon_url=http_url(_icon_url(document.get("icon"))),
         image_url=http_url(_icon_url(document.get("image"))),
         organization_type=_organization_type(document),
+        shop=shop_from_as(document),
     )
 
 

@@ -11,6 +11,7 @@ from ...organizations import organization_type
 from ...urls import Urls
 from .attachments import image_document
 from .common import iso
+from .shops import shop_fields, shop_property_values
 from .vocabulary import ACTOR_CONTEXT
 
 # Fields Mastodon restricts its instance actor to, so key fetches cannot loop.
@@ -69,6 +70,9 @@ def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict
         document["attachment"] = [
             {"type": "PropertyValue", "name": "Organisation", "value": organization.fr}
         ]
+        if actor.shop is not None:
+            document.update(shop_fields(actor.shop))
+            document["attachment"].extend(shop_property_values(actor.shop))
     if actor.role in ("resident", "community", "group"):
         document["discoverable"] = True
         document["indexable"] = True

@@ -135,6 +135,13 @@ ORGANIZATION_TERMS: dict[str, Any] = {
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
+    # A shop's or a producer's hours (docs/FEDERATION.md, "Shops and producers").
+    "openingHours": "fedlocal:openingHours",
+    "dayOfWeek": "schema:dayOfWeek",
+    "opens": "schema:opens",
+    "closes": "schema:closes",
+    "shopAddress": "fedlocal:shopAddress",
+    "sells": "fedlocal:sells",
 }
 
 ACTOR_CONTEXT: list[Any] = [
