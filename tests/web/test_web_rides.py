@@ -4,11 +4,16 @@ refused beside its field, in the visitor's language, with nothing stored."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from fedlocal.services import rides
+from fedlocal.services.rides import RideInput
+from fedlocal.store import posts as post_store
+from fedlocal.store.extras import POST_EXTRAS
 from fedlocal.store.tables import objects, ride_bookings
 
 from .conftest import make_resident
@@ -120,3 +125,21 @@ async def test_a_ride_shows_on_the_landing_page_and_in_the_feeds_what_filter(
     assert '<option value="ride" selected>Rides</option>' in feed.text
     assert "Paramé → Dinan" in feed.text
     assert "Paramé → Dinan" not in offers.text
+
+
+async def test_a_ride_that_has_left_is_no_longer_on_the_landing_page(inst, alice):
+    # Given a ride that left yesterday (stored as it was)
+    _, ana = await make_resident(inst, "ana")
+    soon = datetime.now(UTC) + timedelta(hours=2)
+    post = await rides.publish_ride(
+        inst.services, ana, RideInput(origin="Paramé", destination="Cancale", departs_at=soon)
+    )
+    async with inst.db.write() as conn:
+        extras = {name: getattr(post, name) for name in POST_EXTRAS}
+        extras["ride"] = replace(post.ride, departs_at=soon - timedelta(days=1))
+        await post_store.update_post(conn, post.id, **extras)
+
+    async with WebClient(inst.base_url) as visitor:
+        landing = await visitor.get("/")
+
+    assert "Paramé → Cancale" not in landing.text
