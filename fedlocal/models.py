@@ -13,7 +13,7 @@ from typing import Any, Literal
 ActorRole = Literal["resident", "community", "instance", "group", "remote"]
 Visibility = Literal["public", "unlisted", "followers", "direct", "local"]
 FollowState = Literal["pending", "accepted"]
-PostKind = Literal["note", "offer", "request", "event"]
+PostKind = Literal["note", "offer", "request", "event", "ride"]
 # What an offer or request is about: offers give, lend, sell (cheaply) or provide a
 # service; requests ask for help or for an item.
 OFFER_INTENTS = ("give", "lend", "sell", "service")
@@ -23,6 +23,9 @@ CLOSED_AS = ("given", "lent", "returned", "done")
 EventStatus = Literal["confirmed", "tentative", "cancelled"]
 JOIN_MODES = ("free", "restricted", "external")
 ParticipationState = Literal["pending", "accepted", "rejected"]
+RideRole = Literal["offer", "request"]
+RideStatus = Literal["open", "cancelled"]
+RideBookingState = Literal["pending", "accepted", "declined", "cancelled"]
 MediaPurpose = Literal["attachment", "avatar", "header"]
 # An upload through `POST /api/v2/media` may still be processing when it answers.
 MediaState = Literal["ready", "processing", "failed"]
@@ -36,6 +39,17 @@ class ProfileField:
     name: str
     value: str
     source: str | None = None
+
+
+@dataclass(frozen=True)
+class ShopProfile:
+    """What a shop's or a producer's page says (services/shops.py): its opening hours, a
+    simple weekly schedule of (weekday 0 = Monday, opens "HH:MM", closes "HH:MM")
+    periods in the instance's time zone, its address and what it sells."""
+
+    hours: tuple[tuple[int, str, str], ...] = ()
+    address: str = ""
+    sells: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,8 @@ class Actor:
     # (`summary` is its HTML).
     fields: tuple[ProfileField, ...] = ()
     note_source: str | None = None
+    # A shop's or a producer's hours, address and wares (services/shops.py).
+    shop: ShopProfile | None = None
 
     @property
     def is_local(self) -> bool:
@@ -218,6 +234,43 @@ class EventDetails:
 
 
 @dataclass(frozen=True)
+class RideDetails:
+    """What makes a post a ride (services/rides.py): a driver's offer (`offer`) or a
+    resident's request for one (`request`), from one place to another, once or weekly."""
+
+    role: RideRole
+    origin: Place
+    destination: Place
+    departs_at: datetime
+    seats: int
+    timezone: str = "Europe/Paris"
+    arrives_at: datetime | None = None
+    # Weekly: again every seven days at the same local time, up to `until` (a day) if set.
+    weekly: bool = False
+    until: date | None = None
+    # Per passenger, in cents of `currency`; None: free or not said.
+    contribution_cents: int | None = None
+    currency: str = "EUR"
+    notes: str = ""
+    status: RideStatus = "open"
+
+
+@dataclass(frozen=True)
+class RideBooking:
+    """Seats a passenger asked for on a ride, on one of its dates."""
+
+    id: int
+    ride_id: int
+    actor_id: int
+    departs_on: date
+    seats: int
+    state: RideBookingState
+    created_at: datetime
+    # The FEP-0837 Offer a remote passenger sent (None for ours).
+    offer_uri: str | None = None
+
+
+@dataclass(frozen=True)
 class Mention:
     """An actor a post mentions: its id, and its handle as shown (`@anne@nord.example`)."""
 
@@ -313,6 +366,7 @@ class Post:
     place: Place | None = None
     listing: ListingDetails | None = None
     event: EventDetails | None = None
+    ride: RideDetails | None = None
     hashtags: tuple[str, ...] = ()
     # Actors a non-public post is addressed to (beyond followers): who may see it here.
     recipients: tuple[str, ...] = ()
@@ -378,6 +432,8 @@ class RemoteActorData:
     # `fedlocal:organizationType`, as the document claims it (kept for linked neighbours).
     organization_type: str | None = None
     fields: tuple[ProfileField, ...] = ()
+    # A shop's or a producer's hours, address and wares (`fedlocal:openingHours`…).
+    shop: ShopProfile | None = None
 
 
 @dataclass(frozen=True)
@@ -405,6 +461,7 @@ class RemotePostData:
     place: Place | None = None
     listing: ListingDetails | None = None
     event: EventDetails | None = None
+    ride: RideDetails | None = None
     hashtags: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = ()
     fep0837: bool = False

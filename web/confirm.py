@@ -93,6 +93,12 @@ DECLINE_PARTICIPANT = Confirm(
 LEAVE_EVENT = Confirm(
     N_("You can no longer come? The organiser is told."), N_("Yes, I cannot come")
 )
+CANCEL_RIDE = Confirm(N_("Cancel the ride? Its passengers are told."), N_("Yes, cancel the ride"))
+DECLINE_BOOKING = Confirm(
+    N_("Decline this booking? The passenger is told."),
+    N_("Yes, decline"),
+    when=_is("decision", "decline"),
+)
 LEAVE_GROUP = Confirm(N_("Leave this group?"), N_("Yes, leave"))
 REMOVE_MEMBER = Confirm(
     N_("Remove this person from the group? Their membership ends."), N_("Yes, remove")

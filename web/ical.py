@@ -117,7 +117,52 @@ def vevent(item: CalendarEvent, *, now: datetime) -> icalendar.Event:
     return component
 
 
-def render_calendar(calendar: Calendar, events: Iterable[CalendarEvent], *, now: datetime) -> bytes:
+@dataclass(frozen=True)
+class CalendarRide:
+    """A ride a resident booked, on one of its dates (`departs_at`)."""
+
+    post: Post
+    driver: Actor
+    departs_at: datetime
+    booking_id: int
+    confirmed: bool
+
+
+def ride_vevent(item: CalendarRide, *, now: datetime) -> icalendar.Event:
+    """One booked ride as a VEVENT: from → to, leaving and (when said) arriving."""
+    post, ride, driver = item.post, item.post.ride, item.driver
+    assert ride is not None, "only rides go here"
+    end = None
+    if ride.arrives_at is not None:
+        end = item.departs_at + (ride.arrives_at - ride.departs_at)
+    name = _text(driver.display_name or driver.handle)
+    return icalendar.Event.new(
+        uid=_text(f"{post.uri}#booking-{item.booking_id}-{item.departs_at.date().isoformat()}"),
+        stamp=_utc(now),
+        start=_utc(item.departs_at),
+        end=_utc(end) if end else None,
+        summary=_text(f"{ride.origin.name} → {ride.destination.name}"),
+        description=_text(html_to_text(post.content)) or None,
+        location=_text(ride.origin.name or "") or None,
+        url=_uri(post.url or post.uri),
+        organizer=vCalAddress(_uri(driver.url or driver.uri), params={"CN": name}),
+        status=STATUS.CONFIRMED
+        if ride.status == "open" and item.confirmed
+        else (STATUS.CANCELLED if ride.status == "cancelled" else STATUS.TENTATIVE),
+        classification=CLASS.PRIVATE,
+        created=_utc(post.published),
+        last_modified=_utc(post.edited_at or post.published),
+        sequence=sequence_of(post),
+    )
+
+
+def render_calendar(
+    calendar: Calendar,
+    events: Iterable[CalendarEvent],
+    *,
+    now: datetime,
+    rides: Iterable[CalendarRide] = (),
+) -> bytes:
     """A complete VCALENDAR, UTF-8 with CRLF line endings; `now` stamps every event."""
     out = icalendar.Calendar()
     out.add("PRODID", PRODID)
@@ -138,4 +183,6 @@ def render_calendar(calendar: Calendar, events: Iterable[CalendarEvent], *, now:
     out.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     for item in events:
         out.add_component(vevent(item, now=now))
+    for ride in rides:
+        out.add_component(ride_vevent(ride, now=now))
     return out.to_ical()

@@ -15,12 +15,14 @@ KINDS = {
     "offer": N_("Offer"),
     "request": N_("Request"),
     "event": N_("Event"),
+    "ride": N_("Ride"),
     "note": N_("Note"),
 }
 KINDS_PLURAL = {
     "offer": N_("Offers"),
     "request": N_("Requests"),
     "event": N_("Events"),
+    "ride": N_("Rides"),
 }
 INTENTS = {
     "give": N_("To give"),
@@ -51,6 +53,12 @@ JOIN_MODES = {
     "free": N_("Anyone can join"),
     "restricted": N_("The organiser accepts each participant"),
 }
+RIDE_BOOKING_STATES = {
+    "pending": N_("waiting for the driver"),
+    "accepted": N_("accepted by the driver"),
+    "declined": N_("declined by the driver"),
+    "cancelled": N_("cancelled"),
+}
 PARTICIPATION_STATES = {
     "pending": N_("waiting for the organiser"),
     "accepted": N_("taking part"),
@@ -76,6 +84,11 @@ NOTIFICATIONS = {
     "vouch": N_("%(who)s says they know you"),
     "signup_approved": N_("%(who)s opened your account: welcome!"),
     "moderation_warning": N_("The moderators of this instance sent you a warning"),
+    "ride_booking": N_("%(who)s booked seats on your ride"),
+    "ride_accepted": N_("%(who)s accepted your booking"),
+    "ride_declined": N_("%(who)s declined your booking"),
+    "ride_booking_cancelled": N_("%(who)s cancelled a booking on a ride"),
+    "ride_cancelled": N_("%(who)s cancelled the ride you booked"),
 }
 # The same, about an offer or a request named by its title (and a loan's return day).
 NOTIFICATIONS_ABOUT = {

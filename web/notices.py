@@ -28,6 +28,8 @@ NOTICES = {
     "join-pending": N_("Your participation waits for the organiser's answer."),
     "left": N_("You no longer take part."),
     "decided": N_("Done: the participant was told."),
+    "ride-booked": N_("Booked: the driver will accept or decline."),
+    "booking-cancelled": N_("Booking cancelled: the other side is told."),
     "profile-saved": N_("Your profile is saved."),
     "password-changed": N_("Your password is changed; your other devices are logged out."),
     "language-saved": N_("Language saved."),

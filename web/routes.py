@@ -34,7 +34,9 @@ from .views import (
     posts,
     profile,
     reports,
+    rides,
     settings,
+    shops,
     signup,
     trust,
 )
@@ -114,6 +116,8 @@ def web_routes() -> list[Route]:
         _route("/new/request", listings.publish_request, post=True, login=True, create=True),
         _route("/new/event", events.new_event, login=True),
         _route("/new/event", events.publish_event, post=True, login=True, create=True),
+        _route("/new/ride", rides.new_ride, login=True),
+        _route("/new/ride", rides.publish_ride, post=True, login=True, create=True),
         # Any post we hold (ours and our neighbours'), by our id
         _route("/posts/{post_id}", posts.show_by_id),
         _route("/posts/{post_id}/edit", posts.edit, post=True, login=True),
@@ -146,6 +150,23 @@ def web_routes() -> list[Route]:
             post=True,
             login=True,
             confirm=c.CANCEL_EVENT,
+        ),
+        _route("/posts/{post_id}/book", rides.book, post=True, login=True),
+        _route("/rides.ics", rides.calendar, login=True),
+        _route(
+            "/posts/{post_id}/ride-answer",
+            rides.answer,
+            post=True,
+            login=True,
+            confirm=c.DECLINE_BOOKING,
+        ),
+        _route("/posts/{post_id}/cancel-booking", rides.cancel_booking, post=True, login=True),
+        _route(
+            "/posts/{post_id}/cancel-ride",
+            rides.cancel_ride,
+            post=True,
+            login=True,
+            confirm=c.CANCEL_RIDE,
         ),
         # People and following
         _route("/@{username}", profile.by_name),
@@ -191,6 +212,9 @@ def web_routes() -> list[Route]:
         _route("/report", reports.submit, post=True, login=True, create=True),
         # Settings and language
         _route("/settings", settings.index, login=True),
+        _route("/settings/shop", shops.form, login=True),
+        _route("/settings/shop", shops.save, post=True, login=True),
+        _route("/shops", shops.index),
         _route("/settings/profile", settings.save_profile, post=True, login=True),
         _route("/settings/password", settings.change_password, post=True, login=True),
         _route("/settings/trust", trust.save_consent, post=True, login=True),

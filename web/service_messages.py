@@ -285,6 +285,61 @@ PICTURE_MESSAGES = {
     "damaged": N_("This photo is damaged or incomplete. Choose another one."),
 }
 
+# Shops and producers (services/shops.py).
+KNOWN.update(
+    {
+        message: message
+        for message in (
+            N_("only shops and producers have opening hours here"),
+            N_("give the hours of each day of the week"),
+            N_("write opening hours like 9:00-12:30, 14:00-19:00"),
+            N_("a shop closes after it opens"),
+            N_("an address has at most %(max)s characters"),
+            N_("at most %(max)s characters"),
+        )
+    }
+)
+
+# Rides (services/rides.py).
+KNOWN.update(
+    {
+        message: message
+        for message in (
+            N_("the contribution is an amount in euros, such as 3 or 3,50"),
+            N_("the contribution is at most 100 €"),
+            N_("say where the ride goes from and to"),
+            N_("a place has at most %(max)s characters"),
+            N_("a ride is offered or requested"),
+            N_("the destination is another place than the departure"),
+            N_("the ride cannot leave in the past"),
+            N_("the ride must leave within the next year"),
+            N_("seats are between 1 and %(max)s"),
+            N_("notes have at most %(max)s characters"),
+            N_("only residents offer or ask for rides"),
+            N_("no such ride"),
+            N_("book between 1 and %(max)s seats"),
+            N_("no such booking"),
+            N_("the ride must arrive after it leaves"),
+            N_("a ride lasts at most a day"),
+            N_("a weekly ride ends after its first date"),
+            N_("a weekly ride runs for a year at most"),
+            N_("this is your own ride"),
+            N_("this is a request for a ride: write to its author"),
+            N_("this ride is cancelled"),
+            N_("the ride does not leave on that day"),
+            N_("this ride has already left"),
+            N_("you have already booked this ride"),
+            N_("this ride is full"),
+            N_("only %(left)s seats are left on this ride"),
+            N_("only the driver answers bookings"),
+            N_("this booking was already answered or cancelled"),
+            N_("this booking is already cancelled or declined"),
+            N_("only the passenger or the driver cancels a booking"),
+            N_("only the driver cancels a ride"),
+        )
+    }
+)
+
 
 def sentence(text: str) -> str:
     text = text.strip()

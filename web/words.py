@@ -78,6 +78,26 @@ class Words:
     def participation(self, state: str) -> str:
         return self.t(labels.PARTICIPATION_STATES.get(state, state))
 
+    def ride(self, post: Post) -> str:
+        """A ride's departure in words (`every week` before it when weekly); seats."""
+        ride = post.ride
+        if ride is None:
+            return ""
+        when = self.moment(ride.departs_at)
+        if ride.weekly:
+            when = self.t("Every week from %(when)s", when=when)
+        if ride.status == "cancelled":
+            return self.t("%(when)s · cancelled", when=when)
+        seats = self.t.ngettext("%(num)s seat", "%(num)s seats", ride.seats)
+        return f"{when} · {seats}"
+
+    def ride_booking(self, state: str) -> str:
+        return self.t(labels.RIDE_BOOKING_STATES.get(state, state))
+
+    def euros(self, cents: int) -> str:
+        """`3,50` / `3.50`: an amount of euros given in cents."""
+        return format_decimal(cents / 100, format="#,##0.##", locale=self.t.locale)
+
     def visibility(self, visibility: str) -> str:
         return self.t(labels.VISIBILITIES.get(visibility, visibility))
 

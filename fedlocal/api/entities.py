@@ -26,8 +26,10 @@ from ..models import (
     Filter,
     FilterKeyword,
     FilterStatus,
+    Place,
     Post,
     PostVersion,
+    RideDetails,
     UserList,
 )
 from ..oauth import OAuthApp
@@ -139,7 +141,9 @@ def account(
         roles.append({"id": staff_role["id"], "name": staff_role["name"], "color": ""})
     organization = organization_type(actor.organization_type)
     if organization is not None:
-        org_roles, entity["fields"] = _organization(organization, language, created)
+        org_roles, org_fields = _organization(organization, language, created)
+        # The verified type first, then the account's own fields (as the actor has them).
+        entity["fields"] = [*org_fields, *entity["fields"]]
         roles.extend(org_roles)
     if roles:
         entity["roles"] = roles
@@ -291,7 +295,8 @@ def content(post: Post, language: str, timezone: str = "UTC") -> str:
     """What the status shows: for an offer, a request or an event, the title in bold and
     the key facts before the description; an event's start in the instance's `timezone`,
     named."""
-    if post.kind not in ("offer", "request", "event") and not post.name:
+    if (post.kind not in ("offer", "request", "event") and not post.name) or post.kind == "ride":
+        # A ride's content opens with its summary already ("Paramé → Dinan · jeudi 8 h…").
         return post.content or ""
     words = "fr" if (post.language or language) == "fr" else "en"
     parts = []
@@ -358,6 +363,8 @@ def _fedlocal_details(post: Post, categories: Categories) -> E.FedlocalDetails:
             "capacity": post.event.capacity,
             "participant_count": post.event.participant_count,
         }
+    if post.ride is not None:
+        details["ride"] = _ride_details(post.ride)
     if post.place is not None:
         details["place"] = {
             "name": post.place.name,
@@ -365,6 +372,32 @@ def _fedlocal_details(post: Post, categories: Categories) -> E.FedlocalDetails:
             "longitude": post.place.longitude,
         }
     return details
+
+
+def _place_details(place: Place) -> E.PlaceDetails:
+    return {"name": place.name, "latitude": place.latitude, "longitude": place.longitude}
+
+
+def _ride_details(ride: RideDetails) -> E.RideDetails:
+    cents = ride.contribution_cents
+    return {
+        "role": ride.role,
+        "status": ride.status,
+        "origin": _place_details(ride.origin),
+        "destination": _place_details(ride.destination),
+        "departs_at": timestamp(ride.departs_at),
+        "arrives_at": timestamp(ride.arrives_at),
+        "timezone": ride.timezone,
+        "weekly": ride.weekly,
+        "until": ride.until.isoformat() if ride.until else None,
+        "seats": ride.seats,
+        "contribution": (
+            None
+            if cents is None
+            else {"amount": f"{cents // 100}.{cents % 100:02d}", "currency": ride.currency}
+        ),
+        "notes": ride.notes,
+    }
 
 
 def status(

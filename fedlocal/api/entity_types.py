@@ -127,6 +127,26 @@ class PlaceDetails(TypedDict):
     longitude: float | None
 
 
+class Amount(TypedDict):
+    amount: str
+    currency: str
+
+
+class RideDetails(TypedDict):
+    role: str
+    status: str
+    origin: PlaceDetails
+    destination: PlaceDetails
+    departs_at: str | None
+    arrives_at: str | None
+    timezone: str
+    weekly: bool
+    until: str | None
+    seats: int
+    contribution: Amount | None
+    notes: str
+
+
 class FedlocalDetails(TypedDict):
     """What a status says of an offer, a request or an event beyond Mastodon's fields."""
 
@@ -135,6 +155,7 @@ class FedlocalDetails(TypedDict):
     category: NotRequired[Category]
     listing: NotRequired[ListingDetails]
     event: NotRequired[EventDetails]
+    ride: NotRequired[RideDetails]
     place: NotRequired[PlaceDetails]
 
 

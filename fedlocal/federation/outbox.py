@@ -56,6 +56,8 @@ from ..services.outgoing import (
     PostUpdated,
     ProfileUpdated,
     ReportForwarded,
+    RideBooked,
+    RideBookingAnswered,
 )
 from ..store import actors as actor_store
 from ..store import announces as announce_store
@@ -225,6 +227,16 @@ class FederationOutbox:
                     author, offer_uri, interested.uri, agreement_uri, listing.uri
                 )
                 return _to(author, accept, interested)
+            case RideBooked(passenger, ride, driver, booking):
+                return _to(passenger, to_as.book_seats(passenger, ride, driver, booking), driver)
+            case RideBookingAnswered(driver, ride, passenger, offer_uri, booking, reason):
+                if booking is not None and booking.state == "accepted":
+                    answer = to_as.accept_booking(driver, ride, passenger.uri, booking)
+                else:
+                    answer = to_as.reject_booking(
+                        driver, ride.uri, passenger.uri, offer_uri, reason
+                    )
+                return _to(driver, answer, passenger)
             case Blocked(blocker, target, block):
                 return _to(blocker, to_as.block(blocker, target, block), target)
             case BlockUndone(blocker, target, block):
@@ -345,7 +357,7 @@ def _to(sender: Actor, activity: dict[str, Any], recipient: Actor) -> Delivery:
 
 def _post_of(news: News) -> Post | None:
     """The post a piece of news is about, if any (its local-only mark decides)."""
-    for name in ("post", "event", "listing"):
+    for name in ("post", "event", "listing", "ride"):
         value = getattr(news, name, None)
         if isinstance(value, Post):
             return value

@@ -147,8 +147,12 @@ class RemoteActors:
                 icon_url=data.icon_url,
                 image_url=data.image_url,
                 # A claim we cannot verify: believed only from a linked neighbour.
-                organization_type=await neighbours.trusted_organization_type(conn, data),
+                organization_type=(
+                    trusted := await neighbours.trusted_organization_type(conn, data)
+                ),
                 fields=data.fields,
+                # Hours and address, shown for the organisations of linked neighbours only.
+                shop=data.shop if trusted in ("shop", "producer") else None,
             )
             # Keys must be on the actor's own host: a document cannot vouch for others' keys.
             own_keys = [k for k in data.keys if http_host(k[0]) == data.domain]

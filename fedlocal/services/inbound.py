@@ -99,6 +99,7 @@ async def _save(
         place=data.place,
         listing=data.listing,
         event=data.event,
+        ride=data.ride,
         hashtags=data.hashtags,
         mentions=data.mentions,
         fep0837=data.fep0837,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import Actor, Announce, Block, Follow, Participation, Post
+from ..models import Actor, Announce, Block, Follow, Participation, Post, RideBooking
 
 
 @dataclass(frozen=True)
@@ -197,6 +197,30 @@ class OfferAccepted:
 
 
 @dataclass(frozen=True)
+class RideBooked:
+    """FEP-0837: one of our residents books seats on a ride elsewhere (an `Offer`)."""
+
+    passenger: Actor
+    ride: Post
+    driver: Actor
+    booking: RideBooking
+
+
+@dataclass(frozen=True)
+class RideBookingAnswered:
+    """The driver's answer to a remote passenger's FEP-0837 Offer: `Accept` with the
+    agreement when `booking` is accepted, else `Reject` saying `reason` (declined, full,
+    cancelled…)."""
+
+    driver: Actor
+    ride: Post
+    passenger: Actor
+    offer_uri: str
+    booking: RideBooking | None = None
+    reason: str = "declined"
+
+
+@dataclass(frozen=True)
 class Blocked:
     """One of our residents blocks someone elsewhere (Mastodon's Block, to them only)."""
 
@@ -248,6 +272,8 @@ News = (
     | JoinRejected
     | InterestOffered
     | OfferAccepted
+    | RideBooked
+    | RideBookingAnswered
     | Blocked
     | BlockUndone
     | ReportForwarded

@@ -22,6 +22,7 @@ from ..models import (
     Place,
     Post,
     PostKind,
+    RideDetails,
     Visibility,
 )
 from ..store import actors as actor_store
@@ -52,6 +53,7 @@ class Draft:
     place: Place | None = None
     listing: ListingDetails | None = None
     event: EventDetails | None = None
+    ride: RideDetails | None = None
     hashtags: tuple[str, ...] = ()
     recipients: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = ()

@@ -185,6 +185,13 @@ MASTODON_TYPES = {
     "listing_reminder_author": "update",
     "listing_overdue_author": "update",
     "moderation_warning": "moderation_warning",
+    # Rides (services/rides.py): a booking is a like of the ride; the driver's answer and
+    # cancellations are mentions carrying it.
+    "ride_booking": "favourite",
+    "ride_accepted": "mention",
+    "ride_declined": "mention",
+    "ride_booking_cancelled": "mention",
+    "ride_cancelled": "mention",
 }
 NEEDS_STATUS = frozenset({"mention", "status", "reblog", "favourite", "poll", "update"})
 

@@ -13,8 +13,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..models import Attachment, Mention, ProfileField
+from .ride_data import ride_data, ride_from_data
+from .shop_data import shop_data, shop_from_data
 
-POST_EXTRAS = ("hashtags", "recipients", "mentions", "local_only", "fep0837", "attachments")
+POST_EXTRAS = (
+    "hashtags",
+    "recipients",
+    "mentions",
+    "local_only",
+    "fep0837",
+    "attachments",
+    "ride",
+)
 ACTOR_EXTRAS = (
     "icon_url",
     "image_url",
@@ -25,6 +35,7 @@ ACTOR_EXTRAS = (
     "moderator_ids",
     "fields",
     "note_source",
+    "shop",
 )
 
 
@@ -44,6 +55,8 @@ def post_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
         data["fep0837"] = True
     if fields.get("attachments"):
         data["attachments"] = [_attachment_data(a) for a in fields["attachments"]]
+    if fields.get("ride"):
+        data["ride"] = ride_data(fields["ride"])
     return data or None
 
 
@@ -110,6 +123,7 @@ def post_fields(data: Any) -> dict[str, Any]:
         "attachments": tuple(
             found for a in _list(data.get("attachments")) if (found := _attachment(a)) is not None
         ),
+        "ride": ride_from_data(data.get("ride")),
     }
 
 
@@ -142,6 +156,8 @@ def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
         ]
     if fields.get("note_source"):
         data["note"] = fields["note_source"]
+    if fields.get("shop"):
+        data["shop"] = shop_data(fields["shop"])
     return data or None
 
 
@@ -169,6 +185,7 @@ def actor_fields(data: Any) -> dict[str, Any]:
             if isinstance(f, dict)
         ),
         "note_source": _optional_string(data.get("note")),
+        "shop": shop_from_data(data.get("shop")),
     }
 
 

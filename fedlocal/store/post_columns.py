@@ -67,6 +67,9 @@ def columns_for(fields: dict[str, Any]) -> dict[str, Any]:
         values.update(_listing_columns(fields["listing"]))
     if "event" in fields:
         values.update(_event_columns(fields["event"]))
+    # A ride's details live in `data`; its status is a column too, for the nearby feed.
+    if fields.get("ride") is not None:
+        values["status"] = fields["ride"].status
     if fields.get("listing") is not None and fields.get("event") is not None:
         raise ValueError("a post is a listing or an event, not both")
     return values

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..models import Account, Actor, ProfileField
+from ..models import Account, Actor, ProfileField, ShopProfile
 from .accounts import _account
 from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
@@ -66,6 +66,15 @@ async def set_pictures(conn: AsyncConnection, actor_id: int, **pictures: str | N
         update(actors)
         .where(actors.c.id == actor_id, actors.c.role != "remote")
         .values(data=await _extras_with(conn, actor_id, **pictures), updated_at=utcnow())
+    )
+
+
+async def set_shop(conn: AsyncConnection, actor_id: int, shop: ShopProfile | None) -> None:
+    """A shop's or a producer's hours, address and wares (None: none); other extras kept."""
+    await conn.execute(
+        update(actors)
+        .where(actors.c.id == actor_id, actors.c.role != "remote")
+        .values(data=await _extras_with(conn, actor_id, shop=shop), updated_at=utcnow())
     )
 
 

@@ -209,6 +209,27 @@ participations = Table(
     Index(None, "event_id", "state"),
 )
 
+# Seats booked on rides (services/rides.py), by our residents and remote passengers: one
+# booking per passenger, ride and date (a weekly ride has one per week).
+ride_bookings = Table(
+    "ride_bookings",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("ride_id", ForeignKey("objects.id", ondelete="CASCADE"), nullable=False),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("departs_on", Date, nullable=False),
+    Column("seats", Integer, nullable=False),
+    # pending | accepted | declined | cancelled
+    Column("state", String(16), nullable=False),
+    # The FEP-0837 Offer a remote passenger sent.
+    Column("offer_uri", Text, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("ride_id", "actor_id", "departs_on"),
+    Index(None, "ride_id", "departs_on", "state"),
+    Index(None, "actor_id", "state"),
+)
+
 # "I'm interested" in an offer or request: by direct message, or a FEP-0837 Offer.
 interests = Table(
     "interests",

@@ -348,6 +348,11 @@ def test_shipped_seed_reads_like_three_quarters() -> None:
         "producer": "parame",
         "association": "saint-servan",
     }
+    # A weekly ride to the Dinan market, and two producers in Paramé
+    [ride] = instances["parame"].seed.rides
+    assert (ride.destination.startswith("Dinan"), ride.weekday) == (True, 3)
+    producers = [p for p in instances["parame"].seed.residents if p.organization == "producer"]
+    assert len(producers) == 2
     [announcement] = [n for n in instances["saint-malo"].seed.notes if n.author == "mairie"]
     assert announcement.pinned and announcement.category == "town-hall"
     saint_servan = instances["saint-servan"].seed

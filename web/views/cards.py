@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from fedlocal.clock import utcnow
 from fedlocal.models import Actor, EventDetails, Post
 from fedlocal.services import nearby_feed, neighbours, pins
+from fedlocal.services import rides as ride_service
 
 from ..page import Page
 from ..post_text import title_of
@@ -104,6 +105,19 @@ def _not_over(event: EventDetails, now: datetime) -> bool:
     if event.ends_at is not None:
         return event.ends_at >= now
     return event.starts_at >= now - STILL_HAPPENING
+
+
+def coming_rides(cards: list[Card], limit: int) -> list[Card]:
+    """Rides that still leave (a weekly one: a next date), soonest departure first."""
+    now = utcnow()
+    kept = [
+        (departures[0], card)
+        for card in cards
+        if card.post.ride is not None
+        and (departures := ride_service.next_departures(card.post.ride, after=now, count=1))
+    ]
+    kept.sort(key=lambda pair: pair[0])
+    return [card for _, card in kept[:limit]]
 
 
 def upcoming(cards: list[Card], limit: int) -> list[Card]:

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from fedlocal.services import domain_blocks, people
 
 from ..page import Page
-from .cards import nearby_cards, pinned_cards, upcoming
+from .cards import coming_rides, nearby_cards, pinned_cards, upcoming
 from .common import centre_point, centre_quarter
 
 # Wide enough to take in the neighbouring quarters.
@@ -28,6 +28,10 @@ async def landing(page: Page) -> Response:
         page, centre=centre, radius_km=LANDING_RADIUS_KM, kinds=("event",), limit=50
     )
     sections["event"] = upcoming(events.cards, PER_SECTION)
+    found_rides = await nearby_cards(
+        page, centre=centre, radius_km=LANDING_RADIUS_KM, kinds=("ride",), limit=50
+    )
+    sections["ride"] = coming_rides(found_rides.cards, PER_SECTION)
     community = await people.by_role(page.services, "community")
     return await page.render(
         "home.html",

@@ -134,6 +134,31 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Ride:
+    """A ride a resident offers (services/rides.py): `in_days` from today at `time`, or
+    weekly from the next `weekday` (0 Monday … 6 Sunday) on."""
+
+    id: str
+    author: str
+    origin: str
+    destination: str
+    time: str
+    seats: int = 1
+    in_days: int = 1
+    weekday: int | None = None
+    minutes: int | None = None
+    contribution: str | None = None
+    notes: str = ""
+
+    def departs_at(self, today: date) -> datetime:
+        hour, minute = (int(part) for part in self.time.split(":"))
+        day = today + timedelta(days=self.in_days)
+        if self.weekday is not None:
+            day = today + timedelta(days=(self.weekday - today.weekday()) % 7 or 7)
+        return datetime.combine(day, time(hour, minute), tzinfo=DEMO_TIMEZONE)
+
+
+@dataclass(frozen=True)
 class Interest:
     author: str
     listing: str
@@ -157,12 +182,13 @@ class Seed:
     events: tuple[Event, ...] = ()
     interests: tuple[Interest, ...] = ()
     rsvps: tuple[Rsvp, ...] = ()
+    rides: tuple[Ride, ...] = ()
 
     @property
-    def publications(self) -> tuple[Note | Listing | Event, ...]:
-        return (*self.notes, *self.listings, *self.events)
+    def publications(self) -> tuple[Note | Listing | Event | Ride, ...]:
+        return (*self.notes, *self.listings, *self.events, *self.rides)
 
-    def item(self, item_id: str) -> Note | Listing | Event | None:
+    def item(self, item_id: str) -> Note | Listing | Event | Ride | None:
         return next((p for p in self.publications if p.id == item_id), None)
 
     def actor_names(self) -> set[str]:
@@ -182,6 +208,7 @@ _TABLES: dict[str, type] = {
     "events": Event,
     "interests": Interest,
     "rsvps": Rsvp,
+    "rides": Ride,
 }
 
 
@@ -211,6 +238,7 @@ def read_seed(path: Path) -> Seed:
         events=tuple(tables["events"]),
         interests=tuple(tables["interests"]),
         rsvps=tuple(tables["rsvps"]),
+        rides=tuple(tables["rides"]),
     )
 
 
@@ -300,6 +328,10 @@ class _Checker:
         for rsvp in seed.rsvps:
             self.resident(rsvp.author, residents)
             self.item(rsvp.event, Event)
+        for ride in seed.rides:
+            self.resident(ride.author, residents)
+            if ride.weekday is not None and not 0 <= ride.weekday <= 6:
+                self.fail(f"ride {ride.id!r}: weekday is 0 (Monday) to 6 (Sunday)")
 
     def resident(self, username: str, residents: set[str]) -> None:
         if username not in residents:

@@ -38,6 +38,7 @@ from ...services import (
     organizations,
     pins,
     posts,
+    rides,
 )
 from ...services.context import ServiceContext
 from ...services.errors import NotFound, ServiceError
@@ -47,7 +48,7 @@ from ...store import interests as interest_store
 from ...store import posts as post_store
 from .ledger import Ledger
 from .pictures import picture as drawn_picture
-from .seed import DEMO_TIMEZONE, Event, Group, Listing, Note, Ref, Resident, Seed
+from .seed import DEMO_TIMEZONE, Event, Group, Listing, Note, Ref, Resident, Ride, Seed
 from .servers import Server
 
 LINK_DEADLINE_SECONDS = 30.0
@@ -270,7 +271,7 @@ class Seeder:
         instance.ledger.forget(item_id)  # the database was replaced: publish again
         return False
 
-    async def publish(self, instance: DemoInstance, item: Note | Listing | Event) -> None:
+    async def publish(self, instance: DemoInstance, item: Note | Listing | Event | Ride) -> None:
         ctx = instance.fed.services
         author = await self.local_actor(instance, item.author)
         if isinstance(item, Note):
@@ -285,6 +286,24 @@ class Seeder:
                 self.listing_input(item), media_ids=await self.photo(ctx, author, item)
             )
             post = await listings.publish_listing(ctx, author, listing)
+        elif isinstance(item, Ride):
+            departs_at = item.departs_at(self.today)
+            post = await rides.publish_ride(
+                ctx,
+                author,
+                rides.RideInput(
+                    origin=item.origin,
+                    destination=item.destination,
+                    departs_at=departs_at,
+                    arrives_at=departs_at + timedelta(minutes=item.minutes)
+                    if item.minutes
+                    else None,
+                    weekly=item.weekday is not None,
+                    seats=item.seats,
+                    contribution=item.contribution,
+                    notes=item.notes,
+                ),
+            )
         else:
             event = replace(self.event_input(item), media_ids=await self.photo(ctx, author, item))
             post = await events.publish_event(ctx, author, event)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from .actors import ACTOR_TYPES, actor_from_as
 from .listings import agreement_offer
 from .posts import POST_TYPES, post_from_as
+from .rides import booking_day, booking_seats
 from .values import MAX_NAME, MAX_TEXT, InvalidDocument, first_type, parse_datetime
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "InvalidDocument",
     "actor_from_as",
     "agreement_offer",
+    "booking_day",
+    "booking_seats",
     "first_type",
     "parse_datetime",
     "post_from_as",

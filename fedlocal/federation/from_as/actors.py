@@ -10,6 +10,7 @@ from activitypub.addressing import as_list, host_of
 from ...models import ProfileField, RemoteActorData
 from ...organizations import ORGANIZATION_KEYS
 from ...sanitize import sanitize_html
+from .shops import shop_from_as
 from .values import (
     MAX_NAME,
     MAX_TEXT,
@@ -55,6 +56,7 @@ def actor_from_as(document: Any) -> RemoteActorData:
         image_url=http_url(_icon_url(document.get("image"))),
         organization_type=_organization_type(document),
         fields=_fields(document.get("attachment")),
+        shop=shop_from_as(document),
     )
 
 

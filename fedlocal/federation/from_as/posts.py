@@ -23,6 +23,7 @@ from ...sanitize import sanitize_html
 from .attachments import attachments_of
 from .events import event_fields
 from .listings import fep0837_fields, hashtag_listing_fields, kind_from_hashtags, purpose_of
+from .rides import ride_from_as
 from .values import (
     MAX_NAME,
     MAX_TEXT,
@@ -69,6 +70,10 @@ def _kind_fields(
     hashtags = list(data.hashtags)
     if kind == "Event":
         return _described(replace(data, **event_fields(document, categories)), document)
+    ride = ride_from_as(document)
+    if ride is not None:
+        # Its content (the summary, then the notes) is kept as sent.
+        return replace(data, kind="ride", ride=ride, place=ride.origin)
     if purpose:
         fields = fep0837_fields(document, purpose, hashtags, categories)
         data = replace(data, **fields, fep0837=True)

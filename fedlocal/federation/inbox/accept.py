@@ -1,11 +1,11 @@
 """Accept: of one of our follows, of one of our residents' Join (RSVP), or of a FEP-0837
-Offer one of our residents made."""
+Offer one of our residents made (interest in a listing, or seats booked on a ride)."""
 
 from __future__ import annotations
 
 from activitypub.addressing import id_of
 
-from ...services import events, follows, interest
+from ...services import events, follows, interest, rides
 from .context import Ignored, InboxContext, object_type
 from .follow_lookup import find_follow
 
@@ -32,6 +32,12 @@ async def answer(ctx: InboxContext, conn, *, accepted: bool) -> None:
         inner_type in (None, "Join")
         and isinstance(object_id, str)
         and await events.receive_join_decision(conn, ctx.actor, object_id, accepted)
+    ):
+        return
+    if (
+        inner_type in (None, "Offer")
+        and isinstance(object_id, str)
+        and await rides.receive_booking_answer(conn, ctx.actor, object_id, accepted=accepted)
     ):
         return
     if (

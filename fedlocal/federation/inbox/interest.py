@@ -1,10 +1,12 @@
 """Someone is interested in one of our offers or requests: FEP-0837 says it with an
-`Offer` activity of an `Agreement` (the verb's name; our offers are "listings")."""
+`Offer` activity of an `Agreement` (the verb's name; our offers are "listings"). The same
+`Offer` on one of our rides books seats on it (services/rides.py)."""
 
 from __future__ import annotations
 
 from ...services import interest as interest_service
-from ..from_as import agreement_offer
+from ...services import rides as ride_service
+from ..from_as import agreement_offer, booking_day, booking_seats
 from .context import Ignored, InboxContext
 
 
@@ -14,5 +16,15 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
         raise Ignored("an Offer that is not a FEP-0837 agreement")
     offer_uri = ctx.activity_id
     listing_uri, _quantity = proposal
+    if await ride_service.receive_booking_offer(
+        ctx.services,
+        conn,
+        ctx.actor,
+        listing_uri,
+        offer_uri,
+        seats=booking_seats(ctx.activity),
+        on=booking_day(ctx.activity),
+    ):
+        return
     if not await interest_service.receive_agreement_offer(conn, ctx.actor, listing_uri, offer_uri):
         raise Ignored("an Offer for no listing of ours")

@@ -33,6 +33,7 @@ from .marketplace import accept_offer, offer_agreement
 from .notes import note
 from .participation import accept_join, join, leave, reject_join
 from .pins import add_pin, featured_collection, remove_pin
+from .rides import accept_booking, book_seats, reject_booking, ride
 from .vocabulary import (
     ACTOR_CONTEXT,
     AS_CONTEXT,
@@ -57,14 +58,17 @@ __all__ = [
     "MULTIKEY_CONTEXT",
     "OBJECT_CONTEXT",
     "SECURITY_CONTEXT",
+    "accept_booking",
     "accept_follow",
     "accept_join",
     "accept_offer",
     "add_pin",
     "featured_collection",
     "remove_pin",
+    "ride",
     "actor_document",
     "block",
+    "book_seats",
     "undo_block",
     "addressing",
     "announce",
@@ -87,6 +91,7 @@ __all__ = [
     "ordered_collection",
     "ordered_collection_page",
     "post_object",
+    "reject_booking",
     "reject_follow",
     "reject_join",
     "tombstone",

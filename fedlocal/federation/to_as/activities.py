@@ -26,6 +26,7 @@ from .common import addressing, iso, iso_precise
 from .events import event
 from .listings import listing
 from .notes import note
+from .rides import ride
 from .vocabulary import AS_CONTEXT, OBJECT_CONTEXT, context_for
 
 BUILT_IN_CATEGORIES = Categories()
@@ -49,6 +50,8 @@ def post_object(
         )
     if post.kind == "event":
         return event(post, author, urls, categories=categories, language=language)
+    if post.kind == "ride" and post.ride is not None:
+        return ride(post, author, urls)
     return note(post, author, urls)
 
 

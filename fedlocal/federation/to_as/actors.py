@@ -11,6 +11,7 @@ from ...organizations import organization_type
 from ...urls import Urls
 from .attachments import image_document
 from .common import iso
+from .shops import shop_fields, shop_property_values
 from .vocabulary import ACTOR_CONTEXT
 
 # Fields Mastodon restricts its instance actor to, so key fetches cannot loop.
@@ -58,11 +59,11 @@ def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict
         document["icon"] = image_document(actor.icon_url)
     if actor.image_url:
         document["image"] = image_document(actor.image_url)
-    if actor.fields:
-        # Mastodon's profile fields: schema.org PropertyValues, the value in HTML.
-        document["attachment"] = [
-            {"type": "PropertyValue", "name": f.name, "value": f.value} for f in actor.fields
-        ]
+    # Mastodon's profile fields: schema.org PropertyValues, the value in HTML; an
+    # organisation's type first, then the resident's own, then a shop's hours.
+    attachment = [
+        {"type": "PropertyValue", "name": f.name, "value": f.value} for f in actor.fields
+    ]
     if actor.followers_url:
         document["followers"] = actor.followers_url
     if actor.following_url:
@@ -71,9 +72,14 @@ def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict
         document["featured"] = featured_url(actor)
     if organization is not None:
         document["organizationType"] = organization.key
-        document["attachment"] = [
-            {"type": "PropertyValue", "name": "Organisation", "value": organization.fr}
-        ]
+        attachment.insert(
+            0, {"type": "PropertyValue", "name": "Organisation", "value": organization.fr}
+        )
+        if actor.shop is not None:
+            document.update(shop_fields(actor.shop))
+            attachment.extend(shop_property_values(actor.shop))
+    if attachment:
+        document["attachment"] = attachment
     if actor.role in ("resident", "community", "group"):
         document["discoverable"] = True
         document["indexable"] = True

@@ -139,6 +139,13 @@ ORGANIZATION_TERMS: dict[str, Any] = {
     "schema": "http://schema.org#",
     "PropertyValue": "schema:PropertyValue",
     "value": "schema:value",
+    # A shop's or a producer's hours (docs/FEDERATION.md, "Shops and producers").
+    "openingHours": "fedlocal:openingHours",
+    "dayOfWeek": "schema:dayOfWeek",
+    "opens": "schema:opens",
+    "closes": "schema:closes",
+    "shopAddress": "fedlocal:shopAddress",
+    "sells": "fedlocal:sells",
 }
 
 ACTOR_CONTEXT: list[Any] = [
@@ -151,6 +158,25 @@ OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, EXTENSION_TERMS]
 LISTING_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **FEP_0837_TERMS, **FEDLOCAL_TERMS}]
 EVENT_CONTEXT: list[Any] = [AS_CONTEXT, {**EXTENSION_TERMS, **EVENT_TERMS, **FEDLOCAL_TERMS}]
 MARKETPLACE_CONTEXT: list[Any] = [AS_CONTEXT, FEP_0837_TERMS]
+# Rides (docs/FEDERATION.md, "Carpooling"): FEP-0837 with our terms for what it lacks.
+RIDE_TERMS: dict[str, Any] = {
+    "destination": "fedlocal:destination",
+    "rideStatus": "fedlocal:rideStatus",
+    "seats": "fedlocal:seats",
+    "repeats": "fedlocal:repeats",
+    "repeatsUntil": {
+        "@id": "fedlocal:repeatsUntil",
+        "@type": "http://www.w3.org/2001/XMLSchema#date",
+    },
+    "departsOn": {"@id": "fedlocal:departsOn", "@type": "http://www.w3.org/2001/XMLSchema#date"},
+    # The zone in Mobilizon's term, as events send it.
+    "mz": EVENT_TERMS["mz"],
+    "timezone": EVENT_TERMS["timezone"],
+}
+RIDE_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {**EXTENSION_TERMS, **FEP_0837_TERMS, **FEDLOCAL_TERMS, **RIDE_TERMS},
+]
 # A Join may carry the participant's message, in Mobilizon's term.
 PARTICIPATION_TERMS: dict[str, Any] = {
     "mz": EVENT_TERMS["mz"],
@@ -168,6 +194,7 @@ COLLECTION_CONTEXT: list[Any] = [
         **EVENT_TERMS,
         **FEDLOCAL_TERMS,
         **PARTICIPATION_TERMS,
+        **RIDE_TERMS,
     },
 ]
 
@@ -178,4 +205,6 @@ def context_for(kind: str) -> list[Any]:
         return LISTING_CONTEXT
     if kind == "event":
         return EVENT_CONTEXT
+    if kind == "ride":
+        return RIDE_CONTEXT
     return OBJECT_CONTEXT

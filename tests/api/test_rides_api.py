@@ -1,0 +1,55 @@
+"""A ride through the client API: a Mastodon app reads a plain summary in `content`, and
+one that knows fedlocal reads the places, times and seats in `fedlocal.ride`."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from fedlocal.services import rides
+from fedlocal.services.rides import RideInput
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _next_thursday_8() -> datetime:
+    day = (datetime.now(PARIS) + timedelta(days=7)).date()
+    day += timedelta(days=(3 - day.weekday()) % 7)
+    return datetime.combine(day, time(8), tzinfo=PARIS)
+
+
+async def test_a_ride_reads_plainly_and_in_detail(inst, http, ana, bob):
+    # Given Ana's weekly ride to the Dinan market
+    departs = _next_thursday_8()
+    post = await rides.publish_ride(
+        inst.services,
+        ana.actor,
+        RideInput(
+            origin="Paramé",
+            destination="Dinan",
+            departs_at=departs,
+            weekly=True,
+            seats=2,
+            contribution="3",
+            language="fr",
+        ),
+    )
+
+    # When Bob's Mastodon app reads it
+    status = (await http.get(f"/api/v1/statuses/{post.id}", headers=bob.headers)).json()
+
+    # Then the content says it in one line, and `fedlocal.ride` in detail
+    assert "Paramé → Dinan · chaque jeudi 8 h · 2 places · 3 € par passager" in status["content"]
+    ride = status["fedlocal"]["ride"]
+    assert status["fedlocal"]["kind"] == "ride"
+    assert ride["origin"]["name"] == "Paramé"
+    assert ride["destination"] == {"name": "Dinan", "latitude": None, "longitude": None}
+    assert ride["seats"] == 2 and ride["weekly"] is True and ride["status"] == "open"
+    assert ride["contribution"] == {"amount": "3.00", "currency": "EUR"}
+    assert ride["departs_at"].startswith(departs.astimezone(ZoneInfo("UTC")).date().isoformat())
+
+    # And once cancelled, the content says so
+    await rides.cancel_ride(inst.services, ana.actor, post.id)
+    status = (await http.get(f"/api/v1/statuses/{post.id}", headers=bob.headers)).json()
+    assert "annulé" in status["content"]
+    assert status["fedlocal"]["ride"]["status"] == "cancelled"
