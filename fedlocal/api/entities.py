@@ -142,8 +142,10 @@ def account(
     organization = organization_type(actor.organization_type)
     if organization is not None:
         org_roles, org_fields = _organization(organization, language, created)
-        # The verified type first, then the account's own fields (as the actor has them).
-        entity["fields"] = [*org_fields, *entity["fields"]]
+        # The verified type first, then the account's own fields (a neighbour's actor
+        # also carries its type as a field: not twice).
+        own = [f for f in entity["fields"] if f["name"] not in ("Organisation", "Organization")]
+        entity["fields"] = [*org_fields, *own]
         roles.extend(org_roles)
     if roles:
         entity["roles"] = roles

@@ -61,9 +61,7 @@ def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict
         document["image"] = image_document(actor.image_url)
     # Mastodon's profile fields: schema.org PropertyValues, the value in HTML; an
     # organisation's type first, then the resident's own, then a shop's hours.
-    attachment = [
-        {"type": "PropertyValue", "name": f.name, "value": f.value} for f in actor.fields
-    ]
+    attachment = [{"type": "PropertyValue", "name": f.name, "value": f.value} for f in actor.fields]
     if actor.followers_url:
         document["followers"] = actor.followers_url
     if actor.following_url:
