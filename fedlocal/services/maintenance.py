@@ -13,6 +13,7 @@ from ..store import received as received_store
 from ..store.clock import utcnow
 from . import remote_media
 from .context import ServiceContext
+from .group_purchases import settle_due
 from .listings import expire_due
 from .loans import remind_and_flag_overdue
 from .login import WINDOW as LOGIN_WINDOW
@@ -32,6 +33,7 @@ class MaintenanceWorker:
         """One round of housekeeping; returns how many things it changed."""
         now = now or utcnow()
         expired = await expire_due(self.ctx, now=now)
+        settled = await settle_due(self.ctx, now=now)
         loans = await remind_and_flag_overdue(self.ctx, now=now)
         async with self.ctx.db.write() as conn:
             pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)
@@ -39,4 +41,4 @@ class MaintenanceWorker:
             forgotten = await attempt_store.purge(conn, before=now - LOGIN_WINDOW)
         swept = await sweep_waiting(self.ctx, now)
         evicted = await remote_media.evict(self.ctx)
-        return expired + loans + pruned + forgotten + swept + evicted
+        return expired + settled + loans + pruned + forgotten + swept + evicted

@@ -21,7 +21,7 @@ from ..models import Actor
 from ..purchases import Commitment, GroupPurchase, PurchaseState
 from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
-from .tables import actors, group_purchase_commitments, group_purchases
+from .tables import actors, group_purchase_commitments, group_purchases, objects
 
 commitments = group_purchase_commitments
 
@@ -72,6 +72,10 @@ async def insert_purchase(conn: AsyncConnection, purchase: GroupPurchase) -> Gro
             pickup_place=purchase.pickup_place,
             state=purchase.state,
         )
+    )
+    # The post's own status column too, so the nearby feed filters open ones like offers.
+    await conn.execute(
+        update(objects).where(objects.c.id == purchase.post_id).values(status=purchase.state)
     )
     found = await get(conn, purchase.post_id)
     assert found is not None
@@ -235,6 +239,7 @@ async def set_state(
         .where(group_purchases.c.post_id == post_id)
         .values(state=state, decided_at=at)
     )
+    await conn.execute(update(objects).where(objects.c.id == post_id).values(status=state))
 
 
 async def due(conn: AsyncConnection, *, now: datetime, limit: int) -> list[int]:
