@@ -318,7 +318,9 @@ async def _settle(conn, post: Post, purchase: GroupPurchase, confirm: bool, now:
     await post_store.update_post(conn, post.id, edited_at=now)
     kind = CONFIRMED if confirm else CANCELLED
     told = {post.actor_id}
-    await notification_store.add(conn, recipient_id=post.actor_id, type=kind, post_id=post.id)
+    await notification_store.add(
+        conn, recipient_id=post.actor_id, type=kind, actor_id=post.actor_id, post_id=post.id
+    )
     for _commitment, neighbour in await purchase_store.list_commitments(conn, post.id):
         if neighbour.is_local and neighbour.id not in told:
             told.add(neighbour.id)

@@ -168,6 +168,8 @@ MASTODON_TYPES = {
     **{f"listing_{step}": "update" for step in LISTING_STEPS},
     "listing_reminder_author": "update",
     "listing_overdue_author": "update",
+    "group_purchase_confirmed": "update",
+    "group_purchase_cancelled": "update",
     "moderation_warning": "moderation_warning",
 }
 NEEDS_STATUS = frozenset({"mention", "status", "reblog", "favourite", "poll", "update"})
