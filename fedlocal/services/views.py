@@ -14,8 +14,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import LISTING_STEPS, Account, Actor, Announce, Notification, Post
+from ..purchases import GroupPurchase
 from ..store import accounts as account_store
 from ..store import favourites as favourite_store
+from ..store import group_purchases as purchase_store
 from ..store import interests as interest_store
 from ..store import moderation as moderation_store
 from ..store import pins as pin_store
@@ -49,6 +51,8 @@ class PostView:
     mentions: tuple[Actor, ...] = ()
     # Its author pinned it (Mastodon's `pinned`).
     pinned: bool = False
+    # A group purchase's unit, price, quantities, deadline and pickup.
+    group_purchase: GroupPurchase | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,9 @@ async def posts(
     liked = await favourite_store.liked_by(conn, viewer.id, ids) if viewer else set()
     boosted = await timeline_store.reblogged_by(conn, viewer.id, ids) if viewer else set()
     pinned = await pin_store.pinned_by_author(conn, ids)
+    purchases = await purchase_store.get_many(
+        conn, [p.id for p in shown if p.kind == "group_purchase"]
+    )
     views = []
     for post in shown:
         parent = parents.get(post.in_reply_to_uri) if post.in_reply_to_uri else None
@@ -135,6 +142,7 @@ async def posts(
                 in_reply_to_account_id=parent.actor_id if parent else None,
                 mentions=tuple(mentioned[m.href] for m in post.mentions if m.href in mentioned),
                 pinned=post.id in pinned,
+                group_purchase=purchases.get(post.id),
             )
         )
     return views
