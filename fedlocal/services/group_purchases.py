@@ -303,8 +303,10 @@ async def decide(
             raise NotFound("no such group purchase")
         if post.actor_id != organiser.id:
             raise Forbidden("only the organiser decides")
-        if purchase.state != "open":
-            raise Conflict("this group purchase is already %(state)s", state=purchase.state)
+        if purchase.state == "confirmed":
+            raise Conflict("this group purchase is already confirmed")
+        if purchase.state == "cancelled":
+            raise Conflict("this group purchase is already cancelled")
         if confirm and not purchase.reached:
             raise Conflict("the minimum is not reached yet", field="state")
         decided = await _settle(conn, post, purchase, confirm, utcnow())
