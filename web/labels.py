@@ -15,6 +15,7 @@ KINDS = {
     "offer": N_("Offer"),
     "request": N_("Request"),
     "event": N_("Event"),
+    "group_purchase": N_("Group purchase"),
     "note": N_("Note"),
 }
 KINDS_PLURAL = {

@@ -8,7 +8,7 @@ from fedlocal.models import Actor, Post
 from fedlocal.services import messages, pins
 
 from ..page import Page
-from . import events, listings
+from . import events, group_purchases, listings
 from .common import visible_post
 
 
@@ -46,6 +46,8 @@ async def show(page: Page, post: Post, author: Actor) -> Response:
         return await listings.detail(page, post, author)
     if post.kind == "event" and post.event is not None:
         return await events.detail(page, post, author)
+    if post.kind == "group_purchase":
+        return await group_purchases.detail(page, post, author)
     # A message's own page leads to its thread, where it can be answered.
     thread_id = await messages.thread_of_message(page.services, page.me, post) if page.me else None
     return await page.render("note.html", post=post, author=author, thread_id=thread_id)
