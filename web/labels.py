@@ -22,6 +22,7 @@ KINDS_PLURAL = {
     "offer": N_("Offers"),
     "request": N_("Requests"),
     "event": N_("Events"),
+    "group_purchase": N_("Group purchases"),
 }
 INTENTS = {
     "give": N_("To give"),

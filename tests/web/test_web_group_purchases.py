@@ -120,3 +120,13 @@ async def test_only_the_organiser_sees_who_takes_what(inst, alice, alice_web):
         assert (await bruno.get(f"/posts/{post_id}/takers.csv")).status_code == 403
         withdrawn = await bruno.submit(f"/posts/{post_id}", f"/posts/{post_id}/withdraw", {})
         assert withdrawn.status_code == 409
+
+
+async def test_a_purchase_shows_in_the_nearby_feed_and_on_the_landing_page(inst, alice, alice_web):
+    await _propose(alice_web)
+    async with WebClient(inst.base_url, language="fr") as visitor:
+        feed = (await visitor.get("/feed?kind=group_purchase&quarter=Paramé")).text
+        assert "Bois de chauffage" in feed
+        assert '<option value="group_purchase" selected>Achats groupés</option>' in feed
+        landing = (await visitor.get("/")).text
+        assert "Acheter ensemble" in landing and "Bois de chauffage" in landing
