@@ -134,6 +134,42 @@ class Event:
 
 
 @dataclass(frozen=True)
+class GroupPurchase:
+    """A group purchase; quantities and price as a resident types them ("2,5", "85")."""
+
+    id: str
+    author: str  # a resident (a person, an association or a producer)
+    title: str
+    unit: str
+    unit_price: str
+    minimum: str
+    deadline_in_days: int
+    pickup_in_days: int
+    pickup_time: str
+    pickup_place: str
+    maximum: str | None = None
+    description: str = ""
+    category: str | None = None
+    quarter: str | None = None
+
+    def deadline(self, today: date) -> datetime:
+        day = today + timedelta(days=self.deadline_in_days)
+        return datetime.combine(day, time(20), tzinfo=DEMO_TIMEZONE)
+
+    def pickup_at(self, today: date) -> datetime:
+        hour, minute = (int(part) for part in self.pickup_time.split(":"))
+        day = today + timedelta(days=self.pickup_in_days)
+        return datetime.combine(day, time(hour, minute), tzinfo=DEMO_TIMEZONE)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    author: str
+    purchase: str
+    quantity: str
+
+
+@dataclass(frozen=True)
 class Interest:
     author: str
     listing: str
@@ -157,12 +193,14 @@ class Seed:
     events: tuple[Event, ...] = ()
     interests: tuple[Interest, ...] = ()
     rsvps: tuple[Rsvp, ...] = ()
+    group_purchases: tuple[GroupPurchase, ...] = ()
+    commitments: tuple[Commitment, ...] = ()
 
     @property
-    def publications(self) -> tuple[Note | Listing | Event, ...]:
-        return (*self.notes, *self.listings, *self.events)
+    def publications(self) -> tuple[Note | Listing | Event | GroupPurchase, ...]:
+        return (*self.notes, *self.listings, *self.events, *self.group_purchases)
 
-    def item(self, item_id: str) -> Note | Listing | Event | None:
+    def item(self, item_id: str) -> Note | Listing | Event | GroupPurchase | None:
         return next((p for p in self.publications if p.id == item_id), None)
 
     def actor_names(self) -> set[str]:
@@ -182,6 +220,8 @@ _TABLES: dict[str, type] = {
     "events": Event,
     "interests": Interest,
     "rsvps": Rsvp,
+    "group_purchases": GroupPurchase,
+    "commitments": Commitment,
 }
 
 
@@ -211,6 +251,8 @@ def read_seed(path: Path) -> Seed:
         events=tuple(tables["events"]),
         interests=tuple(tables["interests"]),
         rsvps=tuple(tables["rsvps"]),
+        group_purchases=tuple(tables["group_purchases"]),
+        commitments=tuple(tables["commitments"]),
     )
 
 
@@ -300,6 +342,13 @@ class _Checker:
         for rsvp in seed.rsvps:
             self.resident(rsvp.author, residents)
             self.item(rsvp.event, Event)
+        for purchase in seed.group_purchases:
+            self.resident(purchase.author, residents)
+            self.quarter(purchase.quarter)
+            self.category(purchase.category)
+        for commitment in seed.commitments:
+            self.resident(commitment.author, residents)
+            self.item(commitment.purchase, GroupPurchase)
 
     def resident(self, username: str, residents: set[str]) -> None:
         if username not in residents:
@@ -325,7 +374,7 @@ class _Checker:
         ref = Ref.parse(text)
         found = self.instance(ref).item(ref.name)
         if not isinstance(found, kind):
-            what = "offer or request" if kind is Listing else "event"
+            what = {Listing: "offer or request", GroupPurchase: "group purchase"}.get(kind, "event")
             self.fail(f"{text!r} is no {what} of the demo")
 
     def quarter(self, name: str | None) -> None:
