@@ -33,6 +33,7 @@ from ..services.outgoing import (
     BlockUndone,
     Boosted,
     BoostUndone,
+    CommitmentAnswered,
     FollowAccepted,
     FollowRejected,
     FollowSent,
@@ -224,6 +225,15 @@ class FederationOutbox:
                     author, offer_uri, interested.uri, agreement_uri, listing.uri
                 )
                 return _to(author, accept, interested)
+            case CommitmentAnswered(organiser, neighbour, purchase, offer_uri, unit, milli, why):
+                answer = (
+                    to_as.reject_commitment(organiser, neighbour.uri, offer_uri, why)
+                    if why is not None
+                    else to_as.accept_commitment(
+                        organiser, neighbour.uri, offer_uri, purchase.uri, unit, milli
+                    )
+                )
+                return _to(organiser, answer, neighbour)
             case Blocked(blocker, target, block):
                 return _to(blocker, to_as.block(blocker, target, block), target)
             case BlockUndone(blocker, target, block):

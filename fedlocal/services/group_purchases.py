@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from typing import cast
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..formatting import markdown_to_html
 from ..models import Actor, Post, Visibility
 from ..purchases import MILLI, Commitment, GroupPurchase, show_quantity, unit_named
@@ -27,7 +29,7 @@ from ..store import group_purchases as purchase_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import blocks, media
+from . import blocks, media, outgoing
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .places import resolve_place
@@ -399,3 +401,61 @@ def takers_csv(purchase: GroupPurchase, found: list[Taker]) -> str:
 async def my_commitment(ctx: ServiceContext, actor: Actor, post_id: int) -> Commitment | None:
     async with ctx.db.read() as conn:
         return await purchase_store.get_commitment(conn, post_id, actor.id)
+
+
+# Inbound: called by the inbox handler inside its transaction.
+
+
+async def receive_commitment(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    neighbour: Actor,
+    purchase_uri: str,
+    quantity: str | None,
+    offer_uri: str,
+) -> bool:
+    """A remote neighbour commits to (or changes their commitment to) one of our group
+    purchases. Counted and answered with an `Accept`, or refused with a `Reject` saying
+    why, nothing counted: a closed or cancelled purchase, past the deadline, more than
+    remains, a fraction of a whole unit, or a neighbour the organiser blocks. False when
+    the URI names no group purchase of ours (the Offer is then someone else's business)."""
+    post = await post_store.get_post_by_uri(conn, purchase_uri)
+    if post is None or not post.is_local or post.is_deleted or post.kind != KIND:
+        return False
+    purchase = await purchase_store.get(conn, post.id)
+    organiser = await actor_store.get_actor(conn, post.actor_id)
+    if purchase is None or organiser is None:
+        return False
+    refusal: str | None = None
+    milli = 0
+    committed = None
+    if await blocks.blocked_by_id(conn, neighbour, post.actor_id):
+        refusal = "this group purchase does not take your commitment"
+    else:
+        try:
+            milli = parse_quantity(quantity or "", whole=purchase.whole)
+            committed = await purchase_store.commit(
+                conn,
+                post.id,
+                neighbour.id,
+                milli,
+                activity_uri=offer_uri,
+                check=_open_check(utcnow()),
+            )
+        except (InvalidInput, Conflict) as refused:
+            refusal = refused.message
+        except purchase_store.OverMaximum as over:
+            refusal = f"only {show_quantity(over.remaining_milli)} remain"
+    await ctx.outbox.send(
+        conn,
+        outgoing.CommitmentAnswered(
+            organiser,
+            neighbour,
+            post,
+            offer_uri,
+            purchase.unit,
+            committed.commitment.quantity_milli if committed else milli,
+            refusal,
+        ),
+    )
+    return True

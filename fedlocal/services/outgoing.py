@@ -197,6 +197,20 @@ class OfferAccepted:
 
 
 @dataclass(frozen=True)
+class CommitmentAnswered:
+    """FEP-0837: the organiser of a group purchase answers a remote neighbour's
+    commitment: accepted with the quantity counted, or rejected with the reason."""
+
+    organiser: Actor
+    neighbour: Actor
+    purchase: Post
+    offer_uri: str
+    unit: str
+    quantity_milli: int
+    refusal: str | None = None
+
+
+@dataclass(frozen=True)
 class Blocked:
     """One of our residents blocks someone elsewhere (Mastodon's Block, to them only)."""
 
@@ -236,6 +250,7 @@ News = (
     | JoinRejected
     | InterestOffered
     | OfferAccepted
+    | CommitmentAnswered
     | Blocked
     | BlockUndone
 )

@@ -26,6 +26,7 @@ from .collections import ordered_collection, ordered_collection_page
 from .common import addressing, iso
 from .events import event, event_hashtags
 from .follows import accept_follow, follow, reject_follow, undo_follow
+from .group_purchases import accept_commitment, reject_commitment
 from .likes import like, undo_announce, undo_like
 from .listings import listing, listing_hashtags
 from .marketplace import accept_offer, offer_agreement
@@ -61,6 +62,8 @@ __all__ = [
     "accept_offer",
     "add_pin",
     "featured_collection",
+    "accept_commitment",
+    "reject_commitment",
     "remove_pin",
     "actor_document",
     "block",

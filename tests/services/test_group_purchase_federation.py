@@ -1,0 +1,166 @@
+"""Remote neighbours commit to our group purchases with a FEP-0837 `Offer(Agreement)`
+carrying the quantity: counted and accepted with the `Agreement`, or rejected with the
+reason and nothing counted (closed, cancelled, past the deadline, over what remains, a
+fraction of a whole unit, blocked)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fedlocal.clock import FakeClock, use_clock
+from fedlocal.services import blocks
+from fedlocal.services import group_purchases as purchases
+from fedlocal.services.group_purchases import PurchaseInput
+from tests.services.sharing_support import (
+    AREA,
+    actor_at,
+    deliver_and_process,
+    resident,
+    send_out,
+)
+from tests.support.instance import running_instance
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+async def inst(tmp_path, stub):
+    async with running_instance(tmp_path, run_workers=False, area=AREA) as instance:
+        yield instance
+
+
+@pytest.fixture
+async def yann(inst):
+    return await resident(inst.federation, "yann")
+
+
+async def _firewood(inst, organiser, **changes):
+    fields = {
+        "title": "Bois de chauffage",
+        "unit": "stere",
+        "unit_price": "85",
+        "minimum": "10",
+        "maximum": "20",
+        "deadline": NOW + timedelta(days=3),
+        "pickup_at": NOW + timedelta(days=5),
+        "pickup_place": "Parking du marché de Paramé",
+        **changes,
+    }
+    return await purchases.propose(inst.services, organiser, PurchaseInput(**fields))
+
+
+def commitment(actor, purchase, quantity, offer_id="1", unit="MTQ") -> dict:
+    return {
+        "@context": [
+            "https://www.w3.org/ns/activitystreams",
+            "https://w3id.org/fep/0837",
+        ],
+        "id": f"{actor.stub.base_url}/offers/{offer_id}",
+        "type": "Offer",
+        "actor": actor.uri,
+        "object": {
+            "type": "Agreement",
+            "stipulates": {
+                "type": "Commitment",
+                "satisfies": f"{purchase.uri}#primary",
+                "resourceQuantity": {"hasUnit": unit, "hasNumericalValue": quantity},
+            },
+        },
+    }
+
+
+async def _total(inst, post):
+    _, purchase = await purchases.get(inst.services, post.id)
+    return purchase.committed_milli
+
+
+async def test_a_remote_neighbour_commits_and_gets_the_agreement(inst, stub, yann):
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    await send_out(inst)
+    stub.received.clear()
+
+    offer = commitment(rozenn, post, "2.5")
+    await deliver_and_process(inst, stub, rozenn, offer)
+
+    assert await _total(inst, post) == 2_500
+    await send_out(inst)
+    [accept] = stub.received_of_type("Accept")
+    assert accept.path == "/users/rozenn/inbox"
+    assert accept.body["object"] == offer["id"]
+    stipulated = accept.body["result"]["stipulates"]
+    assert stipulated["satisfies"] == f"{post.uri}#primary"
+    assert stipulated["resourceQuantity"] == {"hasUnit": "MTQ", "hasNumericalValue": "2.5"}
+
+    # A second Offer from the same neighbour changes the quantity, never adds to it.
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "4", offer_id="2"))
+    assert await _total(inst, post) == 4_000
+    _, held = await purchases.get(inst.services, post.id)
+    assert held.committers == 1
+
+
+REFUSED = [
+    pytest.param({}, "21", "only 20 remain", id="over-maximum"),
+    pytest.param({"unit": "box", "maximum": None}, "1.5", "whole units", id="fraction"),
+    pytest.param({}, "-1", "more than zero", id="negative"),
+    pytest.param({}, "beaucoup", "must be a number", id="not-a-number"),
+]
+
+
+@pytest.mark.parametrize(("changes", "quantity", "reason"), REFUSED)
+async def test_a_commitment_the_purchase_cannot_take_is_rejected_and_not_counted(
+    inst, stub, yann, changes, quantity, reason
+):
+    post = await _firewood(inst, yann, **changes)
+    rozenn = stub.add_actor("rozenn")
+    await send_out(inst)
+    stub.received.clear()
+
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, quantity))
+
+    assert await _total(inst, post) == 0
+    await send_out(inst)
+    [reject] = stub.received_of_type("Reject")
+    assert reject.body["object"].endswith("/offers/1")
+    assert reason in reject.body["content"]
+    assert not stub.received_of_type("Accept")
+
+
+async def test_after_the_deadline_or_once_cancelled_commitments_are_rejected(inst, stub, yann):
+    late = await _firewood(inst, yann)
+    cancelled = await _firewood(inst, yann)
+    await purchases.decide(inst.services, yann, cancelled.id, confirm=False)
+    rozenn = stub.add_actor("rozenn")
+    await send_out(inst)
+    stub.received.clear()
+
+    with use_clock(FakeClock(NOW + timedelta(days=4))):
+        await deliver_and_process(inst, stub, rozenn, commitment(rozenn, late, "1"))
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, cancelled, "1", "2"))
+
+    assert (await _total(inst, late), await _total(inst, cancelled)) == (0, 0)
+    await send_out(inst)
+    reasons = sorted(r.body["content"] for r in stub.received_of_type("Reject"))
+    assert reasons == [
+        "the deadline for this group purchase has passed",
+        "this group purchase is cancelled",
+    ]
+
+
+async def test_a_neighbour_the_organiser_blocks_is_rejected(inst, stub, yann):
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "1", "0"))
+    stub.received.clear()
+    remote = await actor_at(inst.db, rozenn.uri)
+    await blocks.block(inst.services, yann, remote.id)
+    await send_out(inst)
+    stub.received.clear()
+
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "3", "1"))
+
+    assert await _total(inst, post) == 1_000
+    await send_out(inst)
+    assert stub.received_of_type("Reject")
