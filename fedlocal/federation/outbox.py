@@ -59,6 +59,7 @@ from ..services.outgoing import (
 )
 from ..store import actors as actor_store
 from ..store import announces as announce_store
+from ..store import group_purchases as purchase_store
 from ..store import interests as interest_store
 from ..store import outbox as outbox_store
 from ..store import participations as participation_store
@@ -110,6 +111,7 @@ class FederationOutbox:
         options = self.render_options()
         match news:
             case PostCreated(author, post):
+                options.update(await _kind_options(conn, post))
                 return Delivery(
                     author,
                     to_as.create(post, author, self.urls, **options),
@@ -117,6 +119,7 @@ class FederationOutbox:
                     inboxes=await self._inboxes_of(conn, post.recipients),
                 )
             case PostUpdated(author, post, also_to, step):
+                options.update(await _kind_options(conn, post))
                 document = to_as.object_document(post, author, self.urls, **options)
                 return Delivery(
                     author,
@@ -346,6 +349,14 @@ def _to(sender: Actor, activity: dict[str, Any], recipient: Actor) -> Delivery:
     """An activity meant for one actor only (answers, Follow, Like, Join…): to its
     personal inbox, never the shared one, as Mastodon addresses them."""
     return Delivery(sender, activity, inboxes=[recipient.inbox_url])
+
+
+async def _kind_options(conn: AsyncConnection, post: Post) -> dict[str, Any]:
+    """What a kind's object needs beyond the post: a group purchase's terms."""
+    if post.kind == "group_purchase":
+        found = await purchase_store.get(conn, post.id)
+        return {"group_purchase": found} if found is not None else {}
+    return {}
 
 
 def _post_of(news: News) -> Post | None:

@@ -311,21 +311,35 @@ async def decide(
             raise Conflict("this group purchase is already cancelled")
         if confirm and not purchase.reached:
             raise Conflict("the minimum is not reached yet", field="state")
-        decided = await _settle(conn, post, purchase, confirm, utcnow())
+        decided = await _settle(ctx, conn, post, purchase, confirm, utcnow())
     ctx.outbox.wake()
     return decided
 
 
-async def _settle(conn, post: Post, purchase: GroupPurchase, confirm: bool, now: datetime):
+async def _settle(
+    ctx: ServiceContext,
+    conn: AsyncConnection,
+    post: Post,
+    purchase: GroupPurchase,
+    confirm: bool,
+    now: datetime,
+) -> GroupPurchase:
+    """Confirm or cancel; everyone committed here is notified, and followers and remote
+    committers get the `Update` (its `purchaseStatus` and pickup details)."""
     state = "confirmed" if confirm else "cancelled"
     await purchase_store.set_state(conn, post.id, state, at=now)
-    await post_store.update_post(conn, post.id, edited_at=now)
+    updated = await post_store.update_post(conn, post.id, edited_at=now)
+    takers = await purchase_store.list_commitments(conn, post.id)
+    organiser = await actor_store.get_actor(conn, post.actor_id)
+    if organiser is not None:
+        remote = tuple(neighbour.uri for _c, neighbour in takers if not neighbour.is_local)
+        await ctx.outbox.send(conn, outgoing.PostUpdated(organiser, updated, also_to=remote))
     kind = CONFIRMED if confirm else CANCELLED
     told = {post.actor_id}
     await notification_store.add(
         conn, recipient_id=post.actor_id, type=kind, actor_id=post.actor_id, post_id=post.id
     )
-    for _commitment, neighbour in await purchase_store.list_commitments(conn, post.id):
+    for _commitment, neighbour in takers:
         if neighbour.is_local and neighbour.id not in told:
             told.add(neighbour.id)
             await notification_store.add(
@@ -345,8 +359,10 @@ async def settle_due(ctx: ServiceContext, *, now: datetime | None = None, limit:
             purchase = await purchase_store.get(conn, post_id, for_update=True)
             if post is None or purchase is None or purchase.state != "open":
                 continue
-            await _settle(conn, post, purchase, purchase.reached, now)
+            await _settle(ctx, conn, post, purchase, purchase.reached, now)
             settled += 1
+    if settled:
+        ctx.outbox.wake()
     return settled
 
 
@@ -459,3 +475,13 @@ async def receive_commitment(
         ),
     )
     return True
+
+
+async def object_options(ctx: ServiceContext, post: Post) -> dict[str, GroupPurchase]:
+    """What the federation renders a group purchase's object with (its terms and
+    totals); nothing for other kinds."""
+    if post.kind != KIND:
+        return {}
+    async with ctx.db.read() as conn:
+        found = await purchase_store.get(conn, post.id)
+    return {"group_purchase": found} if found is not None else {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from fedlocal.clock import FakeClock, use_clock
@@ -164,3 +165,49 @@ async def test_a_neighbour_the_organiser_blocks_is_rejected(inst, stub, yann):
     assert await _total(inst, post) == 1_000
     await send_out(inst)
     assert stub.received_of_type("Reject")
+
+
+async def test_followers_get_the_purchase_as_a_fep_0837_note_with_its_terms(inst, stub, yann):
+    """A Mastodon reader sees the summary in `content`; a FEP-0837 reader the Intent with
+    unit, quantity and price; our terms say minimum, deadline and pickup."""
+    post = await _firewood(inst, yann)
+    async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+        response = await client.get(post.uri, headers={"Accept": "application/activity+json"})
+    document = response.json()
+
+    assert document["type"] == "Note"
+    assert "Achat groupé : 85 € le stère, minimum 10 stère" in document["content"]
+    assert "Parking du marché de Paramé" in document["content"]
+    intent = document["publishes"]
+    assert intent["resourceQuantity"] == {"hasUnit": "MTQ", "hasNumericalValue": "20"}
+    assert intent["minimumQuantity"] == {"hasUnit": "MTQ", "hasNumericalValue": "10"}
+    assert document["reciprocal"]["resourceQuantity"] == {
+        "hasUnit": "EUR",
+        "hasNumericalValue": "85.00",
+    }
+    assert document["commitDeadline"] and document["pickupTime"]
+    assert (document["pickupPlace"], document["purchaseStatus"]) == (
+        "Parking du marché de Paramé",
+        "open",
+    )
+    terms = document["@context"][1]
+    for term in ("commitDeadline", "pickupTime", "pickupPlace", "minimumQuantity", "publishes"):
+        assert term in terms, term
+
+
+async def test_a_remote_committer_hears_of_the_confirmation(inst, stub, yann):
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "12"))
+    await send_out(inst)
+    stub.received.clear()
+
+    await purchases.decide(inst.services, yann, post.id, confirm=True)
+
+    await send_out(inst)
+    updates = stub.received_of_type("Update")
+    # To rozenn's server (its shared inbox): she follows nobody here, she committed.
+    assert [u.path for u in updates] == ["/inbox"]
+    [update] = updates
+    assert update.body["object"]["purchaseStatus"] == "confirmed"
+    assert update.body["object"]["committedQuantity"]["hasNumericalValue"] == "12"
