@@ -130,3 +130,12 @@ async def test_a_purchase_shows_in_the_nearby_feed_and_on_the_landing_page(inst,
         assert '<option value="group_purchase" selected>Achats groupés</option>' in feed
         landing = (await visitor.get("/")).text
         assert "Acheter ensemble" in landing and "Bois de chauffage" in landing
+
+
+async def test_the_atom_feed_carries_the_purchase_with_its_terms(inst, alice, alice_web):
+    await _propose(alice_web)
+    async with WebClient(inst.base_url) as visitor:
+        feed = (await visitor.get("/feed.atom")).text
+    assert "<title>Bois de chauffage</title>" in feed
+    assert "Achat groupé : 85 € le stère" in feed
+    assert "Parking du marché" in feed
