@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -23,7 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..formatting import markdown_to_html
 from ..models import Actor, Post, Visibility
-from ..purchases import MILLI, Commitment, GroupPurchase, show_quantity, unit_named
+from ..purchases import (
+    MILLI,
+    Commitment,
+    GroupPurchase,
+    PurchaseState,
+    show_quantity,
+    unit_named,
+)
 from ..store import actors as actor_store
 from ..store import group_purchases as purchase_store
 from ..store import notifications as notification_store
@@ -241,7 +249,7 @@ async def get(ctx: ServiceContext, post_id: int) -> tuple[Post, GroupPurchase]:
     return post, purchase
 
 
-def _open_check(now: datetime):
+def _open_check(now: datetime) -> Callable[[GroupPurchase], None]:
     def check(purchase: GroupPurchase) -> None:
         if purchase.state == "cancelled":
             raise Conflict("this group purchase is cancelled", field="quantity")
@@ -326,7 +334,7 @@ async def _settle(
 ) -> GroupPurchase:
     """Confirm or cancel; everyone committed here is notified, and followers and remote
     committers get the `Update` (its `purchaseStatus` and pickup details)."""
-    state = "confirmed" if confirm else "cancelled"
+    state: PurchaseState = "confirmed" if confirm else "cancelled"
     await purchase_store.set_state(conn, post.id, state, at=now)
     updated = await post_store.update_post(conn, post.id, edited_at=now)
     takers = await purchase_store.list_commitments(conn, post.id)
@@ -477,11 +485,10 @@ async def receive_commitment(
     return True
 
 
-async def object_options(ctx: ServiceContext, post: Post) -> dict[str, GroupPurchase]:
+async def terms_of(ctx: ServiceContext, post: Post) -> GroupPurchase | None:
     """What the federation renders a group purchase's object with (its terms and
-    totals); nothing for other kinds."""
+    totals); None for other kinds."""
     if post.kind != KIND:
-        return {}
+        return None
     async with ctx.db.read() as conn:
-        found = await purchase_store.get(conn, post.id)
-    return {"group_purchase": found} if found is not None else {}
+        return await purchase_store.get(conn, post.id)

@@ -40,9 +40,15 @@ async def _create_activity(request: Request) -> Response:
     if post.is_deleted:
         return activity_json(to_as.tombstone(post), status=410)
     federation = federation_of(request)
-    options = await purchase_service.object_options(federation.services, post)
+    terms = await purchase_service.terms_of(federation.services, post)
     return activity_json(
-        to_as.create(post, author, federation.urls, **federation.outbox.render_options(), **options)
+        to_as.create(
+            post,
+            author,
+            federation.urls,
+            **federation.outbox.render_options(),
+            group_purchase=terms,
+        )
     )
 
 
@@ -57,10 +63,14 @@ def object_routes(html: HtmlPages) -> list[Route]:
         if post.is_deleted:
             return activity_json(to_as.tombstone(post), status=410)
         federation = federation_of(request)
-        options = await purchase_service.object_options(federation.services, post)
+        terms = await purchase_service.terms_of(federation.services, post)
         return activity_json(
             to_as.object_document(
-                post, author, federation.urls, **federation.outbox.render_options(), **options
+                post,
+                author,
+                federation.urls,
+                **federation.outbox.render_options(),
+                group_purchase=terms,
             )
         )
 
