@@ -21,6 +21,8 @@ from ..models import Actor
 from ..purchases import Commitment, GroupPurchase, PurchaseState
 from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
+from .feeds import MAX_CALENDAR_EVENTS, FeedItem
+from .post_columns import post_from_row
 from .tables import actors, group_purchase_commitments, group_purchases, objects
 
 commitments = group_purchase_commitments
@@ -251,3 +253,29 @@ async def due(conn: AsyncConnection, *, now: datetime, limit: int) -> list[int]:
         .limit(limit)
     )
     return [row.post_id for row in rows]
+
+
+async def upcoming_pickups(
+    conn: AsyncConnection, *, since: datetime, until: datetime, limit: int = MAX_CALENDAR_EVENTS
+) -> list[tuple[FeedItem, GroupPurchase]]:
+    """Our public group purchases whose pickup falls between `since` and `until`, by
+    pickup time (the calendar lists each pickup; cancelled ones too, so a subscribed
+    calendar learns of it)."""
+    query = (
+        select(objects, *prefixed_actor_columns("author_"), group_purchases)
+        .join(actors, actors.c.id == objects.c.actor_id)
+        .join(group_purchases, group_purchases.c.post_id == objects.c.id)
+        .where(
+            objects.c.visibility == "public",
+            objects.c.deleted_at.is_(None),
+            objects.c.is_local.is_(True),
+            group_purchases.c.pickup_at >= since,
+            group_purchases.c.pickup_at <= until,
+        )
+        .order_by(group_purchases.c.pickup_at, objects.c.id)
+        .limit(max(1, min(limit, MAX_CALENDAR_EVENTS)))
+    )
+    return [
+        (FeedItem(post_from_row(row), actor_from_prefixed(row, "author_")), _purchase(row))
+        for row in await conn.execute(query)
+    ]

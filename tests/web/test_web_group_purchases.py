@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import icalendar
 import pytest
 
 from fedlocal.store import group_purchases as purchase_store
@@ -139,3 +140,16 @@ async def test_the_atom_feed_carries_the_purchase_with_its_terms(inst, alice, al
     assert "<title>Bois de chauffage</title>" in feed
     assert "Achat groupé : 85 € le stère" in feed
     assert "Parking du marché" in feed
+
+
+async def test_the_calendar_lists_the_pickup_at_its_time(inst, alice, alice_web):
+    post_id = await _propose(alice_web)
+    async with WebClient(inst.base_url) as visitor:
+        response = await visitor.get("/calendar.ics")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    [pickup] = [c for c in calendar.walk("VEVENT") if str(c["UID"]).endswith(f"/{post_id}")]
+    async with inst.db.read() as conn:
+        purchase = await purchase_store.get(conn, post_id)
+    assert pickup.decoded("DTSTART") == purchase.pickup_at
+    assert str(pickup["SUMMARY"]) == "Bois de chauffage"
+    assert "Parking du marché" in str(pickup["LOCATION"])
