@@ -5,6 +5,7 @@ fraction of a whole unit, blocked)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from fedlocal.clock import FakeClock, use_clock
 from fedlocal.services import blocks
 from fedlocal.services import group_purchases as purchases
+from fedlocal.services.errors import Conflict
 from fedlocal.services.group_purchases import PurchaseInput
 from tests.services.sharing_support import (
     AREA,
@@ -211,3 +213,35 @@ async def test_a_remote_committer_hears_of_the_confirmation(inst, stub, yann):
     [update] = updates
     assert update.body["object"]["purchaseStatus"] == "confirmed"
     assert update.body["object"]["committedQuantity"]["hasNumericalValue"] == "12"
+
+
+async def test_a_local_and_a_remote_neighbour_racing_for_the_last_unit_one_wins(inst, stub, yann):
+    """Given 19 of 20 stères taken, when bea (here) and rozenn (elsewhere) each ask for
+    the last one at once, then one is counted and the other refused, and the total is 20."""
+    post = await _firewood(inst, yann)
+    carl = await resident(inst.federation, "carl")
+    bea = await resident(inst.federation, "bea")
+    await purchases.commit(inst.services, carl, post.id, "19")
+    rozenn = stub.add_actor("rozenn")
+    await send_out(inst)
+    stub.received.clear()
+
+    async def local() -> str:
+        try:
+            await purchases.commit(inst.services, bea, post.id, "1")
+            return "counted"
+        except Conflict as refused:
+            return str(refused)
+
+    outcome, _ = await asyncio.gather(
+        local(), deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "1"))
+    )
+
+    assert await _total(inst, post) == 20_000
+    await send_out(inst)
+    accepted = stub.received_of_type("Accept")
+    rejected = stub.received_of_type("Reject")
+    if outcome == "counted":
+        assert (len(accepted), [r.body["content"] for r in rejected]) == (0, ["only 0 remain"])
+    else:
+        assert outcome == "only 0 remain" and len(accepted) == 1 and not rejected
