@@ -25,20 +25,29 @@ class Unit:
     en: str
     # The unit code in UN/CEFACT Recommendation 20, as Valueflows' `hasUnit` names units.
     code: str
+    fr_plural: str = ""
+    en_plural: str = ""
 
     def label(self, language: str) -> str:
         return self.fr if language == "fr" else self.en
 
+    def label_for(self, language: str, milli: int) -> str:
+        """The unit's name for that quantity: plural from 2 in French, other than 1 in
+        English ("0,5 stère", "2 stères"; "0.5 steres", "1 stere")."""
+        if language == "fr":
+            return (self.fr_plural or self.fr) if milli >= 2 * MILLI else self.fr
+        return (self.en_plural or self.en) if milli != MILLI else self.en
+
 
 UNITS: tuple[Unit, ...] = (
     Unit("kg", False, "kg", "kg", "KGM"),
-    Unit("litre", False, "litre", "litre", "LTR"),
-    Unit("piece", True, "pièce", "piece", "H87"),
-    Unit("box", True, "caisse", "box", "BX"),
-    Unit("bag", True, "sac", "bag", "BG"),
-    Unit("dozen", True, "douzaine", "dozen", "DZN"),
+    Unit("litre", False, "litre", "litre", "LTR", "litres", "litres"),
+    Unit("piece", True, "pièce", "piece", "H87", "pièces", "pieces"),
+    Unit("box", True, "caisse", "box", "BX", "caisses", "boxes"),
+    Unit("bag", True, "sac", "bag", "BG", "sacs", "bags"),
+    Unit("dozen", True, "douzaine", "dozen", "DZN", "douzaines", "dozens"),
     # A stère: a cubic metre of stacked firewood; half a stère is common.
-    Unit("stere", False, "stère", "stere", "MTQ"),
+    Unit("stere", False, "stère", "stere", "MTQ", "stères", "steres"),
 )
 UNIT_KEYS: tuple[str, ...] = tuple(unit.key for unit in UNITS)
 _BY_KEY = {unit.key: unit for unit in UNITS}

@@ -192,14 +192,17 @@ def summary_html(purchase: GroupPurchase, timezone: str) -> str:
     label = unit.fr if unit else purchase.unit
     deadline = purchase.deadline.astimezone(zone).strftime("%d/%m/%Y %H:%M")
     pickup = purchase.pickup_at.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+    def amount(milli: int) -> str:
+        name = unit.label_for("fr", milli) if unit else purchase.unit
+        return f"{show_quantity(milli).replace('.', ',')} {name}"
+
     maximum = (
-        f", maximum {show_quantity(purchase.maximum_milli)} {label}"
-        if purchase.maximum_milli is not None
-        else ""
+        f", maximum {amount(purchase.maximum_milli)}" if purchase.maximum_milli is not None else ""
     )
     return (
         f"<p>Achat groupé : {price_text(purchase.unit_price_cents)} le {label}, "
-        f"minimum {show_quantity(purchase.minimum_milli)} {label}{maximum}. "
+        f"minimum {amount(purchase.minimum_milli)}{maximum}. "
         f"Engagements jusqu'au {deadline}. Retrait le {pickup}, {purchase.pickup_place}.</p>"
     )
 

@@ -178,7 +178,9 @@ async def test_followers_get_the_purchase_as_a_fep_0837_note_with_its_terms(inst
     document = response.json()
 
     assert document["type"] == "Note"
-    assert "Achat groupé : 85 € le stère, minimum 10 stère" in document["content"]
+    assert (
+        "Achat groupé : 85 € le stère, minimum 10 stères, maximum 20 stères" in document["content"]
+    )
     assert "Parking du marché de Paramé" in document["content"]
     intent = document["publishes"]
     assert intent["resourceQuantity"] == {"hasUnit": "MTQ", "hasNumericalValue": "20"}

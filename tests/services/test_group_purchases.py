@@ -78,7 +78,7 @@ async def test_fractional_minimum_of_a_whole_unit_is_refused(world, ana):
 async def test_neighbours_commit_change_and_withdraw(world, ana, bea, carl):
     post = await purchases.propose(world.services, ana, firewood())
     assert post.kind == "group_purchase"
-    assert "Achat groupé : 85 € le stère, minimum 10 stère" in post.content
+    assert "Achat groupé : 85 € le stère, minimum 10 stères, maximum 20 stères" in post.content
     first = await purchases.commit(world.services, bea, post.id, "4,5")
     assert first.outcome == "created"
     changed = await purchases.commit(world.services, bea, post.id, "6")

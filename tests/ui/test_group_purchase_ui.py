@@ -53,7 +53,7 @@ async def test_a_neighbour_commits_a_quantity_on_a_phone(browser, quarters):
     async with browser_page(browser, viewport=PHONE, bypass_csp=True) as page:
         await log_in(page, a.base_url, "bea")
         await page.goto(f"{a.base_url}/posts/{post.id}")
-        await expect(page.locator(".progress")).to_contain_text("0 stère sur 10 stère")
+        await expect(page.locator(".progress")).to_contain_text("0 stère sur 10 stères")
         await check(page, "group purchase before committing")
 
         # When Béa types 2,5 in the labelled field and sends it
@@ -63,8 +63,8 @@ async def test_a_neighbour_commits_a_quantity_on_a_phone(browser, quarters):
 
         # Then her share is counted and the total says where it stands
         await expect(page.locator("p.notice[role='status']")).to_be_visible()
-        await expect(page.locator(".progress")).to_contain_text("2,5 stère sur 10 stère")
-        await expect(page.locator(".panel")).to_contain_text("Vous prenez 2,5 stère")
+        await expect(page.locator(".progress")).to_contain_text("2,5 stères sur 10 stères")
+        await expect(page.locator(".panel")).to_contain_text("Vous prenez 2,5 stères")
         await check(page, "group purchase after committing")
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], width

@@ -78,7 +78,7 @@ async def test_neighbours_commit_change_and_withdraw_and_the_organiser_lists_the
     async with WebClient(inst.base_url, language="fr") as bruno:
         await bruno.log_in("bruno")
         page = (await bruno.get(f"/posts/{post_id}")).text
-        assert "0 stère sur 10 stère" in page
+        assert "0 stère sur 10 stères" in page
         assert 'label for="quantity"' in page
 
         committed = await bruno.submit(
@@ -86,8 +86,8 @@ async def test_neighbours_commit_change_and_withdraw_and_the_organiser_lists_the
         )
         assert committed.status_code == 303 and notice(committed) == "committed"
         page = (await bruno.get(f"/posts/{post_id}")).text
-        assert "2,5 stère sur 10 stère" in page
-        assert "Vous prenez 2,5 stère" in page
+        assert "2,5 stères sur 10 stères" in page
+        assert "Vous prenez 2,5 stères" in page
 
         too_much = await bruno.submit(
             f"/posts/{post_id}", f"/posts/{post_id}/commit", {"quantity": "21"}

@@ -81,6 +81,18 @@ def _quantity(page: Page):
     return lambda milli: format_decimal(from_milli(milli), locale=page.t.locale)
 
 
+def _amount(page: Page, unit_key: str):
+    """Thousandths with the unit's name for that quantity: 2500 → "2,5 stères"."""
+    unit = unit_named(unit_key)
+    quantity = _quantity(page)
+
+    def amount(milli: int) -> str:
+        name = unit.label_for(page.lang, milli) if unit else unit_key
+        return f"{quantity(milli)} {name}"
+
+    return amount
+
+
 def _units(page: Page) -> list[tuple[str, str]]:
     return [(unit.key, unit.label(page.lang)) for unit in UNITS]
 
@@ -205,6 +217,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         purchase=purchase,
         unit_label=unit.label(page.lang) if unit else purchase.unit,
         quantity=_quantity(page),
+        amount=_amount(page, purchase.unit),
         price=price_text(purchase.unit_price_cents),
         mine=mine,
         is_organiser=me is not None and me.id == author.id and post.is_local,
@@ -266,6 +279,7 @@ async def takers(page: Page) -> Response:
         takers=found,
         unit_label=unit.label(page.lang) if unit else purchase.unit,
         quantity=_quantity(page),
+        amount=_amount(page, purchase.unit),
         money=price_text,
         total_cents=sum(taker.price_cents for taker in found),
         section="feed",
