@@ -456,7 +456,9 @@ async def receive_commitment(
     refusal: str | None = None
     milli = 0
     committed = None
-    if await blocks.blocked_by_id(conn, neighbour, post.actor_id):
+    if await blocks.blocked_by_id(
+        conn, neighbour, post.actor_id
+    ) or await purchase_store.hides_domain(conn, post.actor_id, neighbour.domain):
         refusal = "this group purchase does not take your commitment"
     else:
         try:

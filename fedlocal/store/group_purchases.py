@@ -23,7 +23,13 @@ from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
 from .feeds import MAX_CALENDAR_EVENTS, FeedItem
 from .post_columns import post_from_row
-from .tables import actors, group_purchase_commitments, group_purchases, objects
+from .tables import (
+    account_domain_blocks,
+    actors,
+    group_purchase_commitments,
+    group_purchases,
+    objects,
+)
 
 commitments = group_purchase_commitments
 
@@ -279,3 +285,16 @@ async def upcoming_pickups(
         (FeedItem(post_from_row(row), actor_from_prefixed(row, "author_")), _purchase(row))
         for row in await conn.execute(query)
     ]
+
+
+async def hides_domain(conn: AsyncConnection, organiser_id: int, domain: str | None) -> bool:
+    """Whether the organiser blocks the whole of `domain` (their own domain block)."""
+    if not domain:
+        return False
+    found = await conn.execute(
+        select(account_domain_blocks.c.id).where(
+            account_domain_blocks.c.account_id == organiser_id,
+            account_domain_blocks.c.domain == domain.lower(),
+        )
+    )
+    return found.first() is not None

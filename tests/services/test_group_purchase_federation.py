@@ -16,6 +16,7 @@ from fedlocal.services import blocks
 from fedlocal.services import group_purchases as purchases
 from fedlocal.services.errors import Conflict
 from fedlocal.services.group_purchases import PurchaseInput
+from fedlocal.store import blocks as block_store
 from tests.services.sharing_support import (
     AREA,
     actor_at,
@@ -247,3 +248,22 @@ async def test_a_local_and_a_remote_neighbour_racing_for_the_last_unit_one_wins(
         assert (len(accepted), [r.body["content"] for r in rejected]) == (0, ["only 0 remain"])
     else:
         assert outcome == "only 0 remain" and len(accepted) == 1 and not rejected
+
+
+async def test_a_neighbour_whose_server_the_organiser_blocks_is_rejected(inst, stub, yann):
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "1", "0"))
+    remote = await actor_at(inst.db, rozenn.uri)
+    # Yann hides rozenn's whole server (as the domain is kept for the stub's actors).
+    async with inst.db.write() as conn:
+        await block_store.add_domain_block(conn, yann.id, remote.domain)
+    await send_out(inst)
+    stub.received.clear()
+
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "3", "1"))
+
+    assert await _total(inst, post) == 1_000
+    await send_out(inst)
+    [reject] = stub.received_of_type("Reject")
+    assert reject.body["content"] == "this group purchase does not take your commitment"
