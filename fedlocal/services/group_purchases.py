@@ -370,6 +370,10 @@ async def settle_due(ctx: ServiceContext, *, now: datetime | None = None, limit:
             purchase = await purchase_store.get(conn, post_id, for_update=True)
             if post is None or purchase is None or purchase.state != "open":
                 continue
+            if post.is_deleted:
+                # Its organiser deleted it: closed quietly, so it is not due again.
+                await purchase_store.set_state(conn, post_id, "cancelled", at=now)
+                continue
             await _settle(ctx, conn, post, purchase, purchase.reached, now)
             settled += 1
     if settled:

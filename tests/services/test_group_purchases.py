@@ -10,6 +10,7 @@ import pytest
 
 from fedlocal.clock import FakeClock, use_clock
 from fedlocal.services import group_purchases as purchases
+from fedlocal.services import posts as post_service
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput
 from fedlocal.services.group_purchases import PurchaseInput
 from fedlocal.services.maintenance import MaintenanceWorker
@@ -205,3 +206,15 @@ async def test_the_organiser_gets_who_takes_what_as_csv(world, ana, bea, carl):
     assert lines[0] == "name,account,quantity,unit,amount_eur"
     assert lines[1].startswith("Bea,@bea@") and lines[1].endswith(",2.5,stere,212.50")
     assert lines[2].endswith(",1,stere,85.00")
+
+
+async def test_a_deleted_purchase_is_closed_quietly_at_its_deadline(world, ana, bea):
+    post = await purchases.propose(world.services, ana, firewood())
+    await purchases.commit(world.services, bea, post.id, "12")
+    await post_service.delete_post(world.services, ana, post.id)
+
+    assert await purchases.settle_due(world.services, now=NOW + timedelta(days=4)) == 0
+
+    assert await told(world.db, bea, purchases.CONFIRMED) == []
+    async with world.db.read() as conn:
+        assert await purchase_store.due(conn, now=NOW + timedelta(days=5), limit=5) == []
