@@ -70,4 +70,14 @@ async def test_a_neighbour_commits_a_quantity_on_a_phone(browser, quarters):
         assert width <= PHONE["width"], width
         await screenshot(page, "group-purchase-360")
 
+    # And the organiser's page, with its decision and the list of who takes what
+    async with browser_page(browser, viewport=PHONE, bypass_csp=True) as page:
+        await log_in(page, a.base_url, "yann")
+        await page.goto(f"{a.base_url}/posts/{post.id}")
+        await expect(page.get_by_role("button", name="Annuler l’achat groupé")).to_be_visible()
+        await check(page, "group purchase, the organiser's page")
+        await page.get_by_role("link", name="Qui prend quoi").click()
+        await expect(page.locator("table")).to_contain_text("Béa Rouxel")
+        await check(page, "who takes what")
+
     assert not problems, problems
