@@ -13,7 +13,7 @@ from typing import Any, Literal
 ActorRole = Literal["resident", "community", "instance", "group", "remote"]
 Visibility = Literal["public", "unlisted", "followers", "direct", "local"]
 FollowState = Literal["pending", "accepted"]
-PostKind = Literal["note", "offer", "request", "event", "ride"]
+PostKind = Literal["note", "offer", "request", "event", "ride", "group_purchase"]
 # What an offer or request is about: offers give, lend, sell (cheaply) or provide a
 # service; requests ask for help or for an item.
 OFFER_INTENTS = ("give", "lend", "sell", "service")

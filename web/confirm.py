@@ -85,6 +85,11 @@ CANCEL_POST = Confirm(
 CANCEL_EVENT = Confirm(
     N_("Cancel the event? Its participants are told."), N_("Yes, cancel the event")
 )
+CANCEL_PURCHASE = Confirm(
+    N_("Cancel the group purchase? Everyone committed is told."),
+    N_("Yes, cancel the group purchase"),
+    when=_is("decision", "cancel"),
+)
 DECLINE_PARTICIPANT = Confirm(
     N_("Decline this participant? They are told."),
     N_("Yes, decline"),

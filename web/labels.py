@@ -16,6 +16,7 @@ KINDS = {
     "request": N_("Request"),
     "event": N_("Event"),
     "ride": N_("Ride"),
+    "group_purchase": N_("Group purchase"),
     "note": N_("Note"),
 }
 KINDS_PLURAL = {
@@ -23,6 +24,7 @@ KINDS_PLURAL = {
     "request": N_("Requests"),
     "event": N_("Events"),
     "ride": N_("Rides"),
+    "group_purchase": N_("Group purchases"),
 }
 INTENTS = {
     "give": N_("To give"),
@@ -103,6 +105,12 @@ NOTIFICATIONS_ABOUT = {
     "listing_returned": N_("%(who)s noted that “%(title)s” is back: thank you"),
     "listing_given": N_("%(who)s gave you “%(title)s”"),
     "listing_cancelled": N_("%(who)s cancelled “%(title)s”"),
+    "group_purchase_confirmed": N_(
+        "The group purchase “%(title)s” is confirmed: open it for the pickup place and time"
+    ),
+    "group_purchase_cancelled": N_(
+        "The group purchase “%(title)s” is cancelled: nothing is bought, nothing is owed"
+    ),
 }
 OTHER_NOTIFICATION = N_("%(who)s did something involving you")
 

@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..oauth import OAuthApp
 from ..organizations import OrganizationType, organization_type
+from ..purchases import GroupPurchase, show_quantity
 from ..sanitize import html_to_text
 from ..services.messages import ConversationView
 from ..services.notification_groups import group_key
@@ -57,8 +58,18 @@ DEFAULT_HEADER = "/headers/original/missing.png"
 NEARBY_LIST_ID = "nearby"
 
 KIND_WORDS = {
-    "fr": {"offer": "Offre", "request": "Demande", "event": "Événement"},
-    "en": {"offer": "Offer", "request": "Request", "event": "Event"},
+    "fr": {
+        "offer": "Offre",
+        "request": "Demande",
+        "event": "Événement",
+        "group_purchase": "Achat groupé",
+    },
+    "en": {
+        "offer": "Offer",
+        "request": "Request",
+        "event": "Event",
+        "group_purchase": "Group purchase",
+    },
 }
 STATUS_WORDS = {
     "fr": {"reserved": "réservé", "closed": "clos", "cancelled": "annulé"},
@@ -335,7 +346,30 @@ def _start(moment: datetime, timezone: str) -> str:
         return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _fedlocal_details(post: Post, categories: Categories) -> E.FedlocalDetails:
+def _group_purchase(purchase: GroupPurchase) -> E.GroupPurchaseDetails:
+    remaining = purchase.remaining_milli
+    return {
+        "unit": purchase.unit,
+        "whole_units": purchase.whole,
+        "unit_price": f"{purchase.unit_price_cents / 100:.2f}",
+        "currency": purchase.currency,
+        "minimum": show_quantity(purchase.minimum_milli),
+        "maximum": (
+            show_quantity(purchase.maximum_milli) if purchase.maximum_milli is not None else None
+        ),
+        "committed": show_quantity(purchase.committed_milli),
+        "committers": purchase.committers,
+        "remaining": show_quantity(remaining) if remaining is not None else None,
+        "deadline": timestamp(purchase.deadline),
+        "pickup_at": timestamp(purchase.pickup_at),
+        "pickup_place": purchase.pickup_place,
+        "status": purchase.state,
+    }
+
+
+def _fedlocal_details(
+    post: Post, categories: Categories, purchase: GroupPurchase | None = None
+) -> E.FedlocalDetails:
     details: E.FedlocalDetails = {"kind": post.kind}
     if post.name:
         details["title"] = post.name
@@ -367,6 +401,8 @@ def _fedlocal_details(post: Post, categories: Categories) -> E.FedlocalDetails:
         }
     if post.ride is not None:
         details["ride"] = _ride_details(post.ride)
+    if purchase is not None:
+        details["group_purchase"] = _group_purchase(purchase)
     if post.place is not None:
         details["place"] = {
             "name": post.place.name,
@@ -453,7 +489,7 @@ def status(
         "local_only": post.is_local_only,
     }
     if post.kind != "note" or post.name:
-        entity["fedlocal"] = _fedlocal_details(post, categories)
+        entity["fedlocal"] = _fedlocal_details(post, categories, view.group_purchase)
     return entity
 
 

@@ -147,6 +147,25 @@ class RideDetails(TypedDict):
     notes: str
 
 
+class GroupPurchaseDetails(TypedDict):
+    """A group purchase: quantities as decimal strings in `unit` ("12.5")."""
+
+    unit: str
+    whole_units: bool
+    unit_price: str
+    currency: str
+    minimum: str
+    maximum: str | None
+    committed: str
+    committers: int
+    remaining: str | None
+    deadline: str | None
+    pickup_at: str | None
+    pickup_place: str
+    # open | confirmed | cancelled
+    status: str
+
+
 class FedlocalDetails(TypedDict):
     """What a status says of an offer, a request or an event beyond Mastodon's fields."""
 
@@ -156,6 +175,7 @@ class FedlocalDetails(TypedDict):
     listing: NotRequired[ListingDetails]
     event: NotRequired[EventDetails]
     ride: NotRequired[RideDetails]
+    group_purchase: NotRequired[GroupPurchaseDetails]
     place: NotRequired[PlaceDetails]
 
 

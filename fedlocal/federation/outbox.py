@@ -33,6 +33,7 @@ from ..services.outgoing import (
     BlockUndone,
     Boosted,
     BoostUndone,
+    CommitmentAnswered,
     FollowAccepted,
     FollowRejected,
     FollowSent,
@@ -61,6 +62,7 @@ from ..services.outgoing import (
 )
 from ..store import actors as actor_store
 from ..store import announces as announce_store
+from ..store import group_purchases as purchase_store
 from ..store import interests as interest_store
 from ..store import outbox as outbox_store
 from ..store import participations as participation_store
@@ -112,6 +114,7 @@ class FederationOutbox:
         options = self.render_options()
         match news:
             case PostCreated(author, post):
+                options.update(await _kind_options(conn, post))
                 return Delivery(
                     author,
                     to_as.create(post, author, self.urls, **options),
@@ -119,6 +122,7 @@ class FederationOutbox:
                     inboxes=await self._inboxes_of(conn, post.recipients),
                 )
             case PostUpdated(author, post, also_to, step):
+                options.update(await _kind_options(conn, post))
                 document = to_as.object_document(post, author, self.urls, **options)
                 return Delivery(
                     author,
@@ -237,6 +241,15 @@ class FederationOutbox:
                         driver, ride.uri, passenger.uri, offer_uri, reason
                     )
                 return _to(driver, answer, passenger)
+            case CommitmentAnswered(organiser, neighbour, purchase, offer_uri, unit, milli, why):
+                answer = (
+                    to_as.reject_commitment(organiser, neighbour.uri, offer_uri, why)
+                    if why is not None
+                    else to_as.accept_commitment(
+                        organiser, neighbour.uri, offer_uri, purchase.uri, unit, milli
+                    )
+                )
+                return _to(organiser, answer, neighbour)
             case Blocked(blocker, target, block):
                 return _to(blocker, to_as.block(blocker, target, block), target)
             case BlockUndone(blocker, target, block):
@@ -353,6 +366,14 @@ def _to(sender: Actor, activity: dict[str, Any], recipient: Actor) -> Delivery:
     """An activity meant for one actor only (answers, Follow, Like, Join…): to its
     personal inbox, never the shared one, as Mastodon addresses them."""
     return Delivery(sender, activity, inboxes=[recipient.inbox_url])
+
+
+async def _kind_options(conn: AsyncConnection, post: Post) -> dict[str, Any]:
+    """What a kind's object needs beyond the post: a group purchase's terms."""
+    if post.kind == "group_purchase":
+        found = await purchase_store.get(conn, post.id)
+        return {"group_purchase": found} if found is not None else {}
+    return {}
 
 
 def _post_of(news: News) -> Post | None:

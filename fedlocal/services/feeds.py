@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from ..models import EventDetails
 from ..store import feeds as feed_store
+from ..store import group_purchases as purchase_store
 from ..store.clock import utcnow
 from ..store.feeds import FeedItem as FeedItem  # what the feed routes render
 from .context import ServiceContext
@@ -51,10 +53,28 @@ async def calendar(ctx: ServiceContext, *, local_only: bool) -> Snapshot:
     """Public events still running or to come (from a day back), by start time; only ours
     when `local_only`, ours and our neighbours' otherwise."""
     now = utcnow()
+    since, until = now - CALENDAR_LOOKBACK, now + CALENDAR_AHEAD
     async with ctx.db.read() as conn:
         items = await feed_store.upcoming_events(
-            conn, since=now - CALENDAR_LOOKBACK, until=now + CALENDAR_AHEAD, local_only=local_only
+            conn, since=since, until=until, local_only=local_only
         )
+        pickups = await purchase_store.upcoming_pickups(conn, since=since, until=until)
+    # A group purchase's pickup is on the calendar as an event at its pickup time.
+    items += [
+        replace(
+            item,
+            post=replace(
+                item.post,
+                event=EventDetails(
+                    starts_at=purchase.pickup_at,
+                    timezone=ctx.config.timezone,
+                    status="cancelled" if purchase.state == "cancelled" else "confirmed",
+                ),
+            ),
+        )
+        for item, purchase in pickups
+    ]
+    items.sort(key=lambda item: item.post.event.starts_at if item.post.event else now)
     return Snapshot(items, now)
 
 

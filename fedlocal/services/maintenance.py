@@ -18,6 +18,7 @@ from ..store import sessions as session_store
 from ..store.clock import utcnow
 from . import remote_media
 from .context import ServiceContext
+from .group_purchases import settle_due
 from .listings import expire_due
 from .loans import remind_and_flag_overdue
 from .login import WINDOW as LOGIN_WINDOW
@@ -41,6 +42,7 @@ class MaintenanceWorker:
         """One round of housekeeping; returns how many things it changed."""
         now = now or utcnow()
         expired = await expire_due(self.ctx, now=now)
+        settled = await settle_due(self.ctx, now=now)
         loans = await remind_and_flag_overdue(self.ctx, now=now)
         async with self.ctx.db.write() as conn:
             pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)
@@ -55,4 +57,14 @@ class MaintenanceWorker:
             forgotten += await push_store.purge_dead(conn, before=now - DEAD_PUSH_RETENTION)
         swept = await sweep_waiting(self.ctx, now)
         evicted = await remote_media.evict(self.ctx)
-        return expired + loans + pruned + forgotten + sessions + notifications + swept + evicted
+        return (
+            expired
+            + settled
+            + loans
+            + pruned
+            + forgotten
+            + sessions
+            + notifications
+            + swept
+            + evicted
+        )

@@ -34,7 +34,7 @@ from .context import ServiceContext
 from .errors import InvalidInput
 from .places import nearest_quarter
 
-KINDS = ("offer", "request", "event", "ride")
+KINDS = ("offer", "request", "event", "group_purchase", "ride")
 MAX_RADIUS_KM = 50.0
 DEFAULT_RADIUS_KM = 2.0
 MAX_LIMIT = 100

@@ -221,6 +221,20 @@ class RideBookingAnswered:
 
 
 @dataclass(frozen=True)
+class CommitmentAnswered:
+    """FEP-0837: the organiser of a group purchase answers a remote neighbour's
+    commitment: accepted with the quantity counted, or rejected with the reason."""
+
+    organiser: Actor
+    neighbour: Actor
+    purchase: Post
+    offer_uri: str
+    unit: str
+    quantity_milli: int
+    refusal: str | None = None
+
+
+@dataclass(frozen=True)
 class Blocked:
     """One of our residents blocks someone elsewhere (Mastodon's Block, to them only)."""
 
@@ -274,6 +288,7 @@ News = (
     | OfferAccepted
     | RideBooked
     | RideBookingAnswered
+    | CommitmentAnswered
     | Blocked
     | BlockUndone
     | ReportForwarded

@@ -20,9 +20,8 @@ from .context import ServiceContext
 from .errors import Forbidden, InvalidInput
 
 SHOP_TYPES = ("shop", "producer")
-# What a shop's card lists of its posts. Group purchases join here once that kind exists
-# (issue 16's other half): add "group_purchase".
-SHOP_KINDS: tuple[str, ...] = ("offer", "event")
+# What a shop's card lists of its posts.
+SHOP_KINDS: tuple[str, ...] = ("offer", "group_purchase", "event")
 ADDRESS_MAX = 200
 SELLS_MAX = 500
 _PERIOD = re.compile(r"^\s*(\d{1,2})[:h.]?(\d{2})?\s*[-–à]\s*(\d{1,2})[:h.]?(\d{2})?\s*$")

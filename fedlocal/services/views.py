@@ -14,10 +14,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import LISTING_STEPS, Account, Actor, Announce, Filter, Notification, Post
+from ..purchases import GroupPurchase
 from ..store import accounts as account_store
 from ..store import announces as announce_store
 from ..store import bookmarks as bookmark_store
 from ..store import favourites as favourite_store
+from ..store import group_purchases as purchase_store
 from ..store import interests as interest_store
 from ..store import moderation as moderation_store
 from ..store import pins as pin_store
@@ -54,6 +56,8 @@ class PostView:
     pinned: bool = False
     # The viewer's filters that caught it and only warn (services/filters.py).
     filtered: tuple[FilterMatch, ...] = ()
+    # A group purchase's unit, price, quantities, deadline and pickup.
+    group_purchase: GroupPurchase | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,9 @@ async def posts(
     boosted = await timeline_store.reblogged_by(conn, viewer.id, ids) if viewer else set()
     pinned = await pin_store.pinned_by_author(conn, ids)
     marked = await bookmark_store.among(conn, viewer.id, ids) if viewer else set()
+    purchases = await purchase_store.get_many(
+        conn, [p.id for p in shown if p.kind == "group_purchase"]
+    )
     views = []
     for post in shown:
         parent = parents.get(post.in_reply_to_uri) if post.in_reply_to_uri else None
@@ -151,6 +158,7 @@ async def posts(
                 in_reply_to_account_id=parent.actor_id if parent else None,
                 mentions=tuple(mentioned[m.href] for m in post.mentions if m.href in mentioned),
                 pinned=post.id in pinned,
+                group_purchase=purchases.get(post.id),
             )
         )
     return views
@@ -184,6 +192,8 @@ MASTODON_TYPES = {
     **{f"listing_{step}": "update" for step in LISTING_STEPS},
     "listing_reminder_author": "update",
     "listing_overdue_author": "update",
+    "group_purchase_confirmed": "update",
+    "group_purchase_cancelled": "update",
     "moderation_warning": "moderation_warning",
     # Rides (services/rides.py): a booking is a like of the ride; the driver's answer and
     # cancellations are mentions carrying it.

@@ -77,7 +77,7 @@ _SPARE_ROWS = 2
 # coordinates up to the radius: a dense area is answered from the few cells of a small one.
 _NEAREST_FIRST_KM = 0.15
 _NEAREST_GROWTH = 4
-DEFAULT_KINDS = ("offer", "request", "event", "ride")
+DEFAULT_KINDS = ("offer", "request", "event", "group_purchase", "ride")
 DEFAULT_STATUSES = ("open", "reserved", "confirmed", "tentative")
 DEFAULT_VISIBILITIES = ("public", "unlisted")
 

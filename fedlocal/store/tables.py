@@ -1034,3 +1034,44 @@ followed_tags = Table(
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("actor_id", "hashtag"),
 )
+
+
+# Group purchases (achats groupés): what makes a post of kind `group_purchase` one, beside
+# its row in `objects` (title, description, pictures, pickup place). Quantities are kept in
+# thousandths of the unit (1.5 kg is 1500) so sums are exact; prices in cents.
+group_purchases = Table(
+    "group_purchases",
+    metadata,
+    Column("post_id", ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit", String(16), nullable=False),
+    # Only whole units may be committed (pieces, boxes); else thousandths (kg, litres).
+    Column("whole", Boolean, nullable=False),
+    Column("unit_price_cents", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("minimum_milli", BigInteger, nullable=False),
+    Column("maximum_milli", BigInteger),
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("pickup_at", UTCDateTime, nullable=False),
+    Column("pickup_place", Text, nullable=False),
+    # open | confirmed | cancelled
+    Column("state", String(16), nullable=False),
+    Column("decided_at", UTCDateTime),
+    Index(None, "state", "deadline"),
+)
+
+# Who takes how much of a group purchase: ours and remote neighbours'; one per person.
+group_purchase_commitments = Table(
+    "group_purchase_commitments",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column(
+        "purchase_id", ForeignKey("group_purchases.post_id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
+    Column("quantity_milli", BigInteger, nullable=False),
+    # The activity that made or last changed it (a remote neighbour's `Offer`), if any.
+    Column("activity_uri", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("purchase_id", "actor_id"),
+)

@@ -382,3 +382,17 @@ def test_a_seed_naming_nobody_is_refused_before_anything_runs(tmp_path: Path) ->
     seeds["parame"] = read_seed(broken)
     with pytest.raises(ConfigError, match="'saint-malo:yacht' is no offer or request"):
         check_seeds(configs, seeds)
+
+
+def test_the_demo_seeds_a_firewood_group_purchase_in_parame_from_two_quarters() -> None:
+    instances = {instance.name: instance for instance in discover(INSTANCES)}
+    seed = instances["parame"].seed
+    [firewood] = seed.group_purchases
+    assert (firewood.author, firewood.unit, firewood.quarter) == (
+        "ferme-rotheneuf",
+        "stere",
+        "Paramé",
+    )
+    quarters = {person.username: person.quarter for person in seed.residents}
+    committed = [c for c in seed.commitments if c.purchase == firewood.id]
+    assert len({quarters[c.author] for c in committed}) == 2

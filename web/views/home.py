@@ -19,7 +19,7 @@ async def landing(page: Page) -> Response:
     quarter = centre_quarter(page.config, page.me)
     centre = centre_point(page.config, quarter)
     sections = {}
-    for kind in ("offer", "request"):
+    for kind in ("offer", "request", "group_purchase"):
         found = await nearby_cards(
             page, centre=centre, radius_km=LANDING_RADIUS_KM, kinds=(kind,), limit=PER_SECTION
         )

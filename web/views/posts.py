@@ -8,7 +8,7 @@ from fedlocal.models import Actor, Post
 from fedlocal.services import edits, messages, pins
 
 from ..page import Page
-from . import events, listings, rides
+from . import events, group_purchases, listings, rides
 from .common import visible_post
 
 
@@ -48,6 +48,8 @@ async def show(page: Page, post: Post, author: Actor) -> Response:
         return await events.detail(page, post, author)
     if post.kind == "ride" and post.ride is not None:
         return await rides.detail(page, post, author)
+    if post.kind == "group_purchase":
+        return await group_purchases.detail(page, post, author)
     # A message's own page leads to its thread, where it can be answered.
     thread_id = await messages.thread_of_message(page.services, page.me, post) if page.me else None
     return await page.render("note.html", post=post, author=author, thread_id=thread_id)

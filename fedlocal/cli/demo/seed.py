@@ -159,6 +159,42 @@ class Ride:
 
 
 @dataclass(frozen=True)
+class GroupPurchase:
+    """A group purchase; quantities and price as a resident types them ("2,5", "85")."""
+
+    id: str
+    author: str  # a resident (a person, an association or a producer)
+    title: str
+    unit: str
+    unit_price: str
+    minimum: str
+    deadline_in_days: int
+    pickup_in_days: int
+    pickup_time: str
+    pickup_place: str
+    maximum: str | None = None
+    description: str = ""
+    category: str | None = None
+    quarter: str | None = None
+
+    def deadline(self, today: date) -> datetime:
+        day = today + timedelta(days=self.deadline_in_days)
+        return datetime.combine(day, time(20), tzinfo=DEMO_TIMEZONE)
+
+    def pickup_at(self, today: date) -> datetime:
+        hour, minute = (int(part) for part in self.pickup_time.split(":"))
+        day = today + timedelta(days=self.pickup_in_days)
+        return datetime.combine(day, time(hour, minute), tzinfo=DEMO_TIMEZONE)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    author: str
+    purchase: str
+    quantity: str
+
+
+@dataclass(frozen=True)
 class Interest:
     author: str
     listing: str
@@ -183,12 +219,14 @@ class Seed:
     interests: tuple[Interest, ...] = ()
     rsvps: tuple[Rsvp, ...] = ()
     rides: tuple[Ride, ...] = ()
+    group_purchases: tuple[GroupPurchase, ...] = ()
+    commitments: tuple[Commitment, ...] = ()
 
     @property
-    def publications(self) -> tuple[Note | Listing | Event | Ride, ...]:
-        return (*self.notes, *self.listings, *self.events, *self.rides)
+    def publications(self) -> tuple[Note | Listing | Event | Ride | GroupPurchase, ...]:
+        return (*self.notes, *self.listings, *self.events, *self.rides, *self.group_purchases)
 
-    def item(self, item_id: str) -> Note | Listing | Event | Ride | None:
+    def item(self, item_id: str) -> Note | Listing | Event | Ride | GroupPurchase | None:
         return next((p for p in self.publications if p.id == item_id), None)
 
     def actor_names(self) -> set[str]:
@@ -209,6 +247,8 @@ _TABLES: dict[str, type] = {
     "interests": Interest,
     "rsvps": Rsvp,
     "rides": Ride,
+    "group_purchases": GroupPurchase,
+    "commitments": Commitment,
 }
 
 
@@ -239,6 +279,8 @@ def read_seed(path: Path) -> Seed:
         interests=tuple(tables["interests"]),
         rsvps=tuple(tables["rsvps"]),
         rides=tuple(tables["rides"]),
+        group_purchases=tuple(tables["group_purchases"]),
+        commitments=tuple(tables["commitments"]),
     )
 
 
@@ -332,6 +374,13 @@ class _Checker:
             self.resident(ride.author, residents)
             if ride.weekday is not None and not 0 <= ride.weekday <= 6:
                 self.fail(f"ride {ride.id!r}: weekday is 0 (Monday) to 6 (Sunday)")
+        for purchase in seed.group_purchases:
+            self.resident(purchase.author, residents)
+            self.quarter(purchase.quarter)
+            self.category(purchase.category)
+        for commitment in seed.commitments:
+            self.resident(commitment.author, residents)
+            self.item(commitment.purchase, GroupPurchase)
 
     def resident(self, username: str, residents: set[str]) -> None:
         if username not in residents:
@@ -357,7 +406,7 @@ class _Checker:
         ref = Ref.parse(text)
         found = self.instance(ref).item(ref.name)
         if not isinstance(found, kind):
-            what = "offer or request" if kind is Listing else "event"
+            what = {Listing: "offer or request", GroupPurchase: "group purchase"}.get(kind, "event")
             self.fail(f"{text!r} is no {what} of the demo")
 
     def quarter(self, name: str | None) -> None:

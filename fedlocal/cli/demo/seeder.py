@@ -30,6 +30,7 @@ from ...services import (
     accounts,
     events,
     follows,
+    group_purchases,
     groups,
     interest,
     listings,
@@ -48,7 +49,19 @@ from ...store import interests as interest_store
 from ...store import posts as post_store
 from .ledger import Ledger
 from .pictures import picture as drawn_picture
-from .seed import DEMO_TIMEZONE, Event, Group, Listing, Note, Ref, Resident, Ride, Seed
+from .seed import (
+    DEMO_TIMEZONE,
+    Commitment,
+    Event,
+    Group,
+    GroupPurchase,
+    Listing,
+    Note,
+    Ref,
+    Resident,
+    Ride,
+    Seed,
+)
 from .servers import Server
 
 LINK_DEADLINE_SECONDS = 30.0
@@ -271,7 +284,9 @@ class Seeder:
         instance.ledger.forget(item_id)  # the database was replaced: publish again
         return False
 
-    async def publish(self, instance: DemoInstance, item: Note | Listing | Event | Ride) -> None:
+    async def publish(
+        self, instance: DemoInstance, item: Note | Listing | Event | Ride | GroupPurchase
+    ) -> None:
         ctx = instance.fed.services
         author = await self.local_actor(instance, item.author)
         if isinstance(item, Note):
@@ -304,6 +319,8 @@ class Seeder:
                     notes=item.notes,
                 ),
             )
+        elif isinstance(item, GroupPurchase):
+            post = await group_purchases.propose(ctx, author, self.purchase_input(item))
         else:
             event = replace(self.event_input(item), media_ids=await self.photo(ctx, author, item))
             post = await events.publish_event(ctx, author, event)
@@ -358,6 +375,21 @@ class Seeder:
             capacity=item.capacity,
         )
 
+    def purchase_input(self, item: GroupPurchase) -> group_purchases.PurchaseInput:
+        return group_purchases.PurchaseInput(
+            title=item.title,
+            unit=item.unit,
+            unit_price=item.unit_price,
+            minimum=item.minimum,
+            maximum=item.maximum,
+            deadline=item.deadline(self.today),
+            pickup_at=item.pickup_at(self.today),
+            pickup_place=item.pickup_place,
+            description=item.description,
+            category=item.category,
+            quarter=item.quarter,
+        )
+
     async def answers(self) -> None:
         """Interest first (an offer must be open to be asked for), then RSVPs, then the
         status changes that follow from the interest."""
@@ -373,6 +405,12 @@ class Seeder:
                     instance,
                     f"{rsvp.author}'s RSVP to {rsvp.event}",
                     self.rsvp(instance, rsvp.author, rsvp.event, rsvp.message),
+                )
+            for commitment in instance.seed.commitments:
+                await self.each(
+                    instance,
+                    f"{commitment.author}'s commitment to {commitment.purchase}",
+                    self.commit(instance, commitment),
                 )
         for instance in self.instances:
             for listing in instance.seed.listings:
@@ -400,6 +438,12 @@ class Seeder:
         post = await self.arrived(instance, self.published_uri(instance, ref))
         # join_event keeps an existing pending or accepted participation as it is.
         await events.join_event(instance.fed.services, person, post.uri, message)
+
+    async def commit(self, instance: DemoInstance, commitment: Commitment) -> None:
+        """A local commitment; committing again only sets the same quantity."""
+        person = await self.local_actor(instance, commitment.author)
+        post = await self.arrived(instance, self.published_uri(instance, commitment.purchase))
+        await group_purchases.commit(instance.fed.services, person, post.id, commitment.quantity)
 
     async def change_status(self, instance: DemoInstance, listing: Listing) -> None:
         ctx = instance.fed.services

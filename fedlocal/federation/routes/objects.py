@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from ...boundary import ids
 from ...models import Actor, Post
+from ...services import group_purchases as purchase_service
 from ...services.errors import NotFound
 from ...services.visibility import visible_post
 from .. import to_as
@@ -39,8 +40,15 @@ async def _create_activity(request: Request) -> Response:
     if post.is_deleted:
         return activity_json(to_as.tombstone(post), status=410)
     federation = federation_of(request)
+    terms = await purchase_service.terms_of(federation.services, post)
     return activity_json(
-        to_as.create(post, author, federation.urls, **federation.outbox.render_options())
+        to_as.create(
+            post,
+            author,
+            federation.urls,
+            **federation.outbox.render_options(),
+            group_purchase=terms,
+        )
     )
 
 
@@ -55,9 +63,14 @@ def object_routes(html: HtmlPages) -> list[Route]:
         if post.is_deleted:
             return activity_json(to_as.tombstone(post), status=410)
         federation = federation_of(request)
+        terms = await purchase_service.terms_of(federation.services, post)
         return activity_json(
             to_as.object_document(
-                post, author, federation.urls, **federation.outbox.render_options()
+                post,
+                author,
+                federation.urls,
+                **federation.outbox.render_options(),
+                group_purchase=terms,
             )
         )
 

@@ -21,9 +21,11 @@ from activitypub.addressing import PUBLIC
 
 from ...categories import Categories
 from ...models import Actor, Announce, Post
+from ...purchases import GroupPurchase
 from ...urls import Urls
 from .common import addressing, iso, iso_precise
 from .events import event
+from .group_purchase_object import with_group_purchase
 from .listings import listing
 from .notes import note
 from .rides import ride
@@ -41,6 +43,7 @@ def post_object(
     categories: Categories | None = None,
     language: str | None = None,
     timezone: str = DEFAULT_TIMEZONE,
+    group_purchase: GroupPurchase | None = None,
 ) -> dict[str, Any]:
     """The post as an ActivityStreams object of the shape its kind needs (no `@context`)."""
     categories = categories or BUILT_IN_CATEGORIES
@@ -52,6 +55,8 @@ def post_object(
         return event(post, author, urls, categories=categories, language=language)
     if post.kind == "ride" and post.ride is not None:
         return ride(post, author, urls)
+    if post.kind == "group_purchase" and group_purchase is not None:
+        return with_group_purchase(note(post, author, urls), group_purchase)
     return note(post, author, urls)
 
 
@@ -63,10 +68,17 @@ def object_document(
     categories: Categories | None = None,
     language: str | None = None,
     timezone: str = DEFAULT_TIMEZONE,
+    group_purchase: GroupPurchase | None = None,
 ) -> dict[str, Any]:
     """The object served at its URI, with its context."""
     obj = post_object(
-        post, author, urls, categories=categories, language=language, timezone=timezone
+        post,
+        author,
+        urls,
+        categories=categories,
+        language=language,
+        timezone=timezone,
+        group_purchase=group_purchase,
     )
     return {"@context": context_for(post.kind), **obj}
 
@@ -87,10 +99,17 @@ def create(
     categories: Categories | None = None,
     language: str | None = None,
     timezone: str = DEFAULT_TIMEZONE,
+    group_purchase: GroupPurchase | None = None,
 ) -> dict[str, Any]:
     """A Create embedding the post, addressed as the post is."""
     obj = post_object(
-        post, author, urls, categories=categories, language=language, timezone=timezone
+        post,
+        author,
+        urls,
+        categories=categories,
+        language=language,
+        timezone=timezone,
+        group_purchase=group_purchase,
     )
     return {
         "@context": context_for(post.kind),

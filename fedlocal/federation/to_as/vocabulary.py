@@ -131,6 +131,25 @@ FEDLOCAL_TERMS: dict[str, Any] = {
     },
 }
 
+# Group purchases (docs/FEDERATION.md, "Group purchases"): what FEP-0837 lacks. The
+# minimum is Valueflows' `minimumQuantity`, what remains its `availableQuantity`.
+GROUP_PURCHASE_TERMS: dict[str, Any] = {
+    "fedlocal": FEDLOCAL_NAMESPACE,
+    "groupPurchase": "fedlocal:groupPurchase",
+    "maximumQuantity": "fedlocal:maximumQuantity",
+    "committedQuantity": "fedlocal:committedQuantity",
+    "commitDeadline": {
+        "@id": "fedlocal:commitDeadline",
+        "@type": "http://www.w3.org/2001/XMLSchema#dateTime",
+    },
+    "pickupTime": {
+        "@id": "fedlocal:pickupTime",
+        "@type": "http://www.w3.org/2001/XMLSchema#dateTime",
+    },
+    "pickupPlace": "fedlocal:pickupPlace",
+    "purchaseStatus": "fedlocal:purchaseStatus",
+}
+
 # A verified organisation's type (fedlocal/organizations.py), and the profile field that
 # says it to Mastodon, in Mastodon's own terms.
 ORGANIZATION_TERMS: dict[str, Any] = {
@@ -177,6 +196,10 @@ RIDE_CONTEXT: list[Any] = [
     AS_CONTEXT,
     {**EXTENSION_TERMS, **FEP_0837_TERMS, **FEDLOCAL_TERMS, **RIDE_TERMS},
 ]
+GROUP_PURCHASE_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {**EXTENSION_TERMS, **FEP_0837_TERMS, **FEDLOCAL_TERMS, **GROUP_PURCHASE_TERMS},
+]
 # A Join may carry the participant's message, in Mobilizon's term.
 PARTICIPATION_TERMS: dict[str, Any] = {
     "mz": EVENT_TERMS["mz"],
@@ -195,6 +218,7 @@ COLLECTION_CONTEXT: list[Any] = [
         **FEDLOCAL_TERMS,
         **PARTICIPATION_TERMS,
         **RIDE_TERMS,
+        **GROUP_PURCHASE_TERMS,
     },
 ]
 
@@ -203,6 +227,8 @@ def context_for(kind: str) -> list[Any]:
     """The context of a post of `kind` (and of the activities that carry it)."""
     if kind in ("offer", "request"):
         return LISTING_CONTEXT
+    if kind == "group_purchase":
+        return GROUP_PURCHASE_CONTEXT
     if kind == "event":
         return EVENT_CONTEXT
     if kind == "ride":

@@ -1,0 +1,63 @@
+"""FEP-0837 answers to a remote neighbour's commitment to one of our group purchases: an
+`Accept` whose `result` is the `Agreement` (with the quantity counted), or a `Reject`
+embedding their `Offer` with a plain reason in `content` (docs/FEDERATION.md, "Group
+purchases")."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ...models import Actor
+from ...purchases import show_quantity, unit_named
+from .vocabulary import MARKETPLACE_CONTEXT
+
+
+def _measure(unit: str, milli: int) -> dict[str, str]:
+    found = unit_named(unit)
+    # FEP-0837 writes the numeric value as a string; the unit as UN/CEFACT's code.
+    return {"hasUnit": found.code if found else unit, "hasNumericalValue": show_quantity(milli)}
+
+
+def accept_commitment(
+    organiser: Actor,
+    neighbour_uri: str,
+    offer_uri: str,
+    purchase_uri: str,
+    unit: str,
+    milli: int,
+) -> dict[str, Any]:
+    agreement_uri = f"{purchase_uri}#agreements/{uuid.uuid4()}"
+    return {
+        "@context": MARKETPLACE_CONTEXT,
+        "id": f"{organiser.uri}#accepts/{uuid.uuid4()}",
+        "type": "Accept",
+        "actor": organiser.uri,
+        "to": [neighbour_uri],
+        "object": offer_uri,
+        "result": {
+            "type": "Agreement",
+            "id": agreement_uri,
+            "attributedTo": organiser.uri,
+            "stipulates": {
+                "id": f"{agreement_uri}/primary",
+                "type": "Commitment",
+                "satisfies": f"{purchase_uri}#primary",
+                "resourceQuantity": _measure(unit, milli),
+            },
+        },
+    }
+
+
+def reject_commitment(
+    organiser: Actor, neighbour_uri: str, offer_uri: str, reason: str
+) -> dict[str, Any]:
+    return {
+        "@context": MARKETPLACE_CONTEXT,
+        "id": f"{organiser.uri}#rejects/{uuid.uuid4()}",
+        "type": "Reject",
+        "actor": organiser.uri,
+        "to": [neighbour_uri],
+        "object": offer_uri,
+        "content": reason,
+    }

@@ -1,0 +1,300 @@
+"""Group purchases and commitments to them.
+
+`commit` is the one way a commitment is made or changed: it locks the purchase (on
+PostgreSQL `SELECT … FOR UPDATE`; SQLite's writer holds `BEGIN IMMEDIATE` already), sums
+the others' commitments from the table and refuses what would go past the maximum, so two
+neighbours racing for the last units cannot both get them. One commitment per person
+(a unique constraint): a second one is an update of the first, never a double count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..models import Actor
+from ..purchases import Commitment, GroupPurchase, PurchaseState
+from .actors import actor_from_prefixed, prefixed_actor_columns
+from .clock import utcnow
+from .feeds import MAX_CALENDAR_EVENTS, FeedItem
+from .post_columns import post_from_row
+from .tables import (
+    account_domain_blocks,
+    actors,
+    group_purchase_commitments,
+    group_purchases,
+    objects,
+)
+
+commitments = group_purchase_commitments
+
+
+def _purchase(row: Row[Any], committed: int = 0, committers: int = 0) -> GroupPurchase:
+    return GroupPurchase(
+        post_id=row.post_id,
+        unit=row.unit,
+        whole=row.whole,
+        unit_price_cents=row.unit_price_cents,
+        currency=row.currency,
+        minimum_milli=row.minimum_milli,
+        maximum_milli=row.maximum_milli,
+        deadline=row.deadline,
+        pickup_at=row.pickup_at,
+        pickup_place=row.pickup_place,
+        state=row.state,
+        decided_at=row.decided_at,
+        committed_milli=committed,
+        committers=committers,
+    )
+
+
+def _commitment(row: Row[Any]) -> Commitment:
+    return Commitment(
+        id=row.id,
+        purchase_id=row.purchase_id,
+        actor_id=row.actor_id,
+        quantity_milli=row.quantity_milli,
+        activity_uri=row.activity_uri,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def insert_purchase(conn: AsyncConnection, purchase: GroupPurchase) -> GroupPurchase:
+    await conn.execute(
+        insert(group_purchases).values(
+            post_id=purchase.post_id,
+            unit=purchase.unit,
+            whole=purchase.whole,
+            unit_price_cents=purchase.unit_price_cents,
+            currency=purchase.currency,
+            minimum_milli=purchase.minimum_milli,
+            maximum_milli=purchase.maximum_milli,
+            deadline=purchase.deadline,
+            pickup_at=purchase.pickup_at,
+            pickup_place=purchase.pickup_place,
+            state=purchase.state,
+        )
+    )
+    # The post's own status column too, so the nearby feed filters open ones like offers.
+    await conn.execute(
+        update(objects).where(objects.c.id == purchase.post_id).values(status=purchase.state)
+    )
+    found = await get(conn, purchase.post_id)
+    assert found is not None
+    return found
+
+
+async def _totals(conn: AsyncConnection, post_id: int) -> tuple[int, int]:
+    row = (
+        await conn.execute(
+            select(func.coalesce(func.sum(commitments.c.quantity_milli), 0), func.count()).where(
+                commitments.c.purchase_id == post_id
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def get(
+    conn: AsyncConnection, post_id: int, *, for_update: bool = False
+) -> GroupPurchase | None:
+    """The purchase with its totals; `for_update` locks its row until the transaction
+    ends (PostgreSQL; SQLite's single writer is locked already)."""
+    query = select(group_purchases).where(group_purchases.c.post_id == post_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    committed, committers = await _totals(conn, post_id)
+    return _purchase(row, committed, committers)
+
+
+async def get_many(conn: AsyncConnection, post_ids: list[int]) -> dict[int, GroupPurchase]:
+    if not post_ids:
+        return {}
+    totals = {
+        row.purchase_id: (int(row.total), int(row.people))
+        for row in await conn.execute(
+            select(
+                commitments.c.purchase_id,
+                func.sum(commitments.c.quantity_milli).label("total"),
+                func.count().label("people"),
+            )
+            .where(commitments.c.purchase_id.in_(post_ids))
+            .group_by(commitments.c.purchase_id)
+        )
+    }
+    rows = await conn.execute(
+        select(group_purchases).where(group_purchases.c.post_id.in_(post_ids))
+    )
+    return {row.post_id: _purchase(row, *totals.get(row.post_id, (0, 0))) for row in rows}
+
+
+class OverMaximum(Exception):
+    """The commitment would take more than remains; `remaining_milli` is what does."""
+
+    def __init__(self, remaining_milli: int):
+        super().__init__(remaining_milli)
+        self.remaining_milli = remaining_milli
+
+
+@dataclass(frozen=True)
+class Committed:
+    commitment: Commitment
+    purchase: GroupPurchase
+    # created | changed
+    outcome: str
+
+
+async def commit(
+    conn: AsyncConnection,
+    post_id: int,
+    actor_id: int,
+    quantity_milli: int,
+    *,
+    activity_uri: str | None = None,
+    check: Any = None,
+) -> Committed:
+    """Make or change `actor_id`'s commitment; OverMaximum past what remains.
+
+    `check(purchase)` runs on the locked purchase first (state, deadline) and raises to
+    refuse. Call inside a write transaction."""
+    purchase = await get(conn, post_id, for_update=True)
+    if purchase is None:
+        raise LookupError(post_id)
+    if check is not None:
+        check(purchase)
+    if purchase.maximum_milli is not None:
+        others = (
+            await conn.execute(
+                select(func.coalesce(func.sum(commitments.c.quantity_milli), 0)).where(
+                    commitments.c.purchase_id == post_id, commitments.c.actor_id != actor_id
+                )
+            )
+        ).scalar_one()
+        remaining = purchase.maximum_milli - int(others)
+        if quantity_milli > remaining:
+            raise OverMaximum(max(remaining, 0))
+    now = utcnow()
+    existed = await get_commitment(conn, post_id, actor_id) is not None
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(commitments).values(
+        purchase_id=post_id,
+        actor_id=actor_id,
+        quantity_milli=quantity_milli,
+        activity_uri=activity_uri,
+        created_at=now,
+        updated_at=now,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[commitments.c.purchase_id, commitments.c.actor_id],
+        set_={
+            "quantity_milli": statement.excluded.quantity_milli,
+            "activity_uri": statement.excluded.activity_uri,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )
+    await conn.execute(statement)
+    found = await get_commitment(conn, post_id, actor_id)
+    updated = await get(conn, post_id)
+    assert found is not None and updated is not None
+    return Committed(found, updated, "changed" if existed else "created")
+
+
+async def withdraw(conn: AsyncConnection, post_id: int, actor_id: int) -> bool:
+    result = await conn.execute(
+        delete(commitments).where(
+            commitments.c.purchase_id == post_id, commitments.c.actor_id == actor_id
+        )
+    )
+    return (result.rowcount or 0) > 0
+
+
+async def get_commitment(conn: AsyncConnection, post_id: int, actor_id: int) -> Commitment | None:
+    row = (
+        await conn.execute(
+            select(commitments).where(
+                commitments.c.purchase_id == post_id, commitments.c.actor_id == actor_id
+            )
+        )
+    ).first()
+    return _commitment(row) if row else None
+
+
+async def list_commitments(conn: AsyncConnection, post_id: int) -> list[tuple[Commitment, Actor]]:
+    """Every commitment with its neighbour, oldest first (the organiser's list)."""
+    rows = await conn.execute(
+        select(commitments, *prefixed_actor_columns())
+        .join(actors, actors.c.id == commitments.c.actor_id)
+        .where(commitments.c.purchase_id == post_id)
+        .order_by(commitments.c.id)
+    )
+    return [(_commitment(row), actor_from_prefixed(row)) for row in rows]
+
+
+async def set_state(
+    conn: AsyncConnection, post_id: int, state: PurchaseState, *, at: datetime
+) -> None:
+    await conn.execute(
+        update(group_purchases)
+        .where(group_purchases.c.post_id == post_id)
+        .values(state=state, decided_at=at)
+    )
+    await conn.execute(update(objects).where(objects.c.id == post_id).values(status=state))
+
+
+async def due(conn: AsyncConnection, *, now: datetime, limit: int) -> list[int]:
+    """Open purchases whose deadline has passed, oldest deadline first."""
+    rows = await conn.execute(
+        select(group_purchases.c.post_id)
+        .where(group_purchases.c.state == "open", group_purchases.c.deadline <= now)
+        .order_by(group_purchases.c.deadline)
+        .limit(limit)
+    )
+    return [row.post_id for row in rows]
+
+
+async def upcoming_pickups(
+    conn: AsyncConnection, *, since: datetime, until: datetime, limit: int = MAX_CALENDAR_EVENTS
+) -> list[tuple[FeedItem, GroupPurchase]]:
+    """Our public group purchases whose pickup falls between `since` and `until`, by
+    pickup time (the calendar lists each pickup; cancelled ones too, so a subscribed
+    calendar learns of it)."""
+    query = (
+        select(objects, *prefixed_actor_columns("author_"), group_purchases)
+        .join(actors, actors.c.id == objects.c.actor_id)
+        .join(group_purchases, group_purchases.c.post_id == objects.c.id)
+        .where(
+            objects.c.visibility == "public",
+            objects.c.deleted_at.is_(None),
+            objects.c.is_local.is_(True),
+            group_purchases.c.pickup_at >= since,
+            group_purchases.c.pickup_at <= until,
+        )
+        .order_by(group_purchases.c.pickup_at, objects.c.id)
+        .limit(max(1, min(limit, MAX_CALENDAR_EVENTS)))
+    )
+    return [
+        (FeedItem(post_from_row(row), actor_from_prefixed(row, "author_")), _purchase(row))
+        for row in await conn.execute(query)
+    ]
+
+
+async def hides_domain(conn: AsyncConnection, organiser_id: int, domain: str | None) -> bool:
+    """Whether the organiser blocks the whole of `domain` (their own domain block)."""
+    if not domain:
+        return False
+    found = await conn.execute(
+        select(account_domain_blocks.c.id).where(
+            account_domain_blocks.c.account_id == organiser_id,
+            account_domain_blocks.c.domain == domain.lower(),
+        )
+    )
+    return found.first() is not None

@@ -1,0 +1,269 @@
+"""Remote neighbours commit to our group purchases with a FEP-0837 `Offer(Agreement)`
+carrying the quantity: counted and accepted with the `Agreement`, or rejected with the
+reason and nothing counted (closed, cancelled, past the deadline, over what remains, a
+fraction of a whole unit, blocked)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from fedlocal.clock import FakeClock, use_clock
+from fedlocal.services import blocks
+from fedlocal.services import group_purchases as purchases
+from fedlocal.services.errors import Conflict
+from fedlocal.services.group_purchases import PurchaseInput
+from fedlocal.store import blocks as block_store
+from tests.services.sharing_support import (
+    AREA,
+    actor_at,
+    deliver_and_process,
+    resident,
+    send_out,
+)
+from tests.support.instance import running_instance
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+async def inst(tmp_path, stub):
+    async with running_instance(tmp_path, run_workers=False, area=AREA) as instance:
+        yield instance
+
+
+@pytest.fixture
+async def yann(inst):
+    return await resident(inst.federation, "yann")
+
+
+async def _firewood(inst, organiser, **changes):
+    fields = {
+        "title": "Bois de chauffage",
+        "unit": "stere",
+        "unit_price": "85",
+        "minimum": "10",
+        "maximum": "20",
+        "deadline": NOW + timedelta(days=3),
+        "pickup_at": NOW + timedelta(days=5),
+        "pickup_place": "Parking du marché de Paramé",
+        **changes,
+    }
+    return await purchases.propose(inst.services, organiser, PurchaseInput(**fields))
+
+
+def commitment(actor, purchase, quantity, offer_id="1", unit="MTQ") -> dict:
+    return {
+        "@context": [
+            "https://www.w3.org/ns/activitystreams",
+            "https://w3id.org/fep/0837",
+        ],
+        "id": f"{actor.stub.base_url}/offers/{offer_id}",
+        "type": "Offer",
+        "actor": actor.uri,
+        "object": {
+            "type": "Agreement",
+            "stipulates": {
+                "type": "Commitment",
+                "satisfies": f"{purchase.uri}#primary",
+                "resourceQuantity": {"hasUnit": unit, "hasNumericalValue": quantity},
+            },
+        },
+    }
+
+
+async def _total(inst, post):
+    _, purchase = await purchases.get(inst.services, post.id)
+    return purchase.committed_milli
+
+
+async def test_a_remote_neighbour_commits_and_gets_the_agreement(inst, stub, yann):
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    await send_out(inst)
+    stub.received.clear()
+
+    offer = commitment(rozenn, post, "2.5")
+    await deliver_and_process(inst, stub, rozenn, offer)
+
+    assert await _total(inst, post) == 2_500
+    await send_out(inst)
+    [accept] = stub.received_of_type("Accept")
+    assert accept.path == "/users/rozenn/inbox"
+    assert accept.body["object"] == offer["id"]
+    stipulated = accept.body["result"]["stipulates"]
+    assert stipulated["satisfies"] == f"{post.uri}#primary"
+    assert stipulated["resourceQuantity"] == {"hasUnit": "MTQ", "hasNumericalValue": "2.5"}
+
+    # A second Offer from the same neighbour changes the quantity, never adds to it.
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "4", offer_id="2"))
+    assert await _total(inst, post) == 4_000
+    _, held = await purchases.get(inst.services, post.id)
+    assert held.committers == 1
+
+
+REFUSED = [
+    pytest.param({}, "21", "only 20 remain", id="over-maximum"),
+    pytest.param({"unit": "box", "maximum": None}, "1.5", "whole units", id="fraction"),
+    pytest.param({}, "-1", "more than zero", id="negative"),
+    pytest.param({}, "beaucoup", "must be a number", id="not-a-number"),
+]
+
+
+@pytest.mark.parametrize(("changes", "quantity", "reason"), REFUSED)
+async def test_a_commitment_the_purchase_cannot_take_is_rejected_and_not_counted(
+    inst, stub, yann, changes, quantity, reason
+):
+    post = await _firewood(inst, yann, **changes)
+    rozenn = stub.add_actor("rozenn")
+    await send_out(inst)
+    stub.received.clear()
+
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, quantity))
+
+    assert await _total(inst, post) == 0
+    await send_out(inst)
+    [reject] = stub.received_of_type("Reject")
+    assert reject.body["object"].endswith("/offers/1")
+    assert reason in reject.body["content"]
+    assert not stub.received_of_type("Accept")
+
+
+async def test_after_the_deadline_or_once_cancelled_commitments_are_rejected(inst, stub, yann):
+    late = await _firewood(inst, yann)
+    cancelled = await _firewood(inst, yann)
+    await purchases.decide(inst.services, yann, cancelled.id, confirm=False)
+    rozenn = stub.add_actor("rozenn")
+    await send_out(inst)
+    stub.received.clear()
+
+    with use_clock(FakeClock(NOW + timedelta(days=4))):
+        await deliver_and_process(inst, stub, rozenn, commitment(rozenn, late, "1"))
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, cancelled, "1", "2"))
+
+    assert (await _total(inst, late), await _total(inst, cancelled)) == (0, 0)
+    await send_out(inst)
+    reasons = sorted(r.body["content"] for r in stub.received_of_type("Reject"))
+    assert reasons == [
+        "the deadline for this group purchase has passed",
+        "this group purchase is cancelled",
+    ]
+
+
+async def test_a_neighbour_the_organiser_blocks_is_rejected(inst, stub, yann):
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "1", "0"))
+    stub.received.clear()
+    remote = await actor_at(inst.db, rozenn.uri)
+    await blocks.block(inst.services, yann, remote.id)
+    await send_out(inst)
+    stub.received.clear()
+
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "3", "1"))
+
+    assert await _total(inst, post) == 1_000
+    await send_out(inst)
+    assert stub.received_of_type("Reject")
+
+
+async def test_followers_get_the_purchase_as_a_fep_0837_note_with_its_terms(inst, stub, yann):
+    """A Mastodon reader sees the summary in `content`; a FEP-0837 reader the Intent with
+    unit, quantity and price; our terms say minimum, deadline and pickup."""
+    post = await _firewood(inst, yann)
+    async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+        response = await client.get(post.uri, headers={"Accept": "application/activity+json"})
+    document = response.json()
+
+    assert document["type"] == "Note"
+    assert (
+        "Achat groupé : 85 € le stère, minimum 10 stères, maximum 20 stères" in document["content"]
+    )
+    assert "Parking du marché de Paramé" in document["content"]
+    intent = document["publishes"]
+    assert intent["resourceQuantity"] == {"hasUnit": "MTQ", "hasNumericalValue": "20"}
+    assert intent["minimumQuantity"] == {"hasUnit": "MTQ", "hasNumericalValue": "10"}
+    assert document["reciprocal"]["resourceQuantity"] == {
+        "hasUnit": "EUR",
+        "hasNumericalValue": "85.00",
+    }
+    assert document["commitDeadline"] and document["pickupTime"]
+    assert (document["pickupPlace"], document["purchaseStatus"]) == (
+        "Parking du marché de Paramé",
+        "open",
+    )
+    terms = document["@context"][1]
+    for term in ("commitDeadline", "pickupTime", "pickupPlace", "minimumQuantity", "publishes"):
+        assert term in terms, term
+
+
+async def test_a_remote_committer_hears_of_the_confirmation(inst, stub, yann):
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "12"))
+    await send_out(inst)
+    stub.received.clear()
+
+    await purchases.decide(inst.services, yann, post.id, confirm=True)
+
+    await send_out(inst)
+    updates = stub.received_of_type("Update")
+    # To rozenn's server (its shared inbox): she follows nobody here, she committed.
+    assert [u.path for u in updates] == ["/inbox"]
+    [update] = updates
+    assert update.body["object"]["purchaseStatus"] == "confirmed"
+    assert update.body["object"]["committedQuantity"]["hasNumericalValue"] == "12"
+
+
+async def test_a_local_and_a_remote_neighbour_racing_for_the_last_unit_one_wins(inst, stub, yann):
+    """Given 19 of 20 stères taken, when bea (here) and rozenn (elsewhere) each ask for
+    the last one at once, then one is counted and the other refused, and the total is 20."""
+    post = await _firewood(inst, yann)
+    carl = await resident(inst.federation, "carl")
+    bea = await resident(inst.federation, "bea")
+    await purchases.commit(inst.services, carl, post.id, "19")
+    rozenn = stub.add_actor("rozenn")
+    await send_out(inst)
+    stub.received.clear()
+
+    async def local() -> str:
+        try:
+            await purchases.commit(inst.services, bea, post.id, "1")
+            return "counted"
+        except Conflict as refused:
+            return str(refused)
+
+    outcome, _ = await asyncio.gather(
+        local(), deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "1"))
+    )
+
+    assert await _total(inst, post) == 20_000
+    await send_out(inst)
+    accepted = stub.received_of_type("Accept")
+    rejected = stub.received_of_type("Reject")
+    if outcome == "counted":
+        assert (len(accepted), [r.body["content"] for r in rejected]) == (0, ["only 0 remain"])
+    else:
+        assert outcome == "only 0 remain" and len(accepted) == 1 and not rejected
+
+
+async def test_a_neighbour_whose_server_the_organiser_blocks_is_rejected(inst, stub, yann):
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "1", "0"))
+    remote = await actor_at(inst.db, rozenn.uri)
+    # Yann hides rozenn's whole server (as the domain is kept for the stub's actors).
+    async with inst.db.write() as conn:
+        await block_store.add_domain_block(conn, yann.id, remote.domain)
+    await send_out(inst)
+    stub.received.clear()
+
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "3", "1"))
+
+    assert await _total(inst, post) == 1_000
+    await send_out(inst)
+    [reject] = stub.received_of_type("Reject")
+    assert reject.body["content"] == "this group purchase does not take your commitment"

@@ -1,0 +1,298 @@
+"""Group purchases: the form to propose one, its page (total against the minimum, the
+commit / change / withdraw form), the organiser's decision, and the list of who takes
+what (a printable page and a CSV file)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from babel.numbers import format_decimal
+from starlette.responses import Response
+
+from fedlocal.clock import utcnow
+from fedlocal.models import Actor, Post
+from fedlocal.purchases import UNITS, from_milli, unit_named
+from fedlocal.services import group_purchases as purchase_service
+from fedlocal.services.errors import Forbidden, InvalidInput
+from fedlocal.services.group_purchases import TITLE_MAX, PurchaseInput, price_text
+
+from .. import labels
+from ..forms import FormState, parse_date, parse_local_datetime
+from ..links import post_path
+from ..page import Page
+from ..service_messages import Refusal
+from .cards import neighbour_name
+from .common import keep_error, visible_post
+from .photos import (
+    ask_again,
+    listing_slots,
+    photo_form_values,
+    read_photos,
+    slot_labels,
+    upload_photos,
+)
+from .publish_fields import (
+    offered_categories,
+    read_category_and_description,
+    read_title,
+    where,
+)
+
+FORM_VISIBILITIES = ("public", "followers", "local")
+SERVICE_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "unit": "unit",
+    "unit_price": "unit_price",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "deadline": "deadline_on",
+    "pickup_at": "pickup_on",
+    "pickup_place": "pickup_place",
+    "quarter": "quarter",
+    "visibility": "visibility",
+    "category": "category",
+}
+
+
+def _labels(page: Page) -> dict[str, str]:
+    t = page.t
+    return {
+        "title": t("Title"),
+        "description": t("Description"),
+        "category": t("Category"),
+        "unit": t("Sold by"),
+        "unit_price": t("Price per unit (€)"),
+        "minimum": t("Minimum total quantity"),
+        "maximum": t("Maximum total quantity"),
+        "deadline_on": t("Commitments until (date)"),
+        "deadline_time": t("Commitments until (time)"),
+        "pickup_on": t("Pickup date"),
+        "pickup_time": t("Pickup time"),
+        "pickup_place": t("Pickup place"),
+        "quarter": t("Quarter"),
+        "visibility": t("Who sees it"),
+    }
+
+
+def _quantity(page: Page):
+    """Thousandths shown as the visitor writes numbers: 2500 → "2,5" in French."""
+    return lambda milli: format_decimal(from_milli(milli), locale=page.t.locale)
+
+
+def _amount(page: Page, unit_key: str):
+    """Thousandths with the unit's name for that quantity: 2500 → "2,5 stères"."""
+    unit = unit_named(unit_key)
+    quantity = _quantity(page)
+
+    def amount(milli: int) -> str:
+        name = unit.label_for(page.lang, milli) if unit else unit_key
+        return f"{quantity(milli)} {name}"
+
+    return amount
+
+
+def _units(page: Page) -> list[tuple[str, str]]:
+    return [(unit.key, unit.label(page.lang)) for unit in UNITS]
+
+
+async def new_purchase(page: Page) -> Response:
+    assert page.me is not None
+    state = FormState(
+        values={"unit": "kg", "visibility": "public", "quarter": page.me.home_quarter or ""}
+    )
+    return await _form(page, state)
+
+
+async def _form(page: Page, state: FormState, status: int = 200) -> Response:
+    t = page.t
+    slots = listing_slots(page)
+    return await page.render(
+        "group_purchase_form.html",
+        status=status,
+        kind="group_purchase",
+        state=state,
+        labels={**_labels(page), **slot_labels(slots)},
+        units=_units(page),
+        categories=offered_categories(page),
+        quarters=[(q.name, q.name) for q in page.config.quarters],
+        visibilities=[(v, t(labels.VISIBILITIES[v])) for v in FORM_VISIBILITIES],
+        title_max=TITLE_MAX,
+        description_max=page.config.post_max_characters,
+        timezone=page.config.timezone,
+        section="publish",
+        **photo_form_values(page, slots),
+    )
+
+
+async def publish_purchase(page: Page) -> Response:
+    assert page.me is not None
+    state = FormState(values=page.form.as_dict())
+    slots = listing_slots(page)
+    chosen = read_photos(page, state, slots)
+    data = read_purchase(page, state)
+    media_ids = await upload_photos(page, state, chosen) if data is not None else ()
+    if data is None or not state.ok:
+        ask_again(state, chosen)
+        return await _form(page, state, status=422)
+    try:
+        post = await purchase_service.propose(
+            page.services, page.me, replace(data, media_ids=media_ids)
+        )
+    except (InvalidInput, Forbidden) as exc:
+        keep_error(page, state, exc, SERVICE_FIELDS)
+        ask_again(state, chosen)
+        return await _form(page, state, status=exc.status)
+    return page.redirect(post_path(post), notice="published")
+
+
+def read_purchase(page: Page, state: FormState) -> PurchaseInput | None:
+    t, values = page.t, state.values
+    title = read_title(page, state, TITLE_MAX)
+    category, description = read_category_and_description(page, state)
+    unit = values.get("unit", "")
+    if unit_named(unit) is None:
+        state.error("unit", t("Choose one of the options."))
+    for name in ("unit_price", "minimum"):
+        if not values.get(name, "").strip():
+            state.error(name, t("Enter a number."))
+    deadline = _moment(page, state, "deadline_on", "deadline_time")
+    pickup_at = _moment(page, state, "pickup_on", "pickup_time")
+    place = values.get("pickup_place", "").strip()
+    if not place:
+        state.error("pickup_place", t("Say where neighbours collect their share."))
+    quarter = where(page, state, address=place)
+    visibility = values.get("visibility", "public")
+    if visibility not in FORM_VISIBILITIES:
+        state.error("visibility", t("Choose who sees this post."))
+    if not state.ok or deadline is None or pickup_at is None:
+        return None
+    return PurchaseInput(
+        title=title,
+        unit=unit,
+        unit_price=values.get("unit_price", ""),
+        minimum=values.get("minimum", ""),
+        maximum=values.get("maximum", "").strip() or None,
+        deadline=deadline,
+        pickup_at=pickup_at,
+        pickup_place=place,
+        description=description,
+        category=category or None,
+        quarter=quarter,
+        visibility=visibility,
+        language=page.lang,
+    )
+
+
+def _moment(page: Page, state: FormState, day_field: str, time_field: str) -> datetime | None:
+    t = page.t
+    day = state.values.get(day_field, "").strip()
+    clock = state.values.get(time_field, "").strip() or "18:00"
+    if not day:
+        state.error(day_field, t("Give the date."))
+        return None
+    if parse_date(day) is None:
+        state.error(day_field, t("Enter a date, for example 2025-06-14."))
+        return None
+    moment = parse_local_datetime(day, clock, page.config.timezone)
+    if moment is None:
+        state.error(time_field, t("Enter a time, for example 18:30."))
+    return moment
+
+
+# The page of a group purchase
+
+
+async def detail(page: Page, post: Post, author: Actor) -> Response:
+    me = page.me
+    _, purchase = await purchase_service.get(page.services, post.id)
+    mine = await purchase_service.my_commitment(page.services, me, post.id) if me else None
+    unit = unit_named(purchase.unit)
+    return await page.render(
+        "group_purchase.html",
+        post=post,
+        author=author,
+        neighbour=await neighbour_name(page, author),
+        purchase=purchase,
+        unit_label=unit.label(page.lang) if unit else purchase.unit,
+        quantity=_quantity(page),
+        amount=_amount(page, purchase.unit),
+        price=price_text(purchase.unit_price_cents),
+        mine=mine,
+        is_organiser=me is not None and me.id == author.id and post.is_local,
+        can_commit=(
+            me is not None
+            and me.role == "resident"
+            and post.is_local
+            and purchase.is_open_at(utcnow())
+        ),
+        section="feed",
+    )
+
+
+async def _purchase(page: Page) -> Post:
+    post, _author = await visible_post(page, page.request.path_params["post_id"])
+    if post.kind != "group_purchase":
+        raise InvalidInput("no such group purchase")
+    return post
+
+
+async def commit(page: Page) -> Response:
+    assert page.me is not None
+    post = await _purchase(page)
+    quantity = (page.form.get("quantity") or "").strip()
+    if not quantity:
+        raise Refusal(page.t("Enter a quantity."), field="quantity")
+    await purchase_service.commit(page.services, page.me, post.id, quantity)
+    return page.redirect(post_path(post), notice="committed")
+
+
+async def withdraw(page: Page) -> Response:
+    assert page.me is not None
+    post = await _purchase(page)
+    await purchase_service.withdraw(page.services, page.me, post.id)
+    return page.redirect(post_path(post), notice="withdrawn")
+
+
+async def decide(page: Page) -> Response:
+    assert page.me is not None
+    post = await _purchase(page)
+    decision = page.form.get("decision")
+    if decision not in ("confirm", "cancel"):
+        raise Refusal(page.t("Choose one of the options."))
+    await purchase_service.decide(page.services, page.me, post.id, confirm=decision == "confirm")
+    return page.redirect(post_path(post), notice="purchase-decided")
+
+
+async def takers(page: Page) -> Response:
+    """Who takes what: a page the organiser prints for the pickup."""
+    assert page.me is not None
+    post = await _purchase(page)
+    found = await purchase_service.takers(page.services, page.me, post.id)
+    _, purchase = await purchase_service.get(page.services, post.id)
+    unit = unit_named(purchase.unit)
+    return await page.render(
+        "group_purchase_takers.html",
+        post=post,
+        purchase=purchase,
+        takers=found,
+        unit_label=unit.label(page.lang) if unit else purchase.unit,
+        quantity=_quantity(page),
+        amount=_amount(page, purchase.unit),
+        money=price_text,
+        total_cents=sum(taker.price_cents for taker in found),
+        section="feed",
+    )
+
+
+async def takers_csv(page: Page) -> Response:
+    assert page.me is not None
+    post = await _purchase(page)
+    found = await purchase_service.takers(page.services, page.me, post.id)
+    _, purchase = await purchase_service.get(page.services, post.id)
+    return Response(
+        purchase_service.takers_csv(purchase, found),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="group-purchase-{post.id}.csv"'},
+    )
