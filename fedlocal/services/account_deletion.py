@@ -1,0 +1,71 @@
+"""Deleting one of our accounts, by its resident (settings, with their password), by an
+admin (audited) or from the command line.
+
+One write transaction: the actor is claimed (marked gone, profile wiped), a Delete of
+the actor is queued for every server that knew it, then every row of the account goes
+(posts of all kinds, messages, media, follows, sessions, tokens, push subscriptions,
+vouches, blocks, bookmarks, lists, filters, markers, notifications, terms acceptances,
+reports by them). Reports about them stay with their snapshot; the actor row and its
+key stay so the URI answers 410 and the Delete can still be signed and delivered (as
+Mastodon keeps the key). Two deletions at once: the second finds the actor gone and
+gets Conflict, having changed nothing."""
+
+from __future__ import annotations
+
+from ..models import Account
+from ..store import accounts as account_store
+from ..store import actors as actor_store
+from ..store import erasure
+from ..store import residents as resident_store
+from . import media, outgoing
+from .audit import record
+from .context import ServiceContext
+from .errors import Conflict, Forbidden, NotFound
+
+
+async def delete_own_account(ctx: ServiceContext, account: Account) -> None:
+    """The resident deletes their account (the caller checked their password)."""
+    await _delete(ctx, account)
+
+
+async def delete_by_admin(ctx: ServiceContext, admin: Account, account_id: int) -> str:
+    """An admin deletes an account (audited); the deleted username."""
+    if not admin.is_admin:
+        raise Forbidden("only an administrator may do this")
+    async with ctx.db.read() as conn:
+        account = await resident_store.get_account(conn, account_id)
+    if account is None:
+        raise NotFound("no such account")
+    if account.id == admin.id:
+        raise Forbidden("delete your own account from your settings")
+    await _delete(ctx, account, by=admin)
+    return account.username
+
+
+async def delete_from_cli(ctx: ServiceContext, username: str) -> None:
+    """`fedlocal user delete`: the operator deletes an account by its username."""
+    async with ctx.db.read() as conn:
+        actor = await actor_store.get_local_actor(conn, username)
+        account = await account_store.get_account_by_actor(conn, actor.id) if actor else None
+    if account is None:
+        raise NotFound("no such account")
+    await _delete(ctx, account)
+
+
+async def _delete(ctx: ServiceContext, account: Account, *, by: Account | None = None) -> None:
+    async with ctx.db.write() as conn:
+        actor = await actor_store.get_actor(conn, account.actor_id)
+        if actor is None or not await erasure.claim_actor(conn, account.actor_id):
+            raise Conflict("this account is already deleted or being deleted")
+        inboxes = await erasure.remote_inboxes(conn, actor.id)
+        await ctx.outbox.send(conn, outgoing.AccountDeleted(actor, tuple(inboxes)))
+        unused = await media.release_actor_media(conn, actor.id)
+        await erasure.erase_account_rows(conn, actor.id, account.id)
+        if by is not None:
+            await record(
+                conn,
+                by_account_id=by.id,
+                action="delete_account",
+                target=f"account:@{account.username}",
+            )
+    await media.remove_unused_files(ctx, unused)
