@@ -37,3 +37,20 @@ async def test_user_role_refuses_an_unknown_account_or_role(instance: Instance) 
     await instance.cli("user", "role", "ana", "king", expect=2)
     found = await account(instance, "ana")
     assert found is not None and not found.is_moderator
+
+
+async def test_user_delete_asks_then_deletes_the_account(instance: Instance) -> None:
+    await instance.create_user("ana")
+
+    # Without --yes and no confirmation typed: nothing is deleted
+    result = await instance.cli("user", "delete", "ana", expect=1)
+    assert "Nothing deleted" in result.stdout
+    assert await account(instance, "ana") is not None
+
+    result = await instance.cli("user", "delete", "ana", "--yes")
+    assert "@ana is deleted" in result.stdout
+    assert await account(instance, "ana") is None
+
+    # A second time: a clear error
+    result = await instance.cli("user", "delete", "ana", "--yes", expect=1)
+    assert "no local account named 'ana'" in one_line_error(result)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..config import load_config
-from ..services import accounts, organizations, staff
+from ..services import account_deletion, accounts, organizations, staff
 from ..services.errors import InvalidInput, NotFound
 from ..store import Database, head_revision, migrate
 from .runtime import open_instance
@@ -66,4 +66,24 @@ async def set_role(args: argparse.Namespace) -> int:
             raise NotFound("no local account named '%(name)s'", name=args.name)
         changed = await staff.set_role(services, None, found.id, args.role)
     print(f"@{changed.username} is now {staff.role_of(changed)}")
+    return 0
+
+
+async def delete_user(args: argparse.Namespace) -> int:
+    """`fedlocal user delete NAME [--yes]`: the operator deletes an account, after a
+    question unless `--yes` (recorded in the audit log without a staff account)."""
+    if not args.yes:
+        try:
+            answer = input(
+                f"Delete @{args.name} with all their posts, messages and pictures? "
+                "This cannot be undone. Type the name to confirm: "
+            )
+        except EOFError:
+            answer = ""
+        if answer.strip().lstrip("@") != args.name:
+            print("Nothing deleted.")
+            return 1
+    async with open_instance(args.config) as federation:
+        await account_deletion.delete_from_cli(federation.services, args.name)
+    print(f"@{args.name} is deleted; the servers that knew the account are being told.")
     return 0

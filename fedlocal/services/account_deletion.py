@@ -38,7 +38,7 @@ async def delete_by_admin(ctx: ServiceContext, admin: Account, account_id: int) 
         raise NotFound("no such account")
     if account.id == admin.id:
         raise Forbidden("delete your own account from your settings")
-    await _delete(ctx, account, by=admin)
+    await _delete(ctx, account, by=admin, audited=True)
     return account.username
 
 
@@ -48,11 +48,13 @@ async def delete_from_cli(ctx: ServiceContext, username: str) -> None:
         actor = await actor_store.get_local_actor(conn, username)
         account = await account_store.get_account_by_actor(conn, actor.id) if actor else None
     if account is None:
-        raise NotFound("no such account")
-    await _delete(ctx, account)
+        raise NotFound("no local account named '%(name)s'", name=username)
+    await _delete(ctx, account, audited=True)
 
 
-async def _delete(ctx: ServiceContext, account: Account, *, by: Account | None = None) -> None:
+async def _delete(
+    ctx: ServiceContext, account: Account, *, by: Account | None = None, audited: bool = False
+) -> None:
     async with ctx.db.write() as conn:
         actor = await actor_store.get_actor(conn, account.actor_id)
         if actor is None or not await erasure.claim_actor(conn, account.actor_id):
@@ -61,10 +63,10 @@ async def _delete(ctx: ServiceContext, account: Account, *, by: Account | None =
         await ctx.outbox.send(conn, outgoing.AccountDeleted(actor, tuple(inboxes)))
         unused = await media.release_actor_media(conn, actor.id)
         await erasure.erase_account_rows(conn, actor.id, account.id)
-        if by is not None:
+        if audited:
             await record(
                 conn,
-                by_account_id=by.id,
+                by_account_id=by.id if by else None,
                 action="delete_account",
                 target=f"account:@{account.username}",
             )
