@@ -112,6 +112,7 @@ AUDIT_ACTIONS = {
     "role": N_("Role changed"),
     "approve": N_("Sign-up approved"),
     "reject": N_("Sign-up rejected"),
+    "delete_account": N_("Account deleted"),
     "resolve_report": N_("Report resolved"),
     "reopen_report": N_("Report reopened"),
     "assign_report": N_("Report taken in hand"),

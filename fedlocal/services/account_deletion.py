@@ -20,18 +20,29 @@ from ..store import residents as resident_store
 from . import media, outgoing
 from .audit import record
 from .context import ServiceContext
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .login import check_password
 
 
-async def delete_own_account(ctx: ServiceContext, account: Account) -> None:
-    """The resident deletes their account (the caller checked their password)."""
-    await _delete(ctx, account)
+async def delete_own_account(
+    ctx: ServiceContext, account: Account, *, password: str, address: str
+) -> None:
+    """The resident deletes their account, confirming with their password (checked under
+    the login limit, as a password change is). Raises TooManyAttempts or Busy as a login
+    does."""
+    async with ctx.db.read() as conn:
+        fresh = await resident_store.get_account(conn, account.id)
+    if fresh is None:
+        raise Conflict("this account is already deleted or being deleted")
+    if not await check_password(ctx, fresh, password, address=address):
+        raise InvalidInput("the current password is wrong", field="current_password")
+    await _delete(ctx, fresh)
 
 
 async def delete_by_admin(ctx: ServiceContext, admin: Account, account_id: int) -> str:
     """An admin deletes an account (audited); the deleted username."""
     if not admin.is_admin:
-        raise Forbidden("only an administrator may do this")
+        raise Forbidden("only administrators do this")
     async with ctx.db.read() as conn:
         account = await resident_store.get_account(conn, account_id)
     if account is None:
@@ -68,6 +79,6 @@ async def _delete(
                 conn,
                 by_account_id=by.id if by else None,
                 action="delete_account",
-                target=f"account:@{account.username}",
+                target=f"account:@{actor.handle}",
             )
     await media.remove_unused_files(ctx, unused)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from fedlocal.services import account_deletion, accounts, messages
 from fedlocal.services import follows as follow_service
 from fedlocal.services import posts as post_service
-from fedlocal.services.errors import Conflict, Forbidden
+from fedlocal.services.errors import Conflict, Forbidden, InvalidInput
 from fedlocal.store import actors as actor_store
 from fedlocal.store.clock import utcnow
 from fedlocal.store.tables import accounts as account_table
@@ -20,6 +20,7 @@ from fedlocal.store.tables import follows, objects, reports, web_sessions
 from tests.services.sharing_support import last_queued_id, queued, remote_person
 
 PASSWORD = "correct horse battery"
+ADDRESS = "192.0.2.1"
 
 
 async def _count(world, table, where) -> int:
@@ -70,7 +71,9 @@ async def test_deleting_an_account_removes_its_data_and_tells_the_servers_that_k
     before = await last_queued_id(world.db)
 
     # When she deletes her account
-    await account_deletion.delete_own_account(world.services, lea)
+    await account_deletion.delete_own_account(
+        world.services, lea, password=PASSWORD, address=ADDRESS
+    )
 
     # Then her posts, messages, follows and account are gone
     assert await _count(world, objects, objects.c.actor_id == actor.id) == 0
@@ -99,15 +102,21 @@ async def test_two_deletions_at_once_one_wins_the_other_is_refused(world):
     await remote_person(world.federation, "tom", host="masto.example")
 
     results = await asyncio.gather(
-        account_deletion.delete_own_account(world.services, lea),
-        account_deletion.delete_own_account(world.services, lea),
+        account_deletion.delete_own_account(
+            world.services, lea, password=PASSWORD, address=ADDRESS
+        ),
+        account_deletion.delete_own_account(
+            world.services, lea, password=PASSWORD, address=ADDRESS
+        ),
         return_exceptions=True,
     )
 
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "NoneType"]
     assert len(await queued(world.db, after=before)) == 1
     with pytest.raises(Conflict):
-        await account_deletion.delete_own_account(world.services, lea)
+        await account_deletion.delete_own_account(
+            world.services, lea, password=PASSWORD, address=ADDRESS
+        )
 
 
 async def test_an_admin_deletes_an_account_and_the_audit_log_says_so(world):
@@ -123,4 +132,14 @@ async def test_an_admin_deletes_an_account_and_the_audit_log_says_so(world):
 
     async with world.db.read() as conn:
         rows = (await conn.execute(select(audit_log.c.action, audit_log.c.target))).all()
-    assert ("delete_account", "account:@lea") in [tuple(r) for r in rows]
+    assert [t for a, t in rows if a == "delete_account"] == [f"account:@lea@{world.federation.config.domain}"]
+
+
+async def test_a_wrong_password_deletes_nothing(world):
+    lea, actor = await accounts.create_account(world.services, "lea", PASSWORD)
+    with pytest.raises(InvalidInput, match="password is wrong"):
+        await account_deletion.delete_own_account(
+            world.services, lea, password="nope", address=ADDRESS
+        )
+    async with world.db.read() as conn:
+        assert (await actor_store.get_actor(conn, actor.id)).gone_at is None
