@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from ..config import load_config
@@ -74,9 +75,10 @@ async def delete_user(args: argparse.Namespace) -> int:
     question unless `--yes` (recorded in the audit log without a staff account)."""
     if not args.yes:
         try:
-            answer = input(
+            answer = await asyncio.to_thread(
+                input,
                 f"Delete @{args.name} with all their posts, messages and pictures? "
-                "This cannot be undone. Type the name to confirm: "
+                "This cannot be undone. Type the name to confirm: ",
             )
         except EOFError:
             answer = ""

@@ -132,7 +132,8 @@ async def test_an_admin_deletes_an_account_and_the_audit_log_says_so(world):
 
     async with world.db.read() as conn:
         rows = (await conn.execute(select(audit_log.c.action, audit_log.c.target))).all()
-    assert [t for a, t in rows if a == "delete_account"] == [f"account:@lea@{world.federation.config.domain}"]
+    handle = f"lea@{world.federation.config.domain}"
+    assert [t for a, t in rows if a == "delete_account"] == [f"account:@{handle}"]
 
 
 async def test_a_wrong_password_deletes_nothing(world):
