@@ -144,3 +144,14 @@ async def test_a_wrong_password_deletes_nothing(world):
         )
     async with world.db.read() as conn:
         assert (await actor_store.get_actor(conn, actor.id)).gone_at is None
+
+
+async def test_a_deleted_username_is_not_given_again(world):
+    lea, _ = await accounts.create_account(world.services, "lea", PASSWORD)
+    await account_deletion.delete_own_account(
+        world.services, lea, password=PASSWORD, address=ADDRESS
+    )
+
+    # Its address still names the deleted account elsewhere: nobody may take it over
+    with pytest.raises(Conflict, match="taken"):
+        await accounts.create_account(world.services, "lea", PASSWORD)
