@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from ..config import load_config
+from ..federation import archive
 from ..services import account_deletion, accounts, organizations, staff
 from ..services.errors import InvalidInput, NotFound
 from ..store import Database, head_revision, migrate
@@ -88,4 +89,22 @@ async def delete_user(args: argparse.Namespace) -> int:
     async with open_instance(args.config) as federation:
         await account_deletion.delete_from_cli(federation.services, args.name)
     print(f"@{args.name} is deleted; the servers that knew the account are being told.")
+    return 0
+
+
+async def export_user(args: argparse.Namespace) -> int:
+    """`fedlocal user export NAME --to FILE`: the account's data download, written by the
+    operator (to answer a resident's request for their data)."""
+    target = Path(args.to)
+    if await asyncio.to_thread(target.exists):
+        raise InvalidInput("%(file)s exists already; choose another file", file=str(target))
+    async with open_instance(args.config) as federation:
+        account, actor = await account_deletion.account_named(federation.services, args.name)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            count = await archive.write_archive(federation, account, actor, partial)
+            await asyncio.to_thread(partial.replace, target)
+        finally:
+            await asyncio.to_thread(partial.unlink, missing_ok=True)
+    print(f"@{args.name}: {count} posts written to {target}")
     return 0

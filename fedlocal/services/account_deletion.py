@@ -12,7 +12,7 @@ gets Conflict, having changed nothing."""
 
 from __future__ import annotations
 
-from ..models import Account
+from ..models import Account, Actor
 from ..store import accounts as account_store
 from ..store import actors as actor_store
 from ..store import erasure
@@ -53,13 +53,19 @@ async def delete_by_admin(ctx: ServiceContext, admin: Account, account_id: int) 
     return account.username
 
 
-async def delete_from_cli(ctx: ServiceContext, username: str) -> None:
-    """`fedlocal user delete`: the operator deletes an account by its username."""
+async def account_named(ctx: ServiceContext, username: str) -> tuple[Account, Actor]:
+    """One of our residents' accounts, with its actor, by username (the command line)."""
     async with ctx.db.read() as conn:
         actor = await actor_store.get_local_actor(conn, username)
         account = await account_store.get_account_by_actor(conn, actor.id) if actor else None
-    if account is None:
+    if account is None or actor is None:
         raise NotFound("no local account named '%(name)s'", name=username)
+    return account, actor
+
+
+async def delete_from_cli(ctx: ServiceContext, username: str) -> None:
+    """`fedlocal user delete`: the operator deletes an account by its username."""
+    account, _actor = await account_named(ctx, username)
     await _delete(ctx, account, audited=True)
 
 
