@@ -76,6 +76,7 @@ NOTIFICATIONS = {
     "vouch": N_("%(who)s says they know you"),
     "signup_approved": N_("%(who)s opened your account: welcome!"),
     "moderation_warning": N_("The moderators of this instance sent you a warning"),
+    "export_ready": N_("Your data download is ready: get it from your settings"),
 }
 # The same, about an offer or a request named by its title (and a loan's return day).
 NOTIFICATIONS_ABOUT = {

@@ -33,6 +33,9 @@ NOTICES = {
     "account-deleted": N_(
         "Your account is deleted. The other servers that knew it are being told. Goodbye!"
     ),
+    "export-requested": N_(
+        "Your data download is being prepared. You will get a notification when it is ready."
+    ),
     "account-deleted-by-admin": N_("The account is deleted; the other servers are being told."),
     "language-saved": N_("Language saved."),
     "followed": N_("Followed."),

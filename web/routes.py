@@ -194,6 +194,8 @@ def web_routes() -> list[Route]:
         _route("/settings", settings.index, login=True),
         _route("/settings/profile", settings.save_profile, post=True, login=True),
         _route("/settings/password", settings.change_password, post=True, login=True),
+        _route("/settings/export", settings.request_export, post=True, login=True),
+        _route("/settings/export/{export_id}", settings.download_export, login=True),
         _route("/settings/delete", settings.delete_form, login=True),
         # Its form is the confirmation page already (what goes, and the password).
         _route("/settings/delete", settings.delete_account, post=True, login=True),

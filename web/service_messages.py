@@ -125,6 +125,7 @@ KNOWN = {
         N_("an invitation code is needed to sign up here"),
         N_("the current password is wrong"),
         N_("this account is already deleted or being deleted"),
+        N_("no such download"),
         N_("delete your own account from your settings"),
         N_("a title is required"),
         N_("write your address as @name@your.server"),

@@ -4,9 +4,11 @@ the language switch of every page."""
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
+from fedlocal.boundary import ids
 from fedlocal.services import account_deletion
+from fedlocal.services import data_exports as export_service
 from fedlocal.services import media as media_service
 from fedlocal.services import settings as settings_service
 from fedlocal.services import vouches as vouch_service
@@ -70,6 +72,7 @@ async def _render(
         photo_accept=ACCEPT,
         photo_max_megabytes=page.config.media_max_bytes // (1024 * 1024),
         shows_vouches=await vouch_service.shows_vouches(page.services, page.account),
+        data_export=await export_service.current(page.services, page.account),
         section="settings",
     )
 
@@ -141,6 +144,26 @@ async def change_password(page: Page) -> Response:
         return response
     await page.web.sessions.end_other_sessions(page.visitor)
     return page.redirect("/settings", notice="password-changed")
+
+
+async def request_export(page: Page) -> Response:
+    """Ask for one's data download: built in the background, shown on the settings page."""
+    assert page.account is not None
+    await export_service.request_export(page.services, page.account)
+    return page.redirect("/settings#data", notice="export-requested")
+
+
+async def download_export(page: Page) -> Response:
+    """The zip of one's data download (its owner only: anyone else gets 404)."""
+    assert page.account is not None
+    export_id = ids.path_id(page.request.path_params["export_id"], "export")
+    path = await export_service.download(page.services, page.account, export_id)
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"{page.account.username}-data.zip",
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 async def delete_form(page: Page) -> Response:
