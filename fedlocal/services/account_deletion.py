@@ -3,9 +3,9 @@ admin (audited) or from the command line.
 
 One write transaction: the actor is claimed (marked gone, profile wiped), a Delete of
 the actor is queued for every server that knew it, then every row of the account goes
-(posts of all kinds, messages, media, follows, sessions, tokens, push subscriptions,
-vouches, blocks, bookmarks, lists, filters, markers, notifications, terms acceptances,
-reports by them). Reports about them stay with their snapshot; the actor row and its
+(posts of all kinds, messages, media, a data download, follows, sessions, tokens, push
+subscriptions, vouches, blocks, bookmarks, lists, filters, markers, notifications, terms
+acceptances, reports by them). Reports about them stay with their snapshot; the actor row and its
 key stay so the URI answers 410 and the Delete can still be signed and delivered (as
 Mastodon keeps the key). Two deletions at once: the second finds the actor gone and
 gets Conflict, having changed nothing."""
@@ -17,7 +17,7 @@ from ..store import accounts as account_store
 from ..store import actors as actor_store
 from ..store import erasure
 from ..store import residents as resident_store
-from . import media, outgoing
+from . import data_exports, media, outgoing
 from .audit import record
 from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -72,6 +72,7 @@ async def delete_from_cli(ctx: ServiceContext, username: str) -> None:
 async def _delete(
     ctx: ServiceContext, account: Account, *, by: Account | None = None, audited: bool = False
 ) -> None:
+    download = await data_exports.current(ctx, account)
     async with ctx.db.write() as conn:
         actor = await actor_store.get_actor(conn, account.actor_id)
         if actor is None or not await erasure.claim_actor(conn, account.actor_id):
@@ -88,3 +89,5 @@ async def _delete(
                 target=f"account:@{actor.handle}",
             )
     await media.remove_unused_files(ctx, unused)
+    if download is not None and download.file_name:
+        await data_exports.remove_file(ctx, download.file_name)

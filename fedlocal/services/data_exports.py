@@ -33,7 +33,7 @@ async def request_export(ctx: ServiceContext, account: Account) -> DataExport:
     async with ctx.db.write() as conn:
         found, replaced = await export_store.request(conn, account.id)
     if replaced:
-        await _remove_file(ctx, replaced)
+        await remove_file(ctx, replaced)
     return found
 
 
@@ -92,9 +92,9 @@ async def remove_expired(ctx: ServiceContext, now: datetime | None = None) -> in
             await export_store.remove(conn, export.id)
     for export in due:
         if export.file_name:
-            await _remove_file(ctx, export.file_name)
+            await remove_file(ctx, export.file_name)
     return len(due)
 
 
-async def _remove_file(ctx: ServiceContext, file_name: str) -> None:
+async def remove_file(ctx: ServiceContext, file_name: str) -> None:
     await asyncio.to_thread((exports_dir(ctx) / file_name).unlink, missing_ok=True)

@@ -8,7 +8,7 @@ import zipfile
 from datetime import timedelta
 
 from fedlocal.federation.export_worker import ExportWorker
-from fedlocal.services import accounts, bookmarks, data_exports, messages
+from fedlocal.services import account_deletion, accounts, bookmarks, data_exports, messages
 from fedlocal.services import posts as post_service
 from fedlocal.store import notifications as notification_store
 from fedlocal.store.clock import utcnow
@@ -62,3 +62,17 @@ async def test_a_download_is_built_once_with_json_and_an_activitypub_archive(wor
     assert await data_exports.remove_expired(world.services, utcnow() + timedelta(days=8)) == 1
     assert not path.exists()
     assert await data_exports.current(world.services, lea) is None
+
+
+async def test_deleting_the_account_removes_its_download(world):
+    lea, _ = await accounts.create_account(world.services, "lea", PASSWORD)
+    await data_exports.request_export(world.services, lea)
+    await ExportWorker(world.federation).run_once()
+    ready = await data_exports.current(world.services, lea)
+    path = await data_exports.download(world.services, lea, ready.id)
+
+    await account_deletion.delete_own_account(
+        world.services, lea, password=PASSWORD, address="192.0.2.1"
+    )
+
+    assert not path.exists()
