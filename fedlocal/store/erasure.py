@@ -8,6 +8,8 @@ state)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,7 +29,7 @@ _KEPT = {
 }
 
 
-def _columns_to(table_name: str) -> list[Column]:
+def _columns_to(table_name: str) -> list[Column[Any]]:
     found = []
     for table in metadata.sorted_tables:
         for column in table.columns:
@@ -85,5 +87,5 @@ async def erase_account_rows(conn: AsyncConnection, actor_id: int, account_id: i
         await conn.execute(delete(accounts).where(accounts.c.id == account_id))
 
 
-def _set_null(column: Column) -> bool:
+def _set_null(column: Column[Any]) -> bool:
     return any(fk.ondelete == "SET NULL" for fk in column.foreign_keys)
