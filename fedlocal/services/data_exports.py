@@ -22,6 +22,8 @@ from .context import ServiceContext
 from .errors import NotFound
 
 EXPORT_DAYS = 7
+# A build still "running" after this was cut short (the process stopped): built again.
+STALE_AFTER = timedelta(hours=1)
 
 
 def exports_dir(ctx: ServiceContext) -> Path:
@@ -58,8 +60,10 @@ async def download(ctx: ServiceContext, account: Account, export_id: int) -> Pat
 
 
 async def claim(ctx: ServiceContext) -> DataExport | None:
+    """The next download to build: a waiting one, or one whose building stopped with its
+    process (started more than `STALE_AFTER` ago)."""
     async with ctx.db.write() as conn:
-        return await export_store.claim_next(conn)
+        return await export_store.claim_next(conn, stale_before=utcnow() - STALE_AFTER)
 
 
 async def progress(ctx: ServiceContext, export_id: int, percent: int) -> None:

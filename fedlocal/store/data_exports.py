@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -78,6 +78,7 @@ async def request(conn: AsyncConnection, account_id: int) -> tuple[DataExport, s
                 progress=0,
                 file_name=None,
                 requested_at=now,
+                started_at=None,
                 finished_at=None,
                 expires_at=None,
             )
@@ -87,22 +88,22 @@ async def request(conn: AsyncConnection, account_id: int) -> tuple[DataExport, s
     return (_export(row) if row else found), found.file_name
 
 
-async def claim_next(conn: AsyncConnection) -> DataExport | None:
-    """Take the oldest waiting download for building."""
+async def claim_next(conn: AsyncConnection, *, stale_before: datetime) -> DataExport | None:
+    """Take the oldest waiting download for building, or one whose building started
+    before `stale_before` and never ended (its process stopped)."""
+    waiting = or_(
+        data_exports.c.state == "pending",
+        and_(data_exports.c.state == "running", data_exports.c.started_at < stale_before),
+    )
     row = (
-        await conn.execute(
-            select(data_exports)
-            .where(data_exports.c.state == "pending")
-            .order_by(data_exports.c.id)
-            .limit(1)
-        )
+        await conn.execute(select(data_exports).where(waiting).order_by(data_exports.c.id).limit(1))
     ).first()
     if row is None:
         return None
     claimed = await conn.execute(
         update(data_exports)
-        .where(data_exports.c.id == row.id, data_exports.c.state == "pending")
-        .values(state="running", progress=5)
+        .where(data_exports.c.id == row.id, waiting)
+        .values(state="running", progress=5, started_at=utcnow())
     )
     return _export(row) if claimed.rowcount == 1 else None
 

@@ -1028,6 +1028,7 @@ data_exports = Table(
     Column("progress", Integer, nullable=False, default=0),
     Column("file_name", String(64)),
     Column("requested_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
     Column("finished_at", UTCDateTime),
     Column("expires_at", UTCDateTime),
     UniqueConstraint("account_id"),

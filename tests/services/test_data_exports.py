@@ -7,11 +7,14 @@ import json
 import zipfile
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from fedlocal.federation.export_worker import ExportWorker
 from fedlocal.services import account_deletion, accounts, bookmarks, data_exports, messages
 from fedlocal.services import posts as post_service
 from fedlocal.store import notifications as notification_store
 from fedlocal.store.clock import utcnow
+from fedlocal.store.tables import data_exports as data_export_table
 
 PASSWORD = "correct horse battery"
 
@@ -76,3 +79,19 @@ async def test_deleting_the_account_removes_its_download(world):
     )
 
     assert not path.exists()
+
+
+async def test_a_build_cut_short_is_taken_again_later(world):
+    lea, _ = await accounts.create_account(world.services, "lea", PASSWORD)
+    await data_exports.request_export(world.services, lea)
+    taken = await data_exports.claim(world.services)
+    assert taken is not None
+    assert await data_exports.claim(world.services) is None  # being built
+
+    # When its process stopped over an hour ago, another worker takes it again
+    async with world.db.write() as conn:
+        await conn.execute(
+            update(data_export_table).values(started_at=utcnow() - timedelta(hours=2))
+        )
+    again = await data_exports.claim(world.services)
+    assert again is not None and again.id == taken.id

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("file_name", sa.String(length=64), nullable=True),
         sa.Column("requested_at", _when(), nullable=False),
+        sa.Column("started_at", _when(), nullable=True),
         sa.Column("finished_at", _when(), nullable=True),
         sa.Column("expires_at", _when(), nullable=True),
         sa.ForeignKeyConstraint(
