@@ -150,7 +150,7 @@ async def request_export(page: Page) -> Response:
     """Ask for one's data download: built in the background, shown on the settings page."""
     assert page.account is not None
     await export_service.request_export(page.services, page.account)
-    return page.redirect("/settings#data", notice="export-requested")
+    return page.redirect("/settings#download", notice="export-requested")
 
 
 async def download_export(page: Page) -> Response:
