@@ -47,6 +47,9 @@ async def test_a_resident_asks_for_their_data_and_downloads_it(inst, alice, alic
         actor = json.loads(archive.read("actor.json"))
     assert actor["preferredUsername"] == "alice"
 
+    # A malformed id is a plain 404 page, not an error
+    assert (await alice_web.get("/settings/export/abc")).status_code == 404
+
     # And someone else gets 404 for it, a visitor the login page
     await make_resident(inst, "bob")
     async with WebClient(inst.base_url) as bob:
