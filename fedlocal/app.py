@@ -29,6 +29,7 @@ from .boundary.middleware import ErrorBoundary
 from .config import Config
 from .federation.delivery import DeliveryWorker
 from .federation.delivery_pool import DeliveryPool
+from .federation.export_worker import ExportWorker
 from .federation.inbox_worker import InboxWorker
 from .federation.push import PushWorker
 from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
@@ -146,6 +147,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
     delivery = DeliveryWorker(federation)
     maintenance = MaintenanceWorker(federation.services)
     pushes = PushWorker(federation)
+    exports = ExportWorker(federation)
     return [
         asyncio.create_task(
             run_worker(
@@ -166,6 +168,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
         asyncio.create_task(
             _closing(run_worker("push", pushes.run_once, asyncio.Event(), poll), pushes.close)
         ),
+        asyncio.create_task(run_worker("exports", exports.run_once, asyncio.Event(), poll)),
         # Housekeeping reports its work done, but nothing more is waiting: one round, then
         # the next interval.
         asyncio.create_task(

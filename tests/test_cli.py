@@ -217,7 +217,8 @@ def test_every_command_names_a_function_that_exists() -> None:
                     yield from runs(sub)
 
     names = list(runs(build_parser()))
-    assert len(names) == 23  # serve, worker, migrate, user create|org|role, post, delete,
+    assert len(names) == 25  # serve, worker, migrate, user create|org|role|delete|export,
+    # post, delete,
     # follow, unfollow, block, unblock, neighbours add|remove|list, group create,
     # queue failures|retry|drop, demo, backup, restore, db copy
     for name in names:

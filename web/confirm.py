@@ -73,6 +73,14 @@ REJECT_SIGNUP = Confirm(
 REVOKE_INVITE = Confirm(
     N_("Revoke this invitation? Its code will no longer work."), N_("Yes, revoke")
 )
+DELETE_ACCOUNT = Confirm(
+    N_(
+        "Delete the account %(target)s for good? Their posts, messages, pictures and personal "
+        "data are removed, and the other servers are told. Reports about them stay."
+    ),
+    N_("Yes, delete the account"),
+    target_field="target",
+)
 UNLINK = Confirm(
     N_("Remove the link with %(target)s? Their posts stop arriving, and ours stop reaching them."),
     N_("Yes, remove the link"),

@@ -91,6 +91,7 @@ NOTIFICATIONS = {
     "ride_declined": N_("%(who)s declined your booking"),
     "ride_booking_cancelled": N_("%(who)s cancelled a booking on a ride"),
     "ride_cancelled": N_("%(who)s cancelled the ride you booked"),
+    "export_ready": N_("Your data download is ready: get it from your settings"),
 }
 # The same, about an offer or a request named by its title (and a loan's return day).
 NOTIFICATIONS_ABOUT = {
@@ -133,6 +134,7 @@ AUDIT_ACTIONS = {
     "role": N_("Role changed"),
     "approve": N_("Sign-up approved"),
     "reject": N_("Sign-up rejected"),
+    "delete_account": N_("Account deleted"),
     "resolve_report": N_("Report resolved"),
     "reopen_report": N_("Report reopened"),
     "assign_report": N_("Report taken in hand"),

@@ -35,6 +35,13 @@ NOTICES = {
     "purchase-decided": N_("Done: everyone committed was told."),
     "profile-saved": N_("Your profile is saved."),
     "password-changed": N_("Your password is changed; your other devices are logged out."),
+    "account-deleted": N_(
+        "Your account is deleted. The other servers that knew it are being told. Goodbye!"
+    ),
+    "export-requested": N_(
+        "Your data download is being prepared. You will get a notification when it is ready."
+    ),
+    "account-deleted-by-admin": N_("The account is deleted; the other servers are being told."),
     "language-saved": N_("Language saved."),
     "followed": N_("Followed."),
     "follow-pending": N_("Follow request sent: it waits for their answer."),

@@ -42,8 +42,9 @@ from .views import (
     trust,
 )
 
-# The POST routes that ask for confirmation (tests/web/test_web_confirm.py reads it).
-CONFIRMED_PATHS: set[str] = set()
+# The POST routes that ask for confirmation (tests/web/test_web_confirm.py reads it);
+# /settings/delete is reached from its own page, which says what goes and asks the password.
+CONFIRMED_PATHS: set[str] = {"/settings/delete"}
 # The POST routes of forms that create something, guarded against a second sending.
 CREATE_PATHS: set[str] = set()
 
@@ -237,6 +238,11 @@ def web_routes() -> list[Route]:
         _route("/shops", shops.index),
         _route("/settings/profile", settings.save_profile, post=True, login=True),
         _route("/settings/password", settings.change_password, post=True, login=True),
+        _route("/settings/export", settings.request_export, post=True, login=True),
+        _route("/settings/export/{export_id}", settings.download_export, login=True),
+        _route("/settings/delete", settings.delete_form, login=True),
+        # Its form is the confirmation page already (what goes, and the password).
+        _route("/settings/delete", settings.delete_account, post=True, login=True),
         _route("/settings/trust", trust.save_consent, post=True, login=True),
         _route("/language", settings.switch_language, post=True, login=True),
         _route("/language/{language}", settings.choose_language),
@@ -277,6 +283,13 @@ def web_routes() -> list[Route]:
         ),
         _route(
             "/admin/accounts/{account_id}", admin.suspend, post=True, admin=True, confirm=c.SUSPEND
+        ),
+        _route(
+            "/admin/accounts/{account_id}/delete",
+            admin.delete_account,
+            post=True,
+            admin=True,
+            confirm=c.DELETE_ACCOUNT,
         ),
         _route(
             "/admin/accounts/{account_id}/organization",

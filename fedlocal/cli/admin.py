@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from ..config import load_config
-from ..services import accounts, organizations, staff
+from ..federation import archive
+from ..services import account_deletion, accounts, organizations, staff
 from ..services.errors import InvalidInput, NotFound
 from ..store import Database, head_revision, migrate
 from .runtime import open_instance
@@ -66,4 +68,43 @@ async def set_role(args: argparse.Namespace) -> int:
             raise NotFound("no local account named '%(name)s'", name=args.name)
         changed = await staff.set_role(services, None, found.id, args.role)
     print(f"@{changed.username} is now {staff.role_of(changed)}")
+    return 0
+
+
+async def delete_user(args: argparse.Namespace) -> int:
+    """`fedlocal user delete NAME [--yes]`: the operator deletes an account, after a
+    question unless `--yes` (recorded in the audit log without a staff account)."""
+    if not args.yes:
+        try:
+            answer = await asyncio.to_thread(
+                input,
+                f"Delete @{args.name} with all their posts, messages and pictures? "
+                "This cannot be undone. Type the name to confirm: ",
+            )
+        except EOFError:
+            answer = ""
+        if answer.strip().lstrip("@") != args.name:
+            print("Nothing deleted.")
+            return 1
+    async with open_instance(args.config) as federation:
+        await account_deletion.delete_from_cli(federation.services, args.name)
+    print(f"@{args.name} is deleted; the servers that knew the account are being told.")
+    return 0
+
+
+async def export_user(args: argparse.Namespace) -> int:
+    """`fedlocal user export NAME --to FILE`: the account's data download, written by the
+    operator (to answer a resident's request for their data)."""
+    target = Path(args.to)
+    if await asyncio.to_thread(target.exists):
+        raise InvalidInput("%(file)s exists already; choose another file", file=str(target))
+    async with open_instance(args.config) as federation:
+        account, actor = await account_deletion.account_named(federation.services, args.name)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            count = await archive.write_archive(federation, account, actor, partial)
+            await asyncio.to_thread(partial.replace, target)
+        finally:
+            await asyncio.to_thread(partial.unlink, missing_ok=True)
+    print(f"@{args.name}: {count} posts written to {target}")
     return 0

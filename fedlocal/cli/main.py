@@ -65,6 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("name", metavar="NAME")
     sub.add_argument("role", choices=["admin", "moderator", "none"], metavar="admin|moderator|none")
     sub.set_defaults(run="admin:set_role")
+    sub = with_config(
+        user_commands.add_parser(
+            "delete", help="delete an account: its posts, messages, media and personal data"
+        )
+    )
+    sub.add_argument("name", metavar="NAME")
+    sub.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    sub.set_defaults(run="admin:delete_user")
+    sub = with_config(
+        user_commands.add_parser(
+            "export", help="write an account's data (JSON and an ActivityPub archive) to a zip"
+        )
+    )
+    sub.add_argument("name", metavar="NAME")
+    sub.add_argument("--to", required=True, metavar="FILE", help="the zip file to write")
+    sub.set_defaults(run="admin:export_user")
 
     sub = with_config(commands.add_parser("post", help="publish a public note as a local account"))
     sub.add_argument("--as", dest="author", required=True, metavar="NAME")

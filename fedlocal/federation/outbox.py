@@ -29,6 +29,7 @@ from activitypub.jsonutil import dumps_compact
 from ..config import Config
 from ..models import Actor, Announce, Post
 from ..services.outgoing import (
+    AccountDeleted,
     Blocked,
     BlockUndone,
     Boosted,
@@ -157,6 +158,8 @@ class FederationOutbox:
                 keys = await actor_store.keys_of(conn, actor.id)
                 document = to_as.actor_document(actor, keys, self.urls)
                 return Delivery(actor, to_as.update_actor(document, utcnow()), followers=True)
+            case AccountDeleted(actor, inboxes):
+                return Delivery(actor, to_as.delete_actor(actor), inboxes=inboxes)
             case FollowSent(follower, followed, follow):
                 return _to(follower, to_as.follow(follower, followed, follow), followed)
             case FollowUndone(follower, followed, follow):

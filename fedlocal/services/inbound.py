@@ -144,8 +144,10 @@ async def delete_remote_post(conn: AsyncConnection, actor: Actor, uri: str) -> b
 
 
 async def delete_remote_actor(conn: AsyncConnection, actor: Actor) -> None:
-    """The actor deleted their account: drop their posts and mark them gone."""
+    """The actor deleted their account: drop their posts and follows (both ways) and mark
+    them gone."""
     await post_store.delete_posts_of_actor(conn, actor.id)
+    await follow_store.delete_follows_of_actor(conn, actor.id)
     await actor_store.mark_actor_gone(conn, actor.id)
 
 

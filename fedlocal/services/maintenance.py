@@ -4,7 +4,7 @@ old to be delivered again, failed logins older than the login limit's window, pi
 uploaded a day ago and never posted, the oldest copies of other servers' pictures past
 the cache's limit, (data minimisation) browser sessions past their end and
 notifications older than `notification_retention_days`, and Web Push messages given up
-on a week ago."""
+on a week ago, and residents' data downloads past their days."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ..store import sessions as session_store
 from ..store.clock import utcnow
 from . import remote_media
 from .context import ServiceContext
+from .data_exports import remove_expired as remove_expired_exports
 from .group_purchases import settle_due
 from .listings import expire_due
 from .loans import remind_and_flag_overdue
@@ -57,6 +58,7 @@ class MaintenanceWorker:
             forgotten += await push_store.purge_dead(conn, before=now - DEAD_PUSH_RETENTION)
         swept = await sweep_waiting(self.ctx, now)
         evicted = await remote_media.evict(self.ctx)
+        evicted += await remove_expired_exports(self.ctx, now)
         return (
             expired
             + settled

@@ -57,6 +57,15 @@ class ProfileUpdated:
 
 
 @dataclass(frozen=True)
+class AccountDeleted:
+    """One of our accounts is deleted: a Delete of the actor to `inboxes` (its remote
+    followers' and every known server's), gathered before its follows went."""
+
+    actor: Actor
+    inboxes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FollowSent:
     follower: Actor
     followed: Actor
@@ -269,6 +278,7 @@ News = (
     | PostPinned
     | PostUnpinned
     | ProfileUpdated
+    | AccountDeleted
     | FollowSent
     | FollowUndone
     | FollowAccepted

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Follow
@@ -232,3 +232,13 @@ async def followers_on_domain(conn: AsyncConnection, actor_id: int, domain: str)
         .where(follows.c.followed_id == actor_id, actors.c.domain == domain)
     )
     return [actor_from_prefixed(row) for row in rows]
+
+
+async def delete_follows_of_actor(conn: AsyncConnection, actor_id: int) -> int:
+    """Every follow of or by the actor (their account is deleted); how many."""
+    result = await conn.execute(
+        delete(follows).where(
+            or_(follows.c.follower_id == actor_id, follows.c.followed_id == actor_id)
+        )
+    )
+    return result.rowcount or 0

@@ -1075,3 +1075,25 @@ group_purchase_commitments = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("purchase_id", "actor_id"),
 )
+
+
+# A resident's data download (services/data_exports.py): one row per account, built in
+# the background by the export worker, its zip kept under data_dir/exports until
+# `expires_at`. A new request while one is pending or running is the same job.
+data_exports = Table(
+    "data_exports",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # pending | running | ready | failed
+    Column("state", String(16), nullable=False),
+    # 0 to 100, shown on the settings page.
+    Column("progress", Integer, nullable=False, default=0),
+    Column("file_name", String(64)),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    UniqueConstraint("account_id"),
+    Index(None, "state", "id"),
+)

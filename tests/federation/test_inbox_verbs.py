@@ -530,7 +530,10 @@ async def test_a_deleted_account_loses_its_posts_and_is_marked_gone(inst, stub, 
     alice.gone = True
     await deliver_and_process(inst, stub, alice, alice.fixture("mastodon/delete-actor.json"))
 
-    # Then her posts are gone and she is marked gone
+    # Then her posts and ana's follow of her are gone, and she is marked gone
+    gone = await remote_actor(inst, alice.uri)
+    async with inst.db.read() as conn:
+        assert await follow_store.get_follow(conn, ana.id, gone.id) is None
     for note in notes:
         assert await post_at(inst, note["id"]) is None
     stored = await remote_actor(inst, alice.uri)
@@ -539,6 +542,28 @@ async def test_a_deleted_account_loses_its_posts_and_is_marked_gone(inst, stub, 
     # And nothing signed with her key is accepted any more
     late = await stub.deliver(alice, f"{inst.base_url}/inbox", create_of(alice, alice.note("112")))
     assert late.status_code == 401
+
+
+async def test_a_deletion_of_an_account_signed_by_someone_else_removes_nothing(
+    inst, stub, ana, alice
+):
+    # Given ana follows alice and holds a note of hers
+    await ana_follows(inst, stub, ana, alice)
+    note = alice.note("113")
+    await deliver_and_process(inst, stub, alice, create_of(alice, note))
+
+    # When mallory, of the same server, sends a Delete of alice's account signed by herself
+    mallory = stub.add_actor("mallory")
+    forged = alice.fixture("mastodon/delete-actor.json")
+    response = await stub.deliver(mallory, f"{inst.base_url}/inbox", forged)
+
+    # Then it is dropped unprocessed (signed by someone else than its actor): alice and
+    # her note stay
+    assert response.status_code == 202
+    assert await queue_rows(inst) == []
+    assert await post_at(inst, note["id"]) is not None
+    stored = await remote_actor(inst, alice.uri)
+    assert stored is not None and stored.gone_at is None
 
 
 async def test_the_deletion_of_an_account_we_never_knew_is_acknowledged_only(inst, stub, alice):

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from fedlocal.boundary import ids
 from fedlocal.organizations import ORGANIZATION_KEYS, ORGANIZATION_TYPES
-from fedlocal.services import audit, moderation_actions
+from fedlocal.services import account_deletion, audit, moderation_actions
 from fedlocal.services import neighbours as neighbour_service
 from fedlocal.services import organizations as organization_service
 from fedlocal.services import queues as queue_service
@@ -96,6 +96,13 @@ async def suspend(page: Page) -> Response:
         page.services, page.account, "suspend" if decision == "suspend" else "unsuspend", account_id
     )
     return page.redirect("/admin", notice="suspended" if decision == "suspend" else "restored")
+
+
+async def delete_account(page: Page) -> Response:
+    """Delete a resident's account (after the confirmation page; audited)."""
+    assert page.account is not None
+    await account_deletion.delete_by_admin(page.services, page.account, _id(page, "account_id"))
+    return page.redirect("/admin#residents", notice="account-deleted-by-admin")
 
 
 async def set_organization(page: Page) -> Response:

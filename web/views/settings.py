@@ -4,13 +4,16 @@ the language switch of every page."""
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
+from fedlocal.boundary import ids
+from fedlocal.services import account_deletion
+from fedlocal.services import data_exports as export_service
 from fedlocal.services import media as media_service
 from fedlocal.services import settings as settings_service
 from fedlocal.services import vouches as vouch_service
 from fedlocal.services.accounts import MIN_PASSWORD_LENGTH
-from fedlocal.services.errors import Busy, InvalidInput
+from fedlocal.services.errors import Busy, Conflict, InvalidInput
 from fedlocal.services.login import TooManyAttempts
 
 from ..forms import FormState
@@ -69,6 +72,7 @@ async def _render(
         photo_accept=ACCEPT,
         photo_max_megabytes=page.config.media_max_bytes // (1024 * 1024),
         shows_vouches=await vouch_service.shows_vouches(page.services, page.account),
+        data_export=await export_service.current(page.services, page.account),
         section="settings",
     )
 
@@ -140,6 +144,65 @@ async def change_password(page: Page) -> Response:
         return response
     await page.web.sessions.end_other_sessions(page.visitor)
     return page.redirect("/settings", notice="password-changed")
+
+
+async def request_export(page: Page) -> Response:
+    """Ask for one's data download: built in the background, shown on the settings page."""
+    assert page.account is not None
+    await export_service.request_export(page.services, page.account)
+    return page.redirect("/settings#download", notice="export-requested")
+
+
+async def download_export(page: Page) -> Response:
+    """The zip of one's data download (its owner only: anyone else gets 404)."""
+    assert page.account is not None
+    export_id = ids.path_id(page.request.path_params["export_id"], "export")
+    path = await export_service.download(page.services, page.account, export_id)
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"{page.account.username}-data.zip",
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+async def delete_form(page: Page) -> Response:
+    """The page that says what deleting the account removes, and asks for the password."""
+    return await _render_delete(page, FormState())
+
+
+async def _render_delete(page: Page, state: FormState, status: int = 200) -> Response:
+    return await page.render(
+        "delete_account.html",
+        status=status,
+        form=state,
+        labels={"current_password": page.t("Current password")},
+        section="settings",
+    )
+
+
+async def delete_account(page: Page) -> Response:
+    """The resident deletes their account; they are logged out and land on the home page."""
+    assert page.account is not None
+    state = FormState()
+    try:
+        await account_deletion.delete_own_account(
+            page.services,
+            page.account,
+            password=page.form.get("current_password"),
+            address=page.client_ip,
+        )
+    except (InvalidInput, Conflict) as exc:
+        field = "current_password" if isinstance(exc, InvalidInput) else "_form"
+        state.error(field, translate_service_error(page.t, exc))
+        return await _render_delete(page, state, status=exc.status)
+    except (TooManyAttempts, Busy) as exc:
+        state.error("_form", translate_service_error(page.t, exc))
+        response = await _render_delete(page, state, status=exc.status)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    await page.web.sessions.log_out(page.visitor)
+    return page.redirect("/", notice="account-deleted")
 
 
 async def switch_language(page: Page) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -24,6 +25,12 @@ async def _local_actor(request: Request) -> Actor | None:
     return await people.local_actor(
         federation_of(request).services, request.path_params["username"]
     )
+
+
+async def _live_local_actor(request: Request) -> Actor | None:
+    """One of our actors whose collections are served: a deleted account has none."""
+    actor = await _local_actor(request)
+    return None if actor is None or actor.gone_at is not None else actor
 
 
 async def instance_actor(request: Request) -> Response:
@@ -48,7 +55,7 @@ def _page_number(request: Request) -> int | None:
 
 async def outbox(request: Request) -> Response:
     federation = federation_of(request)
-    actor = await _local_actor(request)
+    actor = await _live_local_actor(request)
     if actor is None:
         return json_error(404, "no such actor")
     collection_id = actor.outbox_url or federation.urls.outbox(actor.username)
@@ -82,7 +89,7 @@ async def following(request: Request) -> Response:
 
 async def _follow_collection(request: Request, direction: Direction) -> Response:
     services = federation_of(request).services
-    actor = await _local_actor(request)
+    actor = await _live_local_actor(request)
     if actor is None:
         return json_error(404, "no such actor")
     collection_id = f"{actor.uri}/{direction}"
@@ -104,7 +111,7 @@ async def _follow_collection(request: Request, direction: Direction) -> Response
 async def featured(request: Request) -> Response:
     """The actor's pinned posts, embedded, as Mastodon serves `collections/featured`."""
     federation = federation_of(request)
-    actor = await _local_actor(request)
+    actor = await _live_local_actor(request)
     if actor is None or actor.role != "resident":
         return json_error(404, "no such actor")
     pinned = await pins.pinned_posts(federation.services, actor)
@@ -123,6 +130,11 @@ def actor_routes(html: HtmlPages) -> list[Route]:
         actor = await _local_actor(request)
         if actor is None or actor.role == "instance":
             return not_found(request, "no such actor")
+        if actor.gone_at is not None:
+            # A deleted account: a Tombstone for servers, "gone" for browsers.
+            if not wants_activitypub(request):
+                raise HTTPException(410)
+            return activity_json(to_as.actor_tombstone(actor), status=410)
         if not wants_activitypub(request):
             return await html.actor_page(request, actor)
         return await _actor_document(request, actor)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from .activities import (
     BUILT_IN_CATEGORIES,
+    actor_tombstone,
     announce,
     create,
     delete,
+    delete_actor,
     object_document,
     post_object,
     tombstone,
@@ -103,4 +105,6 @@ __all__ = [
     "undo_like",
     "update",
     "update_actor",
+    "actor_tombstone",
+    "delete_actor",
 ]

@@ -174,6 +174,27 @@ def update_actor(document: dict[str, Any], moment: datetime) -> dict[str, Any]:
     }
 
 
+def delete_actor(actor: Actor) -> dict[str, Any]:
+    """A deleted account, as Mastodon sends it: actor and object both the actor's id, to
+    Public (it goes to its followers' and every known server's inbox)."""
+    return {
+        "@context": OBJECT_CONTEXT,
+        "id": f"{actor.uri}#delete",
+        "type": "Delete",
+        "actor": actor.uri,
+        "to": [PUBLIC],
+        "object": actor.uri,
+    }
+
+
+def actor_tombstone(actor: Actor) -> dict[str, Any]:
+    """What a deleted account's URI serves (with a 410)."""
+    document: dict[str, Any] = {"@context": OBJECT_CONTEXT, "id": actor.uri, "type": "Tombstone"}
+    if actor.gone_at:
+        document["deleted"] = iso(actor.gone_at)
+    return document
+
+
 def announce(announcer: Actor, post: Post, author: Actor, record: Announce) -> dict[str, Any]:
     """An Announce of the bare object id, the form Mastodon renders as a boost."""
     return {
