@@ -76,6 +76,7 @@ NOTIFICATIONS = {
     "vouch": N_("%(who)s says they know you"),
     "signup_approved": N_("%(who)s opened your account: welcome!"),
     "moderation_warning": N_("The moderators of this instance sent you a warning"),
+    "move": N_("An account you followed moved to %(who)s: you now follow the new one"),
 }
 # The same, about an offer or a request named by its title (and a loan's return day).
 NOTIFICATIONS_ABOUT = {
