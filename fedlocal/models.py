@@ -81,6 +81,11 @@ class Actor:
     # (`summary` is its HTML).
     fields: tuple[ProfileField, ...] = ()
     note_source: str | None = None
+    # Moving house (Mastodon's account migration), for our residents: the other accounts
+    # they declare as theirs (`alsoKnownAs`), and the account they moved to and when.
+    also_known_as: tuple[str, ...] = ()
+    moved_to: str | None = None
+    moved_at: datetime | None = None
 
     @property
     def is_local(self) -> bool:

@@ -30,6 +30,7 @@ from .views import (
     loans,
     messages,
     moderation,
+    moving,
     notifications,
     posts,
     profile,
@@ -194,6 +195,11 @@ def web_routes() -> list[Route]:
         _route("/settings/profile", settings.save_profile, post=True, login=True),
         _route("/settings/password", settings.change_password, post=True, login=True),
         _route("/settings/trust", trust.save_consent, post=True, login=True),
+        # Moving house: other accounts (alsoKnownAs) and moving elsewhere
+        _route("/settings/moving", moving.index, login=True),
+        _route("/settings/moving/alias", moving.add_alias, post=True, login=True),
+        _route("/settings/moving/alias/remove", moving.remove_alias, post=True, login=True),
+        _route("/settings/moving/move", moving.move_out, post=True, login=True, confirm=c.MOVE),
         _route("/language", settings.switch_language, post=True, login=True),
         _route("/language/{language}", settings.choose_language),
         # Groups

@@ -47,6 +47,7 @@ from ..services.outgoing import (
     Left,
     Liked,
     LikeUndone,
+    Moved,
     News,
     OfferAccepted,
     PostCreated,
@@ -151,6 +152,8 @@ class FederationOutbox:
                 keys = await actor_store.keys_of(conn, actor.id)
                 document = to_as.actor_document(actor, keys, self.urls)
                 return Delivery(actor, to_as.update_actor(document, utcnow()), followers=True)
+            case Moved(actor, target_uri):
+                return Delivery(actor, to_as.move(actor, target_uri, utcnow()), followers=True)
             case FollowSent(follower, followed, follow):
                 return _to(follower, to_as.follow(follower, followed, follow), followed)
             case FollowUndone(follower, followed, follow):

@@ -57,6 +57,14 @@ class ProfileUpdated:
 
 
 @dataclass(frozen=True)
+class Moved:
+    """One of our residents moved house to `target_uri` (a Move, to their followers)."""
+
+    actor: Actor
+    target_uri: str
+
+
+@dataclass(frozen=True)
 class FollowSent:
     follower: Actor
     followed: Actor
@@ -231,6 +239,7 @@ News = (
     | PostPinned
     | PostUnpinned
     | ProfileUpdated
+    | Moved
     | FollowSent
     | FollowUndone
     | FollowAccepted

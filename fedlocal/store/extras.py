@@ -10,6 +10,7 @@ model.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from ..models import Attachment, Mention, ProfileField
@@ -25,6 +26,9 @@ ACTOR_EXTRAS = (
     "moderator_ids",
     "fields",
     "note_source",
+    "also_known_as",
+    "moved_to",
+    "moved_at",
 )
 
 
@@ -142,6 +146,12 @@ def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
         ]
     if fields.get("note_source"):
         data["note"] = fields["note_source"]
+    if fields.get("also_known_as"):
+        data["also_known_as"] = list(fields["also_known_as"])
+    if fields.get("moved_to"):
+        data["moved_to"] = fields["moved_to"]
+    if fields.get("moved_at"):
+        data["moved_at"] = fields["moved_at"].isoformat()
     return data or None
 
 
@@ -169,7 +179,19 @@ def actor_fields(data: Any) -> dict[str, Any]:
             if isinstance(f, dict)
         ),
         "note_source": _optional_string(data.get("note")),
+        "also_known_as": _strings(data.get("also_known_as")),
+        "moved_to": _optional_string(data.get("moved_to")),
+        "moved_at": _moment(data.get("moved_at")),
     }
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _list(value: Any) -> list[Any]:

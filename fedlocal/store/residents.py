@@ -69,6 +69,16 @@ async def set_pictures(conn: AsyncConnection, actor_id: int, **pictures: str | N
     )
 
 
+async def set_moving(conn: AsyncConnection, actor_id: int, **changes: Any) -> None:
+    """One of our residents' other accounts (`also_known_as`), or their move (`moved_to`,
+    `moved_at`); the other extras kept."""
+    await conn.execute(
+        update(actors)
+        .where(actors.c.id == actor_id, actors.c.role == "resident")
+        .values(data=await _extras_with(conn, actor_id, **changes), updated_at=utcnow())
+    )
+
+
 async def _extras_with(conn: AsyncConnection, actor_id: int, **changes: Any) -> Any:
     """The actor's extras column with `changes` made and the other extras kept."""
     data = (

@@ -22,6 +22,12 @@ async def prepare(ctx: InboxContext) -> Actor:
     target_uri = id_of(ctx.activity.get("target"))
     if not isinstance(target_uri, str) or target_uri == old_uri:
         raise Ignored("a Move without a target account")
+    if target_uri.startswith(ctx.our_prefix):
+        # A move to one of our residents: what they declared is here.
+        local = await moves.resident_at(ctx.services, target_uri)
+        if local is None or old_uri not in local.also_known_as:
+            raise Ignored("a Move to an account here that does not name the old one")
+        return local
     document = await fetch_document(ctx, target_uri)
     if old_uri not in moves.also_known_as(document):
         raise Ignored("a Move to an account that does not name the old one in alsoKnownAs")

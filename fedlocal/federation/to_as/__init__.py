@@ -30,6 +30,7 @@ from .follows import accept_follow, follow, reject_follow, undo_follow
 from .likes import like, undo_announce, undo_like
 from .listings import listing, listing_hashtags
 from .marketplace import accept_offer, offer_agreement
+from .moves import move
 from .notes import note
 from .participation import accept_join, join, leave, reject_join
 from .pins import add_pin, featured_collection, remove_pin
@@ -65,6 +66,7 @@ __all__ = [
     "remove_pin",
     "actor_document",
     "block",
+    "move",
     "undo_block",
     "addressing",
     "announce",
