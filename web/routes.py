@@ -200,6 +200,7 @@ def web_routes() -> list[Route]:
         _route("/settings/moving/alias", moving.add_alias, post=True, login=True),
         _route("/settings/moving/alias/remove", moving.remove_alias, post=True, login=True),
         _route("/settings/moving/move", moving.move_out, post=True, login=True, confirm=c.MOVE),
+        _route("/settings/moving/import", moving.import_follows, post=True, login=True),
         _route("/language", settings.switch_language, post=True, login=True),
         _route("/language/{language}", settings.choose_language),
         # Groups

@@ -57,3 +57,37 @@ async def test_moving_needs_the_new_account_to_name_the_old_one(inst, alice, ali
     moved = await alice_web.submit("/settings/moving", "/settings/moving/move", {"target": "@bob"})
     assert notice(moved) == "moved"
     assert f"This account has moved to {bob.uri}" in (await alice_web.get("/@alice")).text
+
+
+async def _upload(client, content: bytes):
+    token = await client.token("/settings/moving")
+    return await client.http.post(
+        "/settings/moving/import",
+        data={"csrf_token": token},
+        files={"file": ("following_accounts.csv", content, "text/csv")},
+    )
+
+
+async def test_importing_follows_says_what_was_done_and_what_failed(inst, alice, alice_web):
+    await make_resident(inst, "bob", display_name="Bob")
+    export = (
+        "Account address,Show boosts,Notify on new posts,Languages\n"
+        f"bob@{inst.config.domain},true,false,\n"
+        f"nobody@{inst.config.domain},true,false,\n"
+    )
+
+    done = await _upload(alice_web, export.encode())
+
+    assert done.status_code == 200
+    assert "1 account followed (or asked)." in done.text
+    assert f"nobody@{inst.config.domain} — " in done.text
+
+
+async def test_importing_without_a_file_or_a_list_is_refused_plainly(inst, alice, alice_web):
+    token = await alice_web.token("/settings/moving")
+    empty = await alice_web.http.post("/settings/moving/import", data={"csrf_token": token})
+    assert empty.status_code == 422 and "Choose a file." in empty.text
+
+    refused = await _upload(alice_web, b"\xff\xfe")
+    assert refused.status_code == 422
+    assert "This file is not a list of addresses." in refused.text

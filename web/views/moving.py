@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from fedlocal.services import moves
+from fedlocal.services import follow_import, moves
 from fedlocal.services.errors import ServiceError
 
 from ..forms import FormState
@@ -20,11 +20,25 @@ async def index(page: Page) -> Response:
     return await _render(page, FormState(), FormState())
 
 
-async def _render(page: Page, alias: FormState, target: FormState, status: int = 200) -> Response:
+async def _render(
+    page: Page,
+    alias: FormState,
+    target: FormState,
+    status: int = 200,
+    *,
+    upload: FormState | None = None,
+    report: follow_import.ImportReport | None = None,
+) -> Response:
     assert page.me is not None
     return await page.render(
         "moving.html",
         status=status,
+        upload=upload or FormState(),
+        report=report,
+        failures=[(address, translate_service_error(page.t, exc)) for address, exc in report.failed]
+        if report
+        else [],
+        import_batch=follow_import.BATCH,
         aliases=page.me.also_known_as,
         moved_to=page.me.moved_to,
         alias=alias,
@@ -33,6 +47,7 @@ async def _render(page: Page, alias: FormState, target: FormState, status: int =
         labels={
             "alias": page.t("Address of your other account"),
             "target": page.t("Address of your new account"),
+            "file": page.t("File of the accounts you follow"),
         },
         section="settings",
     )
@@ -78,3 +93,20 @@ async def move_out(page: Page) -> Response:
         state.error("target", translate_service_error(page.t, exc))
         return await _render(page, FormState(), state, status=exc.status)
     return page.redirect("/settings/moving", notice="moved")
+
+
+async def import_follows(page: Page) -> Response:
+    """Follow the accounts of a file (Mastodon's export, or one address a line); the page
+    says what was done, and what failed and why."""
+    assert page.me is not None
+    state = FormState()
+    data = page.form.files.get("file")
+    if not data:
+        state.error("file", page.t("Choose a file."))
+        return await _render(page, FormState(), FormState(), status=422, upload=state)
+    try:
+        report = await follow_import.import_follows(page.services, page.me, data)
+    except ServiceError as exc:
+        state.error("file", translate_service_error(page.t, exc))
+        return await _render(page, FormState(), FormState(), status=exc.status, upload=state)
+    return await _render(page, FormState(), FormState(), report=report)
