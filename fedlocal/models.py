@@ -383,6 +383,10 @@ class RemoteActorData:
     # `fedlocal:organizationType`, as the document claims it (kept for linked neighbours).
     organization_type: str | None = None
     fields: tuple[ProfileField, ...] = ()
+    # Moving house: the actor's other accounts (`alsoKnownAs`) and where it moved
+    # (`movedTo`), as the document claims them.
+    also_known_as: tuple[str, ...] = ()
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True)

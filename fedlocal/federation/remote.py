@@ -149,6 +149,8 @@ class RemoteActors:
                 # A claim we cannot verify: believed only from a linked neighbour.
                 organization_type=await neighbours.trusted_organization_type(conn, data),
                 fields=data.fields,
+                also_known_as=data.also_known_as,
+                moved_to=data.moved_to,
             )
             # Keys must be on the actor's own host: a document cannot vouch for others' keys.
             own_keys = [k for k in data.keys if http_host(k[0]) == data.domain]

@@ -1,6 +1,7 @@
-"""Moving house in our documents: a resident's actor publishes `alsoKnownAs` and, once
-moved, `movedTo` (terms that survive JSON-LD, as Mastodon reads them); the Move we send
-has Mastodon's shape (actor = object = the old account, target = the new one)."""
+"""Moving house in documents: a resident's actor publishes `alsoKnownAs` and, once moved,
+`movedTo` (terms that survive JSON-LD, as Mastodon reads them); the Move we send has
+Mastodon's shape (actor = object = the old account, target = the new one); a Mastodon
+actor's `alsoKnownAs` and `movedTo` are read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from fedlocal.federation import to_as
+from fedlocal.federation.from_as import actor_from_as
 from tests.federation.test_to_as import keys_of
+from tests.support.fixtures import load_fixture
 from tests.support.model_builders import URLS, lost_terms, resident
 
 OLD = "https://ailleurs.example/users/ana"
@@ -46,3 +49,18 @@ def test_the_move_we_send_has_mastodons_shape():
     )
     assert move["id"].startswith(f"{ana.uri}#moves/")
     assert lost_terms(move) == []
+
+
+def test_a_mastodon_actor_that_moved_is_read_with_its_other_accounts():
+    document = load_fixture(
+        "mastodon/actor.json",
+        base="https://ailleurs.example",
+        username="ana",
+        public_key_pem="",
+    )
+    document["alsoKnownAs"] = [NEW, {"id": NEW}, "not a url"]
+    document["movedTo"] = NEW
+
+    data = actor_from_as(document)
+
+    assert (data.also_known_as, data.moved_to) == ((NEW,), NEW)
