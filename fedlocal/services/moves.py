@@ -46,13 +46,11 @@ async def resident_at(ctx: ServiceContext, uri: str) -> Actor | None:
     return found if found is not None and found.role == "resident" else None
 
 
-async def receive_move(
-    ctx: ServiceContext, conn: AsyncConnection, old: Actor, new: Actor
-) -> list[Actor]:
+async def receive_move(ctx: ServiceContext, conn: AsyncConnection, old: Actor, new: Actor) -> int:
     """`old` moved to `new` (already checked): our residents who followed `old` follow
-    `new` instead. Returns the residents moved over."""
-    moved = []
-    for follow_row, resident in await follow_store.local_followers(conn, old.id):
+    `new` instead (unless one blocks the other). Returns how many followed `old`."""
+    followers = await follow_store.local_followers(conn, old.id)
+    for follow_row, resident in followers:
         await follow_store.delete_follow(conn, follow_row.id)
         if not old.is_local:
             await ctx.outbox.send(conn, outgoing.FollowUndone(resident, old, follow_row))
@@ -73,8 +71,7 @@ async def receive_move(
                 await ctx.outbox.send(conn, outgoing.FollowSent(resident, new, follow_new))
         await list_store.remove_from_owner_lists(conn, resident.id, old.id)
         await notification_store.add(conn, recipient_id=resident.id, type="move", actor_id=new.id)
-        moved.append(resident)
-    return moved
+    return len(followers)
 
 
 # Moving out: our resident's other accounts (`alsoKnownAs`), and their move elsewhere.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from fedlocal.federation.delivery import DeliveryWorker
+from fedlocal.services import blocks
 from fedlocal.store import notifications as notification_store
 from tests.federation.test_inbox_verbs import (
     ana_follows,
@@ -108,3 +109,20 @@ async def test_a_move_relayed_by_another_signer_is_not_stored(inst, stub, ana, a
 
     assert (await follow_between(inst, ana.uri, alice.uri)).state == "accepted"
     assert await follow_between(inst, ana.uri, new.uri) is None
+
+
+async def test_a_follower_who_blocks_the_new_account_only_leaves_the_old_one(
+    inst, stub, ana, alice
+):
+    # Given ana follows alice's old account and blocks her new one
+    await ana_follows(inst, stub, ana, alice)
+    new = stub.add_actor("alice2", alsoKnownAs=[alice.uri])
+    known = await inst.services.remote.actor(new.uri)
+    await blocks.block(inst.services, ana, known.id)
+
+    # When the Move arrives, ana leaves the old account and does not follow the new one
+    await deliver_and_process(inst, stub, alice, _move(alice, new.uri))
+
+    assert await follow_between(inst, ana.uri, alice.uri) is None
+    assert await follow_between(inst, ana.uri, new.uri) is None
+    assert await _told(inst, ana) == []
