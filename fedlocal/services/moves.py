@@ -52,6 +52,8 @@ async def receive_move(ctx: ServiceContext, conn: AsyncConnection, old: Actor, n
     followers = await follow_store.local_followers(conn, old.id)
     for follow_row, resident in followers:
         await follow_store.delete_follow(conn, follow_row.id)
+        # As an unfollow: the old account leaves the resident's lists.
+        await list_store.remove_from_owner_lists(conn, resident.id, old.id)
         if not old.is_local:
             await ctx.outbox.send(conn, outgoing.FollowUndone(resident, old, follow_row))
         if resident.id == new.id or await blocks.blocked_either_way(conn, resident, new):
@@ -69,7 +71,6 @@ async def receive_move(ctx: ServiceContext, conn: AsyncConnection, old: Actor, n
             )
             if not new.is_local:
                 await ctx.outbox.send(conn, outgoing.FollowSent(resident, new, follow_new))
-        await list_store.remove_from_owner_lists(conn, resident.id, old.id)
         await notification_store.add(conn, recipient_id=resident.id, type="move", actor_id=new.id)
     return len(followers)
 
