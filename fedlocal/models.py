@@ -97,6 +97,11 @@ class Actor:
     note_source: str | None = None
     # A shop's or a producer's hours, address and wares (services/shops.py).
     shop: ShopProfile | None = None
+    # Moving house (Mastodon's account migration), for our residents: the other accounts
+    # they declare as theirs (`alsoKnownAs`), and the account they moved to and when.
+    also_known_as: tuple[str, ...] = ()
+    moved_to: str | None = None
+    moved_at: datetime | None = None
 
     @property
     def is_local(self) -> bool:
@@ -434,6 +439,10 @@ class RemoteActorData:
     fields: tuple[ProfileField, ...] = ()
     # A shop's or a producer's hours, address and wares (`fedlocal:openingHours`…).
     shop: ShopProfile | None = None
+    # Moving house: the actor's other accounts (`alsoKnownAs`) and where it moved
+    # (`movedTo`), as the document claims them.
+    also_known_as: tuple[str, ...] = ()
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True)

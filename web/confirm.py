@@ -119,6 +119,14 @@ REMOVE_MEMBER = Confirm(
 REMOVE_POST = Confirm(
     N_("Take this post out of the group? Members' servers are told."), N_("Yes, take it out")
 )
+MOVE = Confirm(
+    N_(
+        "Move this account to %(target)s? Your followers are sent to your new account, and "
+        "this account no longer publishes."
+    ),
+    N_("Yes, move"),
+    target_field="target",
+)
 UNFOLLOW = Confirm(N_("Stop following this account?"), N_("Yes, stop following"))
 DECLINE_FOLLOWER = Confirm(
     N_("Decline this follow request? They will not follow you."),

@@ -32,6 +32,8 @@ UPLOAD_FORMS = {
     "/new/request": 4,
     "/new/event": 1,
     "/settings/profile": 2,
+    # A file of addresses to follow (Mastodon's export of follows).
+    "/settings/moving/import": 1,
 }
 
 

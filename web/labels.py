@@ -92,6 +92,7 @@ NOTIFICATIONS = {
     "ride_booking_cancelled": N_("%(who)s cancelled a booking on a ride"),
     "ride_cancelled": N_("%(who)s cancelled the ride you booked"),
     "export_ready": N_("Your data download is ready: get it from your settings"),
+    "move": N_("An account you followed moved to %(who)s: you now follow the new one"),
 }
 # The same, about an offer or a request named by its title (and a loan's return day).
 NOTIFICATIONS_ABOUT = {

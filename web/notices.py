@@ -34,6 +34,9 @@ NOTICES = {
     "withdrawn": N_("You no longer take part in this group purchase."),
     "purchase-decided": N_("Done: everyone committed was told."),
     "profile-saved": N_("Your profile is saved."),
+    "alias-added": N_("Added: that account can now move here."),
+    "alias-removed": N_("Removed."),
+    "moved": N_("Moved: your followers' servers are told."),
     "password-changed": N_("Your password is changed; your other devices are logged out."),
     "account-deleted": N_(
         "Your account is deleted. The other servers that knew it are being told. Goodbye!"

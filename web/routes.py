@@ -31,6 +31,7 @@ from .views import (
     loans,
     messages,
     moderation,
+    moving,
     notifications,
     posts,
     profile,
@@ -244,6 +245,12 @@ def web_routes() -> list[Route]:
         # Its form is the confirmation page already (what goes, and the password).
         _route("/settings/delete", settings.delete_account, post=True, login=True),
         _route("/settings/trust", trust.save_consent, post=True, login=True),
+        # Moving house: other accounts (alsoKnownAs) and moving elsewhere
+        _route("/settings/moving", moving.index, login=True),
+        _route("/settings/moving/alias", moving.add_alias, post=True, login=True),
+        _route("/settings/moving/alias/remove", moving.remove_alias, post=True, login=True),
+        _route("/settings/moving/move", moving.move_out, post=True, login=True, confirm=c.MOVE),
+        _route("/settings/moving/import", moving.import_follows, post=True, login=True),
         _route("/language", settings.switch_language, post=True, login=True),
         _route("/language/{language}", settings.choose_language),
         # Groups

@@ -163,6 +163,8 @@ def account(
     if source is not None:
         entity["source"] = source
         entity["role"] = role(view.account)
+    if view.moved is not None:
+        entity["moved"] = account(view.moved, urls, domain=domain, language=language)
     return entity
 
 

@@ -76,6 +76,8 @@ class Account(TypedDict):
     # Only on the logged-in account (verify_credentials, update_credentials).
     source: NotRequired[CredentialSource]
     role: NotRequired[Role]
+    # The account it moved to (Mastodon's `moved`), when it moved.
+    moved: NotRequired[Account]
 
 
 class Mention(TypedDict):

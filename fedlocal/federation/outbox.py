@@ -49,6 +49,7 @@ from ..services.outgoing import (
     Left,
     Liked,
     LikeUndone,
+    Moved,
     News,
     OfferAccepted,
     PostCreated,
@@ -160,6 +161,8 @@ class FederationOutbox:
                 return Delivery(actor, to_as.update_actor(document, utcnow()), followers=True)
             case AccountDeleted(actor, inboxes):
                 return Delivery(actor, to_as.delete_actor(actor), inboxes=inboxes)
+            case Moved(actor, target_uri):
+                return Delivery(actor, to_as.move(actor, target_uri, utcnow()), followers=True)
             case FollowSent(follower, followed, follow):
                 return _to(follower, to_as.follow(follower, followed, follow), followed)
             case FollowUndone(follower, followed, follow):

@@ -153,6 +153,8 @@ class RemoteActors:
                 fields=data.fields,
                 # Hours and address, shown for the organisations of linked neighbours only.
                 shop=data.shop if trusted in ("shop", "producer") else None,
+                also_known_as=data.also_known_as,
+                moved_to=data.moved_to,
             )
             # Keys must be on the actor's own host: a document cannot vouch for others' keys.
             own_keys = [k for k in data.keys if http_host(k[0]) == data.domain]

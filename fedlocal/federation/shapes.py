@@ -71,6 +71,7 @@ SHAPES: Mapping[str, Shape] = {
     "Add": Shape(needs_id=False, object=REFERENCE),
     "Remove": Shape(needs_id=False, object=REFERENCE),
     "Flag": Shape(needs_id=False, object=REFERENCES),
+    "Move": Shape(needs_id=False, object=REFERENCE),
 }
 
 

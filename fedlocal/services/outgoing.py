@@ -66,6 +66,14 @@ class AccountDeleted:
 
 
 @dataclass(frozen=True)
+class Moved:
+    """One of our residents moved house to `target_uri` (a Move, to their followers)."""
+
+    actor: Actor
+    target_uri: str
+
+
+@dataclass(frozen=True)
 class FollowSent:
     follower: Actor
     followed: Actor
@@ -279,6 +287,7 @@ News = (
     | PostUnpinned
     | ProfileUpdated
     | AccountDeleted
+    | Moved
     | FollowSent
     | FollowUndone
     | FollowAccepted

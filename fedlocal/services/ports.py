@@ -7,7 +7,7 @@ services, services only know these protocols.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +33,9 @@ class Remote(Protocol):
     async def actor(self, uri: str, *, refresh: bool = False) -> Actor: ...
 
     async def actor_by_handle(self, handle: str) -> Actor: ...
+
+    async def fetch_document(self, uri: str, *, check_id: bool = True) -> dict[str, Any]:
+        """An ActivityStreams document, fetched signed through the guarded client."""
 
     async def resolve(self, uri: str) -> Actor | Post:
         """What a URL names: a remote actor, or a remote post (kept as if announced to

@@ -30,7 +30,7 @@ from ..store import announces as announce_store
 from ..store import hashtags as hashtag_store
 from ..store import posts as post_store
 from ..store.clock import utcnow
-from . import media, new_accounts, organizations, outgoing
+from . import media, moves, new_accounts, organizations, outgoing
 from .context import ServiceContext
 
 
@@ -79,6 +79,7 @@ async def publish(
     its daily limit is refused (`new_accounts.NewAccountLimit`); `limited=False` for what
     the server writes on the author's behalf (a loan's steps)."""
     organizations.check_category(ctx, author, draft.category)
+    await moves.refuse_if_moved(conn, author)
     if limited:
         await new_accounts.check(
             ctx, conn, author, "message" if draft.visibility == "direct" else "post"

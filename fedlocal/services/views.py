@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..models import LISTING_STEPS, Account, Actor, Announce, Filter, Notification, Post
 from ..purchases import GroupPurchase
 from ..store import accounts as account_store
+from ..store import actors as actor_store
 from ..store import announces as announce_store
 from ..store import bookmarks as bookmark_store
 from ..store import favourites as favourite_store
@@ -37,6 +38,8 @@ class AccountView:
     last_status_at: datetime | None = None
     # The local account behind a resident (for `source` and `created_at`), when known.
     account: Account | None = None
+    # The account it moved to (its `movedTo`), when known here.
+    moved: AccountView | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,18 @@ class NotificationView:
     warning: AccountWarning | None = None
 
 
-async def accounts(conn: AsyncConnection, actors: Sequence[Actor]) -> list[AccountView]:
+async def accounts(
+    conn: AsyncConnection, actors: Sequence[Actor], *, with_moved: bool = True
+) -> list[AccountView]:
+    moved: dict[str, AccountView] = {}
+    targets = {a.moved_to for a in actors if a.moved_to} if with_moved else set()
+    if targets:
+        found = [
+            actor
+            for uri in sorted(targets)
+            if (actor := await actor_store.get_actor_by_uri(conn, uri)) is not None
+        ]
+        moved = {v.actor.uri: v for v in await accounts(conn, found, with_moved=False)}
     ids = [a.id for a in actors]
     followers, following = await timeline_store.follow_counts(conn, ids)
     stats = await timeline_store.status_stats(conn, ids)
@@ -104,6 +118,7 @@ async def accounts(conn: AsyncConnection, actors: Sequence[Actor]) -> list[Accou
             statuses_count=stats.get(actor.id, (0, None))[0],
             last_status_at=stats.get(actor.id, (0, None))[1],
             account=behind.get(actor.id),
+            moved=moved.get(actor.moved_to) if actor.moved_to else None,
         )
         for actor in actors
     ]

@@ -10,6 +10,7 @@ model.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from ..models import Attachment, Mention, ProfileField
@@ -36,6 +37,9 @@ ACTOR_EXTRAS = (
     "fields",
     "note_source",
     "shop",
+    "also_known_as",
+    "moved_to",
+    "moved_at",
 )
 
 
@@ -158,6 +162,12 @@ def actor_data(fields: Mapping[str, Any]) -> dict[str, Any] | None:
         data["note"] = fields["note_source"]
     if fields.get("shop"):
         data["shop"] = shop_data(fields["shop"])
+    if fields.get("also_known_as"):
+        data["also_known_as"] = list(fields["also_known_as"])
+    if fields.get("moved_to"):
+        data["moved_to"] = fields["moved_to"]
+    if fields.get("moved_at"):
+        data["moved_at"] = fields["moved_at"].isoformat()
     return data or None
 
 
@@ -186,7 +196,19 @@ def actor_fields(data: Any) -> dict[str, Any]:
         ),
         "note_source": _optional_string(data.get("note")),
         "shop": shop_from_data(data.get("shop")),
+        "also_known_as": _strings(data.get("also_known_as")),
+        "moved_to": _optional_string(data.get("moved_to")),
+        "moved_at": _moment(data.get("moved_at")),
     }
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _list(value: Any) -> list[Any]:

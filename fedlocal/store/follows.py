@@ -242,3 +242,15 @@ async def delete_follows_of_actor(conn: AsyncConnection, actor_id: int) -> int:
         )
     )
     return result.rowcount or 0
+
+
+async def local_followers(conn: AsyncConnection, actor_id: int) -> list[tuple[Follow, Actor]]:
+    """Our residents who follow `actor_id` or ask to, with their follows (a Move of
+    `actor_id` carries them over to the new account)."""
+    rows = await conn.execute(
+        select(follows, *prefixed_actor_columns())
+        .join(actors, follows.c.follower_id == actors.c.id)
+        .where(follows.c.followed_id == actor_id, actors.c.role == "resident")
+        .order_by(follows.c.id)
+    )
+    return [(_follow(row), actor_from_prefixed(row)) for row in rows]

@@ -78,6 +78,16 @@ async def set_shop(conn: AsyncConnection, actor_id: int, shop: ShopProfile | Non
     )
 
 
+async def set_moving(conn: AsyncConnection, actor_id: int, **changes: Any) -> None:
+    """One of our residents' other accounts (`also_known_as`), or their move (`moved_to`,
+    `moved_at`); the other extras kept."""
+    await conn.execute(
+        update(actors)
+        .where(actors.c.id == actor_id, actors.c.role == "resident")
+        .values(data=await _extras_with(conn, actor_id, **changes), updated_at=utcnow())
+    )
+
+
 async def _extras_with(conn: AsyncConnection, actor_id: int, **changes: Any) -> Any:
     """The actor's extras column with `changes` made and the other extras kept."""
     data = (

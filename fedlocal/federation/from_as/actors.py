@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from activitypub import keys as key_codec
-from activitypub.addressing import as_list, host_of
+from activitypub.addressing import as_list, host_of, id_of
 
 from ...models import ProfileField, RemoteActorData
 from ...organizations import ORGANIZATION_KEYS
@@ -57,7 +57,15 @@ def actor_from_as(document: Any) -> RemoteActorData:
         organization_type=_organization_type(document),
         fields=_fields(document.get("attachment")),
         shop=shop_from_as(document),
+        also_known_as=_also_known_as(document.get("alsoKnownAs")),
+        moved_to=http_url(id_of(document.get("movedTo"))),
     )
+
+
+def _also_known_as(value: Any) -> tuple[str, ...]:
+    """The other accounts an actor names (ids or embedded objects), a few at most."""
+    found = (http_url(id_of(item)) for item in as_list(value))
+    return tuple(dict.fromkeys(uri for uri in found if uri))[:MAX_ALSO_KNOWN_AS]
 
 
 def _organization_type(document: dict[str, Any]) -> str | None:
@@ -68,6 +76,7 @@ def _organization_type(document: dict[str, Any]) -> str | None:
 
 # Mastodon shows four fields; a document may carry a few more.
 MAX_FIELDS = 8
+MAX_ALSO_KNOWN_AS = 20
 
 
 def _fields(attachment: Any) -> tuple[ProfileField, ...]:

@@ -28,6 +28,7 @@ from . import (
     join,
     leave,
     like,
+    move,
     reject,
     remove,
     undo,
@@ -82,4 +83,6 @@ HANDLERS: Mapping[str, VerbHandler] = {
     "Remove": Verb(remove.apply),
     # A report of our accounts and posts from another server.
     "Flag": Verb(flag.apply),
+    # An account moved to another server: its followers here follow the new one.
+    "Move": Verb(move.apply, move.prepare),
 }

@@ -33,6 +33,7 @@ from .group_purchases import accept_commitment, reject_commitment
 from .likes import like, undo_announce, undo_like
 from .listings import listing, listing_hashtags
 from .marketplace import accept_offer, offer_agreement
+from .moves import move
 from .notes import note
 from .participation import accept_join, join, leave, reject_join
 from .pins import add_pin, featured_collection, remove_pin
@@ -74,6 +75,7 @@ __all__ = [
     "actor_document",
     "block",
     "book_seats",
+    "move",
     "undo_block",
     "addressing",
     "announce",

@@ -68,6 +68,12 @@ def actor_document(actor: Actor, actor_keys: list[ActorKey], urls: Urls) -> dict
         document["following"] = actor.following_url
     if actor.role == "resident":
         document["featured"] = featured_url(actor)
+        # Moving house, as Mastodon reads it: the other accounts that are the same
+        # person's, and the one this account moved to.
+        if actor.also_known_as:
+            document["alsoKnownAs"] = list(actor.also_known_as)
+        if actor.moved_to:
+            document["movedTo"] = actor.moved_to
     if organization is not None:
         document["organizationType"] = organization.key
         attachment.insert(

@@ -31,6 +31,9 @@ EXTENSION_TERMS: dict[str, Any] = {
         "@container": "@set",
     },
     "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
+    # Moving house (account migration), as Mastodon defines it; `alsoKnownAs` is in the
+    # ActivityStreams context already.
+    "movedTo": {"@id": "as:movedTo", "@type": "@id"},
     # Pinned posts (Mastodon's pins).
     "featured": {"@id": "toot:featured", "@type": "@id"},
     # Profile fields, as Mastodon defines them.
