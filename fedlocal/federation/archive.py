@@ -1,7 +1,8 @@
 """A resident's data download: one zip, readable by people and by other software.
 
 - `fedlocal/*.json`: the account, posts (every kind and visibility), messages, follows,
-  participations, interests (commitments), bookmarks and likes, as plain JSON;
+  participations, interests, commitments to group purchases, ride bookings, bookmarks and
+  likes, as plain JSON;
 - at the root, an ActivityPub archive laid out like Mastodon's: `actor.json` (the actor
   document), `outbox.json` (an OrderedCollection of the `Create` of each post, messages
   included), `likes.json` and `bookmarks.json` (OrderedCollections of the posts' ids),
@@ -14,7 +15,7 @@ import asyncio
 import json
 import zipfile
 from dataclasses import asdict, is_dataclass
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ MEDIA_DIR = "media_attachments/files"
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetimes too
         return value.isoformat()
     if is_dataclass(value) and not isinstance(value, type):
         return _plain(asdict(value))
@@ -124,7 +125,14 @@ async def write_archive(federation: Federation, account: Account, actor: Actor, 
     return len(posts)
 
 
-LINKED = ("participations", "interests", "bookmarks", "likes")
+LINKED = (
+    "participations",
+    "interests",
+    "commitments",
+    "ride_bookings",
+    "bookmarks",
+    "likes",
+)
 
 
 def _write_zip(to: Path, parts: dict[str, bytes], pictures: list[tuple[Path | None, str]]) -> None:

@@ -15,9 +15,11 @@ from .tables import (
     bookmarks,
     favourites,
     follows,
+    group_purchase_commitments,
     interests,
     objects,
     participations,
+    ride_bookings,
 )
 
 
@@ -51,11 +53,25 @@ async def follows_of(conn: AsyncConnection, actor_id: int) -> dict[str, list[dic
 
 
 async def linked_posts(conn: AsyncConnection, actor_id: int) -> dict[str, list[dict[str, Any]]]:
-    """The posts the actor takes part in, showed interest in, bookmarked or liked."""
+    """The posts the actor takes part in, showed interest in, committed to (group
+    purchases: the quantity in thousandths of the unit), booked (rides), bookmarked or
+    liked."""
     found: dict[str, list[dict[str, Any]]] = {}
     for name, table, post_column, extra in (
         ("participations", participations, participations.c.event_id, [participations.c.state]),
         ("interests", interests, interests.c.post_id, []),
+        (
+            "commitments",
+            group_purchase_commitments,
+            group_purchase_commitments.c.purchase_id,
+            [group_purchase_commitments.c.quantity_milli, group_purchase_commitments.c.updated_at],
+        ),
+        (
+            "ride_bookings",
+            ride_bookings,
+            ride_bookings.c.ride_id,
+            [ride_bookings.c.departs_on, ride_bookings.c.seats, ride_bookings.c.state],
+        ),
         ("bookmarks", bookmarks, bookmarks.c.post_id, []),
         ("likes", favourites, favourites.c.post_id, []),
     ):

@@ -10,11 +10,21 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from fedlocal.federation.export_worker import ExportWorker
-from fedlocal.services import account_deletion, accounts, bookmarks, data_exports, messages
+from fedlocal.services import (
+    account_deletion,
+    accounts,
+    bookmarks,
+    data_exports,
+    group_purchases,
+    messages,
+    rides,
+)
 from fedlocal.services import posts as post_service
 from fedlocal.store import notifications as notification_store
 from fedlocal.store.clock import utcnow
 from fedlocal.store.tables import data_exports as data_export_table
+from tests.services.test_group_purchases import firewood
+from tests.services.test_rides import market
 
 PASSWORD = "correct horse battery"
 
@@ -95,3 +105,25 @@ async def test_a_build_cut_short_is_taken_again_later(world):
         )
     again = await data_exports.claim(world.services)
     assert again is not None and again.id == taken.id
+
+
+async def test_the_download_holds_commitments_and_ride_bookings(world, ana, bea):
+    # Given lea, who takes 2.5 stères of ana's firewood and a seat in bea's car
+    lea, actor = await accounts.create_account(world.services, "lea", PASSWORD)
+    purchase = await group_purchases.propose(world.services, ana, firewood())
+    await group_purchases.commit(world.services, actor, purchase.id, "2,5")
+    ride = await rides.publish_ride(world.services, bea, market())
+    await rides.book_seats(world.services, actor, ride.id, seats=1)
+
+    # When her data is built
+    await data_exports.request_export(world.services, lea)
+    await ExportWorker(world.federation).run_once()
+    ready = await data_exports.current(world.services, lea)
+    path = await data_exports.download(world.services, lea, ready.id)
+
+    # Then both are in it, naming the posts
+    with zipfile.ZipFile(path) as archive:
+        commitments = json.loads(archive.read("fedlocal/commitments.json"))
+        bookings = json.loads(archive.read("fedlocal/ride_bookings.json"))
+    assert [(c["uri"], c["quantity_milli"]) for c in commitments] == [(purchase.uri, 2500)]
+    assert [(b["uri"], b["seats"], b["state"]) for b in bookings] == [(ride.uri, 1, "pending")]
