@@ -24,7 +24,8 @@ EventStatus = Literal["confirmed", "tentative", "cancelled"]
 JOIN_MODES = ("free", "restricted", "external")
 ParticipationState = Literal["pending", "accepted", "rejected"]
 RideRole = Literal["offer", "request"]
-RideStatus = Literal["open", "cancelled"]
+# `departed`: its last date has passed (the maintenance worker, services/rides.py).
+RideStatus = Literal["open", "cancelled", "departed"]
 RideBookingState = Literal["pending", "accepted", "declined", "cancelled"]
 MediaPurpose = Literal["attachment", "avatar", "header"]
 # An upload through `POST /api/v2/media` may still be processing when it answers.

@@ -147,7 +147,7 @@ def ride_vevent(item: CalendarRide, *, now: datetime) -> icalendar.Event:
         url=_uri(post.url or post.uri),
         organizer=vCalAddress(_uri(driver.url or driver.uri), params={"CN": name}),
         status=STATUS.CONFIRMED
-        if ride.status == "open" and item.confirmed
+        if ride.status != "cancelled" and item.confirmed
         else (STATUS.CANCELLED if ride.status == "cancelled" else STATUS.TENTATIVE),
         classification=CLASS.PRIVATE,
         created=_utc(post.published),

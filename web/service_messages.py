@@ -367,6 +367,7 @@ KNOWN.update(
             N_("this is your own ride"),
             N_("this is a request for a ride: write to its author"),
             N_("this ride is cancelled"),
+            N_("this ride has left"),
             N_("the ride does not leave on that day"),
             N_("this ride has already left"),
             N_("you have already booked this ride"),

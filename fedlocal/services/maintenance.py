@@ -1,10 +1,10 @@
 """Housekeeping that runs on a timer inside `serve`: expiring old offers and requests,
-reminding of loans due tomorrow and flagging overdue ones, forgetting activity ids too
-old to be delivered again, failed logins older than the login limit's window, pictures
-uploaded a day ago and never posted, the oldest copies of other servers' pictures past
-the cache's limit, (data minimisation) browser sessions past their end and
-notifications older than `notification_retention_days`, and Web Push messages given up
-on a week ago, and residents' data downloads past their days."""
+closing rides whose last date has passed, reminding of loans due tomorrow and flagging
+overdue ones, forgetting activity ids too old to be delivered again, failed logins older
+than the login limit's window, pictures uploaded a day ago and never posted, the oldest
+copies of other servers' pictures past the cache's limit, (data minimisation) browser
+sessions past their end and notifications older than `notification_retention_days`, and
+Web Push messages given up on a week ago, and residents' data downloads past their days."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .listings import expire_due
 from .loans import remind_and_flag_overdue
 from .login import WINDOW as LOGIN_WINDOW
 from .media import sweep_waiting
+from .rides import close_departed
 
 # Senders retry for days at most (Mastodon: about a week); ids older than this cannot
 # come back, so the idempotency record need not keep them.
@@ -44,6 +45,7 @@ class MaintenanceWorker:
         now = now or utcnow()
         expired = await expire_due(self.ctx, now=now)
         settled = await settle_due(self.ctx, now=now)
+        settled += await close_departed(self.ctx, now=now)
         loans = await remind_and_flag_overdue(self.ctx, now=now)
         async with self.ctx.db.write() as conn:
             pruned = await received_store.prune_received(conn, now - RECEIVED_RETENTION)

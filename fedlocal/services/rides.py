@@ -486,6 +486,8 @@ async def cancel_ride(ctx: ServiceContext, driver: Actor, ride_id: int) -> Post:
             raise Forbidden("only the driver cancels a ride")
         if post.ride.status == "cancelled":
             raise Conflict("this ride is cancelled", field="ride")
+        if post.ride.status == "departed":
+            raise Conflict("this ride has left", field="ride")
         extras = {name: getattr(post, name) for name in POST_EXTRAS}
         extras["ride"] = cancelled = replace(post.ride, status="cancelled")
         content = ride_content(cancelled, post.language or ctx.config.default_language)
@@ -505,6 +507,23 @@ async def cancel_ride(ctx: ServiceContext, driver: Actor, ride_id: int) -> Post:
         await ctx.outbox.send(conn, outgoing.PostUpdated(driver, updated, also_to=tuple(elsewhere)))
     ctx.outbox.wake()
     return updated
+
+
+async def close_departed(ctx: ServiceContext, *, now: datetime | None = None) -> int:
+    """Open rides with no departure left (a one-off ride gone, a weekly one past its
+    `until`) become `departed`, so no list shows them as open. Nothing is sent: a peer
+    tells the same from the dates. Returns how many (the maintenance worker's round)."""
+    now = now or utcnow()
+    closed = 0
+    async with ctx.db.write() as conn:
+        for post in await post_store.open_rides(conn):
+            if post.ride is None or next_departures(post.ride, after=now, count=1):
+                continue
+            extras = {name: getattr(post, name) for name in POST_EXTRAS}
+            extras["ride"] = replace(post.ride, status="departed")
+            await post_store.update_post(conn, post.id, **extras)
+            closed += 1
+    return closed
 
 
 async def _tell(

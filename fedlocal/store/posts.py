@@ -263,6 +263,21 @@ async def expired_listings(conn: AsyncConnection, *, now: datetime, limit: int) 
     return [_post(row) for row in rows]
 
 
+async def open_rides(conn: AsyncConnection) -> list[Post]:
+    """Rides (ours and remote copies) still open, oldest first: their dates live in
+    `data`, so the caller tells which have left."""
+    rows = await conn.execute(
+        select(objects)
+        .where(
+            objects.c.kind == "ride",
+            objects.c.status == "open",
+            objects.c.deleted_at.is_(None),
+        )
+        .order_by(objects.c.id)
+    )
+    return [_post(row) for row in rows]
+
+
 async def loans_due(conn: AsyncConnection, *, by: date, limit: int) -> list[Post]:
     """Our lent things not back yet whose return day is `by` or earlier, soonest first."""
     rows = await conn.execute(

@@ -39,7 +39,7 @@ def ride_from_data(data: Any) -> RideDetails | None:
         return None
     try:
         role, status = data["role"], data["status"]
-        if role not in ("offer", "request") or status not in ("open", "cancelled"):
+        if role not in ("offer", "request") or status not in ("open", "cancelled", "departed"):
             return None
         seats = data["seats"]
         contribution = data.get("contribution_cents")

@@ -4,6 +4,7 @@ terms expanding to our namespace with no undefined term."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from activitypub import jsonld
@@ -145,3 +146,14 @@ def test_a_ride_reads_back_as_a_ride():
     assert (data.ride.seats, data.ride.weekly, data.ride.until) == (2, True, RIDE.until)
     assert data.ride.contribution_cents == 350 and data.ride.departs_at == RIDE.departs_at
     assert data.content.startswith("<p>Paramé → Dinan")
+
+
+def test_a_departed_ride_reads_back_departed_and_an_unknown_status_as_open():
+    departed = replace(POST, ride=replace(RIDE, status="departed"))
+    document = to_as.object_document(departed, ANA, URLS)
+    assert document["rideStatus"] == "departed"
+    data = post_from_as(document)
+    assert data.ride is not None and data.ride.status == "departed"
+
+    data = post_from_as({**document, "rideStatus": "finished"})
+    assert data.ride is not None and data.ride.status == "open"

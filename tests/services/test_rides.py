@@ -9,15 +9,19 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
+from fedlocal.clock import FakeClock, use_clock
 from fedlocal.federation.runtime import start_federation
 from fedlocal.services import rides
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from fedlocal.services.maintenance import MaintenanceWorker
 from fedlocal.services.ride_wording import ride_summary
 from fedlocal.services.rides import RideInput
 from fedlocal.store import Database, migrate
 from fedlocal.store import notifications as notification_store
 from fedlocal.store import ride_bookings as booking_store
+from fedlocal.store.tables import objects
 from tests.services.sharing_support import resident, stored, world_config
 from tests.support.databases import postgres_schema, postgres_url_or_skip
 
@@ -231,3 +235,38 @@ async def test_two_passengers_racing_for_the_last_seat_on_postgresql(tmp_path):
                 await federation.close()
         finally:
             await db.dispose()
+
+
+async def _status_column(world, post_id: int) -> str:
+    async with world.db.read() as conn:
+        found = await conn.execute(select(objects.c.status).where(objects.c.id == post_id))
+        return found.scalar()
+
+
+async def test_rides_whose_last_date_has_passed_are_closed_by_the_maintenance_round(world, ana):
+    # Given a one-off ride and a weekly one that runs two more Thursdays
+    once = await rides.publish_ride(world.services, ana, market())
+    weekly = await rides.publish_ride(
+        world.services, ana, market(weekly=True, until=(THURSDAY + timedelta(days=14)).date())
+    )
+    worker = MaintenanceWorker(world.services)
+
+    # When the one-off ride has left: it is departed, the weekly one stays open
+    after_first = THURSDAY + timedelta(hours=1)
+    with use_clock(FakeClock(after_first)):
+        await worker.run_once(now=after_first)
+    assert (await rides.get_ride(world.services, once.id)).ride.status == "departed"
+    assert await _status_column(world, once.id) == "departed"
+    assert (await rides.get_ride(world.services, weekly.id)).ride.status == "open"
+
+    # When the weekly ride's last Thursday has passed, it is departed too, once
+    after_last = THURSDAY + timedelta(days=14, hours=1)
+    with use_clock(FakeClock(after_last)):
+        await worker.run_once(now=after_last)
+        assert await rides.close_departed(world.services, now=after_last) == 0
+    departed = await rides.get_ride(world.services, weekly.id)
+    assert departed.ride.status == "departed" and departed.ride.until == weekly.ride.until
+    assert departed.content == weekly.content
+    assert await _status_column(world, weekly.id) == "departed"
+    with pytest.raises(Conflict, match="has left"):
+        await rides.cancel_ride(world.services, ana, weekly.id)

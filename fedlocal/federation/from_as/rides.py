@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from activitypub.addressing import as_list
 
-from ...models import RideDetails
+from ...models import RideDetails, RideStatus
 from .places import place_from_as
 from .values import parse_date, parse_datetime
 
@@ -80,8 +80,14 @@ def ride_from_as(document: dict[str, Any]) -> RideDetails | None:
         weekly=document.get("repeats") == "weekly",
         until=parse_date(until) if isinstance(until, str) else None,
         contribution_cents=_cents(document.get("reciprocal")),
-        status="cancelled" if document.get("rideStatus") == "cancelled" else "open",
+        status=_status(document.get("rideStatus")),
     )
+
+
+def _status(value: Any) -> RideStatus:
+    if value == "cancelled" or value == "departed":
+        return value
+    return "open"
 
 
 def _cents(reciprocal: Any) -> int | None:
