@@ -13,7 +13,7 @@ from fedlocal.geo import valid_coordinates
 from fedlocal.models import Actor, Post
 from fedlocal.services import events as event_service
 from fedlocal.services import post_pages
-from fedlocal.services.errors import Forbidden, InvalidInput
+from fedlocal.services.errors import InvalidInput
 from fedlocal.services.events import EVENT_VISIBILITIES, MAX_CAPACITY, TITLE_MAX, EventInput
 
 from .. import labels
@@ -22,14 +22,11 @@ from ..links import post_path
 from ..page import Page
 from ..service_messages import Refusal
 from .cards import neighbour_name
-from .common import keep_error, visible_post
+from .common import visible_post
 from .photos import (
-    ask_again,
     photo_form_values,
     poster_slots,
-    read_photos,
     slot_labels,
-    upload_photos,
 )
 from .publish_fields import (
     offered_categories,
@@ -37,6 +34,7 @@ from .publish_fields import (
     read_title,
     where,
 )
+from .publish_flow import publish_with_photos
 
 VENUE_MAX = 200
 FORM_JOIN_MODES = ("free", "restricted")
@@ -117,22 +115,15 @@ async def _form(page: Page, state: FormState, status: int = 200) -> Response:
 
 async def publish_event(page: Page) -> Response:
     assert page.me is not None
-    state = FormState(values=page.form.as_dict())
-    chosen = read_photos(page, state, poster_slots(page))
-    data = read_event(page, state)
-    media_ids = await upload_photos(page, state, chosen) if data is not None else ()
-    if data is None or not state.ok:
-        ask_again(state, chosen)
-        return await _form(page, state, status=422)
-    try:
-        post = await event_service.publish_event(
-            page.services, page.me, replace(data, media_ids=media_ids)
-        )
-    except (InvalidInput, Forbidden) as exc:
-        keep_error(page, state, exc, SERVICE_FIELDS)
-        ask_again(state, chosen)
-        return await _form(page, state, status=exc.status)
-    return page.redirect(post_path(post), notice="published")
+    me = page.me
+    return await publish_with_photos(
+        page,
+        poster_slots(page),
+        lambda state: read_event(page, state),
+        lambda data: event_service.publish_event(page.services, me, data),
+        lambda state, status: _form(page, state, status=status),
+        SERVICE_FIELDS,
+    )
 
 
 def read_event(page: Page, state: FormState) -> EventInput | None:

@@ -4,7 +4,6 @@ what (a printable page and a CSV file)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from babel.numbers import format_decimal
@@ -14,7 +13,7 @@ from fedlocal.clock import utcnow
 from fedlocal.models import Actor, Post
 from fedlocal.purchases import UNITS, from_milli, unit_named
 from fedlocal.services import group_purchases as purchase_service
-from fedlocal.services.errors import Forbidden, InvalidInput
+from fedlocal.services.errors import InvalidInput
 from fedlocal.services.group_purchases import TITLE_MAX, PurchaseInput, price_text
 
 from .. import labels
@@ -23,14 +22,11 @@ from ..links import post_path
 from ..page import Page
 from ..service_messages import Refusal
 from .cards import neighbour_name
-from .common import keep_error, visible_post
+from .common import visible_post
 from .photos import (
-    ask_again,
     listing_slots,
     photo_form_values,
-    read_photos,
     slot_labels,
-    upload_photos,
 )
 from .publish_fields import (
     offered_categories,
@@ -38,6 +34,7 @@ from .publish_fields import (
     read_title,
     where,
 )
+from .publish_flow import publish_with_photos
 
 FORM_VISIBILITIES = ("public", "followers", "local")
 SERVICE_FIELDS = {
@@ -128,23 +125,15 @@ async def _form(page: Page, state: FormState, status: int = 200) -> Response:
 
 async def publish_purchase(page: Page) -> Response:
     assert page.me is not None
-    state = FormState(values=page.form.as_dict())
-    slots = listing_slots(page)
-    chosen = read_photos(page, state, slots)
-    data = read_purchase(page, state)
-    media_ids = await upload_photos(page, state, chosen) if data is not None else ()
-    if data is None or not state.ok:
-        ask_again(state, chosen)
-        return await _form(page, state, status=422)
-    try:
-        post = await purchase_service.propose(
-            page.services, page.me, replace(data, media_ids=media_ids)
-        )
-    except (InvalidInput, Forbidden) as exc:
-        keep_error(page, state, exc, SERVICE_FIELDS)
-        ask_again(state, chosen)
-        return await _form(page, state, status=exc.status)
-    return page.redirect(post_path(post), notice="published")
+    me = page.me
+    return await publish_with_photos(
+        page,
+        listing_slots(page),
+        lambda state: read_purchase(page, state),
+        lambda data: purchase_service.propose(page.services, me, data),
+        lambda state, status: _form(page, state, status=status),
+        SERVICE_FIELDS,
+    )
 
 
 def read_purchase(page: Page, state: FormState) -> PurchaseInput | None:

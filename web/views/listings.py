@@ -3,7 +3,6 @@ author's status actions (reserve for someone who is interested, release, close, 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -15,7 +14,7 @@ from fedlocal.services import interest as interest_service
 from fedlocal.services import listings as listing_service
 from fedlocal.services import messages as message_service
 from fedlocal.services import post_pages
-from fedlocal.services.errors import Forbidden, InvalidInput
+from fedlocal.services.errors import InvalidInput
 from fedlocal.services.listings import LISTING_VISIBILITIES, MAX_QUANTITY, TITLE_MAX, ListingInput
 
 from .. import labels
@@ -24,14 +23,11 @@ from ..links import post_path
 from ..page import Page
 from ..service_messages import Refusal
 from .cards import neighbour_name
-from .common import back_to, keep_error, visible_post
+from .common import back_to, visible_post
 from .photos import (
-    ask_again,
     listing_slots,
     photo_form_values,
-    read_photos,
     slot_labels,
-    upload_photos,
 )
 from .publish_fields import (
     offered_categories,
@@ -39,6 +35,7 @@ from .publish_fields import (
     read_title,
     where,
 )
+from .publish_flow import publish_with_photos
 
 PRICE_MAX = 40
 MESSAGE_MAX = 1000
@@ -132,22 +129,15 @@ async def _form(page: Page, kind: str, state: FormState, status: int = 200) -> R
 
 async def _publish(page: Page, kind: str) -> Response:
     assert page.me is not None
-    state = FormState(values=page.form.as_dict())
-    chosen = read_photos(page, state, listing_slots(page))
-    data = read_listing(page, kind, state)
-    media_ids = await upload_photos(page, state, chosen) if data is not None else ()
-    if data is None or not state.ok:
-        ask_again(state, chosen)
-        return await _form(page, kind, state, status=422)
-    try:
-        post = await listing_service.publish_listing(
-            page.services, page.me, replace(data, media_ids=media_ids)
-        )
-    except (InvalidInput, Forbidden) as exc:
-        keep_error(page, state, exc, SERVICE_FIELDS)
-        ask_again(state, chosen)
-        return await _form(page, kind, state, status=exc.status)
-    return page.redirect(post_path(post), notice="published")
+    me = page.me
+    return await publish_with_photos(
+        page,
+        listing_slots(page),
+        lambda state: read_listing(page, kind, state),
+        lambda data: listing_service.publish_listing(page.services, me, data),
+        lambda state, status: _form(page, kind, state, status=status),
+        SERVICE_FIELDS,
+    )
 
 
 def read_listing(page: Page, kind: str, state: FormState) -> ListingInput | None:
