@@ -259,6 +259,9 @@ class RideDetails:
     currency: str = "EUR"
     notes: str = ""
     status: RideStatus = "open"
+    # Seats held per day (pending or accepted bookings): ours counted from the bookings
+    # under the ride's lock, a peer's ride as its server says (`upcomingDates`).
+    booked: tuple[tuple[date, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from ..models import (
 from ..oauth import OAuthApp
 from ..organizations import OrganizationType, organization_type
 from ..purchases import GroupPurchase, show_quantity
+from ..ride_dates import seat_dates
 from ..sanitize import html_to_text
 from ..services.messages import ConversationView
 from ..services.notification_groups import group_key
@@ -437,6 +438,17 @@ def _ride_details(ride: RideDetails) -> E.RideDetails:
             else {"amount": f"{cents // 100}.{cents % 100:02d}", "currency": ride.currency}
         ),
         "notes": ride.notes,
+        # The next dates (one, or a weekly ride's next few) and the seats left on each; a
+        # full date cannot be booked. None once the ride is cancelled or has left.
+        "dates": [
+            {
+                "date": d.day.isoformat(),
+                "departs_at": timestamp(d.departs_at),
+                "seats_left": d.seats_left,
+                "full": d.is_full,
+            }
+            for d in (seat_dates(ride) if ride.status == "open" else [])
+        ],
     }
 
 

@@ -134,6 +134,15 @@ class Amount(TypedDict):
     currency: str
 
 
+class RideDate(TypedDict):
+    """One of a ride's next dates: its day, its departure and the seats left."""
+
+    date: str
+    departs_at: str | None
+    seats_left: int
+    full: bool
+
+
 class RideDetails(TypedDict):
     role: str
     status: str
@@ -147,6 +156,7 @@ class RideDetails(TypedDict):
     seats: int
     contribution: Amount | None
     notes: str
+    dates: list[RideDate]
 
 
 class GroupPurchaseDetails(TypedDict):

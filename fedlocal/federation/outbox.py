@@ -61,6 +61,7 @@ from ..services.outgoing import (
     ReportForwarded,
     RideBooked,
     RideBookingAnswered,
+    RideBookingWithdrawn,
 )
 from ..store import actors as actor_store
 from ..store import announces as announce_store
@@ -239,6 +240,9 @@ class FederationOutbox:
                 return _to(author, accept, interested)
             case RideBooked(passenger, ride, driver, booking):
                 return _to(passenger, to_as.book_seats(passenger, ride, driver, booking), driver)
+            case RideBookingWithdrawn(passenger, ride, driver, booking):
+                undo = to_as.withdraw_booking(passenger, ride, driver, booking)
+                return _to(passenger, undo, driver)
             case RideBookingAnswered(driver, ride, passenger, offer_uri, booking, reason):
                 if booking is not None and booking.state == "accepted":
                     answer = to_as.accept_booking(driver, ride, passenger.uri, booking)

@@ -224,6 +224,17 @@ class RideBooked:
 
 
 @dataclass(frozen=True)
+class RideBookingWithdrawn:
+    """One of our residents cancels their booking on a ride elsewhere: the `Undo` of their
+    `Offer`, so the driver's server frees the seats."""
+
+    passenger: Actor
+    ride: Post
+    driver: Actor
+    booking: RideBooking
+
+
+@dataclass(frozen=True)
 class RideBookingAnswered:
     """The driver's answer to a remote passenger's FEP-0837 Offer: `Accept` with the
     agreement when `booking` is accepted, else `Reject` saying `reason` (declined, full,
@@ -306,6 +317,7 @@ News = (
     | InterestOffered
     | OfferAccepted
     | RideBooked
+    | RideBookingWithdrawn
     | RideBookingAnswered
     | CommitmentAnswered
     | Blocked

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..formatting import markdown_to_html
 from ..models import Actor, Place, Post, RideBooking, RideDetails, RideRole, Visibility
+from ..ride_dates import (
+    RideDate,
+    departure_on,
+    first_day,
+    held_on,
+    is_a_date_of,
+    next_departures,
+    seat_dates,
+)
 from ..store import actors as actor_store
 from ..store import notifications as notification_store
 from ..store import posts as post_store
@@ -38,14 +47,13 @@ from .ride_wording import ride_summary
 
 PLACE_MAX = 80
 NOTES_MAX = 500
+BOOKING_STATES = ("pending", "accepted", "declined", "cancelled")
 MAX_SEATS = 8
 MAX_CONTRIBUTION_CENTS = 100_00
 START_GRACE = timedelta(minutes=15)
 MAX_AHEAD = timedelta(days=366)
 MAX_TRIP = timedelta(hours=24)
 RIDE_VISIBILITIES = ("public", "unlisted", "followers", "local")
-# How many of a weekly ride's next dates a page shows.
-SHOWN_DATES = 6
 _AMOUNT = re.compile(r"^\s*(\d{1,3})(?:[.,](\d{1,2}))?\s*(?:€|eur|euros?)?\s*$", re.IGNORECASE)
 
 
@@ -67,22 +75,6 @@ class RideInput:
     visibility: str = "public"
     language: str | None = None
     timezone: str | None = None
-
-
-@dataclass(frozen=True)
-class RideDate:
-    """One departure of a ride and its seats left."""
-
-    departs_at: datetime
-    seats_left: int
-
-    @property
-    def day(self) -> date:
-        return self.departs_at.date()
-
-    @property
-    def is_full(self) -> bool:
-        return self.seats_left <= 0
 
 
 def parse_contribution(text: str | None) -> int | None:
@@ -218,52 +210,14 @@ def ride_content(ride: RideDetails, language: str) -> str:
 # --- dates ---------------------------------------------------------------------------------
 
 
-def departure_on(ride: RideDetails, day: date) -> datetime:
-    """The ride's departure on `day`, at its usual local time."""
-    zone = ZoneInfo(ride.timezone)
-    local: time = ride.departs_at.astimezone(zone).timetz().replace(tzinfo=None)
-    return datetime.combine(day, local, tzinfo=zone)
-
-
-def is_a_date_of(ride: RideDetails, day: date) -> bool:
-    first = ride.departs_at.astimezone(ZoneInfo(ride.timezone)).date()
-    if not ride.weekly:
-        return day == first
-    if day < first or (day - first).days % 7:
-        return False
-    return ride.until is None or day <= ride.until
-
-
-def next_departures(
-    ride: RideDetails, *, after: datetime | None = None, count: int = SHOWN_DATES
-) -> list[datetime]:
-    """The ride's next departures after `after` (now): one, or a weekly ride's next few."""
-    after = after or utcnow()
-    zone = ZoneInfo(ride.timezone)
-    first = ride.departs_at.astimezone(zone).date()
-    if not ride.weekly:
-        return [ride.departs_at] if ride.departs_at > after else []
-    today = after.astimezone(zone).date()
-    weeks = max(0, (today - first).days // 7)
-    found: list[datetime] = []
-    day = first + timedelta(weeks=weeks)
-    while len(found) < count and (ride.until is None or day <= ride.until):
-        departure = departure_on(ride, day)
-        if departure > after:
-            found.append(departure)
-        day += timedelta(weeks=1)
-    return found
-
-
 async def upcoming_dates(ctx: ServiceContext, post: Post) -> list[RideDate]:
     """The ride's next departures with their seats left."""
     assert post.ride is not None
     async with ctx.db.read() as conn:
         held = await booking_store.seats_held_by_date(conn, post.id)
-    return [
-        RideDate(departs_at=d, seats_left=max(post.ride.seats - held.get(d.date(), 0), 0))
-        for d in next_departures(post.ride)
-    ]
+    # The bookings counted here as well as the ride's own figures: a peer's ride says
+    # its server's count, which our residents' newest bookings may not be in yet.
+    return seat_dates(post.ride, held)
 
 
 # --- bookings ------------------------------------------------------------------------------
@@ -296,7 +250,9 @@ async def book_seats(
     async with ctx.db.write() as conn:
         post = await _ride(conn, ride_id)
         if post.is_local:
-            return await _book(ctx, conn, passenger, ride_id, seats=seats, on=on)
+            booking = await _book(ctx, conn, passenger, ride_id, seats=seats, on=on)
+            ctx.outbox.wake()
+            return booking
         offer_uri = f"{passenger.uri}#offers/{uuid.uuid4()}"
         booking = await _book(
             ctx, conn, passenger, ride_id, seats=seats, on=on, offer_uri=offer_uri
@@ -321,12 +277,16 @@ async def receive_booking_answer(
     if post is None or post.actor_id != driver.id or post.is_local:
         return False
     if booking.state == "pending" or (booking.state == "accepted" and not accepted):
+        # A Reject of a booking already accepted is the driver cancelling it.
         state = "accepted" if accepted else "declined"
+        told = f"ride_{state}"
+        if booking.state == "accepted":
+            state, told = "cancelled", "ride_booking_cancelled"
         await booking_store.set_state(conn, booking.id, state)
         await notification_store.add(
             conn,
             recipient_id=booking.actor_id,
-            type=f"ride_{state}",
+            type=told,
             actor_id=driver.id,
             post_id=post.id,
         )
@@ -358,7 +318,7 @@ async def _book(
     driver = await actor_store.get_actor(conn, post.actor_id)
     assert driver is not None
     await blocks.refuse_if_blocked(conn, passenger, driver)
-    day = on or ride.departs_at.astimezone(ZoneInfo(ride.timezone)).date()
+    day = on or first_day(ride)
     if not is_a_date_of(ride, day):
         raise InvalidInput("the ride does not leave on that day", field="on")
     if departure_on(ride, day) <= utcnow():
@@ -368,7 +328,8 @@ async def _book(
         raise Conflict("you have already booked this ride", field="ride")
     # On a ride from elsewhere, the driver's server counts every passenger; ours only
     # keep a first check.
-    left = ride.seats - await booking_store.seats_held(conn, post.id, day)
+    held = await booking_store.seats_held(conn, post.id, day)
+    left = ride.seats - (held if post.is_local else max(held, held_on(ride, day)))
     if left <= 0:
         raise Conflict("this ride is full", field="seats")
     if seats > left:
@@ -390,7 +351,27 @@ async def _book(
             actor_id=passenger.id,
             post_id=post.id,
         )
+        await _recount(ctx, conn, post, driver)
     return booking
+
+
+async def _recount(ctx: ServiceContext, conn: AsyncConnection, post: Post, driver: Actor) -> Post:
+    """After a booking of our ride holds or frees seats (under the ride's lock): the ride
+    keeps the seats held per day, and its `Update` tells the peers that show it how many
+    are left on each date, so a full date closes there too."""
+    assert post.ride is not None and post.is_local
+    held = await booking_store.seats_held_by_date(conn, post.id)
+    # Days gone are of no use to anyone: the ride's data stays small.
+    since = utcnow().astimezone(ZoneInfo(post.ride.timezone)).date()
+    booked = tuple(sorted((d, n) for d, n in held.items() if d >= since and n > 0))
+    if booked == post.ride.booked:
+        return post
+    extras = {name: getattr(post, name) for name in POST_EXTRAS}
+    extras["ride"] = replace(post.ride, booked=booked)
+    updated = await post_store.update_post(conn, post.id, **extras)
+    if post.ride.status == "open":
+        await ctx.outbox.send(conn, outgoing.PostUpdated(driver, updated))
+    return updated
 
 
 async def receive_booking_offer(
@@ -447,6 +428,8 @@ async def answer_booking(
         state = "accepted" if accept else "declined"
         booking = await booking_store.set_state(conn, booking.id, state)
         await _tell(ctx, conn, booking.actor_id, f"ride_{state}", driver, post)
+        if not accept:
+            await _recount(ctx, conn, post, driver)
         passenger = await actor_store.get_actor(conn, booking.actor_id)
         if passenger is not None and not passenger.is_local and booking.offer_uri:
             await ctx.outbox.send(
@@ -461,18 +444,68 @@ async def answer_booking(
 
 async def cancel_booking(ctx: ServiceContext, actor: Actor, booking_id: int) -> RideBooking:
     """A passenger gives their seats back, or the driver cancels one passenger's booking;
-    the other one hears it."""
+    the other one hears it, on their own server when it is another: our passenger's
+    `Undo` of their `Offer` frees the seats at the driver's server, our driver's `Reject`
+    of a remote passenger's `Offer` cancels the booking at the passenger's."""
     async with ctx.db.write() as conn:
+        booking, post = await _booking(conn, booking_id)
+        await booking_store.lock_ride(conn, post.id)
         booking, post = await _booking(conn, booking_id)
         if actor.id not in (booking.actor_id, post.actor_id):
             raise Forbidden("only the passenger or the driver cancels a booking")
         if booking.state not in booking_store.HOLDING:
             raise Conflict("this booking is already cancelled or declined", field="booking")
         booking = await booking_store.set_state(conn, booking.id, "cancelled")
-        other = post.actor_id if actor.id == booking.actor_id else booking.actor_id
-        await _tell(ctx, conn, other, "ride_booking_cancelled", actor, post)
+        by_passenger = actor.id == booking.actor_id
+        other_id = post.actor_id if by_passenger else booking.actor_id
+        await _tell(ctx, conn, other_id, "ride_booking_cancelled", actor, post)
+        other = await actor_store.get_actor(conn, other_id)
+        assert other is not None
+        if post.is_local:
+            driver = actor if not by_passenger else other
+            await _recount(ctx, conn, post, driver)
+        if not other.is_local and booking.offer_uri:
+            if by_passenger:
+                await ctx.outbox.send(
+                    conn, outgoing.RideBookingWithdrawn(actor, post, other, booking)
+                )
+            else:
+                await ctx.outbox.send(
+                    conn,
+                    outgoing.RideBookingAnswered(
+                        actor,
+                        post,
+                        other,
+                        booking.offer_uri,
+                        reason="the driver cancelled this booking",
+                    ),
+                )
     ctx.outbox.wake()
     return booking
+
+
+async def receive_booking_withdrawn(
+    ctx: ServiceContext, conn: AsyncConnection, passenger: Actor, offer_uri: str
+) -> bool:
+    """A remote passenger cancels their booking of one of our rides (`Undo` of their
+    `Offer`): the seats are free again and the driver is told. False when the Offer is no
+    booking of theirs on a ride of ours; a second `Undo` changes nothing."""
+    booking = await booking_store.get_by_offer_uri(conn, offer_uri)
+    if booking is None or booking.actor_id != passenger.id:
+        return False
+    await booking_store.lock_ride(conn, booking.ride_id)
+    post = await post_store.get_post(conn, booking.ride_id)
+    if post is None or not post.is_local or post.ride is None:
+        return False
+    booking = await booking_store.get_by_offer_uri(conn, offer_uri)
+    if booking is None or booking.state not in booking_store.HOLDING:
+        return True
+    await booking_store.set_state(conn, booking.id, "cancelled")
+    driver = await actor_store.get_actor(conn, post.actor_id)
+    assert driver is not None
+    await _tell(ctx, conn, driver.id, "ride_booking_cancelled", passenger, post)
+    await _recount(ctx, conn, post, driver)
+    return True
 
 
 async def cancel_ride(ctx: ServiceContext, driver: Actor, ride_id: int) -> Post:
@@ -489,7 +522,7 @@ async def cancel_ride(ctx: ServiceContext, driver: Actor, ride_id: int) -> Post:
         if post.ride.status == "departed":
             raise Conflict("this ride has left", field="ride")
         extras = {name: getattr(post, name) for name in POST_EXTRAS}
-        extras["ride"] = cancelled = replace(post.ride, status="cancelled")
+        extras["ride"] = cancelled = replace(post.ride, status="cancelled", booked=())
         content = ride_content(cancelled, post.language or ctx.config.default_language)
         updated = await post_store.update_post(
             conn, post.id, **extras, content=content, edited_at=utcnow()
@@ -561,11 +594,14 @@ async def booked_rides(
 
 
 async def my_bookings(
-    ctx: ServiceContext, passenger: Actor, post: Post | None = None
+    ctx: ServiceContext, passenger: Actor, post: Post | None = None, *, every_state: bool = False
 ) -> list[tuple[RideBooking, Post]]:
-    """A passenger's coming bookings (of one ride, or all: their calendar)."""
+    """A passenger's coming bookings (of one ride, or all: their calendar); with
+    `every_state`, the declined and cancelled ones too (the ride's page says what became
+    of each, a cancellation by a driver elsewhere included)."""
     zone = ZoneInfo(ctx.config.timezone)
     since = utcnow().astimezone(zone).date() - timedelta(days=1)
+    states = BOOKING_STATES if every_state else booking_store.HOLDING
     async with ctx.db.read() as conn:
-        found = await booking_store.booked_by(conn, passenger.id, since=since)
+        found = await booking_store.booked_by(conn, passenger.id, since=since, states=states)
     return [(b, p) for b, p in found if post is None or p.id == post.id]

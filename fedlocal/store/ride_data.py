@@ -27,6 +27,7 @@ def ride_data(ride: RideDetails) -> dict[str, Any]:
         "currency": ride.currency,
         "notes": ride.notes,
         "status": ride.status,
+        "booked": {day.isoformat(): held for day, held in ride.booked},
     }
 
 
@@ -60,9 +61,23 @@ def ride_from_data(data: Any) -> RideDetails | None:
             currency=str(data.get("currency") or "EUR"),
             notes=str(data.get("notes") or ""),
             status=status,
+            booked=_booked(data.get("booked")),
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _booked(data: Any) -> tuple[tuple[date, int], ...]:
+    # Rows written before seats were kept per day hold none: the next booking counts them.
+    if not isinstance(data, dict):
+        return ()
+    return tuple(
+        sorted(
+            (date.fromisoformat(day), held)
+            for day, held in data.items()
+            if isinstance(day, str) and _is_int(held) and held > 0
+        )
+    )
 
 
 def _place(data: Any) -> Place:

@@ -48,8 +48,19 @@ async def test_a_ride_reads_plainly_and_in_detail(inst, http, ana, bob):
     assert ride["contribution"] == {"amount": "3.00", "currency": "EUR"}
     assert ride["departs_at"].startswith(departs.astimezone(ZoneInfo("UTC")).date().isoformat())
 
+    # And each coming Thursday with its seats left; a date fully booked is full
+    dates = ride["dates"]
+    assert len(dates) == 6 and dates[0]["date"] == departs.date().isoformat()
+    assert all(d["seats_left"] == 2 and not d["full"] for d in dates)
+    await rides.book_seats(inst.services, bob.actor, post.id, seats=2)
+    status = (await http.get(f"/api/v1/statuses/{post.id}", headers=bob.headers)).json()
+    dates = status["fedlocal"]["ride"]["dates"]
+    assert (dates[0]["seats_left"], dates[0]["full"]) == (0, True)
+    assert (dates[1]["seats_left"], dates[1]["full"]) == (2, False)
+
     # And once cancelled, the content says so
     await rides.cancel_ride(inst.services, ana.actor, post.id)
     status = (await http.get(f"/api/v1/statuses/{post.id}", headers=bob.headers)).json()
     assert "annulé" in status["content"]
     assert status["fedlocal"]["ride"]["status"] == "cancelled"
+    assert status["fedlocal"]["ride"]["dates"] == []

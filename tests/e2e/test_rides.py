@@ -1,6 +1,7 @@
 """Rides between two instances over loopback HTTP: Bruno on B books a seat on Ana's ride
 on A and hears her answer; Carl on A and Bruno on B race for the last seat, and one only
-gets it."""
+gets it; B's copy shows the seats left per date; Bruno cancelling on B frees the seat on
+A, and Ana cancelling his booking on A cancels it on B."""
 
 from __future__ import annotations
 
@@ -119,3 +120,78 @@ async def test_a_race_for_the_last_seat_from_a_and_b(pair):
 
     await wait_for(declined_on_b, message="B to hear the Reject")
     assert "ride_declined" in await _types(b, bruno)
+
+
+async def _state_on(instance, ride_id, uri):
+    found = [x for x, who in await _bookings(instance, ride_id) if who.uri == uri]
+    return found[0].state if found else None
+
+
+async def _accepted_booking(a, b, *, seats):
+    """Ana's ride on A (`seats` seats) and Bruno's booking of one from B, accepted by Ana
+    and known accepted on B: (ana, bruno, ride, B's copy, B's booking, A's booking)."""
+    _, ana = await create_account(a.services, "ana", "secret-ana-1")
+    _, bruno = await create_account(b.services, "bruno", "secret-bruno-1")
+    await follow_across(b, bruno, f"@ana@{a.config.domain}")
+    ride = await rides.publish_ride(a.services, ana, market(seats=seats))
+    copy = await wait_for(lambda: _copy(b, ride.uri), message="the ride to reach B")
+    mine = await rides.book_seats(b.services, bruno, copy.id)
+    [(held, _)] = await wait_for(lambda: _bookings(a, ride.id), message="bruno's Offer on A")
+    await rides.answer_booking(a.services, ana, held.id, accept=True)
+
+    async def accepted_on_b():
+        return await _state_on(b, copy.id, bruno.uri) == "accepted"
+
+    await wait_for(accepted_on_b, message="B to hear Ana's Accept")
+    return ana, bruno, ride, copy, mine, held
+
+
+async def test_a_passenger_on_b_cancels_and_a_frees_the_seat(pair):
+    a, b = pair
+    # Given Bruno's seat, accepted by Ana
+    ana, bruno, ride, copy, mine, _held = await _accepted_booking(a, b, seats=1)
+
+    # And B's copy of the ride shows that day full (the ride's Update with its seats left)
+    async def full_on_b():
+        found = await _copy(b, ride.uri)
+        return [d for d in await rides.upcoming_dates(b.services, found) if d.is_full]
+
+    await wait_for(full_on_b, message="B's copy to show the date full")
+
+    # When Bruno cancels on B
+    await rides.cancel_booking(b.services, bruno, mine.id)
+
+    # Then A frees the seat, and Ana is told
+    async def cancelled_on_a():
+        return await _state_on(a, ride.id, bruno.uri) == "cancelled"
+
+    await wait_for(cancelled_on_a, message="A to hear Bruno's Undo")
+    async with a.db.read() as conn:
+        assert await booking_store.seats_held(conn, ride.id, THURSDAY.date()) == 0
+    assert "ride_booking_cancelled" in await _types(a, ana)
+
+    # And B's copy shows the seat free again
+    async def free_on_b():
+        found = await _copy(b, ride.uri)
+        dates = await rides.upcoming_dates(b.services, found)
+        return dates and dates[0].seats_left == 1
+
+    await wait_for(free_on_b, message="B's copy to show the seat free")
+
+
+async def test_the_driver_on_a_cancels_a_booking_from_b(pair):
+    a, b = pair
+    # Given Bruno's accepted booking
+    ana, bruno, ride, copy, _mine, held = await _accepted_booking(a, b, seats=2)
+
+    # When Ana cancels it on A
+    await rides.cancel_booking(a.services, ana, held.id)
+
+    # Then B shows Bruno's booking cancelled, and Bruno is told
+    async def cancelled_on_b():
+        return await _state_on(b, copy.id, bruno.uri) == "cancelled"
+
+    await wait_for(cancelled_on_b, message="B to hear Ana's Reject")
+    assert "ride_booking_cancelled" in await _types(b, bruno)
+    async with a.db.read() as conn:
+        assert await booking_store.seats_held(conn, ride.id, THURSDAY.date()) == 0

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from activitypub import jsonld
+from fedlocal.clock import FakeClock, use_clock
 from fedlocal.federation import to_as
 from fedlocal.federation.from_as import post_from_as
 from fedlocal.models import Actor, Place, Post, RideBooking, RideDetails
@@ -157,3 +158,61 @@ def test_a_departed_ride_reads_back_departed_and_an_unknown_status_as_open():
 
     data = post_from_as({**document, "rideStatus": "finished"})
     assert data.ride is not None and data.ride.status == "open"
+
+
+def test_the_seats_left_on_each_date_go_out_and_read_back():
+    # Given the weekly ride with both seats of 17 December held, one of the 24th
+    held = replace(RIDE, booked=((date(2026, 12, 17), 2), (date(2026, 12, 24), 1)))
+    post = replace(POST, ride=held)
+
+    with use_clock(FakeClock(WHEN)):
+        document = to_as.object_document(post, ANA, URLS)
+        [expanded] = jsonld.expand(to_as.create(post, ANA, URLS))
+
+    # Then its next dates say how many seats are left on each, in our terms
+    dates = document["upcomingDates"]
+    assert [(d["departsOn"], d["seatsLeft"]) for d in dates[:3]] == [
+        ("2026-12-10", 2),
+        ("2026-12-17", 0),
+        ("2026-12-24", 1),
+    ]
+    assert dates[0]["startTime"] == "2026-12-10T07:00:00Z"
+    # A weekly ride has no one quantity left: FEP-0837's availableQuantity is not said
+    assert "availableQuantity" not in document["publishes"]
+    [obj] = expanded["https://www.w3.org/ns/activitystreams#object"]
+    [listed] = obj["https://fedlocal.org/ns#upcomingDates"]
+    assert listed["@list"][1]["https://fedlocal.org/ns#seatsLeft"] == [{"@value": 0}]
+
+    # And a peer reads back the seats held per day
+    data = post_from_as(document)
+    assert data.ride is not None
+    assert data.ride.booked == ((date(2026, 12, 17), 2), (date(2026, 12, 24), 1))
+
+
+def test_a_one_off_ride_says_its_seats_left_as_available_quantity():
+    once = replace(RIDE, weekly=False, until=None, booked=((date(2026, 12, 10), 1),))
+    with use_clock(FakeClock(WHEN)):
+        document = to_as.object_document(replace(POST, ride=once), ANA, URLS)
+
+    assert document["publishes"]["availableQuantity"] == {
+        "hasUnit": "one",
+        "hasNumericalValue": "1",
+    }
+    assert [d["seatsLeft"] for d in document["upcomingDates"]] == [1]
+
+
+def test_seats_left_that_make_no_sense_are_left_out():
+    with use_clock(FakeClock(WHEN)):
+        document = to_as.object_document(POST, ANA, URLS)
+    document["upcomingDates"] = [
+        {"departsOn": "2026-12-10", "seatsLeft": -1},
+        {"departsOn": "2026-12-17", "seatsLeft": 9},
+        {"departsOn": "not a day", "seatsLeft": 0},
+        {"departsOn": "2026-12-24", "seatsLeft": True},
+        "junk",
+        {"departsOn": "2026-12-31", "seatsLeft": 0},
+    ]
+
+    data = post_from_as(document)
+
+    assert data.ride is not None and data.ride.booked == ((date(2026, 12, 31), 2),)

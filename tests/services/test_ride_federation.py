@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from fedlocal.services import blocks, rides
+from fedlocal.store import notifications as notification_store
 from fedlocal.store import ride_bookings as booking_store
 from tests.services.sharing_support import (
     AREA,
@@ -121,3 +122,95 @@ async def test_the_last_seat_goes_to_one_passenger_only(inst, stub, driver):
     await send_out(inst)
     [reject] = stub.received_of_type("Reject")
     assert "full" in reject.body["summary"]
+
+
+async def _told(inst, actor) -> list[str]:
+    async with inst.db.read() as conn:
+        return [n.type for n in await notification_store.list_for(conn, actor.id)]
+
+
+async def test_a_remote_passengers_undo_frees_the_seat_and_the_driver_hears_it(inst, stub, driver):
+    # Given Zoé holding one of the two seats
+    ride = await rides.publish_ride(inst.services, driver, market())
+    zoe = stub.add_actor("zoe")
+    offer = booking_offer(zoe, ride, driver)
+    await deliver_and_process(inst, stub, zoe, offer)
+    assert await held(inst, ride) == 1
+
+    # When her server sends the Undo of her Offer (twice: the second changes nothing)
+    undo = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{offer['id']}/undo",
+        "type": "Undo",
+        "actor": zoe.uri,
+        "object": offer,
+    }
+    await deliver_and_process(inst, stub, zoe, undo)
+    await deliver_and_process(inst, stub, zoe, {**undo, "id": f"{offer['id']}/undo-again"})
+
+    # Then the seat is free, the booking cancelled and Ana told once
+    assert await held(inst, ride) == 0
+    async with inst.db.read() as conn:
+        [(booking, _)] = await booking_store.list_for_ride(
+            conn, ride.id, states=("pending", "accepted", "cancelled")
+        )
+    assert booking.state == "cancelled"
+    assert (await _told(inst, driver)).count("ride_booking_cancelled") == 1
+
+
+async def test_an_undo_from_someone_else_frees_nothing(inst, stub, driver):
+    ride = await rides.publish_ride(inst.services, driver, market())
+    zoe, yan = stub.add_actor("zoe"), stub.add_actor("yan")
+    offer = booking_offer(zoe, ride, driver)
+    await deliver_and_process(inst, stub, zoe, offer)
+
+    undo = {"id": f"{yan.uri}#undo/1", "type": "Undo", "actor": yan.uri, "object": offer["id"]}
+    await deliver_and_process(inst, stub, yan, {"@context": offer["@context"], **undo})
+
+    assert await held(inst, ride) == 1
+
+
+async def test_the_driver_cancelling_a_remote_booking_rejects_the_offer(inst, stub, driver):
+    # Given Zoé's accepted booking
+    ride = await rides.publish_ride(inst.services, driver, market())
+    zoe = stub.add_actor("zoe")
+    offer = booking_offer(zoe, ride, driver)
+    await deliver_and_process(inst, stub, zoe, offer)
+    async with inst.db.read() as conn:
+        [(booking, _)] = await booking_store.list_for_ride(conn, ride.id)
+    await rides.answer_booking(inst.services, driver, booking.id, accept=True)
+    await send_out(inst)
+    stub.received.clear()
+
+    # When Ana cancels it
+    await rides.cancel_booking(inst.services, driver, booking.id)
+
+    # Then Zoé's server gets a Reject of her Offer, and the seat is free
+    await send_out(inst)
+    [reject] = stub.received_of_type("Reject")
+    assert reject.path == "/users/zoe/inbox"
+    assert reject.body["object"] == offer["id"] and reject.body["target"] == ride.uri
+    assert await held(inst, ride) == 0
+
+
+async def test_followers_servers_hear_the_seats_left_on_each_date(inst, stub, driver):
+    # Given Zoé following Ana, and Ana's weekly ride with two seats
+    zoe = stub.add_actor("zoe")
+    await follows_us(inst, stub, zoe, driver)
+    ride = await rides.publish_ride(inst.services, driver, market(weekly=True))
+    await send_out(inst)
+    [create] = stub.received_of_type("Create")
+    dates = create.body["object"]["upcomingDates"]
+    assert [d["seatsLeft"] for d in dates] == [2] * len(dates)
+    assert dates[0]["departsOn"] == THURSDAY.date().isoformat()
+    stub.received.clear()
+
+    # When Bea takes both seats of the first Thursday
+    bea = await resident(inst.federation, "bea")
+    await rides.book_seats(inst.services, bea, ride.id, seats=2)
+
+    # Then Zoé's server gets the ride's Update: that date is full, the next ones are not
+    await send_out(inst)
+    [update] = stub.received_of_type("Update")
+    left = [d["seatsLeft"] for d in update.body["object"]["upcomingDates"]]
+    assert left[0] == 0 and set(left[1:]) == {2}

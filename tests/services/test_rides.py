@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from fedlocal.clock import FakeClock, use_clock
 from fedlocal.federation.runtime import start_federation
+from fedlocal.ride_dates import SHOWN_DATES
 from fedlocal.services import rides
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedlocal.services.maintenance import MaintenanceWorker
@@ -72,7 +73,7 @@ async def test_a_weekly_ride_shows_its_next_thursdays(world, ana):
 
     dates = await rides.upcoming_dates(world.services, post)
 
-    assert len(dates) == rides.SHOWN_DATES
+    assert len(dates) == SHOWN_DATES
     assert all(d.departs_at.astimezone(PARIS).weekday() == 3 for d in dates)
     assert all(d.departs_at.astimezone(PARIS).hour == 8 for d in dates)
     assert dates[1].day - dates[0].day == timedelta(days=7)

@@ -88,6 +88,36 @@ async def test_a_neighbour_books_a_seat_and_the_driver_accepts(inst, alice, alic
     assert await _count(inst, ride_bookings) == 1
 
 
+async def test_the_driver_cancels_an_accepted_booking_and_the_passenger_sees_it(
+    inst, alice, alice_web
+):
+    # Given Bob's seat on Alice's ride, accepted
+    published = await alice_web.submit("/new/ride", "/new/ride", ride_form())
+    page = published.headers["location"]
+    await make_resident(inst, "bob")
+    async with WebClient(inst.base_url) as bob:
+        await bob.log_in("bob")
+        await bob.submit(page, f"{page}/book", {"seats": "2"})
+        assert "full" in (await bob.get(page)).text
+        driver_view = await alice_web.get(page)
+        booking_id = driver_view.text.split('name="booking" value="', 1)[1].split('"', 1)[0]
+        await alice_web.submit(
+            page, f"{page}/ride-answer", {"booking": booking_id, "decision": "accept"}
+        )
+
+        # When Alice cancels it from the passengers' list
+        driver_view = await alice_web.get(page)
+        assert "Cancel this booking" in driver_view.text
+        cancelled = await alice_web.submit(page, f"{page}/cancel-booking", {"booking": booking_id})
+        assert cancelled.status_code == 303
+
+        # Then Bob's page shows his booking cancelled (nothing left to cancel) and the
+        # seats free again
+        seen = await bob.get(page)
+        assert "cancelled" in seen.text and "Cancel my booking" not in seen.text
+        assert "2 seats left" in seen.text
+
+
 RIDE_ERRORS = [
     pytest.param({"departs_on": _day(-2)}, "departs_on", "cannot leave in the past", id="past"),
     pytest.param({"arrives_time": "07:00"}, "arrives_time", "must arrive after", id="arrives"),

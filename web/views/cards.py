@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from fedlocal.clock import utcnow
 from fedlocal.models import Actor, EventDetails, Post
+from fedlocal.ride_dates import next_departures
 from fedlocal.services import nearby_feed, neighbours, pins
-from fedlocal.services import rides as ride_service
 
 from ..page import Page
 from ..post_text import title_of
@@ -114,7 +114,7 @@ def coming_rides(cards: list[Card], limit: int) -> list[Card]:
         (departures[0], card)
         for card in cards
         if card.post.ride is not None
-        and (departures := ride_service.next_departures(card.post.ride, after=now, count=1))
+        and (departures := next_departures(card.post.ride, after=now, count=1))
     ]
     kept.sort(key=lambda pair: pair[0])
     return [card for _, card in kept[:limit]]

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from fedlocal.clock import utcnow
 from fedlocal.models import Actor, Post
+from fedlocal.ride_dates import departure_on
 from fedlocal.services import rides as ride_service
 from fedlocal.services.errors import Forbidden, InvalidInput
 from fedlocal.services.rides import MAX_SEATS, NOTES_MAX, PLACE_MAX, RideInput
@@ -179,7 +180,7 @@ async def calendar(page: Page) -> Response:
         ical.CalendarRide(
             post=post,
             driver=driver,
-            departs_at=ride_service.departure_on(post.ride, booking.departs_on),
+            departs_at=departure_on(post.ride, booking.departs_on),
             booking_id=booking.id,
             confirmed=booking.state == "accepted",
         )
@@ -203,8 +204,8 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
     is_driver = me is not None and me.id == author.id and post.is_local
     dates = await ride_service.upcoming_dates(page.services, post)
     bookings = await ride_service.bookings_of(page.services, me, post) if is_driver and me else []
-    mine = await ride_service.my_bookings(page.services, me, post) if me else []
-    booked_days = {booking.departs_on for booking, _ in mine}
+    mine = await ride_service.my_bookings(page.services, me, post, every_state=True) if me else []
+    booked_days = {b.departs_on for b, _ in mine if b.state in ("pending", "accepted")}
     can_book = (
         me is not None
         and me.role == "resident"

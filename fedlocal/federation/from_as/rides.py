@@ -81,7 +81,30 @@ def ride_from_as(document: dict[str, Any]) -> RideDetails | None:
         until=parse_date(until) if isinstance(until, str) else None,
         contribution_cents=_cents(document.get("reciprocal")),
         status=_status(document.get("rideStatus")),
+        booked=_booked(document.get("upcomingDates"), seats),
     )
+
+
+# More dates than any page shows are of no use and only cost memory.
+MAX_DATES = 60
+
+
+def _booked(dates: Any, seats: int) -> tuple[tuple[date, int], ...]:
+    """Seats held per day from the peer's `upcomingDates` (`seatsLeft` on each): an entry
+    with no day or a count that is not between 0 and the seats is left out (that date
+    counts as free as the ride says, never as more than its seats)."""
+    held: dict[date, int] = {}
+    for entry in as_list(dates)[:MAX_DATES]:
+        if not isinstance(entry, dict):
+            continue
+        day = entry.get("departsOn")
+        left = entry.get("seatsLeft")
+        parsed = parse_date(day) if isinstance(day, str) else None
+        if parsed is None or not isinstance(left, int) or isinstance(left, bool):
+            continue
+        if 0 <= left < seats:
+            held[parsed] = seats - left
+    return tuple(sorted(held.items()))
 
 
 def _status(value: Any) -> RideStatus:

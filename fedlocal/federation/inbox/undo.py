@@ -1,10 +1,11 @@
-"""Undo: of a Follow (unfollow), an Announce (un-boost), a Like or a Block (unblock)."""
+"""Undo: of a Follow (unfollow), an Announce (un-boost), a Like, a Block (unblock), or of
+the FEP-0837 Offer booking seats on one of our rides (the passenger cancels)."""
 
 from __future__ import annotations
 
 from activitypub.addressing import id_of
 
-from ...services import blocks, favourites, follows, inbound
+from ...services import blocks, favourites, follows, inbound, rides
 from .context import Ignored, InboxContext, object_type
 from .follow_lookup import find_follow
 
@@ -28,6 +29,12 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
         inner_type in (None, "Like")
         and isinstance(inner_id, str)
         and await favourites.receive_undo_like(conn, ctx.actor, inner_id)
+    ):
+        return
+    if (
+        inner_type in (None, "Offer")
+        and isinstance(inner_id, str)
+        and await rides.receive_booking_withdrawn(ctx.services, conn, ctx.actor, inner_id)
     ):
         return
     if inner_type in (None, "Block") and await blocks.receive_undo_block(

@@ -37,7 +37,7 @@ from .moves import move
 from .notes import note
 from .participation import accept_join, join, leave, reject_join
 from .pins import add_pin, featured_collection, remove_pin
-from .rides import accept_booking, book_seats, reject_booking, ride
+from .rides import accept_booking, book_seats, reject_booking, ride, withdraw_booking
 from .vocabulary import (
     ACTOR_CONTEXT,
     AS_CONTEXT,
@@ -105,6 +105,7 @@ __all__ = [
     "undo_announce",
     "undo_follow",
     "undo_like",
+    "withdraw_booking",
     "update",
     "update_actor",
     "actor_tombstone",

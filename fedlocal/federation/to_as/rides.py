@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from ...models import Actor, Place, Post, RideBooking
+from ...ride_dates import seat_dates
 from ...urls import Urls
 from .common import addressing, hashtag_tags, iso, iso_precise
 from .vocabulary import RIDE_CONTEXT
@@ -38,6 +39,18 @@ def ride(post: Post, author: Actor, urls: Urls) -> dict[str, Any]:
     if details is None:
         raise ValueError(f"post {post.uri} is not a ride")
     to, cc = addressing(post, author)
+    # The next dates with their seats left (our `upcomingDates`), as of now: a peer closes
+    # a full date, and each booking's `Update` refreshes them.
+    dates = seat_dates(details) if details.status == "open" else []
+    intent: dict[str, Any] = {
+        "type": "Intent",
+        "id": f"{post.uri}#primary",
+        "action": "deliverService",
+        "resourceQuantity": _seats(details.seats),
+    }
+    if not details.weekly and dates:
+        # A one-off ride has one date: FEP-0837's own word for what is left.
+        intent["availableQuantity"] = _seats(dates[0].seats_left)
     document: dict[str, Any] = {
         "id": post.uri,
         "type": "Note",
@@ -51,12 +64,7 @@ def ride(post: Post, author: Actor, urls: Urls) -> dict[str, Any]:
         "sensitive": False,
         "tag": hashtag_tags(list(post.hashtags), urls),
         "purpose": details.role,
-        "publishes": {
-            "type": "Intent",
-            "id": f"{post.uri}#primary",
-            "action": "deliverService",
-            "resourceQuantity": _seats(details.seats),
-        },
+        "publishes": intent,
         "unitBased": True,
         "location": _place(details.origin),
         "origin": _place(details.origin),
@@ -65,6 +73,14 @@ def ride(post: Post, author: Actor, urls: Urls) -> dict[str, Any]:
         "timezone": details.timezone,
         "rideStatus": details.status,
         "seats": details.seats,
+        "upcomingDates": [
+            {
+                "departsOn": d.day.isoformat(),
+                "startTime": iso(d.departs_at),
+                "seatsLeft": d.seats_left,
+            }
+            for d in dates
+        ],
     }
     if details.contribution_cents is not None:
         cents = details.contribution_cents
@@ -109,6 +125,23 @@ def book_seats(passenger: Actor, ride: Post, driver: Actor, booking: RideBooking
                 "departsOn": booking.departs_on.isoformat(),
             },
         },
+    }
+
+
+def withdraw_booking(
+    passenger: Actor, ride: Post, driver: Actor, booking: RideBooking
+) -> dict[str, Any]:
+    """Our resident cancels their booking on a ride elsewhere: the `Undo` of their `Offer`
+    (embedded whole, so a server that never kept it still knows what is undone)."""
+    offer = book_seats(passenger, ride, driver, booking)
+    del offer["@context"]
+    return {
+        "@context": RIDE_CONTEXT,
+        "id": f"{booking.offer_uri}/undo",
+        "type": "Undo",
+        "actor": passenger.uri,
+        "to": [driver.uri],
+        "object": offer,
     }
 
 

@@ -191,6 +191,9 @@ RIDE_TERMS: dict[str, Any] = {
         "@type": "http://www.w3.org/2001/XMLSchema#date",
     },
     "departsOn": {"@id": "fedlocal:departsOn", "@type": "http://www.w3.org/2001/XMLSchema#date"},
+    # The next dates and the seats left on each (docs/FEDERATION.md, "Carpooling").
+    "upcomingDates": {"@id": "fedlocal:upcomingDates", "@container": "@list"},
+    "seatsLeft": "fedlocal:seatsLeft",
     # The zone in Mobilizon's term, as events send it.
     "mz": EVENT_TERMS["mz"],
     "timezone": EVENT_TERMS["timezone"],
