@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from ..geo import haversine_km
 from ..models import Actor, Post, ShopProfile
+from ..store import follows as follow_store
 from ..store import residents as resident_store
 from ..store import shops as shop_store
 from ..store.clock import utcnow
@@ -34,6 +35,8 @@ class ShopCard:
     open_now: bool | None  # None: no hours given
     distance_km: float | None
     posts: tuple[Post, ...]
+    # The viewer's follow of it: `accepted`, `pending` (waiting for its approval) or None.
+    follow: str | None = None
 
 
 def parse_day(text: str, day: int) -> list[tuple[int, str, str]]:
@@ -89,13 +92,24 @@ def is_open(profile: ShopProfile, moment: datetime, timezone: str) -> bool | Non
     return any(d == local.weekday() and o <= clock < c for d, o, c in profile.hours)
 
 
-async def shops(ctx: ServiceContext, *, near: tuple[float, float] | None = None) -> list[ShopCard]:
+async def shops(
+    ctx: ServiceContext,
+    *,
+    near: tuple[float, float] | None = None,
+    viewer: Actor | None = None,
+) -> list[ShopCard]:
     """Shops and producers here and of linked neighbours, nearest first (from `near`, by
-    their home quarter), each with its current offers and events."""
+    their home quarter), each with its current offers and events, and whether `viewer`
+    follows it already."""
     now = utcnow()
     async with ctx.db.read() as conn:
         found = await shop_store.organisations_of_types(conn, SHOP_TYPES)
         posts = await shop_store.current_posts(conn, [a.id for a in found], SHOP_KINDS)
+        followed = (
+            await follow_store.follow_states(conn, viewer.id, [a.id for a in found])
+            if viewer is not None
+            else {}
+        )
     cards = []
     for actor in found:
         profile = actor.shop or ShopProfile()
@@ -112,6 +126,7 @@ async def shops(ctx: ServiceContext, *, near: tuple[float, float] | None = None)
                 open_now=is_open(profile, now, ctx.config.timezone),
                 distance_km=distance,
                 posts=tuple(posts.get(actor.id, ())),
+                follow=followed.get(actor.id),
             )
         )
     far = float("inf")

@@ -8,6 +8,7 @@ from typing import Any
 
 from fedlocal.models import Actor, Post
 from fedlocal.store import actors as actor_store
+from fedlocal.store import follows as follow_store
 from fedlocal.store import posts as post_store
 from tests.support.instance import TestInstance
 
@@ -43,6 +44,20 @@ async def remote_actor(inst: TestInstance, username: str, domain: str, **fields:
     async with inst.db.write() as conn:
         return await actor_store.upsert_remote_actor(
             conn, uri=f"https://{domain}/users/{username}", **values
+        )
+
+
+async def following(
+    inst: TestInstance, follower: Actor, followed: Actor, state: str = "accepted"
+) -> None:
+    """`follower` follows `followed` already (no Follow sent: the row only)."""
+    async with inst.db.write() as conn:
+        await follow_store.upsert_follow(
+            conn,
+            follower_id=follower.id,
+            followed_id=followed.id,
+            uri=f"{follower.uri}#f",
+            state=state,
         )
 
 

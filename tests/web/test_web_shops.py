@@ -1,7 +1,8 @@
 """Shops and producers: a producer gives its opening hours, address and wares on its
 settings page (refused plainly when malformed, and only for shops and producers); the
 "Commerces et producteurs" page lists it with an "open now" mark, its current offers
-and a follow button; its actor document carries the hours for neighbours and people."""
+and a follow button that says when the resident follows it already (here or elsewhere);
+its actor document carries the hours for neighbours and people."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from fedlocal.services.listings import ListingInput
 from fedlocal.store import actors as actor_store
 
 from .conftest import make_resident
+from .seed import following, remote_actor
 from .web_client import WebClient, notice
 
 EVERY_DAY = {f"day{day}": "00:00-23:59" for day in range(7)}
@@ -93,3 +95,56 @@ def test_open_now_is_computed_in_the_instances_time_zone():
         (1, "09:00", "12:30"),
         (1, "14:00", "19:00"),
     ]
+
+
+def _card_of(page_text: str, name: str) -> str:
+    """The shops page's card of `name` (up to the next card)."""
+    return page_text.split(name, 1)[1].split('<li class="card">', 1)[0]
+
+
+async def test_the_follow_buttons_say_whom_a_resident_follows_already(inst, alice):
+    # Given our producer, and a producer of a neighbouring quarter Alice follows already
+    _, me = alice
+    await _producer(inst)
+    cider = await remote_actor(
+        inst,
+        "cidrerie",
+        "saint-malo.example",
+        display_name="Cidrerie du Sillon",
+        organization_type="producer",
+    )
+    await following(inst, me, cider)
+
+    async with WebClient(inst.base_url, language="fr") as visitor:
+        await visitor.log_in("alice")
+        page = (await visitor.get("/shops")).text
+
+        # Then the neighbour's card says "Suivi", with a button to stop
+        card = _card_of(page, "Cidrerie du Sillon")
+        assert "✓ Suivi" in card and 'action="/unfollow"' in card
+        assert f'name="target" value="{cider.uri}"' in card
+        assert "Ne plus suivre" in card and 'action="/follow"' not in card
+        # And ours offers to follow
+        farm = _card_of(page, "La Ferme de Rothéneuf")
+        assert 'action="/follow"' in farm and "Suivi" not in farm
+
+        # When she follows our producer from the page
+        farm_uri = farm.split('name="handle" value="', 1)[1].split('"', 1)[0]
+        followed = await visitor.submit("/shops", "/follow", {"handle": farm_uri, "next": "/shops"})
+        assert followed.status_code == 303 and followed.headers["location"].startswith("/shops")
+
+        # Then its card and its profile say she follows it, in French and in English
+        farm = _card_of((await visitor.get("/shops")).text, "La Ferme de Rothéneuf")
+        assert "✓ Suivi" in farm and 'action="/unfollow"' in farm
+        profile = (await visitor.get("/@ferme")).text
+        assert "✓ Suivi" in profile and "Ne plus suivre" in profile
+
+        # And once she stops, the page offers to follow again
+        await visitor.submit("/shops", "/unfollow", {"target": farm_uri, "next": "/shops"})
+        farm = _card_of((await visitor.get("/shops")).text, "La Ferme de Rothéneuf")
+        assert 'action="/follow"' in farm and "Suivi" not in farm
+
+    async with WebClient(inst.base_url) as visitor:
+        await visitor.log_in("alice")
+        card = _card_of((await visitor.get("/shops")).text, "Cidrerie du Sillon")
+        assert "✓ Following" in card and "Unfollow" in card

@@ -32,7 +32,7 @@ def _days(page: Page) -> list[tuple[str, str]]:
 
 async def index(page: Page) -> Response:
     centre = centre_point(page.config, centre_quarter(page.config, page.me))
-    cards = await shop_service.shops(page.services, near=centre)
+    cards = await shop_service.shops(page.services, near=centre, viewer=page.me)
     return await page.render("shops.html", cards=cards, days=_days(page), section="shops")
 
 
