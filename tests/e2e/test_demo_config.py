@@ -230,6 +230,19 @@ async def test_demo_runs_seeds_links_and_restarts_without_duplicates(demo: Demo)
     assert "Mairie de Saint-Malo" in landing and "Fête de quartier" in landing
     assert "tag-org" in landing
 
+    # And: Paramé's "Commerces et producteurs" shows both producers with their hours,
+    # address, wares and current offers, the firewood group purchase and the farm's baskets
+    async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+        french = {"Accept-Language": "fr"}
+        shops_page = (await client.get(f"{configs['parame'].base_url}/shops", headers=french)).text
+    producers = [p for p in demo.seeds["parame"].residents if p.organization == "producer"]
+    for producer in producers:
+        card = shops_page.split(producer.display_name, 1)[1].split('<li class="card">', 1)[0]
+        assert producer.address in card and producer.sells in card
+        assert "Horaires" in card
+    farm = shops_page.split("La Ferme de Rothéneuf", 1)[1].split('<li class="card">', 1)[0]
+    assert "Bois de chauffage" in farm and "Paniers de légumes" in farm
+
     # And: the association of Saint-Servan pinned its note, and Saint-Malo, a linked
     # neighbour, shows it on top too
     async def amicale_on_top() -> bool:
@@ -353,6 +366,10 @@ def test_shipped_seed_reads_like_three_quarters() -> None:
     assert (ride.destination.startswith("Dinan"), ride.weekday) == (True, 3)
     producers = [p for p in instances["parame"].seed.residents if p.organization == "producer"]
     assert len(producers) == 2
+    # Each with its hours, address and wares, and an offer on sale
+    for producer in producers:
+        assert producer.hours and any(producer.hours) and producer.address and producer.sells
+        assert [o for o in instances["parame"].seed.listings if o.author == producer.username]
     [announcement] = [n for n in instances["saint-malo"].seed.notes if n.author == "mairie"]
     assert announcement.pinned and announcement.category == "town-hall"
     saint_servan = instances["saint-servan"].seed
@@ -381,6 +398,41 @@ def test_a_seed_naming_nobody_is_refused_before_anything_runs(tmp_path: Path) ->
     )
     seeds["parame"] = read_seed(broken)
     with pytest.raises(ConfigError, match="'saint-malo:yacht' is no offer or request"):
+        check_seeds(configs, seeds)
+
+
+@pytest.mark.parametrize(
+    ("resident", "refusal"),
+    [
+        pytest.param(
+            'username = "rose"\npassword = "demo-rose-2026"\naddress = "1 rue Haute"\n',
+            "only a shop or a producer has hours",
+            id="not-a-shop",
+        ),
+        pytest.param(
+            'username = "rose"\npassword = "demo-rose-2026"\norganization = "shop"\n'
+            'hours = ["9:00-12:00"]\n',
+            "hours are seven texts",
+            id="one-day",
+        ),
+        pytest.param(
+            'username = "rose"\npassword = "demo-rose-2026"\norganization = "shop"\n'
+            'hours = ["tôt", "", "", "", "", "", ""]\n',
+            "hours like 9:00-12:30",
+            id="unreadable",
+        ),
+    ],
+)
+def test_a_seeds_shop_page_that_cannot_be_saved_is_refused(
+    tmp_path: Path, resident: str, refusal: str
+) -> None:
+    copy_on_free_ports(tmp_path)
+    configs = {p.stem: load_config(p, environ={}) for p in sorted(tmp_path.glob("*.toml"))}
+    broken = tmp_path / "seed" / "parame.toml"
+    broken.write_text(broken.read_text("utf-8") + f"\n[[residents]]\n{resident}", "utf-8")
+    seeds = {name: read_seed(tmp_path / "seed" / f"{name}.toml") for name in configs}
+
+    with pytest.raises(ConfigError, match=refusal):
         check_seeds(configs, seeds)
 
 

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from ...config import Config, ConfigError
 from ...models import OFFER_INTENTS, REQUEST_INTENTS
 from ...organizations import ORGANIZATION_KEYS
+from ...services.errors import InvalidInput
+from ...services.shops import SHOP_TYPES, parse_day
 from .pictures import DRAWINGS
 
 DEMO_TIMEZONE = ZoneInfo("Europe/Paris")
@@ -52,6 +54,20 @@ class Resident:
     # A verified organisation's type (fedlocal/organizations.py): the town hall, a
     # producer, an association…
     organization: str | None = None
+    # A shop's or a producer's page (services/shops.py): its hours, one text per day,
+    # Monday first ("9:00-12:30, 14:00-19:00"; "" closed), its address and its wares.
+    hours: tuple[str, ...] | None = None
+    address: str = ""
+    sells: str = ""
+
+    def __post_init__(self) -> None:
+        # TOML gives a list; a record stays hashable.
+        if isinstance(self.hours, list):
+            object.__setattr__(self, "hours", tuple(self.hours))
+
+    @property
+    def has_shop_page(self) -> bool:
+        return self.hours is not None or bool(self.address or self.sells)
 
 
 @dataclass(frozen=True)
@@ -331,6 +347,22 @@ class _Checker:
     def fail(self, message: str) -> None:
         raise ConfigError(f"seed of {self.here}: {message}")
 
+    def shop_page(self, resident: Resident) -> None:
+        """Hours, address and wares: only for a shop or a producer, seven days that read."""
+        if not resident.has_shop_page:
+            return
+        who = resident.username
+        if resident.organization not in SHOP_TYPES:
+            self.fail(f"{who}: only a shop or a producer has hours, an address and wares")
+        hours = resident.hours or [""] * 7
+        if len(hours) != 7 or not all(isinstance(day, str) for day in hours):
+            self.fail(f"{who}: hours are seven texts, Monday first")
+        for day, text in enumerate(hours):
+            try:
+                parse_day(text, day)
+            except InvalidInput:
+                self.fail(f"{who}: hours like 9:00-12:30, 14:00-19:00, not {text!r}")
+
     def check(self, seed: Seed) -> None:
         residents = {r.username for r in seed.residents}
         if len(residents) != len(seed.residents):
@@ -344,6 +376,7 @@ class _Checker:
                 self.fail(
                     f"{resident.username}: organization is one of {', '.join(ORGANIZATION_KEYS)}"
                 )
+            self.shop_page(resident)
         for group in seed.groups:
             self.resident(group.by, residents)
             if group.username in residents:

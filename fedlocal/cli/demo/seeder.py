@@ -40,6 +40,7 @@ from ...services import (
     pins,
     posts,
     rides,
+    shops,
 )
 from ...services.context import ServiceContext
 from ...services.errors import NotFound, ServiceError
@@ -178,6 +179,22 @@ class Seeder:
                         by_account_id=None,
                     ),
                 )
+            if person.has_shop_page:
+                await self.each(
+                    instance, f"shop page of {person.username}", self.shop_page(instance, person)
+                )
+
+    async def shop_page(self, instance: DemoInstance, person: Resident) -> None:
+        """A shop's or a producer's hours, address and wares (saved again on each run: the
+        same values)."""
+        actor = await self.local_actor(instance, person.username)
+        await shops.save_profile(
+            instance.fed.services,
+            actor,
+            days=list(person.hours or [""] * 7),
+            address=person.address,
+            sells=person.sells,
+        )
 
     async def account(self, instance: DemoInstance, person: Resident) -> None:
         async with instance.fed.db.read() as conn:
