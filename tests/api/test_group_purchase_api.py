@@ -9,12 +9,12 @@ from fedlocal.services import group_purchases
 from fedlocal.services.group_purchases import PurchaseInput
 
 
-async def test_an_app_sees_the_purchase_and_its_confirmation(inst, http, ana, bob):
-    # Given ana's firewood purchase, to which bob committed 12 of at least 10 stères
+async def firewood(inst, organiser):
+    """`organiser`'s firewood: 85 € the stère, 10 at least, 20 at most, for three days."""
     now = datetime.now(UTC)
-    post = await group_purchases.propose(
+    return await group_purchases.propose(
         inst.services,
-        ana.actor,
+        organiser,
         PurchaseInput(
             title="Bois de chauffage",
             unit="stere",
@@ -26,6 +26,11 @@ async def test_an_app_sees_the_purchase_and_its_confirmation(inst, http, ana, bo
             pickup_place="Parking du marché de Paramé",
         ),
     )
+
+
+async def test_an_app_sees_the_purchase_and_its_confirmation(inst, http, ana, bob):
+    # Given ana's firewood purchase, to which bob committed 12 of at least 10 stères
+    post = await firewood(inst, ana.actor)
     await group_purchases.commit(inst.services, bob.actor, post.id, "12")
 
     # When bob's app reads the status

@@ -2,7 +2,8 @@
 with the user, hashtag, local and nearby-list streams, each delivering its events (the
 client matches frames to subscriptions by their `stream`, the tag as it asked for it);
 and its REST client making a list, a filter and a push subscription, and the calls behind
-the apps' edit, bookmark, "liked/boosted by", hashtag follow and profile buttons.
+the apps' edit, bookmark, "liked/boosted by", hashtag follow and profile buttons; and an
+app reading a group purchase and a ride (with its seats left per date) from the timeline.
 
 masto.js comes from the npm registry (`make ui-deps`, tests/clients/package.json); the
 test is skipped without it, except under CI where it must run."""
@@ -17,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from fedlocal.services import group_purchases, rides
+from tests.api.test_group_purchase_api import firewood
 from tests.api.test_push import Subscriber, b64url
+from tests.api.test_rides_api import dinan_ride
 from tests.api.test_streaming import follow, post
 from tests.support.waiting import wait_for
 
@@ -32,6 +36,21 @@ def _node() -> str:
             raise AssertionError("masto.js is missing: run `make ui-deps`")
         pytest.skip("masto.js is not installed (make ui-deps)")
     return node
+
+
+async def _run(node: str, script: str, *args: str) -> dict:
+    """Run one of the client scripts to its end; what it printed, read as JSON."""
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(CLIENTS / script),
+        *args,
+        cwd=CLIENTS,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), DEADLINE)
+    assert process.returncode == 0, err.decode()
+    return json.loads(out)
 
 
 async def test_masto_js_subscriptions_each_deliver(inst, http, ana, bob) -> None:
@@ -141,18 +160,7 @@ async def test_masto_js_lists_filters_and_push(inst, http, ana, bob) -> None:
 
 async def test_masto_js_edits_bookmarks_lists_tags_and_profile(inst, ana) -> None:
     node = _node()
-    process = await asyncio.create_subprocess_exec(
-        node,
-        str(CLIENTS / "masto_rest_apps.mjs"),
-        inst.base_url,
-        ana.token,
-        cwd=CLIENTS,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), DEADLINE)
-    assert process.returncode == 0, err.decode()
-    found = json.loads(out)
+    found = await _run(node, "masto_rest_apps.mjs", inst.base_url, ana.token)
     assert "Second jet" in found["edited"] and found["editedAt"]
     assert ["Premier jet" in v for v in found["history"]] == [True, False]
     assert found["source"] == "Second jet #jardin"
@@ -160,3 +168,39 @@ async def test_masto_js_edits_bookmarks_lists_tags_and_profile(inst, ana) -> Non
     assert found["favouritedBy"] == ["ana"] and found["rebloggedBy"] == ["ana"]
     assert found["tag"] == ["jardin", True, 7] and found["followedTags"] == ["jardin"]
     assert found["note"] == "<p>Voisine des Lilas</p>" and found["fields"] == ["Site"]
+
+
+async def test_masto_js_reads_a_group_purchase_and_a_ride(inst, http, ana, bob) -> None:
+    node = _node()
+    # Given ana's firewood purchase (bob committed 12 of at least 10 stères) and her
+    # weekly ride to Dinan, whose first Thursday bob booked full
+    purchase = await firewood(inst, ana.actor)
+    await group_purchases.commit(inst.services, bob.actor, purchase.id, "12")
+    ride = await dinan_ride(inst, ana.actor)
+    await rides.book_seats(inst.services, bob.actor, ride.id, seats=2)
+
+    # When bob's app (masto.js) reads the local timeline and each status
+    found = await _run(node, "masto_kinds.mjs", inst.base_url, bob.token)
+
+    # Then both kinds are on the timeline, each reading plainly in its content…
+    assert {"ride", "group_purchase"} <= set(found["kinds"])
+    bought, driven = found["seen"]["group_purchase"], found["seen"]["ride"]
+    assert (bought["id"], driven["id"]) == (str(purchase.id), str(ride.id))
+    assert "Achat groupé" in bought["content"]
+    assert "Paramé → Dinan · chaque jeudi 8 h · 2 places" in driven["content"]
+    # …and in detail in `fedlocal`, which masto.js camelCases as it does Mastodon's keys
+    terms = bought["fedlocal"]["groupPurchase"]
+    assert (terms["unit"], terms["minimum"], terms["committed"], terms["remaining"]) == (
+        "stere",
+        "10",
+        "12",
+        "8",
+    )
+    assert terms["pickupPlace"] == "Parking du marché de Paramé" and terms["status"] == "open"
+    trip = driven["fedlocal"]["ride"]
+    assert trip["destination"]["name"] == "Dinan" and trip["weekly"] is True
+    assert trip["contribution"] == {"amount": "3.00", "currency": "EUR"}
+    first, second = trip["dates"][:2]
+    assert first["date"] == ride.ride.departs_at.date().isoformat()
+    assert (first["seatsLeft"], first["full"]) == (0, True)
+    assert (second["seatsLeft"], second["full"]) == (2, False)

@@ -18,22 +18,27 @@ def _next_thursday_8() -> datetime:
     return datetime.combine(day, time(8), tzinfo=PARIS)
 
 
-async def test_a_ride_reads_plainly_and_in_detail(inst, http, ana, bob):
-    # Given Ana's weekly ride to the Dinan market
-    departs = _next_thursday_8()
-    post = await rides.publish_ride(
+async def dinan_ride(inst, driver):
+    """`driver`'s weekly ride to the Thursday market in Dinan: two seats, 3 € each."""
+    return await rides.publish_ride(
         inst.services,
-        ana.actor,
+        driver,
         RideInput(
             origin="Paramé",
             destination="Dinan",
-            departs_at=departs,
+            departs_at=_next_thursday_8(),
             weekly=True,
             seats=2,
             contribution="3",
             language="fr",
         ),
     )
+
+
+async def test_a_ride_reads_plainly_and_in_detail(inst, http, ana, bob):
+    # Given Ana's weekly ride to the Dinan market
+    post = await dinan_ride(inst, ana.actor)
+    departs = post.ride.departs_at
 
     # When Bob's Mastodon app reads it
     status = (await http.get(f"/api/v1/statuses/{post.id}", headers=bob.headers)).json()
