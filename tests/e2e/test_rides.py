@@ -11,6 +11,7 @@ import pytest
 
 from fedlocal.services import rides
 from fedlocal.services.accounts import create_account
+from fedlocal.services.errors import Conflict
 from fedlocal.store import notifications as notification_store
 from fedlocal.store import posts as post_store
 from fedlocal.store import ride_bookings as booking_store
@@ -157,6 +158,11 @@ async def test_a_passenger_on_b_cancels_and_a_frees_the_seat(pair):
         return [d for d in await rides.upcoming_dates(b.services, found) if d.is_full]
 
     await wait_for(full_on_b, message="B's copy to show the date full")
+    # and a neighbour of Bruno's cannot book it there (nothing is sent)
+    _, carla = await create_account(b.services, "carla", "secret-carla-1")
+    found = await _copy(b, ride.uri)
+    with pytest.raises(Conflict, match="full"):
+        await rides.book_seats(b.services, carla, found.id)
 
     # When Bruno cancels on B
     await rides.cancel_booking(b.services, bruno, mine.id)
