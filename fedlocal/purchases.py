@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Literal
 
 PurchaseState = Literal["open", "confirmed", "cancelled"]
+CommitmentState = Literal["accepted", "pending", "refused"]
 MILLI = 1000
 
 
@@ -121,3 +122,12 @@ class Commitment:
     activity_uri: str | None
     created_at: datetime
     updated_at: datetime
+    # accepted, or (ours, to a purchase on another server) pending or refused.
+    state: CommitmentState = "accepted"
+    reason: str | None = None
+    accepted_milli: int | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether it is (or may be) counted: a refused one is not."""
+        return self.state != "refused"

@@ -5,14 +5,26 @@ deadline (the maintenance worker) or earlier by the organiser's word, the purcha
 confirmed (minimum reached) or cancelled, and everyone committed is told, with the pickup
 details; the organiser keeps the list of who takes what.
 
+Our residents commit to purchases published on other servers too: that server counts
+(FEP-0837 `Offer` of a `Commitment`), so here the commitment waits as pending until its
+`Accept` or `Reject`; a change is a new Offer replacing the previous one, a withdrawal its
+`Undo`; the purchase's later `Update` (confirmed or cancelled) tells our committed
+residents.
+
+    ours, to a purchase elsewhere: pending ──Accept──▶ accepted
+                                       └──Reject──▶ refused (a refused change: back to
+                                                    the quantity accepted before)
+
 The post holds the title, description, pictures and the pickup quarter; the store's
 `group_purchases` row holds the rest (see fedlocal/purchases.py for quantities).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -55,7 +67,11 @@ MAX_AHEAD = timedelta(days=366)
 VISIBILITIES = ("public", "unlisted", "followers", "local")
 CONFIRMED = "group_purchase_confirmed"
 CANCELLED = "group_purchase_cancelled"
-NOTIFICATION_TYPES = (CONFIRMED, CANCELLED)
+# The answer of a purchase's server elsewhere to our resident's commitment.
+ACCEPTED = "group_purchase_accepted"
+REFUSED = "group_purchase_refused"
+CHANGE_REFUSED = "group_purchase_change_refused"
+NOTIFICATION_TYPES = (CONFIRMED, CANCELLED, ACCEPTED, REFUSED, CHANGE_REFUSED)
 
 
 @dataclass(frozen=True)
@@ -267,7 +283,9 @@ def _open_check(now: datetime) -> Callable[[GroupPurchase], None]:
 async def commit(
     ctx: ServiceContext, actor: Actor, post_id: int, quantity: str | Decimal | int
 ) -> purchase_store.Committed:
-    """`actor` commits `quantity` (or changes their commitment to it)."""
+    """`actor` commits `quantity` (or changes their commitment to it). On a purchase
+    from another server, the commitment waits (pending) while an `Offer` goes to its
+    server, which counts it or refuses it."""
     if actor.role != "resident":
         raise Forbidden("only residents take part in group purchases")
     async with ctx.db.write() as conn:
@@ -275,15 +293,20 @@ async def commit(
         found = await purchase_store.get(conn, post_id) if post else None
         if post is None or post.is_deleted or found is None:
             raise NotFound("no such group purchase")
-        if not post.is_local:
-            raise Conflict("this group purchase is on another server", field="quantity")
         organiser = await actor_store.get_actor(conn, post.actor_id)
         assert organiser is not None
         await blocks.refuse_if_blocked(conn, actor, organiser)
         milli = parse_quantity(quantity, whole=found.whole)
+        offer_uri = None if post.is_local else f"{actor.uri}#commitments/{uuid.uuid4()}"
         try:
-            return await purchase_store.commit(
-                conn, post_id, actor.id, milli, check=_open_check(utcnow())
+            committed = await purchase_store.commit(
+                conn,
+                post_id,
+                actor.id,
+                milli,
+                activity_uri=offer_uri,
+                check=_open_check(utcnow()),
+                pending=offer_uri is not None,
             )
         except purchase_store.OverMaximum as over:
             raise Conflict(
@@ -291,17 +314,43 @@ async def commit(
                 remaining=show_quantity(over.remaining_milli),
                 field="quantity",
             ) from None
+        if offer_uri is not None:
+            await ctx.outbox.send(
+                conn,
+                outgoing.CommitmentOffered(actor, post, organiser, found.unit, milli, offer_uri),
+            )
+    if offer_uri is not None:
+        ctx.outbox.wake()
+    return committed
 
 
 async def withdraw(ctx: ServiceContext, actor: Actor, post_id: int) -> None:
-    """`actor` withdraws their commitment before the deadline."""
+    """`actor` withdraws their commitment before the deadline (on a purchase elsewhere,
+    its server hears it: `Undo` of their last Offer)."""
     async with ctx.db.write() as conn:
+        post = await post_store.get_post(conn, post_id)
         purchase = await purchase_store.get(conn, post_id, for_update=True)
-        if purchase is None:
+        if post is None or purchase is None:
             raise NotFound("no such group purchase")
         _open_check(utcnow())(purchase)
-        if not await purchase_store.withdraw(conn, post_id, actor.id):
+        mine = await purchase_store.get_commitment(conn, post_id, actor.id)
+        if mine is None or not mine.counts:
             raise Conflict("you have not committed to this group purchase")
+        await purchase_store.withdraw(conn, post_id, actor.id)
+        elsewhere = not post.is_local and mine.activity_uri is not None
+        if not post.is_local and mine.accepted_milli:
+            await purchase_store.adjust_remote_total(conn, post_id, -mine.accepted_milli)
+        if elsewhere and mine.activity_uri is not None:
+            organiser = await actor_store.get_actor(conn, post.actor_id)
+            assert organiser is not None
+            await ctx.outbox.send(
+                conn,
+                outgoing.CommitmentWithdrawn(
+                    actor, post, organiser, purchase.unit, mine.quantity_milli, mine.activity_uri
+                ),
+            )
+    if elsewhere:
+        ctx.outbox.wake()
 
 
 async def decide(
@@ -492,6 +541,109 @@ async def receive_commitment(
         ),
     )
     return True
+
+
+async def receive_withdrawal(
+    conn: AsyncConnection, neighbour: Actor, purchase_uri: str | None, offer_uri: str | None
+) -> bool:
+    """A remote neighbour withdraws from one of our group purchases (`Undo` of their
+    Offer, embedded or by its id): their commitment is taken off while the purchase is
+    open; once it is decided or past its deadline, it stays (the organiser counts on
+    it). False when it is about nothing of ours."""
+    post = await post_store.get_post_by_uri(conn, purchase_uri) if purchase_uri else None
+    if post is None and offer_uri:
+        found = await purchase_store.get_by_activity_uri(conn, offer_uri)
+        if found is not None and found.actor_id == neighbour.id:
+            post = await post_store.get_post(conn, found.purchase_id)
+    if post is None or not post.is_local or post.kind != KIND:
+        return False
+    purchase = await purchase_store.get(conn, post.id, for_update=True)
+    if purchase is None:
+        return False
+    if purchase.is_open_at(utcnow()):
+        await purchase_store.withdraw(conn, post.id, neighbour.id)
+    return True
+
+
+async def receive_commitment_answer(
+    conn: AsyncConnection,
+    organiser: Actor,
+    offer_uri: str,
+    *,
+    accepted: bool,
+    quantity: str | None = None,
+    reason: str | None = None,
+) -> bool:
+    """The purchase's server answered our resident's Offer: `Accept` (the quantity its
+    Agreement states, else the one offered, is counted) or `Reject` (refused, with its
+    reason; a refused change falls back to the quantity accepted before). They are told.
+    False when the Offer is no commitment of ours, or the answer not from the organiser."""
+    commitment = await purchase_store.get_by_activity_uri(conn, offer_uri)
+    if commitment is None:
+        return False
+    post = await post_store.get_post(conn, commitment.purchase_id)
+    if post is None or post.is_local or post.actor_id != organiser.id:
+        return False
+    if commitment.state != "pending":
+        return True  # answered already: a replay changes nothing
+    purchase = await purchase_store.get(conn, post.id)
+    if purchase is None:
+        return False
+    if accepted:
+        milli = commitment.quantity_milli
+        # An Agreement we cannot read: what we offered is what they took.
+        with contextlib.suppress(InvalidInput):
+            if quantity is not None:
+                milli = parse_quantity(quantity, whole=purchase.whole)
+        await purchase_store.answer(conn, commitment.id, state="accepted", quantity_milli=milli)
+        await purchase_store.adjust_remote_total(
+            conn, post.id, milli - (commitment.accepted_milli or 0)
+        )
+        kind = ACCEPTED
+    else:
+        why = " ".join((reason or "").split())[:300] or None
+        if commitment.accepted_milli is not None:
+            # Their server still counts the quantity it accepted before.
+            await purchase_store.answer(
+                conn,
+                commitment.id,
+                state="accepted",
+                quantity_milli=commitment.accepted_milli,
+                reason=why,
+            )
+            kind = CHANGE_REFUSED
+        else:
+            await purchase_store.answer(
+                conn,
+                commitment.id,
+                state="refused",
+                quantity_milli=commitment.quantity_milli,
+                reason=why,
+            )
+            kind = REFUSED
+    await notification_store.add(
+        conn,
+        recipient_id=commitment.actor_id,
+        type=kind,
+        actor_id=organiser.id,
+        post_id=post.id,
+    )
+    return True
+
+
+async def keep_remote_terms(conn: AsyncConnection, post: Post, terms: GroupPurchase) -> None:
+    """Our copy of a purchase elsewhere takes the terms, state and total its server
+    states (its Create, its Update). When it is newly confirmed or cancelled, our
+    residents committed to it are told, as the organiser's own are."""
+    before = await purchase_store.keep_remote(conn, replace(terms, post_id=post.id))
+    if before is None or before.state != "open" or terms.state == "open":
+        return
+    kind = CONFIRMED if terms.state == "confirmed" else CANCELLED
+    for _commitment, neighbour in await purchase_store.list_commitments(conn, post.id):
+        if neighbour.is_local:
+            await notification_store.add(
+                conn, recipient_id=neighbour.id, type=kind, actor_id=post.actor_id, post_id=post.id
+            )
 
 
 async def terms_of(ctx: ServiceContext, post: Post) -> GroupPurchase | None:

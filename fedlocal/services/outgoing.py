@@ -252,6 +252,33 @@ class CommitmentAnswered:
 
 
 @dataclass(frozen=True)
+class CommitmentOffered:
+    """FEP-0837: one of our residents commits to (or changes their quantity in) a group
+    purchase elsewhere: an `Offer` of a `Commitment` with the quantity, whose id is
+    `commitment.activity_uri`."""
+
+    neighbour: Actor
+    purchase: Post
+    organiser: Actor
+    unit: str
+    quantity_milli: int
+    offer_uri: str
+
+
+@dataclass(frozen=True)
+class CommitmentWithdrawn:
+    """One of our residents withdraws from a group purchase elsewhere: `Undo` of their
+    last `Offer` (embedded, so its server finds the purchase without the id)."""
+
+    neighbour: Actor
+    purchase: Post
+    organiser: Actor
+    unit: str
+    quantity_milli: int
+    offer_uri: str
+
+
+@dataclass(frozen=True)
 class Blocked:
     """One of our residents blocks someone elsewhere (Mastodon's Block, to them only)."""
 
@@ -308,6 +335,8 @@ News = (
     | RideBooked
     | RideBookingAnswered
     | CommitmentAnswered
+    | CommitmentOffered
+    | CommitmentWithdrawn
     | Blocked
     | BlockUndone
     | ReportForwarded

@@ -1,7 +1,8 @@
-"""FEP-0837 answers to a remote neighbour's commitment to one of our group purchases: an
-`Accept` whose `result` is the `Agreement` (with the quantity counted), or a `Reject`
-embedding their `Offer` with a plain reason in `content` (docs/FEDERATION.md, "Group
-purchases")."""
+"""FEP-0837 commitments to group purchases, both ways (docs/FEDERATION.md, "Group
+purchases"): our resident's `Offer` of a `Commitment` with the quantity to a purchase
+elsewhere and its `Undo` (withdrawal); our answer to a remote neighbour's commitment to
+one of ours, an `Accept` whose `result` is the `Agreement` (with the quantity counted), or
+a `Reject` naming their `Offer` with a plain reason in `content`."""
 
 from __future__ import annotations
 
@@ -60,4 +61,52 @@ def reject_commitment(
         "to": [neighbour_uri],
         "object": offer_uri,
         "content": reason,
+    }
+
+
+def offer_commitment(
+    neighbour: Actor,
+    organiser_uri: str,
+    purchase_uri: str,
+    offer_uri: str,
+    unit: str,
+    milli: int,
+) -> dict[str, Any]:
+    """Our resident commits `milli` of `unit` to a group purchase elsewhere (or changes
+    their quantity to it: a new Offer replaces the previous one)."""
+    return {
+        "@context": MARKETPLACE_CONTEXT,
+        "id": offer_uri,
+        "type": "Offer",
+        "actor": neighbour.uri,
+        "to": [organiser_uri],
+        "object": {
+            "type": "Agreement",
+            "stipulates": {
+                "type": "Commitment",
+                "satisfies": f"{purchase_uri}#primary",
+                "resourceQuantity": _measure(unit, milli),
+            },
+        },
+    }
+
+
+def withdraw_commitment(
+    neighbour: Actor,
+    organiser_uri: str,
+    purchase_uri: str,
+    offer_uri: str,
+    unit: str,
+    milli: int,
+) -> dict[str, Any]:
+    """Our resident withdraws: `Undo` of their last Offer, embedded."""
+    offer = offer_commitment(neighbour, organiser_uri, purchase_uri, offer_uri, unit, milli)
+    del offer["@context"]
+    return {
+        "@context": MARKETPLACE_CONTEXT,
+        "id": f"{offer_uri}/undo",
+        "type": "Undo",
+        "actor": neighbour.uri,
+        "to": [organiser_uri],
+        "object": offer,
     }
