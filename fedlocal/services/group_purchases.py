@@ -251,8 +251,16 @@ async def propose(ctx: ServiceContext, organiser: Actor, data: PurchaseInput) ->
             hashtags=tuple(hashtags),
             attachments=attachments,
         )
-        post = await publish(ctx, conn, organiser, draft)
-        await purchase_store.insert_purchase(conn, replace(purchase, post_id=post.id))
+        post = await publish(
+            ctx,
+            conn,
+            organiser,
+            draft,
+            # Its terms first: the Create that followers get carries them.
+            with_post=lambda new: purchase_store.insert_purchase(
+                conn, replace(purchase, post_id=new.id)
+            ),
+        )
     ctx.outbox.wake()
     return post
 

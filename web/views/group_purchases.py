@@ -215,9 +215,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         elsewhere=not post.is_local,
         is_organiser=me is not None and me.id == author.id and post.is_local,
         # A purchase from another server too: its server counts, ours waits for its answer.
-        can_commit=(
-            me is not None and me.role == "resident" and purchase.is_open_at(utcnow())
-        ),
+        can_commit=(me is not None and me.role == "resident" and purchase.is_open_at(utcnow())),
         section="feed",
     )
 
