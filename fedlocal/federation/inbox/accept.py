@@ -68,6 +68,11 @@ async def answer(ctx: InboxContext, conn, *, accepted: bool) -> None:
 
 
 def _reason(activity) -> str | None:
-    """A Reject's words (its `content`, as we and FEP-0837 write it), if any."""
-    content = activity.get("content") if isinstance(activity, dict) else None
-    return content if isinstance(content, str) else None
+    """A Reject's words: its `content` (as we write it for a commitment), else its
+    `summary` (as we write it for a ride), if any."""
+    if not isinstance(activity, dict):
+        return None
+    for name in ("content", "summary"):
+        if isinstance(activity.get(name), str):
+            return activity[name]
+    return None
