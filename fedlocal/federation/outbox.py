@@ -258,14 +258,14 @@ class FederationOutbox:
                     )
                 )
                 return _to(organiser, answer, neighbour)
-            case CommitmentOffered(neighbour, purchase, organiser, unit, milli, offer_uri):
+            case CommitmentOffered(neighbour, purchase, organiser, unit, milli, offer_uri, at):
                 offer = to_as.offer_commitment(
-                    neighbour, organiser.uri, purchase.uri, offer_uri, unit, milli
+                    neighbour, organiser.uri, purchase.uri, offer_uri, unit, milli, at
                 )
                 return _to(neighbour, offer, organiser)
-            case CommitmentWithdrawn(neighbour, purchase, organiser, unit, milli, offer_uri):
+            case CommitmentWithdrawn(neighbour, purchase, organiser, unit, milli, offer_uri, at):
                 undo = to_as.withdraw_commitment(
-                    neighbour, organiser.uri, purchase.uri, offer_uri, unit, milli
+                    neighbour, organiser.uri, purchase.uri, offer_uri, unit, milli, at
                 )
                 return _to(neighbour, undo, organiser)
             case Blocked(blocker, target, block):

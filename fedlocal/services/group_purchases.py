@@ -306,6 +306,7 @@ async def commit(
         await blocks.refuse_if_blocked(conn, actor, organiser)
         milli = parse_quantity(quantity, whole=found.whole)
         offer_uri = None if post.is_local else f"{actor.uri}#commitments/{uuid.uuid4()}"
+        now = utcnow()
         try:
             committed = await purchase_store.commit(
                 conn,
@@ -313,8 +314,9 @@ async def commit(
                 actor.id,
                 milli,
                 activity_uri=offer_uri,
-                check=_open_check(utcnow()),
+                check=_open_check(now),
                 pending=offer_uri is not None,
+                offered_at=now if offer_uri else None,
             )
         except purchase_store.OverMaximum as over:
             raise Conflict(
@@ -325,7 +327,9 @@ async def commit(
         if offer_uri is not None:
             await ctx.outbox.send(
                 conn,
-                outgoing.CommitmentOffered(actor, post, organiser, found.unit, milli, offer_uri),
+                outgoing.CommitmentOffered(
+                    actor, post, organiser, found.unit, milli, offer_uri, offered_at=now
+                ),
             )
     if offer_uri is not None:
         ctx.outbox.wake()
@@ -354,7 +358,13 @@ async def withdraw(ctx: ServiceContext, actor: Actor, post_id: int) -> None:
             await ctx.outbox.send(
                 conn,
                 outgoing.CommitmentWithdrawn(
-                    actor, post, organiser, purchase.unit, mine.quantity_milli, mine.activity_uri
+                    actor,
+                    post,
+                    organiser,
+                    purchase.unit,
+                    mine.quantity_milli,
+                    mine.activity_uri,
+                    offered_at=mine.offered_at,
                 ),
             )
     if elsewhere:
@@ -501,19 +511,26 @@ async def receive_commitment(
     purchase_uri: str,
     quantity: str | None,
     offer_uri: str,
+    offered_at: datetime | None = None,
 ) -> bool:
     """A remote neighbour commits to (or changes their commitment to) one of our group
     purchases. Counted and answered with an `Accept`, or refused with a `Reject` saying
     why, nothing counted: a closed or cancelled purchase, past the deadline, more than
-    remains, a fraction of a whole unit, or a neighbour the organiser blocks. False when
-    the URI names no group purchase of ours (the Offer is then someone else's business)."""
+    remains, a fraction of a whole unit, or a neighbour the organiser blocks. An Offer
+    written before the one counted, or before their withdrawal (`offered_at`, its
+    `published`: deliveries are not ordered), changes nothing and is not answered. False
+    when the URI names no group purchase of ours (the Offer is then someone else's)."""
     post = await post_store.get_post_by_uri(conn, purchase_uri)
     if post is None or not post.is_local or post.is_deleted or post.kind != KIND:
         return False
-    purchase = await purchase_store.get(conn, post.id)
+    # Locked first, so two Offers of one neighbour are compared one after the other.
+    purchase = await purchase_store.get(conn, post.id, for_update=True)
     organiser = await actor_store.get_actor(conn, post.actor_id)
     if purchase is None or organiser is None:
         return False
+    held = await purchase_store.get_commitment(conn, post.id, neighbour.id)
+    if held is not None and _later(held, offered_at):
+        return True
     refusal: str | None = None
     milli = 0
     committed = None
@@ -531,6 +548,7 @@ async def receive_commitment(
                 milli,
                 activity_uri=offer_uri,
                 check=_open_check(utcnow()),
+                offered_at=offered_at,
             )
         except (InvalidInput, Conflict) as refused:
             refusal = refused.message
@@ -551,13 +569,29 @@ async def receive_commitment(
     return True
 
 
+def _later(held: Commitment, offered_at: datetime | None) -> bool:
+    """Whether what we hold of a neighbour was written after an Offer of `offered_at`
+    (a withdrawal at the same time is the withdrawal of that very Offer)."""
+    if held.offered_at is None or offered_at is None:
+        return False
+    if held.state == "withdrawn":
+        return offered_at <= held.offered_at
+    return offered_at < held.offered_at
+
+
 async def receive_withdrawal(
-    conn: AsyncConnection, neighbour: Actor, purchase_uri: str | None, offer_uri: str | None
+    conn: AsyncConnection,
+    neighbour: Actor,
+    purchase_uri: str | None,
+    offer_uri: str | None,
+    offered_at: datetime | None = None,
 ) -> bool:
     """A remote neighbour withdraws from one of our group purchases (`Undo` of their
     Offer, embedded or by its id): their commitment is taken off while the purchase is
     open; once it is decided or past its deadline, it stays (the organiser counts on
-    it). False when it is about nothing of ours."""
+    it). The withdrawal is kept, so the Offer it undoes, arriving late, is not counted;
+    an Undo of an Offer older than the one counted changes nothing. False when it is
+    about nothing of ours."""
     post = await post_store.get_post_by_uri(conn, purchase_uri) if purchase_uri else None
     if post is None and offer_uri:
         found = await purchase_store.get_by_activity_uri(conn, offer_uri)
@@ -568,8 +602,18 @@ async def receive_withdrawal(
     purchase = await purchase_store.get(conn, post.id, for_update=True)
     if purchase is None:
         return False
-    if purchase.is_open_at(utcnow()):
-        await purchase_store.withdraw(conn, post.id, neighbour.id)
+    if not purchase.is_open_at(utcnow()):
+        return True
+    held = await purchase_store.get_commitment(conn, post.id, neighbour.id)
+    if held is not None and held.state != "withdrawn" and _later(held, offered_at):
+        return True  # they committed again after the Offer this undoes
+    await purchase_store.withdraw_remote(
+        conn,
+        post.id,
+        neighbour.id,
+        activity_uri=offer_uri,
+        offered_at=offered_at or (held.offered_at if held else None),
+    )
     return True
 
 

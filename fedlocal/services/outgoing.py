@@ -8,6 +8,7 @@ inboxes receive it (`fedlocal/federation/outbox.py`); services only say what hap
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ..models import Actor, Announce, Block, Follow, Participation, Post, RideBooking
@@ -263,6 +264,8 @@ class CommitmentOffered:
     unit: str
     quantity_milli: int
     offer_uri: str
+    # The Offer's `published`: the organiser's server keeps the newest of them.
+    offered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -276,6 +279,7 @@ class CommitmentWithdrawn:
     unit: str
     quantity_milli: int
     offer_uri: str
+    offered_at: datetime | None = None
 
 
 @dataclass(frozen=True)

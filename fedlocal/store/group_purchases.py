@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor
-from ..purchases import Commitment, GroupPurchase, PurchaseState
+from ..purchases import COUNTED, Commitment, GroupPurchase, PurchaseState
 from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
 from .feeds import MAX_CALENDAR_EVENTS, FeedItem
@@ -68,6 +68,7 @@ def _commitment(row: Row[Any]) -> Commitment:
         state=row.state,
         reason=row.reason,
         accepted_milli=row.accepted_milli,
+        offered_at=row.offered_at,
     )
 
 
@@ -100,7 +101,7 @@ async def _totals(conn: AsyncConnection, post_id: int) -> tuple[int, int]:
     row = (
         await conn.execute(
             select(func.coalesce(func.sum(commitments.c.quantity_milli), 0), func.count()).where(
-                commitments.c.purchase_id == post_id, commitments.c.state != "refused"
+                commitments.c.purchase_id == post_id, commitments.c.state.in_(COUNTED)
             )
         )
     ).one()
@@ -133,7 +134,7 @@ async def get_many(conn: AsyncConnection, post_ids: list[int]) -> dict[int, Grou
                 func.sum(commitments.c.quantity_milli).label("total"),
                 func.count().label("people"),
             )
-            .where(commitments.c.purchase_id.in_(post_ids), commitments.c.state != "refused")
+            .where(commitments.c.purchase_id.in_(post_ids), commitments.c.state.in_(COUNTED))
             .group_by(commitments.c.purchase_id)
         )
     }
@@ -168,6 +169,7 @@ async def commit(
     activity_uri: str | None = None,
     check: Any = None,
     pending: bool = False,
+    offered_at: datetime | None = None,
 ) -> Committed:
     """Make or change `actor_id`'s commitment; OverMaximum past what remains.
 
@@ -186,7 +188,7 @@ async def commit(
                 select(func.coalesce(func.sum(commitments.c.quantity_milli), 0)).where(
                     commitments.c.purchase_id == post_id,
                     commitments.c.actor_id != actor_id,
-                    commitments.c.state != "refused",
+                    commitments.c.state.in_(COUNTED),
                 )
             )
         ).scalar_one()
@@ -209,6 +211,7 @@ async def commit(
         state="pending" if pending else "accepted",
         reason=None,
         accepted_milli=accepted_before,
+        offered_at=offered_at,
     )
     statement = statement.on_conflict_do_update(
         index_elements=[commitments.c.purchase_id, commitments.c.actor_id],
@@ -219,6 +222,7 @@ async def commit(
             "state": statement.excluded.state,
             "reason": statement.excluded.reason,
             "accepted_milli": statement.excluded.accepted_milli,
+            "offered_at": statement.excluded.offered_at,
         },
     )
     await conn.execute(statement)
@@ -235,6 +239,44 @@ async def withdraw(conn: AsyncConnection, post_id: int, actor_id: int) -> bool:
         )
     )
     return (result.rowcount or 0) > 0
+
+
+async def withdraw_remote(
+    conn: AsyncConnection,
+    post_id: int,
+    actor_id: int,
+    *,
+    activity_uri: str | None,
+    offered_at: datetime | None,
+) -> None:
+    """A remote neighbour withdraws: their commitment is kept as `withdrawn` (counting
+    nothing), with the time of the Offer undone, so that Offer arriving late (deliveries
+    are not ordered) is not counted again."""
+    now = utcnow()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(commitments).values(
+        purchase_id=post_id,
+        actor_id=actor_id,
+        quantity_milli=0,
+        activity_uri=activity_uri,
+        created_at=now,
+        updated_at=now,
+        state="withdrawn",
+        offered_at=offered_at,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[commitments.c.purchase_id, commitments.c.actor_id],
+        set_={
+            "quantity_milli": 0,
+            "activity_uri": statement.excluded.activity_uri,
+            "updated_at": statement.excluded.updated_at,
+            "state": "withdrawn",
+            "reason": None,
+            "accepted_milli": None,
+            "offered_at": statement.excluded.offered_at,
+        },
+    )
+    await conn.execute(statement)
 
 
 async def get_by_activity_uri(conn: AsyncConnection, activity_uri: str) -> Commitment | None:
@@ -331,7 +373,7 @@ async def list_commitments(conn: AsyncConnection, post_id: int) -> list[tuple[Co
     rows = await conn.execute(
         select(commitments, *prefixed_actor_columns())
         .join(actors, actors.c.id == commitments.c.actor_id)
-        .where(commitments.c.purchase_id == post_id, commitments.c.state != "refused")
+        .where(commitments.c.purchase_id == post_id, commitments.c.state.in_(COUNTED))
         .order_by(commitments.c.id)
     )
     return [(_commitment(row), actor_from_prefixed(row)) for row in rows]

@@ -1077,14 +1077,18 @@ group_purchase_commitments = Table(
     Column("activity_uri", Text, index=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    # accepted | pending | refused: only our residents' commitments to a purchase on
-    # another server wait (pending) for its server's Accept or Reject.
+    # accepted | pending | refused | withdrawn: only our residents' commitments to a
+    # purchase on another server wait (pending) for its server's Accept or Reject; a
+    # remote neighbour's withdrawal is kept (counting nothing) so their late Offer is not.
     Column("state", String(16), nullable=False, default="accepted", server_default="accepted"),
     # Why the organiser's server refused it (its Reject's words).
     Column("reason", Text),
     # On a purchase elsewhere: the quantity its server last accepted, kept while a change
     # waits, so a refused change falls back to it (what that server still counts).
     Column("accepted_milli", BigInteger),
+    # When the Offer behind it was written (its `published`): an Offer arriving late,
+    # older than the one counted or than a withdrawal, changes nothing.
+    Column("offered_at", UTCDateTime),
     UniqueConstraint("purchase_id", "actor_id"),
 )
 

@@ -455,3 +455,38 @@ async def test_our_resident_commits_to_a_purchase_elsewhere_and_hears_its_answer
     assert "group_purchase_confirmed" in await _types(inst, yann)
     # Our maintenance round never settles a purchase of another server
     assert await purchases.settle_due(inst.services, now=NOW + timedelta(days=4)) == 0
+
+
+def dated(offer: dict, moment: datetime) -> dict:
+    return {**offer, "published": moment.isoformat()}
+
+
+async def test_offers_and_undos_arriving_out_of_order_leave_the_newest_word(inst, stub, yann):
+    """Deliveries are not ordered: Rozenn's later Offer (4) is counted before her earlier
+    one (3) arrives, which changes nothing; Gwen's Undo arrives before the Offer it
+    undoes, which is then not counted; her Offer written after the Undo is."""
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    gwen = stub.add_actor("gwen")
+    first = dated(commitment(rozenn, post, "3", offer_id="r1"), NOW)
+    second = dated(commitment(rozenn, post, "4", offer_id="r2"), NOW + timedelta(seconds=1))
+    await send_out(inst)
+    stub.received.clear()
+
+    await deliver_and_process(inst, stub, rozenn, second)
+    await deliver_and_process(inst, stub, rozenn, first)
+    assert await _total(inst, post) == 4_000
+    await send_out(inst)
+    [accepted] = stub.received_of_type("Accept")
+    assert accepted.body["object"] == second["id"] and not stub.received_of_type("Reject")
+
+    offer = dated(commitment(gwen, post, "2", offer_id="g1"), NOW)
+    await deliver_and_process(inst, stub, gwen, undo_of(gwen, offer, "gu1"))
+    await deliver_and_process(inst, stub, gwen, offer)
+    assert await _total(inst, post) == 4_000
+    _, held = await purchases.get(inst.services, post.id)
+    assert held.committers == 1
+
+    again = dated(commitment(gwen, post, "5", offer_id="g2"), NOW + timedelta(seconds=2))
+    await deliver_and_process(inst, stub, gwen, again)
+    assert await _total(inst, post) == 9_000

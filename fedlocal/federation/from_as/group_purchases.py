@@ -13,6 +13,7 @@ read is an ordinary offer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,6 +34,8 @@ class CommitmentOffer:
     # The quantity as written, or None when the Commitment states none.
     quantity: str | None
     unit: str | None
+    # When the Offer says it was written (`published`), if it says.
+    published: datetime | None = None
 
 
 def commitment_offer(activity: Any) -> CommitmentOffer | None:
@@ -54,7 +57,10 @@ def commitment_offer(activity: Any) -> CommitmentOffer | None:
     unit = measure.get("hasUnit") if isinstance(measure, dict) else None
     quantity = str(value)[:32] if isinstance(value, str | int | float) else None
     return CommitmentOffer(
-        satisfies.split("#", 1)[0], quantity, unit if isinstance(unit, str) else None
+        satisfies.split("#", 1)[0],
+        quantity,
+        unit if isinstance(unit, str) else None,
+        parse_datetime(activity.get("published")),
     )
 
 

@@ -8,6 +8,7 @@ from activitypub.addressing import id_of
 from ...services import blocks, favourites, follows, inbound
 from ...services import group_purchases as purchases
 from ..from_as.group_purchases import commitment_offer
+from ..from_as.values import parse_datetime
 from .context import Ignored, InboxContext, object_type
 from .follow_lookup import find_follow
 
@@ -47,6 +48,8 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
             ctx.actor,
             offer.purchase_uri if offer else None,
             inner_id if isinstance(inner_id, str) else None,
+            # When the Offer undone was written, else when the Undo was.
+            (offer.published if offer else None) or parse_datetime(ctx.activity.get("published")),
         ):
             return
     raise Ignored(f"Undo of {inner_type or inner_id!r}: nothing to undo here")

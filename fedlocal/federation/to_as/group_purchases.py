@@ -7,10 +7,12 @@ a `Reject` naming their `Offer` with a plain reason in `content`."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from ...models import Actor
 from ...purchases import show_quantity, unit_named
+from .common import iso_precise
 from .vocabulary import MARKETPLACE_CONTEXT
 
 
@@ -71,15 +73,23 @@ def offer_commitment(
     offer_uri: str,
     unit: str,
     milli: int,
+    offered_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Our resident commits `milli` of `unit` to a group purchase elsewhere (or changes
-    their quantity to it: a new Offer replaces the previous one)."""
-    return {
+    their quantity to it: a new Offer replaces the previous one). `published`, to the
+    millisecond, lets the organiser's server keep the newest of two Offers arriving out
+    of order."""
+    offer: dict[str, Any] = {
         "@context": MARKETPLACE_CONTEXT,
         "id": offer_uri,
         "type": "Offer",
         "actor": neighbour.uri,
         "to": [organiser_uri],
+    }
+    if offered_at is not None:
+        offer["published"] = iso_precise(offered_at)
+    return {
+        **offer,
         "object": {
             "type": "Agreement",
             "stipulates": {
@@ -98,9 +108,13 @@ def withdraw_commitment(
     offer_uri: str,
     unit: str,
     milli: int,
+    offered_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Our resident withdraws: `Undo` of their last Offer, embedded."""
-    offer = offer_commitment(neighbour, organiser_uri, purchase_uri, offer_uri, unit, milli)
+    """Our resident withdraws: `Undo` of their last Offer, embedded (with its
+    `published`, so a late copy of that Offer is not counted after it)."""
+    offer = offer_commitment(
+        neighbour, organiser_uri, purchase_uri, offer_uri, unit, milli, offered_at
+    )
     del offer["@context"]
     return {
         "@context": MARKETPLACE_CONTEXT,

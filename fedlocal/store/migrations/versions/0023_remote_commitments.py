@@ -1,6 +1,8 @@
 """Our residents' commitments to group purchases on other servers: a commitment's state
 (pending until the organiser's server answers, accepted, refused) with the reason of a
-refusal and the quantity last accepted, and the total a remote purchase's server states
+refusal and the quantity last accepted, when the Offer behind it was written (so a late
+Offer never overrides a newer one or a withdrawal), and the total a remote purchase's
+server states
 
 Revision ID: 0023
 Revises: 0022
@@ -9,6 +11,8 @@ Create Date: 2026-12-02
 
 import sqlalchemy as sa
 from alembic import op
+
+import fedlocal.store.types
 
 revision = "0023"
 down_revision = "0022"
@@ -23,6 +27,9 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("reason", sa.Text(), nullable=True))
         batch.add_column(sa.Column("accepted_milli", sa.BigInteger(), nullable=True))
+        batch.add_column(
+            sa.Column("offered_at", fedlocal.store.types.UTCDateTime(timezone=True), nullable=True)
+        )
     op.create_index(
         op.f("ix_group_purchase_commitments_activity_uri"),
         "group_purchase_commitments",
@@ -40,6 +47,7 @@ def downgrade() -> None:
         table_name="group_purchase_commitments",
     )
     with op.batch_alter_table("group_purchase_commitments") as batch:
+        batch.drop_column("offered_at")
         batch.drop_column("accepted_milli")
         batch.drop_column("reason")
         batch.drop_column("state")
