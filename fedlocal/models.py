@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from .purchases import GroupPurchase
+
 ActorRole = Literal["resident", "community", "instance", "group", "remote"]
 Visibility = Literal["public", "unlisted", "followers", "direct", "local"]
 FollowState = Literal["pending", "accepted"]
@@ -475,6 +477,8 @@ class RemotePostData:
     listing: ListingDetails | None = None
     event: EventDetails | None = None
     ride: RideDetails | None = None
+    # A group purchase's terms (post_id 0), for a post of kind `group_purchase`.
+    group_purchase: GroupPurchase | None = None
     hashtags: tuple[str, ...] = ()
     mentions: tuple[Mention, ...] = ()
     fep0837: bool = False

@@ -13,6 +13,9 @@ from decimal import Decimal
 from typing import Literal
 
 PurchaseState = Literal["open", "confirmed", "cancelled"]
+CommitmentState = Literal["accepted", "pending", "refused", "withdrawn"]
+# The commitments that count in a total (or may, waiting for an answer).
+COUNTED: tuple[CommitmentState, ...] = ("accepted", "pending")
 MILLI = 1000
 
 
@@ -121,3 +124,14 @@ class Commitment:
     activity_uri: str | None
     created_at: datetime
     updated_at: datetime
+    # accepted, or (ours, to a purchase on another server) pending or refused.
+    state: CommitmentState = "accepted"
+    reason: str | None = None
+    accepted_milli: int | None = None
+    # When the Offer behind it was written (a remote neighbour's, or ours elsewhere).
+    offered_at: datetime | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Whether it is (or may be) counted: a refused or withdrawn one is not."""
+        return self.state in COUNTED

@@ -113,6 +113,13 @@ NOTIFICATIONS_ABOUT = {
     "group_purchase_cancelled": N_(
         "The group purchase “%(title)s” is cancelled: nothing is bought, nothing is owed"
     ),
+    "group_purchase_accepted": N_("%(who)s counted your commitment to “%(title)s”"),
+    "group_purchase_refused": N_(
+        "%(who)s could not take your commitment to “%(title)s”: open it to see why"
+    ),
+    "group_purchase_change_refused": N_(
+        "%(who)s could not take your change to “%(title)s”: your previous quantity stands"
+    ),
 }
 OTHER_NOTIFICATION = N_("%(who)s did something involving you")
 

@@ -31,6 +31,9 @@ NOTICES = {
     "ride-booked": N_("Booked: the driver will accept or decline."),
     "booking-cancelled": N_("Booking cancelled: the other side is told."),
     "committed": N_("Your quantity is counted."),
+    "commitment-sent": N_(
+        "Your quantity was sent to the organiser's server: you will be told once it is counted."
+    ),
     "withdrawn": N_("You no longer take part in this group purchase."),
     "purchase-decided": N_("Done: everyone committed was told."),
     "profile-saved": N_("Your profile is saved."),

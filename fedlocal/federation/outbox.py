@@ -35,6 +35,8 @@ from ..services.outgoing import (
     Boosted,
     BoostUndone,
     CommitmentAnswered,
+    CommitmentOffered,
+    CommitmentWithdrawn,
     FollowAccepted,
     FollowRejected,
     FollowSent,
@@ -260,6 +262,16 @@ class FederationOutbox:
                     )
                 )
                 return _to(organiser, answer, neighbour)
+            case CommitmentOffered(neighbour, purchase, organiser, unit, milli, offer_uri, at):
+                offer = to_as.offer_commitment(
+                    neighbour, organiser.uri, purchase.uri, offer_uri, unit, milli, at
+                )
+                return _to(neighbour, offer, organiser)
+            case CommitmentWithdrawn(neighbour, purchase, organiser, unit, milli, offer_uri, at):
+                undo = to_as.withdraw_commitment(
+                    neighbour, organiser.uri, purchase.uri, offer_uri, unit, milli, at
+                )
+                return _to(neighbour, undo, organiser)
             case Blocked(blocker, target, block):
                 return _to(blocker, to_as.block(blocker, target, block), target)
             case BlockUndone(blocker, target, block):

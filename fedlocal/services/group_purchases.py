@@ -5,14 +5,26 @@ deadline (the maintenance worker) or earlier by the organiser's word, the purcha
 confirmed (minimum reached) or cancelled, and everyone committed is told, with the pickup
 details; the organiser keeps the list of who takes what.
 
+Our residents commit to purchases published on other servers too: that server counts
+(FEP-0837 `Offer` of a `Commitment`), so here the commitment waits as pending until its
+`Accept` or `Reject`; a change is a new Offer replacing the previous one, a withdrawal its
+`Undo`; the purchase's later `Update` (confirmed or cancelled) tells our committed
+residents.
+
+    ours, to a purchase elsewhere: pending ──Accept──▶ accepted
+                                       └──Reject──▶ refused (a refused change: back to
+                                                    the quantity accepted before)
+
 The post holds the title, description, pictures and the pickup quarter; the store's
 `group_purchases` row holds the rest (see fedlocal/purchases.py for quantities).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -55,7 +67,11 @@ MAX_AHEAD = timedelta(days=366)
 VISIBILITIES = ("public", "unlisted", "followers", "local")
 CONFIRMED = "group_purchase_confirmed"
 CANCELLED = "group_purchase_cancelled"
-NOTIFICATION_TYPES = (CONFIRMED, CANCELLED)
+# The answer of a purchase's server elsewhere to our resident's commitment.
+ACCEPTED = "group_purchase_accepted"
+REFUSED = "group_purchase_refused"
+CHANGE_REFUSED = "group_purchase_change_refused"
+NOTIFICATION_TYPES = (CONFIRMED, CANCELLED, ACCEPTED, REFUSED, CHANGE_REFUSED)
 
 
 @dataclass(frozen=True)
@@ -235,8 +251,16 @@ async def propose(ctx: ServiceContext, organiser: Actor, data: PurchaseInput) ->
             hashtags=tuple(hashtags),
             attachments=attachments,
         )
-        post = await publish(ctx, conn, organiser, draft)
-        await purchase_store.insert_purchase(conn, replace(purchase, post_id=post.id))
+        post = await publish(
+            ctx,
+            conn,
+            organiser,
+            draft,
+            # Its terms first: the Create that followers get carries them.
+            with_post=lambda new: purchase_store.insert_purchase(
+                conn, replace(purchase, post_id=new.id)
+            ),
+        )
     ctx.outbox.wake()
     return post
 
@@ -267,7 +291,9 @@ def _open_check(now: datetime) -> Callable[[GroupPurchase], None]:
 async def commit(
     ctx: ServiceContext, actor: Actor, post_id: int, quantity: str | Decimal | int
 ) -> purchase_store.Committed:
-    """`actor` commits `quantity` (or changes their commitment to it)."""
+    """`actor` commits `quantity` (or changes their commitment to it). On a purchase
+    from another server, the commitment waits (pending) while an `Offer` goes to its
+    server, which counts it or refuses it."""
     if actor.role != "resident":
         raise Forbidden("only residents take part in group purchases")
     async with ctx.db.write() as conn:
@@ -275,15 +301,22 @@ async def commit(
         found = await purchase_store.get(conn, post_id) if post else None
         if post is None or post.is_deleted or found is None:
             raise NotFound("no such group purchase")
-        if not post.is_local:
-            raise Conflict("this group purchase is on another server", field="quantity")
         organiser = await actor_store.get_actor(conn, post.actor_id)
         assert organiser is not None
         await blocks.refuse_if_blocked(conn, actor, organiser)
         milli = parse_quantity(quantity, whole=found.whole)
+        offer_uri = None if post.is_local else f"{actor.uri}#commitments/{uuid.uuid4()}"
+        now = utcnow()
         try:
-            return await purchase_store.commit(
-                conn, post_id, actor.id, milli, check=_open_check(utcnow())
+            committed = await purchase_store.commit(
+                conn,
+                post_id,
+                actor.id,
+                milli,
+                activity_uri=offer_uri,
+                check=_open_check(now),
+                pending=offer_uri is not None,
+                offered_at=now if offer_uri else None,
             )
         except purchase_store.OverMaximum as over:
             raise Conflict(
@@ -291,17 +324,51 @@ async def commit(
                 remaining=show_quantity(over.remaining_milli),
                 field="quantity",
             ) from None
+        if offer_uri is not None:
+            await ctx.outbox.send(
+                conn,
+                outgoing.CommitmentOffered(
+                    actor, post, organiser, found.unit, milli, offer_uri, offered_at=now
+                ),
+            )
+    if offer_uri is not None:
+        ctx.outbox.wake()
+    return committed
 
 
 async def withdraw(ctx: ServiceContext, actor: Actor, post_id: int) -> None:
-    """`actor` withdraws their commitment before the deadline."""
+    """`actor` withdraws their commitment before the deadline (on a purchase elsewhere,
+    its server hears it: `Undo` of their last Offer)."""
     async with ctx.db.write() as conn:
+        post = await post_store.get_post(conn, post_id)
         purchase = await purchase_store.get(conn, post_id, for_update=True)
-        if purchase is None:
+        if post is None or purchase is None:
             raise NotFound("no such group purchase")
         _open_check(utcnow())(purchase)
-        if not await purchase_store.withdraw(conn, post_id, actor.id):
+        mine = await purchase_store.get_commitment(conn, post_id, actor.id)
+        if mine is None or not mine.counts:
             raise Conflict("you have not committed to this group purchase")
+        await purchase_store.withdraw(conn, post_id, actor.id)
+        elsewhere = not post.is_local and mine.activity_uri is not None
+        if not post.is_local and mine.accepted_milli:
+            await purchase_store.adjust_remote_total(conn, post_id, -mine.accepted_milli)
+        if elsewhere and mine.activity_uri is not None:
+            organiser = await actor_store.get_actor(conn, post.actor_id)
+            assert organiser is not None
+            await ctx.outbox.send(
+                conn,
+                outgoing.CommitmentWithdrawn(
+                    actor,
+                    post,
+                    organiser,
+                    purchase.unit,
+                    mine.quantity_milli,
+                    mine.activity_uri,
+                    offered_at=mine.offered_at,
+                ),
+            )
+    if elsewhere:
+        ctx.outbox.wake()
 
 
 async def decide(
@@ -444,19 +511,26 @@ async def receive_commitment(
     purchase_uri: str,
     quantity: str | None,
     offer_uri: str,
+    offered_at: datetime | None = None,
 ) -> bool:
     """A remote neighbour commits to (or changes their commitment to) one of our group
     purchases. Counted and answered with an `Accept`, or refused with a `Reject` saying
     why, nothing counted: a closed or cancelled purchase, past the deadline, more than
-    remains, a fraction of a whole unit, or a neighbour the organiser blocks. False when
-    the URI names no group purchase of ours (the Offer is then someone else's business)."""
+    remains, a fraction of a whole unit, or a neighbour the organiser blocks. An Offer
+    written before the one counted, or before their withdrawal (`offered_at`, its
+    `published`: deliveries are not ordered), changes nothing and is not answered. False
+    when the URI names no group purchase of ours (the Offer is then someone else's)."""
     post = await post_store.get_post_by_uri(conn, purchase_uri)
     if post is None or not post.is_local or post.is_deleted or post.kind != KIND:
         return False
-    purchase = await purchase_store.get(conn, post.id)
+    # Locked first, so two Offers of one neighbour are compared one after the other.
+    purchase = await purchase_store.get(conn, post.id, for_update=True)
     organiser = await actor_store.get_actor(conn, post.actor_id)
     if purchase is None or organiser is None:
         return False
+    held = await purchase_store.get_commitment(conn, post.id, neighbour.id)
+    if held is not None and _later(held, offered_at):
+        return True
     refusal: str | None = None
     milli = 0
     committed = None
@@ -474,6 +548,7 @@ async def receive_commitment(
                 milli,
                 activity_uri=offer_uri,
                 check=_open_check(utcnow()),
+                offered_at=offered_at,
             )
         except (InvalidInput, Conflict) as refused:
             refusal = refused.message
@@ -492,6 +567,135 @@ async def receive_commitment(
         ),
     )
     return True
+
+
+def _later(held: Commitment, offered_at: datetime | None) -> bool:
+    """Whether what we hold of a neighbour was written after an Offer of `offered_at`
+    (a withdrawal at the same time is the withdrawal of that very Offer)."""
+    if held.offered_at is None or offered_at is None:
+        return False
+    if held.state == "withdrawn":
+        return offered_at <= held.offered_at
+    return offered_at < held.offered_at
+
+
+async def receive_withdrawal(
+    conn: AsyncConnection,
+    neighbour: Actor,
+    purchase_uri: str | None,
+    offer_uri: str | None,
+    offered_at: datetime | None = None,
+) -> bool:
+    """A remote neighbour withdraws from one of our group purchases (`Undo` of their
+    Offer, embedded or by its id): their commitment is taken off while the purchase is
+    open; once it is decided or past its deadline, it stays (the organiser counts on
+    it). The withdrawal is kept, so the Offer it undoes, arriving late, is not counted;
+    an Undo of an Offer older than the one counted changes nothing. False when it is
+    about nothing of ours."""
+    post = await post_store.get_post_by_uri(conn, purchase_uri) if purchase_uri else None
+    if post is None and offer_uri:
+        found = await purchase_store.get_by_activity_uri(conn, offer_uri)
+        if found is not None and found.actor_id == neighbour.id:
+            post = await post_store.get_post(conn, found.purchase_id)
+    if post is None or not post.is_local or post.kind != KIND:
+        return False
+    purchase = await purchase_store.get(conn, post.id, for_update=True)
+    if purchase is None:
+        return False
+    if not purchase.is_open_at(utcnow()):
+        return True
+    held = await purchase_store.get_commitment(conn, post.id, neighbour.id)
+    if held is not None and held.state != "withdrawn" and _later(held, offered_at):
+        return True  # they committed again after the Offer this undoes
+    await purchase_store.withdraw_remote(
+        conn,
+        post.id,
+        neighbour.id,
+        activity_uri=offer_uri,
+        offered_at=offered_at or (held.offered_at if held else None),
+    )
+    return True
+
+
+async def receive_commitment_answer(
+    conn: AsyncConnection,
+    organiser: Actor,
+    offer_uri: str,
+    *,
+    accepted: bool,
+    quantity: str | None = None,
+    reason: str | None = None,
+) -> bool:
+    """The purchase's server answered our resident's Offer: `Accept` (the quantity its
+    Agreement states, else the one offered, is counted) or `Reject` (refused, with its
+    reason; a refused change falls back to the quantity accepted before). They are told.
+    False when the Offer is no commitment of ours, or the answer not from the organiser."""
+    commitment = await purchase_store.get_by_activity_uri(conn, offer_uri)
+    if commitment is None:
+        return False
+    post = await post_store.get_post(conn, commitment.purchase_id)
+    if post is None or post.is_local or post.actor_id != organiser.id:
+        return False
+    if commitment.state != "pending":
+        return True  # answered already: a replay changes nothing
+    purchase = await purchase_store.get(conn, post.id)
+    if purchase is None:
+        return False
+    if accepted:
+        milli = commitment.quantity_milli
+        # An Agreement we cannot read: what we offered is what they took.
+        with contextlib.suppress(InvalidInput):
+            if quantity is not None:
+                milli = parse_quantity(quantity, whole=purchase.whole)
+        await purchase_store.answer(conn, commitment.id, state="accepted", quantity_milli=milli)
+        await purchase_store.adjust_remote_total(
+            conn, post.id, milli - (commitment.accepted_milli or 0)
+        )
+        kind = ACCEPTED
+    else:
+        why = " ".join((reason or "").split())[:300] or None
+        if commitment.accepted_milli is not None:
+            # Their server still counts the quantity it accepted before.
+            await purchase_store.answer(
+                conn,
+                commitment.id,
+                state="accepted",
+                quantity_milli=commitment.accepted_milli,
+                reason=why,
+            )
+            kind = CHANGE_REFUSED
+        else:
+            await purchase_store.answer(
+                conn,
+                commitment.id,
+                state="refused",
+                quantity_milli=commitment.quantity_milli,
+                reason=why,
+            )
+            kind = REFUSED
+    await notification_store.add(
+        conn,
+        recipient_id=commitment.actor_id,
+        type=kind,
+        actor_id=organiser.id,
+        post_id=post.id,
+    )
+    return True
+
+
+async def keep_remote_terms(conn: AsyncConnection, post: Post, terms: GroupPurchase) -> None:
+    """Our copy of a purchase elsewhere takes the terms, state and total its server
+    states (its Create, its Update). When it is newly confirmed or cancelled, our
+    residents committed to it are told, as the organiser's own are."""
+    before = await purchase_store.keep_remote(conn, replace(terms, post_id=post.id))
+    if before is None or before.state != "open" or terms.state == "open":
+        return
+    kind = CONFIRMED if terms.state == "confirmed" else CANCELLED
+    for _commitment, neighbour in await purchase_store.list_commitments(conn, post.id):
+        if neighbour.is_local:
+            await notification_store.add(
+                conn, recipient_id=neighbour.id, type=kind, actor_id=post.actor_id, post_id=post.id
+            )
 
 
 async def terms_of(ctx: ServiceContext, post: Post) -> GroupPurchase | None:

@@ -19,7 +19,7 @@ from ..store import hashtags as hashtag_store
 from ..store import notifications as notification_store
 from ..store import post_edits as edit_store
 from ..store import posts as post_store
-from . import interest, neighbours, reblogs, threads
+from . import group_purchases, interest, neighbours, reblogs, threads
 
 
 async def is_related_to_us(
@@ -113,6 +113,8 @@ async def _save(
     if saved.outcome == "unchanged":
         return Kept(saved.post, reason=saved.reason)
     await hashtag_store.reindex_post(conn, saved.post.id, data.hashtags)
+    if data.group_purchase is not None and saved.post.kind == "group_purchase":
+        await group_purchases.keep_remote_terms(conn, saved.post, data.group_purchase)
     if existing is not None and edit_store.text_changed(existing, saved.post):
         # An edit by its author: the version it replaces goes into the post's history.
         await edit_store.keep_version(conn, existing)

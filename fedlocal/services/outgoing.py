@@ -8,6 +8,7 @@ inboxes receive it (`fedlocal/federation/outbox.py`); services only say what hap
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ..models import Actor, Announce, Block, Follow, Participation, Post, RideBooking
@@ -263,6 +264,36 @@ class CommitmentAnswered:
 
 
 @dataclass(frozen=True)
+class CommitmentOffered:
+    """FEP-0837: one of our residents commits to (or changes their quantity in) a group
+    purchase elsewhere: an `Offer` of a `Commitment` with the quantity, whose id is
+    `commitment.activity_uri`."""
+
+    neighbour: Actor
+    purchase: Post
+    organiser: Actor
+    unit: str
+    quantity_milli: int
+    offer_uri: str
+    # The Offer's `published`: the organiser's server keeps the newest of them.
+    offered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CommitmentWithdrawn:
+    """One of our residents withdraws from a group purchase elsewhere: `Undo` of their
+    last `Offer` (embedded, so its server finds the purchase without the id)."""
+
+    neighbour: Actor
+    purchase: Post
+    organiser: Actor
+    unit: str
+    quantity_milli: int
+    offer_uri: str
+    offered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Blocked:
     """One of our residents blocks someone elsewhere (Mastodon's Block, to them only)."""
 
@@ -320,6 +351,8 @@ News = (
     | RideBookingWithdrawn
     | RideBookingAnswered
     | CommitmentAnswered
+    | CommitmentOffered
+    | CommitmentWithdrawn
     | Blocked
     | BlockUndone
     | ReportForwarded

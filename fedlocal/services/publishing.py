@@ -8,8 +8,10 @@ resident's public post announced by the community, all in the caller's transacti
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -70,6 +72,7 @@ async def publish(
     draft: Draft,
     *,
     limited: bool = True,
+    with_post: Callable[[Post], Awaitable[Any]] | None = None,
 ) -> Post:
     """Store `draft` as `author`'s new post and tell whoever should know (see the module
     docstring). The caller wakes the outbox once its transaction is committed.
@@ -77,7 +80,9 @@ async def publish(
     A category reserved to organisation types the author is not is refused here, the
     one gate every way in passes (web form, client API, command line). A new account past
     its daily limit is refused (`new_accounts.NewAccountLimit`); `limited=False` for what
-    the server writes on the author's behalf (a loan's steps)."""
+    the server writes on the author's behalf (a loan's steps). `with_post` stores what a
+    kind keeps beside the post (a group purchase's terms) before the Create is written,
+    so the Create carries it."""
     organizations.check_category(ctx, author, draft.category)
     await moves.refuse_if_moved(conn, author)
     if limited:
@@ -92,6 +97,8 @@ async def publish(
     )
     await hashtag_store.index_post(conn, post.id, post.hashtags)
     await media.attach(conn, post.id, post.attachments)
+    if with_post is not None:
+        await with_post(post)
     await ctx.outbox.send(conn, outgoing.PostCreated(author, post))
     # The community shares its residents' posts, not a group's (a group shares its own).
     if post.visibility == "public" and author.role == "resident":

@@ -209,6 +209,10 @@ MASTODON_TYPES = {
     "listing_overdue_author": "update",
     "group_purchase_confirmed": "update",
     "group_purchase_cancelled": "update",
+    # A purchase's server elsewhere answered a resident's commitment.
+    "group_purchase_accepted": "mention",
+    "group_purchase_refused": "mention",
+    "group_purchase_change_refused": "mention",
     "moderation_warning": "moderation_warning",
     # Rides (services/rides.py): a booking is a like of the ride; the driver's answer and
     # cancellations are mentions carrying it.

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor
-from ..purchases import Commitment, GroupPurchase, PurchaseState
+from ..purchases import COUNTED, Commitment, GroupPurchase, PurchaseState
 from .actors import actor_from_prefixed, prefixed_actor_columns
 from .clock import utcnow
 from .feeds import MAX_CALENDAR_EVENTS, FeedItem
@@ -35,6 +35,9 @@ commitments = group_purchase_commitments
 
 
 def _purchase(row: Row[Any], committed: int = 0, committers: int = 0) -> GroupPurchase:
+    # A purchase on another server: its server's total, not the sum of ours.
+    if row.remote_committed_milli is not None:
+        committed = row.remote_committed_milli
     return GroupPurchase(
         post_id=row.post_id,
         unit=row.unit,
@@ -62,6 +65,10 @@ def _commitment(row: Row[Any]) -> Commitment:
         activity_uri=row.activity_uri,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        state=row.state,
+        reason=row.reason,
+        accepted_milli=row.accepted_milli,
+        offered_at=row.offered_at,
     )
 
 
@@ -94,7 +101,7 @@ async def _totals(conn: AsyncConnection, post_id: int) -> tuple[int, int]:
     row = (
         await conn.execute(
             select(func.coalesce(func.sum(commitments.c.quantity_milli), 0), func.count()).where(
-                commitments.c.purchase_id == post_id
+                commitments.c.purchase_id == post_id, commitments.c.state.in_(COUNTED)
             )
         )
     ).one()
@@ -127,7 +134,7 @@ async def get_many(conn: AsyncConnection, post_ids: list[int]) -> dict[int, Grou
                 func.sum(commitments.c.quantity_milli).label("total"),
                 func.count().label("people"),
             )
-            .where(commitments.c.purchase_id.in_(post_ids))
+            .where(commitments.c.purchase_id.in_(post_ids), commitments.c.state.in_(COUNTED))
             .group_by(commitments.c.purchase_id)
         )
     }
@@ -161,21 +168,27 @@ async def commit(
     *,
     activity_uri: str | None = None,
     check: Any = None,
+    pending: bool = False,
+    offered_at: datetime | None = None,
 ) -> Committed:
     """Make or change `actor_id`'s commitment; OverMaximum past what remains.
 
     `check(purchase)` runs on the locked purchase first (state, deadline) and raises to
-    refuse. Call inside a write transaction."""
+    refuse. `pending`: our resident's commitment to a purchase on another server, which
+    that server counts (and may refuse); here it waits for its answer, the maximum
+    unchecked. Call inside a write transaction."""
     purchase = await get(conn, post_id, for_update=True)
     if purchase is None:
         raise LookupError(post_id)
     if check is not None:
         check(purchase)
-    if purchase.maximum_milli is not None:
+    if purchase.maximum_milli is not None and not pending:
         others = (
             await conn.execute(
                 select(func.coalesce(func.sum(commitments.c.quantity_milli), 0)).where(
-                    commitments.c.purchase_id == post_id, commitments.c.actor_id != actor_id
+                    commitments.c.purchase_id == post_id,
+                    commitments.c.actor_id != actor_id,
+                    commitments.c.state.in_(COUNTED),
                 )
             )
         ).scalar_one()
@@ -183,7 +196,10 @@ async def commit(
         if quantity_milli > remaining:
             raise OverMaximum(max(remaining, 0))
     now = utcnow()
-    existed = await get_commitment(conn, post_id, actor_id) is not None
+    before = await get_commitment(conn, post_id, actor_id)
+    existed = before is not None and before.counts
+    # A pending change keeps what the organiser's server accepted before, for a refusal.
+    accepted_before = before.accepted_milli if before is not None and pending else None
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(commitments).values(
         purchase_id=post_id,
@@ -192,6 +208,10 @@ async def commit(
         activity_uri=activity_uri,
         created_at=now,
         updated_at=now,
+        state="pending" if pending else "accepted",
+        reason=None,
+        accepted_milli=accepted_before,
+        offered_at=offered_at,
     )
     statement = statement.on_conflict_do_update(
         index_elements=[commitments.c.purchase_id, commitments.c.actor_id],
@@ -199,6 +219,10 @@ async def commit(
             "quantity_milli": statement.excluded.quantity_milli,
             "activity_uri": statement.excluded.activity_uri,
             "updated_at": statement.excluded.updated_at,
+            "state": statement.excluded.state,
+            "reason": statement.excluded.reason,
+            "accepted_milli": statement.excluded.accepted_milli,
+            "offered_at": statement.excluded.offered_at,
         },
     )
     await conn.execute(statement)
@@ -217,6 +241,121 @@ async def withdraw(conn: AsyncConnection, post_id: int, actor_id: int) -> bool:
     return (result.rowcount or 0) > 0
 
 
+async def withdraw_remote(
+    conn: AsyncConnection,
+    post_id: int,
+    actor_id: int,
+    *,
+    activity_uri: str | None,
+    offered_at: datetime | None,
+) -> None:
+    """A remote neighbour withdraws: their commitment is kept as `withdrawn` (counting
+    nothing), with the time of the Offer undone, so that Offer arriving late (deliveries
+    are not ordered) is not counted again."""
+    now = utcnow()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(commitments).values(
+        purchase_id=post_id,
+        actor_id=actor_id,
+        quantity_milli=0,
+        activity_uri=activity_uri,
+        created_at=now,
+        updated_at=now,
+        state="withdrawn",
+        offered_at=offered_at,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[commitments.c.purchase_id, commitments.c.actor_id],
+        set_={
+            "quantity_milli": 0,
+            "activity_uri": statement.excluded.activity_uri,
+            "updated_at": statement.excluded.updated_at,
+            "state": "withdrawn",
+            "reason": None,
+            "accepted_milli": None,
+            "offered_at": statement.excluded.offered_at,
+        },
+    )
+    await conn.execute(statement)
+
+
+async def get_by_activity_uri(conn: AsyncConnection, activity_uri: str) -> Commitment | None:
+    """The commitment an Offer made or last changed."""
+    row = (
+        await conn.execute(select(commitments).where(commitments.c.activity_uri == activity_uri))
+    ).first()
+    return _commitment(row) if row else None
+
+
+async def answer(
+    conn: AsyncConnection,
+    commitment_id: int,
+    *,
+    state: str,
+    quantity_milli: int,
+    reason: str | None = None,
+) -> None:
+    """The organiser's server answered our resident's Offer: `accepted` (that quantity is
+    what it counts), or `refused` (with its reason)."""
+    await conn.execute(
+        update(commitments)
+        .where(commitments.c.id == commitment_id)
+        .values(
+            state=state,
+            quantity_milli=quantity_milli,
+            reason=reason,
+            accepted_milli=quantity_milli if state == "accepted" else None,
+            updated_at=utcnow(),
+        )
+    )
+
+
+async def adjust_remote_total(conn: AsyncConnection, post_id: int, delta_milli: int) -> None:
+    """A purchase elsewhere: its server counted (or took off) one of our residents'
+    commitments; our copy of its total follows until its next Update states it."""
+    column = group_purchases.c.remote_committed_milli
+    floor = func.greatest if conn.dialect.name == "postgresql" else func.max
+    await conn.execute(
+        update(group_purchases)
+        .where(group_purchases.c.post_id == post_id, column.is_not(None))
+        .values(remote_committed_milli=floor(column + delta_milli, 0))
+    )
+
+
+async def keep_remote(conn: AsyncConnection, purchase: GroupPurchase) -> GroupPurchase | None:
+    """Our copy of a purchase on another server, with its terms, state and total as its
+    server states them; returns the terms we held before (None when new)."""
+    before = await get(conn, purchase.post_id)
+    values = {
+        "unit": purchase.unit,
+        "whole": purchase.whole,
+        "unit_price_cents": purchase.unit_price_cents,
+        "currency": purchase.currency,
+        "minimum_milli": purchase.minimum_milli,
+        "maximum_milli": purchase.maximum_milli,
+        "deadline": purchase.deadline,
+        "pickup_at": purchase.pickup_at,
+        "pickup_place": purchase.pickup_place,
+        "state": purchase.state,
+        "remote_committed_milli": purchase.committed_milli,
+    }
+    if before is None:
+        await conn.execute(insert(group_purchases).values(post_id=purchase.post_id, **values))
+    else:
+        if before.state != "open" and purchase.state != before.state:
+            # A decided purchase stays decided: a late or replayed copy does not reopen it.
+            values["state"] = before.state
+        await conn.execute(
+            update(group_purchases)
+            .where(group_purchases.c.post_id == purchase.post_id)
+            .values(**values)
+        )
+    await conn.execute(
+        update(objects).where(objects.c.id == purchase.post_id).values(status=values["state"])
+    )
+    return before
+
+
 async def get_commitment(conn: AsyncConnection, post_id: int, actor_id: int) -> Commitment | None:
     row = (
         await conn.execute(
@@ -229,11 +368,12 @@ async def get_commitment(conn: AsyncConnection, post_id: int, actor_id: int) -> 
 
 
 async def list_commitments(conn: AsyncConnection, post_id: int) -> list[tuple[Commitment, Actor]]:
-    """Every commitment with its neighbour, oldest first (the organiser's list)."""
+    """Every commitment that counts with its neighbour, oldest first (the organiser's
+    list; on a purchase elsewhere, our residents waiting for an answer or counted)."""
     rows = await conn.execute(
         select(commitments, *prefixed_actor_columns())
         .join(actors, actors.c.id == commitments.c.actor_id)
-        .where(commitments.c.purchase_id == post_id)
+        .where(commitments.c.purchase_id == post_id, commitments.c.state.in_(COUNTED))
         .order_by(commitments.c.id)
     )
     return [(_commitment(row), actor_from_prefixed(row)) for row in rows]
@@ -251,10 +391,16 @@ async def set_state(
 
 
 async def due(conn: AsyncConnection, *, now: datetime, limit: int) -> list[int]:
-    """Open purchases whose deadline has passed, oldest deadline first."""
+    """Our open purchases whose deadline has passed, oldest deadline first (a purchase
+    on another server is its server's to settle: we hear of it by its Update)."""
     rows = await conn.execute(
         select(group_purchases.c.post_id)
-        .where(group_purchases.c.state == "open", group_purchases.c.deadline <= now)
+        .join(objects, objects.c.id == group_purchases.c.post_id)
+        .where(
+            group_purchases.c.state == "open",
+            group_purchases.c.deadline <= now,
+            objects.c.is_local.is_(True),
+        )
         .order_by(group_purchases.c.deadline)
         .limit(limit)
     )

@@ -1056,6 +1056,9 @@ group_purchases = Table(
     # open | confirmed | cancelled
     Column("state", String(16), nullable=False),
     Column("decided_at", UTCDateTime),
+    # A purchase on another server: the total its server last stated (`committedQuantity`);
+    # None for ours, whose total is the sum of the commitments below.
+    Column("remote_committed_milli", BigInteger),
     Index(None, "state", "deadline"),
 )
 
@@ -1069,10 +1072,23 @@ group_purchase_commitments = Table(
     ),
     Column("actor_id", ForeignKey("actors.id", ondelete="CASCADE"), nullable=False),
     Column("quantity_milli", BigInteger, nullable=False),
-    # The activity that made or last changed it (a remote neighbour's `Offer`), if any.
-    Column("activity_uri", Text),
+    # The activity that made or last changed it (a remote neighbour's `Offer`, or our
+    # resident's Offer to a purchase elsewhere), if any.
+    Column("activity_uri", Text, index=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # accepted | pending | refused | withdrawn: only our residents' commitments to a
+    # purchase on another server wait (pending) for its server's Accept or Reject; a
+    # remote neighbour's withdrawal is kept (counting nothing) so their late Offer is not.
+    Column("state", String(16), nullable=False, default="accepted", server_default="accepted"),
+    # Why the organiser's server refused it (its Reject's words).
+    Column("reason", Text),
+    # On a purchase elsewhere: the quantity its server last accepted, kept while a change
+    # waits, so a refused change falls back to it (what that server still counts).
+    Column("accepted_milli", BigInteger),
+    # When the Offer behind it was written (its `published`): an Offer arriving late,
+    # older than the one counted or than a withdrawal, changes nothing.
+    Column("offered_at", UTCDateTime),
     UniqueConstraint("purchase_id", "actor_id"),
 )
 

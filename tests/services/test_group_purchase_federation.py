@@ -12,17 +12,24 @@ import httpx
 import pytest
 
 from fedlocal.clock import FakeClock, use_clock
+from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.services import blocks
 from fedlocal.services import group_purchases as purchases
-from fedlocal.services.errors import Conflict
+from fedlocal.services.errors import Conflict, InvalidInput
 from fedlocal.services.group_purchases import PurchaseInput
 from fedlocal.store import blocks as block_store
+from fedlocal.store import notifications as notification_store
 from tests.services.sharing_support import (
     AREA,
     actor_at,
+    create_of,
+    deliver,
     deliver_and_process,
+    post_at,
     resident,
     send_out,
+    update_of,
+    we_follow,
 )
 from tests.support.instance import running_instance
 
@@ -267,3 +274,219 @@ async def test_a_neighbour_whose_server_the_organiser_blocks_is_rejected(inst, s
     await send_out(inst)
     [reject] = stub.received_of_type("Reject")
     assert reject.body["content"] == "this group purchase does not take your commitment"
+
+
+async def test_two_commitments_from_one_neighbour_arriving_at_once_count_once(inst, stub, yann):
+    """Rozenn's server sends two Offers (3, then 4 stères) that are processed at the same
+    time: she takes one quantity, never both, and each Offer is answered."""
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    await send_out(inst)
+    stub.received.clear()
+
+    await deliver(inst, stub, rozenn, commitment(rozenn, post, "3", offer_id="1"))
+    await deliver(inst, stub, rozenn, commitment(rozenn, post, "4", offer_id="2"))
+    done = await asyncio.gather(
+        InboxWorker(inst.federation).run_once(), InboxWorker(inst.federation).run_once()
+    )
+
+    assert sum(done) == 2
+    _, held = await purchases.get(inst.services, post.id)
+    assert held.committers == 1 and held.committed_milli in (3_000, 4_000)
+    await send_out(inst)
+    assert len(stub.received_of_type("Accept")) == 2
+
+
+def undo_of(actor, offer: dict, undo_id: str = "u1", embedded: bool = True) -> dict:
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor.stub.base_url}/undos/{undo_id}",
+        "type": "Undo",
+        "actor": actor.uri,
+        "object": {k: v for k, v in offer.items() if k != "@context"} if embedded else offer["id"],
+    }
+
+
+async def test_a_remote_neighbour_withdraws_by_undoing_their_offer(inst, stub, yann):
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    gwen = stub.add_actor("gwen")
+    offer = commitment(rozenn, post, "2")
+    await deliver_and_process(inst, stub, rozenn, offer)
+    await deliver_and_process(inst, stub, gwen, commitment(gwen, post, "3", offer_id="g1"))
+    assert await _total(inst, post) == 5_000
+
+    # Gwen cannot withdraw Rozenn's commitment by naming her Offer
+    await deliver_and_process(inst, stub, gwen, undo_of(gwen, offer, "u0", embedded=False))
+    # Rozenn's Undo, by the Offer's id, takes hers off
+    await deliver_and_process(inst, stub, rozenn, undo_of(rozenn, offer, embedded=False))
+    assert await _total(inst, post) == 3_000
+
+    # Past the deadline, Gwen's Undo (her Offer embedded) leaves her commitment counted
+    with use_clock(FakeClock(NOW + timedelta(days=4))):
+        await deliver_and_process(
+            inst, stub, gwen, undo_of(gwen, commitment(gwen, post, "3", offer_id="g1"), "u2")
+        )
+    assert await _total(inst, post) == 3_000
+
+
+def purchase_document(actor, number: int, *, status: str = "open", committed: str = "0") -> dict:
+    """A group purchase as another fedlocal publishes it (docs/FEDERATION.md)."""
+    uri = f"{actor.stub.base_url}/objects/{number}"
+    return {
+        "@context": [
+            "https://www.w3.org/ns/activitystreams",
+            "https://w3id.org/fep/0837",
+        ],
+        "id": uri,
+        "type": "Note",
+        "attributedTo": actor.uri,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [actor.followers_url],
+        "published": (NOW - timedelta(hours=1)).isoformat(),
+        "updated": (NOW + timedelta(minutes=number if status == "open" else 30)).isoformat(),
+        "name": "Miel de Pleurtuit",
+        "content": "<p>Achat groupé : 9 € le pot.</p>",
+        "purpose": "offer",
+        "groupPurchase": True,
+        "publishes": {
+            "type": "Intent",
+            "id": f"{uri}#primary",
+            "action": "transfer",
+            "resourceQuantity": {"hasUnit": "H87", "hasNumericalValue": "30"},
+            "minimumQuantity": {"hasUnit": "H87", "hasNumericalValue": "10"},
+        },
+        "reciprocal": {
+            "type": "Intent",
+            "id": f"{uri}#reciprocal",
+            "action": "transfer",
+            "resourceQuantity": {"hasUnit": "EUR", "hasNumericalValue": "9.00"},
+        },
+        "maximumQuantity": {"hasUnit": "H87", "hasNumericalValue": "30"},
+        "committedQuantity": {"hasUnit": "H87", "hasNumericalValue": committed},
+        "commitDeadline": (NOW + timedelta(days=3)).isoformat(),
+        "pickupTime": (NOW + timedelta(days=5)).isoformat(),
+        "pickupPlace": "Ferme de la Ville-Es-Nouaux",
+        "purchaseStatus": status,
+    }
+
+
+def answer(actor, kind: str, offer_uri: str, *, content: str | None = None, quantity=None):
+    body: dict = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor.uri}#answers/{kind}-{offer_uri.rsplit('/', 1)[-1]}",
+        "type": kind,
+        "actor": actor.uri,
+        "object": offer_uri,
+    }
+    if content is not None:
+        body["content"] = content
+    if quantity is not None:
+        body["result"] = {
+            "type": "Agreement",
+            "stipulates": {
+                "type": "Commitment",
+                "resourceQuantity": {"hasUnit": "H87", "hasNumericalValue": quantity},
+            },
+        }
+    return body
+
+
+async def _types(inst, actor):
+    async with inst.db.read() as conn:
+        return [n.type for n in await notification_store.list_for(conn, actor.id)]
+
+
+async def test_our_resident_commits_to_a_purchase_elsewhere_and_hears_its_answers(inst, stub, yann):
+    """Yann follows Maiwenn, whose server runs a honey purchase: his commitment goes there
+    as an Offer; her server's Reject, its Accept, and its confirmation reach him. An
+    answer from anyone but her changes nothing."""
+    maiwenn = stub.add_actor("maiwenn")
+    intruder = stub.add_actor("intruder")
+    await we_follow(inst, stub, yann, maiwenn)
+    document = purchase_document(maiwenn, 1)
+    await deliver_and_process(inst, stub, maiwenn, create_of(maiwenn, document))
+    copy = await post_at(inst.db, document["id"])
+    assert copy is not None and copy.kind == "group_purchase"
+    _, terms = await purchases.get(inst.services, copy.id)
+    assert (terms.unit, terms.whole, terms.maximum_milli) == ("piece", True, 30_000)
+    await send_out(inst)
+    stub.received.clear()
+
+    # A fraction of a whole unit is refused here, before anything is sent
+    with pytest.raises(InvalidInput, match="whole units"):
+        await purchases.commit(inst.services, yann, copy.id, "1.5")
+
+    # His first Offer is refused by her server: refused, with its words, and he is told
+    first = await purchases.commit(inst.services, yann, copy.id, "40")
+    assert first.commitment.state == "pending"
+    await send_out(inst)
+    [offer] = stub.received_of_type("Offer")
+    assert offer.path == "/users/maiwenn/inbox"
+    assert offer.body["id"] == first.commitment.activity_uri
+    stipulated = offer.body["object"]["stipulates"]
+    assert stipulated["satisfies"] == f"{document['id']}#primary"
+    assert stipulated["resourceQuantity"] == {"hasUnit": "H87", "hasNumericalValue": "40"}
+    await deliver_and_process(
+        inst, stub, maiwenn, answer(maiwenn, "Reject", offer.body["id"], content="only 30 remain")
+    )
+    refused = await purchases.my_commitment(inst.services, yann, copy.id)
+    assert (refused.state, refused.reason) == ("refused", "only 30 remain")
+    assert "group_purchase_refused" in await _types(inst, yann)
+
+    # His second is accepted (an intruder's Accept first changes nothing)
+    second = await purchases.commit(inst.services, yann, copy.id, "6")
+    await deliver_and_process(
+        inst, stub, intruder, answer(intruder, "Accept", second.commitment.activity_uri)
+    )
+    assert (await purchases.my_commitment(inst.services, yann, copy.id)).state == "pending"
+    await deliver_and_process(
+        inst, stub, maiwenn, answer(maiwenn, "Accept", second.commitment.activity_uri, quantity="6")
+    )
+    accepted = await purchases.my_commitment(inst.services, yann, copy.id)
+    assert (accepted.state, accepted.quantity_milli, accepted.reason) == ("accepted", 6_000, None)
+    assert "group_purchase_accepted" in await _types(inst, yann)
+
+    # Her server confirms: our copy is confirmed with her total, and Yann is told
+    confirmed = purchase_document(maiwenn, 1, status="confirmed", committed="24")
+    await deliver_and_process(inst, stub, maiwenn, update_of(maiwenn, confirmed, "c1"))
+    _, terms = await purchases.get(inst.services, copy.id)
+    assert (terms.state, terms.committed_milli) == ("confirmed", 24_000)
+    assert "group_purchase_confirmed" in await _types(inst, yann)
+    # Our maintenance round never settles a purchase of another server
+    assert await purchases.settle_due(inst.services, now=NOW + timedelta(days=4)) == 0
+
+
+def dated(offer: dict, moment: datetime) -> dict:
+    return {**offer, "published": moment.isoformat()}
+
+
+async def test_offers_and_undos_arriving_out_of_order_leave_the_newest_word(inst, stub, yann):
+    """Deliveries are not ordered: Rozenn's later Offer (4) is counted before her earlier
+    one (3) arrives, which changes nothing; Gwen's Undo arrives before the Offer it
+    undoes, which is then not counted; her Offer written after the Undo is."""
+    post = await _firewood(inst, yann)
+    rozenn = stub.add_actor("rozenn")
+    gwen = stub.add_actor("gwen")
+    first = dated(commitment(rozenn, post, "3", offer_id="r1"), NOW)
+    second = dated(commitment(rozenn, post, "4", offer_id="r2"), NOW + timedelta(seconds=1))
+    await send_out(inst)
+    stub.received.clear()
+
+    await deliver_and_process(inst, stub, rozenn, second)
+    await deliver_and_process(inst, stub, rozenn, first)
+    assert await _total(inst, post) == 4_000
+    await send_out(inst)
+    [accepted] = stub.received_of_type("Accept")
+    assert accepted.body["object"] == second["id"] and not stub.received_of_type("Reject")
+
+    offer = dated(commitment(gwen, post, "2", offer_id="g1"), NOW)
+    await deliver_and_process(inst, stub, gwen, undo_of(gwen, offer, "gu1"))
+    await deliver_and_process(inst, stub, gwen, offer)
+    assert await _total(inst, post) == 4_000
+    _, held = await purchases.get(inst.services, post.id)
+    assert held.committers == 1
+
+    again = dated(commitment(gwen, post, "5", offer_id="g2"), NOW + timedelta(seconds=2))
+    await deliver_and_process(inst, stub, gwen, again)
+    assert await _total(inst, post) == 9_000

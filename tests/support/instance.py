@@ -104,11 +104,15 @@ def _copy_for(config: Config, template: Path) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_instance(data_dir: Path, **overrides: Any) -> AsyncIterator[TestInstance]:
-    """Start an instance (migrations, instance actors, workers unless run_workers=False)."""
+async def running_instance(
+    data_dir: Path, *, database: Database | None = None, **overrides: Any
+) -> AsyncIterator[TestInstance]:
+    """Start an instance (migrations, instance actors, workers unless run_workers=False),
+    on its own SQLite file, or on `database` (a PostgreSQL schema of the test's)."""
     sock = free_socket()
     config = instance_config(data_dir, sock.getsockname()[1], **overrides)
-    _copy_for(config, await _migrated_template())
-    app = create_app(config)
+    if database is None:
+        _copy_for(config, await _migrated_template())
+    app = create_app(config, database=database)
     async with run_asgi(app, sock) as base_url:
         yield TestInstance(config=config, app=app, base_url=base_url)

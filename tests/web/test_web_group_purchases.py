@@ -9,6 +9,10 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 import pytest
 
+from fedlocal.federation.from_as.posts import post_from_as
+from fedlocal.services import group_purchases as purchases
+from fedlocal.services import inbound
+from fedlocal.store import actors as actor_store
 from fedlocal.store import group_purchases as purchase_store
 
 from .conftest import make_resident
@@ -153,3 +157,88 @@ async def test_the_calendar_lists_the_pickup_at_its_time(inst, alice, alice_web)
     assert pickup.decoded("DTSTART") == purchase.pickup_at
     assert str(pickup["SUMMARY"]) == "Bois de chauffage"
     assert "Parking du marché" in str(pickup["LOCATION"])
+
+
+def _honey_elsewhere(author_uri: str, host: str) -> dict:
+    """A group purchase as another fedlocal publishes it."""
+    now = datetime.now(UTC)
+    uri = f"http://{host}/objects/7"
+    return {
+        "id": uri,
+        "type": "Note",
+        "attributedTo": author_uri,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "published": now.isoformat(),
+        "name": "Miel de Pleurtuit",
+        "content": "<p>Achat groupé : 9 € le pot.</p>",
+        "purpose": "offer",
+        "groupPurchase": True,
+        "publishes": {
+            "type": "Intent",
+            "id": f"{uri}#primary",
+            "resourceQuantity": {"hasUnit": "H87", "hasNumericalValue": "30"},
+            "minimumQuantity": {"hasUnit": "H87", "hasNumericalValue": "10"},
+        },
+        "reciprocal": {"resourceQuantity": {"hasUnit": "EUR", "hasNumericalValue": "9.00"}},
+        "maximumQuantity": {"hasUnit": "H87", "hasNumericalValue": "30"},
+        "committedQuantity": {"hasUnit": "H87", "hasNumericalValue": "26"},
+        "commitDeadline": (now + timedelta(days=3)).isoformat(),
+        "pickupTime": (now + timedelta(days=5)).isoformat(),
+        "pickupPlace": "Ferme de la Ville-Es-Nouaux",
+        "purchaseStatus": "open",
+    }
+
+
+async def test_a_purchase_elsewhere_takes_a_commitment_that_waits_then_says_why_it_was_refused(
+    inst, alice
+):
+    _, resident = alice
+    # Given a copy of Maïwenn's honey purchase from another server (a closed loopback
+    # port: what is sent to it fails, as the test needs no answer from it)
+    host = "127.0.0.1:9"
+    async with inst.db.write() as conn:
+        maiwenn = await actor_store.upsert_remote_actor(
+            conn,
+            uri=f"http://{host}/users/maiwenn",
+            type="Person",
+            username="maiwenn",
+            domain=host,
+            display_name="Maïwenn",
+            inbox_url=f"http://{host}/users/maiwenn/inbox",
+        )
+        kept = await inbound.keep_remote_post(
+            conn, maiwenn, post_from_as(_honey_elsewhere(maiwenn.uri, host)), solicited=True
+        )
+    copy = kept.post
+    assert copy is not None and copy.kind == "group_purchase"
+
+    async with WebClient(inst.base_url, language="fr") as client:
+        await client.log_in("alice")
+        page = (await client.get(f"/posts/{copy.id}")).text
+        assert "26 pièces sur 10 pièces" in page and "organisé sur 127.0.0.1:9" in page
+        assert 'label for="quantity"' in page
+
+        # When Alice commits 4 jars, her commitment waits for the organiser's server
+        sent = await client.submit(
+            f"/posts/{copy.id}", f"/posts/{copy.id}/commit", {"quantity": "4"}
+        )
+        assert sent.status_code == 303 and notice(sent) == "commitment-sent"
+        page = (await client.get(f"/posts/{copy.id}")).text
+        assert "Vous avez demandé 4 pièces : en attente du serveur" in page
+
+        # And when that server refuses it, her page and her notifications say so
+        async with inst.db.write() as conn:
+            mine = await purchase_store.get_commitment(conn, copy.id, resident.id)
+            assert await purchases.receive_commitment_answer(
+                conn, maiwenn, mine.activity_uri, accepted=False, reason="only 0 remain"
+            )
+        page = (await client.get(f"/posts/{copy.id}")).text
+        assert "Votre engagement de 4 pièces n’a pas été pris. Il n’en reste que 0." in page
+        assert "Je participe" in page  # she may commit again
+        told = (await client.get("/notifications")).text
+        assert "n’a pas pu prendre votre engagement pour « Miel de Pleurtuit »" in told
+
+    async with WebClient(inst.base_url, language="en") as client:
+        await client.log_in("alice")
+        page = (await client.get(f"/posts/{copy.id}")).text
+        assert "Your commitment of 4 pieces was not taken. Only 0 remain." in page

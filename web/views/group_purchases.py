@@ -4,7 +4,9 @@ what (a printable page and a CSV file)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from decimal import Decimal
 
 from babel.numbers import format_decimal
 from starlette.responses import Response
@@ -20,7 +22,7 @@ from .. import labels
 from ..forms import FormState, parse_date, parse_local_datetime
 from ..links import post_path
 from ..page import Page
-from ..service_messages import Refusal
+from ..service_messages import KNOWN, Refusal, sentence
 from .cards import neighbour_name
 from .common import visible_post
 from .photos import (
@@ -209,15 +211,28 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         amount=_amount(page, purchase.unit),
         price=price_text(purchase.unit_price_cents),
         mine=mine,
+        refusal=_refusal(page, mine.reason) if mine and mine.reason else None,
+        elsewhere=not post.is_local,
         is_organiser=me is not None and me.id == author.id and post.is_local,
-        can_commit=(
-            me is not None
-            and me.role == "resident"
-            and post.is_local
-            and purchase.is_open_at(utcnow())
-        ),
+        # A purchase from another server too: its server counts, ours waits for its answer.
+        can_commit=(me is not None and me.role == "resident" and purchase.is_open_at(utcnow())),
         section="feed",
     )
+
+
+_REMAINING = re.compile(r"^only ([0-9.]+) remain$")
+
+
+def _refusal(page: Page, reason: str) -> str:
+    """Why the purchase's server elsewhere refused a commitment, in the visitor's words
+    when it is one of ours (fedlocal says it in English), else as that server wrote it."""
+    if reason in KNOWN:
+        return sentence(page.t(KNOWN[reason]))
+    remaining = _REMAINING.match(reason)
+    if remaining:
+        quantity = format_decimal(Decimal(remaining.group(1)), locale=page.t.locale)
+        return sentence(page.t("only %(remaining)s remain", remaining=quantity))
+    return sentence(reason)
 
 
 async def _purchase(page: Page) -> Post:
@@ -233,8 +248,9 @@ async def commit(page: Page) -> Response:
     quantity = (page.form.get("quantity") or "").strip()
     if not quantity:
         raise Refusal(page.t("Enter a quantity."), field="quantity")
-    await purchase_service.commit(page.services, page.me, post.id, quantity)
-    return page.redirect(post_path(post), notice="committed")
+    done = await purchase_service.commit(page.services, page.me, post.id, quantity)
+    sent = done.commitment.state == "pending"
+    return page.redirect(post_path(post), notice="commitment-sent" if sent else "committed")
 
 
 async def withdraw(page: Page) -> Response:

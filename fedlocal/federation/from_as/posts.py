@@ -3,7 +3,9 @@
 What every post has (id, author, addressing, content, tags) is read here; the kind is
 then decided in this order:
 1. an `Event` is an event;
-2. anything with a FEP-0837 `purpose` (a `Note`, a `Proposal`…) is an offer or a request;
+2. a FEP-0837 proposal with `groupPurchase` and terms that read is a group purchase;
+   anything else with a FEP-0837 `purpose` (a `Note`, a `Proposal`…) is an offer or a
+   request;
 3. a `Note` tagged `#offre`/`#demande` (`#offer`/`#request`) is an offer or a request;
 4. anything else is a note.
 """
@@ -22,6 +24,7 @@ from ...models import Mention, RemotePostData, Visibility
 from ...sanitize import sanitize_html
 from .attachments import attachments_of
 from .events import event_fields
+from .group_purchases import purchase_terms
 from .listings import fep0837_fields, hashtag_listing_fields, kind_from_hashtags, purpose_of
 from .rides import ride_from_as
 from .values import (
@@ -74,6 +77,12 @@ def _kind_fields(
     if ride is not None:
         # Its content (the summary, then the notes) is kept as sent.
         return replace(data, kind="ride", ride=ride, place=ride.origin)
+    terms = purchase_terms(document) if purpose else None
+    if terms is not None:
+        # A group purchase elsewhere: its terms beside the proposal's place and category.
+        fields = fep0837_fields(document, purpose, hashtags, categories)
+        fields.update(kind="group_purchase", listing=None, group_purchase=terms)
+        return _described(replace(data, **fields, fep0837=True), document)
     if purpose:
         fields = fep0837_fields(document, purpose, hashtags, categories)
         data = replace(data, **fields, fep0837=True)

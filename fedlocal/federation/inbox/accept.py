@@ -1,11 +1,14 @@
 """Accept: of one of our follows, of one of our residents' Join (RSVP), or of a FEP-0837
-Offer one of our residents made (interest in a listing, or seats booked on a ride)."""
+Offer one of our residents made (interest in a listing, seats booked on a ride, or a
+commitment to a group purchase elsewhere)."""
 
 from __future__ import annotations
 
 from activitypub.addressing import id_of
 
 from ...services import events, follows, interest, rides
+from ...services import group_purchases as purchases
+from ..from_as.group_purchases import answered_quantity
 from .context import Ignored, InboxContext, object_type
 from .follow_lookup import find_follow
 
@@ -37,6 +40,19 @@ async def answer(ctx: InboxContext, conn, *, accepted: bool) -> None:
     if (
         inner_type in (None, "Offer")
         and isinstance(object_id, str)
+        and await purchases.receive_commitment_answer(
+            conn,
+            ctx.actor,
+            object_id,
+            accepted=accepted,
+            quantity=answered_quantity(ctx.activity) if accepted else None,
+            reason=None if accepted else _reason(ctx.activity),
+        )
+    ):
+        return
+    if (
+        inner_type in (None, "Offer")
+        and isinstance(object_id, str)
         and await rides.receive_booking_answer(conn, ctx.actor, object_id, accepted=accepted)
     ):
         return
@@ -49,3 +65,14 @@ async def answer(ctx: InboxContext, conn, *, accepted: bool) -> None:
         return
     verb = "Accept" if accepted else "Reject"
     raise Ignored(f"{verb} of nothing we asked for")
+
+
+def _reason(activity) -> str | None:
+    """A Reject's words: its `content` (as we write it for a commitment), else its
+    `summary` (as we write it for a ride), if any."""
+    if not isinstance(activity, dict):
+        return None
+    for name in ("content", "summary"):
+        if isinstance(activity.get(name), str):
+            return activity[name]
+    return None

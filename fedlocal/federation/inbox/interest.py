@@ -24,6 +24,7 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
         commitment.purchase_uri,
         commitment.quantity,
         ctx.activity_id,
+        commitment.published,
     ):
         return
     proposal = agreement_offer(ctx.activity)

@@ -1,11 +1,15 @@
-"""Undo: of a Follow (unfollow), an Announce (un-boost), a Like, a Block (unblock), or of
-the FEP-0837 Offer booking seats on one of our rides (the passenger cancels)."""
+"""Undo: of a Follow (unfollow), an Announce (un-boost), a Like, a Block (unblock), of
+the FEP-0837 Offer booking seats on one of our rides (the passenger cancels), or of an
+Offer committing to one of our group purchases (withdrawal)."""
 
 from __future__ import annotations
 
 from activitypub.addressing import id_of
 
 from ...services import blocks, favourites, follows, inbound, rides
+from ...services import group_purchases as purchases
+from ..from_as.group_purchases import commitment_offer
+from ..from_as.values import parse_datetime
 from .context import Ignored, InboxContext, object_type
 from .follow_lookup import find_follow
 
@@ -44,6 +48,17 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
         _target_of(inner) if inner_type == "Block" else None,
     ):
         return
+    if inner_type in (None, "Offer"):
+        offer = commitment_offer(inner)
+        if await purchases.receive_withdrawal(
+            conn,
+            ctx.actor,
+            offer.purchase_uri if offer else None,
+            inner_id if isinstance(inner_id, str) else None,
+            # When the Offer undone was written, else when the Undo was.
+            (offer.published if offer else None) or parse_datetime(ctx.activity.get("published")),
+        ):
+            return
     raise Ignored(f"Undo of {inner_type or inner_id!r}: nothing to undo here")
 
 

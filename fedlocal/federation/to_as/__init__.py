@@ -29,7 +29,12 @@ from .common import addressing, iso
 from .events import event, event_hashtags
 from .flags import flag
 from .follows import accept_follow, follow, reject_follow, undo_follow
-from .group_purchases import accept_commitment, reject_commitment
+from .group_purchases import (
+    accept_commitment,
+    offer_commitment,
+    reject_commitment,
+    withdraw_commitment,
+)
 from .likes import like, undo_announce, undo_like
 from .listings import listing, listing_hashtags
 from .marketplace import accept_offer, offer_agreement
@@ -69,6 +74,8 @@ __all__ = [
     "add_pin",
     "featured_collection",
     "accept_commitment",
+    "offer_commitment",
+    "withdraw_commitment",
     "reject_commitment",
     "remove_pin",
     "ride",
