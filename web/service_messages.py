@@ -144,7 +144,6 @@ KNOWN = {
         N_("this group purchase is cancelled"),
         N_("this group purchase is closed"),
         N_("the deadline for this group purchase has passed"),
-        N_("this group purchase is on another server"),
         N_("you have not committed to this group purchase"),
         N_("this group purchase is already confirmed"),
         N_("this group purchase is already cancelled"),

@@ -4,7 +4,8 @@ Runs the demo the way `make demo` does — one process that starts every instanc
 own `fedlocal serve` — and checks what it promises: the summary within 60 s, every printed
 URL answering, the three quarters linked as neighbours, seeded life crossing between them
 (an offer of Paramé on Saint-Malo, a gardening group with members on two instances, an RSVP
-across instances), Ctrl-C stopping everything, and a second run keeping the data without
+across instances, a commitment from Saint-Servan counted in Paramé's firewood purchase),
+Ctrl-C stopping everything, and a second run keeping the data without
 creating anything twice. Also checks the shipped seed itself, without servers.
 """
 
@@ -30,6 +31,8 @@ import pytest
 from fedlocal.cli.demo import SUMMARY_END, discover
 from fedlocal.cli.demo.seed import Seed, check_seeds, read_seed
 from fedlocal.config import Config, ConfigError, load_config
+from fedlocal.services.group_purchases import parse_quantity
+from fedlocal.store import group_purchases as purchase_store
 from fedlocal.urls import Urls
 from tests.support.processes import child_env, free_ports, open_store
 from tests.support.waiting import wait_for
@@ -39,6 +42,7 @@ SUMMARY_DEADLINE = 60.0
 EXIT_DEADLINE = 20.0
 CROSSING_DEADLINE = 20.0
 GROUP = "jardins-partages"
+FIREWOOD = "parame:bois"
 
 
 def copy_on_free_ports(target: Path) -> dict[str, str]:
@@ -168,6 +172,40 @@ class Demo:
         """What the demo recorded as published on `name` (seed id → post URI)."""
         path = self.configs[name].data_dir / "demo-seed.json"
         return json.loads(path.read_text("utf-8"))["published"]
+
+    def commitments_to(self, purchase: str) -> list[tuple[str, str, int]]:
+        """Every seeded commitment to `purchase` (`instance:id`), from any instance:
+        (instance, username, quantity in thousandths)."""
+        owner, item_id = purchase.split(":")
+        return [
+            (name, entry.author, parse_quantity(entry.quantity, whole=False))
+            for name, seed in self.seeds.items()
+            for entry in seed.commitments
+            if entry.purchase in (purchase, *((item_id,) if name == owner else ()))
+        ]
+
+    async def purchase_totals(self, name: str, uri: str) -> tuple[int, int]:
+        """(total committed in thousandths, committers) of the purchase at `uri`, as
+        `name` holds it."""
+        async with self.store(name) as store:
+            post = await store.post(uri)
+            assert post is not None, f"{uri} is not on {name}"
+            async with store.read() as conn:
+                purchase = await purchase_store.get(conn, post.id)
+        assert purchase is not None
+        return purchase.committed_milli, purchase.committers
+
+    async def commitment(self, name: str, uri: str, username: str) -> tuple[str, int] | None:
+        """(state, quantity in thousandths) of `username`'s commitment, a resident of
+        `name`, to the purchase at `uri` as `name` holds it."""
+        async with self.store(name) as store:
+            post = await store.post(uri)
+            actor_id = await store.actor_id(self.actor_uri(name, username))
+            if post is None or actor_id is None:
+                return None
+            async with store.read() as conn:
+                held = await purchase_store.get_commitment(conn, post.id, actor_id)
+        return (held.state, held.quantity_milli) if held else None
 
     async def local_posts(self) -> dict[str, list[tuple[str, str]]]:
         """Per instance, its own posts as (uri, title or text)."""
@@ -303,6 +341,17 @@ async def test_demo_runs_seeds_links_and_restarts_without_duplicates(demo: Demo)
         await wait_for(
             rsvp_accepted, timeout=CROSSING_DEADLINE, message="Gwenaëlle's RSVP on Saint-Malo"
         )
+    # And: Paramé's firewood purchase counts the commitments of its residents and of a
+    # resident of Saint-Servan, whose own instance holds it as accepted: the demo waited
+    # for that Accept before printing its summary
+    firewood = demo.ledger("parame")["bois"]
+    committed = demo.commitments_to(FIREWOOD)
+    remote = [(name, who, milli) for name, who, milli in committed if name != "parame"]
+    assert remote, committed
+    expected_total = (sum(milli for *_, milli in committed), len(committed))
+    assert await demo.purchase_totals("parame", firewood) == expected_total
+    for name, who, milli in remote:
+        assert await demo.commitment(name, firewood, who) == ("accepted", milli)
     published = await demo.local_posts()
 
     # When: Ctrl-C
@@ -321,6 +370,10 @@ async def test_demo_runs_seeds_links_and_restarts_without_duplicates(demo: Demo)
         assert len(titles) == len(set(titles)), f"{name}: duplicates in {titles}"
         expected = len(demo.seeds[name].publications) + len(demo.seeds[name].interests)
         assert len(posts) == expected, f"{name}: {posts}"
+    # And: no commitment was offered or counted twice
+    assert await demo.purchase_totals("parame", firewood) == expected_total
+    for name, who, milli in remote:
+        assert await demo.commitment(name, firewood, who) == ("accepted", milli)
 
     await second.interrupt()
     assert all(port_closed(config.base_url) for config in configs.values())
@@ -445,6 +498,17 @@ def test_the_demo_seeds_a_firewood_group_purchase_in_parame_from_two_quarters() 
         "stere",
         "Paramé",
     )
-    quarters = {person.username: person.quarter for person in seed.residents}
-    committed = [c for c in seed.commitments if c.purchase == firewood.id]
-    assert len({quarters[c.author] for c in committed}) == 2
+    quarters = {
+        (name, person.username): person.quarter
+        for name, instance in instances.items()
+        for person in instance.seed.residents
+    }
+    committed = [
+        (name, c.author)
+        for name, instance in instances.items()
+        for c in instance.seed.commitments
+        if c.purchase == FIREWOOD or (name == "parame" and c.purchase == firewood.id)
+    ]
+    assert len({quarters[who] for who in committed}) >= 2
+    # At least one from a resident of another instance, committing from there
+    assert {name for name, _ in committed} - {"parame"}

@@ -1,11 +1,12 @@
 """Reading the demo's seed files (`instances/seed/<name>.toml`) into checked records.
 
 A seed describes one instance's sample life: residents, association groups, follows,
-notes, offers, requests, events, interest and RSVPs. People and things on another demo
-instance are named `instance:name` — the other config's file name, then a username, a
-group or the `id` of one of its seed entries — so a seed never spells a port; a plain
-`name` is local. Every reference, category and quarter is checked before anything runs,
-so a typo stops the demo with one line instead of half-seeding it.
+notes, offers, requests, events, rides, group purchases, interest, RSVPs and commitments.
+People and things on another demo instance are named `instance:name` — the other
+config's file name, then a username, a group or the `id` of one of its seed entries — so
+a seed never spells a port; a plain `name` is local. Every reference, category and
+quarter is checked before anything runs, so a typo stops the demo with one line instead
+of half-seeding it.
 """
 
 from __future__ import annotations
@@ -206,6 +207,8 @@ class GroupPurchase:
 @dataclass(frozen=True)
 class Commitment:
     author: str
+    # The purchase's seed id: `id` here, or `instance:id` for one on another demo
+    # instance (committed to from here: an Offer its server accepts).
     purchase: str
     quantity: str
 

@@ -2,8 +2,10 @@
 
 The phases run in the order federation needs: accounts (while the servers start), then
 neighbour links both ways (waited for until accepted), groups, follows and memberships
-(waited for), publications, and last what answers them — interest, RSVPs and status
-changes — once each answered post has reached the instance of the person answering.
+(waited for), publications, and last what answers them — interest, RSVPs, commitments to
+group purchases and status changes — once each answered post has reached the instance of
+the person answering. A commitment to a purchase on another instance is an Offer its
+server answers: it is waited for until accepted (counted in the organiser's total).
 The servers' own workers deliver what the seeding queues: this process only writes to
 each instance's database, as a resident's request to the server would.
 
@@ -46,6 +48,7 @@ from ...services.context import ServiceContext
 from ...services.errors import NotFound, ServiceError
 from ...store import actors as actor_store
 from ...store import follows as follow_store
+from ...store import group_purchases as purchase_store
 from ...store import interests as interest_store
 from ...store import posts as post_store
 from .ledger import Ledger
@@ -68,6 +71,7 @@ from .servers import Server
 LINK_DEADLINE_SECONDS = 30.0
 FOLLOW_DEADLINE_SECONDS = 20.0
 ARRIVAL_DEADLINE_SECONDS = 20.0
+COMMITMENT_DEADLINE_SECONDS = 20.0
 POLL_SECONDS = 0.1
 
 
@@ -98,6 +102,16 @@ async def wait_until(
         if time.monotonic() > end:
             raise ServiceError(f"gave up waiting for {what} after {deadline:.0f} s")
         await asyncio.sleep(POLL_SECONDS)
+
+
+@dataclass(frozen=True)
+class OfferedCommitment:
+    """A seeded commitment offered to a purchase on another instance, awaiting its answer."""
+
+    instance: DemoInstance  # the committing resident's
+    seeded: Commitment
+    post_id: int  # the purchase as the resident's instance holds it
+    actor_id: int
 
 
 def warn(instance: DemoInstance, message: str) -> None:
@@ -409,7 +423,9 @@ class Seeder:
 
     async def answers(self) -> None:
         """Interest first (an offer must be open to be asked for), then RSVPs, then the
-        status changes that follow from the interest."""
+        status changes that follow from the interest; last, the wait for the answers to
+        commitments made to purchases on other instances."""
+        offered: list[OfferedCommitment] = []
         for instance in self.instances:
             for entry in instance.seed.interests:
                 await self.each(
@@ -427,7 +443,7 @@ class Seeder:
                 await self.each(
                     instance,
                     f"{commitment.author}'s commitment to {commitment.purchase}",
-                    self.commit(instance, commitment),
+                    self.commit(instance, commitment, offered),
                 )
         for instance in self.instances:
             for listing in instance.seed.listings:
@@ -437,6 +453,7 @@ class Seeder:
                         f"status of {listing.id}",
                         self.change_status(instance, listing),
                     )
+        await self.wait_for_answers(offered)
 
     async def express_interest(
         self, instance: DemoInstance, username: str, ref: str, message: str | None
@@ -456,11 +473,61 @@ class Seeder:
         # join_event keeps an existing pending or accepted participation as it is.
         await events.join_event(instance.fed.services, person, post.uri, message)
 
-    async def commit(self, instance: DemoInstance, commitment: Commitment) -> None:
-        """A local commitment; committing again only sets the same quantity."""
+    async def commit(
+        self,
+        instance: DemoInstance,
+        commitment: Commitment,
+        offered: list[OfferedCommitment],
+    ) -> None:
+        """A resident's commitment, once the purchase has reached their instance. To a
+        purchase here, committing again only sets the same quantity. To one elsewhere,
+        the Offer goes once: a commitment of that quantity already pending or accepted
+        (an earlier run) is left as it is, so its server counts nothing twice; either
+        way it joins `offered`, to be waited for until accepted."""
+        ctx = instance.fed.services
         person = await self.local_actor(instance, commitment.author)
         post = await self.arrived(instance, self.published_uri(instance, commitment.purchase))
-        await group_purchases.commit(instance.fed.services, person, post.id, commitment.quantity)
+        if not post.is_local:
+            async with instance.fed.db.read() as conn:
+                terms = await purchase_store.get(conn, post.id)
+                held = await purchase_store.get_commitment(conn, post.id, person.id)
+            if terms is None:
+                raise NotFound(f"{commitment.purchase} is no group purchase here")
+            wanted = group_purchases.parse_quantity(commitment.quantity, whole=terms.whole)
+            if held is None or not held.counts or held.quantity_milli != wanted:
+                await group_purchases.commit(ctx, person, post.id, commitment.quantity)
+            offered.append(OfferedCommitment(instance, commitment, post.id, person.id))
+            return
+        await group_purchases.commit(ctx, person, post.id, commitment.quantity)
+
+    async def wait_for_answers(self, offered: list[OfferedCommitment]) -> None:
+        """Wait until the purchases' servers accepted every commitment offered to them
+        (their Accept reached the resident's instance: counted there). One refused is
+        reported and not waited for."""
+        waiting = list(offered)
+
+        async def all_accepted() -> bool:
+            pending = []
+            for entry in waiting:
+                async with entry.instance.fed.db.read() as conn:
+                    held = await purchase_store.get_commitment(conn, entry.post_id, entry.actor_id)
+                if held is not None and held.state == "pending":
+                    pending.append(entry)
+                elif held is None or held.state != "accepted":
+                    why = f": {held.reason}" if held is not None and held.reason else ""
+                    warn(
+                        entry.instance,
+                        f"{entry.seeded.author}'s commitment to {entry.seeded.purchase} "
+                        f"was not accepted{why}",
+                    )
+            waiting[:] = pending
+            return not waiting
+
+        await wait_until(
+            all_accepted,
+            deadline=COMMITMENT_DEADLINE_SECONDS,
+            what="the commitments to group purchases elsewhere",
+        )
 
     async def change_status(self, instance: DemoInstance, listing: Listing) -> None:
         ctx = instance.fed.services
