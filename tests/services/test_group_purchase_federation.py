@@ -371,6 +371,17 @@ def purchase_document(actor, number: int, *, status: str = "open", committed: st
     }
 
 
+async def purchase_elsewhere(inst, stub, local, organiser):
+    """`local` follows `organiser`, whose server publishes a honey purchase (its
+    `purchase_document(organiser, 1)`): our copy of it."""
+    await we_follow(inst, stub, local, organiser)
+    document = purchase_document(organiser, 1)
+    await deliver_and_process(inst, stub, organiser, create_of(organiser, document))
+    copy = await post_at(inst.db, document["id"])
+    assert copy is not None and copy.kind == "group_purchase"
+    return copy
+
+
 def answer(actor, kind: str, offer_uri: str, *, content: str | None = None, quantity=None):
     body: dict = {
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -403,11 +414,7 @@ async def test_our_resident_commits_to_a_purchase_elsewhere_and_hears_its_answer
     answer from anyone but her changes nothing."""
     maiwenn = stub.add_actor("maiwenn")
     intruder = stub.add_actor("intruder")
-    await we_follow(inst, stub, yann, maiwenn)
-    document = purchase_document(maiwenn, 1)
-    await deliver_and_process(inst, stub, maiwenn, create_of(maiwenn, document))
-    copy = await post_at(inst.db, document["id"])
-    assert copy is not None and copy.kind == "group_purchase"
+    copy = await purchase_elsewhere(inst, stub, yann, maiwenn)
     _, terms = await purchases.get(inst.services, copy.id)
     assert (terms.unit, terms.whole, terms.maximum_milli) == ("piece", True, 30_000)
     await send_out(inst)
@@ -425,7 +432,7 @@ async def test_our_resident_commits_to_a_purchase_elsewhere_and_hears_its_answer
     assert offer.path == "/users/maiwenn/inbox"
     assert offer.body["id"] == first.commitment.activity_uri
     stipulated = offer.body["object"]["stipulates"]
-    assert stipulated["satisfies"] == f"{document['id']}#primary"
+    assert stipulated["satisfies"] == f"{copy.uri}#primary"
     assert stipulated["resourceQuantity"] == {"hasUnit": "H87", "hasNumericalValue": "40"}
     await deliver_and_process(
         inst, stub, maiwenn, answer(maiwenn, "Reject", offer.body["id"], content="only 30 remain")
