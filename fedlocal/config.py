@@ -79,6 +79,8 @@ class Config:
     data_dir: Path
     description: str = ""
     database_url: str = ""
+    # PostgreSQL: a schema of that database to keep the tables in (default: its own).
+    database_schema: str = ""
     languages: tuple[str, ...] = ("fr", "en")
     default_language: str = "fr"
     community_username: str = ""
@@ -473,6 +475,9 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
         values["database_url"] = f"sqlite+aiosqlite:///{data_dir / 'fedlocal.sqlite3'}"
     elif not values["database_url"].startswith(("sqlite", "postgresql", "postgres")):
         raise ConfigError(f"database_url must be a sqlite:// or postgresql:// URL{where}")
+    schema = values.get("database_schema", "")
+    if schema and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise ConfigError(f"database_schema must be a plain lower-case name{where}")
     for key, choices in _CHOICES.items():
         if key in values and values[key] not in choices:
             raise ConfigError(f"'{key}' must be one of {', '.join(choices)}{where}")

@@ -5,15 +5,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
 
 import uvicorn
+from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
 from ..app import create_app, start_workers
 from ..boundary import log_privacy
 from ..boundary.request_id import install_log_record_factory
-from ..config import load_config
+from ..config import Config, ConfigError, load_config
 from .runtime import open_instance
+
+log = logging.getLogger(__name__)
 
 WS_MAX_MESSAGE_BYTES = 64 * 1024
 
@@ -42,31 +50,111 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
+def _uvicorn_config(config: Config, args: argparse.Namespace, app: Starlette) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=args.host or config.listen_host,
+        port=args.port or config.listen_port,
+        log_level=config.log_level,
+        proxy_headers=True,
+        lifespan="on",
+        access_log=config.log_level == "debug",
+        # A backstop: a client that never reads its last bytes cannot hold the
+        # shutdown for ever.
+        timeout_graceful_shutdown=10,
+        # The streaming API's only messages are small subscriptions.
+        ws_max_size=WS_MAX_MESSAGE_BYTES,
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
+    """`fedlocal serve`: one process, or `--workers N` processes sharing one port."""
     config = load_config(args.config)
     configure_logging(config.log_level)
+    processes = getattr(args, "workers", None) or 1
+    if processes < 1:
+        raise ConfigError("--workers must be at least 1")
+    if processes > 1:
+        if _is_sqlite(config):
+            # One writer at a time: several processes would only queue behind each
+            # other's write lock (docs/operations.md#several-processes).
+            raise ConfigError(
+                "--workers above 1 needs PostgreSQL: SQLite has one writer, run one process"
+            )
+        return _serve_processes(config, args, processes)
+    return _serve_one(config, args, None)
+
+
+def _is_sqlite(config: Config) -> bool:
+    return make_url(config.database_url).get_backend_name() == "sqlite"
+
+
+def _serve_one(config: Config, args: argparse.Namespace, sock: socket.socket | None) -> int:
+    """One web process: on its own port, or on the socket a parent bound for several."""
     app = create_app(config)
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=args.host or config.listen_host,
-            port=args.port or config.listen_port,
-            log_level=config.log_level,
-            proxy_headers=True,
-            lifespan="on",
-            access_log=config.log_level == "debug",
-            # A backstop: a client that never reads its last bytes cannot hold the
-            # shutdown for ever.
-            timeout_graceful_shutdown=10,
-            # The streaming API's only messages are small subscriptions.
-            ws_max_size=WS_MAX_MESSAGE_BYTES,
-        ),
-        app,
-    )
+    server = _Server(_uvicorn_config(config, args, app), app)
     # uvicorn configured its loggers above: from here, they write no client address.
     log_privacy.install()
-    server.run()
+    server.run(sockets=[sock] if sock is not None else None)
     return 0 if server.started else 1
+
+
+def _child(config_path: str, args: argparse.Namespace, sock: socket.socket) -> None:
+    """A web process started by `_serve_processes` (spawned: a fresh interpreter)."""
+    # The parent forwards Ctrl-C as SIGINT: one graceful stop, not one per terminal key.
+    config = load_config(config_path)
+    configure_logging(config.log_level)
+    raise SystemExit(_serve_one(config, args, sock))
+
+
+def _serve_processes(config: Config, args: argparse.Namespace, count: int) -> int:
+    """Bind the port once and run `count` web processes on it; the kernel spreads the
+    connections among them. A process that dies is started again; SIGINT or SIGTERM stops
+    them all gracefully (each finishes the answers in progress)."""
+    probe = uvicorn.Config(
+        "fedlocal.app:create_app",
+        host=args.host or config.listen_host,
+        port=args.port or config.listen_port,
+    )
+    sock = probe.bind_socket()
+    # The children get the bound socket itself (sent over the spawn pipe).
+    multiprocessing.allow_connection_pickling()
+    spawn = multiprocessing.get_context("spawn")
+    stopping = threading.Event()
+
+    def start() -> multiprocessing.process.BaseProcess:
+        process = spawn.Process(target=_child, args=(args.config, args, sock), daemon=False)
+        process.start()
+        return process
+
+    def stop(_signum, _frame) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    children = [start() for _ in range(count)]
+    log.warning("serving on %s with %d processes", probe.port, count)
+    try:
+        while not stopping.wait(0.5):
+            for index, child in enumerate(children):
+                if not child.is_alive():
+                    log.error(
+                        "web process %s exited with %s: starting another",
+                        child.pid,
+                        child.exitcode,
+                    )
+                    children[index] = start()
+    finally:
+        for child in children:
+            if child.pid is not None and child.is_alive():
+                os.kill(child.pid, signal.SIGINT)
+        for child in children:
+            child.join(timeout=20)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        sock.close()
+    return 0
 
 
 async def worker(args: argparse.Namespace) -> int:

@@ -99,8 +99,14 @@ class DeliveryWorker:
             await self._expand_batch(activity)
         return len(activities)
 
-    async def _expand_batch(self, activity: OutgoingActivity) -> None:
+    async def _expand_batch(self, listed: OutgoingActivity) -> None:
+        allowed: list[tuple[str, str]] = []
         async with self.federation.db.write() as conn:
+            # Read again under a lock: the cursor listed may be stale, or another worker
+            # process may be expanding this activity right now (then leave it to it).
+            activity = await outbox_store.lock_pending_fanout(conn, listed.id)
+            if activity is None:
+                return
             inboxes: list[str] = []
             if activity.fanout_cursor is None:
                 inboxes.extend(activity.inboxes)

@@ -12,13 +12,14 @@ which sleeps in growing steps. PostgreSQL uses one pool for both and needs no ga
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -132,3 +133,20 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+
+# The first half of PostgreSQL's two-part advisory lock key for `serialise`.
+_SERIALISE_SPACE = 0x666C63  # "flc"
+
+
+def lock_number(name: str) -> int:
+    """A stable signed 32-bit number for `name` (advisory lock keys)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
+
+
+async def serialise(conn: AsyncConnection, name: str) -> None:
+    """Hold, until this write transaction ends, the right to do `name` (a first start's
+    actors, a migration) alone among every process on the database: on PostgreSQL an
+    advisory transaction lock; on SQLite the write transaction already is the only one."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select(func.pg_advisory_xact_lock(_SERIALISE_SPACE, lock_number(name))))
