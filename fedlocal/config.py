@@ -101,6 +101,9 @@ class Config:
     allow_private_addresses: bool | tuple[IPNetwork, ...] = False
     run_workers: bool = True
     worker_poll_seconds: float = 1.0
+    # How long a worker holds the inbox items and deliveries it claimed: a worker killed
+    # mid-batch gives them back to the other workers after this long.
+    queue_lease_seconds: float = 300.0
     delivery_concurrency: int = 64
     delivery_per_host: int = 4
     delivery_max_attempts: int = 12
@@ -505,7 +508,12 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     ):
         if key in values and values[key] < 1:
             raise ConfigError(f"'{key}' must be at least 1{where}")
-    for key in ("worker_poll_seconds", "retry_base_seconds", "http_timeout_seconds"):
+    for key in (
+        "worker_poll_seconds",
+        "retry_base_seconds",
+        "http_timeout_seconds",
+        "queue_lease_seconds",
+    ):
         if key in values and values[key] <= 0:
             raise ConfigError(f"'{key}' must be positive{where}")
     known = {c.key for c in BUILT_IN} | {c.key for c in values.get("categories", ())}

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import threading
+import time
 
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -100,11 +101,21 @@ def _serve_one(config: Config, args: argparse.Namespace, sock: socket.socket | N
 
 
 def _child(config_path: str, args: argparse.Namespace, sock: socket.socket) -> None:
-    """A web process started by `_serve_processes` (spawned: a fresh interpreter)."""
-    # The parent forwards Ctrl-C as SIGINT: one graceful stop, not one per terminal key.
+    """A web process started by `_serve_processes` (forked from it)."""
     config = load_config(config_path)
     configure_logging(config.log_level)
     raise SystemExit(_serve_one(config, args, sock))
+
+
+# A web process dying this often means it cannot start (the database is unreachable…):
+# stop rather than restart it for ever.
+RESTARTS_ALLOWED = 5
+RESTART_WINDOW_SECONDS = 60.0
+# Ctrl-C in a terminal (or systemd's KillMode=control-group) signals every process of the
+# group at once: give the children that long to stop by themselves before telling them,
+# since a second signal makes uvicorn skip its graceful shutdown.
+OWN_STOP_SECONDS = 1.0
+STOP_SECONDS = 20.0
 
 
 def _serve_processes(config: Config, args: argparse.Namespace, count: int) -> int:
@@ -117,13 +128,14 @@ def _serve_processes(config: Config, args: argparse.Namespace, count: int) -> in
         port=args.port or config.listen_port,
     )
     sock = probe.bind_socket()
-    # The children get the bound socket itself (sent over the spawn pipe).
-    multiprocessing.allow_connection_pickling()
-    spawn = multiprocessing.get_context("spawn")
+    # Forked, not spawned: the parent has imported the app and runs no thread nor event
+    # loop, so a child starts at once (no second import of everything, on a small
+    # machine several seconds each) and shares the imported code's memory.
+    context = multiprocessing.get_context("fork")
     stopping = threading.Event()
 
     def start() -> multiprocessing.process.BaseProcess:
-        process = spawn.Process(target=_child, args=(args.config, args, sock), daemon=False)
+        process = context.Process(target=_child, args=(args.config, args, sock), daemon=False)
         process.start()
         return process
 
@@ -133,28 +145,44 @@ def _serve_processes(config: Config, args: argparse.Namespace, count: int) -> in
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     children = [start() for _ in range(count)]
-    log.warning("serving on %s with %d processes", probe.port, count)
+    log.warning("serving on port %s with %d web processes", probe.port, count)
+    restarts: list[float] = []
+    status = 0
     try:
         while not stopping.wait(0.5):
             for index, child in enumerate(children):
-                if not child.is_alive():
-                    log.error(
-                        "web process %s exited with %s: starting another",
-                        child.pid,
-                        child.exitcode,
-                    )
-                    children[index] = start()
+                if child.is_alive():
+                    continue
+                now = time.monotonic()
+                restarts = [t for t in restarts if t > now - RESTART_WINDOW_SECONDS] + [now]
+                if len(restarts) > RESTARTS_ALLOWED:
+                    log.error("web processes keep exiting (last: %s): stopping", child.exitcode)
+                    stopping.set()
+                    status = 1
+                    break
+                log.error(
+                    "web process %s exited with %s: starting another", child.pid, child.exitcode
+                )
+                children[index] = start()
     finally:
-        for child in children:
-            if child.pid is not None and child.is_alive():
-                os.kill(child.pid, signal.SIGINT)
-        for child in children:
-            child.join(timeout=20)
-            if child.is_alive():
-                child.kill()
-                child.join()
+        _stop_children(children)
         sock.close()
-    return 0
+    return status
+
+
+def _stop_children(children: list[multiprocessing.process.BaseProcess]) -> None:
+    deadline = time.monotonic() + OWN_STOP_SECONDS
+    for child in children:
+        child.join(timeout=max(0.0, deadline - time.monotonic()))
+    for child in children:
+        if child.pid is not None and child.is_alive():
+            os.kill(child.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_SECONDS
+    for child in children:
+        child.join(timeout=max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            child.kill()
+            child.join()
 
 
 async def worker(args: argparse.Namespace) -> int:

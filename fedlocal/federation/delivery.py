@@ -75,7 +75,7 @@ class Claimed:
 class DeliveryWorker:
     def __init__(self, federation: Federation):
         self.federation = federation
-        self.lease = timedelta(minutes=5)
+        self.lease = timedelta(seconds=federation.config.queue_lease_seconds)
         self._signers: OrderedDict[int, HttpSignatureAuth] = OrderedDict()
 
     async def run_once(self, now: datetime | None = None) -> int:
