@@ -33,6 +33,7 @@ from fedlocal.services.login import MAX_FAILURES_PER_ACCOUNT
 from fedlocal.store import Database
 from fedlocal.store import follows as follow_store
 from fedlocal.store.tables import inbox_queue, objects, received_activities
+from tests.api.conftest import password_token, register_app
 from tests.support.databases import postgres_schema, postgres_url_or_skip
 from tests.support.processes import PASSWORD, Instance, ServerProcess, free_port, run_cli
 from tests.support.waiting import wait_for
@@ -207,32 +208,6 @@ async def read_events(response: httpx.Response, events: list[dict]) -> None:
             events.append(json.loads(line.partition(":")[2]))
 
 
-async def password_token(http: httpx.AsyncClient) -> str:
-    app = (
-        await http.post(
-            "/api/v1/apps",
-            data={
-                "client_name": "t",
-                "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
-                "scopes": "read write",
-            },
-        )
-    ).json()
-    answer = await http.post(
-        "/oauth/token",
-        data={
-            "grant_type": "password",
-            "client_id": app["client_id"],
-            "client_secret": app["client_secret"],
-            "username": READER,
-            "password": PASSWORD,
-            "scope": "read write",
-        },
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()["access_token"]
-
-
 async def test_a_stream_on_one_web_process_gets_a_post_made_through_another(
     tmp_path: Path, schema: tuple[str, str]
 ) -> None:
@@ -248,7 +223,7 @@ async def test_a_stream_on_one_web_process_gets_a_post_made_through_another(
             httpx.AsyncClient(base_url=inst.base_url, timeout=20, trust_env=False) as first,
             httpx.AsyncClient(base_url=other, timeout=20, trust_env=False) as second,
         ):
-            token = await password_token(first)
+            token = await password_token(first, await register_app(first), READER)
             auth = {"Authorization": f"Bearer {token}"}
             events: list[dict] = []
             # Given a streaming client on the first process
@@ -290,12 +265,7 @@ async def test_the_login_limit_counts_failures_on_two_processes_together(
             httpx.AsyncClient(base_url=inst.base_url, timeout=20, trust_env=False) as first,
             httpx.AsyncClient(base_url=other, timeout=20, trust_env=False) as second,
         ):
-            app = (
-                await first.post(
-                    "/api/v1/apps",
-                    data={"client_name": "t", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"},
-                )
-            ).json()
+            app = await register_app(first)
 
             async def attempt(http: httpx.AsyncClient, password: str) -> httpx.Response:
                 return await http.post(
