@@ -121,6 +121,20 @@ class Database:
         async with self.reader.connect() as connection, connection.begin():
             yield connection
 
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Do `name` alone among every process on the database, across several of this
+        process's own transactions (a client's retry of one request landing on another
+        web process). PostgreSQL: an advisory lock held by a connection of its own for
+        the duration. SQLite: nothing (one process writes; in-process callers keep their
+        own lock), since holding the single writer would stall the transactions inside."""
+        if self.is_sqlite:
+            yield
+            return
+        async with self.writer.connect() as connection, connection.begin():
+            await serialise(connection, name)
+            yield
+
     def on_commit(self, callback: Callable[[object], None]) -> None:
         """Call `callback` (from the committing thread) just before each write commits."""
         event.listen(self.writer.sync_engine, "commit", callback)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from fedlocal.store import Database, job_leases, rate_events
 from fedlocal.store.clock import utcnow
 from fedlocal.store.signals import Signals
@@ -120,4 +122,44 @@ async def test_another_schema_is_not_woken(database):
     finally:
         for signals in (mine, theirs, probe):
             await signals.close()
+        await other.dispose()
+
+
+async def test_exclusive_work_waits_for_the_holder_in_another_process(database):
+    if database.is_sqlite:
+        return  # one process writes: nothing to wait for
+    # A second process's connections (its own pool)
+    other = Database(database.url, schema=database.schema)
+    entered: list[str] = []
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with database.exclusive("idempotency:1:key"):
+            entered.append("first")
+            await release.wait()
+
+    async def second() -> None:
+        async with other.exclusive("idempotency:1:key"):
+            entered.append("second")
+
+    async def waiting_for_lock() -> bool:
+        async with database.read() as conn:
+            rows = await conn.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            )
+            return rows.scalar_one() > 0
+
+    holder = asyncio.create_task(first())
+    await wait_for(lambda: entered == ["first"], message="the first holder")
+    # When another process asks for the same work, it waits
+    waiter = asyncio.create_task(second())
+    try:
+        await wait_for(waiting_for_lock, message="the second to wait on the lock")
+        assert entered == ["first"]
+        # Then it goes in once the first is done
+        release.set()
+        await asyncio.gather(holder, waiter)
+        assert entered == ["first", "second"]
+    finally:
+        release.set()
         await other.dispose()
