@@ -188,6 +188,17 @@ def _stop_children(children: list[multiprocessing.process.BaseProcess]) -> None:
 async def worker(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     configure_logging(config.log_level)
-    async with open_instance(args.config) as federation:
-        await asyncio.gather(*start_workers(federation))
+    # SIGINT and SIGTERM stop the workers (their claimed items' leases let another
+    # worker take them): set here, since a process started in the background by a shell
+    # inherits SIGINT ignored, and systemd's default stop signal is SIGTERM.
+    main = asyncio.current_task()
+    assert main is not None
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop_signal, main.cancel)
+    try:
+        async with open_instance(args.config) as federation:
+            await asyncio.gather(*start_workers(federation))
+    except asyncio.CancelledError:
+        return 0
     return 0
