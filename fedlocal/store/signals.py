@@ -35,6 +35,7 @@ CHANNELS = ("inbox", "outbox", "writes")
 # The commit hook runs before the commit: tell others a moment later.
 AFTER_COMMIT_SECONDS = 0.02
 RECONNECT_SECONDS = 1.0
+CLOSE_FLUSH_SECONDS = 2.0
 
 
 def channel_name(channel: str, schema: str | None) -> str:
@@ -86,6 +87,12 @@ class Signals:
         if not self.enabled:
             return
         self.db.off_commit(self._on_commit)
+        # What was told just before closing still goes (a command-line post wakes the
+        # running server's delivery workers).
+        if self._sender is not None and not self._sender.done():
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CLOSE_FLUSH_SECONDS):
+                    await asyncio.shield(self._sender)
         for task in (self._sender, self._keeper):
             if task is not None:
                 task.cancel()

@@ -163,3 +163,22 @@ async def test_exclusive_work_waits_for_the_holder_in_another_process(database):
     finally:
         release.set()
         await other.dispose()
+
+
+async def test_a_wake_up_told_just_before_closing_still_goes(database):
+    if database.is_sqlite:
+        return
+    # A command-line process that queued deliveries, and a running server's worker
+    command, server = Signals(database), Signals(database)
+    heard: list[str] = []
+    server.on("outbox", lambda: heard.append("outbox"))
+    await command.start()
+    await server.start()
+    try:
+        # When the command tells of its deliveries and ends at once
+        command.tell_others("outbox")
+        await command.close()
+        # Then the server's worker is woken all the same
+        await wait_for(lambda: heard, message="the server to be woken")
+    finally:
+        await server.close()
