@@ -102,6 +102,9 @@ def _serve_one(config: Config, args: argparse.Namespace, sock: socket.socket | N
 
 def _child(config_path: str, args: argparse.Namespace, sock: socket.socket) -> None:
     """A web process started by `_serve_processes` (forked from it)."""
+    # Not the parent's handlers: uvicorn installs its own, and until then the defaults.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     config = load_config(config_path)
     configure_logging(config.log_level)
     raise SystemExit(_serve_one(config, args, sock))
@@ -145,7 +148,7 @@ def _serve_processes(config: Config, args: argparse.Namespace, count: int) -> in
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     children = [start() for _ in range(count)]
-    log.warning("serving on port %s with %d web processes", probe.port, count)
+    log.info("serving on port %s with %d web processes", probe.port, count)
     restarts: list[float] = []
     status = 0
     try:
