@@ -54,7 +54,7 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = database or Database(config.database_url)
+        db = database or Database(config.database_url, schema=config.database_schema or None)
         await migrate(db)
         federation = await start_federation(config, db)
         app.state.federation = federation
@@ -62,7 +62,7 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         app.state.media_files = federation.services.files
         app.state.pages = Pages(federation.services, federation.client)
         app.state.feeds = Feeds(federation.services)
-        start_api(app, db)
+        start_api(app, db, federation.signals)
         tasks = start_workers(federation) if config.run_workers else []
         try:
             yield
@@ -174,7 +174,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
         asyncio.create_task(
             run_worker(
                 "maintenance",
-                lambda: _once(maintenance.run_once),
+                lambda: _once(maintenance.run_round),
                 asyncio.Event(),
                 MAINTENANCE_INTERVAL_SECONDS,
                 federation.heartbeats,

@@ -79,6 +79,8 @@ class Config:
     data_dir: Path
     description: str = ""
     database_url: str = ""
+    # PostgreSQL: a schema of that database to keep the tables in (default: its own).
+    database_schema: str = ""
     languages: tuple[str, ...] = ("fr", "en")
     default_language: str = "fr"
     community_username: str = ""
@@ -99,6 +101,9 @@ class Config:
     allow_private_addresses: bool | tuple[IPNetwork, ...] = False
     run_workers: bool = True
     worker_poll_seconds: float = 1.0
+    # How long a worker holds the inbox items and deliveries it claimed: a worker killed
+    # mid-batch gives them back to the other workers after this long.
+    queue_lease_seconds: float = 300.0
     delivery_concurrency: int = 64
     delivery_per_host: int = 4
     delivery_max_attempts: int = 12
@@ -473,6 +478,9 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
         values["database_url"] = f"sqlite+aiosqlite:///{data_dir / 'fedlocal.sqlite3'}"
     elif not values["database_url"].startswith(("sqlite", "postgresql", "postgres")):
         raise ConfigError(f"database_url must be a sqlite:// or postgresql:// URL{where}")
+    schema = values.get("database_schema", "")
+    if schema and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+        raise ConfigError(f"database_schema must be a plain lower-case name{where}")
     for key, choices in _CHOICES.items():
         if key in values and values[key] not in choices:
             raise ConfigError(f"'{key}' must be one of {', '.join(choices)}{where}")
@@ -500,7 +508,12 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     ):
         if key in values and values[key] < 1:
             raise ConfigError(f"'{key}' must be at least 1{where}")
-    for key in ("worker_poll_seconds", "retry_base_seconds", "http_timeout_seconds"):
+    for key in (
+        "worker_poll_seconds",
+        "retry_base_seconds",
+        "http_timeout_seconds",
+        "queue_lease_seconds",
+    ):
         if key in values and values[key] <= 0:
             raise ConfigError(f"'{key}' must be positive{where}")
     known = {c.key for c in BUILT_IN} | {c.key for c in values.get("categories", ())}

@@ -12,7 +12,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from starlette.requests import Request
 
-from fedlocal.rate_limit import SlidingWindowLimit
 from fedlocal.sanitize import sanitize_html
 from fedlocal.services.context import ServiceContext
 
@@ -23,7 +22,6 @@ from .pictures import Pictures
 from .post_text import title_of
 from .words import Words
 
-REMOTE_LOOKUPS_PER_MINUTE = 10
 # The confirmation shown once after a form (`Page.redirect(notice=…)`).
 NOTICE_COOKIE = "fedlocal_notice"
 
@@ -42,9 +40,6 @@ class Pages:
         self.sessions = Sessions(config, services)
         self.language_cookie = cookie_name(config, LANGUAGE_COOKIE)
         self.notice_cookie = cookie_name(config, NOTICE_COOKIE)
-        # "Follow from your own server" makes us fetch WebFinger from any host a visitor
-        # names: a few lookups a minute per address are plenty for a person.
-        self.remote_lookups = SlidingWindowLimit(REMOTE_LOOKUPS_PER_MINUTE, 60)
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),

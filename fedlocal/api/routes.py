@@ -29,7 +29,7 @@ from . import (
     tags,
 )
 from . import timelines as timeline_routes
-from .streaming import Commits, StreamHub
+from .streaming import Commits, OtherProcesses, StreamHub
 
 
 def api_routes() -> list[BaseRoute]:
@@ -69,12 +69,12 @@ def api_routes() -> list[BaseRoute]:
     ]
 
 
-def start_api(app, commits: Commits) -> StreamHub:
-    """Called in the app's lifespan: the streaming hub listens to the store's commits."""
-    hub = StreamHub(commits)
+def start_api(app, commits: Commits, others: OtherProcesses | None = None) -> StreamHub:
+    """Called in the app's lifespan: the streaming hub listens to the store's commits,
+    and to other processes' (`others`, on PostgreSQL)."""
+    hub = StreamHub(commits, others)
     hub.attach()
     app.state.api_streams = hub
-    app.state.api_sign_ups = signup.limiter()
     return hub
 
 

@@ -14,22 +14,14 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..rate_limit import SlidingWindowLimit
-from ..services import oauth, signup
+from ..services import oauth, rate_limits, signup
 from ..services.errors import ServiceError
+from ..services.login import address_network
 from .auth import Call, endpoint
 from .oauth import _client_address, token_response
 
-# Per client address: a household signing up its members fits, a script does not.
-SIGN_UPS_PER_WINDOW = 5
-WINDOW_SECONDS = 30 * 60
 # Mastodon's error codes in `details`, by the service's field.
 _CODES = {"username": "ERR_TAKEN", "invite_code": "ERR_INVALID"}
-
-
-def limiter() -> SlidingWindowLimit:
-    """Kept on the app (`app.state.api_sign_ups`, made by `start_api`)."""
-    return SlidingWindowLimit(SIGN_UPS_PER_WINDOW, WINDOW_SECONDS)
 
 
 def _refusal(exc: ServiceError) -> JSONResponse:
@@ -59,12 +51,11 @@ async def create(call: Call):
             },
             status_code=422,
         )
-    limit: SlidingWindowLimit = call.request.app.state.api_sign_ups
-    address = _client_address(call.request)
-    if not limit.allow(address):
-        wait = max(1, int(limit.retry_after(address)))
+    # Per client address, counted in the database: every web process shares the limit.
+    address = address_network(_client_address(call.request))
+    if wait := await rate_limits.allow(call.ctx, rate_limits.API_SIGN_UPS, address):
         return JSONResponse(
-            {"error": "Too many requests"}, status_code=429, headers={"Retry-After": str(wait)}
+            {"error": "Too many requests"}, status_code=429, headers={"Retry-After": str(int(wait))}
         )
     assert call.auth is not None
     try:

@@ -9,7 +9,9 @@ A WebSocket subscription this server cannot serve is answered with Mastodon's er
 as in event frames; the connection and its other subscriptions go on.
 
 Clients wake on every write committed in this process (a `commit` listener on the
-store's writer) and poll every few seconds for what other processes wrote. The heartbeat
+store's writer), on PostgreSQL on every write another process on the database committed
+(its `writes` notification, store/signals.py), and poll every few seconds besides (for
+SQLite's separate worker process, and a notification lost while reconnecting). The heartbeat
 keeps its own clock: wake-ups (the workers commit every second) never delay it. An SSE
 client that goes away is noticed at once, not at the next write.
 """
@@ -55,11 +57,20 @@ class Commits(Protocol):
     def off_commit(self, callback: Callable[[object], None]) -> None: ...
 
 
-class StreamHub:
-    """Wakes every open stream when something was written."""
+class OtherProcesses(Protocol):
+    """Wake-ups from the other processes on the database (the store's `Signals`)."""
 
-    def __init__(self, commits: Commits):
+    def on(self, channel: str, callback: Callable[[], None]) -> None: ...
+
+    def off(self, channel: str, callback: Callable[[], None]) -> None: ...
+
+
+class StreamHub:
+    """Wakes every open stream when something was written, here or in another process."""
+
+    def __init__(self, commits: Commits, others: OtherProcesses | None = None):
         self.commits = commits
+        self.others = others
         self._events: set[asyncio.Event] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         # Set when the server shuts down: open streams end, so that the server's
@@ -71,9 +82,13 @@ class StreamHub:
     def attach(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.commits.on_commit(self._on_commit)
+        if self.others is not None:
+            self.others.on("writes", self.wake)
 
     def detach(self) -> None:
         self.commits.off_commit(self._on_commit)
+        if self.others is not None:
+            self.others.off("writes", self.wake)
         self.wake()
 
     def _on_commit(self, _connection) -> None:

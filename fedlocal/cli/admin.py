@@ -16,7 +16,7 @@ from .runtime import open_instance
 
 async def migrate_command(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    db = Database(config.database_url)
+    db = Database(config.database_url, schema=config.database_schema or None)
     try:
         await migrate(db)
     finally:

@@ -32,6 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = with_config(commands.add_parser("serve", help="run the server and its workers"))
     sub.add_argument("--host", help="listen address (default: the host of base_url)")
     sub.add_argument("--port", type=int, help="listen port (default: the port of base_url)")
+    sub.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="web processes sharing the port (PostgreSQL only; default 1)",
+    )
     sub.set_defaults(run="serve:serve")
 
     sub = with_config(commands.add_parser("worker", help="run the workers without the web server"))

@@ -16,7 +16,7 @@ from ..store import actors as actor_store
 @contextlib.asynccontextmanager
 async def open_instance(config_path: str) -> AsyncIterator[Federation]:
     config = load_config(config_path)
-    db = Database(config.database_url)
+    db = Database(config.database_url, schema=config.database_schema or None)
     try:
         await migrate(db)
         federation = await start_federation(config, db)

@@ -75,7 +75,7 @@ class Claimed:
 class DeliveryWorker:
     def __init__(self, federation: Federation):
         self.federation = federation
-        self.lease = timedelta(minutes=5)
+        self.lease = timedelta(seconds=federation.config.queue_lease_seconds)
         self._signers: OrderedDict[int, HttpSignatureAuth] = OrderedDict()
 
     async def run_once(self, now: datetime | None = None) -> int:
@@ -99,8 +99,14 @@ class DeliveryWorker:
             await self._expand_batch(activity)
         return len(activities)
 
-    async def _expand_batch(self, activity: OutgoingActivity) -> None:
+    async def _expand_batch(self, listed: OutgoingActivity) -> None:
+        allowed: list[tuple[str, str]] = []
         async with self.federation.db.write() as conn:
+            # Read again under a lock: the cursor listed may be stale, or another worker
+            # process may be expanding this activity right now (then leave it to it).
+            activity = await outbox_store.lock_pending_fanout(conn, listed.id)
+            if activity is None:
+                return
             inboxes: list[str] = []
             if activity.fanout_cursor is None:
                 inboxes.extend(activity.inboxes)

@@ -67,7 +67,7 @@ class InboxWorker:
     def __init__(self, federation: Federation, *, batch_size: int = 50):
         self.federation = federation
         self.batch_size = batch_size
-        self.lease = timedelta(minutes=5)
+        self.lease = timedelta(seconds=federation.config.queue_lease_seconds)
 
     async def run_once(self) -> int:
         """Process one batch of due activities; returns how many were taken."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,9 +98,15 @@ class FederationOutbox:
         self.urls = urls
         self.categories = config.category_set()
         self.work_available = asyncio.Event()
+        # Set by `start_federation`: tells the delivery workers of other processes.
+        self.tell_others: Callable[[], None] | None = None
 
     def wake(self) -> None:
+        """New deliveries are committed: the delivery worker here, and those of other
+        processes on the database (PostgreSQL), look now rather than at their next poll."""
         self.work_available.set()
+        if self.tell_others is not None:
+            self.tell_others()
 
     def render_options(self) -> dict[str, Any]:
         """How our objects are rendered: the instance's categories and language (served

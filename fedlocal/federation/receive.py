@@ -141,7 +141,7 @@ async def receive_activity(federation: Federation, request: Request) -> Response
         key_id=parsed.key_id,
     )
     if queued:
-        federation.inbox_work.set()
+        federation.inbox_queued()
     return Response(status_code=202)
 
 

@@ -17,6 +17,7 @@ from ..services.domain_policy import DomainPolicy
 from ..services.instance import InstanceActors, ensure_instance_actors, instance_secret
 from ..store import Database
 from ..store.inbox_append import InboxAppender, inbox_appender
+from ..store.signals import Signals
 from ..urls import Urls
 from .outbox import FederationOutbox
 from .pressure import InboxPressure
@@ -37,6 +38,7 @@ class Federation:
     services: ServiceContext
     actors: InstanceActors
     inbox_appender: InboxAppender
+    signals: Signals
     inbox_work: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_pressure: InboxPressure = field(default_factory=InboxPressure)
     heartbeats: Heartbeats = field(default_factory=Heartbeats)
@@ -45,7 +47,14 @@ class Federation:
     def user_agent(self) -> str:
         return user_agent(self.config)
 
+    def inbox_queued(self) -> None:
+        """An activity was committed to the inbox queue: wake the inbox worker here and
+        in the other processes on the database."""
+        self.inbox_work.set()
+        self.signals.tell_others("inbox")
+
     async def close(self) -> None:
+        await self.signals.close()
         await self.client.aclose()
         await self.inbox_appender.close()
 
@@ -84,7 +93,12 @@ async def start_federation(config: Config, db: Database) -> Federation:
         secret=instance_secret(actors),
         domain_policy=domains,
     )
-    return Federation(
+    # Wake-ups from the other processes on the database (PostgreSQL's LISTEN/NOTIFY).
+    signals = Signals(db)
+    await signals.start()
+    outbox.tell_others = lambda: signals.tell_others("outbox")
+    signals.on("outbox", outbox.work_available.set)
+    federation = Federation(
         config=config,
         db=db,
         urls=urls,
@@ -95,4 +109,7 @@ async def start_federation(config: Config, db: Database) -> Federation:
         services=services,
         actors=actors,
         inbox_appender=inbox_appender(db),
+        signals=signals,
     )
+    signals.on("inbox", federation.inbox_work.set)
+    return federation

@@ -14,6 +14,7 @@ from ..store import accounts as account_store
 from ..store import actors as actor_store
 from ..store import posts as post_store
 from ..store import timelines as timeline_store
+from ..store.database import serialise
 from ..urls import Urls
 from . import views
 from .context import ServiceContext
@@ -66,6 +67,8 @@ async def ensure_instance_actors(config: Config, db: Database, urls: Urls) -> In
     if instance is None:
         pems = await generate_key_pems()
         async with db.write() as conn:
+            # Processes starting together on one database: one creates, the others read.
+            await serialise(conn, "instance-actors")
             instance = await actor_store.get_actor_by_role(conn, "instance")
             if instance is None:
                 instance = await actor_store.insert_local_actor(
@@ -88,6 +91,7 @@ async def ensure_instance_actors(config: Config, db: Database, urls: Urls) -> In
         pems = await generate_key_pems()
         name = config.community_username
         async with db.write() as conn:
+            await serialise(conn, "instance-actors")
             community = await actor_store.get_actor_by_role(conn, "community")
             if community is None:
                 community = await actor_store.insert_local_actor(

@@ -41,7 +41,7 @@ MAX_MENTIONS = 20
 _TAG_WORD = re.compile(r"(?<![\w/#&])#\w+")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # One status at a time per (account, key) in this process: a client's retry waits for
-# the first attempt instead of racing it.
+# the first attempt instead of racing it (and `Database.exclusive` across processes).
 _key_locks: dict[tuple[int, str], asyncio.Lock] = {}
 
 
@@ -70,7 +70,8 @@ async def post_status(
         return await _publish(ctx, author, data)
     lock = _key_locks.setdefault((account.id, key), asyncio.Lock())
     try:
-        async with lock:
+        # The process's lock, and the database's for a retry sent to another process.
+        async with lock, ctx.db.exclusive(f"idempotency:{account.id}:{key}"):
             async with ctx.db.read() as conn:
                 earlier = await idempotency_store.find(
                     conn, account.id, key, not_before=utcnow() - IDEMPOTENCY_WINDOW

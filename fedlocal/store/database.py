@@ -12,13 +12,14 @@ which sleeps in growing steps. PostgreSQL uses one pool for both and needs no ga
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -120,6 +121,20 @@ class Database:
         async with self.reader.connect() as connection, connection.begin():
             yield connection
 
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Do `name` alone among every process on the database, across several of this
+        process's own transactions (a client's retry of one request landing on another
+        web process). PostgreSQL: an advisory lock held by a connection of its own for
+        the duration. SQLite: nothing (one process writes; in-process callers keep their
+        own lock), since holding the single writer would stall the transactions inside."""
+        if self.is_sqlite:
+            yield
+            return
+        async with self.writer.connect() as connection, connection.begin():
+            await serialise(connection, name)
+            yield
+
     def on_commit(self, callback: Callable[[object], None]) -> None:
         """Call `callback` (from the committing thread) just before each write commits."""
         event.listen(self.writer.sync_engine, "commit", callback)
@@ -132,3 +147,20 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+
+# The first half of PostgreSQL's two-part advisory lock key for `serialise`.
+_SERIALISE_SPACE = 0x666C63  # "flc"
+
+
+def lock_number(name: str) -> int:
+    """A stable signed 32-bit number for `name` (advisory lock keys)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big", signed=True)
+
+
+async def serialise(conn: AsyncConnection, name: str) -> None:
+    """Hold, until this write transaction ends, the right to do `name` (a first start's
+    actors, a migration) alone among every process on the database: on PostgreSQL an
+    advisory transaction lock; on SQLite the write transaction already is the only one."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select(func.pg_advisory_xact_lock(_SERIALISE_SPACE, lock_number(name))))

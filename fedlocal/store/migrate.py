@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from .database import Database
+from .database import Database, serialise
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -48,6 +48,9 @@ async def migrate(database: Database) -> None:
     from alembic import command
 
     async with database.write() as connection:
+        # Several processes starting at once on one PostgreSQL database: one migrates,
+        # the others wait, then find nothing left to do.
+        await serialise(connection, "migrate")
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
 
 

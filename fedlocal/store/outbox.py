@@ -106,6 +106,23 @@ async def pending_fanouts(conn: AsyncConnection, *, limit: int) -> list[Outgoing
     return [_outgoing(row) for row in rows]
 
 
+async def lock_pending_fanout(conn: AsyncConnection, activity_id: int) -> OutgoingActivity | None:
+    """The activity, locked for this write transaction, if its audience is still being
+    expanded and no other process is expanding it now (PostgreSQL: `SKIP LOCKED`; SQLite's
+    single writer needs no lock): two workers never read the same cursor."""
+    row = (
+        await conn.execute(
+            select(outgoing_activities)
+            .where(
+                outgoing_activities.c.id == activity_id,
+                outgoing_activities.c.fanout_state == "pending",
+            )
+            .with_for_update(skip_locked=True)
+        )
+    ).first()
+    return _outgoing(row) if row else None
+
+
 async def add_deliveries(
     conn: AsyncConnection, activity_id: int, inboxes: list[tuple[str, str]]
 ) -> None:

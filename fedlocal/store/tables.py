@@ -1113,3 +1113,30 @@ data_exports = Table(
     UniqueConstraint("account_id"),
     Index(None, "state", "id"),
 )
+
+
+# Periodic jobs shared by every process on the database (store/job_leases.py): the
+# process holding `locked_until` in the future runs the job; `last_run_at` spaces rounds
+# out across processes, so N processes run one round per interval, not N.
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64)),
+    Column("locked_until", UTCDateTime),
+    Column("last_run_at", UTCDateTime),
+)
+
+# Events counted by a sliding-window rate limit (store/rate_events.py), shared by every
+# process on the database: API sign-ups per address, lookups of visitors' own servers.
+# `key_hash` is a keyed hash (the client's address never reaches the disk).
+rate_events = Table(
+    "rate_events",
+    metadata,
+    Column("id", AutoId, primary_key=True),
+    Column("scope", String(32), nullable=False),
+    Column("key_hash", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index(None, "scope", "key_hash", "at"),
+    Index(None, "at"),
+)

@@ -11,6 +11,7 @@ was stored or queued.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from fedlocal.services import interest, listings
 from fedlocal.services import posts as post_service
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fedlocal.services.listings import ListingInput
+from fedlocal.services.maintenance import INTERVAL_SECONDS as MAINTENANCE_INTERVAL
 from fedlocal.services.maintenance import MaintenanceWorker
 from fedlocal.store import posts as post_store
 from tests.services.sharing_support import (
@@ -573,3 +575,24 @@ async def test_the_maintenance_worker_expires_due_offers(world, ana):
     assert changed == 1
     assert (await fresh(world.db, due)).listing.status == "closed"
     assert (await fresh(world.db, not_due)).listing.status == "open"
+
+
+async def test_a_maintenance_round_runs_in_one_process_at_a_time_once_per_interval(world, ana):
+    # Given an offer past its expiry, and the maintenance timers of two processes
+    due = await publish(world, ana)
+    first, second = MaintenanceWorker(world.services), MaintenanceWorker(world.services)
+    moment = due.listing.expires_at + timedelta(hours=1)
+
+    # When both timers fire at the same moment
+    changed = await asyncio.gather(first.run_round(now=moment), second.run_round(now=moment))
+
+    # Then one round ran (it closed the offer) and the other left it to that one
+    assert sorted(changed) == [0, 1]
+    assert (await fresh(world.db, due)).listing.status == "closed"
+    # And with another offer due, no process runs a round before the interval is over;
+    # any process may after it
+    also_due = await publish(world, ana, title="Escabeau à prêter")
+    assert also_due.listing.expires_at < moment
+    assert await second.run_round(now=moment + timedelta(seconds=10)) == 0
+    assert (await fresh(world.db, also_due)).listing.status == "open"
+    assert await second.run_round(now=moment + timedelta(seconds=MAINTENANCE_INTERVAL)) == 1

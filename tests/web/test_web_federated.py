@@ -7,13 +7,12 @@ from urllib.parse import quote
 
 import pytest
 
-from fedlocal.services import neighbours
+from fedlocal.services import neighbours, rate_limits
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
 from tests.support.instance import running_instance
 from tests.support.live_server import free_socket
 from tests.support.waiting import wait_for
-from web.pages import REMOTE_LOOKUPS_PER_MINUTE
 
 from .conftest import QUARTERS, make_resident
 from .web_client import WebClient, notice
@@ -95,12 +94,12 @@ async def test_follow_from_your_own_server_explains_what_went_wrong(pair):
 
 
 async def test_remote_follow_lookups_are_rate_limited_per_address(inst, web, alice):
-    # Given a visitor who already looked up REMOTE_LOOKUPS_PER_MINUTE addresses
+    # Given a visitor who already looked up as many addresses as the limit allows
     closed = free_socket()
     lookup = {"handle": f"@moi@127.0.0.1:{closed.getsockname()[1]}"}
     closed.close()
-    for _ in range(REMOTE_LOOKUPS_PER_MINUTE):
-        inst.app.state.pages.remote_lookups.allow("127.0.0.1")
+    for _ in range(rate_limits.REMOTE_LOOKUPS.limit):
+        assert not await rate_limits.allow(inst.services, rate_limits.REMOTE_LOOKUPS, "127.0.0.1")
 
     # When they ask for one more
     response = await web.get("/@alice/remote-follow", params=lookup)

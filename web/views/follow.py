@@ -8,8 +8,9 @@ from __future__ import annotations
 from starlette.responses import RedirectResponse, Response
 
 from fedlocal.services import follows as follow_service
-from fedlocal.services import people, profiles
+from fedlocal.services import people, profiles, rate_limits
 from fedlocal.services.errors import ServiceError
+from fedlocal.services.login import address_network
 from fedlocal.services.remote_follow import subscribe_url
 
 from ..forms import FormState
@@ -103,7 +104,10 @@ async def remote_follow(page: Page) -> Response:
     if not handle:
         state.error("handle", page.t("Type your address, like @name@your.server."))
         return await profile.show(page, actor, remote=state, status=422)
-    if not page.web.remote_lookups.allow(page.client_ip):
+    # Counted in the database: every web process shares the one limit.
+    if await rate_limits.allow(
+        page.services, rate_limits.REMOTE_LOOKUPS, address_network(page.client_ip)
+    ):
         state.error("handle", page.t("Too many lookups from your address. Try again in a minute."))
         return await profile.show(page, actor, remote=state, status=429)
     try:
