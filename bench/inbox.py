@@ -172,6 +172,7 @@ class RunResult:
     accepted: int
     refused: int
     statuses: dict[str, int]
+    resent: int  # sent again after a kept-alive connection closed under them
     per_second: float
     p50_ms: float
     p95_ms: float
@@ -285,6 +286,7 @@ def summarise_run(
         accepted=accepted,
         refused=n - accepted,
         statuses=counts,
+        resent=outcome.resent,
         per_second=round(accepted / wall, 1),
         p50_ms=round(percentile(ordered, 50) * 1000, 1),
         p95_ms=round(percentile(ordered, 95) * 1000, 1),
@@ -751,7 +753,9 @@ def run_scenario(bench: Bench, warm_count: int) -> dict[str, Any] | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="fedlocal inbox throughput against a bare inbox")
-    parser.add_argument("scenario", choices=sorted(SCENARIO_DEFAULTS), nargs="?", default="burst")
+    parser.add_argument(
+        "scenario", choices=sorted(SCENARIO_DEFAULTS), nargs="?", default="sustained"
+    )
     parser.add_argument("--activities", "-n", type=int, help="per server and repetition")
     parser.add_argument("--concurrency", "-c", type=int, default=32)
     parser.add_argument("--repeat", "-r", type=int)

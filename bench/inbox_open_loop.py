@@ -65,6 +65,8 @@ class FlowResult:
     sent: int
     accepted: int
     refused: int
+    statuses: dict[str, int]
+    resent: int  # sent again after a kept-alive connection closed under them
     late_starts: int
     pending_at_end: int
     pending_share: float
@@ -178,6 +180,9 @@ class OpenLoop:
         flow_seconds = outcome.wall
         half = [(t, p) for t, p in sampler.samples if t >= flow_seconds / 2 and t <= flow_seconds]
         growth = slope(half)
+        counts: dict[str, int] = {}
+        for status in outcome.statuses:
+            counts[str(status)] = counts.get(str(status), 0) + 1
         held = count / max(outcome.started[-1], 1e-9) if count > 1 else float(rate)
         bounded = pending <= PENDING_TARGET * count and growth < GROWTH_LIMIT * rate
         return FlowResult(
@@ -187,6 +192,8 @@ class OpenLoop:
             sent=count,
             accepted=accepted,
             refused=count - accepted,
+            statuses=counts,
+            resent=outcome.resent,
             late_starts=outcome.late_starts,
             pending_at_end=pending,
             pending_share=round(pending / count, 3),

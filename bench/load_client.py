@@ -169,6 +169,7 @@ class Outcome:
     wall: float = 0.0
     client_cpu: float = 0.0  # CPU of the thread running the event loop, in seconds
     late_starts: int = 0  # open loop: requests that could not start within 50 ms of their time
+    resent: int = 0  # sent again after a kept-alive connection closed under them
     started: list[float] = field(default_factory=list)  # open loop: offsets from the start
 
     @property
@@ -176,17 +177,37 @@ class Outcome:
         return self.client_cpu * 1000 / max(1, len(self.statuses))
 
 
-async def _exchange(conn: Connection | None, host: str, port: int, payload: bytes):
-    """Send on `conn` (or a new connection); returns (status, connection or None)."""
+async def _exchange(
+    conn: Connection | None, host: str, port: int, payload: bytes
+) -> tuple[int, Connection | None, bool]:
+    """Send on `conn` (or a new connection); returns (status, the connection if still
+    open, whether the request was sent a second time).
+
+    A kept-alive connection the server has closed meanwhile (uvicorn closes one idle for
+    5 s) is replaced before use; if the server closed it just as the request went out
+    (no byte of an answer came back), the request is sent once more on a new connection,
+    as HTTP clients do for this race (RFC 9112 §9.3.1: the inbox acknowledges a repeated
+    activity without a second row)."""
+    if conn is not None and (conn.reader.at_eof() or conn.writer.is_closing()):
+        conn.close()
+        conn = None
+    reused = conn is not None
     try:
-        if conn is None or not conn.open:
+        if conn is None:
             conn = await Connection.connect(host, port)
         status = await conn.send(payload)
-        return status, (conn if conn.open else None)
-    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+        return status, (conn if conn.open else None), False
+    except asyncio.IncompleteReadError as exc:
         if conn is not None:
             conn.close()
-        return -1, None
+        if not (reused and exc.partial == b""):
+            return -1, None, False
+    except (OSError, asyncio.LimitOverrunError, ValueError):
+        if conn is not None:
+            conn.close()
+        return -1, None, False
+    status, conn, _ = await _exchange(None, host, port, payload)
+    return status, conn, True
 
 
 async def closed_loop(
@@ -208,14 +229,16 @@ async def closed_loop(
         conns.append(await Connection.connect(host, port))
     queue = iter(order)
     clock = time.perf_counter
+    resent = [0]
 
     async def worker(slot: int) -> None:
         conn = conns[slot]
         payloads = requests.payloads
         for i in queue:
             begun = clock()
-            statuses[i], conn = await _exchange(conn, host, port, payloads[i])
+            statuses[i], conn, again = await _exchange(conn, host, port, payloads[i])
             latencies[i] = clock() - begun
+            resent[0] += again
         conns[slot] = conn
 
     if on_start is not None:
@@ -226,7 +249,7 @@ async def closed_loop(
     for conn in conns:
         if conn is not None:
             conn.close()
-    return Outcome(statuses, latencies, wall, cpu)
+    return Outcome(statuses, latencies, wall, cpu, resent=resent[0])
 
 
 async def open_loop(requests: SignedRequests, rate: float, *, max_open: int = 256) -> Outcome:
@@ -243,12 +266,14 @@ async def open_loop(requests: SignedRequests, rate: float, *, max_open: int = 25
     gate = asyncio.Semaphore(max_open)
     clock = time.perf_counter
     late = 0
+    resent = [0]
 
     async def one(i: int) -> None:
         conn = idle.pop() if idle else None
         begun = clock()
-        statuses[i], conn = await _exchange(conn, host, port, requests.payloads[i])
+        statuses[i], conn, again = await _exchange(conn, host, port, requests.payloads[i])
         latencies[i] = clock() - begun
+        resent[0] += again
         if conn is not None:
             idle.append(conn)
         gate.release()
@@ -272,4 +297,4 @@ async def open_loop(requests: SignedRequests, rate: float, *, max_open: int = 25
     wall, cpu = clock() - start, time.thread_time() - cpu0
     for conn in idle:
         conn.close()
-    return Outcome(statuses, latencies, wall, cpu, late, started)
+    return Outcome(statuses, latencies, wall, cpu, late, resent[0], started)

@@ -18,6 +18,7 @@ from activitypub.httpsig import SignatureError, parse_request_signature, verify_
 from activitypub.httpsig.window import WINDOW
 
 CUT_SHORT = b"HTTP/1.1 20"  # the server dies mid-answer
+CLOSE_AFTER = b"\0close"  # (not sent) the server closes the connection after this answer
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
@@ -80,9 +81,10 @@ class Inbox:
                     self.refused.append(exc.reason)
                     default = b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 2\r\n\r\nno"
                 answer = self.answers.pop(0) if self.answers else default
-                writer.write(answer)
+                writer.write(answer.removesuffix(CLOSE_AFTER))
                 await writer.drain()
-                if b"connection: close" in answer.lower() or answer == CUT_SHORT:
+                closing = answer.endswith(CLOSE_AFTER) or answer == CUT_SHORT
+                if b"connection: close" in answer.lower() or closing:
                     return  # as asked, or a server that dies mid-answer
         finally:
             writer.close()
@@ -137,6 +139,19 @@ async def test_answers_with_bodies_chunks_and_closes_are_read_in_step(inbox, sen
     # The fourth request went out on a new connection, after the server closed the first.
     assert outcome.statuses == [202, 400, 503, 202]
     assert inbox.connections == 2
+
+
+async def test_a_kept_alive_connection_the_server_closed_is_replaced(inbox, sender):
+    # The server closes the connection after its first answer without saying so, as
+    # uvicorn does with a connection idle for 5 s.
+    inbox.answers = [b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n" + CLOSE_AFTER]
+    signed = load_client.presign(inbox.url, [b"{}", b"[]", b"1"], [sender] * 3)
+
+    outcome = await load_client.closed_loop(signed, 1)
+
+    assert outcome.statuses == [202, 202, 202]
+    assert inbox.connections == 2
+    assert sorted(inbox.verified) == sorted([b"{}", b"[]", b"1"])  # each exactly once
 
 
 async def test_a_server_gone_mid_run_counts_as_no_answer(inbox, sender):
