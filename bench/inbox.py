@@ -1,34 +1,50 @@
-"""Inbox throughput: fedlocal's shared inbox against a bare verify-and-insert endpoint.
+"""Inbox throughput: fedlocal's shared inbox against a bare verify-and-insert endpoint,
+with a load client light enough not to be what is measured.
 
-    python bench/inbox.py [--activities N] [--concurrency C] [--repeat R] [--json out.json]
+    python bench/inbox.py sustained [--activities 20000] [--concurrency 32] [--repeat 1]
+    python bench/inbox.py burst     [--activities 3000]  [--concurrency 32] [--repeat 3]
+    python bench/inbox.py kill      [--activities 6000]  [--kill-after 4]
+    ... [--json out.json] [--profile RAW]
 
-One run of this script:
+Set-up, once per invocation:
 
-1. serves a "remote" Mastodon-like actor on loopback (fresh RSA-2048 key) from a thread
-   (`remote_actor.py`);
-2. prepares a template fedlocal instance once: `fedlocal user create` (CLI), then the
-   instance's own `RemoteActors` fetches the remote actor and its key, and a local resident
-   follows it (accepted, written through `fedlocal.store`), so every Create is related to
-   someone here and the inbox worker stores it as a post;
-3. for each repetition, alternating which goes first: starts `python -m fedlocal serve`
-   (workers on, as in production) on a fresh copy of the template, and
-   `bench/bare_inbox.py`, each as its own process; for each, signs the repetition's N
-   `Create(Note)` activities (draft-cavage rsa-sha256, ~1.7 KB bodies shaped like
-   Mastodon's) for that server's URL before the clock starts, sends a warm-up batch, then
-   posts the N at concurrency C (C httpx.AsyncClients, one HTTP/1.1 keep-alive connection
-   and one request in flight each) and stops the clock at the last answer;
-4. checks, right after the last answer and from another process, that every 202'd
-   activity id is in the inbox queue or already processed (one read snapshot of the
-   SQLite file); after the first repetition (see --drain) waits for the worker to drain
-   the queue and counts the stored posts;
-5. adds a run with `run_workers = false` (the worker's share) and, with --profile, one
-   unmeasured run under py-spy (`pyspy_report.py`);
-6. prints a table, the median ratio fedlocal/bare over the repetitions with its spread,
-   and the machine and code measured (`processes.py`); --json writes everything.
+1. a "remote" Mastodon-like instance on loopback (`remote_actor.py`) with four accounts,
+   each with a fresh RSA-2048 key;
+2. a template fedlocal instance: `fedlocal user create` (CLI), the instance's own
+   `RemoteActors` fetches the four accounts and their keys, the resident follows them
+   (accepted), and creates a group that the four have joined (accepted follows), all
+   written through fedlocal's services and store;
+3. the bodies: Mastodon-shaped `Create(Note)`s (~1.7 KB) sent in turn by the four
+   accounts; out of every 50, 4 mention the resident, 3 are direct messages to the
+   resident and 3 are posted into the group (which announces them to its members: the
+   remote instance accepts those deliveries), the rest public posts to followers.
+
+Every request is built and signed before the clock starts (`load_client.py`: draft-cavage
+rsa-sha256 with Digest, for fedlocal's URL). fedlocal and the bare endpoint
+(`bare_inbox.py`, which rebuilds the signed URL from the same base URL) listen in turn on
+the same port, so they receive the very same bytes over the same client: raw asyncio
+keep-alive HTTP/1.1 connections, C of them with one request in flight each, after a
+warm-up of 4 × C requests. The client's CPU per request is measured (the event loop
+thread's CPU time) and printed beside the server's.
+
+Scenarios:
+
+- **sustained** (the figure issue 18 asks for): N ≥ 20,000 activities per server, long
+  enough that the inbox worker must run while POSTs keep coming. fedlocal (workers on, a
+  fresh copy of the template) and bare, alternating which goes first per repetition.
+  Reported: accepted/s, p50/p95/p99 of the 202, non-202, what the worker processed during
+  the run (processed/s against accepted/s), how long the rest took to drain, server CPU
+  per activity for accepting and for accepting + processing, and every 202'd id on disk.
+- **burst**: N = 3,000 activities, three repetitions, plus one run with
+  `run_workers = false`: a burst ends before the worker's turn comes, so this measures
+  acceptance alone (the worker drains after the first repetition).
+- **kill**: fedlocal (workers on) receives N activities; after --kill-after seconds the
+  server gets SIGKILL mid-run, is restarted on the same files, the requests that got no
+  202 are sent again (as a peer retries), and once the queue is drained every 202'd
+  activity must be processed (in `received_activities`) and stored as a post: 0 missing.
 
 Only loopback is used. Server CPU time is read from /proc/<pid>/stat around the timed
-part, so a per-activity CPU cost is reported beside the rate: on a small machine the client
-competes with the server for CPU, and the CPU cost is the figure it cannot distort.
+part; other processes' CPU use over the run is reported too (the machine is shared).
 """
 
 from __future__ import annotations
@@ -49,13 +65,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from fedlocal.cli.runtime import open_instance, resident
+from fedlocal.services import groups
 from fedlocal.store import follows as follow_store
 from fedlocal.store.tables import inbox_queue, objects, received_activities
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from load_client import Outcome, SignedRequests, closed_loop, presign  # noqa: E402
 from processes import (  # noqa: E402
     BENCH_DIR,
     Server,
@@ -68,10 +84,16 @@ from processes import (  # noqa: E402
     wait_for_quiet,
 )
 from pyspy_report import Sampler, format_profile  # noqa: E402
-from remote_actor import Batch, RemoteActor, make_batch, sign_batch  # noqa: E402
+from remote_actor import Audience, Batch, RemoteInstance, make_batch  # noqa: E402
 
 RESIDENT = "lecteur"
-DRAIN_DEADLINE = 300.0
+GROUP = "jardins"
+DRAIN_DEADLINE = 600.0
+SCENARIO_DEFAULTS = {
+    "sustained": {"activities": 20_000, "repeat": 1},
+    "burst": {"activities": 3_000, "repeat": 3},
+    "kill": {"activities": 6_000, "repeat": 1},
+}
 
 
 def write_config(path: Path, *, port: int, data_dir: Path, run_workers: bool) -> None:
@@ -90,8 +112,9 @@ def write_config(path: Path, *, port: int, data_dir: Path, run_workers: bool) ->
     )
 
 
-def prepare_template(workdir: Path, port: int, actor: RemoteActor) -> Path:
-    """A data directory with a resident who follows the remote actor (key already fetched)."""
+def prepare_template(workdir: Path, port: int, remote: RemoteInstance) -> tuple[Path, Audience]:
+    """A data directory where a resident follows the remote accounts (keys already
+    fetched) and moderates a group they are members of."""
     data_dir = workdir / "template"
     config = workdir / "template.toml"
     write_config(config, port=port, data_dir=data_dir, run_workers=False)
@@ -102,29 +125,44 @@ def prepare_template(workdir: Path, port: int, actor: RemoteActor) -> Path:
          RESIDENT, "--password-file", str(password)],
         check=True, stdout=subprocess.DEVNULL, cwd=BENCH_DIR.parent,
     )  # fmt: skip
-    asyncio.run(_follow(config, actor))
-    return data_dir
+    return data_dir, asyncio.run(_relate(config, remote))
 
 
-async def _follow(config: Path, actor: RemoteActor) -> None:
+async def _relate(config: Path, remote: RemoteInstance) -> Audience:
     async with open_instance(str(config)) as federation:
         local = await resident(federation, RESIDENT)
-        remote = await federation.remote.actor(actor.uri)
-        async with federation.db.write() as conn:
-            await follow_store.upsert_follow(
-                conn,
-                follower_id=local.id,
-                followed_id=remote.id,
-                uri=f"{federation.config.base_url}/bench-follow/1",
-                state="accepted",
-            )
+        group = await groups.create_group(
+            federation.services, local, GROUP, display_name="Jardins partagés"
+        )
+        base = federation.config.base_url
+        for n, account in enumerate(remote.actors):
+            actor = await federation.remote.actor(account.uri)
+            # The resident follows the account, and the account is a member of the group.
+            follows = [
+                (local, actor, f"{base}/bench-follow/{n}"),
+                (actor, group, f"{account.uri}#follows/{GROUP}"),
+            ]
+            async with federation.db.write() as conn:
+                for follower, followed, uri in follows:
+                    await follow_store.upsert_follow(
+                        conn, follower_id=follower.id, followed_id=followed.id, uri=uri,
+                        state="accepted",
+                    )  # fmt: skip
+        host = base.split("://", 1)[1]
+        return Audience(
+            resident_uri=local.uri,
+            resident_handle=f"@{RESIDENT}@{host}",
+            group_uri=group.uri,
+            group_handle=f"@{GROUP}@{host}",
+        )
 
 
-# --- the client ---------------------------------------------------------------------------
+# --- measuring one run --------------------------------------------------------------------
 
 
 @dataclass
 class RunResult:
+    scenario: str
     repetition: int
     target: str  # "fedlocal" or "bare"
     workers: bool | None
@@ -134,107 +172,81 @@ class RunResult:
     accepted: int
     refused: int
     statuses: dict[str, int]
+    resent: int  # sent again after a kept-alive connection closed under them
     per_second: float
     p50_ms: float
     p95_ms: float
     p99_ms: float
-    server_cpu_ms_per_activity: float
+    server_cpu_ms_per_activity: float  # during the run (accepting, and what the worker did)
     server_event_loop_busy: float  # CPU of the server's main thread / wall time
     server_context_switches_per_activity: float
-    client_cpu_ms_per_activity: float
+    client_cpu_ms_per_activity: float  # the load client's event loop thread
+    client_share_of_server_cpu: float
     background_cores: float  # CPU used by other processes during the run
     idle_cores_before: float  # machine CPU use just before the run
     missing: int = -1  # 202'd ids not on disk right after the run
     processed_during_run: int | None = None
+    processed_per_second: float | None = None  # during the run
     drain_seconds: float | None = None
+    processed_per_second_with_drain: float | None = None  # accepted / (run + drain)
+    server_cpu_ms_per_activity_with_drain: float | None = None
     posts_stored: int | None = None
     failed_in_queue: int | None = None
     notes: list[str] = field(default_factory=list)
 
 
-async def _drive(
-    clients: list[httpx.AsyncClient], url: str, requests: list[tuple[dict[str, str], bytes]]
-) -> tuple[list[int], list[float]]:
-    """Post every request, one coroutine (and one keep-alive connection) per client."""
-    statuses = [0] * len(requests)
-    latencies = [0.0] * len(requests)
-    indices = iter(range(len(requests)))
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        for i in indices:
-            headers, body = requests[i]
-            start = time.perf_counter()
-            try:
-                statuses[i] = (await client.post(url, content=body, headers=headers)).status_code
-            except httpx.HTTPError:
-                statuses[i] = -1
-            latencies[i] = time.perf_counter() - start
-
-    await asyncio.gather(*(worker(client) for client in clients))
-    return statuses, latencies
-
-
 @dataclass
 class Measured:
-    statuses: list[int]
-    latencies: list[float]
-    wall: float
+    outcome: Outcome
     server_cpu: float
     server_main_cpu: float  # the event loop thread
     server_switches: int  # context switches of the server's threads
-    client_cpu: float
+    client_process_cpu: float
     background_cpu: float  # every other process on the machine, in CPU-seconds
 
 
-async def post_all(
-    url: str,
-    warmup: list[tuple[dict[str, str], bytes]],
-    timed: list[tuple[dict[str, str], bytes]],
+def post_all(
+    signed: SignedRequests,
+    warmup: int,
     concurrency: int,
     server_pid: int,
     on_timed_start: Callable[[], None] | None = None,
 ) -> Measured:
-    """Warm up (opening every connection), then post `timed` and measure.
+    """Send the first `warmup` requests (unmeasured), then the rest, and measure."""
+    signed.check([0.0] * len(signed.payloads))
+    warm = asyncio.run(closed_loop(signed, concurrency, indices=range(warmup)))
+    if any(s != 202 for s in warm.statuses[:warmup]):
+        raise RuntimeError(f"warm-up refused: {sorted(set(warm.statuses[:warmup]))}")
+    if on_timed_start is not None:
+        on_timed_start()
+    marks: dict[str, float] = {}
 
-    One AsyncClient per connection rather than one client with a pool of C: httpcore's
-    pool re-examines every connection on each request (encode/httpx#3215), which at C=32
-    cost this client ~3 ms of CPU per request instead of ~1.2 ms, on the core the server
-    needs.
-    """
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(limits=limits, timeout=120.0) for _ in range(concurrency)]
+    def start_marks() -> None:
+        marks["main"] = thread_cpu_seconds(server_pid, server_pid)
+        marks["server"] = cpu_seconds(server_pid)
+        marks["switches"] = context_switches(server_pid)
+        marks["client"], marks["machine"] = time.process_time(), machine_busy_seconds()
+
+    gc.collect()
+    gc.disable()
     try:
-        warm_statuses, _ = await _drive(clients, url, warmup)
-        if any(s != 202 for s in warm_statuses):
-            raise RuntimeError(f"warm-up refused: {sorted(set(warm_statuses))}")
-        if on_timed_start is not None:
-            on_timed_start()
-        gc.collect()
-        gc.disable()
-        try:
-            main0, server0 = thread_cpu_seconds(server_pid, server_pid), cpu_seconds(server_pid)
-            switches0 = context_switches(server_pid)
-            client0, machine0 = time.process_time(), machine_busy_seconds()
-            start = time.perf_counter()
-            statuses, latencies = await _drive(clients, url, timed)
-            wall = time.perf_counter() - start
-            machine1, client1 = machine_busy_seconds(), time.process_time()
-            server1, main1 = cpu_seconds(server_pid), thread_cpu_seconds(server_pid, server_pid)
-            switches1 = context_switches(server_pid)
-        finally:
-            gc.enable()
+        timed = range(warmup, len(signed.payloads))
+        outcome = asyncio.run(closed_loop(signed, concurrency, indices=timed, on_start=start_marks))
+        machine1, client1 = machine_busy_seconds(), time.process_time()
+        server1, main1 = cpu_seconds(server_pid), thread_cpu_seconds(server_pid, server_pid)
+        switches1 = context_switches(server_pid)
     finally:
-        await asyncio.gather(*(client.aclose() for client in clients))
-    server_cpu, client_cpu = server1 - server0, client1 - client0
+        gc.enable()
+    outcome.statuses = outcome.statuses[warmup:]
+    outcome.latencies = outcome.latencies[warmup:]
+    server_cpu, client_cpu = server1 - marks["server"], client1 - marks["client"]
     return Measured(
-        statuses=statuses,
-        latencies=latencies,
-        wall=wall,
+        outcome=outcome,
         server_cpu=server_cpu,
-        server_main_cpu=main1 - main0,
-        server_switches=switches1 - switches0,
-        client_cpu=client_cpu,
-        background_cpu=max(0.0, machine1 - machine0 - server_cpu - client_cpu),
+        server_main_cpu=main1 - marks["main"],
+        server_switches=int(switches1 - marks["switches"]),
+        client_process_cpu=client_cpu,
+        background_cpu=max(0.0, machine1 - marks["machine"] - server_cpu - client_cpu),
     )
 
 
@@ -246,6 +258,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 
 def summarise_run(
+    scenario: str,
     repetition: int,
     target: str,
     workers: bool | None,
@@ -253,15 +266,17 @@ def summarise_run(
     measured: Measured,
     quiet: float,
 ) -> RunResult:
-    statuses = measured.statuses
+    outcome = measured.outcome
+    statuses = outcome.statuses
     accepted = sum(1 for s in statuses if s == 202)
     counts: dict[str, int] = {}
     for s in statuses:
         counts[str(s)] = counts.get(str(s), 0) + 1
-    ordered = sorted(measured.latencies)
+    ordered = sorted(lat for lat, s in zip(outcome.latencies, statuses, strict=True) if s == 202)
     n = len(statuses)
-    wall = measured.wall
+    wall = outcome.wall
     return RunResult(
+        scenario=scenario,
         repetition=repetition,
         target=target,
         workers=workers,
@@ -271,6 +286,7 @@ def summarise_run(
         accepted=accepted,
         refused=n - accepted,
         statuses=counts,
+        resent=outcome.resent,
         per_second=round(accepted / wall, 1),
         p50_ms=round(percentile(ordered, 50) * 1000, 1),
         p95_ms=round(percentile(ordered, 95) * 1000, 1),
@@ -278,7 +294,8 @@ def summarise_run(
         server_cpu_ms_per_activity=round(measured.server_cpu * 1000 / n, 3),
         server_event_loop_busy=round(measured.server_main_cpu / wall, 2),
         server_context_switches_per_activity=round(measured.server_switches / n, 1),
-        client_cpu_ms_per_activity=round(measured.client_cpu * 1000 / n, 3),
+        client_cpu_ms_per_activity=round(outcome.client_cpu_ms_per_request, 3),
+        client_share_of_server_cpu=round(outcome.client_cpu / max(measured.server_cpu, 1e-9), 3),
         background_cores=round(measured.background_cpu / wall, 2),
         idle_cores_before=round(quiet, 2),
     )
@@ -308,6 +325,7 @@ def fedlocal_on_disk(path: Path) -> tuple[set[str], set[str]]:
 
 
 def fedlocal_queue_state(path: Path) -> tuple[int, int]:
+    """(pending, failed) rows of the inbox queue."""
     conn = _connect(path)
     try:
         query = f"SELECT state, count(*) FROM {inbox_queue.name} GROUP BY state"  # noqa: S608
@@ -317,11 +335,21 @@ def fedlocal_queue_state(path: Path) -> tuple[int, int]:
         conn.close()
 
 
-def fedlocal_posts(path: Path, actor: RemoteActor) -> int:
+def fedlocal_leased(path: Path) -> int:
+    """Pending rows under a worker's lease (after a kill: the dead process's batch)."""
+    conn = _connect(path)
+    try:
+        query = f"SELECT count(*) FROM {inbox_queue.name} WHERE state = 'pending' AND locked_until IS NOT NULL"  # noqa: S608, E501
+        return conn.execute(query).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def fedlocal_posts(path: Path, remote: RemoteInstance) -> int:
     conn = _connect(path)
     try:
         query = f"SELECT count(*) FROM {objects.name} WHERE uri LIKE ?"  # noqa: S608
-        return conn.execute(query, (actor.uri + "/statuses/%",)).fetchone()[0]
+        return conn.execute(query, (remote.base_url + "/users/%/statuses/%",)).fetchone()[0]
     finally:
         conn.close()
 
@@ -334,6 +362,17 @@ def bare_on_disk(path: Path) -> set[str]:
         conn.close()
 
 
+def wait_for_drain(database: Path, deadline: float = DRAIN_DEADLINE) -> tuple[float, bool]:
+    """Seconds until the inbox queue has no pending row (polled every 50 ms), and whether
+    it got there before `deadline`."""
+    start = time.perf_counter()
+    while fedlocal_queue_state(database)[0] > 0:
+        if time.perf_counter() - start > deadline:
+            return time.perf_counter() - start, False
+        time.sleep(0.05)
+    return time.perf_counter() - start, True
+
+
 # --- runs ---------------------------------------------------------------------------------
 
 
@@ -341,47 +380,56 @@ def bare_on_disk(path: Path) -> set[str]:
 class Bench:
     args: argparse.Namespace
     workdir: Path
-    actor: RemoteActor
+    remote: RemoteInstance
     template: Path
-    fedlocal_port: int
+    audience: Audience
+    port: int
     next_status: int = 1
     results: list[RunResult] = field(default_factory=list)
     profile: dict[str, Any] | None = None
 
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def batch(self, count: int) -> Batch:
-        batch = make_batch(self.actor, self.next_status, count)
+        audience = None if self.args.public_only else self.audience
+        batch = make_batch(self.remote.actors, self.next_status, count, audience)
         self.next_status += count
         return batch
+
+    def sign(self, batch: Batch) -> SignedRequests:
+        return presign(f"{self.base_url}/inbox", batch.bodies, batch.senders)
 
     def quiet(self) -> float:
         return wait_for_quiet(self.args.quiet_cores, self.args.quiet_wait)
 
+    def fedlocal_server(self, name: str, data_dir: Path, *, workers: bool) -> Server:
+        config = self.workdir / f"{name}.toml"
+        write_config(config, port=self.port, data_dir=data_dir, run_workers=workers)
+        command = [sys.executable, "-m", "fedlocal", "serve", "--config", str(config)]
+        return Server(command, self.base_url, "/inbox", self.workdir / f"{name}.log")
+
     def run_fedlocal(
         self,
         rep: int,
-        warm: Batch,
-        timed: Batch,
+        batch: Batch,
+        signed: SignedRequests,
+        warm: int,
         *,
         workers: bool,
         drain: bool,
         profile_to: Path | None = None,
     ) -> RunResult:
-        name = f"rep{rep}-fedlocal-{'workers' if workers else 'noworkers'}"
+        name = f"{self.args.scenario}-rep{rep}-fedlocal-{'workers' if workers else 'noworkers'}"
         if profile_to:
             name += "-profile"
         data_dir = self.workdir / name
         shutil.copytree(self.template, data_dir)
-        config = self.workdir / f"{name}.toml"
-        write_config(config, port=self.fedlocal_port, data_dir=data_dir, run_workers=workers)
-        base_url = f"http://127.0.0.1:{self.fedlocal_port}"
-        url = f"{base_url}/inbox"
-        warm_requests = sign_batch(self.actor, url, warm)
-        timed_requests = sign_batch(self.actor, url, timed)
-        command = [sys.executable, "-m", "fedlocal", "serve", "--config", str(config)]
         database = data_dir / "fedlocal.sqlite3"
         sampler: list[Sampler] = []
         quiet = self.quiet()
-        server = Server(command, base_url, "/inbox", self.workdir / f"{name}.log")
+        server = self.fedlocal_server(name, data_dir, workers=workers)
         try:
 
             def start_sampler() -> None:
@@ -389,68 +437,142 @@ class Bench:
                     sampler.append(Sampler(server.pid, profile_to))
                     time.sleep(0.5)  # py-spy attaches
 
-            measured = asyncio.run(
-                post_all(
-                    url, warm_requests, timed_requests, self.args.concurrency, server.pid,
-                    start_sampler,
-                )
-            )  # fmt: skip
+            measured = post_all(signed, warm, self.args.concurrency, server.pid, start_sampler)
             # Right after the last answer, from another process: every 202 is on disk.
             queued, done = fedlocal_on_disk(database)
             if sampler:
                 profile = sampler[0].stop()
                 self.profile = {"file": str(profile_to), **profile.as_dict()}
                 print(format_profile(profile), flush=True)
-            result = summarise_run(rep, "fedlocal", workers, self.args.concurrency, measured, quiet)
-            accepted = [i for i, s in zip(timed.ids, measured.statuses, strict=True) if s == 202]
+            result = summarise_run(
+                self.args.scenario, rep, "fedlocal", workers, self.args.concurrency, measured,
+                quiet,
+            )  # fmt: skip
+            timed_ids = batch.ids[warm:]
+            statuses = measured.outcome.statuses
+            accepted = [i for i, s in zip(timed_ids, statuses, strict=True) if s == 202]
             result.missing = sum(1 for i in accepted if i not in queued and i not in done)
-            result.processed_during_run = sum(1 for i in timed.ids if i in done)
+            result.processed_during_run = sum(1 for i in timed_ids if i in done)
+            result.processed_per_second = round(result.processed_during_run / result.seconds, 1)
             if workers and drain:
-                start = time.perf_counter()
-                while fedlocal_queue_state(database)[0] > 0:
-                    if time.perf_counter() - start > DRAIN_DEADLINE:
-                        result.notes.append("queue not drained in time")
-                        break
-                    time.sleep(0.05)
-                result.drain_seconds = round(time.perf_counter() - start, 2)
+                cpu_before = cpu_seconds(server.pid)
+                seconds, drained = wait_for_drain(database)
+                if not drained:
+                    result.notes.append("queue not drained in time")
+                result.drain_seconds = round(seconds, 2)
+                total_cpu = measured.server_cpu + cpu_seconds(server.pid) - cpu_before
+                result.server_cpu_ms_per_activity_with_drain = round(
+                    total_cpu * 1000 / result.activities, 3
+                )
+                result.processed_per_second_with_drain = round(
+                    result.accepted / (result.seconds + seconds), 1
+                )
         finally:
             server.stop()
         result.failed_in_queue = fedlocal_queue_state(database)[1]
         if workers and drain:
-            result.posts_stored = fedlocal_posts(database, self.actor) - len(warm.ids)
+            result.posts_stored = fedlocal_posts(database, self.remote) - warm
         if profile_to is None:
             self.results.append(result)
         return result
 
-    def run_bare(self, rep: int, warm: Batch, timed: Batch) -> RunResult:
-        name = f"rep{rep}-bare"
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        url = f"{base_url}/inbox"
+    def run_bare(self, rep: int, batch: Batch, signed: SignedRequests, warm: int) -> RunResult:
+        name = f"{self.args.scenario}-rep{rep}-bare"
         database = self.workdir / f"{name}.sqlite3"
-        pem = self.workdir / "alice.pem"
-        pem.write_text(self.actor.public_pem)
+        keys = []
+        for account in self.remote.actors:
+            pem = self.workdir / f"{account.username}.pem"
+            pem.write_text(account.public_pem)
+            keys += ["--key", f"{account.key_id}={pem}"]
         command = [
-            sys.executable, str(BENCH_DIR / "bare_inbox.py"), "--port", str(port),
-            "--database", str(database), "--base-url", base_url,
-            "--key", f"{self.actor.key_id}={pem}",
+            sys.executable, str(BENCH_DIR / "bare_inbox.py"), "--port", str(self.port),
+            "--database", str(database), "--base-url", self.base_url, *keys,
         ]  # fmt: skip
-        warm_requests = sign_batch(self.actor, url, warm)
-        timed_requests = sign_batch(self.actor, url, timed)
         quiet = self.quiet()
-        server = Server(command, base_url, "/health", self.workdir / f"{name}.log")
+        server = Server(command, self.base_url, "/health", self.workdir / f"{name}.log")
         try:
-            measured = asyncio.run(
-                post_all(url, warm_requests, timed_requests, self.args.concurrency, server.pid)
-            )
+            measured = post_all(signed, warm, self.args.concurrency, server.pid)
             stored = bare_on_disk(database)
         finally:
             server.stop()
-        result = summarise_run(rep, "bare", None, self.args.concurrency, measured, quiet)
-        accepted = [i for i, s in zip(timed.ids, measured.statuses, strict=True) if s == 202]
+        result = summarise_run(
+            self.args.scenario, rep, "bare", None, self.args.concurrency, measured, quiet
+        )
+        statuses = measured.outcome.statuses
+        accepted = [i for i, s in zip(batch.ids[warm:], statuses, strict=True) if s == 202]
         result.missing = sum(1 for i in accepted if i not in stored)
         self.results.append(result)
         return result
+
+    def run_kill(self, batch: Batch, signed: SignedRequests, warm: int) -> dict[str, Any]:
+        """SIGKILL mid-run, restart, resend what got no 202, drain: nothing 202'd is lost."""
+        name = "kill-fedlocal"
+        data_dir = self.workdir / name
+        shutil.copytree(self.template, data_dir)
+        database = data_dir / "fedlocal.sqlite3"
+        server = self.fedlocal_server(name, data_dir, workers=True)
+        killed_at: dict[str, float] = {}
+
+        async def run_and_kill() -> Outcome:
+            async def killer() -> None:
+                await asyncio.sleep(self.args.kill_after)
+                server.kill()
+                killed_at["t"] = time.perf_counter()
+
+            kill_task = asyncio.create_task(killer())
+            outcome = await closed_loop(signed, self.args.concurrency)
+            await kill_task
+            return outcome
+
+        try:
+            first = asyncio.run(run_and_kill())
+            accepted_before = {i for i, s in enumerate(first.statuses) if s == 202}
+            # What the killed process had made durable, read before anything restarts.
+            queued, done = fedlocal_on_disk(database)
+            lost_at_kill = [
+                batch.ids[i]
+                for i in accepted_before
+                if batch.ids[i] not in queued and batch.ids[i] not in done
+            ]
+            leased = fedlocal_leased(database)
+            server = self.fedlocal_server(name, data_dir, workers=True)
+            restarted = time.perf_counter()
+            retry = [i for i, s in enumerate(first.statuses) if s != 202]
+            second = asyncio.run(closed_loop(signed, self.args.concurrency, indices=retry))
+            accepted_after = {i for i in retry if second.statuses[i] == 202}
+            # The dead process's leased rows wait for their lease to expire; the rest is
+            # processed as usual.
+            while fedlocal_queue_state(database)[0] > leased:
+                if time.perf_counter() - restarted > DRAIN_DEADLINE:
+                    break
+                time.sleep(0.05)
+            all_but_leased = time.perf_counter() - restarted
+            drain_seconds, drained = wait_for_drain(database)
+            drain_seconds = time.perf_counter() - restarted
+        finally:
+            server.stop()
+        _, done = fedlocal_on_disk(database)
+        accepted = accepted_before | accepted_after
+        not_processed = [batch.ids[i] for i in accepted if batch.ids[i] not in done]
+        pending, failed = fedlocal_queue_state(database)
+        return {
+            "activities": len(batch.ids),
+            "warm_up_included": warm,
+            "killed_after_seconds": self.args.kill_after,
+            "accepted_before_kill": len(accepted_before),
+            "no_answer_at_kill": len(retry),
+            "accepted_on_retry": len(accepted_after),
+            "refused_on_retry": len(retry) - len(accepted_after),
+            "missing_right_after_kill": len(lost_at_kill),
+            "missing_after_drain": len(not_processed),
+            "leased_by_killed_process": leased,
+            "processed_but_leased_after_restart_seconds": round(all_but_leased, 1),
+            "drained": drained,
+            "drained_after_restart_seconds": round(drain_seconds, 1),
+            "pending": pending,
+            "failed_in_queue": failed,
+            "posts_stored": fedlocal_posts(database, self.remote),
+        }
 
 
 def print_header() -> None:
@@ -470,19 +592,24 @@ def print_result(result: RunResult) -> None:
         f"{result.repetition:>3}  {label:<23} {result.per_second:>10.1f}  "
         f"{result.p50_ms:>6.1f} {result.p95_ms:>6.1f} {result.p99_ms:>6.1f}     "
         f"{result.refused:>7} {result.missing:>7}  {result.server_cpu_ms_per_activity:>7.2f} "
-        f"{result.server_event_loop_busy:>5.2f} {result.client_cpu_ms_per_activity:>7.2f} "
+        f"{result.server_event_loop_busy:>5.2f} {result.client_cpu_ms_per_activity:>7.3f} "
         f"{result.server_context_switches_per_activity:>6.1f} {result.background_cores:>6.2f}",
         flush=True,
     )
     if result.workers:
-        line = f"     worker: {result.processed_during_run} processed during the run"
+        line = (
+            f"     worker: {result.processed_during_run} processed during the run "
+            f"({result.processed_per_second}/s)"
+        )
         if result.drain_seconds is not None:
-            rate = (result.activities - result.processed_during_run) / max(
-                result.drain_seconds, 1e-9
-            )
+            rest = result.activities - (result.processed_during_run or 0)
+            rate = rest / max(result.drain_seconds, 1e-9)
             line += (
                 f", the rest drained in {result.drain_seconds}s ({rate:.0f}/s); "
-                f"posts stored {result.posts_stored}, failed {result.failed_in_queue}"
+                f"{result.processed_per_second_with_drain}/s over run + drain; "
+                f"server CPU {result.server_cpu_ms_per_activity_with_drain} ms/activity "
+                f"with processing; posts stored {result.posts_stored}, "
+                f"failed {result.failed_in_queue}"
             )
         print(line, flush=True)
 
@@ -505,6 +632,7 @@ def summary(results: list[RunResult]) -> dict[str, Any]:
     cpu_ratios = [
         bare[i].server_cpu_ms_per_activity / fed[i].server_cpu_ms_per_activity for i in reps
     ]
+    p99_ratios = [fed[i].p99_ms / bare[i].p99_ms for i in reps]
     out: dict[str, Any] = {"repetitions": len(reps)}
     for label, runs in (("fedlocal", [fed[i] for i in reps]), ("bare", [bare[i] for i in reps])):
         for key in (
@@ -516,13 +644,21 @@ def summary(results: list[RunResult]) -> dict[str, Any]:
             "server_event_loop_busy",
             "server_context_switches_per_activity",
             "client_cpu_ms_per_activity",
+            "client_share_of_server_cpu",
             "background_cores",
         ):
             out[f"{label}_{key}"] = spread([getattr(r, key) for r in runs])
+    processed = [
+        fed[i].processed_per_second / fed[i].per_second
+        for i in reps
+        if fed[i].processed_per_second is not None
+    ]
     out |= {
         "ratio": spread(ratios),
         "ratio_per_repetition": [round(r, 3) for r in ratios],
         "server_cpu_ratio_bare_over_fedlocal": spread(cpu_ratios),
+        "p99_ratio_fedlocal_over_bare": spread(p99_ratios),
+        "processed_over_accepted_during_run": spread(processed) if processed else None,
         "refused_total": sum(r.refused for r in results),
         "missing_total": sum(r.missing for r in results),
         "target_met": bool(ratios) and statistics.median(ratios) >= 0.5,
@@ -538,45 +674,109 @@ def summary(results: list[RunResult]) -> dict[str, Any]:
 def print_summary(figures: dict[str, Any]) -> None:
     def line(label: str, key: str, unit: str = "") -> None:
         f = figures[key]
+        if f is None:
+            return
         print(
-            f"  {label:<38} median {f['median']:>8.2f}{unit}  "
-            f"(min {f['min']:.2f}, max {f['max']:.2f}, stdev {f['stdev']:.2f})"
+            f"  {label:<42} median {f['median']:>8.3f}{unit}  "
+            f"(min {f['min']:.3f}, max {f['max']:.3f}, stdev {f['stdev']:.3f})"
         )
 
     print(f"\nOver {figures['repetitions']} interleaved repetitions:")
     line("fedlocal accepted/s (workers on)", "fedlocal_per_second")
     line("bare accepted/s", "bare_per_second")
     line("ratio fedlocal/bare", "ratio")
+    line("processed/accepted during the run", "processed_over_accepted_during_run")
     line("fedlocal p50 latency", "fedlocal_p50_ms", " ms")
     line("fedlocal p99 latency", "fedlocal_p99_ms", " ms")
     line("bare p50 latency", "bare_p50_ms", " ms")
     line("bare p99 latency", "bare_p99_ms", " ms")
+    line("p99 ratio fedlocal/bare", "p99_ratio_fedlocal_over_bare")
     line("fedlocal server CPU per activity", "fedlocal_server_cpu_ms_per_activity", " ms")
     line("bare server CPU per activity", "bare_server_cpu_ms_per_activity", " ms")
-    line("server CPU ratio bare/fedlocal", "server_cpu_ratio_bare_over_fedlocal")
+    line("client CPU per request (fedlocal runs)", "fedlocal_client_cpu_ms_per_activity", " ms")
+    line("client CPU per request (bare runs)", "bare_client_cpu_ms_per_activity", " ms")
+    line("client CPU / bare server CPU", "bare_client_share_of_server_cpu")
     line("fedlocal context switches per activity", "fedlocal_server_context_switches_per_activity")
     line("bare context switches per activity", "bare_server_context_switches_per_activity")
     if "fedlocal_workers_off_per_second" in figures:
         line("fedlocal accepted/s (workers off)", "fedlocal_workers_off_per_second")
 
 
+def run_scenario(bench: Bench, warm_count: int) -> dict[str, Any] | None:
+    args = bench.args
+    if args.scenario == "kill":
+        batch = bench.batch(args.activities)
+        print(f"kill: {args.activities} activities, SIGKILL after {args.kill_after}s", flush=True)
+        report = bench.run_kill(batch, bench.sign(batch), 0)
+        print(json.dumps(report), flush=True)
+        return report
+    print_header()
+    for rep in range(1, args.repeat + 1):
+        # The same bytes go to every server of a repetition; each fedlocal run starts from
+        # a copy of the template, so nothing is a duplicate.
+        batch = bench.batch(warm_count + args.activities)
+        if rep == 1:
+            print(f"bodies: {batch.kinds()}", flush=True)
+        signed = bench.sign(batch)
+        drain = args.scenario == "sustained" or args.drain == "all" or rep == 1
+        for target in ["fedlocal", "bare"] if rep % 2 else ["bare", "fedlocal"]:
+            if target == "fedlocal":
+                result = bench.run_fedlocal(
+                    rep, batch, signed, warm_count, workers=True, drain=drain
+                )
+            else:
+                result = bench.run_bare(rep, batch, signed, warm_count)
+            print_result(result)
+        if args.scenario == "burst" and rep <= args.workers_off_runs:
+            result = bench.run_fedlocal(rep, batch, signed, warm_count, workers=False, drain=False)
+            print_result(result)
+    if args.profile:
+        batch = bench.batch(warm_count + args.activities)
+        profiled = bench.run_fedlocal(
+            0, batch, bench.sign(batch), warm_count, workers=True, drain=False,
+            profile_to=Path(args.profile).resolve(),
+        )  # fmt: skip
+        print(f"(profiled run, not in the figures: {profiled.per_second}/s under py-spy)")
+    if not args.repeat:
+        return None
+    figures = summary(bench.results)
+    print_summary(figures)
+    r = figures["ratio"]
+    print(
+        f"\nratio fedlocal/bare (median of {figures['repetitions']}): {r['median']:.3f} "
+        f"(min {r['min']:.3f}, max {r['max']:.3f}); target 0.5 "
+        f"{'met' if figures['target_met'] else 'NOT met'}; "
+        f"non-202 {figures['refused_total']}, missing {figures['missing_total']}"
+    )
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="fedlocal inbox throughput against a bare inbox")
-    parser.add_argument("--activities", "-n", type=int, default=3000)
+    parser.add_argument(
+        "scenario", choices=sorted(SCENARIO_DEFAULTS), nargs="?", default="sustained"
+    )
+    parser.add_argument("--activities", "-n", type=int, help="per server and repetition")
     parser.add_argument("--concurrency", "-c", type=int, default=32)
-    parser.add_argument("--repeat", "-r", type=int, default=3)
+    parser.add_argument("--repeat", "-r", type=int)
     parser.add_argument("--warmup", type=int, default=0, help="default: 4 × concurrency")
+    parser.add_argument(
+        "--public-only",
+        action="store_true",
+        help="only public posts to followers (no mentions, direct messages or group posts)",
+    )
+    parser.add_argument("--kill-after", type=float, default=4.0, help="kill: seconds (default 4)")
     parser.add_argument(
         "--workers-off-runs",
         type=int,
         default=1,
-        help="repetitions that add a run with run_workers = false (default 1)",
+        help="burst: repetitions that add a run with run_workers = false (default 1)",
     )
     parser.add_argument(
         "--drain",
-        choices=["all", "first", "none"],
+        choices=["all", "first"],
         default="first",
-        help="after which fedlocal runs to wait for the worker to process everything",
+        help="burst: after which fedlocal runs to wait for the worker (sustained: all)",
     )
     parser.add_argument(
         "--quiet-cores",
@@ -594,6 +794,9 @@ def main() -> int:
     parser.add_argument("--json", metavar="FILE", help="write every figure as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
+    defaults = SCENARIO_DEFAULTS[args.scenario]
+    args.activities = args.activities or defaults["activities"]
+    args.repeat = defaults["repeat"] if args.repeat is None else args.repeat
     warm_count = args.warmup or 4 * args.concurrency
 
     info = machine()
@@ -604,49 +807,24 @@ def main() -> int:
     )
     print(f"code: {info['code']}; packages: {info['packages']}", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="fedlocal-bench-"))
-    actor = RemoteActor()
+    remote = RemoteInstance()
     started = time.monotonic()
     try:
         port = free_port()
-        template = prepare_template(workdir, port, actor)
-        bench = Bench(args, workdir, actor, template, port)
+        template, audience = prepare_template(workdir, port, remote)
+        bench = Bench(args, workdir, remote, template, audience, port)
+        sample = bench.batch(50)
         print(
-            f"N={args.activities} C={args.concurrency} R={args.repeat} warm-up={warm_count}; "
-            f"body {statistics.mean(len(b) for b in bench.batch(10).bodies):.0f} bytes",
+            f"{args.scenario}: N={args.activities} C={args.concurrency} R={args.repeat} "
+            f"warm-up={warm_count}; body {statistics.mean(len(b) for b in sample.bodies):.0f} "
+            f"bytes on average",
             flush=True,
         )
-        print_header()
-        for rep in range(1, args.repeat + 1):
-            # The same bodies go to every server of a repetition; each fedlocal run starts
-            # from a copy of the template, so nothing is a duplicate.
-            warm, timed = bench.batch(warm_count), bench.batch(args.activities)
-            drain = args.drain == "all" or (args.drain == "first" and rep == 1)
-            for target in ["fedlocal", "bare"] if rep % 2 else ["bare", "fedlocal"]:
-                if target == "fedlocal":
-                    result = bench.run_fedlocal(rep, warm, timed, workers=True, drain=drain)
-                else:
-                    result = bench.run_bare(rep, warm, timed)
-                print_result(result)
-            if rep <= args.workers_off_runs:
-                result = bench.run_fedlocal(rep, warm, timed, workers=False, drain=False)
-                print_result(result)
-        if args.profile:
-            warm, timed = bench.batch(warm_count), bench.batch(args.activities)
-            profiled = bench.run_fedlocal(
-                0, warm, timed, workers=True, drain=False, profile_to=Path(args.profile).resolve()
-            )
-            print(f"(profiled run, not in the figures: {profiled.per_second}/s under py-spy)")
-        figures = summary(bench.results) if args.repeat else None
-        if figures:
-            print_summary(figures)
-            r = figures["ratio"]
-            print(
-                f"\nratio fedlocal/bare (median of {figures['repetitions']}): {r['median']:.3f} "
-                f"(min {r['min']:.3f}, max {r['max']:.3f}); target 0.5 "
-                f"{'met' if figures['target_met'] else 'NOT met'}; "
-                f"non-202 {figures['refused_total']}, missing {figures['missing_total']}"
-            )
-        print(f"actor document fetched {actor.fetches}x; {time.monotonic() - started:.0f}s")
+        figures = run_scenario(bench, warm_count)
+        print(
+            f"remote: documents fetched {remote.fetches}x, {remote.deliveries} deliveries "
+            f"received; {time.monotonic() - started:.0f}s"
+        )
         if args.json:
             Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             Path(args.json).write_text(
@@ -655,6 +833,7 @@ def main() -> int:
                         "command": " ".join([Path(sys.executable).name, *sys.argv]),
                         "machine": info,
                         "settings": {
+                            "scenario": args.scenario,
                             "activities": args.activities,
                             "concurrency": args.concurrency,
                             "repeat": args.repeat,
@@ -667,11 +846,14 @@ def main() -> int:
                     indent=2,
                 )
             )
+        if args.scenario == "kill":
+            assert figures is not None
+            return 0 if figures["missing_after_drain"] == 0 else 1
         refused = sum(r.refused for r in bench.results)
         missing = sum(r.missing for r in bench.results)
         return 0 if refused == 0 and missing == 0 else 1
     finally:
-        actor.close()
+        remote.close()
         if args.keep:
             print(f"kept {workdir}")
         else:

@@ -84,7 +84,7 @@ class Server:
     def __init__(self, command: list[str], base_url: str, probe: str, log: Path):
         self.base_url = base_url
         self.log = log
-        self._log_file = log.open("wb")
+        self._log_file = log.open("ab")
         self.process = subprocess.Popen(
             command, stdout=self._log_file, stderr=subprocess.STDOUT, cwd=BENCH_DIR.parent
         )
@@ -106,6 +106,12 @@ class Server:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would: no shutdown code runs."""
+        self.process.kill()
+        self.process.wait()
+        self._log_file.close()
 
     def stop(self) -> None:
         if self.process.poll() is None:

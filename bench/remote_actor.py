@@ -1,82 +1,139 @@
-"""The "remote" side of the inbox benchmark: a Mastodon-like actor served on loopback, and
-the signed `Create(Note)` activities it sends."""
+"""The "remote" side of the inbox benchmarks: a Mastodon-like instance served on loopback
+with a few accounts, and the `Create(Note)` activities they send.
+
+The bodies are a mix, as a shared inbox receives them: mostly public posts from accounts a
+resident follows, plus a share addressed to residents (public posts that mention one,
+direct messages) and to one of our groups (a member's post that mentions the group, which
+the group then announces to its members, as FEP-1b12 and Mastodon do it).
+"""
 
 from __future__ import annotations
 
 import json
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from activitypub import keys as key_codec
-from activitypub.httpsig import sign_request
 
 AP_TYPE = "application/activity+json"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+USERNAMES = ("alice", "bruno", "chloe", "david")
 
 
 class RemoteActor:
-    """A Mastodon-like account on its own loopback server: serves its actor document."""
+    """One account of the remote instance, with its own RSA-2048 key."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_url: str, username: str) -> None:
+        self.username = username
         self.private_key = key_codec.generate_rsa_key()
         self.public_pem = key_codec.public_key_to_pem(self.private_key.public_key())
-        self.fetches = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.uri = f"{self.base_url}/users/alice"
+        self.base_url = base_url
+        self.uri = f"{base_url}/users/{username}"
         self.key_id = f"{self.uri}#main-key"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
 
     def document(self) -> dict[str, Any]:
         return {
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
             "id": self.uri,
             "type": "Person",
-            "preferredUsername": "alice",
-            "name": "Alice",
+            "preferredUsername": self.username,
+            "name": self.username.capitalize(),
             "inbox": f"{self.uri}/inbox",
             "outbox": f"{self.uri}/outbox",
             "followers": f"{self.uri}/followers",
             "following": f"{self.uri}/following",
             "endpoints": {"sharedInbox": f"{self.base_url}/inbox"},
-            "url": f"{self.base_url}/@alice",
+            "url": f"{self.base_url}/@{self.username}",
             "publicKey": {"id": self.key_id, "owner": self.uri, "publicKeyPem": self.public_pem},
         }
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        actor = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                if self.path.split("#")[0] != "/users/alice":
-                    self.send_error(404)
-                    return
-                actor.fetches += 1
-                body = json.dumps(actor.document()).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", AP_TYPE)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+class RemoteInstance:
+    """A Mastodon-like server on loopback, in its own process (`serve` below) so that what
+    it answers — actor documents, and the group's announces delivered to it, accepted
+    without checking — takes no CPU from the load client's process."""
 
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(202)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+    def __init__(self, usernames: tuple[str, ...] = USERNAMES) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.actors = [RemoteActor(self.base_url, name) for name in usernames]
+        documents = {f"/users/{a.username}": a.document() for a in self.actors}
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, str(port)], stdin=subprocess.PIPE
+        )
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(documents).encode())
+        self.process.stdin.close()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._stats()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the remote instance did not start") from None
+                time.sleep(0.05)
 
-            def log_message(self, *args: Any) -> None:
-                pass
+    def _stats(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"{self.base_url}/stats", timeout=5) as answer:  # noqa: S310
+            return json.loads(answer.read())
 
-        return Handler
+    @property
+    def fetches(self) -> int:
+        return self._stats()["fetches"]
+
+    @property
+    def deliveries(self) -> int:
+        return self._stats()["deliveries"]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.process.terminate()
+        self.process.wait()
+
+
+def serve(port: int) -> None:
+    """The remote instance's process: actor documents (read as JSON from stdin) by path,
+    202 to any POST."""
+    documents = json.loads(sys.stdin.read())
+    counts = {"fetches": 0, "deliveries": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status: int, document: Any = None) -> None:
+            body = json.dumps(document).encode() if document is not None else b""
+            self.send_response(status)
+            self.send_header("Content-Type", AP_TYPE)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802
+            path = self.path.split("#")[0]
+            if path == "/stats":
+                self._answer(200, counts)
+            elif path in documents:
+                counts["fetches"] += 1
+                self._answer(200, documents[path])
+            else:
+                self._answer(404)
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            counts["deliveries"] += 1
+            self._answer(202)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
 
 
 # --- activities ---------------------------------------------------------------------------
@@ -89,9 +146,45 @@ _TEXTS = [
 ]
 _TAGS = [(), ("entraide",), (), ()]
 
+# Out of every 50 activities: 4 mention a resident, 3 are direct messages to a resident,
+# 3 are posted into a group; the other 40 are public posts to followers.
+MIX_PERIOD = 50
+MIX = {"mention": range(0, 4), "direct": range(4, 7), "group": range(7, 10)}
 
-def create_note(actor: RemoteActor, status_id: int, published: str) -> bytes:
-    """A Create(Note) as Mastodon 4 sends it to a shared inbox (public, followers cc'd)."""
+
+def kind_of(status_id: int) -> str:
+    slot = status_id % MIX_PERIOD
+    for kind, slots in MIX.items():
+        if slot in slots:
+            return kind
+    return "public"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who here the addressed share of the bodies names: a resident and a group."""
+
+    resident_uri: str
+    resident_handle: str  # "@name@host"
+    group_uri: str
+    group_handle: str
+
+
+def _mention(uri: str, handle: str) -> tuple[dict[str, str], str]:
+    name = handle.split("@")[1]
+    link = (
+        f'<span class="h-card" translate="no"><a href="{uri}" class="u-url mention">'
+        f"@<span>{name}</span></a></span> "
+    )
+    return {"type": "Mention", "href": uri, "name": handle}, link
+
+
+def create_note(
+    actor: RemoteActor, status_id: int, published: str, audience: Audience | None
+) -> bytes:
+    """A Create(Note) as Mastodon 4 sends it to a shared inbox; which kind (public, mention,
+    direct message, into a group) follows `kind_of(status_id)`."""
+    kind = kind_of(status_id) if audience is not None else "public"
     host = actor.base_url.split("://", 1)[1]
     note_uri = f"{actor.uri}/statuses/{status_id}"
     text = _TEXTS[status_id % len(_TEXTS)]
@@ -101,8 +194,25 @@ def create_note(actor: RemoteActor, status_id: int, published: str) -> bytes:
         "</span></a>"
         for t in tags
     )
-    content = f"<p>{text}{links}</p>"
+    tag: list[dict[str, Any]] = [
+        {"type": "Hashtag", "href": f"{actor.base_url}/tags/{t}", "name": f"#{t}"} for t in tags
+    ]
     followers = f"{actor.uri}/followers"
+    to: list[str] = [PUBLIC]
+    cc: list[str] = [followers]
+    prefix = ""
+    if audience is not None and kind != "public":
+        if kind == "group":
+            uri, handle = audience.group_uri, audience.group_handle
+        else:
+            uri, handle = audience.resident_uri, audience.resident_handle
+        mention, prefix = _mention(uri, handle)
+        tag.append(mention)
+        if kind == "direct":
+            to, cc = [uri], []
+        else:
+            cc = [followers, uri]
+    content = f"<p>{prefix}{text}{links}</p>"
     activity = {
         "@context": [
             "https://www.w3.org/ns/activitystreams",
@@ -121,18 +231,18 @@ def create_note(actor: RemoteActor, status_id: int, published: str) -> bytes:
         "type": "Create",
         "actor": actor.uri,
         "published": published,
-        "to": [PUBLIC],
-        "cc": [followers],
+        "to": to,
+        "cc": cc,
         "object": {
             "id": note_uri,
             "type": "Note",
             "summary": None,
             "inReplyTo": None,
             "published": published,
-            "url": f"{actor.base_url}/@alice/{status_id}",
+            "url": f"{actor.base_url}/@{actor.username}/{status_id}",
             "attributedTo": actor.uri,
-            "to": [PUBLIC],
-            "cc": [followers],
+            "to": to,
+            "cc": cc,
             "sensitive": False,
             "atomUri": note_uri,
             "inReplyToAtomUri": None,
@@ -140,10 +250,7 @@ def create_note(actor: RemoteActor, status_id: int, published: str) -> bytes:
             "content": content,
             "contentMap": {"fr": content},
             "attachment": [],
-            "tag": [
-                {"type": "Hashtag", "href": f"{actor.base_url}/tags/{t}", "name": f"#{t}"}
-                for t in tags
-            ],
+            "tag": tag,
             "replies": {
                 "id": f"{note_uri}/replies",
                 "type": "Collection",
@@ -161,25 +268,34 @@ def create_note(actor: RemoteActor, status_id: int, published: str) -> bytes:
 
 @dataclass
 class Batch:
-    """Bodies and their activity ids: the same for fedlocal and the bare endpoint."""
+    """Bodies, their senders and their activity ids: the same for every server of a run."""
 
     ids: list[str]
     bodies: list[bytes]
+    senders: list[RemoteActor]
+    kind: list[str]  # public, mention, direct or group
+
+    def kinds(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for kind in self.kind:
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
 
 
-def make_batch(actor: RemoteActor, first_status: int, count: int) -> Batch:
+def make_batch(
+    actors: list[RemoteActor], first_status: int, count: int, audience: Audience | None
+) -> Batch:
+    """`count` Creates with status ids from `first_status`, sent in turn by each actor."""
     published = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    bodies = [create_note(actor, first_status + i, published) for i in range(count)]
-    ids = [f"{actor.uri}/statuses/{first_status + i}/activity" for i in range(count)]
-    return Batch(ids, bodies)
+    ids, bodies, senders, kinds = [], [], [], []
+    for status in range(first_status, first_status + count):
+        actor = actors[status % len(actors)]
+        ids.append(f"{actor.uri}/statuses/{status}/activity")
+        bodies.append(create_note(actor, status, published, audience))
+        senders.append(actor)
+        kinds.append(kind_of(status) if audience is not None else "public")
+    return Batch(ids, bodies, senders, kinds)
 
 
-def sign_batch(actor: RemoteActor, url: str, batch: Batch) -> list[tuple[dict[str, str], bytes]]:
-    signed = []
-    for body in batch.bodies:
-        headers = {"Content-Type": AP_TYPE}
-        headers |= sign_request(
-            "POST", url, headers, body, key_id=actor.key_id, private_key=actor.private_key
-        )
-        signed.append((headers, body))
-    return signed
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
