@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import func, select
 
 from activitypub.httpsig import sign_request
-from bench.remote_actor import AP_TYPE, RemoteActor, create_note
+from bench.remote_actor import AP_TYPE, RemoteActor, RemoteInstance, create_note
 from fedlocal.cli.runtime import open_instance, resident
 from fedlocal.services import accounts
 from fedlocal.services.login import MAX_FAILURES_PER_ACCOUNT
@@ -103,7 +103,7 @@ def signed_creates(actor: RemoteActor, inbox_url: str, count: int) -> list[tuple
     published = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     signed = []
     for number in range(count):
-        body = create_note(actor, 1000 + number, published)
+        body = create_note(actor, 1000 + number, published, None)
         headers = {"Content-Type": AP_TYPE}
         headers |= sign_request(
             "POST", inbox_url, headers, body, key_id=actor.key_id, private_key=actor.private_key
@@ -124,7 +124,8 @@ async def test_two_web_and_two_worker_processes_process_each_activity_once_throu
 ) -> None:
     url, name = schema
     inst = instance_on(tmp_path, url, name, worker_poll_seconds=0.2)
-    actor = RemoteActor()
+    remote = RemoteInstance(("alice",))
+    actor = remote.actors[0]
     db = Database(url, schema=name)
     try:
         # Given an instance on PostgreSQL whose resident follows a remote actor
@@ -194,7 +195,7 @@ async def test_two_web_and_two_worker_processes_process_each_activity_once_throu
                 == ACTIVITIES
             )
     finally:
-        actor.close()
+        remote.close()
         await db.dispose()
 
 

@@ -112,6 +112,12 @@ DECLINE_BOOKING = Confirm(
     N_("Yes, decline"),
     when=_is("decision", "decline"),
 )
+CANCEL_PASSENGER_BOOKING = Confirm(
+    N_("Cancel this passenger's booking? They are told, and their seats are freed."),
+    N_("Yes, cancel the booking"),
+    # The passenger giving their own seats back is not asked: they can book again.
+    when=_is("by", "driver"),
+)
 LEAVE_GROUP = Confirm(N_("Leave this group?"), N_("Yes, leave"))
 REMOVE_MEMBER = Confirm(
     N_("Remove this person from the group? Their membership ends."), N_("Yes, remove")

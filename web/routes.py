@@ -171,7 +171,13 @@ def web_routes() -> list[Route]:
             login=True,
             confirm=c.DECLINE_BOOKING,
         ),
-        _route("/posts/{post_id}/cancel-booking", rides.cancel_booking, post=True, login=True),
+        _route(
+            "/posts/{post_id}/cancel-booking",
+            rides.cancel_booking,
+            post=True,
+            login=True,
+            confirm=c.CANCEL_PASSENGER_BOOKING,
+        ),
         _route(
             "/posts/{post_id}/cancel-ride",
             rides.cancel_ride,

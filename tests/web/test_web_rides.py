@@ -108,7 +108,11 @@ async def test_the_driver_cancels_an_accepted_booking_and_the_passenger_sees_it(
         # When Alice cancels it from the passengers' list
         driver_view = await alice_web.get(page)
         assert "Cancel this booking" in driver_view.text
-        cancelled = await alice_web.submit(page, f"{page}/cancel-booking", {"booking": booking_id})
+        form = {"booking": booking_id, "by": "driver"}
+        asked = await alice_web.submit(page, f"{page}/cancel-booking", form, confirmed=False)
+        assert asked.status_code == 200 and "Cancel this passenger" in asked.text
+        assert "2 seats left" not in (await bob.get(page)).text  # asking changed nothing
+        cancelled = await alice_web.submit(page, f"{page}/cancel-booking", form)
         assert cancelled.status_code == 303
 
         # Then Bob's page shows his booking cancelled (nothing left to cancel) and the
