@@ -19,6 +19,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -60,6 +61,7 @@ from ..services.outgoing import (
     PostUnpinned,
     PostUpdated,
     ProfileUpdated,
+    PurchaseTotalChanged,
     ReportForwarded,
     RideBooked,
     RideBookingAnswered,
@@ -111,7 +113,53 @@ class FederationOutbox:
         about = _post_of(news)
         if about is not None and about.is_local_only:
             return  # local-only posts, and news of them, never leave this instance
+        if isinstance(news, PurchaseTotalChanged):
+            await self._send_total(conn, news.organiser, news.post)
+            return
         await self._enqueue(conn, await self._delivery(conn, news))
+
+    async def _send_total(self, conn: AsyncConnection, organiser: Actor, post: Post) -> None:
+        """A group purchase's `Update` with its current total, to the audience of any of
+        its Updates and its remote committers. At most one waits per purchase: while the
+        previous Update of the purchase has not started its fan-out (nothing of it sent),
+        it is rewritten with the newer document instead of queuing another, so a burst of
+        commitments costs one delivery per inbox, not one per commitment."""
+        options = self.render_options()
+        options.update(await _kind_options(conn, post))
+        document = to_as.object_document(post, organiser, self.urls, **options)
+        prefix = f"{document['id']}#updates/"
+        queued = await outbox_store.latest_of_series(conn, prefix)
+        moment = utcnow()
+        last = _moment_of(queued.activity.uri, prefix) if queued is not None else None
+        if last is not None and moment <= last:
+            # Receivers keep only a strictly newer version: never two Updates at one instant.
+            moment = last + timedelta(milliseconds=1)
+        activity = to_as.update(document, organiser, moment)
+        committers = tuple(
+            neighbour.uri
+            for _c, neighbour in await purchase_store.list_commitments(conn, post.id)
+            if not neighbour.is_local
+        )
+        delivery = Delivery(
+            organiser,
+            activity,
+            followers=post.visibility != "direct",
+            followers_of=await self._shared_audience(conn, organiser, post),
+            inboxes=await self._involved_inboxes(conn, post, committers),
+        )
+        if (
+            queued is not None
+            and queued.waiting
+            and _same_audience(queued.activity, delivery)
+            and await outbox_store.rewrite_waiting(
+                conn,
+                queued.activity.id,
+                uri=activity["id"],
+                body=dumps_compact(activity).decode(),
+            )
+        ):
+            return
+        await self._enqueue(conn, delivery)
 
     async def _delivery(self, conn: AsyncConnection, news: News) -> Delivery:
         """The activity telling `news`, and its audience: the one table of who receives
@@ -396,6 +444,27 @@ async def _kind_options(conn: AsyncConnection, post: Post) -> dict[str, Any]:
         found = await purchase_store.get(conn, post.id)
         return {"group_purchase": found} if found is not None else {}
     return {}
+
+
+def _moment_of(uri: str, prefix: str) -> datetime | None:
+    """The instant an Update of ours was written, from its id (`…#updates/<ms>`)."""
+    tail = uri[len(prefix) :] if uri.startswith(prefix) else ""
+    if not tail.isdigit():
+        return None
+    return datetime.fromtimestamp(int(tail) / 1000, tz=UTC)
+
+
+def _same_audience(queued: outbox_store.OutgoingActivity, delivery: Delivery) -> bool:
+    """Whether a queued activity reaches everyone `delivery` would (so rewriting its body
+    loses no one): the same followers, and every inbox of the new one among its own."""
+    followers_of = delivery.sender.id if delivery.followers else None
+    others = {i for i in delivery.followers_of if i != delivery.sender.id}
+    targets = {inbox for inbox in delivery.inboxes if inbox}
+    return (
+        queued.followers_of == followers_of
+        and set(queued.extra_followers_of) == others
+        and targets <= set(queued.inboxes)
+    )
 
 
 def _post_of(news: News) -> Post | None:

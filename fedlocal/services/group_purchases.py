@@ -331,8 +331,9 @@ async def commit(
                     actor, post, organiser, found.unit, milli, offer_uri, offered_at=now
                 ),
             )
-    if offer_uri is not None:
-        ctx.outbox.wake()
+        else:
+            await ctx.outbox.send(conn, outgoing.PurchaseTotalChanged(organiser, post))
+    ctx.outbox.wake()
     return committed
 
 
@@ -352,9 +353,11 @@ async def withdraw(ctx: ServiceContext, actor: Actor, post_id: int) -> None:
         elsewhere = not post.is_local and mine.activity_uri is not None
         if not post.is_local and mine.accepted_milli:
             await purchase_store.adjust_remote_total(conn, post_id, -mine.accepted_milli)
+        organiser = await actor_store.get_actor(conn, post.actor_id)
+        assert organiser is not None
+        if post.is_local:
+            await ctx.outbox.send(conn, outgoing.PurchaseTotalChanged(organiser, post))
         if elsewhere and mine.activity_uri is not None:
-            organiser = await actor_store.get_actor(conn, post.actor_id)
-            assert organiser is not None
             await ctx.outbox.send(
                 conn,
                 outgoing.CommitmentWithdrawn(
@@ -367,8 +370,7 @@ async def withdraw(ctx: ServiceContext, actor: Actor, post_id: int) -> None:
                     offered_at=mine.offered_at,
                 ),
             )
-    if elsewhere:
-        ctx.outbox.wake()
+    ctx.outbox.wake()
 
 
 async def decide(
@@ -566,6 +568,10 @@ async def receive_commitment(
             refusal,
         ),
     )
+    if committed is not None:
+        # After the Accept: its Update's `updated` is then never earlier than the
+        # Accept's `published` (how the neighbour's server avoids counting it twice).
+        await ctx.outbox.send(conn, outgoing.PurchaseTotalChanged(organiser, post))
     return True
 
 
@@ -580,6 +586,7 @@ def _later(held: Commitment, offered_at: datetime | None) -> bool:
 
 
 async def receive_withdrawal(
+    ctx: ServiceContext,
     conn: AsyncConnection,
     neighbour: Actor,
     purchase_uri: str | None,
@@ -614,6 +621,10 @@ async def receive_withdrawal(
         activity_uri=offer_uri,
         offered_at=offered_at or (held.offered_at if held else None),
     )
+    if held is not None and held.counts:
+        organiser = await actor_store.get_actor(conn, post.actor_id)
+        if organiser is not None:
+            await ctx.outbox.send(conn, outgoing.PurchaseTotalChanged(organiser, post))
     return True
 
 
@@ -625,10 +636,14 @@ async def receive_commitment_answer(
     accepted: bool,
     quantity: str | None = None,
     reason: str | None = None,
+    answered_at: datetime | None = None,
 ) -> bool:
     """The purchase's server answered our resident's Offer: `Accept` (the quantity its
     Agreement states, else the one offered, is counted) or `Reject` (refused, with its
     reason; a refused change falls back to the quantity accepted before). They are told.
+    The organiser's total is authoritative: our copy adds the accepted quantity to it
+    only when the copy's figure is older than the Accept (`answered_at`, its
+    `published`); an Update of the purchase written since the Accept counts it already.
     False when the Offer is no commitment of ours, or the answer not from the organiser."""
     commitment = await purchase_store.get_by_activity_uri(conn, offer_uri)
     if commitment is None:
@@ -648,9 +663,11 @@ async def receive_commitment_answer(
             if quantity is not None:
                 milli = parse_quantity(quantity, whole=purchase.whole)
         await purchase_store.answer(conn, commitment.id, state="accepted", quantity_milli=milli)
-        await purchase_store.adjust_remote_total(
-            conn, post.id, milli - (commitment.accepted_milli or 0)
-        )
+        figure_of = post.edited_at or post.published
+        if answered_at is None or figure_of < answered_at:
+            await purchase_store.adjust_remote_total(
+                conn, post.id, milli - (commitment.accepted_milli or 0)
+            )
         kind = ACCEPTED
     else:
         why = " ".join((reason or "").split())[:300] or None

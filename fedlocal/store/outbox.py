@@ -96,6 +96,59 @@ async def get_outgoing_by_uri(conn: AsyncConnection, uri: str) -> OutgoingActivi
     return _outgoing(row) if row else None
 
 
+@dataclass(frozen=True)
+class Queued:
+    """The latest queued activity of a series (same URI prefix) and whether it still
+    waits for its fan-out, nothing of it delivered yet (so it may still be rewritten)."""
+
+    activity: OutgoingActivity
+    waiting: bool
+
+
+async def latest_of_series(conn: AsyncConnection, prefix: str) -> Queued | None:
+    """The most recently queued activity whose URI starts with `prefix` (an object's
+    Updates), its row locked until the transaction ends (PostgreSQL), so the fan-out
+    cannot start on it between this read and a rewrite."""
+    query = (
+        select(outgoing_activities)
+        .where(outgoing_activities.c.uri.startswith(prefix, autoescape=True))
+        .order_by(outgoing_activities.c.id.desc())
+        .limit(1)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    waiting = row.fanout_state == "pending" and row.fanout_cursor is None
+    if waiting:
+        # No batch expanded yet: no delivery row, none sent (checked, not assumed).
+        has_deliveries = (
+            await conn.execute(
+                select(func.count())
+                .select_from(deliveries)
+                .where(deliveries.c.activity_id == row.id)
+            )
+        ).scalar_one()
+        waiting = has_deliveries == 0
+    return Queued(_outgoing(row), waiting)
+
+
+async def rewrite_waiting(conn: AsyncConnection, activity_id: int, *, uri: str, body: str) -> bool:
+    """Replace the body (and id) of an activity still waiting for its fan-out; False when
+    the fan-out started meanwhile (the caller then queues a new one)."""
+    result = await conn.execute(
+        update(outgoing_activities)
+        .where(
+            outgoing_activities.c.id == activity_id,
+            outgoing_activities.c.fanout_state == "pending",
+            outgoing_activities.c.fanout_cursor.is_(None),
+        )
+        .values(uri=uri, body=body)
+    )
+    return bool(result.rowcount)
+
+
 async def pending_fanouts(conn: AsyncConnection, *, limit: int) -> list[OutgoingActivity]:
     rows = await conn.execute(
         select(outgoing_activities)
