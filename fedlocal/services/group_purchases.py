@@ -54,6 +54,7 @@ from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .places import resolve_place
 from .publishing import Draft, publish
+from .ride_wording import MONTHS
 
 KIND = "group_purchase"
 TITLE_MAX = 120
@@ -221,6 +222,44 @@ def summary_html(purchase: GroupPurchase, timezone: str) -> str:
         f"minimum {amount(purchase.minimum_milli)}{maximum}. "
         f"Engagements jusqu'au {deadline}. Retrait le {pickup}, {purchase.pickup_place}.</p>"
     )
+
+
+_DECIDED = {
+    "fr": {"confirmed": "confirmé", "cancelled": "annulé"},
+    "en": {"confirmed": "confirmed", "cancelled": "cancelled"},
+}
+
+
+def progress_words(purchase: GroupPurchase, language: str, timezone: str) -> str:
+    """The total against the minimum and the deadline in a few words, for readers who only
+    see a post's text (a Mastodon app): "12 kg sur 20 kg · jusqu'au 5 décembre". On a copy
+    of a purchase elsewhere, the total is its server's (its latest Update)."""
+    lang = "fr" if language.startswith("fr") else "en"
+    unit = unit_named(purchase.unit)
+
+    def amount(milli: int) -> str:
+        shown = show_quantity(milli)
+        shown = shown.replace(".", ",") if lang == "fr" else shown
+        return f"{shown} {unit.label_for(lang, milli) if unit else purchase.unit}"
+
+    try:
+        local = purchase.deadline.astimezone(ZoneInfo(timezone))
+    except (ValueError, KeyError):
+        local = purchase.deadline
+    month = MONTHS[lang][local.month - 1]
+    if lang == "fr":
+        parts = [
+            f"{amount(purchase.committed_milli)} sur {amount(purchase.minimum_milli)}",
+            f"jusqu'au {local.day} {month}",
+        ]
+    else:
+        parts = [
+            f"{amount(purchase.committed_milli)} of {amount(purchase.minimum_milli)}",
+            f"until {local.day} {month}",
+        ]
+    if purchase.state in _DECIDED[lang]:
+        parts.append(_DECIDED[lang][purchase.state])
+    return " · ".join(parts)
 
 
 async def propose(ctx: ServiceContext, organiser: Actor, data: PurchaseInput) -> Post:

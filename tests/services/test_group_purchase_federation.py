@@ -14,7 +14,7 @@ import pytest
 from fedlocal.clock import FakeClock, use_clock
 from fedlocal.federation.delivery import DeliveryWorker
 from fedlocal.federation.inbox_worker import InboxWorker
-from fedlocal.services import blocks
+from fedlocal.services import blocks, edits, views
 from fedlocal.services import group_purchases as purchases
 from fedlocal.services.errors import Conflict, InvalidInput
 from fedlocal.services.group_purchases import PurchaseInput
@@ -27,6 +27,7 @@ from tests.services.sharing_support import (
     deliver,
     deliver_and_process,
     follows_us,
+    fresh,
     last_queued_id,
     post_at,
     queued,
@@ -644,3 +645,32 @@ async def test_the_organisers_figure_is_the_copys_total_never_counted_twice(inst
     }
     await deliver_and_process(inst, stub, maiwenn, update_of(maiwenn, newest, "u2"))
     assert await _total(inst, copy) == 10_000
+
+
+async def test_an_update_of_the_total_alone_does_not_mark_the_copy_edited(inst, stub, yann):
+    """Apps show a copy as edited only when its author changed its text: an Update with
+    a new total (or seats left, a status) changes the copy without an edit history."""
+    maiwenn = stub.add_actor("maiwenn")
+    copy = await purchase_elsewhere(inst, stub, yann, maiwenn)
+    later = NOW + timedelta(minutes=2)
+    total = {**purchase_document(maiwenn, 1, committed="12"), "updated": later.isoformat()}
+    await deliver_and_process(inst, stub, maiwenn, update_of(maiwenn, total, "t1"))
+
+    async with inst.db.read() as conn:
+        view = await views.post(conn, yann, await fresh(inst.db, copy))
+    assert view is not None and view.unedited_copy
+    assert view.group_purchase is not None and view.group_purchase.committed_milli == 12_000
+    _, versions = await edits.history(inst.services, yann, copy.id)
+    assert [v.created_at for v in versions] == [copy.published]
+
+    reworded = {
+        **total,
+        "content": "<p>Achat groupé : 9 € le pot, miel de printemps.</p>",
+        "updated": (later + timedelta(minutes=1)).isoformat(),
+    }
+    await deliver_and_process(inst, stub, maiwenn, update_of(maiwenn, reworded, "t2"))
+    async with inst.db.read() as conn:
+        view = await views.post(conn, yann, await fresh(inst.db, copy))
+    assert view is not None and not view.unedited_copy
+    _, versions = await edits.history(inst.services, yann, copy.id)
+    assert len(versions) == 2
