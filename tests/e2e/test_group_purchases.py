@@ -157,11 +157,19 @@ async def test_a_neighbour_on_b_commits_changes_and_withdraws_on_a_purchase_of_a
     assert await _total(b, copy.id) == 0
 
 
-async def test_b_shows_the_total_a_counts_after_each_commitment_never_twice(pair):
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_b_shows_the_total_a_counts_after_each_commitment_never_twice(tmp_path, kind):
     """B's copy of Ana's purchase follows A's total: after Carl commits on A, after
     Bruno's own commitment from B (counted once, whichever of A's Accept and A's Update
     arrives first), and after Carl withdraws."""
-    a, b = pair
+    async with (
+        instance_on(kind, tmp_path / "a") as a,
+        instance_on(kind, tmp_path / "b") as b,
+    ):
+        await _totals_across(a, b)
+
+
+async def _totals_across(a, b) -> None:
     _, ana = await create_account(a.services, "ana", "secret-ana-1")
     _, carl = await create_account(a.services, "carl", "secret-carl-1")
     _, bruno = await create_account(b.services, "bruno", "secret-bruno-1")
