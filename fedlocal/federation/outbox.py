@@ -19,7 +19,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -128,12 +128,8 @@ class FederationOutbox:
         options.update(await _kind_options(conn, post))
         document = to_as.object_document(post, organiser, self.urls, **options)
         prefix = f"{document['id']}#updates/"
-        queued = await outbox_store.latest_of_series(conn, prefix)
-        moment = utcnow()
-        last = _moment_of(queued.activity.uri, prefix) if queued is not None else None
-        if last is not None and moment <= last:
-            # Receivers keep only a strictly newer version: never two Updates at one instant.
-            moment = last + timedelta(milliseconds=1)
+        waiting = await outbox_store.waiting_in_series(conn, prefix)
+        moment = await _next_moment(conn, prefix, utcnow(), waiting.uri if waiting else None)
         activity = to_as.update(document, organiser, moment)
         committers = tuple(
             neighbour.uri
@@ -148,12 +144,11 @@ class FederationOutbox:
             inboxes=await self._involved_inboxes(conn, post, committers),
         )
         if (
-            queued is not None
-            and queued.waiting
-            and _same_audience(queued.activity, delivery)
+            waiting is not None
+            and _same_audience(waiting, delivery)
             and await outbox_store.rewrite_waiting(
                 conn,
-                queued.activity.id,
+                waiting.id,
                 uri=activity["id"],
                 body=dumps_compact(activity).decode(),
             )
@@ -177,9 +172,12 @@ class FederationOutbox:
             case PostUpdated(author, post, also_to, step):
                 options.update(await _kind_options(conn, post))
                 document = to_as.object_document(post, author, self.urls, **options)
+                moment = await _next_moment(
+                    conn, f"{document['id']}#updates/", post.edited_at or utcnow()
+                )
                 return Delivery(
                     author,
-                    to_as.update(document, author, post.edited_at or utcnow(), step=step),
+                    to_as.update(document, author, moment, step=step),
                     followers=post.visibility != "direct",
                     followers_of=await self._shared_audience(conn, author, post),
                     inboxes=await self._involved_inboxes(conn, post, also_to),
@@ -446,12 +444,25 @@ async def _kind_options(conn: AsyncConnection, post: Post) -> dict[str, Any]:
     return {}
 
 
-def _moment_of(uri: str, prefix: str) -> datetime | None:
-    """The instant an Update of ours was written, from its id (`…#updates/<ms>`)."""
+async def _next_moment(
+    conn: AsyncConnection, prefix: str, moment: datetime, waiting: str | None = None
+) -> datetime:
+    """When an Update of an object is written: `moment`, unless an Update of the object
+    (ids starting with `prefix`; `waiting`, one still queued) was written at that
+    millisecond or later. Receivers keep only a strictly newer `updated` (written to the
+    millisecond, as the id), and two Updates never share an id."""
+    previous = [waiting or "", await outbox_store.recent_in_series(conn, prefix) or ""]
+    last = max((m for uri in previous if (m := _millis_of(uri, prefix))), default=None)
+    if last is not None and int(moment.timestamp() * 1000) <= last:
+        return datetime.fromtimestamp((last + 1) / 1000, tz=UTC)
+    return moment
+
+
+def _millis_of(uri: str, prefix: str) -> int | None:
+    """The instant an Update of ours was written, in milliseconds, from its id
+    (`…#updates/<ms>`)."""
     tail = uri[len(prefix) :] if uri.startswith(prefix) else ""
-    if not tail.isdigit():
-        return None
-    return datetime.fromtimestamp(int(tail) / 1000, tz=UTC)
+    return int(tail) if tail.isdigit() else None
 
 
 def _same_audience(queued: outbox_store.OutgoingActivity, delivery: Delivery) -> bool:

@@ -674,3 +674,25 @@ async def test_an_update_of_the_total_alone_does_not_mark_the_copy_edited(inst, 
     assert view is not None and not view.unedited_copy
     _, versions = await edits.history(inst.services, yann, copy.id)
     assert len(versions) == 2
+
+
+async def test_two_changes_at_one_instant_still_go_out_in_order(inst, stub, yann):
+    """Receivers keep only a strictly newer `updated`: two changes within one millisecond
+    (a frozen clock here), the first already sent, give two Updates, the second later."""
+    post = await _firewood(inst, yann)
+    gwen = stub.add_actor("gwen")
+    bea = await resident(inst.federation, "bea")
+    await follows_us(inst, stub, gwen, yann)
+    await send_out(inst)
+    stub.received.clear()
+
+    with use_clock(FakeClock(NOW + timedelta(hours=1))):
+        await purchases.commit(inst.services, bea, post.id, "3")
+        await send_out(inst)
+        await purchases.commit(inst.services, bea, post.id, "4")
+        await send_out(inst)
+
+    first, second = (u.body for u in stub.received_of_type("Update"))
+    assert first["id"] != second["id"]
+    assert second["object"]["updated"] > first["object"]["updated"]
+    assert second["object"]["committedQuantity"]["hasNumericalValue"] == "4"
