@@ -37,6 +37,7 @@ from ..organizations import OrganizationType, organization_type
 from ..purchases import GroupPurchase, show_quantity
 from ..ride_dates import seat_dates
 from ..sanitize import html_to_text
+from ..services.group_purchases import progress_words
 from ..services.messages import ConversationView
 from ..services.notification_groups import group_key
 from ..services.tags import TagView
@@ -307,10 +308,13 @@ def _hashtags(post: Post) -> list[str]:
     return [t for t in dict.fromkeys(tags) if isinstance(t, str) and t]
 
 
-def content(post: Post, language: str, timezone: str = "UTC") -> str:
+def content(
+    post: Post, language: str, timezone: str = "UTC", purchase: GroupPurchase | None = None
+) -> str:
     """What the status shows: for an offer, a request or an event, the title in bold and
     the key facts before the description; an event's start in the instance's `timezone`,
-    named."""
+    named; a group purchase's total against its minimum and its deadline, as counted now
+    (`purchase`), so a Mastodon app reads "12 kg sur 20 kg · jusqu'au 5 décembre"."""
     if (post.kind not in ("offer", "request", "event") and not post.name) or post.kind == "ride":
         # A ride's content opens with its summary already ("Paramé → Dinan · jeudi 8 h…").
         return post.content or ""
@@ -331,6 +335,8 @@ def content(post: Post, language: str, timezone: str = "UTC") -> str:
         facts.append(STATUS_WORDS[words][state])
     if post.event is not None:
         facts.append(_start(post.event.starts_at, timezone))
+    if purchase is not None:
+        facts.append(progress_words(purchase, words, timezone))
     if post.place is not None and post.place.name:
         facts.append(post.place.name)
     if facts:
@@ -469,7 +475,7 @@ def status(
         "url": post.url or post.uri,
         "created_at": timestamp(post.published),
         "account": account(view.author, urls, domain=domain, language=language),
-        "content": content(post, language, timezone),
+        "content": content(post, language, timezone, view.group_purchase),
         "visibility": VISIBILITY.get(post.visibility, "public"),
         "sensitive": post.sensitive,
         "spoiler_text": (post.summary or "") if post.kind == "note" else "",
@@ -493,7 +499,9 @@ def status(
         "card": None,
         "language": post.language,
         "text": post.source if source else None,
-        "edited_at": timestamp(post.edited_at),
+        # Only an edit of its text marks it edited, as Mastodon does: a copy's Update of
+        # a total or of seats left is no edit (services/views.py).
+        "edited_at": None if view.unedited_copy else timestamp(post.edited_at),
         "favourited": view.favourited,
         "reblogged": view.reblogged,
         "muted": False,

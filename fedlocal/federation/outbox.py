@@ -19,6 +19,7 @@ import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -60,6 +61,7 @@ from ..services.outgoing import (
     PostUnpinned,
     PostUpdated,
     ProfileUpdated,
+    PurchaseTotalChanged,
     ReportForwarded,
     RideBooked,
     RideBookingAnswered,
@@ -117,7 +119,48 @@ class FederationOutbox:
         about = _post_of(news)
         if about is not None and about.is_local_only:
             return  # local-only posts, and news of them, never leave this instance
+        if isinstance(news, PurchaseTotalChanged):
+            await self._send_total(conn, news.organiser, news.post)
+            return
         await self._enqueue(conn, await self._delivery(conn, news))
+
+    async def _send_total(self, conn: AsyncConnection, organiser: Actor, post: Post) -> None:
+        """A group purchase's `Update` with its current total, to the audience of any of
+        its Updates and its remote committers. At most one waits per purchase: while the
+        previous Update of the purchase has not started its fan-out (nothing of it sent),
+        it is rewritten with the newer document instead of queuing another, so a burst of
+        commitments costs one delivery per inbox, not one per commitment."""
+        options = self.render_options()
+        options.update(await _kind_options(conn, post))
+        document = to_as.object_document(post, organiser, self.urls, **options)
+        prefix = f"{document['id']}#updates/"
+        waiting = await outbox_store.waiting_in_series(conn, prefix)
+        moment = await _next_moment(conn, prefix, utcnow(), waiting.uri if waiting else None)
+        activity = to_as.update(document, organiser, moment)
+        committers = tuple(
+            neighbour.uri
+            for _c, neighbour in await purchase_store.list_commitments(conn, post.id)
+            if not neighbour.is_local
+        )
+        delivery = Delivery(
+            organiser,
+            activity,
+            followers=post.visibility != "direct",
+            followers_of=await self._shared_audience(conn, organiser, post),
+            inboxes=await self._involved_inboxes(conn, post, committers),
+        )
+        if (
+            waiting is not None
+            and _same_audience(waiting, delivery)
+            and await outbox_store.rewrite_waiting(
+                conn,
+                waiting.id,
+                uri=activity["id"],
+                body=dumps_compact(activity).decode(),
+            )
+        ):
+            return
+        await self._enqueue(conn, delivery)
 
     async def _delivery(self, conn: AsyncConnection, news: News) -> Delivery:
         """The activity telling `news`, and its audience: the one table of who receives
@@ -135,9 +178,12 @@ class FederationOutbox:
             case PostUpdated(author, post, also_to, step):
                 options.update(await _kind_options(conn, post))
                 document = to_as.object_document(post, author, self.urls, **options)
+                moment = await _next_moment(
+                    conn, f"{document['id']}#updates/", post.edited_at or utcnow()
+                )
                 return Delivery(
                     author,
-                    to_as.update(document, author, post.edited_at or utcnow(), step=step),
+                    to_as.update(document, author, moment, step=step),
                     followers=post.visibility != "direct",
                     followers_of=await self._shared_audience(conn, author, post),
                     inboxes=await self._involved_inboxes(conn, post, also_to),
@@ -402,6 +448,40 @@ async def _kind_options(conn: AsyncConnection, post: Post) -> dict[str, Any]:
         found = await purchase_store.get(conn, post.id)
         return {"group_purchase": found} if found is not None else {}
     return {}
+
+
+async def _next_moment(
+    conn: AsyncConnection, prefix: str, moment: datetime, waiting: str | None = None
+) -> datetime:
+    """When an Update of an object is written: `moment`, unless an Update of the object
+    (ids starting with `prefix`; `waiting`, one still queued) was written at that
+    millisecond or later. Receivers keep only a strictly newer `updated` (written to the
+    millisecond, as the id), and two Updates never share an id."""
+    previous = [waiting or "", await outbox_store.recent_in_series(conn, prefix) or ""]
+    last = max((m for uri in previous if (m := _millis_of(uri, prefix))), default=None)
+    if last is not None and int(moment.timestamp() * 1000) <= last:
+        return datetime.fromtimestamp((last + 1) / 1000, tz=UTC)
+    return moment
+
+
+def _millis_of(uri: str, prefix: str) -> int | None:
+    """The instant an Update of ours was written, in milliseconds, from its id
+    (`…#updates/<ms>`)."""
+    tail = uri[len(prefix) :] if uri.startswith(prefix) else ""
+    return int(tail) if tail.isdigit() else None
+
+
+def _same_audience(queued: outbox_store.OutgoingActivity, delivery: Delivery) -> bool:
+    """Whether a queued activity reaches everyone `delivery` would (so rewriting its body
+    loses no one): the same followers, and every inbox of the new one among its own."""
+    followers_of = delivery.sender.id if delivery.followers else None
+    others = {i for i in delivery.followers_of if i != delivery.sender.id}
+    targets = {inbox for inbox in delivery.inboxes if inbox}
+    return (
+        queued.followers_of == followers_of
+        and set(queued.extra_followers_of) == others
+        and targets <= set(queued.inboxes)
+    )
 
 
 def _post_of(news: News) -> Post | None:

@@ -180,6 +180,8 @@ async def history(
         name=post.name,
         sensitive=post.sensitive,
         attachments=post.attachments,
-        created_at=post.edited_at or post.published,
+        # Never edited (an Update of a total or a status alone keeps no version): the
+        # one version is the post as published.
+        created_at=(post.edited_at if earlier else None) or post.published,
     )
     return post, [*earlier, current]

@@ -54,6 +54,7 @@ from .context import ServiceContext
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .places import resolve_place
 from .publishing import Draft, publish
+from .ride_wording import MONTHS
 
 KIND = "group_purchase"
 TITLE_MAX = 120
@@ -223,6 +224,44 @@ def summary_html(purchase: GroupPurchase, timezone: str) -> str:
     )
 
 
+_DECIDED = {
+    "fr": {"confirmed": "confirmé", "cancelled": "annulé"},
+    "en": {"confirmed": "confirmed", "cancelled": "cancelled"},
+}
+
+
+def progress_words(purchase: GroupPurchase, language: str, timezone: str) -> str:
+    """The total against the minimum and the deadline in a few words, for readers who only
+    see a post's text (a Mastodon app): "12 kg sur 20 kg · jusqu'au 5 décembre". On a copy
+    of a purchase elsewhere, the total is its server's (its latest Update)."""
+    lang = "fr" if language.startswith("fr") else "en"
+    unit = unit_named(purchase.unit)
+
+    def amount(milli: int) -> str:
+        shown = show_quantity(milli)
+        shown = shown.replace(".", ",") if lang == "fr" else shown
+        return f"{shown} {unit.label_for(lang, milli) if unit else purchase.unit}"
+
+    try:
+        local = purchase.deadline.astimezone(ZoneInfo(timezone))
+    except (ValueError, KeyError):
+        local = purchase.deadline
+    month = MONTHS[lang][local.month - 1]
+    if lang == "fr":
+        parts = [
+            f"{amount(purchase.committed_milli)} sur {amount(purchase.minimum_milli)}",
+            f"jusqu'au {local.day} {month}",
+        ]
+    else:
+        parts = [
+            f"{amount(purchase.committed_milli)} of {amount(purchase.minimum_milli)}",
+            f"until {local.day} {month}",
+        ]
+    if purchase.state in _DECIDED[lang]:
+        parts.append(_DECIDED[lang][purchase.state])
+    return " · ".join(parts)
+
+
 async def propose(ctx: ServiceContext, organiser: Actor, data: PurchaseInput) -> Post:
     """Publish a group purchase organised by `organiser` (a resident, whether a person,
     an association or a producer)."""
@@ -331,8 +370,9 @@ async def commit(
                     actor, post, organiser, found.unit, milli, offer_uri, offered_at=now
                 ),
             )
-    if offer_uri is not None:
-        ctx.outbox.wake()
+        else:
+            await ctx.outbox.send(conn, outgoing.PurchaseTotalChanged(organiser, post))
+    ctx.outbox.wake()
     return committed
 
 
@@ -352,9 +392,11 @@ async def withdraw(ctx: ServiceContext, actor: Actor, post_id: int) -> None:
         elsewhere = not post.is_local and mine.activity_uri is not None
         if not post.is_local and mine.accepted_milli:
             await purchase_store.adjust_remote_total(conn, post_id, -mine.accepted_milli)
+        organiser = await actor_store.get_actor(conn, post.actor_id)
+        assert organiser is not None
+        if post.is_local:
+            await ctx.outbox.send(conn, outgoing.PurchaseTotalChanged(organiser, post))
         if elsewhere and mine.activity_uri is not None:
-            organiser = await actor_store.get_actor(conn, post.actor_id)
-            assert organiser is not None
             await ctx.outbox.send(
                 conn,
                 outgoing.CommitmentWithdrawn(
@@ -367,8 +409,7 @@ async def withdraw(ctx: ServiceContext, actor: Actor, post_id: int) -> None:
                     offered_at=mine.offered_at,
                 ),
             )
-    if elsewhere:
-        ctx.outbox.wake()
+    ctx.outbox.wake()
 
 
 async def decide(
@@ -566,6 +607,10 @@ async def receive_commitment(
             refusal,
         ),
     )
+    if committed is not None:
+        # After the Accept: its Update's `updated` is then never earlier than the
+        # Accept's `published` (how the neighbour's server avoids counting it twice).
+        await ctx.outbox.send(conn, outgoing.PurchaseTotalChanged(organiser, post))
     return True
 
 
@@ -580,6 +625,7 @@ def _later(held: Commitment, offered_at: datetime | None) -> bool:
 
 
 async def receive_withdrawal(
+    ctx: ServiceContext,
     conn: AsyncConnection,
     neighbour: Actor,
     purchase_uri: str | None,
@@ -614,6 +660,10 @@ async def receive_withdrawal(
         activity_uri=offer_uri,
         offered_at=offered_at or (held.offered_at if held else None),
     )
+    if held is not None and held.counts:
+        organiser = await actor_store.get_actor(conn, post.actor_id)
+        if organiser is not None:
+            await ctx.outbox.send(conn, outgoing.PurchaseTotalChanged(organiser, post))
     return True
 
 
@@ -625,10 +675,14 @@ async def receive_commitment_answer(
     accepted: bool,
     quantity: str | None = None,
     reason: str | None = None,
+    answered_at: datetime | None = None,
 ) -> bool:
     """The purchase's server answered our resident's Offer: `Accept` (the quantity its
     Agreement states, else the one offered, is counted) or `Reject` (refused, with its
     reason; a refused change falls back to the quantity accepted before). They are told.
+    The organiser's total is authoritative: our copy adds the accepted quantity to it
+    only when the copy's figure is older than the Accept (`answered_at`, its
+    `published`); an Update of the purchase written since the Accept counts it already.
     False when the Offer is no commitment of ours, or the answer not from the organiser."""
     commitment = await purchase_store.get_by_activity_uri(conn, offer_uri)
     if commitment is None:
@@ -648,9 +702,11 @@ async def receive_commitment_answer(
             if quantity is not None:
                 milli = parse_quantity(quantity, whole=purchase.whole)
         await purchase_store.answer(conn, commitment.id, state="accepted", quantity_milli=milli)
-        await purchase_store.adjust_remote_total(
-            conn, post.id, milli - (commitment.accepted_milli or 0)
-        )
+        figure_of = post.edited_at or post.published
+        if answered_at is None or figure_of < answered_at:
+            await purchase_store.adjust_remote_total(
+                conn, post.id, milli - (commitment.accepted_milli or 0)
+            )
         kind = ACCEPTED
     else:
         why = " ".join((reason or "").split())[:300] or None

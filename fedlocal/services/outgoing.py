@@ -33,6 +33,17 @@ class PostUpdated:
 
 
 @dataclass(frozen=True)
+class PurchaseTotalChanged:
+    """The committed total of one of our group purchases changed (a commitment made,
+    changed or withdrawn, here or from a neighbour instance): its `Update`, carrying the
+    current total, goes to the audience of its Create and to remote committers. A change
+    while the previous one still waits to be sent folds into it (federation/outbox.py)."""
+
+    organiser: Actor
+    post: Post
+
+
+@dataclass(frozen=True)
 class PostDeleted:
     author: Actor
     post: Post
@@ -324,6 +335,7 @@ class ReportForwarded:
 News = (
     PostCreated
     | PostUpdated
+    | PurchaseTotalChanged
     | PostDeleted
     | PostPinned
     | PostUnpinned

@@ -21,6 +21,8 @@ _MONTHS = {
         "September", "October", "November", "December",
     ),
 }  # fmt: skip
+# Month names, for the other kinds' one-line wording too (group purchases' deadline).
+MONTHS = _MONTHS
 
 
 def ride_summary(ride: RideDetails, language: str = "fr") -> str:

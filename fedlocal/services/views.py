@@ -24,6 +24,7 @@ from ..store import group_purchases as purchase_store
 from ..store import interests as interest_store
 from ..store import moderation as moderation_store
 from ..store import pins as pin_store
+from ..store import post_edits as edit_store
 from ..store import timelines as timeline_store
 from ..store.moderation import AccountWarning
 from .visibility import visible
@@ -61,6 +62,9 @@ class PostView:
     filtered: tuple[FilterMatch, ...] = ()
     # A group purchase's unit, price, quantities, deadline and pickup.
     group_purchase: GroupPurchase | None = None
+    # A copy whose `edited_at` only orders its author's Updates (a total, seats left, a
+    # status): no text of it was edited, so apps do not show it as edited.
+    unedited_copy: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,11 @@ async def posts(
     purchases = await purchase_store.get_many(
         conn, [p.id for p in shown if p.kind == "group_purchase"]
     )
+    # A remote copy's edited_at is the version of its last Update (what orders them);
+    # only an edit of its text keeps an earlier version.
+    edited = await edit_store.with_versions(
+        conn, [p.id for p in shown if not p.is_local and p.edited_at is not None]
+    )
     views = []
     for post in shown:
         parent = parents.get(post.in_reply_to_uri) if post.in_reply_to_uri else None
@@ -174,6 +183,9 @@ async def posts(
                 mentions=tuple(mentioned[m.href] for m in post.mentions if m.href in mentioned),
                 pinned=post.id in pinned,
                 group_purchase=purchases.get(post.id),
+                unedited_copy=not post.is_local
+                and post.edited_at is not None
+                and post.id not in edited,
             )
         )
     return views

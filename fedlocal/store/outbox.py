@@ -96,6 +96,73 @@ async def get_outgoing_by_uri(conn: AsyncConnection, uri: str) -> OutgoingActivi
     return _outgoing(row) if row else None
 
 
+async def waiting_in_series(conn: AsyncConnection, prefix: str) -> OutgoingActivity | None:
+    """The most recently queued activity whose URI starts with `prefix` (an object's
+    Updates) that still waits for its fan-out, nothing of it delivered yet (so it may
+    still be rewritten); None when there is none. Its row is locked until the
+    transaction ends (PostgreSQL), so the fan-out cannot start on it between this read
+    and a rewrite. Only waiting activities are searched (the `fanout_state` index): the
+    table keeps every activity ever sent."""
+    query = (
+        select(outgoing_activities)
+        .where(
+            outgoing_activities.c.fanout_state == "pending",
+            outgoing_activities.c.uri.startswith(prefix, autoescape=True),
+        )
+        .order_by(outgoing_activities.c.id.desc())
+        .limit(1)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    if row is None or row.fanout_cursor is not None:
+        return None
+    # No batch expanded yet: no delivery row, none sent (checked, not assumed).
+    expanded = (
+        await conn.execute(
+            select(func.count()).select_from(deliveries).where(deliveries.c.activity_id == row.id)
+        )
+    ).scalar_one()
+    return _outgoing(row) if expanded == 0 else None
+
+
+async def recent_in_series(conn: AsyncConnection, prefix: str, *, within: int = 200) -> str | None:
+    """The URI of the newest activity starting with `prefix` among the last `within`
+    queued (a bounded look: the table keeps every activity ever sent); None when none.
+    What keeps an object's Updates at distinct instants when two come within one
+    millisecond: an older one is long gone from this window and from that millisecond."""
+    recent = (
+        select(outgoing_activities.c.id, outgoing_activities.c.uri)
+        .order_by(outgoing_activities.c.id.desc())
+        .limit(within)
+        .subquery()
+    )
+    found: str | None = (
+        await conn.execute(
+            select(recent.c.uri)
+            .where(recent.c.uri.startswith(prefix, autoescape=True))
+            .order_by(recent.c.id.desc())
+            .limit(1)
+        )
+    ).scalar()
+    return found
+
+
+async def rewrite_waiting(conn: AsyncConnection, activity_id: int, *, uri: str, body: str) -> bool:
+    """Replace the body (and id) of an activity still waiting for its fan-out; False when
+    the fan-out started meanwhile (the caller then queues a new one)."""
+    result = await conn.execute(
+        update(outgoing_activities)
+        .where(
+            outgoing_activities.c.id == activity_id,
+            outgoing_activities.c.fanout_state == "pending",
+            outgoing_activities.c.fanout_cursor.is_(None),
+        )
+        .values(uri=uri, body=body)
+    )
+    return bool(result.rowcount)
+
+
 async def pending_fanouts(conn: AsyncConnection, *, limit: int) -> list[OutgoingActivity]:
     rows = await conn.execute(
         select(outgoing_activities)

@@ -59,6 +59,16 @@ async def versions_of(conn: AsyncConnection, post_id: int) -> list[PostVersion]:
     ]
 
 
+async def with_versions(conn: AsyncConnection, post_ids: Sequence[int]) -> set[int]:
+    """Those of `post_ids` that have an earlier version (their text was edited)."""
+    if not post_ids:
+        return set()
+    rows = await conn.execute(
+        select(post_edits.c.post_id).where(post_edits.c.post_id.in_(list(post_ids))).distinct()
+    )
+    return {row.post_id for row in rows}
+
+
 async def newest_id(conn: AsyncConnection) -> int:
     found = (await conn.execute(select(post_edits.c.id).order_by(post_edits.c.id.desc()))).first()
     return found.id if found else 0

@@ -4,9 +4,12 @@ price, quantities, deadline, pickup), and the confirmation as an `update` of it.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from html import unescape
+from zoneinfo import ZoneInfo
 
 from fedlocal.services import group_purchases
 from fedlocal.services.group_purchases import PurchaseInput
+from fedlocal.services.ride_wording import MONTHS
 
 
 async def firewood(inst, organiser):
@@ -49,7 +52,12 @@ async def test_an_app_sees_the_purchase_and_its_confirmation(inst, http, ana, bo
     assert (purchase["committed"], purchase["remaining"], purchase["committers"]) == ("12", "8", 1)
     assert purchase["pickup_place"] == "Parking du marché de Paramé"
     assert purchase["status"] == "open" and purchase["deadline"]
-    assert "Achat groupé" in status["content"]
+    assert "Achat groupé" in unescape(status["content"])
+    # A reader who only sees the text reads the total against the minimum, live
+    deadline = datetime.fromisoformat(purchase["deadline"]).astimezone(ZoneInfo("Europe/Paris"))
+    month = MONTHS["fr"][deadline.month - 1]
+    text = unescape(status["content"])
+    assert f"12 stères sur 10 stères · jusqu'au {deadline.day} {month}" in text
 
     # And once ana confirms, bob's notification is an update of the purchase
     await group_purchases.decide(inst.services, ana.actor, post.id, confirm=True)
@@ -58,3 +66,4 @@ async def test_an_app_sees_the_purchase_and_its_confirmation(inst, http, ana, bo
         ("update", "group_purchase_confirmed")
     ]
     assert notes[0]["status"]["fedlocal"]["group_purchase"]["status"] == "confirmed"
+    assert f"jusqu'au {deadline.day} {month} · confirmé" in unescape(notes[0]["status"]["content"])

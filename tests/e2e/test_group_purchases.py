@@ -1,7 +1,8 @@
 """Group purchases between two instances over loopback HTTP: Bruno on B commits to Ana's
 firewood purchase on A, changes and withdraws his quantity, and hears A's answers and its
 confirmation with the pickup details; Bea on A and Bruno on B race for the last stère of
-a purchase with a maximum, on SQLite and on PostgreSQL, and one only gets it."""
+a purchase with a maximum, on SQLite and on PostgreSQL, and one only gets it; B's copy
+shows A's total after every commitment, Bruno's own counted once."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from fedlocal.services import group_purchases as purchases
+from fedlocal.services import views
 from fedlocal.services.accounts import create_account
 from fedlocal.services.errors import Conflict
 from fedlocal.services.group_purchases import PurchaseInput
@@ -153,6 +155,44 @@ async def test_a_neighbour_on_b_commits_changes_and_withdraws_on_a_purchase_of_a
     await wait_for(lambda: _total_is(a, post.id, 0), message="A to hear the Undo")
     assert await _mine(b, bruno, copy.id) is None
     assert await _total(b, copy.id) == 0
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_b_shows_the_total_a_counts_after_each_commitment_never_twice(tmp_path, kind):
+    """B's copy of Ana's purchase follows A's total: after Carl commits on A, after
+    Bruno's own commitment from B (counted once, whichever of A's Accept and A's Update
+    arrives first), and after Carl withdraws."""
+    async with (
+        instance_on(kind, tmp_path / "a") as a,
+        instance_on(kind, tmp_path / "b") as b,
+    ):
+        await _totals_across(a, b)
+
+
+async def _totals_across(a, b) -> None:
+    _, ana = await create_account(a.services, "ana", "secret-ana-1")
+    _, carl = await create_account(a.services, "carl", "secret-carl-1")
+    _, bruno = await create_account(b.services, "bruno", "secret-bruno-1")
+    post, copy = await _a_purchase_reaching_b(a, b, ana, bruno)
+
+    # When Carl commits 4 stères on A, B's copy says 4
+    await purchases.commit(a.services, carl, post.id, "4")
+    await wait_for(lambda: _total_is(b, copy.id, 4_000), message="A's total (4) on B")
+
+    # When Bruno commits 3 from B: A counts 7, and B says 7 once answered, not 10
+    await purchases.commit(b.services, bruno, copy.id, "3")
+    await wait_for(lambda: _total_is(a, post.id, 7_000), message="A to count Bruno")
+    await wait_for(lambda: _answered(b, bruno, copy.id), message="A's Accept on B")
+    await wait_for(lambda: _total_is(b, copy.id, 7_000), message="A's total (7) on B")
+    # What apps on B read: A's total, and the copy not marked as edited (no text changed)
+    async with b.db.read() as conn:
+        view = await views.post(conn, bruno, await _copy(b, post.uri))
+    assert view is not None and view.unedited_copy
+    assert view.group_purchase is not None and view.group_purchase.committed_milli == 7_000
+
+    # When Carl withdraws on A, B's copy says 3
+    await purchases.withdraw(a.services, carl, post.id)
+    await wait_for(lambda: _total_is(b, copy.id, 3_000), message="A's total (3) on B")
 
 
 async def _list(instance, post_id):

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from fedlocal.services import rides
+from fedlocal.services import rides, views
 from fedlocal.services.accounts import create_account
 from fedlocal.services.errors import Conflict
 from fedlocal.store import notifications as notification_store
@@ -158,6 +158,10 @@ async def test_a_passenger_on_b_cancels_and_a_frees_the_seat(pair):
         return [d for d in await rides.upcoming_dates(b.services, found) if d.is_full]
 
     await wait_for(full_on_b, message="B's copy to show the date full")
+    # (an Update of its seats alone: apps on B do not show the ride as edited)
+    async with b.db.read() as conn:
+        view = await views.post(conn, bruno, await _copy(b, ride.uri))
+    assert view is not None and view.unedited_copy
     # and a neighbour of Bruno's cannot book it there (nothing is sent)
     _, carla = await create_account(b.services, "carla", "secret-carla-1")
     found = await _copy(b, ride.uri)

@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from fedlocal.clock import FakeClock, use_clock
+from fedlocal.federation.delivery import DeliveryWorker
 from fedlocal.federation.inbox_worker import InboxWorker
-from fedlocal.services import blocks
+from fedlocal.services import blocks, edits, views
 from fedlocal.services import group_purchases as purchases
 from fedlocal.services.errors import Conflict, InvalidInput
 from fedlocal.services.group_purchases import PurchaseInput
@@ -25,7 +26,11 @@ from tests.services.sharing_support import (
     create_of,
     deliver,
     deliver_and_process,
+    follows_us,
+    fresh,
+    last_queued_id,
     post_at,
+    queued,
     resident,
     send_out,
     update_of,
@@ -497,3 +502,197 @@ async def test_offers_and_undos_arriving_out_of_order_leave_the_newest_word(inst
     again = dated(commitment(gwen, post, "5", offer_id="g2"), NOW + timedelta(seconds=2))
     await deliver_and_process(inst, stub, gwen, again)
     assert await _total(inst, post) == 9_000
+
+
+# --- the total, live on neighbour instances ---------------------------------------------
+# Each change of the committed total of one of our purchases sends its `Update` (the
+# current `committedQuantity`) to the audience of its Create and to remote committers, at
+# most one waiting per purchase; on the other side, the organiser's figure is the copy's
+# total, our residents' accepted commitments never counted on top of a figure that has
+# them already.
+
+
+def _committed(update) -> str:
+    return update.body["object"]["committedQuantity"]["hasNumericalValue"]
+
+
+async def test_each_change_of_the_total_sends_the_purchase_update(inst, stub, yann):
+    """Gwen follows Yann; Rozenn, elsewhere, commits without following anyone: the
+    Update with the total reaches their server after her commitment, a neighbour's here,
+    and her withdrawal; it never marks the purchase as edited."""
+    post = await _firewood(inst, yann)
+    gwen = stub.add_actor("gwen")
+    rozenn = stub.add_actor("rozenn")
+    bea = await resident(inst.federation, "bea")
+    await follows_us(inst, stub, gwen, yann)
+    await send_out(inst)
+    stub.received.clear()
+
+    offer = commitment(rozenn, post, "2.5")
+    await deliver_and_process(inst, stub, rozenn, offer)
+    await send_out(inst)
+    [accept] = stub.received_of_type("Accept")
+    [update] = stub.received_of_type("Update")
+    assert update.body["object"]["id"] == post.uri
+    assert _committed(update) == "2.5"
+    # Written after the Accept: a server reading both knows the figure counts it.
+    assert update.body["object"]["updated"] >= accept.body["published"]
+    stub.received.clear()
+
+    await purchases.commit(inst.services, bea, post.id, "3")
+    await send_out(inst)
+    [update] = stub.received_of_type("Update")
+    assert _committed(update) == "5.5"
+    stub.received.clear()
+
+    await deliver_and_process(inst, stub, rozenn, undo_of(rozenn, offer))
+    await send_out(inst)
+    [update] = stub.received_of_type("Update")
+    assert _committed(update) == "3"
+    stored, _ = await purchases.get(inst.services, post.id)
+    assert stored.edited_at is None
+
+
+async def test_a_burst_of_changes_folds_into_the_update_waiting_to_go(inst, stub, yann):
+    """Three changes before the delivery worker runs: one Update queued, carrying the
+    last total; once that one is being fanned out, the next change queues a second one,
+    written later, so receivers keep the newer figure."""
+    post = await _firewood(inst, yann)
+    gwen = stub.add_actor("gwen")
+    rozenn = stub.add_actor("rozenn")
+    bea = await resident(inst.federation, "bea")
+    await follows_us(inst, stub, gwen, yann)
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "2"))
+    await send_out(inst)
+    stub.received.clear()
+    before = await last_queued_id(inst.db)
+
+    await purchases.commit(inst.services, bea, post.id, "3")
+    await purchases.commit(inst.services, bea, post.id, "4")
+    await deliver_and_process(inst, stub, rozenn, commitment(rozenn, post, "1", offer_id="2"))
+
+    updates = [q for q in await queued(inst.db, after=before) if q.type == "Update"]
+    assert len(updates) == 1
+    [waiting] = updates
+    assert waiting.body["object"]["committedQuantity"]["hasNumericalValue"] == "5"
+    # To the followers and to the remote committer's server.
+    assert waiting.followers_of == yann.id and waiting.inboxes == [rozenn.stub.base_url + "/inbox"]
+
+    # The fan-out starts: that Update is no longer rewritten, a new one is queued.
+    await DeliveryWorker(inst.federation).fan_out()
+    await purchases.withdraw(inst.services, bea, post.id)
+    updates = [q for q in await queued(inst.db, after=before) if q.type == "Update"]
+    assert len(updates) == 2
+    first, second = (u.body for u in updates)
+    assert second["object"]["committedQuantity"]["hasNumericalValue"] == "1"
+    assert second["object"]["updated"] > first["object"]["updated"]
+    assert second["id"] != first["id"]
+
+    await send_out(inst)
+    # In whatever order they arrive, `updated` tells which figure is the newer.
+    received = sorted(stub.received_of_type("Update"), key=lambda u: u.body["object"]["updated"])
+    assert [_committed(u) for u in received] == ["5", "1"]
+
+
+async def test_a_local_only_purchase_sends_no_update(inst, stub, yann):
+    post = await _firewood(inst, yann, visibility="local")
+    bea = await resident(inst.federation, "bea")
+    before = await last_queued_id(inst.db)
+
+    await purchases.commit(inst.services, bea, post.id, "3")
+
+    assert await queued(inst.db, after=before) == []
+
+
+def _accept_at(maiwenn, offer_uri: str, quantity: str, moment) -> dict:
+    return {**answer(maiwenn, "Accept", offer_uri, quantity=quantity), "published": moment}
+
+
+async def test_the_organisers_figure_is_the_copys_total_never_counted_twice(inst, stub, yann):
+    """Yann commits 6 pots of honey at Maiwenn's. Her server's Update (its total 6, with
+    his) can arrive before its Accept: the Accept then adds nothing. An Accept newer than
+    the figure we hold adds his quantity until her next Update states the total."""
+    maiwenn = stub.add_actor("maiwenn")
+    copy = await purchase_elsewhere(inst, stub, yann, maiwenn)
+    first = await purchases.commit(inst.services, yann, copy.id, "6")
+    accepted_at = NOW + timedelta(minutes=5)
+
+    # Her Update written at the Accept's instant or after it comes first…
+    later = {**purchase_document(maiwenn, 1, committed="6"), "updated": accepted_at.isoformat()}
+    await deliver_and_process(inst, stub, maiwenn, update_of(maiwenn, later, "u1"))
+    assert await _total(inst, copy) == 6_000
+    # …then the Accept: he is counted, once.
+    await deliver_and_process(
+        inst,
+        stub,
+        maiwenn,
+        _accept_at(maiwenn, first.commitment.activity_uri, "6", accepted_at.isoformat()),
+    )
+    assert (await purchases.my_commitment(inst.services, yann, copy.id)).state == "accepted"
+    assert await _total(inst, copy) == 6_000
+
+    # He changes to 8: the Accept comes first this time, and counts the difference…
+    second = await purchases.commit(inst.services, yann, copy.id, "8")
+    answered = (accepted_at + timedelta(minutes=1)).isoformat()
+    await deliver_and_process(
+        inst, stub, maiwenn, _accept_at(maiwenn, second.commitment.activity_uri, "8", answered)
+    )
+    assert await _total(inst, copy) == 8_000
+    # …and her Update (someone else committed 2 meanwhile) states the total.
+    newest = {
+        **purchase_document(maiwenn, 1, committed="10"),
+        "updated": (accepted_at + timedelta(minutes=2)).isoformat(),
+    }
+    await deliver_and_process(inst, stub, maiwenn, update_of(maiwenn, newest, "u2"))
+    assert await _total(inst, copy) == 10_000
+
+
+async def test_an_update_of_the_total_alone_does_not_mark_the_copy_edited(inst, stub, yann):
+    """Apps show a copy as edited only when its author changed its text: an Update with
+    a new total (or seats left, a status) changes the copy without an edit history."""
+    maiwenn = stub.add_actor("maiwenn")
+    copy = await purchase_elsewhere(inst, stub, yann, maiwenn)
+    later = NOW + timedelta(minutes=2)
+    total = {**purchase_document(maiwenn, 1, committed="12"), "updated": later.isoformat()}
+    await deliver_and_process(inst, stub, maiwenn, update_of(maiwenn, total, "t1"))
+
+    async with inst.db.read() as conn:
+        view = await views.post(conn, yann, await fresh(inst.db, copy))
+    assert view is not None and view.unedited_copy
+    assert view.group_purchase is not None and view.group_purchase.committed_milli == 12_000
+    _, versions = await edits.history(inst.services, yann, copy.id)
+    assert [v.created_at for v in versions] == [copy.published]
+
+    reworded = {
+        **total,
+        "content": "<p>Achat groupé : 9 € le pot, miel de printemps.</p>",
+        "updated": (later + timedelta(minutes=1)).isoformat(),
+    }
+    await deliver_and_process(inst, stub, maiwenn, update_of(maiwenn, reworded, "t2"))
+    async with inst.db.read() as conn:
+        view = await views.post(conn, yann, await fresh(inst.db, copy))
+    assert view is not None and not view.unedited_copy
+    _, versions = await edits.history(inst.services, yann, copy.id)
+    assert len(versions) == 2
+
+
+async def test_two_changes_at_one_instant_still_go_out_in_order(inst, stub, yann):
+    """Receivers keep only a strictly newer `updated`: two changes within one millisecond
+    (a frozen clock here), the first already sent, give two Updates, the second later."""
+    post = await _firewood(inst, yann)
+    gwen = stub.add_actor("gwen")
+    bea = await resident(inst.federation, "bea")
+    await follows_us(inst, stub, gwen, yann)
+    await send_out(inst)
+    stub.received.clear()
+
+    with use_clock(FakeClock(NOW + timedelta(hours=1))):
+        await purchases.commit(inst.services, bea, post.id, "3")
+        await send_out(inst)
+        await purchases.commit(inst.services, bea, post.id, "4")
+        await send_out(inst)
+
+    first, second = (u.body for u in stub.received_of_type("Update"))
+    assert first["id"] != second["id"]
+    assert second["object"]["updated"] > first["object"]["updated"]
+    assert second["object"]["committedQuantity"]["hasNumericalValue"] == "4"

@@ -9,6 +9,7 @@ from activitypub.addressing import id_of
 from ...services import events, follows, interest, rides
 from ...services import group_purchases as purchases
 from ..from_as.group_purchases import answered_quantity
+from ..from_as.values import parse_datetime
 from .context import Ignored, InboxContext, object_type
 from .follow_lookup import find_follow
 
@@ -47,6 +48,7 @@ async def answer(ctx: InboxContext, conn, *, accepted: bool) -> None:
             accepted=accepted,
             quantity=answered_quantity(ctx.activity) if accepted else None,
             reason=None if accepted else _reason(ctx.activity),
+            answered_at=parse_datetime(ctx.activity.get("published")),
         )
     ):
         return

@@ -51,6 +51,7 @@ async def apply(ctx: InboxContext, conn, prepared) -> None:
     if inner_type in (None, "Offer"):
         offer = commitment_offer(inner)
         if await purchases.receive_withdrawal(
+            ctx.services,
             conn,
             ctx.actor,
             offer.purchase_uri if offer else None,

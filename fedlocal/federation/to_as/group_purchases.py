@@ -10,6 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from ...clock import utcnow
 from ...models import Actor
 from ...purchases import show_quantity, unit_named
 from .common import iso_precise
@@ -36,6 +37,8 @@ def accept_commitment(
         "id": f"{organiser.uri}#accepts/{uuid.uuid4()}",
         "type": "Accept",
         "actor": organiser.uri,
+        # When it was counted: an Update of the purchase written since already has it.
+        "published": iso_precise(utcnow()),
         "to": [neighbour_uri],
         "object": offer_uri,
         "result": {
