@@ -34,7 +34,7 @@ from .federation.inbox_worker import InboxWorker
 from .federation.push import PushWorker
 from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
 from .federation.runtime import Federation, start_federation
-from .federation.workers import run_worker
+from .federation.workers import release_previous_leases, run_worker
 from .media.serve import routes as media_file_routes
 from .monitoring import RequestLatency, RequestTimes, metrics_routes
 from .services.errors import ServiceError
@@ -63,6 +63,8 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         app.state.pages = Pages(federation.services, federation.client)
         app.state.feeds = Feeds(federation.services)
         start_api(app, db, federation.signals)
+        if config.run_workers:
+            await release_previous_leases(db)
         tasks = start_workers(federation) if config.run_workers else []
         try:
             yield

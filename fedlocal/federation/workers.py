@@ -10,6 +10,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from ..store import inbox_queue
+from ..store import outbox as outbox_store
+from ..store.database import Database
+
 log = logging.getLogger(__name__)
 
 
@@ -51,3 +55,17 @@ async def run_worker(
             async with asyncio.timeout(poll_seconds):
                 await wake.wait()
         wake.clear()
+
+
+async def release_previous_leases(db: Database) -> None:
+    """On SQLite the serving process is the only worker (docs/operations.md#several-processes),
+    so what is leased at its start was claimed by a run of it that died (a kill -9, a power
+    cut): give it back now rather than after `queue_lease_seconds`. On PostgreSQL another
+    process may hold those leases, which then expire on their own."""
+    if not db.is_sqlite:
+        return
+    async with db.write() as conn:
+        inbox = await inbox_queue.release_leases(conn)
+        sending = await outbox_store.release_all_deliveries(conn)
+    if inbox or sending:
+        log.warning("gave back %d inbox items and %d deliveries left leased", inbox, sending)

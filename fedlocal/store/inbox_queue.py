@@ -206,3 +206,15 @@ async def delete_failed(conn: AsyncConnection, ids: Sequence[int] | None) -> int
     """Forget failed items (those of `ids`, or all). Returns how many."""
     result = await conn.execute(delete(inbox_queue).where(_failed(ids)))
     return result.rowcount or 0
+
+
+async def release_leases(conn: AsyncConnection) -> int:
+    """Give back every leased item at once: for a process that knows it is the only worker
+    (SQLite), whatever is leased was claimed by a previous run of it that died, and need
+    not wait out its lease."""
+    result = await conn.execute(
+        update(inbox_queue)
+        .where(inbox_queue.c.state == "pending", inbox_queue.c.locked_until.is_not(None))
+        .values(locked_until=None)
+    )
+    return result.rowcount or 0

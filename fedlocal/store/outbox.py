@@ -423,3 +423,14 @@ async def delete_dead_deliveries(conn: AsyncConnection, ids: Sequence[int] | Non
     """Forget dead deliveries (those of `ids`, or all). Returns how many."""
     result = await conn.execute(delete(deliveries).where(_dead(ids)))
     return result.rowcount or 0
+
+
+async def release_all_deliveries(conn: AsyncConnection) -> int:
+    """Give back every leased delivery at once (see `inbox_queue.release_leases`: for the
+    only worker of an SQLite instance, at start)."""
+    result = await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.state == "pending", deliveries.c.locked_until.is_not(None))
+        .values(locked_until=None)
+    )
+    return result.rowcount or 0

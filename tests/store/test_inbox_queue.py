@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from fedlocal.federation.workers import release_previous_leases
 from fedlocal.store import inbox_queue as store
 from fedlocal.store.clock import utcnow
 from fedlocal.store.tables import inbox_queue
@@ -225,3 +226,18 @@ async def test_concurrent_claims_take_disjoint_items(database):
     # Then no item is leased twice
     assert first == ids[0:2]
     assert second == ids[2:4]
+
+
+async def test_a_restarted_sqlite_instance_takes_back_what_its_dead_run_had_leased(database):
+    # Given an item leased for an hour by a run that then died (kill -9)
+    [item_id] = await _enqueue(database, 1)
+    now = later(1)
+    assert await _claim(database, now=now, lease=timedelta(hours=1)) == [item_id]
+
+    # When the serving process starts its workers again
+    await release_previous_leases(database)
+
+    # Then on SQLite, where that process is the only worker, the item is due at once;
+    # on PostgreSQL another live process may hold it: it waits out its lease
+    claimed_again = await _claim(database, now=now + timedelta(seconds=1))
+    assert claimed_again == ([item_id] if database.is_sqlite else [])
