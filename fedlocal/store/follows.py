@@ -192,6 +192,24 @@ async def has_local_follower(conn: AsyncConnection, actor_id: int) -> bool:
     return row.first() is not None
 
 
+async def with_local_followers(conn: AsyncConnection, actor_ids: set[int]) -> set[int]:
+    """Those of `actor_ids` that one of our actors follows (accepted): `has_local_follower`
+    for several actors in one query."""
+    if not actor_ids:
+        return set()
+    rows = await conn.execute(
+        select(follows.c.followed_id)
+        .join(actors, actors.c.id == follows.c.follower_id)
+        .where(
+            follows.c.followed_id.in_(actor_ids),
+            follows.c.state == "accepted",
+            actors.c.role != "remote",
+        )
+        .distinct()
+    )
+    return set(rows.scalars())
+
+
 async def follows_domain(
     conn: AsyncConnection, follower_id: int, domain: str, *, accepted_only: bool
 ) -> bool:
