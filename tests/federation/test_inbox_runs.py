@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from fedlocal.federation import inbox_worker
 from fedlocal.federation.inbox import create
 from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor
@@ -28,13 +29,14 @@ from tests.support.remote_stub import RemoteStub, StubActor
 
 
 @contextlib.asynccontextmanager
-async def neighbourhood(directory, stub: RemoteStub, alice: StubActor):
-    """An instance where bruno follows alice, and alice is a member of our group."""
+async def neighbourhood(directory, stub: RemoteStub, alice: StubActor, carol: StubActor):
+    """An instance where bruno follows alice; alice and carol are members of our group."""
     async with running_instance(directory, run_workers=False) as inst:
         ana = await resident(inst, "ana")
         bruno = await resident(inst, "bruno")
         group = await groups.create_group(inst.services, ana, "jardin", display_name="Jardin")
         remote = await inst.federation.remote.actor(alice.uri)
+        member = await inst.federation.remote.actor(carol.uri)
         async with inst.db.write() as conn:
             await follow_store.upsert_follow(
                 conn,
@@ -50,15 +52,24 @@ async def neighbourhood(directory, stub: RemoteStub, alice: StubActor):
                 uri=f"{alice.uri}#follows/jardin",
                 state="accepted",
             )
+            await follow_store.upsert_follow(
+                conn,
+                follower_id=member.id,
+                followed_id=group.id,
+                uri=f"{carol.uri}#follows/jardin",
+                state="accepted",
+            )
         yield inst, ana, group
 
 
-def mixed_flow(inst: Instance, ana: Actor, group: Actor, alice, carol) -> list[tuple]:
-    """(sender, activity) pairs: plain Creates from alice (followed) around everything
-    that must not be taken in a run: a post to our group, a direct message, posts from
-    carol (followed by nobody) that concern us or not, a second Create of a post."""
+def mixed_flow(inst: Instance, ana: Actor, group: Actor, alice, carol, dave) -> list[tuple]:
+    """(sender, activity) pairs: Creates a run takes (from alice, followed; to our group
+    from alice or carol, members) around everything it must leave to one-by-one: a direct
+    message, posts from carol (followed by nobody) that concern us or not, a post to the
+    group from dave (no member), a second Create of a post."""
     remote_friend = ("https://elsewhere.example/users/zoe", "zoe@elsewhere.example")
     to_ana = (ana.uri, f"ana@{inst.config.domain}")
+    to_group = (group.uri, f"jardin@{inst.config.domain}")
     direct = alice.fixture(
         "mastodon/create-direct-note.json",
         status_id="204",
@@ -72,11 +83,13 @@ def mixed_flow(inst: Instance, ana: Actor, group: Actor, alice, carol) -> list[t
     return [
         (alice, create_mentioning(alice, "201", to_ana)),
         (alice, create_mentioning(alice, "202", remote_friend)),
-        (alice, create_mentioning(alice, "203", (group.uri, f"jardin@{inst.config.domain}"))),
+        (alice, create_mentioning(alice, "203", to_group)),
         (alice, direct),
         (alice, create_mentioning(alice, "205", remote_friend)),
         (carol, create_mentioning(carol, "301", remote_friend)),
         (carol, create_mentioning(carol, "302", to_ana)),
+        (carol, create_mentioning(carol, "303", to_group)),
+        (dave, create_mentioning(dave, "501", to_group)),
         (alice, create_mentioning(alice, "206", to_ana, remote_friend)),
         (alice, create_mentioning(alice, "207", remote_friend)),
         (alice, second_create),
@@ -143,10 +156,16 @@ async def carol(stub) -> StubActor:
     return stub.add_actor("carol")
 
 
+@pytest.fixture
+async def dave(stub) -> StubActor:
+    return stub.add_actor("dave")
+
+
 async def test_a_batch_of_creates_has_the_effects_of_the_same_creates_one_by_one(
-    tmp_path, stub, alice, carol, monkeypatch
+    tmp_path, stub, alice, carol, dave, monkeypatch
 ):
     # Given two instances alike, and the plain Creates each run stores together
+    monkeypatch.setattr(inbox_worker, "COMMIT_CHUNK", 50)
     runs: list[list[str]] = []
     apply_planned = create.apply_planned
 
@@ -156,15 +175,15 @@ async def test_a_batch_of_creates_has_the_effects_of_the_same_creates_one_by_one
 
     monkeypatch.setattr(create, "apply_planned", spied)
     async with (
-        neighbourhood(tmp_path / "batch", stub, alice) as (batched, ana, group),
-        neighbourhood(tmp_path / "one", stub, alice) as (one_by_one, ana_too, group_too),
+        neighbourhood(tmp_path / "batch", stub, alice, carol) as (batched, ana, group),
+        neighbourhood(tmp_path / "one", stub, alice, carol) as (one_by_one, ana_too, group_too),
     ):
         # When the same flow reaches both, one processes it in one batch
-        for sender, activity in mixed_flow(batched, ana, group, alice, carol):
+        for sender, activity in mixed_flow(batched, ana, group, alice, carol, dave):
             await deliver(batched, stub, sender, activity)
-        assert await InboxWorker(batched.federation, batch_size=50).run_once() == 11
+        assert await InboxWorker(batched.federation, batch_size=50).run_once() == 13
         # and the other one activity at a time
-        for sender, activity in mixed_flow(one_by_one, ana_too, group_too, alice, carol):
+        for sender, activity in mixed_flow(one_by_one, ana_too, group_too, alice, carol, dave):
             await deliver(one_by_one, stub, sender, activity)
         worker = InboxWorker(one_by_one.federation, batch_size=1)
         while await worker.run_once():
@@ -173,22 +192,21 @@ async def test_a_batch_of_creates_has_the_effects_of_the_same_creates_one_by_one
         # Then every effect is the same, in the same order
         in_batch, alone = await stored(batched), await stored(one_by_one)
         assert in_batch == alone
-        # and they are what the flow asks for: posts from alice and the one from carol
-        # mentioning ana (not the one concerning nobody here), one copy of post 202
+        # and they are what the flow asks for: posts from alice, carol's to ana and to
+        # the group (not the one concerning nobody here, nor dave's), one copy of 202
         assert [row[0].rsplit("/", 1)[1] for row in in_batch["posts"]] == [
-            "201", "202", "203", "204", "205", "302", "206", "207", "208",
+            "201", "202", "203", "204", "205", "302", "303", "206", "207", "208",
         ]  # fmt: skip
-        assert len(in_batch["notifications"]) == 5  # 201, 204, 302, 206 to ana; 203 to the group
-        assert [row[1] for row in in_batch["announces"]] == [f"{alice.uri}/statuses/203"]
+        # 201, 204, 302, 206 to ana; 203 and 303 to the group
+        assert len(in_batch["notifications"]) == 6
+        assert [row[1].rsplit("/", 1)[1] for row in in_batch["announces"]] == ["203", "303"]
         assert in_batch["thread_messages"] == [(alice.uri + "/statuses/204",)]
-        assert len(in_batch["received"]) == 11 and in_batch["queue"] == []
-    # And the plain ones of the first chunk (COMMIT_CHUNK = 10) went together, around
-    # those that may not; 202 was created twice, so neither Create of it was plain
-    assert runs == [
-        [f"{alice.uri}/statuses/201"],
-        [f"{alice.uri}/statuses/205"],
-        [f"{alice.uri}/statuses/206", f"{alice.uri}/statuses/207"],
-    ]
+        assert len(in_batch["received"]) == 13 and in_batch["queue"] == []
+    # And the plain ones went together, around those that may not; 202 was created
+    # twice, so neither Create of it was plain
+    assert [[uri.rsplit("/", 1)[1] for uri in run] for run in runs] == [
+        ["201"], ["203"], ["205"], ["303"], ["206", "207"], ["208"],
+    ]  # fmt: skip
 
 
 async def test_a_run_that_fails_is_stored_one_by_one_and_nothing_twice(
@@ -202,7 +220,7 @@ async def test_a_run_that_fails_is_stored_one_by_one_and_nothing_twice(
         raise RuntimeError("a bug in the batched path")
 
     monkeypatch.setattr(create, "apply_planned", breaks)
-    async with neighbourhood(tmp_path, stub, alice) as (inst, ana, group):
+    async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
         flow = [
             (alice, create_mentioning(alice, str(n), (ana.uri, "ana@here")))
             for n in range(401, 405)

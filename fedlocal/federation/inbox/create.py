@@ -51,19 +51,22 @@ async def apply(ctx: InboxContext, conn, authored: Authored) -> None:
 
 # --- runs of Creates ---------------------------------------------------------------------
 # A steady flow from the instances our residents follow is mostly plain Creates: new posts
-# from followed actors, to followers or the public. Stored one by one, each costs a dozen
+# from followed actors or from our groups' members. Stored one by one, each costs a dozen
 # statements; the worker hands a run of them here, where the lookups are made once for the
-# run and the writes go in one statement each (docs/performance.md, "Inbox processing
-# cost"). Anything else (a post to a group, a direct message, a post we already hold, one
-# from an actor nobody here follows) goes through `apply`, in its place in the run.
+# run and the posts, their ids received and their hashtags are written in one statement
+# each (docs/performance.md, "Inbox processing cost"). Anything else (a direct message, a
+# post we already hold, one from an actor nobody here follows) goes through `apply`, in
+# its place in the run.
 
 
 @dataclass(frozen=True)
 class Planned:
-    """A Create found plain enough for `apply_planned`: the post is new, its author is
-    followed here, and these are our actors it addresses (none of them a group)."""
+    """A Create found plain enough for `apply_planned`: the post is new and its author is
+    followed here or a member of a group of ours it addresses. `local_addressees` are our
+    actors it addresses, `member_of` the groups among them that share it."""
 
     local_addressees: list[Actor]
+    member_of: list[Actor]
 
 
 async def plan_many(
@@ -85,23 +88,32 @@ async def plan_many(
         actor.uri: actor
         for actor in await inbound.our_actors(conn, [uri for ours in ours_of for uri in ours])
     }
+    authors = [authored.author for _, _, authored in items]
     post_uris = [authored.data.uri for _, _, authored in items]
     unheld = await inbound.unheld_among(conn, post_uris)
-    followed = await inbound.followed_among(conn, [authored.author for _, _, authored in items])
+    followed = await inbound.followed_among(conn, authors)
+    our_groups = [actor for actor in known.values() if actor.role == "group"]
+    members = await groups.memberships(conn, authors, our_groups) if our_groups else set()
     repeated = _repeated([activity_id for activity_id, _, _ in items]) | _repeated(post_uris)
     plans: list[Planned | None] = []
     for (activity_id, _, authored), ours in zip(items, ours_of, strict=True):
-        # What `inbound.our_actors(conn, ours)` gives, in the same order.
+        # What `inbound.our_actors(conn, ours)` gives `apply`, in the same order.
         local = [known[uri] for uri in dict.fromkeys(ours) if uri in known]
+        member_of = [
+            actor
+            for actor in local
+            if actor.role == "group" and (authored.author.id, actor.id) in members
+        ]
+        # `apply` keeps a new post from a followed author, or from a member of a group it
+        # addresses, with no other question unless it is a direct message.
         plain = (
             authored.data.visibility != "direct"
-            and not any(actor.role == "group" for actor in local)
             and authored.data.uri in unheld
-            and authored.author.id in followed
+            and (authored.author.id in followed or bool(member_of))
             and activity_id not in repeated
             and authored.data.uri not in repeated
         )
-        plans.append(Planned(local) if plain else None)
+        plans.append(Planned(local, member_of) if plain else None)
     return plans
 
 
@@ -116,5 +128,7 @@ async def apply_planned(conn, items: Sequence[tuple[InboxContext, Authored, Plan
     posts = await inbound.keep_new_remote_posts(
         conn, [(authored.author, authored.data) for _, authored, _ in items]
     )
-    for (_, authored, plan), post in zip(items, posts, strict=True):
+    for (ctx, authored, plan), post in zip(items, posts, strict=True):
         await inbound.notify_addressees(conn, authored.author, post, among=plan.local_addressees)
+        for group in plan.member_of:
+            await groups.redistribute(ctx.services, conn, group, post, ctx.activity)
