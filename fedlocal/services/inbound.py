@@ -223,11 +223,31 @@ async def notify_addressees(
     addressed = [*post.recipients, *(m.href for m in post.mentions)]
     if among is None:
         among = await actor_store.local_actors_by_uris(conn, addressed)
-    wanted = set(addressed)
-    for actor in [actor for actor in among if actor.uri in wanted]:
+    for actor in _addressed(post, among):
         await notification_store.add(
             conn, recipient_id=actor.id, type="mention", actor_id=sender.id, post_id=post.id
         )
+
+
+async def notify_addressees_many(
+    conn: AsyncConnection, posts: Sequence[tuple[Actor, Post, Sequence[Actor]]]
+) -> None:
+    """`notify_addressees` for several new posts (sender, post, `among`), in order, with
+    one statement for the notifications and one for their pushes."""
+    mentions = []
+    for sender, post, among in posts:
+        if await interest.receive_interest_message(conn, sender, post):
+            continue
+        mentions += [
+            {"recipient_id": actor.id, "type": "mention", "actor_id": sender.id, "post_id": post.id}
+            for actor in _addressed(post, among)
+        ]
+    await notification_store.add_many(conn, mentions)
+
+
+def _addressed(post: Post, among: Sequence[Actor]) -> list[Actor]:
+    wanted = {*post.recipients, *(m.href for m in post.mentions)}
+    return [actor for actor in among if actor.uri in wanted]
 
 
 async def withdraw_announced(conn: AsyncConnection, announcer: Actor, post_uri: str) -> bool:

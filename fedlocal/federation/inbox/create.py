@@ -128,7 +128,13 @@ async def apply_planned(conn, items: Sequence[tuple[InboxContext, Authored, Plan
     posts = await inbound.keep_new_remote_posts(
         conn, [(authored.author, authored.data) for _, authored, _ in items]
     )
-    for (ctx, authored, plan), post in zip(items, posts, strict=True):
-        await inbound.notify_addressees(conn, authored.author, post, among=plan.local_addressees)
+    await inbound.notify_addressees_many(
+        conn,
+        [
+            (authored.author, post, plan.local_addressees)
+            for (_, authored, plan), post in zip(items, posts, strict=True)
+        ],
+    )
+    for (ctx, _, plan), post in zip(items, posts, strict=True):
         for group in plan.member_of:
             await groups.redistribute(ctx.services, conn, group, post, ctx.activity)
