@@ -19,7 +19,7 @@ from fedlocal.federation import inbox_worker
 from fedlocal.federation.inbox import create
 from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor
-from fedlocal.services import groups
+from fedlocal.services import blocks, groups
 from fedlocal.store import follows as follow_store
 from fedlocal.store import tables
 from tests.support.federation_steps import create_mentioning, deliver, resident
@@ -30,12 +30,15 @@ from tests.support.remote_stub import RemoteStub, StubActor
 
 @contextlib.asynccontextmanager
 async def neighbourhood(directory, stub: RemoteStub, alice: StubActor, carol: StubActor):
-    """An instance where bruno follows alice; alice and carol are members of our group."""
+    """An instance where bruno follows alice, chloe blocks her, and alice and carol are
+    members of our group."""
     async with running_instance(directory, run_workers=False) as inst:
         ana = await resident(inst, "ana")
         bruno = await resident(inst, "bruno")
+        chloe = await resident(inst, "chloe")
         group = await groups.create_group(inst.services, ana, "jardin", display_name="Jardin")
         remote = await inst.federation.remote.actor(alice.uri)
+        await blocks.block(inst.services, chloe, remote.id)
         member = await inst.federation.remote.actor(carol.uri)
         async with inst.db.write() as conn:
             await follow_store.upsert_follow(
@@ -63,10 +66,11 @@ async def neighbourhood(directory, stub: RemoteStub, alice: StubActor, carol: St
 
 
 def mixed_flow(inst: Instance, ana: Actor, group: Actor, alice, carol, dave) -> list[tuple]:
-    """(sender, activity) pairs: Creates a run takes (from alice, followed; to our group
-    from alice or carol, members) around everything it must leave to one-by-one: a direct
-    message, posts from carol (followed by nobody) that concern us or not, a post to the
-    group from dave (no member), a second Create of a post."""
+    """(sender, activity) pairs: Creates a run takes (from alice, followed, a direct
+    message among them; to our group from alice or carol, members) around everything it
+    must leave to one-by-one: posts from carol (followed by nobody) that concern us or
+    not, a post to the group from dave (no member), a direct message to chloe who blocks
+    alice, a second Create of a post."""
     remote_friend = ("https://elsewhere.example/users/zoe", "zoe@elsewhere.example")
     to_ana = (ana.uri, f"ana@{inst.config.domain}")
     to_group = (group.uri, f"jardin@{inst.config.domain}")
@@ -77,6 +81,14 @@ def mixed_flow(inst: Instance, ana: Actor, group: Actor, alice, carol, dave) -> 
         mentioned_acct=f"ana@{inst.config.domain}",
         in_reply_to=None,
         text="Bonjour Ana",
+    )
+    to_chloe = alice.fixture(
+        "mastodon/create-direct-note.json",
+        status_id="209",
+        mentioned=f"{inst.base_url}/users/chloe",
+        mentioned_acct=f"chloe@{inst.config.domain}",
+        in_reply_to=None,
+        text="Bonjour Chloé",
     )
     second_create = create_mentioning(alice, "202", remote_friend)
     second_create["id"] += "/again"
@@ -91,6 +103,7 @@ def mixed_flow(inst: Instance, ana: Actor, group: Actor, alice, carol, dave) -> 
         (carol, create_mentioning(carol, "303", to_group)),
         (dave, create_mentioning(dave, "501", to_group)),
         (alice, create_mentioning(alice, "206", to_ana, remote_friend)),
+        (alice, to_chloe),
         (alice, create_mentioning(alice, "207", remote_friend)),
         (alice, second_create),
         (alice, create_mentioning(alice, "208", remote_friend)),
@@ -181,7 +194,7 @@ async def test_a_batch_of_creates_has_the_effects_of_the_same_creates_one_by_one
         # When the same flow reaches both, one processes it in one batch
         for sender, activity in mixed_flow(batched, ana, group, alice, carol, dave):
             await deliver(batched, stub, sender, activity)
-        assert await InboxWorker(batched.federation, batch_size=50).run_once() == 13
+        assert await InboxWorker(batched.federation, batch_size=50).run_once() == 14
         # and the other one activity at a time
         for sender, activity in mixed_flow(one_by_one, ana_too, group_too, alice, carol, dave):
             await deliver(one_by_one, stub, sender, activity)
@@ -201,11 +214,11 @@ async def test_a_batch_of_creates_has_the_effects_of_the_same_creates_one_by_one
         assert len(in_batch["notifications"]) == 6
         assert [row[1].rsplit("/", 1)[1] for row in in_batch["announces"]] == ["203", "303"]
         assert in_batch["thread_messages"] == [(alice.uri + "/statuses/204",)]
-        assert len(in_batch["received"]) == 13 and in_batch["queue"] == []
+        assert len(in_batch["received"]) == 14 and in_batch["queue"] == []
     # And the plain ones went together, around those that may not; 202 was created
-    # twice, so neither Create of it was plain
+    # twice, so neither Create of it was plain; the message to chloe was dropped
     assert [[uri.rsplit("/", 1)[1] for uri in run] for run in runs] == [
-        ["201"], ["203"], ["205"], ["303"], ["206", "207"], ["208"],
+        ["201"], ["203", "204", "205"], ["303"], ["206"], ["207"], ["208"],
     ]  # fmt: skip
 
 

@@ -54,9 +54,9 @@ async def apply(ctx: InboxContext, conn, authored: Authored) -> None:
 # from followed actors or from our groups' members. Stored one by one, each costs a dozen
 # statements; the worker hands a run of them here, where the lookups are made once for the
 # run and the posts, their ids received and their hashtags are written in one statement
-# each (docs/performance.md, "Inbox processing cost"). Anything else (a direct message, a
-# post we already hold, one from an actor nobody here follows) goes through `apply`, in
-# its place in the run.
+# each (docs/performance.md, "Inbox processing cost"). Anything else (a post we already
+# hold, one from an actor nobody here follows, a direct message a block stops) goes
+# through `apply`, in its place in the run.
 
 
 @dataclass(frozen=True)
@@ -105,13 +105,16 @@ async def plan_many(
             if actor.role == "group" and (authored.author.id, actor.id) in members
         ]
         # `apply` keeps a new post from a followed author, or from a member of a group it
-        # addresses, with no other question unless it is a direct message.
+        # addresses, with no other question but, for a direct message, a block.
         plain = (
-            authored.data.visibility != "direct"
-            and authored.data.uri in unheld
+            authored.data.uri in unheld
             and (authored.author.id in followed or bool(member_of))
             and activity_id not in repeated
             and authored.data.uri not in repeated
+            and not (
+                authored.data.visibility == "direct"
+                and await blocks.separates_from_all(conn, authored.author, local)
+            )
         )
         plans.append(Planned(local, member_of) if plain else None)
     return plans
