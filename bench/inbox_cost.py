@@ -1,7 +1,8 @@
 """Inbox processing cost: server CPU and SQL statements per stored `Create(Note)`.
 
-    python bench/inbox_cost.py [--creates N] [--repeat R] [--postgres URL]
-                               [--profile out.prof] [--json out.json]
+    python bench/inbox_cost.py [--creates N] [--repeat R] [--mix mixed|plain]
+                               [--postgres URL] [--statements] [--profile out.prof]
+                               [--json out.json]
 
 What the inbox worker costs once an activity is queued, measured in-process with nothing
 else in the way (no HTTP, no load client). One run:
@@ -18,14 +19,17 @@ else in the way (no HTTP, no load client). One run:
    drives `InboxWorker.run_once()` until the queue is empty. The mix, by status number:
    5 % direct messages to a resident, 10 % public posts mentioning a resident, 10 % posts
    addressed to (mentioning) our group, the rest public to followers; half of all posts
-   carry one or two hashtags;
+   carry one or two hashtags (--mix plain: all public to followers);
 4. reports, over the drain only: CPU time of the whole process from /proc/self/stat (the
    event loop's thread and the database driver's threads, shown apart), SQL statements
    sent (an SQLAlchemy `before_cursor_execute` listener: an executemany counts once, its
    rows beside it), write transactions and how long each held the write turn (p50, p99,
-   max: what an inbox POST waiting for its append would wait at most), wall time;
-5. checks the effects: every Create stored as a post, one mention notification per
-   mention or DM, one Announce by the group per post addressed to it, nothing failed.
+   max: what an inbox POST waiting for its append would wait at most), wall time, and
+   the cores other processes used meanwhile (this machine is shared); --statements
+   lists every statement sent, most frequent first;
+5. checks the effects: every Create stored as a post and the queue empty; prints the
+   rows each table got and a digest of their contents without ids or clock times, so
+   that two versions of the code given the same arguments can be shown to do the same.
 
 --profile writes a cProfile of the measured drains (CPU figures are then not the real
 ones); for a sampling profile, run the script under `py-spy record`.
@@ -108,8 +112,14 @@ _TAGS = [("entraide",), (), ("velo", "atelier"), (), ("quartier",), ()]
 # --- the activities ---------------------------------------------------------------------
 
 
+# "mixed" (the default) or "plain": every Create public to followers (--mix).
+MIX = "mixed"
+
+
 def shape_of(status: int) -> str:
     """The share each kind of Create gets, by status number (see the module docstring)."""
+    if MIX == "plain":
+        return "public"
     if status % 20 == 0:
         return "direct"
     if status % 10 == 1:
@@ -464,7 +474,7 @@ async def measure(
         wall_seconds=round(wall, 3),
         cpu_ms_per_create=round(total * 1000 / count, 3),
         main_thread_cpu_ms_per_create=round(main * 1000 / count, 3),
-        driver_threads_cpu_ms_per_create=round((total - main) * 1000 / count, 3),
+        driver_threads_cpu_ms_per_create=round(max(0.0, total - main) * 1000 / count, 3),
         process_time_ms_per_create=round(process_used * 1000 / count, 3),
         statements_per_create=round((after_statements[0] - before_statements[0]) / count, 2),
         executemany_per_create=round((after_statements[1] - before_statements[1]) / count, 3),
@@ -585,6 +595,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
         "database": "postgresql" if args.postgres else "sqlite",
+        "mix": args.mix,
         "creates": args.creates,
         "batch_size": args.batch_size,
         "repetitions": [asdict(r) for r in reps],
@@ -637,12 +648,20 @@ def main() -> int:
     parser.add_argument(
         "--max-others", type=float, default=0.3, help="wait for others to use fewer cores"
     )
+    parser.add_argument(
+        "--mix",
+        choices=["mixed", "plain"],
+        default="mixed",
+        help="plain: only public posts from the followed actor (no mention, group or DM)",
+    )
     parser.add_argument("--profile", help="write a cProfile of the measured drains here")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument(
         "--statements", action="store_true", help="list the statements sent, most frequent first"
     )
     args = parser.parse_args()
+    global MIX
+    MIX = args.mix
     print_header()
     figures = asyncio.run(run(args))
     median = figures["median"]
@@ -658,7 +677,10 @@ def main() -> int:
     print("statements/Create by verb (last rep):", by_verb)
     print("effects:", json.dumps(figures["effects"]))
     code = figures["machine"]["code"]
-    print(f"code: {code['git_head']} ({code['sources_sha256']}), {figures['database']}")
+    print(
+        f"code: {code['git_head']} ({code['sources_sha256']}), {figures['database']}, "
+        f"{figures['mix']} mix"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0 if figures["effects"]["ok"] else 1

@@ -118,7 +118,7 @@ async def keep_new_remote_posts(
 
 async def unheld_among(conn: AsyncConnection, uris: list[str]) -> set[str]:
     """Those of `uris` of which we hold no post (nor tombstone)."""
-    return set(uris) - set(await post_store.posts_by_uris(conn, uris))
+    return set(uris) - await post_store.held_uris(conn, uris)
 
 
 async def followed_among(conn: AsyncConnection, actors: Sequence[Actor]) -> set[int]:

@@ -183,12 +183,12 @@ async def insert_remote_posts(conn: AsyncConnection, posts: list[dict[str, Any]]
 _INSERT_RETURNING = insert(objects).returning(*objects.c)
 
 
-async def posts_by_uris(conn: AsyncConnection, uris: list[str]) -> dict[str, Post]:
-    """The posts we hold (ours, remote copies, tombstones) among `uris`, by uri."""
+async def held_uris(conn: AsyncConnection, uris: list[str]) -> set[str]:
+    """Those of `uris` we hold a post for (ours, a remote copy or a tombstone)."""
     if not uris:
-        return {}
-    rows = await conn.execute(select(objects).where(objects.c.uri.in_(set(uris))))
-    return {row.uri: _post(row) for row in rows}
+        return set()
+    rows = await conn.execute(select(objects.c.uri).where(objects.c.uri.in_(set(uris))))
+    return set(rows.scalars())
 
 
 async def update_post(conn: AsyncConnection, post_id: int, **fields: Any) -> Post:

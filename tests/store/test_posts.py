@@ -434,5 +434,6 @@ async def test_remote_posts_inserted_together_come_back_in_order(database):
     assert [p.summary for p in stored] == [None, "cw", None]
     assert [p.hashtags for p in stored] == [("tag3",), ("tag2",), ("tag1",)]
     async with database.read() as conn:
-        held = await store.posts_by_uris(conn, [p["uri"] for p in posts] + ["https://x.example/1"])
-    assert held == {p.uri: p for p in stored}
+        held = await store.held_uris(conn, [p["uri"] for p in posts] + ["https://x.example/1"])
+        assert await store.get_post_by_uri(conn, posts[1]["uri"]) == stored[1]
+    assert held == {p.uri for p in stored}
