@@ -11,6 +11,7 @@ offers, requests and events.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -88,6 +89,16 @@ async def create_group(
 async def is_member(conn: AsyncConnection, group: Actor, actor: Actor) -> bool:
     follow = await follow_store.get_follow(conn, actor.id, group.id)
     return follow is not None and follow.state == "accepted"
+
+
+async def memberships(
+    conn: AsyncConnection, actors: Sequence[Actor], groups: Sequence[Actor]
+) -> set[tuple[int, int]]:
+    """(actor id, group id) for each of `actors` member of each of `groups`: `is_member`
+    for many pairs in one query."""
+    return await follow_store.accepted_among(
+        conn, {actor.id for actor in actors}, {group.id for group in groups}
+    )
 
 
 async def addressed_groups(conn: AsyncConnection, uris: list[str]) -> list[Actor]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -77,11 +78,63 @@ async def _save(
     conn: AsyncConnection, existing: Post | None, author: Actor, data: RemotePostData
 ) -> Kept:
     saved = await post_store.save_remote_post(
-        conn,
-        existing,
+        conn, existing, version=data.version, **_post_fields(author, data)
+    )
+    if saved.outcome == "refused":
+        return Kept(None, reason=saved.reason)
+    if saved.outcome == "unchanged":
+        return Kept(saved.post, reason=saved.reason)
+    if existing is None:
+        await hashtag_store.index_post(conn, saved.post.id, data.hashtags)
+    else:
+        await hashtag_store.reindex_post(conn, saved.post.id, data.hashtags)
+    if data.group_purchase is not None and saved.post.kind == "group_purchase":
+        await group_purchases.keep_remote_terms(conn, saved.post, data.group_purchase)
+    if existing is not None and edit_store.text_changed(existing, saved.post):
+        # An edit by its author: the version it replaces goes into the post's history.
+        await edit_store.keep_version(conn, existing)
+        await reblogs.notify_boosters(conn, saved.post)
+    if saved.outcome == "created":
+        # A direct message to one of our residents joins its thread.
+        await threads.file_message(conn, saved.post, author)
+    return Kept(saved.post, new=saved.outcome == "created", changed=True)
+
+
+async def keep_new_remote_posts(
+    conn: AsyncConnection, items: Sequence[tuple[Actor, RemotePostData]]
+) -> list[Post]:
+    """What `keep_remote_post` does for each of several posts the caller found new
+    (`unheld_among`) and related to us (`followed_among`), with one statement for the
+    posts and one for their hashtags: the inbox worker's runs of Creates. In order."""
+    posts = await post_store.insert_remote_posts(
+        conn, [_post_fields(author, data) for author, data in items]
+    )
+    await hashtag_store.index_posts(
+        conn, [(post.id, data.hashtags) for post, (_, data) in zip(posts, items, strict=True)]
+    )
+    for post, (author, data) in zip(posts, items, strict=True):
+        if data.group_purchase is not None and post.kind == "group_purchase":
+            await group_purchases.keep_remote_terms(conn, post, data.group_purchase)
+        # A direct message to one of our residents joins its thread.
+        await threads.file_message(conn, post, author)
+    return posts
+
+
+async def unheld_among(conn: AsyncConnection, uris: list[str]) -> set[str]:
+    """Those of `uris` of which we hold no post (nor tombstone)."""
+    return set(uris) - await post_store.held_uris(conn, uris)
+
+
+async def followed_among(conn: AsyncConnection, actors: Sequence[Actor]) -> set[int]:
+    """Ids of those of `actors` someone here follows (the first test of `is_related_to_us`)."""
+    return await follow_store.with_local_followers(conn, {actor.id for actor in actors})
+
+
+def _post_fields(author: Actor, data: RemotePostData) -> dict[str, Any]:
+    """The columns of our copy of a remote post, as `posts.save_remote_post` takes them."""
+    return dict(
         uri=data.uri,
         actor_id=author.id,
-        version=data.version,
         type=data.type,
         kind=data.kind,
         visibility=data.visibility,
@@ -108,21 +161,6 @@ async def _save(
         recipients=data.recipients if data.visibility in ("followers", "direct") else (),
         local_only=False,
     )
-    if saved.outcome == "refused":
-        return Kept(None, reason=saved.reason)
-    if saved.outcome == "unchanged":
-        return Kept(saved.post, reason=saved.reason)
-    await hashtag_store.reindex_post(conn, saved.post.id, data.hashtags)
-    if data.group_purchase is not None and saved.post.kind == "group_purchase":
-        await group_purchases.keep_remote_terms(conn, saved.post, data.group_purchase)
-    if existing is not None and edit_store.text_changed(existing, saved.post):
-        # An edit by its author: the version it replaces goes into the post's history.
-        await edit_store.keep_version(conn, existing)
-        await reblogs.notify_boosters(conn, saved.post)
-    if saved.outcome == "created":
-        # A direct message to one of our residents joins its thread.
-        await threads.file_message(conn, saved.post, author)
-    return Kept(saved.post, new=saved.outcome == "created", changed=True)
 
 
 def _filed_category(author: Actor, data: RemotePostData) -> str | None:
@@ -189,11 +227,31 @@ async def notify_addressees(
     addressed = [*post.recipients, *(m.href for m in post.mentions)]
     if among is None:
         among = await actor_store.local_actors_by_uris(conn, addressed)
-    wanted = set(addressed)
-    for actor in [actor for actor in among if actor.uri in wanted]:
+    for actor in _addressed(post, among):
         await notification_store.add(
             conn, recipient_id=actor.id, type="mention", actor_id=sender.id, post_id=post.id
         )
+
+
+async def notify_addressees_many(
+    conn: AsyncConnection, posts: Sequence[tuple[Actor, Post, Sequence[Actor]]]
+) -> None:
+    """`notify_addressees` for several new posts (sender, post, `among`), in order, with
+    one statement for the notifications and one for their pushes."""
+    mentions = []
+    for sender, post, among in posts:
+        if await interest.receive_interest_message(conn, sender, post):
+            continue
+        mentions += [
+            {"recipient_id": actor.id, "type": "mention", "actor_id": sender.id, "post_id": post.id}
+            for actor in _addressed(post, among)
+        ]
+    await notification_store.add_many(conn, mentions)
+
+
+def _addressed(post: Post, among: Sequence[Actor]) -> list[Actor]:
+    wanted = {*post.recipients, *(m.href for m in post.mentions)}
+    return [actor for actor in among if actor.uri in wanted]
 
 
 async def withdraw_announced(conn: AsyncConnection, announcer: Actor, post_uri: str) -> bool:

@@ -98,6 +98,10 @@ async def copy_actor_pictures(ctx: ServiceContext, actor: Actor) -> Actor:
 
 
 async def _copies(ctx: ServiceContext, urls: Sequence[str]) -> dict[str, RemoteCopy]:
+    if not urls:
+        # Most posts carry no picture: no read transaction for them (the inbox worker
+        # prepares every Create through here).
+        return {}
     async with ctx.db.read() as conn:
         held = await store.by_urls(conn, urls)
     for url in dict.fromkeys(urls):

@@ -207,6 +207,40 @@ async def has_local_follower(conn: AsyncConnection, actor_id: int) -> bool:
     return row.first() is not None
 
 
+async def with_local_followers(conn: AsyncConnection, actor_ids: set[int]) -> set[int]:
+    """Those of `actor_ids` that one of our actors follows (accepted): `has_local_follower`
+    for several actors in one query."""
+    if not actor_ids:
+        return set()
+    rows = await conn.execute(
+        select(follows.c.followed_id)
+        .join(actors, actors.c.id == follows.c.follower_id)
+        .where(
+            follows.c.followed_id.in_(actor_ids),
+            follows.c.state == "accepted",
+            actors.c.role != "remote",
+        )
+        .distinct()
+    )
+    return set(rows.scalars())
+
+
+async def accepted_among(
+    conn: AsyncConnection, follower_ids: set[int], followed_ids: set[int]
+) -> set[tuple[int, int]]:
+    """The accepted follows (follower id, followed id) between these actors, in one query."""
+    if not follower_ids or not followed_ids:
+        return set()
+    rows = await conn.execute(
+        select(follows.c.follower_id, follows.c.followed_id).where(
+            follows.c.follower_id.in_(follower_ids),
+            follows.c.followed_id.in_(followed_ids),
+            follows.c.state == "accepted",
+        )
+    )
+    return {(row.follower_id, row.followed_id) for row in rows}
+
+
 async def follows_domain(
     conn: AsyncConnection, follower_id: int, domain: str, *, accepted_only: bool
 ) -> bool:

@@ -16,14 +16,24 @@ MAX_TAGS_PER_POST = 30
 
 async def index_post(conn: AsyncConnection, post_id: int, hashtags: Iterable[object]) -> None:
     """Record a post's hashtags (already normalised); junk and repeats are skipped."""
-    names = [
-        tag.lstrip("#")
-        for tag in hashtags
-        if isinstance(tag, str) and 0 < len(tag.lstrip("#")) <= MAX_TAG_LENGTH
-    ]
-    rows = [{"hashtag": name, "post_id": post_id} for name in dict.fromkeys(names)]
+    await index_posts(conn, [(post_id, hashtags)])
+
+
+async def index_posts(conn: AsyncConnection, posts: Iterable[tuple[int, Iterable[object]]]) -> None:
+    """`index_post` for several new posts, in one statement."""
+    rows = []
+    for post_id, hashtags in posts:
+        names = [
+            tag.lstrip("#")
+            for tag in hashtags
+            if isinstance(tag, str) and 0 < len(tag.lstrip("#")) <= MAX_TAG_LENGTH
+        ]
+        rows += [
+            {"hashtag": name, "post_id": post_id}
+            for name in list(dict.fromkeys(names))[:MAX_TAGS_PER_POST]
+        ]
     if rows:
-        await insert_ignoring_conflicts(conn, post_hashtags, rows[:MAX_TAGS_PER_POST])
+        await insert_ignoring_conflicts(conn, post_hashtags, rows)
 
 
 async def reindex_post(conn: AsyncConnection, post_id: int, hashtags: Iterable[object]) -> None:

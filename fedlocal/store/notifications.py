@@ -56,6 +56,21 @@ async def add(
     return _notification(row)
 
 
+async def add_many(conn: AsyncConnection, entries: list[dict[str, Any]]) -> None:
+    """`add` for several notifications (each a dict of `add`'s arguments but
+    `warning_id`), in order: one statement for them, one for their pushes."""
+    if not entries:
+        return
+    now = utcnow()
+    ids = (
+        await conn.execute(
+            insert(notifications).returning(notifications.c.id),
+            [{"warning_id": None, **entry, "created_at": now} for entry in entries],
+        )
+    ).scalars()
+    await push_store.queue_for_many(conn, list(ids), now)
+
+
 async def list_for(
     conn: AsyncConnection,
     recipient_id: int,

@@ -146,6 +146,51 @@ def _kept(existing: Post, actor_id: int, version: datetime | None) -> SavedRemot
     return SavedRemote(existing, "unchanged", "not newer than our copy")
 
 
+async def insert_remote_posts(conn: AsyncConnection, posts: list[dict[str, Any]]) -> list[Post]:
+    """Store remote posts we hold no copy of, in the order given, with as few statements
+    as their columns allow (one for a run of posts of the same shape): the inbox worker's
+    runs of Creates. Each dict holds `uri`, `actor_id` and the fields `save_remote_post`
+    takes; a post already held makes the whole call fail (the caller checked)."""
+    now = utcnow()
+    rows = [
+        {
+            "uri": post["uri"],
+            "actor_id": post["actor_id"],
+            "is_local": False,
+            "created_at": now,
+            **columns_for({k: v for k, v in post.items() if k not in ("uri", "actor_id")}),
+        }
+        for post in posts
+    ]
+    stored: dict[str, Post] = {}
+    start = 0
+    while start < len(rows):
+        # One statement needs the same columns in every row: a ride has one more.
+        end = start + 1
+        while end < len(rows) and rows[end].keys() == rows[start].keys():
+            end += 1
+        # SQLAlchemy's "insertmanyvalues" sends the rows as one multi-row INSERT, whose
+        # rows get their ids in the order given (RETURNING may give them back in any
+        # order, hence the map by uri: asking for parameter order would cost one
+        # statement per row on SQLite).
+        result = await conn.execute(_INSERT_RETURNING, rows[start:end])
+        stored.update((row.uri, _post(row)) for row in result)
+        start = end
+    return [stored[post["uri"]] for post in posts]
+
+
+# Built once: constructing a 50-column statement costs more CPU than running it.
+_INSERT_RETURNING = insert(objects).returning(*objects.c)
+
+
+async def held_uris(conn: AsyncConnection, uris: list[str]) -> set[str]:
+    """Those of `uris` we hold a post for (ours, a remote copy or a tombstone)."""
+    if not uris:
+        return set()
+    rows = await conn.execute(select(objects.c.uri).where(objects.c.uri.in_(set(uris))))
+    return set(rows.scalars())
+
+
 async def update_post(conn: AsyncConnection, post_id: int, **fields: Any) -> Post:
     values = columns_for(fields)
     row = (

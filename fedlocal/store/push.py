@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import PushDelivery, PushSubscription
 from .clock import utcnow
-from .tables import oauth_access_tokens, push_deliveries, push_subscriptions
+from .tables import notifications, oauth_access_tokens, push_deliveries, push_subscriptions
 
 
 def _subscription(row: Any) -> PushSubscription:
@@ -143,6 +143,35 @@ async def queue_for(
                 literal(at, push_deliveries.c.next_attempt_at.type),
                 literal(at, push_deliveries.c.created_at.type),
             ).where(push_subscriptions.c.actor_id == recipient_id),
+        )
+    )
+
+
+async def queue_for_many(conn: AsyncConnection, notification_ids: list[int], at: datetime) -> None:
+    """`queue_for` each of these notifications (made at `at`), in one statement."""
+    if not notification_ids:
+        return
+    await conn.execute(
+        insert(push_deliveries).from_select(
+            [
+                "subscription_id",
+                "notification_id",
+                "state",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+            ],
+            select(
+                push_subscriptions.c.id,
+                notifications.c.id,
+                literal("pending"),
+                literal(0),
+                literal(at, push_deliveries.c.next_attempt_at.type),
+                literal(at, push_deliveries.c.created_at.type),
+            )
+            .join(notifications, notifications.c.recipient_id == push_subscriptions.c.actor_id)
+            .where(notifications.c.id.in_(notification_ids))
+            .order_by(notifications.c.id, push_subscriptions.c.id),
         )
     )
 

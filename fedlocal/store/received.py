@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
@@ -18,6 +19,21 @@ async def mark_received(conn: AsyncConnection, uri: str) -> bool:
         conn, received_activities, {"uri": uri, "received_at": utcnow()}
     )
     return inserted == 1
+
+
+async def mark_received_many(conn: AsyncConnection, uris: list[str]) -> set[str]:
+    """Record `uris` as processed, in one statement; returns those that were not yet."""
+    if not uris:
+        return set()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    rows = await conn.execute(
+        dialect.insert(received_activities)
+        .on_conflict_do_nothing()
+        .returning(received_activities.c.uri),
+        [{"uri": uri, "received_at": now} for uri in uris],
+    )
+    return set(rows.scalars())
 
 
 async def received_among(conn: AsyncConnection, uris: list[str]) -> set[str]:

@@ -344,3 +344,29 @@ async def test_has_local_follower(database):
     async with database.read() as conn:
         assert await store.has_local_follower(conn, bob.id) is True
         assert await store.has_local_follower(conn, carol.id) is False
+
+
+async def test_which_actors_are_followed_here_and_which_follows_are_accepted(database):
+    async with database.write() as conn:
+        ana = await local_actor(conn, "ana")
+        bob = await remote_actor(conn, "bob")
+        cat = await remote_actor(conn, "cat")
+        dan = await remote_actor(conn, "dan")
+        for follower, followed, state in (
+            (ana, bob, "accepted"),
+            (ana, cat, "pending"),
+            (bob, dan, "accepted"),  # a remote follower does not count
+        ):
+            await store.upsert_follow(
+                conn,
+                follower_id=follower.id,
+                followed_id=followed.id,
+                uri=f"{follower.uri}#follows/{followed.username}",
+                state=state,
+            )
+        assert await store.with_local_followers(conn, {bob.id, cat.id, dan.id}) == {bob.id}
+        assert await store.accepted_among(conn, {ana.id, bob.id}, {bob.id, cat.id, dan.id}) == {
+            (ana.id, bob.id),
+            (bob.id, dan.id),
+        }
+        assert await store.with_local_followers(conn, set()) == set()

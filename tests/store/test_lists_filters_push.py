@@ -159,3 +159,60 @@ async def test_push_queue_claims_retries_and_gives_up(database):
         assert await push_store.token_alive(conn, token.id)
         await push_store.remove_of_token(conn, token.id)
         assert await push_store.of_token(conn, token.id) is None
+
+
+async def test_notifications_added_together_queue_the_same_pushes_as_one_by_one(database):
+    # Given ana with two push subscriptions, and bob with none
+    async with database.write() as conn:
+        ana = await local_actor(conn, "ana")
+        bob = await local_actor(conn, "bob")
+        app = await oauth_store.insert_app(
+            conn,
+            name="app",
+            website=None,
+            redirect_uris=["urn:ietf:wg:oauth:2.0:oob"],
+            scopes=["push"],
+            client_id="c",
+            client_secret_hash="h",
+        )
+        for n in (1, 2):
+            token = await oauth_store.insert_token(
+                conn,
+                token_hash=str(n) * 64,
+                application_id=app.id,
+                account_id=None,
+                scopes=["push"],
+            )
+            await push_store.replace(
+                conn,
+                token_id=token.id,
+                actor_id=ana.id,
+                endpoint=f"https://push.example/{n}",
+                p256dh="k",
+                auth="a",
+                alerts=["mention"],
+                policy="all",
+                standard=True,
+                at=utcnow(),
+            )
+        # When three mentions are added in one go (two for ana, one for bob)
+        post = await _post(conn, bob, "hello")
+        await notification_store.add_many(
+            conn,
+            [
+                {"recipient_id": ana.id, "type": "mention", "actor_id": bob.id, "post_id": post.id},
+                {"recipient_id": bob.id, "type": "mention", "actor_id": ana.id, "post_id": post.id},
+                {"recipient_id": ana.id, "type": "mention", "actor_id": bob.id, "post_id": post.id},
+            ],
+        )
+    # Then each is stored in order, and ana's two are pushed to both her subscriptions
+    async with database.write() as conn:
+        mine = await notification_store.list_for(conn, ana.id)
+        theirs = await notification_store.list_for(conn, bob.id)
+        pushes = await push_store.claim(conn, limit=10, now=utcnow(), lease=timedelta(minutes=1))
+    assert [n.type for n in mine] == ["mention", "mention"] and len(theirs) == 1
+    assert mine[0].id > theirs[0].id > mine[1].id  # newest first: the order given
+    assert sorted((p.notification_id, p.subscription_id) for p in pushes) == sorted(
+        (n.id, s) for n in mine for s in {p.subscription_id for p in pushes}
+    )
+    assert len(pushes) == 4

@@ -406,3 +406,34 @@ async def test_delete_post_and_delete_posts_of_actor(database):
         assert await store.get_post(conn, remote[0].id) is None
         assert await store.get_post_by_uri(conn, "https://remote.example/n/2") is None
         assert await store.get_post(conn, mine.id) == mine
+
+
+async def test_remote_posts_inserted_together_come_back_in_order(database):
+    # Given three new remote posts, the middle one with a field the others lack
+    async with database.write() as conn:
+        bob = await remote_actor(conn, "bob")
+        posts = [
+            {
+                "uri": f"https://remote.example/notes/{n}",
+                "actor_id": bob.id,
+                "type": "Note",
+                "visibility": "public",
+                "content": f"<p>{n}</p>",
+                "published": FIXED,
+                "hashtags": (f"tag{n}",),
+                **({"summary": "cw"} if n == 2 else {}),
+            }
+            for n in (3, 2, 1)
+        ]
+        # When they are inserted together
+        stored = await store.insert_remote_posts(conn, posts)
+
+    # Then each comes back as given, with ids in the order given, as one by one would
+    assert [p.uri for p in stored] == [p["uri"] for p in posts]
+    assert [p.id for p in stored] == sorted(p.id for p in stored)
+    assert [p.summary for p in stored] == [None, "cw", None]
+    assert [p.hashtags for p in stored] == [("tag3",), ("tag2",), ("tag1",)]
+    async with database.read() as conn:
+        held = await store.held_uris(conn, [p["uri"] for p in posts] + ["https://x.example/1"])
+        assert await store.get_post_by_uri(conn, posts[1]["uri"]) == stored[1]
+    assert held == {p.uri for p in stored}

@@ -68,3 +68,13 @@ async def test_prune_keeps_a_row_received_exactly_at_the_cutoff(database):
         await conn.execute(insert(received_activities).values(uri="edge", received_at=cutoff))
         assert await store.prune_received(conn, cutoff) == 0
         assert await store.was_received(conn, "edge") is True
+
+
+async def test_marking_several_received_tells_which_were_new(database):
+    async with database.write() as conn:
+        assert await store.mark_received(conn, ACTIVITY) is True
+    async with database.write() as conn:
+        fresh = await store.mark_received_many(conn, [ACTIVITY, ACTIVITY + "/2", ACTIVITY + "/3"])
+    assert fresh == {ACTIVITY + "/2", ACTIVITY + "/3"}
+    async with database.read() as conn:
+        assert await store.was_received(conn, ACTIVITY + "/3") is True
