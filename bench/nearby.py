@@ -13,7 +13,9 @@ One run of this script:
    seed and schema revision.
    No ANALYZE is run: an instance's SQLite file has no planner statistics either.
 2. with --postgres, loads the same rows into a fresh schema of that database, runs
-   ANALYZE (autovacuum would, after such a load), and drops the schema at the end.
+   ANALYZE (autovacuum would, after such a load), and drops the schema at the end;
+   with --postgres-keep, the schema is named after N, the seed and the schema revision,
+   kept, and reused by later runs (a million rows take minutes to load).
 3. draws the query centres: "data" centres from the posts' own distribution (where
    people are, so mostly dense areas: the target's case), "uniform" centres over the
    40 km disc (mostly sparse: countryside and sea).
@@ -119,9 +121,20 @@ def _asyncpg_dsn(url: str) -> str:
 
 
 async def postgres_database(args: argparse.Namespace) -> tuple[Database, str, str]:
-    schema = f"fedlocal_bench_nearby_{uuid.uuid4().hex[:8]}"
+    if args.postgres_keep:
+        revision = head_revision().replace("-", "_")
+        schema = f"fedlocal_bench_nearby_{args.posts}_{args.seed}_{revision}"
+    else:
+        schema = f"fedlocal_bench_nearby_{uuid.uuid4().hex[:8]}"
     connection = await asyncpg.connect(_asyncpg_dsn(args.postgres))
     try:
+        # A kept schema is complete once its marker table exists (written last).
+        kept = args.postgres_keep and await connection.fetchval(
+            "SELECT to_regclass($1) IS NOT NULL", f'"{schema}".bench_complete'
+        )
+        if kept:
+            return Database(args.postgres, schema=schema), schema, f"reused schema {schema}"
+        await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await connection.execute(f'CREATE SCHEMA "{schema}"')
     finally:
         await connection.close()
@@ -129,6 +142,8 @@ async def postgres_database(args: argparse.Namespace) -> tuple[Database, str, st
     seconds = await fill(db, args.posts, args.seed)
     async with db.write() as conn:
         await conn.exec_driver_sql("ANALYZE objects")
+        if args.postgres_keep:
+            await conn.exec_driver_sql("CREATE TABLE bench_complete (done integer)")
     return db, schema, f"loaded schema {schema} in {seconds:.0f} s of inserts, then ANALYZE"
 
 
@@ -517,7 +532,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 )
             finally:
                 await db.dispose()
-                await drop_schema(args.postgres, schema)
+                if not args.postgres_keep:
+                    await drop_schema(args.postgres, schema)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
@@ -547,6 +563,11 @@ def main() -> int:
         help="which to measure (postgresql needs --postgres)",
     )
     parser.add_argument("--cache", metavar="DIR", help="keep and reuse the SQLite file here")
+    parser.add_argument(
+        "--postgres-keep",
+        action="store_true",
+        help="keep the PostgreSQL schema (named after N, seed and revision) and reuse it",
+    )
     parser.add_argument("--json", metavar="FILE", help="write every figure as JSON")
     parser.add_argument(
         "--quiet-cores",

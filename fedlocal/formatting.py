@@ -11,14 +11,25 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from markdown_it import MarkdownIt
+from functools import cache
+from typing import TYPE_CHECKING
 
 from .sanitize import sanitize_html
 from .urls import Urls
 
-# CommonMark without raw HTML: what people type is text, never markup we pass through.
-_markdown = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    """CommonMark without raw HTML: what people type is text, never markup we pass
+    through. Built on first use: markdown-it (60-odd modules) is not loaded by a process
+    that renders no Markdown."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+
 
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'’]")
 _HASHTAG = re.compile(r"(?<![\w/#&])#(\w{1,100})", re.UNICODE)
@@ -146,7 +157,7 @@ def field_value_html(value: str) -> str:
 
 def markdown_to_html(text: str) -> str:
     """A description in Markdown, rendered and reduced to the sanitiser's allowlist."""
-    return sanitize_html(_markdown.render(text.strip()))
+    return sanitize_html(_markdown().render(text.strip()))
 
 
 _MARKUP = re.compile(r"(<[^>]*>)")

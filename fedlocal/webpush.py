@@ -15,10 +15,11 @@ import os
 import time
 from urllib.parse import urlsplit
 
-import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid01, Vapid02
+
+# http-ece and py-vapid are imported by `encrypt`, the first push: an instance whose
+# residents use no Mastodon app never loads them.
 
 # How long a push service keeps a message for an offline device (Mastodon: 48 hours).
 TTL_SECONDS = 48 * 3600
@@ -92,6 +93,9 @@ def encrypt(
     urgency: str = "normal",
 ) -> tuple[bytes, dict[str, str]]:
     """The body and headers of the push for one subscription."""
+    import http_ece
+    from py_vapid import Vapid01, Vapid02
+
     receiver = b64decode(p256dh)
     secret = b64decode(auth)
     ephemeral = ec.generate_private_key(ec.SECP256R1())

@@ -26,10 +26,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import cache
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from . import blurhash
+
+# Pillow (and its C libraries) is loaded by the first picture, not by every process that
+# imports the services: a server that never receives one does not carry it.
+if TYPE_CHECKING:
+    from PIL import Image
 
 ACCEPTED_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic")
 # Pillow's format names for the types we accept: Image.open tries no other decoder.
@@ -128,6 +132,8 @@ def process(data: bytes, limits: Limits | None = None) -> Processed:
     if source_type == "image/heic" and not heic_supported():
         raise Refused("unsupported", "HEIC photos are not supported here: send a JPEG instead")
     formats = ["HEIF"] if source_type == "image/heic" else [_PILLOW_FORMATS[source_type]]
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data), formats=formats) as image:
             width, height = image.size
@@ -160,6 +166,8 @@ def _decoded(image: Image.Image, size: int) -> Image.Image:
     """The pixels at most `size` on their longest side, upright, in RGB or RGBA, and
     nothing else (no `info`, no EXIF). Shrunk first: every later copy is of the small
     picture."""
+    from PIL import Image, ImageOps
+
     if image.format == "JPEG":
         # Decode at the smallest scale still at least `size` on its longest side.
         width, height = image.size
@@ -182,6 +190,8 @@ def _decoded(image: Image.Image, size: int) -> Image.Image:
 
 def _fitted(image: Image.Image, size: int) -> Image.Image:
     """`image` at most `size` on its longest side (itself when it is already)."""
+    from PIL import Image
+
     width, height = image.size
     if max(width, height) <= size:
         return image
@@ -202,6 +212,8 @@ def _encoded(image: Image.Image) -> Rendition:
 
 
 def _blurhash_of(image: Image.Image) -> str:
+    from PIL import Image
+
     tiny = image.convert("RGB")
     tiny.thumbnail((BLURHASH_SIDE, BLURHASH_SIDE), Image.Resampling.BILINEAR)
     raw = tiny.tobytes()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from markdown_it import MarkdownIt
+from functools import cache
+from typing import TYPE_CHECKING
 
 from ..models import Account
 from ..sanitize import sanitize_page_html
@@ -24,7 +24,17 @@ from .errors import Forbidden, InvalidInput, NotFound
 KINDS = legal_templates.KINDS
 MAX_BODY_CHARACTERS = 100_000
 
-_markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    """The legal pages' Markdown, built when a page is first rendered (markdown-it is not
+    loaded at start)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
 @dataclass(frozen=True)
@@ -43,7 +53,7 @@ class LegalPage:
 
 def render(markdown: str) -> str:
     """Markdown as safe HTML for a page: headings and tables kept, no images, no scripts."""
-    return sanitize_page_html(_markdown.render(markdown))
+    return sanitize_page_html(_markdown().render(markdown))
 
 
 def _kind(kind: str) -> str:

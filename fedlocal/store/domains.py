@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,11 +34,48 @@ async def get_health(conn: AsyncConnection, domain: str) -> DomainHealth | None:
     )
 
 
+async def open_circuits(conn: AsyncConnection, domains: Collection[str]) -> set[str]:
+    """Which of `domains` have their circuit open (whatever its end time): one query for
+    a whole claim rather than one per host."""
+    unique = sorted(set(domains))
+    if not unique:
+        return set()
+    rows = await conn.execute(
+        select(remote_domains.c.domain).where(
+            remote_domains.c.domain.in_(unique), remote_domains.c.circuit_state == "open"
+        )
+    )
+    return set(rows.scalars().all())
+
+
 async def record_success(conn: AsyncConnection, domain: str) -> None:
     await _ensure(conn, domain)
     await conn.execute(
         update(remote_domains)
         .where(remote_domains.c.domain == domain)
+        .values(
+            consecutive_failures=0,
+            circuit_state="closed",
+            open_until=None,
+            last_success_at=utcnow(),
+        )
+    )
+
+
+async def record_successes(conn: AsyncConnection, domains: Collection[str]) -> None:
+    """`record_success` for many hosts in two statements (a fan-out's outcomes come in
+    batches: one statement per host made the write turn the cost of a delivery)."""
+    unique = sorted(set(domains))
+    if not unique:
+        return
+    await insert_ignoring_conflicts(
+        conn,
+        remote_domains,
+        [{"domain": d, "consecutive_failures": 0, "circuit_state": "closed"} for d in unique],
+    )
+    await conn.execute(
+        update(remote_domains)
+        .where(remote_domains.c.domain.in_(unique))
         .values(
             consecutive_failures=0,
             circuit_state="closed",

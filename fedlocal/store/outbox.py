@@ -300,6 +300,12 @@ async def delivered(conn: AsyncConnection, delivery_id: int) -> None:
     await conn.execute(delete(deliveries).where(deliveries.c.id == delivery_id))
 
 
+async def delivered_many(conn: AsyncConnection, delivery_ids: Collection[int]) -> None:
+    """Remove many delivered rows in one statement."""
+    if delivery_ids:
+        await conn.execute(delete(deliveries).where(deliveries.c.id.in_(list(delivery_ids))))
+
+
 async def retry_delivery(
     conn: AsyncConnection,
     delivery_id: int,

@@ -534,3 +534,36 @@ async def test_a_host_that_was_down_gets_the_delivery_once_it_listens(inst, alic
     assert [p.url for p in host.received] == [f"{base}/users/ana/inbox"]
     assert host.received[0].json()["type"] == "Create"
     assert await delivery_rows(inst) == []
+
+
+async def test_deliveries_started_together_parse_the_signing_key_once(
+    inst, alice, worker, monkeypatch
+):
+    # Parsing an RSA key checks it (tens of milliseconds of CPU): a fan-out's first
+    # deliveries, all started before any of them has the key, must share one parse.
+    parsed = []
+    real_load = delivery.key_codec.load_private_key_pem
+
+    def counting_load(pem):
+        parsed.append(pem)
+        return real_load(pem)
+
+    monkeypatch.setattr(delivery.key_codec, "load_private_key_pem", counting_load)
+    async with contextlib.AsyncExitStack() as stack:
+        hosts = [await stack.enter_async_context(recording_inbox()) for _ in range(5)]
+        # Given followers on five hosts
+        for number, host in enumerate(hosts):
+            await follower_on(inst, alice, host, f"f{number}")
+
+        # When alice posts twice and the worker sends everything
+        await posts.publish_note(inst.services, alice, "Des pommes à donner")
+        await posts.publish_note(inst.services, alice, "Et des poires")
+        await drain(worker)
+
+    # Then every host got both posts, signed with a key parsed once
+    assert [len(host.received) for host in hosts] == [2] * 5
+    assert len(parsed) == 1
+    published_key = await public_key_from_store(inst.db, f"{alice.uri}#main-key")
+    for host in hosts:
+        for received in host.received:
+            verify_signature(received, published_key)

@@ -14,7 +14,7 @@ from fedlocal.services import rides as ride_service
 from fedlocal.services.errors import Forbidden, InvalidInput
 from fedlocal.services.rides import MAX_SEATS, NOTES_MAX, PLACE_MAX, RideInput
 
-from .. import ical, labels
+from .. import labels
 from ..forms import FormState, parse_date, parse_int, parse_local_datetime
 from ..links import post_path
 from ..page import Page
@@ -172,6 +172,9 @@ def _moment(page: Page, state: FormState, time_field: str) -> datetime | None:
 
 async def calendar(page: Page) -> Response:
     """`/rides.ics`: the rides the resident booked, to add to their calendar."""
+    # icalendar (with dateutil) is loaded by the first calendar asked for, as the feeds do.
+    from .. import ical
+
     assert page.me is not None
     now = utcnow()
     booked = await ride_service.booked_rides(page.services, page.me)
