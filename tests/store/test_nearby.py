@@ -591,5 +591,5 @@ async def test_sqlite_reads_each_cell_newest_first_for_a_page(database):
 
     statement, plan = plans[0]
     # candidates from the covering cell index, one seek per cell; rows by primary key
-    assert "SEARCH objects USING COVERING INDEX ix_objects_geo_cell (geo_cell=?)" in plan
+    assert "SEARCH objects USING COVERING INDEX ix_objects_geo_cell_id (geo_cell=?)" in plan
     assert "SEARCH objects USING INTEGER PRIMARY KEY (rowid=?)" in plan
