@@ -23,11 +23,12 @@ written into the SQL text (`_inline`), so PostgreSQL plans each area for its own
     AND id >= :cursor - 20000 ORDER BY id DESC LIMIT :page` first, which whatever the plan
     (the primary key read backwards where posts are dense, the cell index where they are
     sparse) reads at most the newest 20,000 posts; then, while the page is not full, the
-    same over windows four times wider each (80,000 ids, 320,000…) ordered by `id + 0`:
-    the cell index ix_objects_geo_cell_id (geo_cell, id) gives each cell's posts within
-    the window and nothing else, so a window costs the area's posts in it, and the last
-    window read holds at most about four times the posts a page needs (before, the step
-    after the first window read every post of the cells).
+    same over wider windows below, ordered by `id + 0`: the cell index
+    ix_objects_geo_cell_id (geo_cell, id) gives each cell's posts within the window and
+    nothing else, so a window costs the area's posts in it. Each window is sized from the
+    density of matches in the one above (for twice the results still missing, 4 to 16
+    times wider: see `_next_window`), so a page usually takes one or two windows, and
+    reads a few times the posts it needs, not every post of its cells.
   The exact distance decides; rows the planar bound kept but the circle does not are
   skipped, and the page goes on below the last row read.
 - every match (`ids_within`): the rows in the cells that pass the filters and the planar
@@ -73,8 +74,12 @@ _MAX_BATCH = 4096
 # PostgreSQL's first look at a page: the newest this many ids below the cursor, which any
 # plan it picks reads in bounded time (see the module docstring).
 _ID_WINDOW = 20_000
-# Each further window of ids is this many times wider than the one above it.
+# Each further window of ids is wider than the one above it: wide enough, at the density
+# of matches seen so far, for twice the results the page still needs, and between 4 and
+# 16 times wider (a filter few posts pass, such as one category, gets there in fewer
+# statements; a window without a match grows 16 times).
 _WINDOW_GROWTH = 4
+_MAX_WINDOW_GROWTH = 16
 # Rows read beyond those a page still needs, for the few the exact distance turns down.
 _SPARE_ROWS = 2
 # `nearest_posts` searches circles growing fourfold from about the precision of published
@@ -155,10 +160,12 @@ async def posts_within(
     cursor = max_id
     batch = min(max(limit * _FIRST_BATCH_PER_RESULT, _MIN_BATCH), _MAX_BATCH)
     # SQLite: batches of candidates read newest first from each cell. PostgreSQL: windows
-    # of ids below the cursor, the newest _ID_WINDOW first, each four times wider.
+    # of ids below the cursor, the newest _ID_WINDOW first, then wider ones.
     batched = conn.dialect.name == "sqlite"
     window = _ID_WINDOW
     floor = 1  # the lowest id of PostgreSQL's window; 1: no lower bound
+    first_window = True
+    found_before_window = 0
     if not batched:
         newest = cursor - 1 if cursor is not None else await _newest_id(conn, stats)
         if newest is None:
@@ -178,7 +185,7 @@ async def posts_within(
             if floor > 1:
                 query = query.where(objects.c.id >= _inline(floor))
             # The first window in any plan (bounded); the wider ones from the cell index.
-            query = query.order_by(objects.c.id.desc() if window == _ID_WINDOW else _newest_first())
+            query = query.order_by(objects.c.id.desc() if first_window else _newest_first())
         rows = (await conn.execute(query.limit(_inline(wanted_rows)))).all()
         stats.statements += 1
         stats.rows += len(rows)
@@ -194,9 +201,10 @@ async def posts_within(
         if not batched:
             if floor <= 1:  # ids start at 1
                 return found  # every match below the cursor has been read
-            # This window is done: the next one, four times wider, below it.
-            window *= _WINDOW_GROWTH
+            # This window is done: the next one, wider, below it.
+            window = _next_window(window, len(found) - found_before_window, limit - len(found))
             cursor, floor = floor, floor - window
+            first_window, found_before_window = False, len(found)
             continue
         # Every match in this batch has been read: was it the last batch?
         seen = candidates.subquery()
@@ -206,6 +214,14 @@ async def posts_within(
             return found
         cursor = oldest
         batch = min(batch * 4, _MAX_BATCH)
+
+
+def _next_window(window: int, matches: int, missing: int) -> int:
+    """The width of the next window of ids, from the matches the last one held."""
+    if matches == 0:
+        return window * _MAX_WINDOW_GROWTH
+    wanted = window * 2 * missing // matches
+    return min(max(wanted, window * _WINDOW_GROWTH), window * _MAX_WINDOW_GROWTH)
 
 
 async def _newest_id(conn: AsyncConnection, stats: ScanStats) -> int | None:

@@ -617,17 +617,13 @@ async def test_postgres_reads_each_window_of_ids_within_its_bounds(database, mon
 
     plans = await explained_plans(database, run)
 
-    # Then it holds the newest matches, and each window below the first was read within
+    # Then it holds the newest matches, and each window was read within
     # its bounds, whichever index the planner chose (the primary key's range for a narrow
     # window, the (geo_cell, id) index's for the area's posts in a wide one): never every
     # post of the cells
     assert found == expected
-    windows = [
-        plan
-        for statement, plan in plans
-        if "objects.id >= " in statement and "objects.id < " in statement
-    ]
-    assert len(windows) >= 2, plans
+    windows = [plan for statement, plan in plans if "objects.id >= " in statement]
+    assert len(windows) >= 2, plans  # the newest window, and at least one below it
     for plan in windows:
         index_reads = [line for line in plan.splitlines() if "Index Cond" in line]
         assert index_reads, plan
