@@ -28,6 +28,7 @@ LOADED_ON_FIRST_USE = (
 # Parts of libraries the server uses that it never needs at all.
 NEVER_LOADED = (
     "sqlalchemy.orm",  # fedlocal uses Core; the asyncio engine's package would bring it
+    "babel.messages",  # the catalogues are read by web/i18n.py into stdlib gettext
 )
 
 SCRIPT = """
