@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -94,6 +95,8 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="fedlocal-memory-"))
     actor = RemoteActor()
     figures: dict[str, Any] = {"machine": info, "arguments": vars(args)}
+    # RSS does not depend on the machine's load, but the record says what else ran.
+    figures["load_average_at_start"] = [round(v, 2) for v in os.getloadavg()]
     try:
         port = free_port()
         template = prepare_template(workdir, port, actor)
