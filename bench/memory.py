@@ -2,8 +2,8 @@
 
 One run of this script:
 
-1. makes a fresh SQLite instance with one resident who follows a Mastodon-like remote
-   actor (`bench/inbox.py`'s template: the actor's key already fetched), workers on;
+1. makes a fresh SQLite instance whose residents follow Mastodon-like remote accounts
+   (`bench/inbox.py`'s template: their keys already fetched), workers on;
 2. starts `fedlocal serve`, waits until it answers, waits `--settle` seconds and reads
    its resident set size (`VmRSS` in `/proc/PID/status`): **at rest**;
 3. asks for a round of pages (home, the resident's profile as HTML and as ActivityPub,
