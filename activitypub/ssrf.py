@@ -273,16 +273,26 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         ssl_context: ssl.SSLContext | None = None,
         limits: httpx.Limits | None = None,
     ) -> None:
-        limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or outgoing_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=False,
-            network_backend=backend,
-        )
+        self._backend = backend
+        self._ssl_context = ssl_context
+        self._limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        # Built with the first request: the TLS context loads the whole trust store (about
+        # 0.5 MiB each), which a server that has sent nothing yet does not need.
+        self._pool: httpcore.AsyncConnectionPool | None = None
+
+    def _connection_pool(self) -> httpcore.AsyncConnectionPool:
+        if self._pool is None:
+            limits = self._limits
+            self._pool = httpcore.AsyncConnectionPool(
+                ssl_context=self._ssl_context or outgoing_ssl_context(),
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
+                http1=True,
+                http2=False,
+                network_backend=self._backend,
+            )
+        return self._pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request (no redirect handling here: the client does that)."""
@@ -301,7 +311,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             extensions=request.extensions,
         )
         with _httpx_errors(request):
-            core_response = await self._pool.handle_async_request(core_request)
+            core_response = await self._connection_pool().handle_async_request(core_request)
         return httpx.Response(
             status_code=core_response.status,
             headers=core_response.headers,
@@ -310,4 +320,5 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
-        await self._pool.aclose()
+        if self._pool is not None:
+            await self._pool.aclose()

@@ -2,15 +2,15 @@
 
 One run of this script:
 
-1. makes a fresh SQLite instance with one resident who follows a Mastodon-like remote
-   actor (`bench/inbox.py`'s template: the actor's key already fetched), workers on;
+1. makes a fresh SQLite instance whose residents follow Mastodon-like remote accounts
+   (`bench/inbox.py`'s template: their keys already fetched), workers on;
 2. starts `fedlocal serve`, waits until it answers, waits `--settle` seconds and reads
    its resident set size (`VmRSS` in `/proc/PID/status`): **at rest**;
 3. asks for a round of pages (home, the resident's profile as HTML and as ActivityPub,
    the public timeline of the client API, nodeinfo, the about page, the events feed) and
    reads it again: **after a round**;
 4. sends signed `Create(Note)`s to the shared inbox at `--rate` a second for `--seconds`
-   (an open-loop flow, `bench/inbox_open_loop.py`'s client), reading the RSS every
+   (an open-loop flow, `bench/load_client.py`), reading the RSS every
    0.2 s: **under load** is the highest reading, `VmHWM` the kernel's own peak;
 5. lists the compiled libraries the process has mapped at each stage (what Python code
    is loaded does not show from outside; `python -X importtime` does, see
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -38,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inbox import RESIDENT, prepare_template, write_config  # noqa: E402
-from inbox_open_loop import flow  # noqa: E402
+from load_client import open_loop, presign  # noqa: E402
 from processes import Server, cpu_seconds, free_port, machine  # noqa: E402
-from remote_actor import RemoteActor, make_batch, sign_batch  # noqa: E402
+from remote_actor import RemoteInstance, make_batch  # noqa: E402
 
 PAGES = [
     "/",
@@ -92,18 +93,22 @@ def main() -> int:
     info = machine()
     print(f"machine: {info['cpu']}, {info['cores']} cores; code: {info['code']}", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="fedlocal-memory-"))
-    actor = RemoteActor()
+    remote = RemoteInstance()
     figures: dict[str, Any] = {"machine": info, "arguments": vars(args)}
+    # RSS does not depend on the machine's load, but the record says what else ran.
+    figures["load_average_at_start"] = [round(v, 2) for v in os.getloadavg()]
     try:
         port = free_port()
-        template = prepare_template(workdir, port, actor)
+        template, audience = prepare_template(workdir, port, remote)
         data_dir = workdir / "run"
         shutil.copytree(template, data_dir)
         config = workdir / "run.toml"
         write_config(config, port=port, data_dir=data_dir, run_workers=True)
         base_url = f"http://127.0.0.1:{port}"
         count = int(args.rate * args.seconds)
-        requests = sign_batch(actor, f"{base_url}/inbox", make_batch(actor, 1, count))
+        batch = make_batch(remote.actors, 1, count, audience)
+        offsets = [i / args.rate for i in range(count)]
+        signed = presign(f"{base_url}/inbox", batch.bodies, batch.senders, send_offsets=offsets)
         server = Server(
             [sys.executable, "-m", "fedlocal", "serve", "--config", str(config)],
             base_url,
@@ -131,9 +136,7 @@ def main() -> int:
             sampler = threading.Thread(target=sample, daemon=True)
             cpu_before = cpu_seconds(pid)
             sampler.start()
-            statuses, _latencies, _late = asyncio.run(
-                flow(f"{base_url}/inbox", requests, args.rate)
-            )
+            statuses = asyncio.run(open_loop(signed, args.rate)).statuses
             done.set()
             sampler.join()
             figures["load"] = {
@@ -147,7 +150,7 @@ def main() -> int:
         finally:
             server.stop()
     finally:
-        actor.server.shutdown()
+        remote.close()
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(figures, indent=2), flush=True)
     if args.json:

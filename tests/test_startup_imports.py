@@ -25,6 +25,12 @@ LOADED_ON_FIRST_USE = (
     "py_vapid",
     "alembic",  # only when the database is behind the code
 )
+# Parts of libraries the server uses that a server on SQLite never needs.
+NEVER_LOADED = (
+    "sqlalchemy.orm",  # fedlocal uses Core; the asyncio engine's package would bring it
+    "babel.messages",  # the catalogues are read by web/i18n.py into stdlib gettext
+    "sqlalchemy.dialects.postgresql",  # only on PostgreSQL (fedlocal/store/upsert.py)
+)
 
 SCRIPT = """
 import asyncio, json, sys
@@ -37,7 +43,7 @@ async def main():
         pass
 
 asyncio.run(main())
-print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+print(json.dumps(sorted(sys.modules)))
 """
 
 
@@ -60,8 +66,43 @@ def test_a_started_server_has_not_loaded_what_only_some_requests_need(tmp_path):
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(config)], check=True, capture_output=True, text=True
     )
-    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    modules = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    loaded = {name.split(".")[0] for name in modules}
 
     # Then none of the libraries that only some requests need is in memory
     assert "sqlalchemy" in loaded  # (the check sees the process's modules)
     assert sorted(loaded.intersection(LOADED_ON_FIRST_USE)) == []
+    # And nor is the ORM, Babel's catalogue reader or PostgreSQL's dialect
+    assert "sqlalchemy.ext.asyncio.engine" in modules
+    assert (
+        sorted(
+            name for name in modules if name.split(".")[:2] in [p.split(".") for p in NEVER_LOADED]
+        )
+        == []
+    )
+
+
+def test_the_orm_session_is_still_there_for_code_that_asks_for_it():
+    # Given a process that imported fedlocal (which keeps the ORM out of the asyncio engine)
+    script = """
+import sys
+import fedlocal
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+print("sqlalchemy.orm" in sys.modules)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+import sqlalchemy.ext.asyncio as package
+same = package.AsyncConnection is AsyncConnection
+print("sqlalchemy.orm" in sys.modules, AsyncSession.__module__, same)
+print(hasattr(package, "no_such_name"))
+"""
+    # When it imports the engine, then the session
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    )
+
+    # Then the engine came without the ORM, and the session with it, from the same package
+    assert done.stdout.split("\n")[:3] == [
+        "False",
+        "True sqlalchemy.ext.asyncio.session True",
+        "False",
+    ]

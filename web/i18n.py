@@ -1,7 +1,10 @@
 """Translations (gettext catalogues in `web/locales/<lang>/LC_MESSAGES/messages.po`).
 
 The `.po` files are compiled in memory when the app starts, so a fresh clone runs without
-a build step. English is the source language; its catalogue still lists every message,
+a build step, by the small reader below into the standard library's `gettext`: Babel's
+reader builds a full catalogue of message objects first and costs every server about
+2 MiB of memory at rest (docs/performance.md "Memory at rest"); Babel still formats dates
+and numbers. English is the source language; its catalogue still lists every message,
 so "complete" is checkable for both (tests/web/test_i18n.py).
 
 Which language a page is in: the account's own choice; else the visitor's choice from
@@ -13,15 +16,14 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
 _DateTime = datetime
 LOCALES = Path(__file__).parent / "locales"
@@ -33,17 +35,106 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 _TAG = re.compile(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$|^\*$")
 
 
-def load_catalogue(language: str) -> Translations:
+def load_catalogue(language: str) -> NullTranslations:
     """The compiled catalogue of `language` (empty when there is no `.po` for it)."""
     path = LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.exists():
-        return Translations()
-    with path.open("rb") as handle:
-        catalogue = read_po(handle, locale=language, domain=DOMAIN)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
+        return NullTranslations()
+    return GNUTranslations(io.BytesIO(compile_mo(read_po_messages(path.read_text("utf-8")))))
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESCAPE = re.compile(r"\\(.)")
+_KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(".*")\s*$')
+
+
+def _unquote(text: str) -> str:
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), text.strip()[1:-1])
+
+
+def read_po_messages(text: str) -> dict[str, str]:
+    """A `.po` file's translations, keyed as a `.mo` file keys them.
+
+    `msgid` (after `msgctxt` and `\\x04` when there is one) maps to `msgstr`; a plural's
+    `msgid\\0msgid_plural` to its forms joined by `\\0`. Like Babel and `msgfmt`, fuzzy
+    and untranslated messages are left out (the header is kept), and obsolete ones (`#~`)
+    are comments.
+    """
+    messages: dict[str, str] = {}
+    entry: dict[str, str] = {}
+    forms: dict[int, str] = {}
+    fuzzy = False
+    current: tuple[str, int] | None = None
+
+    def finish() -> None:
+        nonlocal entry, forms, fuzzy, current
+        if "msgid" in entry:
+            key = entry["msgid"]
+            if "msgid_plural" in entry:
+                key += "\0" + entry["msgid_plural"]
+                string = "\0".join(forms[n] for n in sorted(forms))
+                translated = any(forms.values())
+            else:
+                string = entry.get("msgstr", "")
+                translated = bool(string)
+            if "msgctxt" in entry:
+                key = entry["msgctxt"] + "\x04" + key
+            if key == "" or (translated and not fuzzy):
+                messages[key] = string
+        entry, forms, fuzzy, current = {}, {}, False, None
+
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            finish()
+        elif line.startswith("#"):
+            if line.startswith("#,") and "fuzzy" in line[2:].replace(",", " ").split():
+                if "msgstr" in entry or forms:
+                    finish()
+                fuzzy = True
+        elif line.startswith('"'):
+            if current is not None:
+                keyword, index = current
+                if keyword == "msgstr[]":
+                    forms[index] += _unquote(line)
+                else:
+                    entry[keyword] += _unquote(line)
+        elif match := _KEYWORD.match(line):
+            keyword, form, value = match.groups()
+            if keyword in ("msgctxt", "msgid") and ("msgstr" in entry or forms):
+                finish()
+            if form is not None:
+                forms[int(form)] = _unquote(value)
+                current = ("msgstr[]", int(form))
+            else:
+                entry[keyword] = _unquote(value)
+                current = (keyword, 0)
+    finish()
+    return messages
+
+
+def compile_mo(messages: dict[str, str]) -> bytes:
+    """The GNU `.mo` file of `messages` (what `msgfmt` writes, without a hash table)."""
+    keys = sorted(messages, key=lambda key: key.encode())
+    ids = [key.encode() for key in keys]
+    strs = [messages[key].encode() for key in keys]
+    start_ids = 7 * 4 + 16 * len(keys)
+    start_strs = start_ids + sum(len(msgid) + 1 for msgid in ids)
+    table_ids: list[int] = []
+    table_strs: list[int] = []
+    for msgid, msgstr in zip(ids, strs, strict=True):
+        table_ids += [len(msgid), start_ids]
+        table_strs += [len(msgstr), start_strs]
+        start_ids += len(msgid) + 1
+        start_strs += len(msgstr) + 1
+    header = struct.pack("Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + 8 * len(keys), 0, 0)
+    return (
+        header
+        + struct.pack(f"{len(table_ids)}i", *table_ids)
+        + struct.pack(f"{len(table_strs)}i", *table_strs)
+        + b"".join(msgid + b"\0" for msgid in ids)
+        + b"".join(msgstr + b"\0" for msgstr in strs)
+    )
 
 
 def parse_accept_language(header: str | None) -> list[str]:
@@ -72,7 +163,7 @@ def parse_accept_language(header: str | None) -> list[str]:
 class Translator:
     """One language's messages and formats, as views and templates use them."""
 
-    def __init__(self, language: str, translations: Translations):
+    def __init__(self, language: str, translations: NullTranslations):
         self.language = language
         self._translations = translations
         self.locale = Locale.parse(language)

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor
@@ -30,6 +29,7 @@ from .tables import (
     group_purchases,
     objects,
 )
+from .upsert import dialect_insert
 
 commitments = group_purchase_commitments
 
@@ -200,8 +200,7 @@ async def commit(
     existed = before is not None and before.counts
     # A pending change keeps what the organiser's server accepted before, for a refusal.
     accepted_before = before.accepted_milli if before is not None and pending else None
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(commitments).values(
+    statement = dialect_insert(conn, commitments).values(
         purchase_id=post_id,
         actor_id=actor_id,
         quantity_milli=quantity_milli,
@@ -253,8 +252,7 @@ async def withdraw_remote(
     nothing), with the time of the Offer undone, so that Offer arriving late (deliveries
     are not ordered) is not counted again."""
     now = utcnow()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(commitments).values(
+    statement = dialect_insert(conn, commitments).values(
         purchase_id=post_id,
         actor_id=actor_id,
         quantity_milli=0,

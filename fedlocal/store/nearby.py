@@ -12,20 +12,23 @@ written into the SQL text (`_inline`), so PostgreSQL plans each area for its own
 - newest first (`posts_within`):
   - SQLite, usually one statement per page: `SELECT … WHERE id IN (SELECT id … WHERE
     geo_cell IN (cells) AND id < :cursor ORDER BY id DESC LIMIT :batch) AND <filters>
-    AND <planar bound> ORDER BY id DESC LIMIT :page`. Every entry of ix_objects_geo_cell
-    ends with the rowid, so the subquery reads each cell newest first from its own place
-    in the index (a covering read: no table row) and its sort stops early: about one index
-    seek per cell plus the batch, however many posts the cells hold. Those rows are read
-    by primary key and filtered; a page the batch cannot fill goes on with a batch four
-    times larger below the oldest candidate seen.
-  - PostgreSQL, whose cell index holds no id (no early stop per cell), in two steps:
+    AND <planar bound> ORDER BY id DESC LIMIT :page`. Every entry of the cell index
+    ix_objects_geo_cell_id ends with the rowid, so the subquery reads each cell newest
+    first from its own place in the index (a covering read: no table row) and its sort
+    stops early: about one index seek per cell plus the batch, however many posts the
+    cells hold. Those rows are read by primary key and filtered; a page the batch cannot
+    fill goes on with a batch four times larger below the oldest candidate seen.
+  - PostgreSQL, which cannot stop early per cell in id order, reads windows of ids:
     `SELECT … WHERE geo_cell IN (cells) AND <filters> AND <planar bound> AND id < :cursor
-    AND id >= :cursor - 20000 ORDER BY id DESC LIMIT :page`, which whatever the plan
+    AND id >= :cursor - 20000 ORDER BY id DESC LIMIT :page` first, which whatever the plan
     (the primary key read backwards where posts are dense, the cell index where they are
-    sparse) reads at most the newest 20,000 posts; then, if the page is not full, the same
-    below that window ordered by `id + 0`: a bitmap scan of the cell index and a top-N
-    sort, whose work grows with the posts in the cells — few, or the window would have
-    filled the page.
+    sparse) reads at most the newest 20,000 posts; then, while the page is not full, the
+    same over wider windows below, ordered by `id + 0`: the cell index
+    ix_objects_geo_cell_id (geo_cell, id) gives each cell's posts within the window and
+    nothing else, so a window costs the area's posts in it. Each window is sized from the
+    density of matches in the one above (for twice the results still missing, 4 to 16
+    times wider: see `_next_window`), so a page usually takes one or two windows, and
+    reads a few times the posts it needs, not every post of its cells.
   The exact distance decides; rows the planar bound kept but the circle does not are
   skipped, and the page goes on below the last row read.
 - every match (`ids_within`): the rows in the cells that pass the filters and the planar
@@ -71,6 +74,12 @@ _MAX_BATCH = 4096
 # PostgreSQL's first look at a page: the newest this many ids below the cursor, which any
 # plan it picks reads in bounded time (see the module docstring).
 _ID_WINDOW = 20_000
+# Each further window of ids is wider than the one above it: wide enough, at the density
+# of matches seen so far, for twice the results the page still needs, and between 4 and
+# 16 times wider (a filter few posts pass, such as one category, gets there in fewer
+# statements; a window without a match grows 16 times).
+_WINDOW_GROWTH = 4
+_MAX_WINDOW_GROWTH = 16
 # Rows read beyond those a page still needs, for the few the exact distance turns down.
 _SPARE_ROWS = 2
 # `nearest_posts` searches circles growing fourfold from about the precision of published
@@ -150,15 +159,18 @@ async def posts_within(
     found: list[NearbyPost] = []
     cursor = max_id
     batch = min(max(limit * _FIRST_BATCH_PER_RESULT, _MIN_BATCH), _MAX_BATCH)
-    # SQLite: batches of candidates read newest first from each cell. PostgreSQL: the
-    # newest _ID_WINDOW ids first, any plan, then the rest from the cell index.
+    # SQLite: batches of candidates read newest first from each cell. PostgreSQL: windows
+    # of ids below the cursor, the newest _ID_WINDOW first, then wider ones.
     batched = conn.dialect.name == "sqlite"
-    floor = None
+    window = _ID_WINDOW
+    floor = 1  # the lowest id of PostgreSQL's window; 1: no lower bound
+    first_window = True
+    found_before_window = 0
     if not batched:
         newest = cursor - 1 if cursor is not None else await _newest_id(conn, stats)
         if newest is None:
             return found
-        floor = newest - _ID_WINDOW + 1
+        floor = newest - window + 1
     while True:
         wanted_rows = limit - len(found) + _SPARE_ROWS
         query = select(objects).where(*wanted.conditions(), _planar(area))
@@ -170,11 +182,10 @@ async def posts_within(
             query = query.where(_in_cells(area))
             if cursor is not None:
                 query = query.where(objects.c.id < _inline(cursor))
-            if floor is not None:
+            if floor > 1:
                 query = query.where(objects.c.id >= _inline(floor))
-                query = query.order_by(objects.c.id.desc())
-            else:
-                query = query.order_by(_newest_first())
+            # The first window in any plan (bounded); the wider ones from the cell index.
+            query = query.order_by(objects.c.id.desc() if first_window else _newest_first())
         rows = (await conn.execute(query.limit(_inline(wanted_rows)))).all()
         stats.statements += 1
         stats.rows += len(rows)
@@ -188,9 +199,12 @@ async def posts_within(
             cursor = rows[-1].id  # there may be more: go on below the last row read
             continue
         if not batched:
-            if floor is None or floor <= 1:  # ids start at 1
+            if floor <= 1:  # ids start at 1
                 return found  # every match below the cursor has been read
-            cursor, floor = floor, None  # the newest window is done: now the rest
+            # This window is done: the next one, wider, below it.
+            window = _next_window(window, len(found) - found_before_window, limit - len(found))
+            cursor, floor = floor, floor - window
+            first_window, found_before_window = False, len(found)
             continue
         # Every match in this batch has been read: was it the last batch?
         seen = candidates.subquery()
@@ -200,6 +214,14 @@ async def posts_within(
             return found
         cursor = oldest
         batch = min(batch * 4, _MAX_BATCH)
+
+
+def _next_window(window: int, matches: int, missing: int) -> int:
+    """The width of the next window of ids, from the matches the last one held."""
+    if matches == 0:
+        return window * _MAX_WINDOW_GROWTH
+    wanted = window * 2 * missing // matches
+    return min(max(wanted, window * _WINDOW_GROWTH), window * _MAX_WINDOW_GROWTH)
 
 
 async def _newest_id(conn: AsyncConnection, stats: ScanStats) -> int | None:

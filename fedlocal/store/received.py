@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
 from .tables import received_activities
-from .upsert import insert_ignoring_conflicts
+from .upsert import dialect_insert, insert_ignoring_conflicts
 
 
 async def mark_received(conn: AsyncConnection, uri: str) -> bool:
@@ -25,10 +24,9 @@ async def mark_received_many(conn: AsyncConnection, uris: list[str]) -> set[str]
     """Record `uris` as processed, in one statement; returns those that were not yet."""
     if not uris:
         return set()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     now = utcnow()
     rows = await conn.execute(
-        dialect.insert(received_activities)
+        dialect_insert(conn, received_activities)
         .on_conflict_do_nothing()
         .returning(received_activities.c.uri),
         [{"uri": uri, "received_at": now} for uri in uris],

@@ -183,7 +183,7 @@ objects = Table(
     Index(None, "actor_id", "id"),
     Index(None, "is_local", "visibility", "id"),
     Index(None, "in_reply_to_uri"),
-    Index(None, "geo_cell"),
+    Index(None, "geo_cell", "id"),
     Index(None, "kind", "status", "id"),
     Index(None, "category", "id"),
     Index(None, "starts_at"),

@@ -5,8 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
+    """An INSERT into `table` in the connected database's dialect, which has `ON CONFLICT`
+    (`on_conflict_do_nothing`, `on_conflict_do_update`: the same in both dialects).
+
+    Only that dialect is imported: PostgreSQL's would add 2 MiB to every server that runs
+    on SQLite (docs/performance.md "Memory at rest").
+    """
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 async def insert_ignoring_conflicts(
@@ -19,7 +34,6 @@ async def insert_ignoring_conflicts(
     """
     if not rows:
         return 0
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).on_conflict_do_nothing()
+    statement = dialect_insert(conn, table).on_conflict_do_nothing()
     result = await conn.execute(statement, rows)
     return max(result.rowcount or 0, 0)

@@ -7,10 +7,7 @@ shows A's total after every commitment, Bruno's own counted once."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,40 +16,21 @@ from fedlocal.services import views
 from fedlocal.services.accounts import create_account
 from fedlocal.services.errors import Conflict
 from fedlocal.services.group_purchases import PurchaseInput
-from fedlocal.store import Database
 from fedlocal.store import group_purchases as purchase_store
 from fedlocal.store import notifications as notification_store
 from fedlocal.store import posts as post_store
-from tests.support.databases import postgres_schema, postgres_url_or_skip
 from tests.support.federation_steps import follow_across
-from tests.support.instance import running_instance
+from tests.support.instance import instance_on_database
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
 
-@contextlib.asynccontextmanager
-async def instance_on(kind: str, directory: Path) -> AsyncIterator:
-    """An instance on its own SQLite file, or on its own PostgreSQL schema."""
-    if kind == "sqlite":
-        async with running_instance(directory) as instance:
-            yield instance
-        return
-    url = postgres_url_or_skip()
-    async with postgres_schema(url) as schema:
-        database = Database(url, schema=schema)
-        try:
-            async with running_instance(directory, database=database) as instance:
-                yield instance
-        finally:
-            await database.dispose()
-
-
 @pytest.fixture
 async def pair(tmp_path):
     async with (
-        instance_on("sqlite", tmp_path / "a") as a,
-        instance_on("sqlite", tmp_path / "b") as b,
+        instance_on_database("sqlite", tmp_path / "a") as a,
+        instance_on_database("sqlite", tmp_path / "b") as b,
     ):
         yield a, b
 
@@ -163,8 +141,8 @@ async def test_b_shows_the_total_a_counts_after_each_commitment_never_twice(tmp_
     Bruno's own commitment from B (counted once, whichever of A's Accept and A's Update
     arrives first), and after Carl withdraws."""
     async with (
-        instance_on(kind, tmp_path / "a") as a,
-        instance_on(kind, tmp_path / "b") as b,
+        instance_on_database(kind, tmp_path / "a") as a,
+        instance_on_database(kind, tmp_path / "b") as b,
     ):
         await _totals_across(a, b)
 
@@ -271,7 +249,7 @@ async def test_a_race_for_the_last_unit_from_a_and_b_on_sqlite(pair):
 @pytest.mark.postgres
 async def test_a_race_for_the_last_unit_from_a_and_b_on_postgresql(tmp_path):
     async with (
-        instance_on("postgres", tmp_path / "a") as a,
-        instance_on("postgres", tmp_path / "b") as b,
+        instance_on_database("postgres", tmp_path / "a") as a,
+        instance_on_database("postgres", tmp_path / "b") as b,
     ):
         await _race(a, b)

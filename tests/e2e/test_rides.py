@@ -17,7 +17,7 @@ from fedlocal.store import posts as post_store
 from fedlocal.store import ride_bookings as booking_store
 from tests.services.test_rides import THURSDAY, market
 from tests.support.federation_steps import follow_across
-from tests.support.instance import running_instance
+from tests.support.instance import instance_on_database, running_instance
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +28,16 @@ async def pair(tmp_path):
     async with (
         running_instance(tmp_path / "a") as a,
         running_instance(tmp_path / "b") as b,
+    ):
+        yield a, b
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def pair_on_each_database(request, tmp_path):
+    """Two instances on SQLite files, then two on PostgreSQL schemas."""
+    async with (
+        instance_on_database(request.param, tmp_path / "a") as a,
+        instance_on_database(request.param, tmp_path / "b") as b,
     ):
         yield a, b
 
@@ -82,8 +92,8 @@ async def test_a_passenger_on_b_books_a_seat_on_a_ride_of_a(pair):
     assert "ride_accepted" in await _types(b, bruno)
 
 
-async def test_a_race_for_the_last_seat_from_a_and_b(pair):
-    a, b = pair
+async def test_a_race_for_the_last_seat_from_a_and_b(pair_on_each_database):
+    a, b = pair_on_each_database
     _, ana = await create_account(a.services, "ana", "secret-ana-1")
     _, carl = await create_account(a.services, "carl", "secret-carl-1")
     _, bruno = await create_account(b.services, "bruno", "secret-bruno-1")

@@ -591,5 +591,41 @@ async def test_sqlite_reads_each_cell_newest_first_for_a_page(database):
 
     statement, plan = plans[0]
     # candidates from the covering cell index, one seek per cell; rows by primary key
-    assert "SEARCH objects USING COVERING INDEX ix_objects_geo_cell (geo_cell=?)" in plan
+    assert "SEARCH objects USING COVERING INDEX ix_objects_geo_cell_id (geo_cell=?)" in plan
     assert "SEARCH objects USING INTEGER PRIMARY KEY (rowid=?)" in plan
+
+
+# PostgreSQL's plan only: its windows of ids (SQLite reads each cell newest first).
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+async def test_postgres_reads_each_window_of_ids_within_its_bounds(database, monkeypatch):
+    # Given a sparse area whose newest window of ids cannot fill a page
+    monkeypatch.setattr(nearby, "_ID_WINDOW", 100)
+    rng = random.Random(9)
+    countryside = [(rng.uniform(48.3, 48.7), rng.uniform(-2.6, -2.1)) for _ in range(3000)]
+    points = await insert_points(database, around_saint_malo(1500, seed=9) + countryside)
+    async with database.write() as conn:
+        await conn.exec_driver_sql("ANALYZE objects")
+    sparse = radius_query(48.50, -2.35, 3.0)
+    expected = sorted(brute_force(points, 48.50, -2.35, 3.0), reverse=True)[:20]
+
+    # When a page is read and its statements explained
+    found: list[int] = []
+
+    async def run(conn) -> None:
+        found.extend(item.post.id for item in await nearby.posts_within(conn, sparse, limit=20))
+
+    plans = await explained_plans(database, run)
+
+    # Then it holds the newest matches, and each window was read within
+    # its bounds, whichever index the planner chose (the primary key's range for a narrow
+    # window, the (geo_cell, id) index's for the area's posts in a wide one): never every
+    # post of the cells
+    assert found == expected
+    windows = [plan for statement, plan in plans if "objects.id >= " in statement]
+    assert len(windows) >= 2, plans  # the newest window, and at least one below it
+    for plan in windows:
+        index_reads = [line for line in plan.splitlines() if "Index Cond" in line]
+        assert index_reads, plan
+        assert all("(id >= " in line for line in index_reads), plan
+        assert "Seq Scan on objects" not in plan, plan

@@ -20,6 +20,7 @@ from fedlocal.federation.runtime import Federation
 from fedlocal.store import Database, migrate
 
 from .asgi_server import run_asgi
+from .databases import postgres_schema, postgres_url_or_skip
 from .live_server import free_socket
 
 # Loopback only, as the demo instances: every peer a test talks to listens on loopback.
@@ -116,3 +117,21 @@ async def running_instance(
     app = create_app(config, database=database)
     async with run_asgi(app, sock) as base_url:
         yield TestInstance(config=config, app=app, base_url=base_url)
+
+
+@contextlib.asynccontextmanager
+async def instance_on_database(kind: str, directory: Path) -> AsyncIterator[TestInstance]:
+    """A running instance on its own SQLite file (`kind` "sqlite"), or on its own
+    PostgreSQL schema ("postgres", dropped afterwards): for tests run on both."""
+    if kind == "sqlite":
+        async with running_instance(directory) as instance:
+            yield instance
+        return
+    url = postgres_url_or_skip()
+    async with postgres_schema(url) as schema:
+        database = Database(url, schema=schema)
+        try:
+            async with running_instance(directory, database=database) as instance:
+                yield instance
+        finally:
+            await database.dispose()

@@ -3,15 +3,18 @@ the visitor's switch, else the browser's Accept-Language, else the instance defa
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from fedlocal.store import accounts as account_store
-from web.i18n import I18n, parse_accept_language
+from web.i18n import LOCALES, I18n, load_catalogue, parse_accept_language, read_po_messages
 
 from .web_client import WebClient
 
@@ -53,6 +56,68 @@ def test_every_message_is_translated(language):
         for text in strings:
             assert set(PLACEHOLDER.findall(text)) <= wanted | {"num"}, (msgid, text)
             assert set(PLACEHOLDER.findall(text)) >= wanted - {"num"}, (msgid, text)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_catalogues_read_the_same_as_with_babel(language):
+    # Given the catalogue compiled by Babel, as the app did before reading it itself
+    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        compiled = io.BytesIO()
+        write_mo(compiled, read_po(handle, locale=language, domain="messages"))
+    compiled.seek(0)
+    babel = Translations(compiled)
+
+    # When the app reads it
+    ours = load_catalogue(language)
+
+    # Then every message and every plural form is the same (the header is written apart)
+    assert {k: v for k, v in ours._catalog.items() if k} == {  # type: ignore[attr-defined]
+        k: v for k, v in babel._catalog.items() if k
+    }
+    for count in (0, 1, 2, 5):
+        assert ours.ngettext("%(num)s follower", "%(num)s followers", count) == babel.ngettext(
+            "%(num)s follower", "%(num)s followers", count
+        )
+
+
+def test_the_po_reader_leaves_out_fuzzy_untranslated_and_obsolete_messages():
+    text = r"""
+msgid ""
+msgstr ""
+"Plural-Forms: nplurals=2; plural=(n > 1);\n"
+
+#, fuzzy
+msgid "Draft"
+msgstr "Brouillon"
+
+msgid "Empty"
+msgstr ""
+
+#, python-format
+msgid "Say \"%(word)s\"\tnow"
+msgstr ""
+"Dites "
+"\"%(word)s\"\tmaintenant"
+
+msgctxt "verb"
+msgid "Post"
+msgstr "Publier"
+
+msgid "%(num)s seat"
+msgid_plural "%(num)s seats"
+msgstr[0] "%(num)s place"
+msgstr[1] "%(num)s places"
+
+#~ msgid "Gone"
+#~ msgstr "Parti"
+"""
+    messages = read_po_messages(text)
+    assert messages == {
+        "": "Plural-Forms: nplurals=2; plural=(n > 1);\n",
+        'Say "%(word)s"\tnow': 'Dites "%(word)s"\tmaintenant',
+        "verb\x04Post": "Publier",
+        "%(num)s seat\x00%(num)s seats": "%(num)s place\x00%(num)s places",
+    }
 
 
 def test_accept_language_is_read_by_quality():
