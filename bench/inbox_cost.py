@@ -88,6 +88,7 @@ from fedlocal.store.tables import inbox_queue as inbox_queue_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from processes import machine, machine_busy_seconds, wait_for_quiet  # noqa: E402
+from remote_actor import MASTODON_CONTEXT  # noqa: E402
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 REMOTE_BASE = "https://mastodon.example"
@@ -161,19 +162,7 @@ def create_note(status: int, published: str) -> tuple[str, bytes]:
     ]
     content = f"<p>{links}{text}{tag_links}</p>"
     activity = {
-        "@context": [
-            "https://www.w3.org/ns/activitystreams",
-            {
-                "ostatus": "http://ostatus.org#",
-                "atomUri": "ostatus:atomUri",
-                "inReplyToAtomUri": "ostatus:inReplyToAtomUri",
-                "conversation": "ostatus:conversation",
-                "sensitive": "as:sensitive",
-                "toot": "http://joinmastodon.org/ns#",
-                "votersCount": "toot:votersCount",
-                "Hashtag": "as:Hashtag",
-            },
-        ],
+        "@context": MASTODON_CONTEXT,
         "id": f"{note_uri}/activity",
         "type": "Create",
         "actor": REMOTE_URI,

@@ -25,6 +25,20 @@ from activitypub import keys as key_codec
 AP_TYPE = "application/activity+json"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 USERNAMES = ("alice", "bruno", "chloe", "david")
+# The @context of a Create(Note) as Mastodon 4 sends it.
+MASTODON_CONTEXT = [
+    "https://www.w3.org/ns/activitystreams",
+    {
+        "ostatus": "http://ostatus.org#",
+        "atomUri": "ostatus:atomUri",
+        "inReplyToAtomUri": "ostatus:inReplyToAtomUri",
+        "conversation": "ostatus:conversation",
+        "sensitive": "as:sensitive",
+        "toot": "http://joinmastodon.org/ns#",
+        "votersCount": "toot:votersCount",
+        "Hashtag": "as:Hashtag",
+    },
+]
 
 
 class RemoteActor:
@@ -214,19 +228,7 @@ def create_note(
             cc = [followers, uri]
     content = f"<p>{prefix}{text}{links}</p>"
     activity = {
-        "@context": [
-            "https://www.w3.org/ns/activitystreams",
-            {
-                "ostatus": "http://ostatus.org#",
-                "atomUri": "ostatus:atomUri",
-                "inReplyToAtomUri": "ostatus:inReplyToAtomUri",
-                "conversation": "ostatus:conversation",
-                "sensitive": "as:sensitive",
-                "toot": "http://joinmastodon.org/ns#",
-                "votersCount": "toot:votersCount",
-                "Hashtag": "as:Hashtag",
-            },
-        ],
+        "@context": MASTODON_CONTEXT,
         "id": f"{note_uri}/activity",
         "type": "Create",
         "actor": actor.uri,

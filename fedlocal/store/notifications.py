@@ -52,7 +52,7 @@ async def add(
         )
     ).one()
     # Pushed to the recipient's apps by the push worker (federation/push.py).
-    await push_store.queue_for(conn, recipient_id, row.id, row.created_at)
+    await push_store.queue_for_many(conn, [row.id], row.created_at)
     return _notification(row)
 
 

@@ -1,7 +1,7 @@
 """Web Push subscriptions (one per access token) and the queue of pushes to send.
 
 A notification queues one row per subscription of its recipient, in the transaction that
-stores it (`queue_for`), so a crash loses no push; the push worker claims due rows by
+stores it (`queue_for_many`), so a crash loses no push; the push worker claims due rows by
 moving their next attempt past a lease, and deletes them once sent or given up."""
 
 from __future__ import annotations
@@ -121,34 +121,9 @@ async def remove_of_token(conn: AsyncConnection, token_id: int) -> None:
         await remove(conn, found.id)
 
 
-async def queue_for(
-    conn: AsyncConnection, recipient_id: int, notification_id: int, at: datetime
-) -> None:
-    """One push per subscription of the recipient (none without subscriptions)."""
-    await conn.execute(
-        insert(push_deliveries).from_select(
-            [
-                "subscription_id",
-                "notification_id",
-                "state",
-                "attempts",
-                "next_attempt_at",
-                "created_at",
-            ],
-            select(
-                push_subscriptions.c.id,
-                literal(notification_id),
-                literal("pending"),
-                literal(0),
-                literal(at, push_deliveries.c.next_attempt_at.type),
-                literal(at, push_deliveries.c.created_at.type),
-            ).where(push_subscriptions.c.actor_id == recipient_id),
-        )
-    )
-
-
 async def queue_for_many(conn: AsyncConnection, notification_ids: list[int], at: datetime) -> None:
-    """`queue_for` each of these notifications (made at `at`), in one statement."""
+    """One push per subscription of each notification's recipient (none for a recipient
+    without subscriptions), for notifications made at `at`, in one statement."""
     if not notification_ids:
         return
     await conn.execute(
