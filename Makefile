@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean messages ui-deps readme-screenshots
+.PHONY: demo test lint bench clean messages ui-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/fedlocal demo $(DEMO_ARGS)
 
-# One worker per core and one more: about a third of the suite's time is spent waiting
-# (fsync of SQLite commits, instances answering each other over loopback, browsers), which
-# the extra worker fills. A test file stays on one worker (its module fixtures are built
-# once); the slowest tests are listed at the end.
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# One worker per core; a test file stays on one worker (its module fixtures are built once);
+# the slowest tests are listed at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 # ruff, then mypy (what it checks, and how strictly, is in pyproject.toml).
 lint: $(STAMP)
@@ -36,12 +33,6 @@ lint: $(STAMP)
 ui-deps:
 	cd tests/ui && npm ci --no-audit --no-fund --loglevel=error
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
-
-# The README's pictures of a group purchase, a ride and the shops page, taken again with
-# the browser tests' Chromium straight into docs/screenshots/ (tests/ui/test_kinds_look.py).
-readme-screenshots: $(STAMP)
-	CI=true FEDLOCAL_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
-		-p no:cacheprovider tests/ui/test_kinds_look.py
 
 # Extract the web app's messages and add new ones to both catalogues (then translate them).
 messages: $(STAMP)
