@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean messages ui-deps
+.PHONY: demo test lint bench clean messages ui-deps readme-screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ lint: $(STAMP)
 ui-deps:
 	cd tests/ui && npm ci --no-audit --no-fund --loglevel=error
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+
+# The README's pictures of a group purchase, a ride and the shops page, taken again with
+# the browser tests' Chromium straight into docs/screenshots/ (tests/ui/test_kinds_look.py).
+readme-screenshots: $(STAMP)
+	CI=true FEDLOCAL_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
+		-p no:cacheprovider tests/ui/test_kinds_look.py
 
 # Extract the web app's messages and add new ones to both catalogues (then translate them).
 messages: $(STAMP)
