@@ -4,6 +4,7 @@ Only RSA and Ed25519 keys exist in our federation profile: RSA for draft-cavage
 and RFC 9421 signatures that Mastodon can verify, Ed25519 for FEP-8b32 proofs.
 """
 
+from functools import lru_cache
 from typing import TypeAlias
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -68,10 +69,18 @@ def _as_bytes(pem: str | bytes) -> bytes:
 def load_private_key_pem(pem: str | bytes) -> PrivateKey:
     """Load an unencrypted RSA or Ed25519 private key (PKCS#8 or PKCS#1 PEM).
 
-    Raises ValueError for anything else.
+    Raises ValueError for anything else. A key loaded once is kept: loading an RSA key
+    checks it, which takes tens of milliseconds, and a server loads the same few keys
+    again and again (its instance actor's at every start, an actor's for each delivery
+    signer).
     """
+    return _load_private_key(_as_bytes(pem))
+
+
+@lru_cache(maxsize=256)
+def _load_private_key(pem: bytes) -> PrivateKey:
     try:
-        key = serialization.load_pem_private_key(_as_bytes(pem), password=None)
+        key = serialization.load_pem_private_key(pem, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise ValueError(f"not a usable PEM private key: {exc}") from None
     if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):

@@ -34,7 +34,7 @@ from .federation.inbox_worker import InboxWorker
 from .federation.push import PushWorker
 from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
 from .federation.runtime import Federation, start_federation
-from .federation.workers import release_previous_leases, run_worker
+from .federation.workers import Stopping, release_previous_leases, run_worker, stop_tasks
 from .media.serve import routes as media_file_routes
 from .monitoring import RequestLatency, RequestTimes, metrics_routes
 from .services.errors import ServiceError
@@ -65,14 +65,13 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
         start_api(app, db, federation.signals)
         if config.run_workers:
             await release_previous_leases(db)
-        tasks = start_workers(federation) if config.run_workers else []
+        stopping = Stopping()
+        tasks = start_workers(federation, stopping) if config.run_workers else []
         try:
             yield
         finally:
             stop_api(app)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await stop_tasks(tasks, stopping, WORKERS_STOP_GRACE_SECONDS)
             await federation.close()
             if database is None:
                 await db.dispose()
@@ -121,6 +120,11 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
     )
 
 
+# How long a stopping server lets its workers finish the step in progress before
+# cancelling them.
+WORKERS_STOP_GRACE_SECONDS = 5.0
+
+
 def machine_path(path: str) -> bool:
     """Paths no browser is shown: their errors are JSON whatever the client accepts."""
     return is_federation_only_path(path) or is_feed_path(path)
@@ -142,8 +146,9 @@ def body_limit(config: Config):
     return limit
 
 
-def start_workers(federation: Federation) -> list[asyncio.Task]:
-    """The inbox and delivery workers as background tasks of this process."""
+def start_workers(federation: Federation, stopping: Stopping | None = None) -> list[asyncio.Task]:
+    """The inbox and delivery workers as background tasks of this process; they end when
+    `stopping` is asked (or when cancelled)."""
     poll = federation.config.worker_poll_seconds
     inbox = InboxWorker(federation)
     delivery = DeliveryWorker(federation)
@@ -158,6 +163,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
                 federation.inbox_work,
                 poll,
                 federation.heartbeats,
+                stopping,
             )
         ),
         asyncio.create_task(
@@ -165,12 +171,17 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
                 delivery,
                 size=federation.config.delivery_concurrency,
                 per_host=federation.config.delivery_per_host,
-            ).run(federation.outbox.work_available, poll, federation.heartbeats)
+            ).run(federation.outbox.work_available, poll, federation.heartbeats, stopping)
         ),
         asyncio.create_task(
-            _closing(run_worker("push", pushes.run_once, asyncio.Event(), poll), pushes.close)
+            _closing(
+                run_worker("push", pushes.run_once, asyncio.Event(), poll, stopping=stopping),
+                pushes.close,
+            )
         ),
-        asyncio.create_task(run_worker("exports", exports.run_once, asyncio.Event(), poll)),
+        asyncio.create_task(
+            run_worker("exports", exports.run_once, asyncio.Event(), poll, stopping=stopping)
+        ),
         # Housekeeping reports its work done, but nothing more is waiting: one round, then
         # the next interval.
         asyncio.create_task(
@@ -180,6 +191,7 @@ def start_workers(federation: Federation) -> list[asyncio.Task]:
                 asyncio.Event(),
                 MAINTENANCE_INTERVAL_SECONDS,
                 federation.heartbeats,
+                stopping,
             )
         ),
     ]

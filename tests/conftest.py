@@ -2,15 +2,19 @@
 remote stub server and an instance whose workers the test drives itself (test modules
 may override `inst`).
 
-Two costs every test would otherwise pay, taken once: argon2 at full strength (64 MiB and
-tens of milliseconds per hash; its strength is not what tests check) and RSA-2048 key
-generation for each new actor (real keys, made once and handed out in turn)."""
+Three costs every test would otherwise pay, taken once: argon2 at full strength (64 MiB and
+tens of milliseconds per hash; its strength is not what tests check), RSA-2048 key
+generation for each new actor (real keys, made once and handed out in turn), and the CA
+bundle httpx loads for each new client (about 20 ms; the tests' clients speak plain HTTP
+on loopback, and a client that does verify gets the same default context)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 
+import httpx._transports.default as httpx_transports
 import pytest
 
 from activitypub import keys
@@ -41,6 +45,22 @@ def rsa_keys_made_once():
     keys.generate_rsa_key = next_key
     yield
     keys.generate_rsa_key = generate
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_tls_context_made_once():
+    """httpx's default verifying context (certifi's bundle) built once, not per client."""
+    create = httpx_transports.create_ssl_context
+    default = functools.cache(lambda: create())
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True):
+        if verify is True and cert is None and trust_env:
+            return default()
+        return create(verify=verify, cert=cert, trust_env=trust_env)
+
+    httpx_transports.create_ssl_context = create_ssl_context
+    yield
+    httpx_transports.create_ssl_context = create
 
 
 @pytest.fixture(autouse=True)

@@ -35,12 +35,21 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 _TAG = re.compile(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$|^\*$")
 
 
+# Compiled catalogues by language and the `.po` file's modification time: every app a
+# process builds (several in tests and in `make demo`) shares them; they are read-only.
+_compiled: dict[tuple[str, int], NullTranslations] = {}
+
+
 def load_catalogue(language: str) -> NullTranslations:
     """The compiled catalogue of `language` (empty when there is no `.po` for it)."""
     path = LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.exists():
         return NullTranslations()
-    return GNUTranslations(io.BytesIO(compile_mo(read_po_messages(path.read_text("utf-8")))))
+    key = (language, path.stat().st_mtime_ns)
+    if key not in _compiled:
+        messages = read_po_messages(path.read_text("utf-8"))
+        _compiled[key] = GNUTranslations(io.BytesIO(compile_mo(messages)))
+    return _compiled[key]
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}

@@ -8,7 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 from starlette.requests import Request
 
@@ -26,6 +33,28 @@ from .words import Words
 NOTICE_COOKIE = "fedlocal_notice"
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept in memory for every app of the process: each app has its
+    own environment (its URLs and picture links), and compiling a template costs tens of
+    milliseconds (`make demo` serves three instances from one process; tests build
+    hundreds). A template whose file changed is compiled again: the bucket's checksum is
+    of the source."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str, bytes]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        stored = self._code.get(bucket.key)
+        if stored is not None and stored[0] == bucket.checksum:
+            bucket.bytecode_from_string(stored[1])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.bytecode_to_string())
+
+
+_TEMPLATE_CODE = SharedTemplateCode()
 
 
 class Pages:
@@ -46,6 +75,7 @@ class Pages:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            bytecode_cache=_TEMPLATE_CODE,
         )
         # Stored HTML is sanitised on the way in; sanitising again on the way out means a
         # bug upstream cannot become an XSS here.

@@ -26,7 +26,7 @@ from collections import Counter
 from ..store.clock import utcnow
 from ..store.outbox import Delivery
 from .delivery import DeliveryWorker, Outcome
-from .workers import Heartbeats
+from .workers import Heartbeats, Stopping
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,19 @@ class DeliveryPool:
         return len(self._in_flight)
 
     async def run(
-        self, wake: asyncio.Event, poll_seconds: float, heartbeats: Heartbeats | None = None
+        self,
+        wake: asyncio.Event,
+        poll_seconds: float,
+        heartbeats: Heartbeats | None = None,
+        stopping: Stopping | None = None,
     ) -> None:
-        """Loop until cancelled; deliveries still in flight are cancelled with it (their
-        leases expire and another round sends them)."""
+        """Loop until `stopping` is asked (after the step in progress) or cancelled;
+        deliveries still in flight are cancelled then (their leases expire and another
+        round sends them)."""
+        if stopping is not None:
+            stopping.waking(wake)
         try:
-            while True:
+            while stopping is None or not stopping.asked:
                 wake.clear()
                 try:
                     busy = await self.step()

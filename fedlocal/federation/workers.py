@@ -28,15 +28,52 @@ class Heartbeats:
         self.last[name] = time.time()
 
 
+class Stopping:
+    """Asks running workers to stop between two steps, rather than cancelling them in the
+    middle of one: a step cancelled inside a transaction can leave its SQLite connection
+    holding the write lock, and every later writer waits out the busy timeout."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self._wakes: list[asyncio.Event] = []
+
+    def waking(self, wake: asyncio.Event) -> asyncio.Event:
+        """`wake`, also set when stopping is asked (so an idle worker sees it at once)."""
+        self._wakes.append(wake)
+        return wake
+
+    def ask(self) -> None:
+        self.asked = True
+        for wake in self._wakes:
+            wake.set()
+
+
+async def stop_tasks(tasks: list[asyncio.Task], stopping: Stopping, grace: float) -> None:
+    """Ask the workers to stop; cancel those still running after `grace` seconds."""
+    stopping.ask()
+    if not tasks:
+        return
+    _, late = await asyncio.wait(tasks, timeout=grace)
+    if late:
+        log.warning("cancelling %d worker(s) still busy at shutdown", len(late))
+        for task in late:
+            task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def run_worker(
     name: str,
     run_once: Callable[[], Awaitable[int]],
     wake: asyncio.Event,
     poll_seconds: float,
     heartbeats: Heartbeats | None = None,
+    stopping: Stopping | None = None,
 ) -> None:
-    """Loop until cancelled. A failing `run_once` is logged and retried after a poll."""
-    while True:
+    """Loop until `stopping` is asked (after the step in progress) or cancelled. A failing
+    `run_once` is logged and retried after a poll."""
+    if stopping is not None:
+        stopping.waking(wake)
+    while stopping is None or not stopping.asked:
         try:
             done = await run_once()
         except asyncio.CancelledError:
