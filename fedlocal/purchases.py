@@ -30,9 +30,17 @@ class Unit:
     code: str
     fr_plural: str = ""
     en_plural: str = ""
+    # French articles agree with the noun: "la pièce", "le sac".
+    fr_feminine: bool = False
 
     def label(self, language: str) -> str:
         return self.fr if language == "fr" else self.en
+
+    def per(self, language: str) -> str:
+        """What follows a unit price: "la pièce", "le kg"; "per piece", "per kg"."""
+        if language == "fr":
+            return f"{'la' if self.fr_feminine else 'le'} {self.fr}"
+        return f"per {self.en}"
 
     def label_for(self, language: str, milli: int) -> str:
         """The unit's name for that quantity: plural from 2 in French, other than 1 in
@@ -45,10 +53,10 @@ class Unit:
 UNITS: tuple[Unit, ...] = (
     Unit("kg", False, "kg", "kg", "KGM"),
     Unit("litre", False, "litre", "litre", "LTR", "litres", "litres"),
-    Unit("piece", True, "pièce", "piece", "H87", "pièces", "pieces"),
-    Unit("box", True, "caisse", "box", "BX", "caisses", "boxes"),
+    Unit("piece", True, "pièce", "piece", "H87", "pièces", "pieces", fr_feminine=True),
+    Unit("box", True, "caisse", "box", "BX", "caisses", "boxes", fr_feminine=True),
     Unit("bag", True, "sac", "bag", "BG", "sacs", "bags"),
-    Unit("dozen", True, "douzaine", "dozen", "DZN", "douzaines", "dozens"),
+    Unit("dozen", True, "douzaine", "dozen", "DZN", "douzaines", "dozens", fr_feminine=True),
     # A stère: a cubic metre of stacked firewood; half a stère is common.
     Unit("stere", False, "stère", "stere", "MTQ", "stères", "steres"),
 )
@@ -59,6 +67,15 @@ _BY_CODE = {unit.code: unit for unit in UNITS}
 
 def unit_named(key: str | None) -> Unit | None:
     return _BY_KEY.get(key) if key else None
+
+
+def per_unit(key: str, language: str) -> str:
+    """What follows a unit price; for a unit we do not know (another server's), "par" or
+    "per", which need no article."""
+    unit = unit_named(key)
+    if unit is not None:
+        return unit.per(language)
+    return f"{'par' if language == 'fr' else 'per'} {key}"
 
 
 def unit_of_code(code: str | None) -> Unit | None:

@@ -82,3 +82,22 @@ async def inst(tmp_path, stub):
     """An instance with workers off: tests call `run_once()` to take each step."""
     async with running_instance(tmp_path, run_workers=False) as instance:
         yield instance
+
+
+# The long files first: the browser tests, the instances run as processes, the walk of
+# every route. Spread over the workers while the many short files fill the gaps at the
+# end, they do not leave one worker finishing a long file alone.
+LONG_FIRST = ("tests/ui/", "tests/e2e/", "tests/boundary/", "tests/test_cli")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the tests long files first, keeping each file's own order."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        for position, prefix in enumerate(LONG_FIRST):
+            if path.startswith(prefix):
+                return position
+        return len(LONG_FIRST)
+
+    items.sort(key=rank)

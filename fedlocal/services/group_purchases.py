@@ -41,6 +41,7 @@ from ..purchases import (
     Commitment,
     GroupPurchase,
     PurchaseState,
+    per_unit,
     show_quantity,
     unit_named,
 )
@@ -206,7 +207,7 @@ def summary_html(purchase: GroupPurchase, timezone: str) -> str:
 
     zone = ZoneInfo(timezone)
     unit = unit_named(purchase.unit)
-    label = unit.fr if unit else purchase.unit
+    per = per_unit(purchase.unit, "fr")
     deadline = purchase.deadline.astimezone(zone).strftime("%d/%m/%Y %H:%M")
     pickup = purchase.pickup_at.astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
@@ -218,7 +219,7 @@ def summary_html(purchase: GroupPurchase, timezone: str) -> str:
         f", maximum {amount(purchase.maximum_milli)}" if purchase.maximum_milli is not None else ""
     )
     return (
-        f"<p>Achat groupé : {price_text(purchase.unit_price_cents)} le {label}, "
+        f"<p>Achat groupé : {price_text(purchase.unit_price_cents)} {per}, "
         f"minimum {amount(purchase.minimum_milli)}{maximum}. "
         f"Engagements jusqu'au {deadline}. Retrait le {pickup}, {purchase.pickup_place}.</p>"
     )

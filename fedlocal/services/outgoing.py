@@ -275,10 +275,8 @@ class CommitmentAnswered:
 
 
 @dataclass(frozen=True)
-class CommitmentOffered:
-    """FEP-0837: one of our residents commits to (or changes their quantity in) a group
-    purchase elsewhere: an `Offer` of a `Commitment` with the quantity, whose id is
-    `commitment.activity_uri`."""
+class _CommitmentTerms:
+    """What an `Offer` of a `Commitment` carries, and the `Undo` that embeds it."""
 
     neighbour: Actor
     purchase: Post
@@ -291,17 +289,16 @@ class CommitmentOffered:
 
 
 @dataclass(frozen=True)
-class CommitmentWithdrawn:
+class CommitmentOffered(_CommitmentTerms):
+    """FEP-0837: one of our residents commits to (or changes their quantity in) a group
+    purchase elsewhere: an `Offer` of a `Commitment` with the quantity, whose id is
+    `commitment.activity_uri`."""
+
+
+@dataclass(frozen=True)
+class CommitmentWithdrawn(_CommitmentTerms):
     """One of our residents withdraws from a group purchase elsewhere: `Undo` of their
     last `Offer` (embedded, so its server finds the purchase without the id)."""
-
-    neighbour: Actor
-    purchase: Post
-    organiser: Actor
-    unit: str
-    quantity_milli: int
-    offer_uri: str
-    offered_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fedlocal.clock import FakeClock, use_clock
+from fedlocal.purchases import per_unit
 from fedlocal.services import group_purchases as purchases
 from fedlocal.services import posts as post_service
 from fedlocal.services.errors import Conflict, Forbidden, InvalidInput
@@ -218,3 +219,22 @@ async def test_a_deleted_purchase_is_closed_quietly_at_its_deadline(world, ana, 
     assert await told(world.db, bea, purchases.CONFIRMED) == []
     async with world.db.read() as conn:
         assert await purchase_store.due(conn, now=NOW + timedelta(days=5), limit=5) == []
+
+
+@pytest.mark.parametrize(
+    ("unit", "language", "expected"),
+    [
+        ("piece", "fr", "la pièce"),
+        ("box", "fr", "la caisse"),
+        ("dozen", "fr", "la douzaine"),
+        ("bag", "fr", "le sac"),
+        ("stere", "fr", "le stère"),
+        ("kg", "fr", "le kg"),
+        ("piece", "en", "per piece"),
+        # Another server's unit, whose gender we cannot know
+        ("pot", "fr", "par pot"),
+        ("pot", "en", "per pot"),
+    ],
+)
+def test_a_unit_price_is_followed_by_the_units_own_article(unit, language, expected) -> None:
+    assert per_unit(unit, language) == expected

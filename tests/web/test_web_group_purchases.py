@@ -242,3 +242,16 @@ async def test_a_purchase_elsewhere_takes_a_commitment_that_waits_then_says_why_
         await client.log_in("alice")
         page = (await client.get(f"/posts/{copy.id}")).text
         assert "Your commitment of 4 pieces was not taken. Only 0 remain." in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fr", "<dd>3 € la pièce</dd>"), ("en", "<dd>3 € per piece</dd>")]
+)
+async def test_the_price_reads_with_the_units_article(inst, alice, alice_web, language, expected):
+    # Given a purchase sold by the piece (feminine in French)
+    post_id = await _propose(alice_web, unit="piece", unit_price="3", minimum="10", maximum="")
+    # When a visitor reads it in French or in English
+    async with WebClient(inst.base_url, language=language) as visitor:
+        page = (await visitor.get(f"/posts/{post_id}")).text
+    # Then the price is followed by the unit with its own article
+    assert expected in page

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from fedlocal.clock import utcnow
 from fedlocal.models import Actor, Post
-from fedlocal.purchases import UNITS, from_milli, unit_named
+from fedlocal.purchases import UNITS, from_milli, per_unit, unit_named
 from fedlocal.services import group_purchases as purchase_service
 from fedlocal.services.errors import InvalidInput
 from fedlocal.services.group_purchases import TITLE_MAX, PurchaseInput, price_text
@@ -207,6 +207,7 @@ async def detail(page: Page, post: Post, author: Actor) -> Response:
         neighbour=await neighbour_name(page, author),
         purchase=purchase,
         unit_label=unit.label(page.lang) if unit else purchase.unit,
+        per_unit=per_unit(purchase.unit, page.lang),
         quantity=_quantity(page),
         amount=_amount(page, purchase.unit),
         price=price_text(purchase.unit_price_cents),
