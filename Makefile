@@ -18,13 +18,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/fedlocal demo $(DEMO_ARGS)
 
-# One worker per core; a test file stays on one worker (its module fixtures are built once);
+# One worker per core; a test file stays on one worker (its module fixtures are built once),
+# and the files go out in the order tests/conftest.py gives them (the long ones first);
 # the slowest tests are listed at the end. The tests start many Python processes (servers,
 # commands): their compiled modules are kept under build/pycache, even where the
 # environment asks for none, so that each process does not compile ours again.
 test: $(STAMP)
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/build/pycache \
-		$(BIN)/python -m pytest -n auto --dist loadfile --durations=15 $(PYTEST_ARGS)
+		$(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
 # ruff, then mypy (what it checks, and how strictly, is in pyproject.toml).
 lint: $(STAMP)
