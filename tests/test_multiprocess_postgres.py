@@ -209,88 +209,87 @@ async def read_events(response: httpx.Response, events: list[dict]) -> None:
             events.append(json.loads(line.partition(":")[2]))
 
 
-async def test_a_stream_on_one_web_process_gets_a_post_made_through_another(
+@contextlib.asynccontextmanager
+async def two_web_processes(
     tmp_path: Path, schema: tuple[str, str]
-) -> None:
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """One instance served by two `serve` processes on their own ports, both answering;
+    an HTTP client for each."""
     url, name = schema
     inst = instance_on(tmp_path, url, name)
     await prepare(inst)
     other_port = free_port()
+    other = f"http://127.0.0.1:{other_port}"
     async with processes(inst, ["serve"], ["serve", "--port", str(other_port)]) as (one, two):
         await one.wait_until_answering(f"{inst.base_url}/.well-known/nodeinfo")
-        other = f"http://127.0.0.1:{other_port}"
         await two.wait_until_answering(f"{other}/.well-known/nodeinfo")
         async with (
             httpx.AsyncClient(base_url=inst.base_url, timeout=20, trust_env=False) as first,
             httpx.AsyncClient(base_url=other, timeout=20, trust_env=False) as second,
         ):
-            token = await password_token(first, await register_app(first), READER)
-            auth = {"Authorization": f"Bearer {token}"}
-            events: list[dict] = []
-            # Given a streaming client on the first process
-            async with first.stream("GET", "/api/v1/streaming/public/local", headers=auth) as sse:
-                assert sse.status_code == 200
-                reader = asyncio.create_task(read_events(sse, events))
-                try:
-                    # When the resident posts through the second process
-                    made = await second.post(
-                        "/api/v1/statuses",
-                        data={"status": "Vide-grenier samedi, cour de l'école"},
-                        headers=auth,
-                    )
-                    assert made.status_code == 200, made.text
-                    # Then the first process streams it
-                    await wait_for(
-                        lambda: any(e["id"] == made.json()["id"] for e in events),
-                        timeout=15,
-                        message="the post on the stream of the other process",
-                    )
-                finally:
-                    reader.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
-                        await reader
+            yield first, second
+
+
+async def test_a_stream_on_one_web_process_gets_a_post_made_through_another(
+    tmp_path: Path, schema: tuple[str, str]
+) -> None:
+    async with two_web_processes(tmp_path, schema) as (first, second):
+        token = await password_token(first, await register_app(first), READER)
+        auth = {"Authorization": f"Bearer {token}"}
+        events: list[dict] = []
+        # Given a streaming client on the first process
+        async with first.stream("GET", "/api/v1/streaming/public/local", headers=auth) as sse:
+            assert sse.status_code == 200
+            reader = asyncio.create_task(read_events(sse, events))
+            try:
+                # When the resident posts through the second process
+                made = await second.post(
+                    "/api/v1/statuses",
+                    data={"status": "Vide-grenier samedi, cour de l'école"},
+                    headers=auth,
+                )
+                assert made.status_code == 200, made.text
+                # Then the first process streams it
+                await wait_for(
+                    lambda: any(e["id"] == made.json()["id"] for e in events),
+                    timeout=15,
+                    message="the post on the stream of the other process",
+                )
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+                    await reader
 
 
 async def test_the_login_limit_counts_failures_on_two_processes_together(
     tmp_path: Path, schema: tuple[str, str]
 ) -> None:
-    url, name = schema
-    inst = instance_on(tmp_path, url, name)
-    await prepare(inst)
-    other_port = free_port()
-    async with processes(inst, ["serve"], ["serve", "--port", str(other_port)]) as (one, two):
-        await one.wait_until_answering(f"{inst.base_url}/.well-known/nodeinfo")
-        other = f"http://127.0.0.1:{other_port}"
-        await two.wait_until_answering(f"{other}/.well-known/nodeinfo")
-        async with (
-            httpx.AsyncClient(base_url=inst.base_url, timeout=20, trust_env=False) as first,
-            httpx.AsyncClient(base_url=other, timeout=20, trust_env=False) as second,
-        ):
-            app = await register_app(first)
+    async with two_web_processes(tmp_path, schema) as (first, second):
+        app = await register_app(first)
 
-            async def attempt(http: httpx.AsyncClient, password: str) -> httpx.Response:
-                return await http.post(
-                    "/oauth/token",
-                    data={
-                        "grant_type": "password",
-                        "client_id": app["client_id"],
-                        "client_secret": app["client_secret"],
-                        "username": READER,
-                        "password": password,
-                        "scope": "read",
-                    },
-                )
+        async def attempt(http: httpx.AsyncClient, password: str) -> httpx.Response:
+            return await http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "password",
+                    "client_id": app["client_id"],
+                    "client_secret": app["client_secret"],
+                    "username": READER,
+                    "password": password,
+                    "scope": "read",
+                },
+            )
 
-            # Given as many wrong passwords as the limit allows, alternately on each process
-            for number in range(MAX_FAILURES_PER_ACCOUNT):
-                http = first if number % 2 == 0 else second
-                assert (await attempt(http, f"wrong {number}")).status_code == 400
-            # When the right one is tried on either process
-            # Then both refuse it for now, with a 429 saying when to try again
-            for http in (first, second):
-                refused = await attempt(http, PASSWORD)
-                assert refused.status_code == 429, refused.text
-                assert int(refused.headers["retry-after"]) > 0
+        # Given as many wrong passwords as the limit allows, alternately on each process
+        for number in range(MAX_FAILURES_PER_ACCOUNT):
+            http = first if number % 2 == 0 else second
+            assert (await attempt(http, f"wrong {number}")).status_code == 400
+        # When the right one is tried on either process
+        # Then both refuse it for now, with a 429 saying when to try again
+        for http in (first, second):
+            refused = await attempt(http, PASSWORD)
+            assert refused.status_code == 429, refused.text
+            assert int(refused.headers["retry-after"]) > 0
 
 
 def test_several_web_processes_on_sqlite_are_refused_in_one_line(tmp_path: Path) -> None:
