@@ -6,7 +6,8 @@ opens its transaction with `BEGIN IMMEDIATE` (so the lock is taken up front and 
 processes wait on `busy_timeout`), while reads use a separate pool in WAL mode and never
 block or get blocked. Within a process, writers also queue on `write_turn()`, a FIFO
 gate, so they wait their turn on the event loop instead of in SQLite's busy handler,
-which sleeps in growing steps. PostgreSQL uses one pool for both and needs no gate.
+which sleeps in growing steps. PostgreSQL uses one pool for both and needs no gate; a
+pooled PostgreSQL connection that sat idle is checked before use (`_ping_after_idle`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,9 +23,12 @@ from typing import Any
 
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
+IDLE_PING_SECONDS = 10.0
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -59,9 +64,9 @@ class Database:
                 self.url,
                 pool_size=10,
                 max_overflow=10,
-                pool_pre_ping=True,
                 connect_args={"server_settings": settings} if settings else {},
             )
+            _ping_after_idle(self.writer)
             self.reader = self.writer
 
     @property
@@ -164,3 +169,27 @@ async def serialise(conn: AsyncConnection, name: str) -> None:
     advisory transaction lock; on SQLite the write transaction already is the only one."""
     if conn.dialect.name == "postgresql":
         await conn.execute(select(func.pg_advisory_xact_lock(_SERIALISE_SPACE, lock_number(name))))
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """Check a pooled connection before use only when it sat idle for IDLE_PING_SECONDS.
+
+    SQLAlchemy's `pool_pre_ping` checks every checkout, and on asyncpg its check is three
+    round trips (BEGIN, an empty query, ROLLBACK): under load, more than a short request's
+    own statements. A connection in steady use has just proved itself; one that sat idle
+    may have been closed by a restart of the server or a proxy's idle timeout. One that
+    fails its check is discarded and the pool hands out another (DisconnectionError)."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            raise DisconnectionError("a pooled connection failed its check") from exc

@@ -6,8 +6,11 @@ index in id order and checking each row's place is quick where posts are dense a
 of the whole table where they are sparse. So the kind, status and category columns are
 compared for their value only (`+kind` on SQLite, its documented way to keep a term from
 choosing an index; `kind || ''` on PostgreSQL), and on PostgreSQL the newest-first order
-is `id + 0`, which no index provides (see `_newest_first`). Cells, cursors and limits are
-written into the SQL text (`_inline`), so PostgreSQL plans each area for its own cells.
+is `id + 0`, which no index provides (see `_newest_first`). PostgreSQL must plan each
+area for its own cells: a page binds its cells (one array), bounds and limit, so its
+statements keep one text that the driver prepares once per connection, and asks for a
+plan made for the values at each run (`_plan_for_values`); the other queries, and every
+query on SQLite, write cells, cursors and limits into the SQL text (`_inline`).
 
 - newest first (`posts_within`):
   - SQLite, usually one statement per page: `SELECT … WHERE id IN (SELECT id … WHERE
@@ -19,7 +22,7 @@ written into the SQL text (`_inline`), so PostgreSQL plans each area for its own
     cells hold. Those rows are read by primary key and filtered; a page the batch cannot
     fill goes on with a batch four times larger below the oldest candidate seen.
   - PostgreSQL, which cannot stop early per cell in id order, reads windows of ids:
-    `SELECT … WHERE geo_cell IN (cells) AND <filters> AND <planar bound> AND id < :cursor
+    `SELECT … WHERE geo_cell = ANY(:cells) AND <filters> AND <planar bound> AND id < :cursor
     AND id >= :cursor - 20000 ORDER BY id DESC LIMIT :page` first, which whatever the plan
     (the primary key read backwards where posts are dense, the cell index where they are
     sparse) reads at most the newest 20,000 posts; then, while the page is not full, the
@@ -51,7 +54,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, String, bindparam, case, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Select,
+    String,
+    any_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -167,26 +182,35 @@ async def posts_within(
     first_window = True
     found_before_window = 0
     if not batched:
-        newest = cursor - 1 if cursor is not None else await _newest_id(conn, stats)
+        newest = await _plan_for_values(conn, stats)
+        if cursor is not None:
+            newest = cursor - 1
         if newest is None:
             return found
         floor = newest - window + 1
+    # Built once: each round below adds its bounds to this.
+    matching = select(objects).where(*wanted.conditions(), _planar(area))
+    if not batched:
+        matching = matching.where(_cells_any(area))
     while True:
         wanted_rows = limit - len(found) + _SPARE_ROWS
-        query = select(objects).where(*wanted.conditions(), _planar(area))
+        query = matching
         if batched:
             candidates = _newest_in_cells(area, cursor, batch)
             query = query.where(objects.c.id.in_(candidates)).order_by(objects.c.id.desc())
             stats.cell_ids += batch
+            query = query.limit(_inline(wanted_rows))
         else:
-            query = query.where(_in_cells(area))
+            # Every value bound, the cells as one array: one statement text for every
+            # area, prepared once per connection (see `_plan_for_values`).
             if cursor is not None:
-                query = query.where(objects.c.id < _inline(cursor))
+                query = query.where(objects.c.id < cursor)
             if floor > 1:
-                query = query.where(objects.c.id >= _inline(floor))
+                query = query.where(objects.c.id >= floor)
             # The first window in any plan (bounded); the wider ones from the cell index.
             query = query.order_by(objects.c.id.desc() if first_window else _newest_first())
-        rows = (await conn.execute(query.limit(_inline(wanted_rows)))).all()
+            query = query.limit(wanted_rows)
+        rows = (await conn.execute(query)).all()
         stats.statements += 1
         stats.rows += len(rows)
         for row in rows:
@@ -224,9 +248,22 @@ def _next_window(window: int, matches: int, missing: int) -> int:
     return min(max(wanted, window * _WINDOW_GROWTH), window * _MAX_WINDOW_GROWTH)
 
 
-async def _newest_id(conn: AsyncConnection, stats: ScanStats) -> int | None:
+async def _plan_for_values(conn: AsyncConnection, stats: ScanStats) -> int | None:
+    """PostgreSQL: plan every later statement of this transaction for its own values, and
+    return the newest post id (one statement for both).
+
+    The page's statements bind their cells, bounds and limit, so their text is the same
+    for every area and the driver prepares each once per connection. A statement prepared
+    and run a few times would otherwise get a generic plan, made for no cells in
+    particular, which walked the primary key backwards through a sparse area's whole
+    table (40–200 ms instead of 1 ms in bench/nearby.py). `set_config(…, true)` lasts
+    until the end of the transaction."""
     stats.statements += 1
-    newest: int | None = (await conn.execute(select(func.max(objects.c.id)))).scalar()
+    statement = select(
+        func.set_config("plan_cache_mode", "force_custom_plan", True),
+        select(func.max(objects.c.id)).scalar_subquery(),
+    )
+    newest: int | None = (await conn.execute(statement)).one()[1]
     return newest
 
 
@@ -369,6 +406,16 @@ def _in_cells(area: RadiusQuery) -> ColumnElement[bool]:
             for first, last in area.cell_ranges
         )
     )
+
+
+def _cells_any(area: RadiusQuery) -> ColumnElement[bool]:
+    """PostgreSQL's cell prefilter for a page: `geo_cell = ANY(:cells)`, the cells bound as
+    one array (the same statement text whatever their number), or the ranges of a very
+    large area."""
+    if area.cell_count > MAX_LISTED_CELLS:
+        return _in_cells(area)
+    cells = [cell for first, last in area.cell_ranges for cell in range(first, last + 1)]
+    return objects.c.geo_cell == any_(bindparam(None, cells, type_=ARRAY(BigInteger)))
 
 
 def _inline(value: Any, *, expanding: bool = False) -> BindParameter[Any]:

@@ -537,15 +537,24 @@ async def explained_plans(database, run) -> list[tuple[str, str]]:
     return plans
 
 
-async def test_the_cell_index_drives_every_query_dense_or_sparse(database):
-    # Given a town of 1,500 posts and 3,000 more spread thinly over 2,000 cells, and
-    # statistics for PostgreSQL's planner
-    rng = random.Random(7)
-    countryside = [(rng.uniform(48.3, 48.7), rng.uniform(-2.6, -2.1)) for _ in range(3000)]
-    await insert_points(database, around_saint_malo(1500, seed=7) + countryside)
+async def town_and_countryside(
+    database, *, town: int, countryside: int, seed: int
+) -> dict[int, tuple]:
+    """`town` posts around Saint-Malo and `countryside` more spread thinly around it, with
+    statistics for PostgreSQL's planner."""
+    rng = random.Random(seed)
+    spread = [(rng.uniform(48.3, 48.7), rng.uniform(-2.6, -2.1)) for _ in range(countryside)]
+    points = await insert_points(database, around_saint_malo(town, seed=seed) + spread)
     if not database.is_sqlite:
         async with database.write() as conn:
             await conn.exec_driver_sql("ANALYZE objects")
+    return points
+
+
+async def test_the_cell_index_drives_every_query_dense_or_sparse(database):
+    # Given a town of 1,500 posts and 3,000 more spread thinly over 2,000 cells, and
+    # statistics for PostgreSQL's planner
+    await town_and_countryside(database, town=1500, countryside=3000, seed=7)
     sparse = radius_query(48.50, -2.35, 2.0)  # a few posts
     dense = radius_query(*SAINT_MALO, 2.0)
 
@@ -564,7 +573,8 @@ async def test_the_cell_index_drives_every_query_dense_or_sparse(database):
     # sparse area, and but for its first look at the newest ids: bounded, any plan will do)
     assert plans
     for statement, plan in plans:
-        if "geo_cell IN" not in statement and "geo_cell BETWEEN" not in statement:
+        cells = ("geo_cell IN", "geo_cell = ANY", "geo_cell BETWEEN")
+        if not any(prefilter in statement for prefilter in cells):
             continue  # the rows of the nearest posts, read by id
         if not database.is_sqlite and "objects.id >= " in statement:
             continue
@@ -601,11 +611,7 @@ async def test_sqlite_reads_each_cell_newest_first_for_a_page(database):
 async def test_postgres_reads_each_window_of_ids_within_its_bounds(database, monkeypatch):
     # Given a sparse area whose newest window of ids cannot fill a page
     monkeypatch.setattr(nearby, "_ID_WINDOW", 100)
-    rng = random.Random(9)
-    countryside = [(rng.uniform(48.3, 48.7), rng.uniform(-2.6, -2.1)) for _ in range(3000)]
-    points = await insert_points(database, around_saint_malo(1500, seed=9) + countryside)
-    async with database.write() as conn:
-        await conn.exec_driver_sql("ANALYZE objects")
+    points = await town_and_countryside(database, town=1500, countryside=3000, seed=9)
     sparse = radius_query(48.50, -2.35, 3.0)
     expected = sorted(brute_force(points, 48.50, -2.35, 3.0), reverse=True)[:20]
 
@@ -629,3 +635,32 @@ async def test_postgres_reads_each_window_of_ids_within_its_bounds(database, mon
         assert index_reads, plan
         assert all("(id >= " in line for line in index_reads), plan
         assert "Seq Scan on objects" not in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+async def test_postgres_prepares_a_page_once_and_plans_it_for_each_area(database, monkeypatch):
+    # Given posts in a town and over the countryside, and statistics for the planner
+    monkeypatch.setattr(nearby, "_ID_WINDOW", 100)
+    points = await town_and_countryside(database, town=500, countryside=1500, seed=10)
+    centres = [SAINT_MALO] + [(48.3 + 0.04 * i, -2.55 + 0.04 * i) for i in range(9)]
+
+    async with database.read() as conn:
+        # When pages of ten areas, dense and sparse, are read on one connection
+        for latitude, longitude in centres:
+            found = await nearby.posts_within(conn, radius_query(latitude, longitude, 2.0))
+            expected = sorted(brute_force(points, latitude, longitude, 2.0), reverse=True)[:20]
+            assert [item.post.id for item in found] == expected
+        prepared = (
+            await conn.exec_driver_sql(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                " WHERE statement LIKE '%geo_cell = ANY%'"
+                " AND statement NOT LIKE '%pg_prepared_statements%'"  # this one
+            )
+        ).all()
+
+    # Then each statement of the page was prepared once for every area (the cells are bound,
+    # not written in), and planned each time for the area's own cells: never a generic plan
+    assert prepared
+    assert max(custom for _, custom in prepared) >= len(centres)
+    assert all(generic == 0 for generic, _ in prepared), prepared
