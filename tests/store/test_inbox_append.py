@@ -6,7 +6,11 @@ its rows read back through SQLAlchemy exactly like rows the store writes itself.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
 
 from fedlocal.store import inbox_queue
 from fedlocal.store import received as received_store
@@ -107,3 +111,73 @@ def test_sqlite_timestamps_keep_microseconds_and_utc():
     assert sqlite_timestamp(moment) == "2026-11-25 18:00:00.000000"
     paris = moment.astimezone(timezone(timedelta(hours=1)))
     assert sqlite_timestamp(paris) == "2026-11-25 18:00:00.000000"
+
+
+sqlite_only = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+
+
+@sqlite_only
+async def test_appends_arriving_together_are_written_in_few_transactions(database):
+    # Given 60 requests appending at once, while the worker holds the write turn
+    appender = inbox_appender(database)
+    try:
+        async with database.write_turn():
+            appends = [
+                asyncio.ensure_future(append(appender, f"https://remote.example/a/{n}"))
+                for n in range(60)
+            ]
+            await asyncio.sleep(0)  # every request reaches the appender meanwhile
+        # When the turn comes back
+        queued = await asyncio.gather(*appends)
+    finally:
+        await appender.close()
+
+    # Then each was queued, in one transaction or two rather than sixty
+    assert queued == [True] * 60
+    assert appender.groups_written <= 2
+    async with database.read() as conn:
+        assert await inbox_queue.count(conn) == 60
+
+
+@sqlite_only
+async def test_the_same_activity_twice_in_one_group_is_queued_once(database):
+    appender = inbox_appender(database)
+    try:
+        first, second = await asyncio.gather(append(appender), append(appender))
+    finally:
+        await appender.close()
+    assert sorted([first, second]) == [False, True]
+    assert appender.groups_written == 1
+    async with database.read() as conn:
+        assert await inbox_queue.count(conn) == 1
+
+
+@sqlite_only
+async def test_an_append_that_fails_fails_alone_in_its_group(database):
+    # Given three appends in one group, the middle one without a body (NOT NULL)
+    appender = inbox_appender(database)
+    try:
+        results = await asyncio.gather(
+            append(appender, "https://remote.example/a/1"),
+            appender.append(
+                body=None,  # type: ignore[arg-type]
+                activity_uri="https://remote.example/a/2",
+                actor_uri="https://remote.example/users/alice",
+                key_id="https://remote.example/users/alice#main-key",
+            ),
+            append(appender, "https://remote.example/a/3"),
+            return_exceptions=True,
+        )
+    finally:
+        await appender.close()
+
+    # Then that one gets the error, and the two others are queued
+    assert results[0] is True and results[2] is True
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert appender.groups_written == 1
+    async with database.write() as conn:
+        items = await inbox_queue.claim(conn, limit=10, lease=timedelta(minutes=1))
+    assert sorted(item.activity_uri for item in items) == [
+        "https://remote.example/a/1",
+        "https://remote.example/a/3",
+    ]
