@@ -139,15 +139,22 @@ async def test_appends_arriving_together_are_written_in_few_transactions(databas
         assert await inbox_queue.count(conn) == 60
 
 
-@sqlite_only
-async def test_the_same_activity_twice_in_one_group_is_queued_once(database):
+async def together(database, *calls) -> tuple[list, int]:
+    """Start `call(appender)` for each call at once on one appender: their results (or
+    errors), and how many transactions wrote them."""
     appender = inbox_appender(database)
     try:
-        first, second = await asyncio.gather(append(appender), append(appender))
+        results = await asyncio.gather(*(call(appender) for call in calls), return_exceptions=True)
     finally:
         await appender.close()
-    assert sorted([first, second]) == [False, True]
-    assert appender.groups_written == 1
+    return results, appender.groups_written
+
+
+@sqlite_only
+async def test_the_same_activity_twice_in_one_group_is_queued_once(database):
+    results, groups = await together(database, append, append)
+    assert sorted(results) == [False, True]
+    assert groups == 1
     async with database.read() as conn:
         assert await inbox_queue.count(conn) == 1
 
@@ -155,26 +162,25 @@ async def test_the_same_activity_twice_in_one_group_is_queued_once(database):
 @sqlite_only
 async def test_an_append_that_fails_fails_alone_in_its_group(database):
     # Given three appends in one group, the middle one without a body (NOT NULL)
-    appender = inbox_appender(database)
-    try:
-        results = await asyncio.gather(
-            append(appender, "https://remote.example/a/1"),
-            appender.append(
-                body=None,  # type: ignore[arg-type]
-                activity_uri="https://remote.example/a/2",
-                actor_uri="https://remote.example/users/alice",
-                key_id="https://remote.example/users/alice#main-key",
-            ),
-            append(appender, "https://remote.example/a/3"),
-            return_exceptions=True,
+    def without_body(appender):
+        return appender.append(
+            body=None,
+            activity_uri="https://remote.example/a/2",
+            actor_uri="https://remote.example/users/alice",
+            key_id="https://remote.example/users/alice#main-key",
         )
-    finally:
-        await appender.close()
+
+    results, groups = await together(
+        database,
+        lambda appender: append(appender, "https://remote.example/a/1"),
+        without_body,
+        lambda appender: append(appender, "https://remote.example/a/3"),
+    )
 
     # Then that one gets the error, and the two others are queued
     assert results[0] is True and results[2] is True
     assert isinstance(results[1], sqlite3.IntegrityError)
-    assert appender.groups_written == 1
+    assert groups == 1
     async with database.write() as conn:
         items = await inbox_queue.claim(conn, limit=10, lease=timedelta(minutes=1))
     assert sorted(item.activity_uri for item in items) == [
