@@ -6,8 +6,9 @@ opens its transaction with `BEGIN IMMEDIATE` (so the lock is taken up front and 
 processes wait on `busy_timeout`), while reads use a separate pool in WAL mode and never
 block or get blocked. Within a process, writers also queue on `write_turn()`, a FIFO
 gate, so they wait their turn on the event loop instead of in SQLite's busy handler,
-which sleeps in growing steps. PostgreSQL uses one pool for both and needs no gate; a
-pooled PostgreSQL connection that sat idle is checked before use (`_ping_after_idle`).
+which sleeps in growing steps. Statements go through aiosqlite with one hand-off to its
+thread each (store/sqlite_driver.py). PostgreSQL uses one pool for both and needs no gate;
+a pooled PostgreSQL connection that sat idle is checked before use (`_ping_after_idle`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from .sqlite_driver import aiosqlite_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
@@ -85,6 +88,7 @@ class Database:
             max_overflow=0,
             pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            module=aiosqlite_dbapi(),
         )
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -1,11 +1,12 @@
 """Appending to the inbox queue: the inbox's only write, on its hot path.
 
-Through SQLAlchemy and aiosqlite one append costs about twenty hand-offs between the event
-loop and the driver's thread (docs/performance.md). On SQLite the appender therefore owns a
-plain `sqlite3` connection in a thread of its own and does the whole append — the duplicate
-checks, the INSERT, the COMMIT — in one call. It takes SQLite's write lock with `BEGIN
-IMMEDIATE` like every other writer, so it waits on `busy_timeout` rather than failing, and
-it commits with the same `synchronous=FULL` before the inbox answers 202.
+Through SQLAlchemy an append is five statements (BEGIN, two checks, the INSERT, COMMIT),
+each a hand-off between the event loop and the driver's thread (store/sqlite_driver.py).
+On SQLite the appender therefore owns a plain `sqlite3` connection in a thread of its own
+and does the whole append — the duplicate checks, the INSERT, the COMMIT — in one call.
+It takes SQLite's write lock with `BEGIN IMMEDIATE` like every other writer, so it waits on
+`busy_timeout` rather than failing, and it commits with the same `synchronous=FULL` before
+the inbox answers 202.
 
 Appends that arrive while one transaction is being written go together in the next
 (group commit): one write turn, one hand-off and one fsync for all of them, each in its
