@@ -166,6 +166,9 @@ class HttpSignatureAuth(httpx.Auth):
 
 # --- the client --------------------------------------------------------------------------
 
+# Idle connections kept open for reuse, all hosts together (httpx's default).
+KEEPALIVE_CONNECTIONS = 20
+
 
 def make_client(
     *,
@@ -178,6 +181,7 @@ def make_client(
     scheme: Literal["cavage", "rfc9421"] = "cavage",
     resolver: Resolver | None = None,
     network_backend: httpcore.AsyncNetworkBackend | None = None,
+    max_connections: int = 100,
 ) -> httpx.AsyncClient:
     """Build the signed, SSRF-guarded client.
 
@@ -186,7 +190,8 @@ def make_client(
     `ip_network`s; see `ssrf.GuardedNetworkBackend`). `max_redirects` is what `fetch_json`
     allows; the client itself does not follow redirects unless a caller asks per request.
     `resolver` and `network_backend` replace DNS and the socket layer below the guard
-    (tests only).
+    (tests only). `max_connections` bounds the connections open at once, all hosts
+    together: a request beyond it waits for one to free, up to the timeout.
     """
     auth = None
     if key_id is not None:
@@ -197,7 +202,12 @@ def make_client(
         allow_private=allow_private, resolver=resolver, inner=network_backend
     )
     return httpx.AsyncClient(
-        transport=GuardedTransport(backend),
+        transport=GuardedTransport(
+            backend,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=KEEPALIVE_CONNECTIONS
+            ),
+        ),
         auth=auth,
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,

@@ -275,14 +275,14 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._backend = backend
         self._ssl_context = ssl_context
-        self._limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        self.limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
         # Built with the first request: the TLS context loads the whole trust store (about
         # 0.5 MiB each), which a server that has sent nothing yet does not need.
         self._pool: httpcore.AsyncConnectionPool | None = None
 
     def _connection_pool(self) -> httpcore.AsyncConnectionPool:
         if self._pool is None:
-            limits = self._limits
+            limits = self.limits
             self._pool = httpcore.AsyncConnectionPool(
                 ssl_context=self._ssl_context or outgoing_ssl_context(),
                 max_connections=limits.max_connections,

@@ -12,7 +12,8 @@ retries coming due).
 Slots are for work, not for waiting: a delivery still unanswered after `slow_after`
 seconds (a host that hangs until our timeout) stops counting against `size`, so a tenth
 of the hosts hanging cannot fill the pool while the others wait; it goes on in the
-background until its timeout, within a hard bound of `size * SLOW_FACTOR` requests in all.
+background until its timeout, within a hard bound of `most_in_flight(size)` requests in
+all (delivery_bounds.py), for which the server's HTTP client keeps enough connections.
 """
 
 from __future__ import annotations
@@ -26,12 +27,10 @@ from collections import Counter
 from ..store.clock import utcnow
 from ..store.outbox import Delivery
 from .delivery import DeliveryWorker, Outcome
+from .delivery_bounds import SLOW_AFTER_SECONDS, most_in_flight
 from .workers import Heartbeats, Stopping
 
 log = logging.getLogger(__name__)
-
-SLOW_AFTER_SECONDS = 2.0
-SLOW_FACTOR = 4
 
 
 class DeliveryPool:
@@ -155,7 +154,7 @@ class DeliveryPool:
     async def _fill(self) -> int:
         free = min(
             self.size - self._working(time.monotonic()),
-            self.size * SLOW_FACTOR - len(self._in_flight),
+            most_in_flight(self.size) - len(self._in_flight),
         )
         if free <= 0:
             return 0

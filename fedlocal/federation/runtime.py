@@ -19,6 +19,7 @@ from ..store import Database
 from ..store.inbox_append import InboxAppender, inbox_appender
 from ..store.signals import Signals
 from ..urls import Urls
+from .delivery_bounds import most_in_flight
 from .outbox import FederationOutbox
 from .pressure import InboxPressure
 from .remote import RemoteActors
@@ -63,13 +64,23 @@ def user_agent(config: Config) -> str:
     return f"fedlocal/{__version__} (+{config.base_url})"
 
 
+# Connections for what runs beside the deliveries: fetches of actors and posts, pushes.
+OTHER_CONNECTIONS = 64
+
+
 def make_http_client(config: Config, *, key_id: str | None, private_key) -> httpx.AsyncClient:
+    """The server's one HTTP client. It can hold a connection for every request the delivery
+    pool may have in flight (slow ones included) and more for the rest: with fewer, hosts
+    that hang would hold every connection until their timeout and the healthy hosts'
+    deliveries would wait for one (bench/fanout.py: 100 hanging hosts and httpx's default
+    of 100 held the healthy 900 for the whole 10 s timeout)."""
     return make_client(
         key_id=key_id,
         private_key=private_key,
         allow_private=config.allow_private_addresses,
         timeout=config.http_timeout_seconds,
         user_agent=user_agent(config),
+        max_connections=most_in_flight(config.delivery_concurrency) + OTHER_CONNECTIONS,
     )
 
 

@@ -16,7 +16,9 @@ from datetime import timedelta
 import pytest
 
 from fedlocal.federation.delivery import DeliveryWorker
+from fedlocal.federation.delivery_bounds import most_in_flight
 from fedlocal.federation.delivery_pool import DeliveryPool
+from fedlocal.federation.runtime import OTHER_CONNECTIONS
 from fedlocal.models import Actor
 from fedlocal.services import accounts, posts
 from fedlocal.store import domains as domain_store
@@ -211,3 +213,12 @@ async def test_hanging_hosts_give_up_their_slots_once_they_are_slow(inst, alice)
             for host in stuck:
                 host.release()
             await wait_for(delivery_rows_empty(inst), message="every delivery row to go")
+
+
+async def test_the_client_holds_a_connection_for_every_delivery_the_pool_may_run(inst):
+    # Deliveries to hanging hosts keep their connections until the timeout, slow or not;
+    # with fewer connections than the pool may have in flight, the healthy hosts' deliveries
+    # would wait for one (bench/fanout.py: 100 hanging hosts held the 900 others for 10 s)
+    limits = inst.federation.client._transport.limits
+    in_flight = most_in_flight(inst.config.delivery_concurrency)
+    assert limits.max_connections >= in_flight + OTHER_CONNECTIONS
