@@ -54,7 +54,6 @@ from fedlocal.store import follows as follow_store
 from fedlocal.store.tables import inbox_queue, objects, received_activities
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from inbox import _drive  # noqa: E402
 from processes import (  # noqa: E402
     BENCH_DIR,
     Server,
@@ -64,7 +63,7 @@ from processes import (  # noqa: E402
     machine_busy_seconds,
     wait_for_quiet,
 )
-from remote_actor import AP_TYPE, RemoteActor, create_note  # noqa: E402
+from remote_actor import AP_TYPE, RemoteActor, RemoteInstance, create_note  # noqa: E402
 
 from activitypub.httpsig import sign_request  # noqa: E402
 
@@ -116,7 +115,7 @@ def signed(actor: RemoteActor, url: str, first: int, count: int) -> list[tuple[d
     published = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     requests = []
     for number in range(first, first + count):
-        body = create_note(actor, number, published)
+        body = create_note(actor, number, published, None)  # public posts only
         headers = {"Content-Type": AP_TYPE}
         headers |= sign_request(
             "POST", url, headers, body, key_id=actor.key_id, private_key=actor.private_key
@@ -249,6 +248,28 @@ async def counts(db: Database, actor: RemoteActor) -> tuple[int, int]:
     return received, queued
 
 
+async def post_each(
+    clients: list[httpx.AsyncClient], url: str, requests: list[tuple[dict[str, str], bytes]]
+) -> tuple[list[int], list[float]]:
+    """Post every request, one coroutine (and one keep-alive connection) per client."""
+    statuses = [0] * len(requests)
+    latencies = [0.0] * len(requests)
+    indices = iter(range(len(requests)))
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        for i in indices:
+            headers, body = requests[i]
+            start = time.perf_counter()
+            try:
+                statuses[i] = (await client.post(url, content=body, headers=headers)).status_code
+            except httpx.HTTPError:
+                statuses[i] = -1
+            latencies[i] = time.perf_counter() - start
+
+    await asyncio.gather(*(worker(client) for client in clients))
+    return statuses, latencies
+
+
 async def measure(layout: Layout, args: argparse.Namespace, first_status: int) -> dict[str, Any]:
     url = f"{layout.base_url}/inbox"
     warmup = signed(layout.actor, url, first_status, args.warmup)
@@ -257,7 +278,7 @@ async def measure(layout: Layout, args: argparse.Namespace, first_status: int) -
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     clients = [httpx.AsyncClient(limits=limits, timeout=120.0) for _ in range(args.concurrency)]
     try:
-        warm, _ = await _drive(clients, url, warmup)
+        warm, _ = await post_each(clients, url, warmup)
         if any(s != 202 for s in warm):
             raise RuntimeError(f"warm-up refused: {sorted(set(warm))}")
         # The warm-up's activities are processed before the clock starts.
@@ -268,7 +289,7 @@ async def measure(layout: Layout, args: argparse.Namespace, first_status: int) -
         server0, pg0 = cpu_of(pids), cpu_of(postgres_pids())
         client0, machine0 = time.process_time(), machine_busy_seconds()
         start = time.perf_counter()
-        statuses, latencies = await _drive(clients, url, timed)
+        statuses, latencies = await post_each(clients, url, timed)
         sent = time.perf_counter() - start
         at_last_answer, pending = await counts(db, layout.actor)
         queued_at_last_answer = pending
@@ -328,7 +349,8 @@ def print_row(r: dict[str, Any]) -> None:
 
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     workdir = Path(tempfile.mkdtemp(prefix="fedlocal-mp-bench-"))
-    actor = RemoteActor()
+    remote = RemoteInstance(usernames=("alice",))
+    actor = remote.actors[0]
     results: list[dict[str, Any]] = []
     try:
         print(
@@ -354,7 +376,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 results.append(result)
                 print_row(result)
     finally:
-        actor.close()
+        remote.close()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     return results

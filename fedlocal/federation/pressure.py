@@ -45,6 +45,10 @@ class InboxPressure:
         """Called by the inbox for every POST it receives."""
         self._last_request = time.monotonic()
 
+    def seconds_since_request(self) -> float:
+        """Since the last inbox POST noted here (infinite before the first)."""
+        return time.monotonic() - self._last_request
+
     @property
     def behind(self) -> bool:
         """True while the last batch came back full: more is queued than one batch."""

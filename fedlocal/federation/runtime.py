@@ -54,6 +54,15 @@ class Federation:
         self.inbox_work.set()
         self.signals.tell_others("inbox")
 
+    def inbox_queued_elsewhere(self) -> None:
+        """Another process queued an activity: wake the inbox worker, and count it as a
+        request for the worker's pacing, as if this process had received it. A worker
+        process (`fedlocal worker`) receives no POSTs itself; without this it would run a
+        batch for every wake-up, one or two activities each, and lose what processing
+        activities together saves (bench/multiprocess.py)."""
+        self.inbox_pressure.note_request()
+        self.inbox_work.set()
+
     async def close(self) -> None:
         await self.signals.close()
         await self.client.aclose()
@@ -122,5 +131,5 @@ async def start_federation(config: Config, db: Database) -> Federation:
         inbox_appender=inbox_appender(db),
         signals=signals,
     )
-    signals.on("inbox", federation.inbox_work.set)
+    signals.on("inbox", federation.inbox_queued_elsewhere)
     return federation

@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from fedlocal.federation.pressure import InboxPressure
+from fedlocal.store.signals import Signals
+from tests.support.instance import instance_on_database
+from tests.support.waiting import wait_for
 
 # No wall-clock upper bounds (a loaded machine would fail them): the waits that must not
 # happen are made an hour long, so a wrong wait shows as the test's own deadline passing.
@@ -68,3 +73,27 @@ async def test_a_batch_that_empties_the_queue_brings_back_the_wait_for_a_lull():
     assert pressure.behind
     pressure.after_batch(7, 50, 0.01)
     assert not pressure.behind
+
+
+@pytest.mark.postgres
+async def test_a_worker_process_paces_itself_on_activities_other_processes_queued(tmp_path):
+    # Given an instance on PostgreSQL whose worker receives no POSTs itself (as a
+    # `fedlocal worker` process), and another process on the same database
+    async with instance_on_database("postgres", tmp_path) as inst:
+        pressure = inst.federation.inbox_pressure
+        assert pressure.seconds_since_request() == float("inf")
+        web_process = Signals(inst.federation.db)
+        await web_process.start()
+        try:
+            # When the other process queues an activity and says so
+            web_process.tell_others("inbox")
+
+            # Then this process's worker counts it as a request for its pacing (it waits
+            # for the flow to go quiet, or for a batch's worth, as after a POST of its
+            # own) rather than running a batch for every activity
+            await wait_for(
+                lambda: pressure.seconds_since_request() < HOUR,
+                message="the activity queued elsewhere to be counted",
+            )
+        finally:
+            await web_process.close()
