@@ -11,7 +11,9 @@ the description, row count and last row id, and closes it. Rows were fetched in 
 execute time before too; server-side (streaming) cursors keep SQLAlchemy's own class.
 
 Plugged in with `create_async_engine(…, module=aiosqlite_dbapi())`: the URL, the dialect
-and everything else stay SQLAlchemy's.
+and everything else stay SQLAlchemy's. It relies on the adapter's internals, so
+pyproject.toml bounds SQLAlchemy and aiosqlite to the versions it was tested with;
+tests/store/test_sqlite_driver.py is the check to run when raising them.
 """
 
 from __future__ import annotations
