@@ -110,7 +110,13 @@ class SqliteInboxAppender:
         self._local = threading.local()
         self._waiting: list[_Append] = []
         self._writer: asyncio.Task[None] | None = None
+        self._unanswered = 0
         self.groups_written = 0  # for tests and benchmarks
+
+    @property
+    def unanswered(self) -> int:
+        """Appends received and not yet answered (waiting, or being written)."""
+        return self._unanswered
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
@@ -164,11 +170,16 @@ class SqliteInboxAppender:
         queued = asyncio.get_running_loop().create_future()
         request = _Append(body, activity_uri, actor_uri, key_id, queued)
         self._waiting.append(request)
+        self._unanswered += 1
+        queued.add_done_callback(self._answered)
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_waiting())
         # Shielded: a request whose client went away still gets its row written and
         # answered to no one, rather than leaving the writer's future cancelled.
         return await asyncio.shield(request.queued)
+
+    def _answered(self, _queued: asyncio.Future[bool]) -> None:
+        self._unanswered -= 1
 
     async def _write_waiting(self) -> None:
         """Write what is waiting, group after group, until nothing is."""

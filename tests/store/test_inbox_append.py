@@ -20,6 +20,7 @@ from fedlocal.store.inbox_append import (
     inbox_appender,
     sqlite_timestamp,
 )
+from tests.support.waiting import wait_for
 
 BODY = b'{"id":"https://remote.example/a/1","type":"Create"}'
 
@@ -126,7 +127,7 @@ async def test_appends_arriving_together_are_written_in_few_transactions(databas
                 asyncio.ensure_future(append(appender, f"https://remote.example/a/{n}"))
                 for n in range(60)
             ]
-            await asyncio.sleep(0)  # every request reaches the appender meanwhile
+            await wait_for(lambda: appender.unanswered == 60, message="every request to wait")
         # When the turn comes back
         queued = await asyncio.gather(*appends)
     finally:

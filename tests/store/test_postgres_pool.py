@@ -3,14 +3,12 @@ and replaced when the server closed it; one in steady use is not checked again."
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 from sqlalchemy import text
 
 from fedlocal.store import database as database_module
 from fedlocal.store.database import Database
+from tests.support.waiting import wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -27,19 +25,18 @@ async def close_from_the_server(db, pid: int) -> None:
     """Terminate the backend `pid` from a connection of another pool, and wait until it
     has gone (pg_terminate_backend only signals it)."""
     other = Database(db.url, schema=db.schema)
+
+    async def gone() -> bool:
+        async with other.read() as conn:
+            alive = await conn.execute(
+                text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            )
+            return alive.first() is None
+
     try:
         async with other.write() as conn:
             await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        deadline = time.monotonic() + 10
-        while True:
-            async with other.read() as conn:
-                alive = await conn.execute(
-                    text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
-                )
-                if alive.first() is None:
-                    return
-            assert time.monotonic() < deadline, f"backend {pid} still alive"
-            await asyncio.sleep(0.01)
+        await wait_for(gone, message=f"backend {pid} to end")
     finally:
         await other.dispose()
 
