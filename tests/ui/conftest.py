@@ -5,8 +5,10 @@ injected into pages.
 Locally the tests skip, saying what is missing, when Chromium, Playwright or axe-core is
 absent; under `CI=true` they fail instead, so CI cannot pass without running them.
 
-Every module shares one event loop, one browser and its instances (starting Chromium and
-linking two instances as neighbours takes seconds, so it is done once per module).
+The browser tests of a test process share one event loop and one browser (starting
+Chromium costs about a second of CPU), and each module its instances (linking two
+instances as neighbours takes seconds, so it is done once per module); each test opens
+its own browser profiles (`browser_page`), so no cookie or page outlives it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ REPOSITORY = HERE.parent.parent
 CHROMIUM = Path(os.environ.get("FEDLOCAL_CHROMIUM", "/usr/bin/chromium"))
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("FEDLOCAL_SCREENSHOTS", REPOSITORY / "build" / "screenshots"))
+TAKE_SCREENSHOTS = os.environ.get("CI") != "true" or "FEDLOCAL_SCREENSHOTS" in os.environ
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -72,7 +75,7 @@ def require_browser() -> None:
     pytest.skip(f"browser tests skipped: {missing}")
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def browser() -> AsyncIterator[Browser]:
     require_browser()
     async with async_playwright() as playwright:
@@ -98,7 +101,7 @@ async def _linked(instance: TestInstance, domain: str) -> bool:
     return any(link.domain == domain and link.linked for link in links)
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def quarters(tmp_path_factory) -> AsyncIterator[Quarters]:
     require_browser()
     root = tmp_path_factory.mktemp("quarters")
@@ -138,11 +141,17 @@ async def browser_page(
     bypass_csp: bool = False,
 ) -> AsyncIterator[Page]:
     """A fresh browser profile (no cookies) with one tab. `bypass_csp` lets a test inject
-    axe-core, which our Content-Security-Policy would rightly refuse."""
+    axe-core, which our Content-Security-Policy would rightly refuse: such a profile loads
+    it into every page it opens, before the page's own scripts."""
     context = await browser.new_context(
         viewport=viewport or DESKTOP, locale=locale, bypass_csp=bypass_csp
     )
     context.set_default_timeout(15_000)
+    if bypass_csp:
+        # Once per profile, not per check: sending axe-core's 550 kB to the page for each
+        # check cost 0.2 s a time, and Chromium compiles a script it has already seen
+        # from its cache.
+        await context.add_init_script(path=str(AXE))
     try:
         yield await context.new_page()
     finally:
@@ -163,8 +172,13 @@ async def log_in(page: Page, base_url: str, username: str, password: str = PASSW
         await page.locator(".notice[role=status]").wait_for()
 
 
-async def screenshot(page: Page, name: str) -> Path:
-    """A full-page PNG under SCREENSHOTS (Playwright makes the directory)."""
+async def screenshot(page: Page, name: str, *, read_after: bool = False) -> Path | None:
+    """A full-page PNG under SCREENSHOTS (Playwright makes the directory), for people to
+    look at. Under CI, whose clone is thrown away, only those a test reads (`read_after`)
+    are taken, unless FEDLOCAL_SCREENSHOTS asks for them: each costs a relayout and a PNG,
+    about 0.15 s of CPU. None when it was not taken."""
+    if not (TAKE_SCREENSHOTS or read_after):
+        return None
     path = SCREENSHOTS / f"{name}.png"
     # The viewport made as tall as the page, so the phone's sticky bottom bar shows at the
     # bottom, as a reader scrolling down meets it, not halfway down the image.
@@ -181,7 +195,10 @@ async def screenshot(page: Page, name: str) -> Path:
 
 async def axe_violations(page: Page) -> list[dict]:
     """Every axe-core violation (any impact, best practices included) on the page as it is now."""
-    await page.add_script_tag(path=str(AXE))
+    # Loaded with the page in a profile that bypasses the CSP (`browser_page`); injected
+    # here for a page opened otherwise.
+    if not await page.evaluate("typeof axe !== 'undefined'"):
+        await page.add_script_tag(path=str(AXE))
     result = await page.evaluate(
         """async () => {
             const results = await axe.run(document, {

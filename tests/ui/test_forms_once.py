@@ -14,7 +14,7 @@ from fedlocal.store.tables import objects
 
 from .conftest import DESKTOP, PHONE, axe_violations, browser_page, log_in, resident
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 
 async def _count(instance, title: str) -> int:

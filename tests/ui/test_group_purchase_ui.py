@@ -23,7 +23,7 @@ from tests.support.waiting import wait_for
 
 from .conftest import PHONE, axe_violations, browser_page, log_in, resident, screenshot
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 
 async def test_a_neighbour_commits_a_quantity_on_a_phone(browser, quarters):

@@ -34,7 +34,7 @@ try:
 except ImportError:  # the fixtures skip (or fail under CI), saying what is missing
     expect = None
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 PARIS = ZoneInfo("Europe/Paris")
 QUARTERS = {
     "quarters": [
@@ -64,7 +64,7 @@ async def _producer(instance: Instance, username: str, name: str, *, address: st
     return actor
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def quarter(tmp_path_factory) -> AsyncIterator[tuple[Instance, dict]]:
     """Paramé: two producers, the farm's firewood with commitments from two quarters, and
     Bernard's weekly ride to the Dinan market, booked by Léa and Malo."""
@@ -164,7 +164,8 @@ async def _look(page, name: str, problems: dict) -> None:
         problems[name] = violations
     if await page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
         problems[f"{name}: scrolls sideways"] = True
-    path = await save_screenshot(page, name)
+    path = await save_screenshot(page, name, read_after=True)
+    assert path is not None
     if path.stat().st_size > MAX_BYTES:
         problems[f"{name}: {path.stat().st_size} bytes"] = True
 

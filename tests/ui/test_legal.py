@@ -12,7 +12,7 @@ from tests.support.instance import running_instance
 
 from .conftest import PASSWORD, axe_violations, browser_page, require_browser, screenshot
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 PHONE_SCREEN = {"width": 360, "height": 740}
 LEGAL = {"publisher": "Ville de Saint-Malo", "terms_version": "2"}

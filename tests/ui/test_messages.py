@@ -19,7 +19,7 @@ from tests.support.waiting import wait_for
 
 from .conftest import DESKTOP, PHONE, axe_violations, browser_page, log_in, resident, screenshot
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 WIDTHS = (("360", PHONE), ("1280", DESKTOP))
 

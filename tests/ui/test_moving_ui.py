@@ -15,10 +15,10 @@ from tests.support.instance import running_instance
 from .conftest import DESKTOP, PHONE, browser_page, log_in, require_browser, resident
 from .test_blocks_ui import _check
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def town(tmp_path_factory) -> AsyncIterator[Instance]:
     require_browser()
     async with running_instance(

@@ -17,7 +17,7 @@ from fedlocal.store import actors as actor_store
 
 from .conftest import DESKTOP, PHONE, axe_violations, browser_page, log_in, resident, screenshot
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 # Controls smaller than this (CSS pixels) fail WCAG 2.5.5's 44 × 44 target size.
 TARGET = 44

@@ -15,7 +15,7 @@ from fedlocal.store import actors as actor_store
 
 from .conftest import DESKTOP, axe_violations, browser_page, log_in, resident
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 PHONE_SCREEN = {"width": 360, "height": 740}
 LONG_WORD = "Supercalifragilistique" * 5 + "x" * 10  # 120 letters, no break

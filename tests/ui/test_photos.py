@@ -15,24 +15,17 @@ except ImportError:  # the fixtures skip (or fail under CI), saying what is miss
 
 from fedlocal.cli.demo.pictures import picture
 
-from .conftest import AXE, PHONE, SCREENSHOTS, browser_page, log_in, resident, screenshot
+from .conftest import (
+    PHONE,
+    SCREENSHOTS,
+    axe_violations,
+    browser_page,
+    log_in,
+    resident,
+    screenshot,
+)
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
-
-AXE_ALL = """async () => {
-    const results = await axe.run(document, {
-        runOnly: {type: "tag",
-                  values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
-    });
-    return results.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
-}"""
-
-
-async def _violations(page) -> list[dict]:
-    """Every axe-core violation, whatever its impact."""
-    await page.add_script_tag(path=str(AXE))
-    return await page.evaluate(AXE_ALL)
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 
 async def test_an_offer_with_a_photo_and_its_description(browser, quarters, tmp_path):
@@ -64,7 +57,7 @@ async def test_an_offer_with_a_photo_and_its_description(browser, quarters, tmp_
         await page.locator("fieldset.photos").screenshot(
             path=str(SCREENSHOTS / "publish-photo-error-360.png")
         )
-        assert await _violations(page) == []
+        assert await axe_violations(page) == []
 
         # When the photo is chosen again with its description
         await page.set_input_files("#f-photo_1", str(photo))
@@ -83,4 +76,4 @@ async def test_an_offer_with_a_photo_and_its_description(browser, quarters, tmp_
         source = await image.evaluate("img => img.currentSrc")
         assert source.startswith(f"{a.base_url}/media/"), source
         await screenshot(page, "offer-photo-360")
-        assert await _violations(page) == []
+        assert await axe_violations(page) == []

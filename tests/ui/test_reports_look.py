@@ -13,7 +13,7 @@ from fedlocal.store import actors as actor_store
 from .conftest import DESKTOP, PHONE, axe_violations, browser_page, log_in, resident, screenshot
 from .test_pages_look import TARGET, _too_small_targets
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 
 async def _check(page, name: str, width: str, problems: dict) -> None:

@@ -28,12 +28,12 @@ from .conftest import (
 )
 from .test_pages_look import _too_small_targets
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 PARIS = ZoneInfo("Europe/Paris")
 QUARTERS = {"quarters": [{"name": "Paramé", "latitude": 48.6606, "longitude": -1.9892}]}
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def town(tmp_path_factory) -> AsyncIterator[Instance]:
     require_browser()
     async with running_instance(

@@ -22,7 +22,7 @@ from .conftest import (
     screenshot,
 )
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 
 async def test_staff_pages_are_accessible_at_both_widths(browser, tmp_path):

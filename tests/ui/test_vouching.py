@@ -13,12 +13,12 @@ from tests.support.instance import TestInstance, running_instance
 
 from .conftest import INTRA_MUROS, axe_violations, browser_page, log_in, resident, screenshot
 
-pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.ui]
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.ui]
 
 PHONE_SCREEN = {"width": 360, "height": 740}
 
 
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def town(tmp_path_factory) -> AsyncIterator[TestInstance]:
     async with running_instance(
         tmp_path_factory.mktemp("town"),
