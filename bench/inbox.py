@@ -406,9 +406,16 @@ class Bench:
 
     def fedlocal_server(self, name: str, data_dir: Path, *, workers: bool) -> Server:
         config = self.workdir / f"{name}.toml"
-        write_config(config, port=self.port, data_dir=data_dir, run_workers=workers)
+        apart = workers and self.args.worker_process
+        write_config(config, port=self.port, data_dir=data_dir, run_workers=workers and not apart)
         command = [sys.executable, "-m", "fedlocal", "serve", "--config", str(config)]
-        return Server(command, self.base_url, "/inbox", self.workdir / f"{name}.log")
+        server = Server(command, self.base_url, "/inbox", self.workdir / f"{name}.log")
+        if apart:
+            worker = [sys.executable, "-m", "fedlocal", "worker", "--config", str(config)]
+            server.beside = subprocess.Popen(
+                worker, stdout=server._log_file, stderr=subprocess.STDOUT, cwd=BENCH_DIR.parent
+            )
+        return server
 
     def run_fedlocal(
         self,
@@ -789,6 +796,11 @@ def main() -> int:
         type=float,
         default=10.0,
         help="... for at most this many seconds (default 10)",
+    )
+    parser.add_argument(
+        "--worker-process",
+        action="store_true",
+        help="fedlocal's workers in a `fedlocal worker` process beside `fedlocal serve`",
     )
     parser.add_argument("--profile", metavar="RAW", help="one extra run under py-spy")
     parser.add_argument("--json", metavar="FILE", help="write every figure as JSON")

@@ -113,7 +113,12 @@ class Server:
         self.process.wait()
         self._log_file.close()
 
+    beside: subprocess.Popen | None = None
+
     def stop(self) -> None:
+        if self.beside is not None and self.beside.poll() is None:
+            self.beside.send_signal(signal.SIGINT)
+            self.beside.wait(timeout=30)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:

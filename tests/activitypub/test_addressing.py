@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from activitypub.addressing import (
     PUBLIC,
+    _origin,
     as_list,
     audience,
     host_of,
@@ -126,3 +131,84 @@ def test_host_of_rejects_junk(url) -> None:
 )
 def test_same_origin(a, b, expected) -> None:
     assert same_origin(a, b) is expected
+
+
+# The origin of a URL is read by a regular expression for the common shape and by
+# urlsplit for the rest: both must give the same answer for any string.
+URL_PIECES = st.sampled_from(
+    [
+        "http",
+        "https",
+        "HTTPS",
+        "ftp",
+        "://",
+        ":",
+        "/",
+        "?",
+        "#",
+        "@",
+        "[",
+        "]",
+        "%",
+        " ",
+        "\t",
+        "\n",
+        "\x00",
+        "é",
+        "example.org",
+        "Example.ORG",
+        "a",
+        "-",
+        ".",
+        "0",
+        "80",
+        "443",
+        "8001",
+        "65535",
+        "65536",
+        "99999",
+        "00080",
+        "user:pw",
+        "::1",
+    ]
+)
+
+
+def _origin_by_urlsplit(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if not scheme or not host:
+        raise ValueError(url)
+    port = parts.port
+    return scheme, host, {"http": 80, "https": 443}.get(scheme) if port is None else port
+
+
+def _outcome(function, url: str):
+    try:
+        return function(url)
+    except ValueError:
+        return "refused"
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(URL_PIECES, max_size=8).map("".join))
+def test_the_origins_fast_path_agrees_with_urlsplit(url: str) -> None:
+    assert _outcome(_origin, url) == _outcome(_origin_by_urlsplit, url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/users/ana",
+        "HTTP://Example.ORG:00080/x?y#z",
+        "http://127.0.0.1:65535",
+        "http://127.0.0.1:65536/",
+        "https://host:/x",
+        "https:///x",
+        "https://a\tb.example/x",
+        " https://example.org/",
+        "https://example.org\n",
+    ],
+)
+def test_the_origins_fast_path_agrees_with_urlsplit_on_edges(url: str) -> None:
+    assert _outcome(_origin, url) == _outcome(_origin_by_urlsplit, url)
