@@ -4,7 +4,7 @@ with a load client light enough not to be what is measured.
     python bench/inbox.py sustained [--activities 20000] [--concurrency 32] [--repeat 1]
     python bench/inbox.py burst     [--activities 3000]  [--concurrency 32] [--repeat 3]
     python bench/inbox.py kill      [--activities 6000]  [--kill-after 4]
-    ... [--json out.json] [--profile RAW]
+    ... [--worker-process] [--json out.json] [--profile RAW]
 
 Set-up, once per invocation:
 
@@ -42,6 +42,11 @@ Scenarios:
   server gets SIGKILL mid-run, is restarted on the same files, the requests that got no
   202 are sent again (as a peer retries), and once the queue is drained every 202'd
   activity must be processed (in `received_activities`) and stored as a post: 0 missing.
+
+With --worker-process, fedlocal's workers run in a `fedlocal worker` process beside
+`fedlocal serve` (`run_workers = false`), the other way an instance on SQLite can run
+(docs/operations.md#several-processes); that process's CPU is reported apart (and counts
+among the other processes').
 
 Only loopback is used. Server CPU time is read from /proc/<pid>/stat around the timed
 part; other processes' CPU use over the run is reported too (the machine is shared).
@@ -192,6 +197,9 @@ class RunResult:
     server_cpu_ms_per_activity_with_drain: float | None = None
     posts_stored: int | None = None
     failed_in_queue: int | None = None
+    # --worker-process: the `fedlocal worker` process's CPU over the run (warm-up
+    # included), which `background_cores` also counts and `server_cpu…` does not
+    worker_process_cpu_ms_per_activity: float | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -444,7 +452,10 @@ class Bench:
                     sampler.append(Sampler(server.pid, profile_to))
                     time.sleep(0.5)  # py-spy attaches
 
+            beside = server.beside
+            beside_before = cpu_seconds(beside.pid) if beside is not None else 0.0
             measured = post_all(signed, warm, self.args.concurrency, server.pid, start_sampler)
+            beside_after = cpu_seconds(beside.pid) if beside is not None else 0.0
             # Right after the last answer, from another process: every 202 is on disk.
             queued, done = fedlocal_on_disk(database)
             if sampler:
@@ -461,6 +472,10 @@ class Bench:
             result.missing = sum(1 for i in accepted if i not in queued and i not in done)
             result.processed_during_run = sum(1 for i in timed_ids if i in done)
             result.processed_per_second = round(result.processed_during_run / result.seconds, 1)
+            if beside is not None:
+                result.worker_process_cpu_ms_per_activity = round(
+                    (beside_after - beside_before) * 1000 / result.activities, 3
+                )
             if workers and drain:
                 cpu_before = cpu_seconds(server.pid)
                 seconds, drained = wait_for_drain(database)
@@ -468,6 +483,8 @@ class Bench:
                     result.notes.append("queue not drained in time")
                 result.drain_seconds = round(seconds, 2)
                 total_cpu = measured.server_cpu + cpu_seconds(server.pid) - cpu_before
+                if beside is not None:
+                    total_cpu += cpu_seconds(beside.pid) - beside_before
                 result.server_cpu_ms_per_activity_with_drain = round(
                     total_cpu * 1000 / result.activities, 3
                 )
@@ -608,6 +625,11 @@ def print_result(result: RunResult) -> None:
             f"     worker: {result.processed_during_run} processed during the run "
             f"({result.processed_per_second}/s)"
         )
+        if result.worker_process_cpu_ms_per_activity is not None:
+            line += (
+                f", worker process CPU {result.worker_process_cpu_ms_per_activity} ms/activity "
+                "(in 'others')"
+            )
         if result.drain_seconds is not None:
             rest = result.activities - (result.processed_during_run or 0)
             rate = rest / max(result.drain_seconds, 1e-9)

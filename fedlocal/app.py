@@ -56,7 +56,11 @@ def create_app(config: Config, *, database: Database | None = None) -> Starlette
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = database or Database(config.database_url, schema=config.database_schema or None)
         await migrate(db)
-        federation = await start_federation(config, db)
+        # Without its workers, this process serves beside a `fedlocal worker` that stores
+        # what it queues and queues what it must stream.
+        federation = await start_federation(
+            config, db, beside_other_processes=not config.run_workers
+        )
         app.state.federation = federation
         app.state.services = federation.services
         app.state.media_files = federation.services.files

@@ -199,6 +199,24 @@ async def test_two_web_and_two_worker_processes_process_each_activity_once_throu
         await db.dispose()
 
 
+@contextlib.asynccontextmanager
+async def streaming(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str]
+) -> AsyncIterator[list[dict]]:
+    """The `update` events of the server-sent event stream at `path`, collected while
+    inside."""
+    events: list[dict] = []
+    async with client.stream("GET", path, headers=headers) as sse:
+        assert sse.status_code == 200
+        reader = asyncio.create_task(read_events(sse, events))
+        try:
+            yield events
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+                await reader
+
+
 async def read_events(response: httpx.Response, events: list[dict]) -> None:
     """Collect the `update` events of a server-sent event stream."""
     kind = None
@@ -236,29 +254,21 @@ async def test_a_stream_on_one_web_process_gets_a_post_made_through_another(
     async with two_web_processes(tmp_path, schema) as (first, second):
         token = await password_token(first, await register_app(first), READER)
         auth = {"Authorization": f"Bearer {token}"}
-        events: list[dict] = []
         # Given a streaming client on the first process
-        async with first.stream("GET", "/api/v1/streaming/public/local", headers=auth) as sse:
-            assert sse.status_code == 200
-            reader = asyncio.create_task(read_events(sse, events))
-            try:
-                # When the resident posts through the second process
-                made = await second.post(
-                    "/api/v1/statuses",
-                    data={"status": "Vide-grenier samedi, cour de l'école"},
-                    headers=auth,
-                )
-                assert made.status_code == 200, made.text
-                # Then the first process streams it
-                await wait_for(
-                    lambda: any(e["id"] == made.json()["id"] for e in events),
-                    timeout=15,
-                    message="the post on the stream of the other process",
-                )
-            finally:
-                reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
-                    await reader
+        async with streaming(first, "/api/v1/streaming/public/local", auth) as events:
+            # When the resident posts through the second process
+            made = await second.post(
+                "/api/v1/statuses",
+                data={"status": "Vide-grenier samedi, cour de l'école"},
+                headers=auth,
+            )
+            assert made.status_code == 200, made.text
+            # Then the first process streams it
+            await wait_for(
+                lambda: any(e["id"] == made.json()["id"] for e in events),
+                timeout=15,
+                message="the post on the stream of the other process",
+            )
 
 
 async def test_the_login_limit_counts_failures_on_two_processes_together(

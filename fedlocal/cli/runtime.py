@@ -14,12 +14,18 @@ from ..store import actors as actor_store
 
 
 @contextlib.asynccontextmanager
-async def open_instance(config_path: str) -> AsyncIterator[Federation]:
+async def open_instance(
+    config_path: str, *, beside_other_processes: bool = False
+) -> AsyncIterator[Federation]:
+    """The instance of `config_path`, migrated, its federation started (see
+    `start_federation` for `beside_other_processes`)."""
     config = load_config(config_path)
     db = Database(config.database_url, schema=config.database_schema or None)
     try:
         await migrate(db)
-        federation = await start_federation(config, db)
+        federation = await start_federation(
+            config, db, beside_other_processes=beside_other_processes
+        )
         try:
             yield federation
         finally:

@@ -200,7 +200,8 @@ async def worker(args: argparse.Namespace) -> int:
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(stop_signal, main.cancel)
     try:
-        async with open_instance(args.config) as federation:
+        # A worker process shares the database with the web processes that queue its work.
+        async with open_instance(args.config, beside_other_processes=True) as federation:
             await asyncio.gather(*start_workers(federation))
     except asyncio.CancelledError:
         return 0

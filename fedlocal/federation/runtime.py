@@ -93,8 +93,13 @@ def make_http_client(config: Config, *, key_id: str | None, private_key) -> http
     )
 
 
-async def start_federation(config: Config, db: Database) -> Federation:
-    """Build every federation part; creates the instance's own actors on first start."""
+async def start_federation(
+    config: Config, db: Database, *, beside_other_processes: bool = False
+) -> Federation:
+    """Build every federation part; creates the instance's own actors on first start.
+    `beside_other_processes`: this process shares the database with others that write
+    what it must act on (on SQLite, a web process without workers and the worker process
+    beside it watch the file for each other's writes; PostgreSQL always listens)."""
     urls = Urls(config.base_url)
     outbox = FederationOutbox(config, urls)
     actors = await ensure_instance_actors(config, db, urls)
@@ -113,8 +118,9 @@ async def start_federation(config: Config, db: Database) -> Federation:
         secret=instance_secret(actors),
         domain_policy=domains,
     )
-    # Wake-ups from the other processes on the database (PostgreSQL's LISTEN/NOTIFY).
-    signals = Signals(db)
+    # Wake-ups from the other processes on the database (PostgreSQL's LISTEN/NOTIFY, or
+    # a watch of the SQLite file).
+    signals = Signals(db, watch_sqlite=beside_other_processes)
     await signals.start()
     outbox.tell_others = lambda: signals.tell_others("outbox")
     signals.on("outbox", outbox.work_available.set)
@@ -132,4 +138,5 @@ async def start_federation(config: Config, db: Database) -> Federation:
         signals=signals,
     )
     signals.on("inbox", federation.inbox_queued_elsewhere)
+    signals.on("changed", federation.inbox_work.set)
     return federation

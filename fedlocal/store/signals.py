@@ -6,10 +6,13 @@ and every other process on the database runs the callbacks it registered for tha
 channel (`on`) at once, instead of at its next poll. Channels are named per schema, so
 instances (and test runs) sharing one database never wake each other.
 
-On SQLite there is one process (or a `fedlocal worker` beside it, which polls): nothing
-is sent, and the callers' polling stays the only cross-process path. Polling also stays
-on PostgreSQL as the fallback: a notification lost while the listening connection was
-down only costs a poll interval.
+On SQLite nothing is sent. A process that shares the file with another (`serve` with
+`run_workers = false` beside one `fedlocal worker`: `watch_sqlite`) watches it instead
+(`sqlite_watch.py`): any commit by another connection wakes its `outbox` and `writes`
+callbacks and those of `changed`, a channel of SQLite alone that says only "something
+was written" (no `inbox`: its callback counts a request, and the watch cannot tell an
+activity queued from any other write). Polling stays the fallback on both: a
+notification lost while the listening connection was down only costs a poll interval.
 
 Sending is coalesced: while a NOTIFY is on its way, further ones for the same channel
 are folded into the next, so a burst of commits costs a few round trips, not one each.
@@ -28,10 +31,13 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from .database import Database
+from .sqlite_watch import SqliteWatch
 
 log = logging.getLogger(__name__)
 
 CHANNELS = ("inbox", "outbox", "writes")
+# What a watched SQLite file's change wakes (see the module docstring).
+SQLITE_CHANNELS = ("outbox", "writes", "changed")
 # The commit hook runs before the commit: tell others a moment later.
 AFTER_COMMIT_SECONDS = 0.02
 RECONNECT_SECONDS = 1.0
@@ -46,12 +52,20 @@ def channel_name(channel: str, schema: str | None) -> str:
 class Signals:
     """See the module docstring. `start()` in the process's startup, `close()` at its end."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, watch_sqlite: bool = False):
         self.db = db
         self.enabled = not db.is_sqlite
         self._names = {channel: channel_name(channel, db.schema) for channel in CHANNELS}
         self._channels = {name: channel for channel, name in self._names.items()}
-        self._callbacks: dict[str, list[Callable[[], None]]] = {c: [] for c in CHANNELS}
+        self._callbacks: dict[str, list[Callable[[], None]]] = {
+            c: [] for c in (*CHANNELS, "changed")
+        }
+        path = make_url(db.url).database if db.is_sqlite else None
+        self._watch = (
+            SqliteWatch(path, self._sqlite_changed)
+            if watch_sqlite and path and path != ":memory:"
+            else None
+        )
         self._conn: Any = None
         self._pid: int | None = None
         self._waiting: set[str] = set()
@@ -61,6 +75,11 @@ class Signals:
         self._writes_scheduled = False
         self._closing = False
         self.connected = asyncio.Event()
+
+    @property
+    def watching(self) -> bool:
+        """Whether this process watches a SQLite file for the others' writes."""
+        return self._watch is not None
 
     def on(self, channel: str, callback: Callable[[], None]) -> None:
         """Run `callback` (on the event loop) when another process tells `channel`."""
@@ -72,7 +91,10 @@ class Signals:
 
     async def start(self) -> None:
         """Connect the listener (PostgreSQL); returns once it listens, or after a first
-        failure (it keeps trying in the background: polling covers meanwhile)."""
+        failure (it keeps trying in the background: polling covers meanwhile). On SQLite,
+        start watching the file if asked."""
+        if self._watch is not None:
+            self._watch.start()
         if not self.enabled:
             return
         self._loop = asyncio.get_running_loop()
@@ -84,6 +106,8 @@ class Signals:
 
     async def close(self) -> None:
         self._closing = True
+        if self._watch is not None:
+            await asyncio.to_thread(self._watch.stop)
         if not self.enabled:
             return
         self.db.off_commit(self._on_commit)
@@ -183,6 +207,11 @@ class Signals:
         channel = self._channels.get(name)
         if channel is not None:
             self._deliver(channel)
+
+    def _sqlite_changed(self) -> None:
+        if not self._closing:
+            for channel in SQLITE_CHANNELS:
+                self._deliver(channel)
 
     def _deliver(self, channel: str) -> None:
         for callback in list(self._callbacks[channel]):

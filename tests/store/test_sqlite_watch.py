@@ -1,0 +1,82 @@
+"""Watching a SQLite file for the writes of other connections (store/sqlite_watch.py) and
+what a change wakes in `Signals` on SQLite (store/signals.py)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from fedlocal.store import Database
+from fedlocal.store.signals import Signals
+from fedlocal.store.sqlite_watch import SqliteWatch
+from tests.support.waiting import wait_for
+
+QUICK = 0.01
+
+
+def sqlite_file(tmp_path: Path) -> Path:
+    path = tmp_path / "watched.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE notes (text TEXT)")
+    return path
+
+
+def write_elsewhere(path: Path) -> None:
+    """A commit by another connection, as another process would make it."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("INSERT INTO notes VALUES ('bonjour')")
+
+
+async def test_a_commit_by_another_connection_calls_back_and_no_write_does_not(tmp_path):
+    path = sqlite_file(tmp_path)
+    calls: list[int] = []
+    watch = SqliteWatch(str(path), lambda: calls.append(1), every=QUICK)
+    watch.start()
+    try:
+        # Given a watch that has looked several times while nobody wrote
+        await wait_for(lambda: watch.looks >= 5, message="the watch to look five times")
+        assert calls == []
+
+        # When another connection commits
+        write_elsewhere(path)
+
+        # Then the watch calls back, once for that commit
+        await wait_for(lambda: calls == [1], message="the commit to be seen")
+        seen = watch.looks
+        await wait_for(lambda: watch.looks >= seen + 5, message="five more looks")
+        assert calls == [1]
+    finally:
+        watch.stop()
+
+
+async def test_on_sqlite_a_watched_change_wakes_outbox_writes_and_changed_not_inbox(tmp_path):
+    path = sqlite_file(tmp_path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    signals = Signals(db, watch_sqlite=True)
+    woken: list[str] = []
+    for channel in ("inbox", "outbox", "writes", "changed"):
+        signals.on(channel, lambda channel=channel: woken.append(channel))
+    await signals.start()
+    try:
+        # When another process commits to the file
+        write_elsewhere(path)
+
+        # Then what only wakes is woken; `inbox`, whose callback counts a request for the
+        # worker's pacing, is not (a watch cannot tell an activity from another write)
+        await wait_for(lambda: sorted(woken) == ["changed", "outbox", "writes"])
+    finally:
+        await signals.close()
+        await db.dispose()
+
+
+async def test_a_process_not_beside_others_does_not_watch(tmp_path):
+    path = sqlite_file(tmp_path)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    signals = Signals(db)
+    await signals.start()
+    try:
+        assert not signals.watching
+    finally:
+        await signals.close()
+        await db.dispose()
