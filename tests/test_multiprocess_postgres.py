@@ -157,8 +157,7 @@ async def test_two_web_and_two_worker_processes_process_each_activity_once_throu
                     )
 
                 await wait_for(claimed, timeout=20, message="a worker to claim items")
-                assert first_worker.process is not None
-                first_worker.process.send_signal(signal.SIGKILL)
+                first_worker.send_signal(signal.SIGKILL)
 
             async with httpx.AsyncClient(
                 base_url=inst.base_url, timeout=20, trust_env=False

@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import multiprocessing
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from fedlocal.store import posts as post_store
 from fedlocal.store import received as received_store
 from fedlocal.store.tables import deliveries, inbox_queue, objects, outgoing_activities
 
+from .cli_forks import run_forked, start_forked
 from .instance import LOOPBACK_NETWORKS
 from .live_server import free_socket
 from .waiting import wait_for
@@ -134,17 +134,13 @@ def run_cli(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> CliResult:
-    """Run `python -m fedlocal ARGS` to completion; check its exit code unless `expect` is None."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "fedlocal", *args],
-        capture_output=True,
-        text=True,
-        env=child_env(env),
-        cwd=cwd,
-        timeout=CLI_DEADLINE_SECONDS,
-        check=False,
+    """Run `python -m fedlocal ARGS` to completion, in a process of its own forked from
+    one that has imported fedlocal already (`cli_forks.py`); check its exit code unless
+    `expect` is None."""
+    returncode, stdout, stderr = run_forked(
+        args, env=child_env(env), cwd=cwd, timeout=CLI_DEADLINE_SECONDS
     )
-    result = CliResult(tuple(args), completed.returncode, completed.stdout, completed.stderr)
+    result = CliResult(tuple(args), returncode, stdout, stderr)
     if expect is not None:
         assert result.returncode == expect, result.describe()
     return result
@@ -159,29 +155,33 @@ async def cli(*args: str, **options: Any) -> CliResult:
 
 
 class ServerProcess:
-    """`fedlocal ARGS` as a long-running subprocess, its output appended to a log file."""
+    """`fedlocal ARGS` as a long-running process of its own (forked from one that has
+    imported fedlocal: `cli_forks.py`), its output appended to a log file."""
 
     def __init__(self, log_path: Path):
         self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: multiprocessing.process.BaseProcess | None = None
 
     @property
     def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.process is not None and self.process.exitcode is None
 
     def spawn(self, args: Sequence[str], env: Mapping[str, str] | None = None) -> None:
         assert not self.running, "already running"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             log.write(f"\n=== fedlocal {' '.join(args)}\n".encode())
-            log.flush()
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "fedlocal", *args],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=child_env(env),
-            )
+        self.process = start_forked(args, env=child_env(env), log=self.log_path)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None and self.process.pid is not None
+        return self.process.pid
+
+    def send_signal(self, number: int) -> None:
+        """Signal the process, if it still runs."""
+        if self.running:
+            os.kill(self.pid, number)
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         if not self.log_path.exists():
@@ -211,27 +211,26 @@ class ServerProcess:
 
     @property
     def returncode(self) -> int | None:
-        return None if self.process is None else self.process.poll()
+        return None if self.process is None else self.process.exitcode
 
     async def stop(self, *, deadline: float = STOP_DEADLINE_SECONDS) -> int | None:
         """SIGINT (as Ctrl-C would), SIGKILL if still alive after `deadline`; the exit code."""
         process = self.process
         if process is None:
             return None
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+        if self.running:
+            self.send_signal(signal.SIGINT)
             try:
                 await wait_for(
-                    lambda: process.poll() is not None,
+                    lambda: not self.running,
                     timeout=deadline,
                     message="the server to exit after SIGINT",
                 )
             except AssertionError:
                 process.kill()
-                await wait_for(
-                    lambda: process.poll() is not None, timeout=deadline, message="SIGKILL"
-                )
-        return process.returncode
+                await wait_for(lambda: not self.running, timeout=deadline, message="SIGKILL")
+        process.join()
+        return process.exitcode
 
 
 # --- an instance ---------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""`python -m fedlocal ARGS` for the tests, in processes forked from one that has already
+imported fedlocal.
+
+A command run as a new interpreter spends about 0.6 s of CPU importing fedlocal before it
+does anything, and the suite runs some 150 of them. Here each command is still its own
+OS process, with its own environment, working directory, output, exit code and
+`fedlocal.cli.main.main`, but it is forked from multiprocessing's fork server, which
+imported the command-line modules once for the test process. What a fresh interpreter
+would add (the imports themselves) is tested apart: tests/test_startup_imports.py and the
+commands that start real server processes (`ServerProcess`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+# What the commands import, loaded once by the fork server.
+PRELOAD = [
+    "fedlocal.cli.main",
+    "fedlocal.cli.runtime",
+    "fedlocal.cli.actions",
+    "fedlocal.cli.admin",
+    "fedlocal.cli.neighbours",
+    "fedlocal.cli.operations",
+    "fedlocal.cli.queues",
+    "fedlocal.app",
+]
+
+_forks = multiprocessing.get_context("forkserver")
+_forks.set_forkserver_preload(PRELOAD)
+
+
+def _command(
+    args: Sequence[str], env: Mapping[str, str], cwd: str | None, out: str, err: str
+) -> None:
+    """The forked process: the environment, directory and output of a new command, then
+    the command line's own entry point (its exit code is the process's)."""
+    os.environ.clear()
+    os.environ.update(env)
+    if cwd is not None:
+        os.chdir(cwd)
+    for fd, path in ((1, out), (2, err)):
+        with open(path, "wb") as file:
+            os.dup2(file.fileno(), fd)
+    from fedlocal.cli.main import main
+
+    raise SystemExit(main(list(args)))
+
+
+def run_forked(
+    args: Sequence[str], *, env: Mapping[str, str], cwd: Path | None, timeout: float
+) -> tuple[int, str, str]:
+    """Run the command to completion: its exit code, stdout and stderr. Raises
+    `subprocess.TimeoutExpired` (after killing it) past `timeout` seconds."""
+    with tempfile.TemporaryDirectory(prefix="fedlocal-cli-") as directory:
+        out, err = Path(directory) / "stdout", Path(directory) / "stderr"
+        process = _forks.Process(
+            target=_command,
+            args=(
+                tuple(args),
+                dict(env),
+                str(cwd) if cwd is not None else None,
+                str(out),
+                str(err),
+            ),
+        )
+        process.start()
+        process.join(timeout)
+        if process.exitcode is None:
+            process.kill()
+            process.join()
+            raise subprocess.TimeoutExpired(["fedlocal", *args], timeout)
+        code = process.exitcode
+        process.close()
+        return code, _read(out), _read(err)
+
+
+def _serve(args: Sequence[str], env: Mapping[str, str], log: str) -> None:
+    """The forked process of a long-running command: its output appended to `log`."""
+    os.environ.clear()
+    os.environ.update(env)
+    with open(log, "ab") as file:
+        os.dup2(file.fileno(), 1)
+        os.dup2(file.fileno(), 2)
+    from fedlocal.cli.main import main
+
+    raise SystemExit(main(list(args)))
+
+
+def start_forked(
+    args: Sequence[str], *, env: Mapping[str, str], log: Path
+) -> multiprocessing.process.BaseProcess:
+    """Start a long-running command (`serve`, `worker`), its output appended to `log`:
+    the process, to signal (`os.kill(process.pid, …)`), kill and join."""
+    process = _forks.Process(target=_serve, args=(tuple(args), dict(env), str(log)))
+    process.start()
+    return process
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.exists() else ""
