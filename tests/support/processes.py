@@ -1,9 +1,11 @@
 """fedlocal as separate OS processes: config files, CLI commands and `fedlocal serve`.
 
-What a real deployment does, in miniature: every command is `python -m fedlocal …` in its
-own process, the server is a subprocess on a loopback port, and tests observe it from
-outside — over HTTP, or through a read-only view of its SQLite file (WAL lets readers in
-while the server writes).
+What a real deployment does, in miniature: every command runs `fedlocal.cli.main` in its
+own OS process, the server is another process on a loopback port, and tests observe it
+from outside — over HTTP, or through a read-only view of its SQLite file (WAL lets
+readers in while the server writes). The processes are forked from one that imported
+fedlocal once (`cli_forks.py`) rather than started as new interpreters, which would
+import it again for each.
 """
 
 from __future__ import annotations
