@@ -5,9 +5,11 @@ A command run as a new interpreter spends about 0.6 s of CPU importing fedlocal 
 does anything, and the suite runs some 150 of them. Here each command is still its own
 OS process, with its own environment, working directory, output, exit code and
 `fedlocal.cli.main.main`, but it is forked from multiprocessing's fork server, which
-imported the command-line modules once for the test process. What a fresh interpreter
-would add (the imports themselves) is tested apart: tests/test_startup_imports.py and the
-commands that start real server processes (`ServerProcess`).
+imported the command-line modules once for the test process. Long-running commands
+(`serve`, `worker`: `ServerProcess`) start the same way. What a fresh interpreter would
+add (the imports themselves) is tested apart: tests/test_startup_imports.py starts new
+interpreters, and so does `fedlocal demo` for each of its instances
+(tests/e2e/test_demo_config.py).
 """
 
 from __future__ import annotations
@@ -38,15 +40,21 @@ _forks.set_forkserver_preload(PRELOAD)
 def _command(
     args: Sequence[str], env: Mapping[str, str], cwd: str | None, out: str, err: str
 ) -> None:
-    """The forked process: the environment, directory and output of a new command, then
-    the command line's own entry point (its exit code is the process's)."""
+    """The forked process: the environment, directory and output of a new command (`err`
+    the same file as `out`: both appended to it), then the command line's own entry point
+    (its exit code is the process's)."""
     os.environ.clear()
     os.environ.update(env)
     if cwd is not None:
         os.chdir(cwd)
-    for fd, path in ((1, out), (2, err)):
-        with open(path, "wb") as file:
-            os.dup2(file.fileno(), fd)
+    if err == out:
+        with open(out, "ab") as file:
+            os.dup2(file.fileno(), 1)
+            os.dup2(file.fileno(), 2)
+    else:
+        for fd, path in ((1, out), (2, err)):
+            with open(path, "wb") as file:
+                os.dup2(file.fileno(), fd)
     from fedlocal.cli.main import main
 
     raise SystemExit(main(list(args)))
@@ -80,24 +88,14 @@ def run_forked(
         return code, _read(out), _read(err)
 
 
-def _serve(args: Sequence[str], env: Mapping[str, str], log: str) -> None:
-    """The forked process of a long-running command: its output appended to `log`."""
-    os.environ.clear()
-    os.environ.update(env)
-    with open(log, "ab") as file:
-        os.dup2(file.fileno(), 1)
-        os.dup2(file.fileno(), 2)
-    from fedlocal.cli.main import main
-
-    raise SystemExit(main(list(args)))
-
-
 def start_forked(
     args: Sequence[str], *, env: Mapping[str, str], log: Path
 ) -> multiprocessing.process.BaseProcess:
     """Start a long-running command (`serve`, `worker`), its output appended to `log`:
     the process, to signal (`os.kill(process.pid, …)`), kill and join."""
-    process = _forks.Process(target=_serve, args=(tuple(args), dict(env), str(log)))
+    process = _forks.Process(
+        target=_command, args=(tuple(args), dict(env), None, str(log), str(log))
+    )
     process.start()
     return process
 
