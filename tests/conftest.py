@@ -2,23 +2,27 @@
 remote stub server and an instance whose workers the test drives itself (test modules
 may override `inst`).
 
-Three costs every test would otherwise pay, taken once: argon2 at full strength (64 MiB and
+Costs every test would otherwise pay, taken once: argon2 at full strength (64 MiB and
 tens of milliseconds per hash; its strength is not what tests check), RSA-2048 key
-generation for each new actor (real keys, made once and handed out in turn), and the CA
-bundle httpx loads for each new client (about 20 ms; the tests' clients speak plain HTTP
-on loopback, and a client that does verify gets the same default context)."""
+generation for each new actor (real keys, made once and handed out in turn), the CA
+bundle loaded for each new client, ours or httpx's (about 40 ms; the tests' clients speak
+plain HTTP on loopback, and a client that does verify gets the same context), and the
+compilation of each SQL statement by each new engine (tests/support/compiled_statements.py)."""
 
 from __future__ import annotations
 
 import functools
 import itertools
+import os
 import threading
 
 import httpx._transports.default as httpx_transports
 import pytest
 
-from activitypub import keys
+from activitypub import keys, ssrf
 from fedlocal.services import accounts
+from fedlocal.store import database
+from tests.support import compiled_statements
 from tests.support.hashing import cheap_hasher
 from tests.support.instance import running_instance
 from tests.support.remote_stub import remote_stub
@@ -49,18 +53,40 @@ def rsa_keys_made_once():
 
 @pytest.fixture(scope="session", autouse=True)
 def default_tls_context_made_once():
-    """httpx's default verifying context (certifi's bundle) built once, not per client."""
+    """httpx's default verifying context (certifi's bundle) and the one our outgoing
+    clients use (the system store) built once for each setting of the variables they
+    read, not per client."""
     create = httpx_transports.create_ssl_context
-    default = functools.cache(lambda: create())
+    outgoing = ssrf.outgoing_ssl_context
+
+    @functools.cache
+    def cached(kind: str, trust_env: bool, ssl_cert_file, ssl_cert_dir):
+        return outgoing() if kind == "outgoing" else create(trust_env=trust_env)
+
+    def environment() -> tuple[str | None, str | None]:
+        return os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
 
     def create_ssl_context(verify=True, cert=None, trust_env=True):
-        if verify is True and cert is None and trust_env:
-            return default()
+        if verify is True and cert is None:
+            return cached("httpx", trust_env, *environment())
         return create(verify=verify, cert=cert, trust_env=trust_env)
 
     httpx_transports.create_ssl_context = create_ssl_context
+    ssrf.outgoing_ssl_context = lambda: cached("outgoing", True, *environment())
     yield
     httpx_transports.create_ssl_context = create
+    ssrf.outgoing_ssl_context = outgoing
+
+
+@pytest.fixture(scope="session", autouse=True)
+def statements_compiled_once():
+    """Every engine of the test process shares one cache of compiled statements."""
+    create = database.create_async_engine
+    database.create_async_engine = compiled_statements.sharing(
+        create, compiled_statements.SharedCompiledCache()
+    )
+    yield
+    database.create_async_engine = create
 
 
 @pytest.fixture(autouse=True)
