@@ -58,6 +58,7 @@ _PARTS = b'Content-Disposition: form-data; name="a"\r\n\r\n1\r\n--b\r\n'
 MULTIPART_SHAPES: dict[str, Callable[[int], bytes]] = {
     "multipart": lambda size: b"--b\r\n" + _fill(_PARTS, size - 5),
 }
+SHAPES = {"json": JSON_SHAPES, "form": FORM_SHAPES, "multipart": MULTIPART_SHAPES}
 CONTENT_TYPES = {
     "json": "application/json",
     "form": "application/x-www-form-urlencoded",
@@ -103,8 +104,7 @@ class Case:
     size: int  # the larger of the two sizes it is sent at
 
     def body(self, size: int) -> bytes:
-        shapes = {"json": JSON_SHAPES, "form": FORM_SHAPES, "multipart": MULTIPART_SHAPES}
-        return shapes[self.kind][self.shape](size)
+        return SHAPES[self.kind][self.shape](size)
 
 
 def hostile_cases(limit_of: Callable[[str], int]) -> list[Case]:
@@ -119,12 +119,11 @@ def hostile_cases(limit_of: Callable[[str], int]) -> list[Case]:
         *(("form", path) for path in ("/api/v1/apps", "/oauth/token", "/login", "/signup")),
         ("multipart", "/api/v1/apps"),
     ]
-    shapes = {"json": JSON_SHAPES, "form": FORM_SHAPES, "multipart": MULTIPART_SHAPES}
     return [
         Case(path, shape, kind, size)
         for kind, path in ways
         for size in sorted({MIB - 64, min(MIB, limit_of(path)) - 64})
-        for shape in shapes[kind]
+        for shape in SHAPES[kind]
     ]
 
 
