@@ -101,18 +101,33 @@ async def _save(
 
 
 async def keep_new_remote_posts(
-    conn: AsyncConnection, items: Sequence[tuple[Actor, RemotePostData]]
-) -> list[Post]:
+    conn: AsyncConnection,
+    items: Sequence[tuple[Actor, RemotePostData]],
+    *,
+    wanted: Sequence[bool],
+) -> list[Post | None]:
     """What `keep_remote_post` does for each of several posts the caller found new
     (`unheld_among`) and related to us (`followed_among`), with one statement for the
-    posts and one for their hashtags: the inbox worker's runs of Creates. In order."""
-    posts = await post_store.insert_remote_posts(
+    posts and one for their hashtags: the inbox worker's runs of Creates. In order, the
+    post stored where the caller `wanted` it or this needs it (a direct message, a group
+    purchase), read back in one query; None for the others (a public post from a
+    followed account needs nothing more, and most are that)."""
+    ids = await post_store.insert_remote_posts(
         conn, [_post_fields(author, data) for author, data in items]
     )
     await hashtag_store.index_posts(
-        conn, [(post.id, data.hashtags) for post, (_, data) in zip(posts, items, strict=True)]
+        conn, [(post_id, data.hashtags) for post_id, (_, data) in zip(ids, items, strict=True)]
     )
+    needed = [
+        post_id
+        for post_id, (_, data), want in zip(ids, items, wanted, strict=True)
+        if want or data.visibility == "direct" or data.group_purchase is not None
+    ]
+    read = await post_store.posts_by_ids(conn, needed)
+    posts = [read.get(post_id) for post_id in ids]
     for post, (author, data) in zip(posts, items, strict=True):
+        if post is None:
+            continue
         if data.group_purchase is not None and post.kind == "group_purchase":
             await group_purchases.keep_remote_terms(conn, post, data.group_purchase)
         # A direct message to one of our residents joins its thread.

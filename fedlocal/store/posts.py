@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Post
@@ -146,11 +146,13 @@ def _kept(existing: Post, actor_id: int, version: datetime | None) -> SavedRemot
     return SavedRemote(existing, "unchanged", "not newer than our copy")
 
 
-async def insert_remote_posts(conn: AsyncConnection, posts: list[dict[str, Any]]) -> list[Post]:
+async def insert_remote_posts(conn: AsyncConnection, posts: list[dict[str, Any]]) -> list[int]:
     """Store remote posts we hold no copy of, in the order given, with as few statements
     as their columns allow (one for a run of posts of the same shape): the inbox worker's
     runs of Creates. Each dict holds `uri`, `actor_id` and the fields `save_remote_post`
-    takes; a post already held makes the whole call fail (the caller checked)."""
+    takes; a post already held makes the whole call fail (the caller checked). Returns
+    their ids, in order: most new posts need nothing more, and reading every column back
+    cost more than storing them (`posts_by_ids` reads those that do)."""
     now = utcnow()
     rows = [
         {
@@ -162,7 +164,7 @@ async def insert_remote_posts(conn: AsyncConnection, posts: list[dict[str, Any]]
         }
         for post in posts
     ]
-    stored: dict[str, Post] = {}
+    ids: dict[str, int] = {}
     start = 0
     while start < len(rows):
         # One statement needs the same columns in every row: a ride has one more.
@@ -173,14 +175,23 @@ async def insert_remote_posts(conn: AsyncConnection, posts: list[dict[str, Any]]
         # rows get their ids in the order given (RETURNING may give them back in any
         # order, hence the map by uri: asking for parameter order would cost one
         # statement per row on SQLite).
-        result = await conn.execute(_INSERT_RETURNING, rows[start:end])
-        stored.update((row.uri, _post(row)) for row in result)
+        result = await conn.execute(_INSERT_RETURNING_ID, rows[start:end])
+        ids.update((row.uri, row.id) for row in result)
         start = end
-    return [stored[post["uri"]] for post in posts]
+    return [ids[post["uri"]] for post in posts]
 
 
 # Built once: constructing a 50-column statement costs more CPU than running it.
-_INSERT_RETURNING = insert(objects).returning(*objects.c)
+_INSERT_RETURNING_ID = insert(objects).returning(objects.c.id, objects.c.uri)
+_BY_IDS = select(objects).where(objects.c.id.in_(bindparam("ids", expanding=True)))
+
+
+async def posts_by_ids(conn: AsyncConnection, ids: Collection[int]) -> dict[int, Post]:
+    """The posts of these ids that exist, by id, in one query."""
+    if not ids:
+        return {}
+    rows = await conn.execute(_BY_IDS, {"ids": list(ids)})
+    return {row.id: _post(row) for row in rows}
 
 
 async def held_uris(conn: AsyncConnection, uris: list[str]) -> set[str]:

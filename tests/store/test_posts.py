@@ -408,7 +408,7 @@ async def test_delete_post_and_delete_posts_of_actor(database):
         assert await store.get_post(conn, mine.id) == mine
 
 
-async def test_remote_posts_inserted_together_come_back_in_order(database):
+async def test_remote_posts_inserted_together_get_ids_in_order_and_read_back(database):
     # Given three new remote posts, the middle one with a field the others lack
     async with database.write() as conn:
         bob = await remote_actor(conn, "bob")
@@ -426,14 +426,21 @@ async def test_remote_posts_inserted_together_come_back_in_order(database):
             for n in (3, 2, 1)
         ]
         # When they are inserted together
-        stored = await store.insert_remote_posts(conn, posts)
+        ids = await store.insert_remote_posts(conn, posts)
+        # And two of them, and an id that does not exist, are read back
+        read = await store.posts_by_ids(conn, [ids[0], ids[1], max(ids) + 1000])
 
-    # Then each comes back as given, with ids in the order given, as one by one would
-    assert [p.uri for p in stored] == [p["uri"] for p in posts]
-    assert [p.id for p in stored] == sorted(p.id for p in stored)
-    assert [p.summary for p in stored] == [None, "cw", None]
-    assert [p.hashtags for p in stored] == [("tag3",), ("tag2",), ("tag1",)]
+    # Then the ids come in the order given, as one by one would give them
+    assert ids == sorted(ids)
+    # And the posts read back are each as given (an absent id is simply not there)
+    assert set(read) == {ids[0], ids[1]}
+    stored = [read[ids[0]], read[ids[1]]]
+    assert [p.uri for p in stored] == [posts[0]["uri"], posts[1]["uri"]]
+    assert [p.summary for p in stored] == [None, "cw"]
+    assert [p.hashtags for p in stored] == [("tag3",), ("tag2",)]
     async with database.read() as conn:
         held = await store.held_uris(conn, [p["uri"] for p in posts] + ["https://x.example/1"])
         assert await store.get_post_by_uri(conn, posts[1]["uri"]) == stored[1]
-    assert held == {p.uri for p in stored}
+        assert (await store.get_post(conn, ids[2])).uri == posts[2]["uri"]
+        assert await store.posts_by_ids(conn, []) == {}
+    assert held == {p["uri"] for p in posts}

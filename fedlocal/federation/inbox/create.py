@@ -129,15 +129,21 @@ async def apply_planned(conn, items: Sequence[tuple[InboxContext, Authored, Plan
     """`apply` for a run of planned Creates (their ids just recorded as received), in
     order."""
     posts = await inbound.keep_new_remote_posts(
-        conn, [(authored.author, authored.data) for _, authored, _ in items]
+        conn,
+        [(authored.author, authored.data) for _, authored, _ in items],
+        wanted=[bool(plan.local_addressees or plan.member_of) for _, _, plan in items],
     )
+    # A post not read back addresses nobody here and no group: nobody to tell, nothing
+    # to share (and, not being a direct message, no interest to record).
     await inbound.notify_addressees_many(
         conn,
         [
             (authored.author, post, plan.local_addressees)
             for (_, authored, plan), post in zip(items, posts, strict=True)
+            if post is not None
         ],
     )
     for (ctx, _, plan), post in zip(items, posts, strict=True):
         for group in plan.member_of:
+            assert post is not None  # wanted
             await groups.redistribute(ctx.services, conn, group, post, ctx.activity)
