@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from ..config import Config
+from ..store.sqlite_driver import WRITER_LOCK_SUFFIX, WRITER_QUEUE_SUFFIX
 
 FORMAT = "fedlocal-backup"
 FORMAT_VERSION = 1
@@ -23,7 +24,8 @@ MANIFEST = "manifest.json"
 CONFIG_MEMBER = "config.toml"
 DATABASE_MEMBER = "database/fedlocal.sqlite3"
 DATA_PREFIX = "data"
-SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+# The database and the files SQLite and our writers keep beside it (sqlite_driver.py).
+SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal", WRITER_LOCK_SUFFIX, WRITER_QUEUE_SUFFIX)
 
 
 def sqlite_path(config: Config) -> Path | None:

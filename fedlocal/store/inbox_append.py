@@ -33,6 +33,7 @@ from . import inbox_queue
 from . import received as received_store
 from .clock import utcnow
 from .database import SQLITE_BUSY_TIMEOUT_MS, Database
+from .sqlite_driver import WriterLock, writer_lock_path
 
 
 class InboxAppender(Protocol):
@@ -108,6 +109,9 @@ class SqliteInboxAppender:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-append")
         self._local = threading.local()
+        # Queued behind other processes' writers as every writer here is (sqlite_driver).
+        lock_path = writer_lock_path(path)
+        self._writer_lock = WriterLock(lock_path) if lock_path else None
         self._waiting: list[_Append] = []
         self._writer: asyncio.Task[None] | None = None
         self._unanswered = 0
@@ -136,6 +140,20 @@ class SqliteInboxAppender:
         error that failed it alone."""
         connection = self._connection()
         outcomes: list[bool | BaseException] = []
+        if self._writer_lock is not None:
+            self._writer_lock.acquire()
+        try:
+            return self._write_group_locked(connection, group, outcomes)
+        finally:
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+
+    def _write_group_locked(
+        self,
+        connection: sqlite3.Connection,
+        group: list[_Append],
+        outcomes: list[bool | BaseException],
+    ) -> list[bool | BaseException]:
         connection.execute("BEGIN IMMEDIATE")
         try:
             now = sqlite_timestamp(utcnow())
@@ -217,6 +235,8 @@ class SqliteInboxAppender:
             if connection is not None:
                 connection.close()
                 self._local.connection = None
+            if self._writer_lock is not None:
+                self._writer_lock.close()
 
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, close_connection)

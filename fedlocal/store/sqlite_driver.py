@@ -14,11 +14,26 @@ Plugged in with `create_async_engine(…, module=aiosqlite_dbapi())`: the URL, t
 and everything else stay SQLAlchemy's. It relies on the adapter's internals, so
 pyproject.toml bounds SQLAlchemy and aiosqlite to the versions it was tested with;
 tests/store/test_sqlite_driver.py is the check to run when raising them.
+
+It also queues writers across processes. An instance on SQLite may be two processes on one
+file (`fedlocal serve` beside `fedlocal worker`); within a process writers queue on
+`Database.write_turn()`, but between processes only SQLite's busy handler stood, which
+polls in growing sleeps (1, 2, 5 … 100 ms) and queues nobody, so a process could wait
+tens of milliseconds after the lock was free, or lose it again and again to the other
+(docs/performance.md, "Workers in a second process on SQLite"). A writer connection
+(`BEGIN IMMEDIATE`) now takes an exclusive `flock` on `<database>-writer` first, in the
+driver's thread, and gives it back when its transaction ends: a waiter sleeps in the
+kernel and is woken as the holder lets go, and a turnstile (`<database>-writer-queue`)
+makes the processes take turns. The lock goes with its file descriptor, so a
+killed process holds nothing; a process that does not take it (the `sqlite3` shell, an
+older fedlocal) still meets SQLite's own lock and its busy handler, as before.
 """
 
 from __future__ import annotations
 
 import collections
+import fcntl
+import os
 import sqlite3
 from typing import Any
 
@@ -33,12 +48,82 @@ from sqlalchemy.util.concurrency import await_
 
 # sqlite3's own default, which SQLAlchemy reads for fetchmany() without a size.
 _ARRAYSIZE = 1
+# The statement that opens a writer's transaction (store/database.py), and no other.
+_WRITER_BEGIN = "BEGIN IMMEDIATE"
+WRITER_LOCK_SUFFIX = "-writer"
+WRITER_QUEUE_SUFFIX = "-writer-queue"
+
+
+class WriterLock:
+    """The exclusive `flock` a writer holds across processes for one transaction. Taken
+    and given back only in the connection's driver thread, so a blocking wait never holds
+    up the event loop; the GIL is released while it waits.
+
+    A bare lock is unfair: the holder that lets go and asks again at once (the inbox
+    worker, chunk after chunk) takes it back before the woken waiter has run, and the
+    other process starves. So a writer passes a turnstile first, a second lock held
+    while waiting for the first: whoever lets go and asks again waits at the turnstile
+    behind the one already waiting, and the two take turns."""
+
+    __slots__ = ("path", "queue_path", "_fds", "held")
+
+    def __init__(self, path: str):
+        self.path = path
+        self.queue_path = path.removesuffix(WRITER_LOCK_SUFFIX) + WRITER_QUEUE_SUFFIX
+        self._fds: tuple[int, int] | None = None
+        self.held = False
+
+    def acquire(self) -> None:
+        if self._fds is None:
+            self._fds = (_open_lock_file(self.path), _open_lock_file(self.queue_path))
+        lock, turnstile = self._fds
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        finally:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        self.held = True
+
+    def release(self) -> None:
+        if self.held and self._fds is not None:
+            self.held = False
+            fcntl.flock(self._fds[0], fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fds is not None:
+            for fd in self._fds:
+                os.close(fd)  # gives the lock back if it was still held
+            self._fds, self.held = None, False
+
+
+def _open_lock_file(path: str) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
+def writer_lock_path(database: str) -> str | None:
+    """Where the writers of an SQLite file queue; None for a database in memory."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database + WRITER_LOCK_SUFFIX
 
 
 def _run(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+    connection: sqlite3.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool,
+    lock: WriterLock | None = None,
 ) -> tuple[Any, int, int | None, list[Any] | None]:
-    """In the driver's thread: (description, rowcount, lastrowid, rows or None)."""
+    """In the driver's thread: (description, rowcount, lastrowid, rows or None). `lock`,
+    for a writer's `BEGIN IMMEDIATE`: taken before, and given back if it fails."""
+    if lock is not None:
+        lock.acquire()
+        try:
+            connection.execute(operation)
+        except BaseException:
+            lock.release()
+            raise
+        return None, -1, None, None
     cursor = connection.cursor()
     try:
         if many:
@@ -58,6 +143,7 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor that holds its results, not an open driver cursor."""
 
     __slots__ = ("_result_description", "_result_rowcount", "_result_lastrowid")
+    _adapt_connection: OneCallConnection
 
     def __init__(self, adapt_connection: Any):
         # No driver cursor is opened here (that was one hand-off); see _run.
@@ -103,9 +189,10 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
         return await self._run(operation, seq_of_parameters, many=True)
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        lock = self._adapt_connection._writer_lock if operation == _WRITER_BEGIN else None
         async with self._adapt_connection._execute_mutex:
             description, rowcount, lastrowid, rows = await self._connection._execute(
-                _run, self._connection._conn, operation, parameters, many
+                _run, self._connection._conn, operation, parameters, many, lock
             )
         self._result_description = description
         self._result_rowcount = rowcount
@@ -117,18 +204,57 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
         return None  # SQLite has a single result set
 
 
+def _ending(end: Any, lock: WriterLock | None) -> None:
+    """In the driver's thread: COMMIT or ROLLBACK, then the writer's lock given back."""
+    try:
+        end()
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 class OneCallConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_writer_lock",)
     _cursor_cls = OneCallCursor
+
+    def __init__(self, dbapi: Any, connection: Any, writer_lock: WriterLock | None = None):
+        super().__init__(dbapi, connection)
+        self._writer_lock = writer_lock
+
+    def commit(self) -> None:
+        self._end("commit")
+
+    def rollback(self) -> None:
+        self._end("rollback")
+
+    def _end(self, how: str) -> None:
+        if not self._connection._connection:
+            return  # closed: nothing to end, and close() gave the lock back
+        conn = self._connection._conn
+        try:
+            await_(self._connection._execute(_ending, getattr(conn, how), self._writer_lock))
+        except Exception as error:
+            self._handle_exception(error)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._writer_lock is not None:
+                self._writer_lock.close()
 
 
 class OneCallDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """SQLAlchemy's aiosqlite DBAPI module, handing out OneCallConnection."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneCallConnection:
+        database = arg[0] if arg else kw.get("database", "")
+        lock_path = writer_lock_path(str(database))
         connection = self.aiosqlite.connect(*arg, **kw)
         connection._thread.daemon = True  # as SQLAlchemy's own connect() does
-        return OneCallConnection(self, await_(connection))
+        return OneCallConnection(
+            self, await_(connection), WriterLock(lock_path) if lock_path else None
+        )
 
 
 def aiosqlite_dbapi() -> OneCallDBAPI:
