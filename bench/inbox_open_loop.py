@@ -22,6 +22,10 @@ far, down to a step of --resolution activities/s.
 
     .venv/bin/python bench/inbox_open_loop.py --rates 40 80 150 --seconds 30 --search
 
+With --worker-process the workers run in a `fedlocal worker` process beside `fedlocal
+serve` (`run_workers = false`), the other form an instance on SQLite may take; the
+server's CPU is then both processes'.
+
 What it leaves out: bursts (bench/inbox.py), other verbs than Create, PostgreSQL.
 """
 
@@ -32,6 +36,7 @@ import asyncio
 import json
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -134,6 +139,7 @@ class OpenLoop:
     audience: Audience
     port: int
     seconds: float
+    worker_process: bool = False
     next_status: int = 1_000_000
 
     def run(self, rate: int) -> FlowResult:
@@ -141,7 +147,7 @@ class OpenLoop:
         data_dir = self.workdir / name
         shutil.copytree(self.template, data_dir)
         config = self.workdir / f"{name}.toml"
-        write_config(config, port=self.port, data_dir=data_dir, run_workers=True)
+        write_config(config, port=self.port, data_dir=data_dir, run_workers=not self.worker_process)
         base_url = f"http://127.0.0.1:{self.port}"
         count = int(rate * self.seconds)
         batch = make_batch(self.remote.actors, self.next_status, count, self.audience)
@@ -154,18 +160,25 @@ class OpenLoop:
             "/inbox",
             self.workdir / f"{name}.log",
         )
+        if self.worker_process:
+            server.beside = subprocess.Popen(
+                [sys.executable, "-m", "fedlocal", "worker", "--config", str(config)],
+                stdout=server._log_file,
+                stderr=subprocess.STDOUT,
+            )
+        pids = [server.pid] + ([server.beside.pid] if server.beside else [])
         database = data_dir / "fedlocal.sqlite3"
         try:
             signed.check(offsets)
             sampler = PendingSampler(database)
             server0, machine0, process0 = (
-                cpu_seconds(server.pid),
+                sum(cpu_seconds(pid) for pid in pids),
                 machine_busy_seconds(),
                 time.process_time(),
             )
             outcome = asyncio.run(open_loop(signed, rate, max_open=MAX_OPEN))
             pending, _failed = fedlocal_queue_state(database)
-            server_cpu = cpu_seconds(server.pid) - server0
+            server_cpu = sum(cpu_seconds(pid) for pid in pids) - server0
             others = (
                 machine_busy_seconds() - machine0 - server_cpu - (time.process_time() - process0)
             )
@@ -219,6 +232,11 @@ def main() -> int:
     parser.add_argument("--search", action="store_true", help="find the highest bounded rate")
     parser.add_argument("--resolution", type=int, default=10, help="search step (default 10/s)")
     parser.add_argument("--max-runs", type=int, default=4, help="search runs at most (default 4)")
+    parser.add_argument(
+        "--worker-process",
+        action="store_true",
+        help="the workers in a `fedlocal worker` process beside `fedlocal serve`",
+    )
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args()
     info = machine()
@@ -237,7 +255,9 @@ def main() -> int:
     try:
         port = free_port()
         template, audience = prepare_template(workdir, port, remote)
-        flows = OpenLoop(workdir, template, remote, audience, port, args.seconds)
+        flows = OpenLoop(
+            workdir, template, remote, audience, port, args.seconds, args.worker_process
+        )
         for rate in args.rates:
             measure(rate)
         highest = None

@@ -13,6 +13,12 @@ stops waiting for lulls: between batches it only gives the inbox a share of the 
 proportion to the batch it just ran (`yield_ratio`: 0.5 leaves the worker two thirds of
 the time while requests keep arriving, all of it when they stop). docs/performance.md has
 the figures.
+
+A worker process (`fedlocal worker`) hears of the activities other processes queued
+(`note_queued_elsewhere`): they count for its lulls, so that it still processes them in
+batches, but not for that share, which is for requests its own event loop answers. A
+worker process that stepped aside for another process's requests idled a third of the
+time while it was behind.
 """
 
 from __future__ import annotations
@@ -38,11 +44,17 @@ class InboxPressure:
         self.max_wait = max_wait
         self.yield_ratio = yield_ratio
         self._last_request = float("-inf")
+        self._last_request_here = float("-inf")
         self._behind = False
         self._last_batch_seconds = 0.0
 
     def note_request(self) -> None:
         """Called by the inbox for every POST it receives."""
+        self._last_request = self._last_request_here = time.monotonic()
+
+    def note_queued_elsewhere(self) -> None:
+        """Another process queued an activity: as a request for the lulls, not for the
+        share of this process's event loop (it answered no request)."""
         self._last_request = time.monotonic()
 
     def seconds_since_request(self) -> float:
@@ -69,7 +81,7 @@ class InboxPressure:
         for the inbox's share of the loop when it is behind and requests keep coming."""
         if not self._behind:
             await self.lull()
-        elif time.monotonic() - self._last_request < self.quiet_for:
+        elif time.monotonic() - self._last_request_here < self.quiet_for:
             await asyncio.sleep(self._last_batch_seconds * self.yield_ratio)
 
     def after_batch(self, taken: int, batch_size: int, seconds: float) -> None:

@@ -56,11 +56,11 @@ class Federation:
 
     def inbox_queued_elsewhere(self) -> None:
         """Another process queued an activity: wake the inbox worker, and count it as a
-        request for the worker's pacing, as if this process had received it. A worker
-        process (`fedlocal worker`) receives no POSTs itself; without this it would run a
-        batch for every wake-up, one or two activities each, and lose what processing
-        activities together saves (bench/multiprocess.py)."""
-        self.inbox_pressure.note_request()
+        request for the worker's lulls. A worker process (`fedlocal worker`) receives no
+        POSTs itself; without this it would run a batch for every wake-up, one or two
+        activities each, and lose what processing activities together saves
+        (bench/multiprocess.py). It does not step aside for them (`InboxPressure`)."""
+        self.inbox_pressure.note_queued_elsewhere()
         self.inbox_work.set()
 
     async def close(self) -> None:

@@ -67,6 +67,33 @@ async def test_once_behind_the_worker_runs_batch_after_batch_under_a_steady_flow
     assert batches == 20 and pressure.behind
 
 
+async def test_a_worker_behind_steps_aside_for_its_own_requests_only():
+    # Given a worker behind (its last batch came back full, and took an hour: stepping
+    # aside for a share of it would outlast the test)
+    pressure = InboxPressure(quiet_for=HOUR, max_wait=HOUR)
+
+    async def full_batch() -> int:
+        return 50
+
+    step = pressure.paced(full_batch, 50)
+    # When activities keep being queued by another process (a worker process: no
+    # request of its own to answer)
+    async with asyncio.timeout(30):
+        for _ in range(5):
+            pressure.after_batch(50, 50, HOUR)
+            pressure.note_queued_elsewhere()
+            await step()
+    # Then it ran batch after batch, and still counts them for its lulls
+    assert pressure.behind and pressure.seconds_since_request() < HOUR
+
+    # But given its own inbox's request, it leaves the inbox its share of the loop
+    pressure.after_batch(50, 50, 0.2)
+    pressure.note_request()
+    started = time.monotonic()
+    await step()
+    assert time.monotonic() - started >= 0.09
+
+
 async def test_a_batch_that_empties_the_queue_brings_back_the_wait_for_a_lull():
     pressure = InboxPressure(quiet_for=0.05, max_wait=5.0)
     pressure.after_batch(50, 50, 0.01)
