@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import Label
 
@@ -168,12 +168,12 @@ async def mark_actor_gone(conn: AsyncConnection, actor_id: int) -> None:
 
 
 async def get_actor(conn: AsyncConnection, actor_id: int) -> Actor | None:
-    row = (await conn.execute(select(actors).where(actors.c.id == actor_id))).first()
+    row = (await conn.execute(_BY_ID, {"id": actor_id})).first()
     return _actor(row) if row else None
 
 
 async def get_actor_by_uri(conn: AsyncConnection, uri: str) -> Actor | None:
-    row = (await conn.execute(select(actors).where(actors.c.uri == uri))).first()
+    row = (await conn.execute(_BY_URI, {"uri": uri})).first()
     return _actor(row) if row else None
 
 
@@ -183,11 +183,18 @@ async def local_actors_by_uris(conn: AsyncConnection, uris: Sequence[str]) -> li
     wanted = [uri for uri in dict.fromkeys(uris) if isinstance(uri, str)]
     if not wanted:
         return []
-    rows = await conn.execute(
-        select(actors).where(actors.c.uri.in_(wanted), actors.c.role != "remote")
-    )
+    rows = await conn.execute(_LOCAL_BY_URIS, {"uris": wanted})
     found = {row.uri: _actor(row) for row in rows}
     return [found[uri] for uri in wanted if uri in found]
+
+
+# Built once (docs/performance.md, "Statements built once"): the inbox asks these for
+# nearly every activity.
+_BY_ID = select(actors).where(actors.c.id == bindparam("id"))
+_BY_URI = select(actors).where(actors.c.uri == bindparam("uri"))
+_LOCAL_BY_URIS = select(actors).where(
+    actors.c.uri.in_(bindparam("uris", expanding=True)), actors.c.role != "remote"
+)
 
 
 async def get_local_actor(conn: AsyncConnection, username: str) -> Actor | None:

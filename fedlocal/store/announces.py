@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy import Row, bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Announce
@@ -37,18 +37,18 @@ async def insert_announce(
     """Record an Announce; returns None when this actor already announced the object."""
     if await get_announce(conn, actor_id, object_uri) is not None:
         return None
+    now = utcnow()
     row = (
         await conn.execute(
-            insert(announces)
-            .values(
-                uri=uri,
-                actor_id=actor_id,
-                object_uri=object_uri,
-                object_id=object_id,
-                published=published or utcnow(),
-                created_at=utcnow(),
-            )
-            .returning(*announces.c)
+            _INSERT,
+            {
+                "uri": uri,
+                "actor_id": actor_id,
+                "object_uri": object_uri,
+                "object_id": object_id,
+                "published": published or now,
+                "created_at": now,
+            },
         )
     ).one()
     return _announce(row)
@@ -56,13 +56,17 @@ async def insert_announce(
 
 async def get_announce(conn: AsyncConnection, actor_id: int, object_uri: str) -> Announce | None:
     row = (
-        await conn.execute(
-            select(announces).where(
-                announces.c.actor_id == actor_id, announces.c.object_uri == object_uri
-            )
-        )
+        await conn.execute(_BY_ACTOR_AND_OBJECT, {"actor": actor_id, "object": object_uri})
     ).first()
     return _announce(row) if row else None
+
+
+# Built once (docs/performance.md, "Statements built once"): a group runs both for each
+# post it shares.
+_INSERT = insert(announces).returning(*announces.c)
+_BY_ACTOR_AND_OBJECT = select(announces).where(
+    announces.c.actor_id == bindparam("actor"), announces.c.object_uri == bindparam("object")
+)
 
 
 async def group_ids_sharing(conn: AsyncConnection, object_uri: str) -> list[int]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, or_, select
+from sqlalchemy import Row, and_, bindparam, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Block, Mute
@@ -251,17 +251,28 @@ async def blockers_among(
 
 
 async def blocked_either_way(conn: AsyncConnection, one_id: int, other_id: int) -> bool:
-    row = await conn.execute(
-        select(account_blocks.c.id)
-        .where(
-            or_(
-                and_(account_blocks.c.account_id == one_id, account_blocks.c.target_id == other_id),
-                and_(account_blocks.c.account_id == other_id, account_blocks.c.target_id == one_id),
-            )
-        )
-        .limit(1)
-    )
+    row = await conn.execute(_EITHER_WAY, {"one": one_id, "other": other_id})
     return row.first() is not None
+
+
+# Built once (docs/performance.md, "Statements built once"): asked of every direct
+# message received.
+_EITHER_WAY = (
+    select(account_blocks.c.id)
+    .where(
+        or_(
+            and_(
+                account_blocks.c.account_id == bindparam("one"),
+                account_blocks.c.target_id == bindparam("other"),
+            ),
+            and_(
+                account_blocks.c.account_id == bindparam("other"),
+                account_blocks.c.target_id == bindparam("one"),
+            ),
+        )
+    )
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)

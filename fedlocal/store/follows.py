@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Follow
@@ -212,17 +223,21 @@ async def with_local_followers(conn: AsyncConnection, actor_ids: set[int]) -> se
     for several actors in one query."""
     if not actor_ids:
         return set()
-    rows = await conn.execute(
-        select(follows.c.followed_id)
-        .join(actors, actors.c.id == follows.c.follower_id)
-        .where(
-            follows.c.followed_id.in_(actor_ids),
-            follows.c.state == "accepted",
-            actors.c.role != "remote",
-        )
-        .distinct()
-    )
+    rows = await conn.execute(_WITH_LOCAL_FOLLOWERS, {"ids": list(actor_ids)})
     return set(rows.scalars())
+
+
+# Built once (docs/performance.md, "Statements built once"), as the next one.
+_WITH_LOCAL_FOLLOWERS = (
+    select(follows.c.followed_id)
+    .join(actors, actors.c.id == follows.c.follower_id)
+    .where(
+        follows.c.followed_id.in_(bindparam("ids", expanding=True)),
+        follows.c.state == "accepted",
+        actors.c.role != "remote",
+    )
+    .distinct()
+)
 
 
 async def accepted_among(
@@ -232,13 +247,17 @@ async def accepted_among(
     if not follower_ids or not followed_ids:
         return set()
     rows = await conn.execute(
-        select(follows.c.follower_id, follows.c.followed_id).where(
-            follows.c.follower_id.in_(follower_ids),
-            follows.c.followed_id.in_(followed_ids),
-            follows.c.state == "accepted",
-        )
+        _ACCEPTED_AMONG, {"followers": list(follower_ids), "followed": list(followed_ids)}
     )
     return {(row.follower_id, row.followed_id) for row in rows}
+
+
+# Built once (docs/performance.md, "Statements built once"): the inbox's runs ask it.
+_ACCEPTED_AMONG = select(follows.c.follower_id, follows.c.followed_id).where(
+    follows.c.follower_id.in_(bindparam("followers", expanding=True)),
+    follows.c.followed_id.in_(bindparam("followed", expanding=True)),
+    follows.c.state == "accepted",
+)
 
 
 async def follows_domain(

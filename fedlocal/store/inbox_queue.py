@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Integer, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
@@ -71,33 +71,40 @@ async def claim(
     single writer serialises claims.
     """
     now = now or utcnow()
-    due = (
-        select(inbox_queue.c.id)
-        .where(
-            inbox_queue.c.state == "pending",
-            inbox_queue.c.next_attempt_at <= now,
-            (inbox_queue.c.locked_until.is_(None)) | (inbox_queue.c.locked_until < now),
-        )
-        .order_by(inbox_queue.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    rows = await conn.execute(
-        update(inbox_queue)
-        .where(inbox_queue.c.id.in_(due.scalar_subquery()))
-        .values(locked_until=now + lease)
-        .returning(
-            inbox_queue.c.id,
-            inbox_queue.c.body,
-            inbox_queue.c.activity_uri,
-            inbox_queue.c.actor_uri,
-            inbox_queue.c.key_id,
-            inbox_queue.c.attempts,
-            inbox_queue.c.received_at,
-        )
-    )
+    rows = await conn.execute(_CLAIM, {"now": now, "until": now + lease, "limit": limit})
     items = [InboxItem(*row) for row in rows]
     return sorted(items, key=lambda item: item.id)
+
+
+# Built once (docs/performance.md, "Statements built once"), as `_DONE`.
+_NOW = bindparam("now", type_=inbox_queue.c.next_attempt_at.type)
+_CLAIM = (
+    update(inbox_queue)
+    .where(
+        inbox_queue.c.id.in_(
+            select(inbox_queue.c.id)
+            .where(
+                inbox_queue.c.state == "pending",
+                inbox_queue.c.next_attempt_at <= _NOW,
+                (inbox_queue.c.locked_until.is_(None)) | (inbox_queue.c.locked_until < _NOW),
+            )
+            .order_by(inbox_queue.c.id)
+            .limit(bindparam("limit", type_=Integer))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .values(locked_until=bindparam("until", type_=inbox_queue.c.locked_until.type))
+    .returning(
+        inbox_queue.c.id,
+        inbox_queue.c.body,
+        inbox_queue.c.activity_uri,
+        inbox_queue.c.actor_uri,
+        inbox_queue.c.key_id,
+        inbox_queue.c.attempts,
+        inbox_queue.c.received_at,
+    )
+)
 
 
 async def complete(conn: AsyncConnection, item_id: int) -> None:
@@ -107,7 +114,10 @@ async def complete(conn: AsyncConnection, item_id: int) -> None:
 async def complete_many(conn: AsyncConnection, item_ids: list[int]) -> None:
     """Remove the rows of activities done with, in one statement."""
     if item_ids:
-        await conn.execute(delete(inbox_queue).where(inbox_queue.c.id.in_(item_ids)))
+        await conn.execute(_DONE, {"ids": item_ids})
+
+
+_DONE = delete(inbox_queue).where(inbox_queue.c.id.in_(bindparam("ids", expanding=True)))
 
 
 async def retry_later(conn: AsyncConnection, item_id: int, *, error: str, at: datetime) -> None:

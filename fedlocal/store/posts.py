@@ -181,7 +181,8 @@ async def insert_remote_posts(conn: AsyncConnection, posts: list[dict[str, Any]]
     return [ids[post["uri"]] for post in posts]
 
 
-# Built once: constructing a 50-column statement costs more CPU than running it.
+# Built once (docs/performance.md, "Statements built once"): constructing a 50-column
+# statement costs more CPU than running it.
 _INSERT_RETURNING_ID = insert(objects).returning(objects.c.id, objects.c.uri)
 _BY_IDS = select(objects).where(objects.c.id.in_(bindparam("ids", expanding=True)))
 
@@ -198,8 +199,11 @@ async def held_uris(conn: AsyncConnection, uris: list[str]) -> set[str]:
     """Those of `uris` we hold a post for (ours, a remote copy or a tombstone)."""
     if not uris:
         return set()
-    rows = await conn.execute(select(objects.c.uri).where(objects.c.uri.in_(set(uris))))
+    rows = await conn.execute(_HELD, {"uris": list(set(uris))})
     return set(rows.scalars())
+
+
+_HELD = select(objects.c.uri).where(objects.c.uri.in_(bindparam("uris", expanding=True)))
 
 
 async def update_post(conn: AsyncConnection, post_id: int, **fields: Any) -> Post:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import bindparam, delete, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import PushDelivery, PushSubscription
@@ -126,29 +126,24 @@ async def queue_for_many(conn: AsyncConnection, notification_ids: list[int], at:
     without subscriptions), for notifications made at `at`, in one statement."""
     if not notification_ids:
         return
-    await conn.execute(
-        insert(push_deliveries).from_select(
-            [
-                "subscription_id",
-                "notification_id",
-                "state",
-                "attempts",
-                "next_attempt_at",
-                "created_at",
-            ],
-            select(
-                push_subscriptions.c.id,
-                notifications.c.id,
-                literal("pending"),
-                literal(0),
-                literal(at, push_deliveries.c.next_attempt_at.type),
-                literal(at, push_deliveries.c.created_at.type),
-            )
-            .join(notifications, notifications.c.recipient_id == push_subscriptions.c.actor_id)
-            .where(notifications.c.id.in_(notification_ids))
-            .order_by(notifications.c.id, push_subscriptions.c.id),
-        )
+    await conn.execute(_QUEUE_FOR_MANY, {"ids": notification_ids, "at": at, "created": at})
+
+
+# Built once (docs/performance.md, "Statements built once"): every mention runs it.
+_QUEUE_FOR_MANY = insert(push_deliveries).from_select(
+    ["subscription_id", "notification_id", "state", "attempts", "next_attempt_at", "created_at"],
+    select(
+        push_subscriptions.c.id,
+        notifications.c.id,
+        literal("pending"),
+        literal(0),
+        bindparam("at", type_=push_deliveries.c.next_attempt_at.type),
+        bindparam("created", type_=push_deliveries.c.created_at.type),
     )
+    .join(notifications, notifications.c.recipient_id == push_subscriptions.c.actor_id)
+    .where(notifications.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(notifications.c.id, push_subscriptions.c.id),
+)
 
 
 async def claim(

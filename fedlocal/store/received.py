@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
 from .tables import received_activities
-from .upsert import dialect_insert, insert_ignoring_conflicts
+from .upsert import ignoring_conflicts, insert_ignoring_conflicts
 
 
 async def mark_received(conn: AsyncConnection, uri: str) -> bool:
@@ -26,9 +26,7 @@ async def mark_received_many(conn: AsyncConnection, uris: list[str]) -> set[str]
         return set()
     now = utcnow()
     rows = await conn.execute(
-        dialect_insert(conn, received_activities)
-        .on_conflict_do_nothing()
-        .returning(received_activities.c.uri),
+        ignoring_conflicts(conn, received_activities, received_activities.c.uri),
         [{"uri": uri, "received_at": now} for uri in uris],
     )
     return set(rows.scalars())
@@ -38,10 +36,14 @@ async def received_among(conn: AsyncConnection, uris: list[str]) -> set[str]:
     """Which of `uris` were already processed (one query for a batch)."""
     if not uris:
         return set()
-    rows = await conn.execute(
-        select(received_activities.c.uri).where(received_activities.c.uri.in_(uris))
-    )
+    rows = await conn.execute(_AMONG, {"uris": list(uris)})
     return set(rows.scalars())
+
+
+# Built once (docs/performance.md, "Statements built once"): each batch of the inbox asks.
+_AMONG = select(received_activities.c.uri).where(
+    received_activities.c.uri.in_(bindparam("uris", expanding=True))
+)
 
 
 async def was_received(conn: AsyncConnection, uri: str) -> bool:

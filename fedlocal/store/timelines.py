@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Actor, Announce, Post
@@ -263,8 +263,11 @@ async def actors_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, 
 async def actors_by_uris(conn: AsyncConnection, uris: Sequence[str]) -> dict[str, Actor]:
     if not uris:
         return {}
-    rows = await conn.execute(select(actors).where(actors.c.uri.in_(list(set(uris)))))
+    rows = await conn.execute(_ACTORS_BY_URIS, {"uris": list(set(uris))})
     return {row.uri: _actor(row) for row in rows}
+
+
+_ACTORS_BY_URIS = select(actors).where(actors.c.uri.in_(bindparam("uris", expanding=True)))
 
 
 async def actor_by_url(conn: AsyncConnection, url: str) -> Actor | None:

@@ -24,6 +24,24 @@ def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
     return sqlite.insert(table)
 
 
+def ignoring_conflicts(conn: AsyncConnection, table: Table, *returning: Any) -> Any:
+    """`INSERT INTO table … ON CONFLICT DO NOTHING [RETURNING returning]` for the
+    connected database, built once per database kind and shape, then taken from memory
+    (docs/performance.md, "Statements built once"): the inbox's runs use these for every
+    activity."""
+    key = (conn.dialect.name, table, tuple(column.key for column in returning))
+    statement = _IGNORING.get(key)
+    if statement is None:
+        statement = dialect_insert(conn, table).on_conflict_do_nothing()
+        if returning:
+            statement = statement.returning(*returning)
+        _IGNORING[key] = statement
+    return statement
+
+
+_IGNORING: dict[tuple[str, Table, tuple[str, ...]], Any] = {}
+
+
 async def insert_ignoring_conflicts(
     conn: AsyncConnection, table: Table, rows: list[dict[str, Any]] | dict[str, Any]
 ) -> int:
@@ -34,6 +52,5 @@ async def insert_ignoring_conflicts(
     """
     if not rows:
         return 0
-    statement = dialect_insert(conn, table).on_conflict_do_nothing()
-    result = await conn.execute(statement, rows)
+    result = await conn.execute(ignoring_conflicts(conn, table), rows)
     return max(result.rowcount or 0, 0)
