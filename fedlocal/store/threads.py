@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..models import Post, Thread, ThreadMember
@@ -57,7 +57,7 @@ async def get_or_create(
         threads,
         {"key": key, "listing_id": listing_id, "created_at": now, "updated_at": now},
     )
-    row = (await conn.execute(select(threads).where(threads.c.key == key))).one()
+    row = (await conn.execute(_BY_KEY, {"key": key})).one()
     return _thread(row)
 
 
@@ -65,7 +65,7 @@ async def find(
     conn: AsyncConnection, one_id: int, other_id: int, listing_id: int | None
 ) -> Thread | None:
     key = thread_key(one_id, other_id, listing_id)
-    row = (await conn.execute(select(threads).where(threads.c.key == key))).first()
+    row = (await conn.execute(_BY_KEY, {"key": key})).first()
     return _thread(row) if row else None
 
 
@@ -93,17 +93,27 @@ async def add_message(conn: AsyncConnection, thread: Thread, post: Post) -> bool
     if not added:
         return False
     if thread.last_post_id is None or post.id > thread.last_post_id:
-        await conn.execute(
-            update(threads)
-            .where(threads.c.id == thread.id)
-            .values(last_post_id=post.id, updated_at=utcnow())
-        )
-    await conn.execute(
-        update(thread_members)
-        .where(thread_members.c.thread_id == thread.id)
-        .values(unread=thread_members.c.actor_id != post.actor_id, hidden=False)
-    )
+        await conn.execute(_NEWEST, {"thread": thread.id, "post": post.id, "at": utcnow()})
+    await conn.execute(_UNREAD_BUT_AUTHOR, {"thread": thread.id, "author": post.actor_id})
     return True
+
+
+# Built once (docs/performance.md, "Statements built once"): every direct message
+# received runs them.
+_BY_KEY = select(threads).where(threads.c.key == bindparam("key"))
+_NEWEST = (
+    update(threads)
+    .where(threads.c.id == bindparam("thread"))
+    .values(
+        last_post_id=bindparam("post", type_=threads.c.last_post_id.type),
+        updated_at=bindparam("at", type_=threads.c.updated_at.type),
+    )
+)
+_UNREAD_BUT_AUTHOR = (
+    update(thread_members)
+    .where(thread_members.c.thread_id == bindparam("thread"))
+    .values(unread=thread_members.c.actor_id != bindparam("author"), hidden=False)
+)
 
 
 async def threads_of_post(conn: AsyncConnection, post_id: int) -> list[Thread]:
