@@ -240,8 +240,26 @@ class OneCallConnection(AsyncAdapt_aiosqlite_connection):
         try:
             super().close()
         finally:
-            if self._writer_lock is not None:
-                self._writer_lock.close()
+            self._close_writer_lock()
+
+    # An invalidated connection (a cancelled transaction, a lost connection) is
+    # terminated rather than closed: its lock must go too, or every writer of every
+    # process would wait for it forever.
+    async def _terminate_graceful_close(self) -> None:
+        try:
+            await super()._terminate_graceful_close()
+        finally:
+            self._close_writer_lock()
+
+    def _terminate_force_close(self) -> None:
+        try:
+            super()._terminate_force_close()
+        finally:
+            self._close_writer_lock()
+
+    def _close_writer_lock(self) -> None:
+        if self._writer_lock is not None:
+            self._writer_lock.close()
 
 
 class OneCallDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -276,3 +276,19 @@ def test_writers_take_turns_rather_than_one_taking_it_back(tmp_path):
     first.release()
     first.close()
     second.close()
+
+
+async def test_an_invalidated_writer_gives_the_lock_back(db):
+    path = lock_path(db)
+    # Given a writer inside its transaction, whose connection is then invalidated (a
+    # cancelled request, a lost connection: SQLAlchemy terminates it)
+    async with db.writer.connect() as conn:
+        await conn.begin()
+        await conn.execute(insert(things).values(name="lost"))
+        assert taken(path)
+        await conn.invalidate()
+    # Then the lock went with it, and the next writer goes
+    assert not taken(path)
+    async with db.write() as conn:
+        await conn.execute(insert(things).values(name="next"))
+    assert await count_things(db) == 1
