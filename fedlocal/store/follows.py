@@ -227,7 +227,7 @@ async def with_local_followers(conn: AsyncConnection, actor_ids: set[int]) -> se
     return set(rows.scalars())
 
 
-# Built once (docs/performance.md, "Statements built once"), as the next one.
+# Built once (docs/performance.md, "Statements built once"): the inbox's runs ask it.
 _WITH_LOCAL_FOLLOWERS = (
     select(follows.c.followed_id)
     .join(actors, actors.c.id == follows.c.follower_id)

@@ -76,7 +76,8 @@ async def claim(
     return sorted(items, key=lambda item: item.id)
 
 
-# Built once (docs/performance.md, "Statements built once"), as `_DONE`.
+# Built once (docs/performance.md, "Statements built once"): every batch claims and
+# completes.
 _NOW = bindparam("now", type_=inbox_queue.c.next_attempt_at.type)
 _CLAIM = (
     update(inbox_queue)
