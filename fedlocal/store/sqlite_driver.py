@@ -238,7 +238,9 @@ class OneCallConnection(AsyncAdapt_aiosqlite_connection):
 
     def close(self) -> None:
         try:
-            super().close()
+            await_(self._close_thread())
+        except Exception as error:
+            self._handle_exception(error)
         finally:
             self._close_writer_lock()
 
@@ -247,9 +249,27 @@ class OneCallConnection(AsyncAdapt_aiosqlite_connection):
     # process would wait for it forever.
     async def _terminate_graceful_close(self) -> None:
         try:
-            await super()._terminate_graceful_close()
+            await self._close_thread()
         finally:
             self._close_writer_lock()
+
+    async def _close_thread(self) -> None:
+        """aiosqlite's `close()`, less its hang. SQLAlchemy forces a close (aiosqlite's
+        `stop()`) when a graceful one is cancelled, a worker process stopped inside a
+        transaction for one. aiosqlite's close, ending after that, stopped the thread
+        again and waited for an answer from a thread that had already ended: for ever,
+        and the process never exited. Here a close stops only a thread still running."""
+        connection = self._connection
+        if not connection._running or connection._connection is None:
+            return  # closed, or stopping: its thread closes the file as it ends
+        try:
+            await connection._execute(connection._conn.close)
+        finally:
+            connection._connection = None
+            if connection._running:
+                stopped = connection.stop()
+                if stopped is not None:
+                    await stopped
 
     def _terminate_force_close(self) -> None:
         try:

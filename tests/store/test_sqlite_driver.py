@@ -17,6 +17,7 @@ import aiosqlite
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.util import greenlet_spawn
 
 from fedlocal.store.database import Database
 from fedlocal.store.inbox_append import SqliteInboxAppender
@@ -289,6 +290,37 @@ async def test_an_invalidated_writer_gives_the_lock_back(db):
         await conn.invalidate()
     # Then the lock went with it, and the next writer goes
     assert not taken(path)
+    async with db.write() as conn:
+        await conn.execute(insert(things).values(name="next"))
+    assert await count_things(db) == 1
+
+
+async def test_a_close_racing_a_forced_close_ends(db, hand_offs):
+    # Given a writer inside its transaction, whose graceful close has been handed to the
+    # driver's thread
+    async with db.writer.connect() as conn:
+        await conn.begin()
+        await conn.execute(insert(things).values(name="lost"))
+        driver = (await conn.get_raw_connection()).dbapi_connection
+        # (the thread held busy meanwhile, so that what follows is queued behind)
+        busy = threading.Event()
+        holding = asyncio.ensure_future(driver._connection._execute(busy.wait))
+        graceful = asyncio.ensure_future(driver._terminate_graceful_close())
+        await wait_for(lambda: "close" in hand_offs, message="the close handed over")
+        # When SQLAlchemy forces the close meanwhile (it does when the graceful close is
+        # cancelled: a worker process stopped in the middle of a transaction)
+        driver._terminate_force_close()
+        busy.set()
+        await holding
+
+        # Then the graceful close ends all the same (aiosqlite's own waited for ever on a
+        # thread that had stopped, and the process never exited), and so does a later one
+        async with asyncio.timeout(10):
+            await graceful
+            await greenlet_spawn(driver.close)
+        await conn.invalidate()
+    # And the writer's lock went with the connection
+    assert not taken(lock_path(db))
     async with db.write() as conn:
         await conn.execute(insert(things).values(name="next"))
     assert await count_things(db) == 1
