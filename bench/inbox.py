@@ -4,7 +4,7 @@ with a load client light enough not to be what is measured.
     python bench/inbox.py sustained [--activities 20000] [--concurrency 32] [--repeat 1]
     python bench/inbox.py burst     [--activities 3000]  [--concurrency 32] [--repeat 3]
     python bench/inbox.py kill      [--activities 6000]  [--kill-after 4]
-    ... [--worker-process] [--json out.json] [--profile RAW]
+    ... [--worker-process] [--no-gc-freeze] [--json out.json] [--profile RAW]
 
 Set-up, once per invocation:
 
@@ -47,6 +47,11 @@ With --worker-process, fedlocal's workers run in a `fedlocal worker` process bes
 `fedlocal serve` (`run_workers = false`), the other way an instance on SQLite can run
 (docs/operations.md#several-processes); that process's CPU is reported apart (and counts
 among the other processes').
+
+fedlocal's processes run through bench/gc_pauses.py, which times their garbage
+collections; the full ones from the end of their start to their stop (warm-up, run and
+drain) are printed under each run. --no-gc-freeze runs them without
+fedlocal/gc_freeze.py, for comparison.
 
 Only loopback is used. Server CPU time is read from /proc/<pid>/stat around the timed
 part; other processes' CPU use over the run is reported too (the machine is shared).
@@ -200,6 +205,9 @@ class RunResult:
     # --worker-process: the `fedlocal worker` process's CPU over the run (warm-up
     # included), which `background_cores` also counts and `server_cpu…` does not
     worker_process_cpu_ms_per_activity: float | None = None
+    # Garbage collections of each fedlocal process (gc_pauses.py), at start and after, by
+    # generation: how many, total and longest pause in ms
+    gc_pauses: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -416,14 +424,29 @@ class Bench:
         config = self.workdir / f"{name}.toml"
         apart = workers and self.args.worker_process
         write_config(config, port=self.port, data_dir=data_dir, run_workers=workers and not apart)
-        command = [sys.executable, "-m", "fedlocal", "serve", "--config", str(config)]
+        command = [*self.timed_gc(name, "serve"), "serve", "--config", str(config)]
         server = Server(command, self.base_url, "/inbox", self.workdir / f"{name}.log")
         if apart:
-            worker = [sys.executable, "-m", "fedlocal", "worker", "--config", str(config)]
+            worker = [*self.timed_gc(name, "worker"), "worker", "--config", str(config)]
             server.beside = subprocess.Popen(
                 worker, stdout=server._log_file, stderr=subprocess.STDOUT, cwd=BENCH_DIR.parent
             )
         return server
+
+    def timed_gc(self, name: str, process: str) -> list[str]:
+        """The command that runs fedlocal's CLI with its collections timed (gc_pauses.py)."""
+        out = self.workdir / f"{name}-{process}-gc.json"
+        freeze = ["--no-freeze"] if self.args.no_gc_freeze else []
+        return [sys.executable, str(BENCH_DIR / "gc_pauses.py"), str(out), *freeze, "--"]
+
+    def gc_pauses(self, name: str) -> dict[str, Any]:
+        """What gc_pauses.py wrote for each process of a stopped run."""
+        found = {}
+        for process in ("serve", "worker"):
+            path = self.workdir / f"{name}-{process}-gc.json"
+            if path.exists():
+                found[process] = json.loads(path.read_text(encoding="utf-8"))
+        return found
 
     def run_fedlocal(
         self,
@@ -493,6 +516,7 @@ class Bench:
                 )
         finally:
             server.stop()
+        result.gc_pauses = self.gc_pauses(name)
         result.failed_in_queue = fedlocal_queue_state(database)[1]
         if workers and drain:
             result.posts_stored = fedlocal_posts(database, self.remote) - warm
@@ -641,6 +665,13 @@ def print_result(result: RunResult) -> None:
                 f"failed {result.failed_in_queue}"
             )
         print(line, flush=True)
+    for process, phases in result.gc_pauses.items():
+        full = phases["after_start"]["2"]
+        print(
+            f"     {process} process, once started: {full['collections']} full collections, "
+            f"{full['total_ms']} ms in all, the longest {full['longest_ms']} ms",
+            flush=True,
+        )
 
 
 def spread(values: list[float]) -> dict[str, float]:
@@ -823,6 +854,11 @@ def main() -> int:
         "--worker-process",
         action="store_true",
         help="fedlocal's workers in a `fedlocal worker` process beside `fedlocal serve`",
+    )
+    parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="fedlocal's processes without fedlocal/gc_freeze.py (to measure what it does)",
     )
     parser.add_argument("--profile", metavar="RAW", help="one extra run under py-spy")
     parser.add_argument("--json", metavar="FILE", help="write every figure as JSON")

@@ -20,6 +20,7 @@ from ..app import create_app, start_workers
 from ..boundary import log_privacy
 from ..boundary.request_id import install_log_record_factory
 from ..config import Config, ConfigError, load_config
+from ..gc_freeze import freeze_startup_objects
 from .runtime import open_instance
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,18 @@ def configure_logging(level: str) -> None:
 
 class _Server(uvicorn.Server):
     """uvicorn's server, ending the client API's open streams when asked to stop: a
-    graceful shutdown waits for every response to finish, and a stream never would."""
+    graceful shutdown waits for every response to finish, and a stream never would. Once
+    started, it leaves what the app built out of full collections (`gc_freeze`)."""
 
     def __init__(self, config: uvicorn.Config, app: Starlette):
         super().__init__(config)
         self.app = app
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            # The app's lifespan has run: what it built lives as long as the process.
+            freeze_startup_objects()
 
     def handle_exit(self, sig, frame) -> None:
         hub = getattr(self.app.state, "api_streams", None)
@@ -202,7 +210,9 @@ async def worker(args: argparse.Namespace) -> int:
     try:
         # A worker process shares the database with the web processes that queue its work.
         async with open_instance(args.config, beside_other_processes=True) as federation:
-            await asyncio.gather(*start_workers(federation))
+            workers = start_workers(federation)
+            freeze_startup_objects()
+            await asyncio.gather(*workers)
     except asyncio.CancelledError:
         return 0
     return 0

@@ -4,6 +4,7 @@ gets a 404, as when it is off: the endpoint's existence is not advertised."""
 
 from __future__ import annotations
 
+import gc
 import hmac
 import ipaddress
 import time
@@ -112,6 +113,20 @@ async def render(federation, times: RequestTimes) -> str:
         "gauge",
         "When each worker of the serving process last finished a step (Unix time).",
         [({"worker": name}, beats[name]) for name in sorted(beats)],
+    )
+    # The serving process's garbage collector: its full passes stop the event loop
+    # (fedlocal/gc_freeze.py).
+    out.family(
+        "fedlocal_gc_collections_total",
+        "counter",
+        "Garbage collections of the serving process, by generation (2: full passes).",
+        [({"generation": str(n)}, g["collections"]) for n, g in enumerate(gc.get_stats())],
+    )
+    out.family(
+        "fedlocal_gc_frozen_objects",
+        "gauge",
+        "Objects the serving process built at start, which full collections skip.",
+        [({}, gc.get_freeze_count())],
     )
     out.family(
         "fedlocal_metrics_generated_timestamp_seconds",
