@@ -44,6 +44,9 @@ TEST_SETTINGS: dict[str, Any] = {
 
 @dataclass
 class TestInstance:
+    # A helper, not a test class, though its name starts with "Test".
+    __test__ = False
+
     config: Config
     app: Starlette
     base_url: str
