@@ -92,46 +92,76 @@ class DeliveryWorker:
     # --- stage 1 ------------------------------------------------------------------------
 
     async def fan_out(self) -> int:
-        """Expand up to a few pending activities by one batch of inboxes each."""
-        async with self.federation.db.read() as conn:
-            activities = await outbox_store.pending_fanouts(conn, limit=10)
-        for activity in activities:
-            await self._expand_batch(activity)
-        return len(activities)
+        """Expand a few pending activities by one batch of inboxes each; returns how many.
 
-    async def _expand_batch(self, listed: OutgoingActivity) -> None:
-        allowed: list[tuple[str, str]] = []
-        async with self.federation.db.write() as conn:
-            # Read again under a lock: the cursor listed may be stale, or another worker
-            # process may be expanding this activity right now (then leave it to it).
-            activity = await outbox_store.lock_pending_fanout(conn, listed.id)
-            if activity is None:
-                return
-            inboxes: list[str] = []
-            if activity.fanout_cursor is None:
-                inboxes.extend(activity.inboxes)
-            done = True
-            cursor = activity.fanout_cursor
-            audience = [a for a in [activity.followers_of, *activity.extra_followers_of] if a]
-            if audience:
-                batch = await follow_store.follower_inboxes(
-                    conn, audience, after=cursor or "", limit=FANOUT_BATCH
-                )
-                inboxes.extend(batch)
-                if len(batch) == FANOUT_BATCH:
-                    done, cursor = False, batch[-1]
-            domains = self.federation.services.domains
-            allowed = [
-                (inbox, host_of(inbox))
-                for inbox in dict.fromkeys(inboxes)
-                if not inbox.startswith(self.federation.config.base_url + "/")
-                and await domains.allows(host_of(inbox))
-            ]
-            await outbox_store.add_deliveries(conn, activity.id, allowed)
-            # An empty cursor marks "explicit inboxes already added" for the next batch.
-            await outbox_store.advance_fanout(conn, activity.id, cursor=cursor or "", done=done)
-        if allowed:
+        Together in one write transaction, until it holds a batch's worth of deliveries
+        (`FANOUT_BATCH`; the rest go in the next round): one transaction each took a turn
+        of the write lock per activity (a group shares every post of its members), and the
+        inbox's appends and the inbox worker waited behind each. If that transaction
+        fails, one each: a failure stays its activity's own (logged, the activity left
+        pending for the next round) and holds up no other."""
+        db = self.federation.db
+        async with db.read() as conn:
+            activities = await outbox_store.pending_fanouts(conn, limit=10)
+        if not activities:
+            return 0
+        expanded = added = 0
+        try:
+            async with db.write() as conn:
+                for listed in activities:
+                    added += await self._expand_batch(conn, listed)
+                    expanded += 1
+                    if added >= FANOUT_BATCH:
+                        break
+        except Exception:
+            if len(activities) == 1:
+                raise
+            log.warning("fan-out of %d activities together failed: one by one", len(activities),
+                        exc_info=True)  # fmt: skip
+            expanded = added = 0
+            for listed in activities:
+                try:
+                    async with db.write() as conn:
+                        added += await self._expand_batch(conn, listed)
+                except Exception:
+                    log.exception("fan-out of outgoing activity %s failed", listed.id)
+                expanded += 1
+        if added:
             self.federation.outbox.wake()
+        return expanded
+
+    async def _expand_batch(self, conn, listed: OutgoingActivity) -> int:
+        """One batch of the activity's inboxes made deliveries, in the caller's write
+        transaction; returns how many."""
+        # Read again under a lock: the cursor listed may be stale, or another worker
+        # process may be expanding this activity right now (then leave it to it).
+        activity = await outbox_store.lock_pending_fanout(conn, listed.id)
+        if activity is None:
+            return 0
+        inboxes: list[str] = []
+        if activity.fanout_cursor is None:
+            inboxes.extend(activity.inboxes)
+        done = True
+        cursor = activity.fanout_cursor
+        audience = [a for a in [activity.followers_of, *activity.extra_followers_of] if a]
+        if audience:
+            batch = await follow_store.follower_inboxes(
+                conn, audience, after=cursor or "", limit=FANOUT_BATCH
+            )
+            inboxes.extend(batch)
+            if len(batch) == FANOUT_BATCH:
+                done, cursor = False, batch[-1]
+        domains = self.federation.services.domains
+        allowed = [
+            (inbox, host_of(inbox))
+            for inbox in dict.fromkeys(inboxes)
+            if not inbox.startswith(self.federation.config.base_url + "/")
+            and await domains.allows(host_of(inbox))
+        ]
+        await outbox_store.add_deliveries(conn, activity.id, allowed)
+        # An empty cursor marks "explicit inboxes already added" for the next batch.
+        await outbox_store.advance_fanout(conn, activity.id, cursor=cursor or "", done=done)
+        return len(allowed)
 
     # --- stage 2 ------------------------------------------------------------------------
 

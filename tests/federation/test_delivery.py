@@ -110,6 +110,17 @@ async def follower_on(inst: Instance, followed: Actor, host: RecordingInbox, nam
     )
 
 
+async def follower_at(inst: Instance, followed: Actor, host: str, name: str) -> Actor:
+    """A follower on a Mastodon-like `host` nothing listens on, with a shared inbox."""
+    return await add_follower(
+        inst,
+        followed,
+        f"https://{host}/users/{name}",
+        inbox=f"https://{host}/users/{name}/inbox",
+        shared_inbox=f"https://{host}/inbox",
+    )
+
+
 async def delivery_rows(inst: Instance) -> list:
     async with inst.db.read() as conn:
         return list(await conn.execute(select(deliveries).order_by(deliveries.c.id)))
@@ -387,6 +398,101 @@ async def test_a_failing_host_opens_its_circuit_and_a_success_closes_it(inst, al
 # --- bounded fan-out -------------------------------------------------------------------
 
 
+async def followers_on_two_hosts(inst: Instance, alice: Actor) -> None:
+    for host in ("north.example", "south.example"):
+        await follower_at(inst, alice, host, "ana")
+
+
+async def pending_fanouts(inst: Instance) -> int:
+    async with inst.db.read() as conn:
+        return len(await outbox_store.pending_fanouts(conn, limit=10))
+
+
+def write_turns(inst: Instance, monkeypatch) -> list[int]:
+    """One entry per write transaction opened on the instance's database from now on."""
+    turns: list[int] = []
+    write = inst.db.write
+
+    def counted():
+        turns.append(1)
+        return write()
+
+    monkeypatch.setattr(inst.db, "write", counted)
+    return turns
+
+
+async def test_several_posts_fan_out_in_one_write_turn(inst, alice, worker, monkeypatch):
+    # Given three posts of alice's, whose followers are on two hosts
+    await followers_on_two_hosts(inst, alice)
+    for text in ("Des pommes", "Des poires", "Des prunes"):
+        await posts.publish_note(inst.services, alice, text)
+    pending = await pending_fanouts(inst)
+    turns = write_turns(inst, monkeypatch)
+
+    # When the worker fans them out (with what else they sent: the instance's shares)
+    assert await worker.fan_out() == pending >= 3
+
+    # Then each post has a delivery to each host's shared inbox, written in one turn of
+    # the write lock (the inbox's appends and the inbox worker wait for every turn)
+    rows = await delivery_rows(inst)
+    assert sorted(row.inbox_url for row in rows) == sorted(
+        ["https://north.example/inbox", "https://south.example/inbox"] * 3
+    )
+    assert len({row.activity_id for row in rows}) == 3
+    assert len(turns) == 1
+
+
+async def test_one_write_turn_holds_about_a_batch_of_deliveries(inst, alice, worker, monkeypatch):
+    # Given three posts of alice's, whose followers are on two hosts, and batches of three
+    monkeypatch.setattr(delivery, "FANOUT_BATCH", 3)
+    await followers_on_two_hosts(inst, alice)
+    for text in ("Des pommes", "Des poires", "Des prunes"):
+        await posts.publish_note(inst.services, alice, text)
+    pending = await pending_fanouts(inst)
+
+    # When the worker fans out once
+    expanded = await worker.fan_out()
+
+    # Then the transaction stopped once it held a batch's worth (two posts, four
+    # deliveries), and the next rounds do the rest
+    assert 0 < expanded < pending
+    assert len(await delivery_rows(inst)) == 4
+    while await worker.fan_out():
+        pass
+    assert len(await delivery_rows(inst)) == 6
+
+
+async def test_a_fan_out_that_fails_holds_up_no_other(inst, alice, worker, monkeypatch, caplog):
+    # Given three posts of alice's, the first of which cannot be fanned out (a bug)
+    await followers_on_two_hosts(inst, alice)
+    for text in ("Des pommes", "Des poires", "Des prunes"):
+        await posts.publish_note(inst.services, alice, text)
+    pending = await pending_fanouts(inst)
+    async with inst.db.read() as conn:
+        first = (await outbox_store.pending_fanouts(conn, limit=1))[0].id
+    lock = outbox_store.lock_pending_fanout
+
+    async def breaks_on_the_first(conn, activity_id):
+        if activity_id == first:
+            raise RuntimeError("a bug in this activity's fan-out")
+        return await lock(conn, activity_id)
+
+    monkeypatch.setattr(outbox_store, "lock_pending_fanout", breaks_on_the_first)
+
+    # When the worker fans out
+    assert await worker.fan_out() == pending
+
+    # Then the two others have their deliveries, the first none, and it is logged
+    rows = await delivery_rows(inst)
+    assert first not in {row.activity_id for row in rows}
+    assert len(rows) == 4
+    assert "fan-out of outgoing activity" in caplog.text
+    # And once the bug is gone, the next round fans the first out too
+    monkeypatch.setattr(outbox_store, "lock_pending_fanout", lock)
+    assert await worker.fan_out() == 1
+    assert len(await delivery_rows(inst)) == 6
+
+
 async def test_fan_out_to_thousands_of_followers_reads_bounded_batches(
     inst, alice, worker, monkeypatch
 ):
@@ -480,13 +586,7 @@ async def test_blocked_domains_and_our_own_inboxes_get_no_delivery(tmp_path):
         # "remote" actor whose inbox is on our own base URL
         await follower_on(inst, alice, allowed, "ana")
         for host in ("blocked.example", "social.blocked.example"):
-            await add_follower(
-                inst,
-                alice,
-                f"https://{host}/users/bob",
-                inbox=f"https://{host}/users/bob/inbox",
-                shared_inbox=f"https://{host}/inbox",
-            )
+            await follower_at(inst, alice, host, "bob")
         await add_follower(
             inst,
             alice,
