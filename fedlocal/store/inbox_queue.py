@@ -108,6 +108,19 @@ _CLAIM = (
 )
 
 
+async def newest(conn: AsyncConnection) -> tuple[int, datetime] | None:
+    """The newest row queued, as (id, received_at); None for an empty queue. It changes
+    when activities arrive (a drained SQLite queue gives its ids out again, hence the
+    time beside the id), and when the newest one is done with."""
+    row = (await conn.execute(_NEWEST)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+_NEWEST = (
+    select(inbox_queue.c.id, inbox_queue.c.received_at).order_by(inbox_queue.c.id.desc()).limit(1)
+)
+
+
 async def complete(conn: AsyncConnection, item_id: int) -> None:
     await conn.execute(delete(inbox_queue).where(inbox_queue.c.id == item_id))
 

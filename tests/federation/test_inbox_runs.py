@@ -251,3 +251,43 @@ async def test_a_run_that_fails_is_stored_one_by_one_and_nothing_twice(
     ]  # fmt: skip
     assert len(effects["notifications"]) == 4
     assert len(effects["received"]) == 4 and effects["queue"] == []
+
+
+async def test_a_batch_commits_in_one_transaction_while_nothing_new_arrives(
+    tmp_path, stub, alice, carol, monkeypatch
+):
+    # Given chunks of two while activities arrive, four when none does
+    monkeypatch.setattr(inbox_worker, "COMMIT_CHUNK", 2)
+    monkeypatch.setattr(inbox_worker, "COMMIT_CHUNK_QUIET", 4)
+    async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
+        zoe = ("https://elsewhere.example/users/zoe", "zoe")
+
+        async def arrive(first: int, count: int) -> None:
+            for n in range(first, first + count):
+                await deliver(inst, stub, alice, create_mentioning(alice, str(n), zoe))
+
+        turns: list[int] = []
+        write = inst.db.write
+
+        def counted():
+            turns.append(1)
+            return write()
+
+        monkeypatch.setattr(inst.db, "write", counted)
+        worker = InboxWorker(inst.federation, batch_size=4)
+        await arrive(701, 8)
+
+        async def transactions_of_a_batch() -> int:
+            turns.clear()
+            assert await worker.run_once() == 4
+            return len(turns) - 1  # the claim's aside
+
+        # When the worker takes the first four, activities having arrived since it last
+        # looked, Then they go in two write transactions
+        assert await transactions_of_a_batch() == 2
+        # When it takes the next four with nothing new queued meanwhile, Then in one
+        assert await transactions_of_a_batch() == 1
+        # When more arrive while it works, Then in two again
+        await arrive(709, 4)
+        assert await transactions_of_a_batch() == 2
+        assert len((await stored(inst))["posts"]) == 12
