@@ -26,7 +26,7 @@ from fedlocal.store import outbox as outbox_store
 from fedlocal.store.clock import utcnow
 from fedlocal.store.tables import actors, deliveries, follows
 from tests.support.instance import TestInstance as Instance
-from tests.support.instance import instance_config, running_instance
+from tests.support.instance import count_write_transactions, instance_config, running_instance
 from tests.support.live_server import free_socket
 from tests.support.recording_inbox import (
     RecordingInbox,
@@ -408,26 +408,13 @@ async def pending_fanouts(inst: Instance) -> int:
         return len(await outbox_store.pending_fanouts(conn, limit=10))
 
 
-def write_turns(inst: Instance, monkeypatch) -> list[int]:
-    """One entry per write transaction opened on the instance's database from now on."""
-    turns: list[int] = []
-    write = inst.db.write
-
-    def counted():
-        turns.append(1)
-        return write()
-
-    monkeypatch.setattr(inst.db, "write", counted)
-    return turns
-
-
 async def test_several_posts_fan_out_in_one_write_turn(inst, alice, worker, monkeypatch):
     # Given three posts of alice's, whose followers are on two hosts
     await followers_on_two_hosts(inst, alice)
     for text in ("Des pommes", "Des poires", "Des prunes"):
         await posts.publish_note(inst.services, alice, text)
     pending = await pending_fanouts(inst)
-    turns = write_turns(inst, monkeypatch)
+    turns = count_write_transactions(inst.db, monkeypatch)
 
     # When the worker fans them out (with what else they sent: the instance's shares)
     assert await worker.fan_out() == pending >= 3

@@ -24,7 +24,7 @@ from fedlocal.store import follows as follow_store
 from fedlocal.store import tables
 from tests.support.federation_steps import create_mentioning, deliver, resident
 from tests.support.instance import TestInstance as Instance
-from tests.support.instance import running_instance
+from tests.support.instance import count_write_transactions, running_instance
 from tests.support.remote_stub import RemoteStub, StubActor
 
 
@@ -266,14 +266,7 @@ async def test_a_batch_commits_in_one_transaction_while_nothing_new_arrives(
             for n in range(first, first + count):
                 await deliver(inst, stub, alice, create_mentioning(alice, str(n), zoe))
 
-        turns: list[int] = []
-        write = inst.db.write
-
-        def counted():
-            turns.append(1)
-            return write()
-
-        monkeypatch.setattr(inst.db, "write", counted)
+        turns = count_write_transactions(inst.db, monkeypatch)
         worker = InboxWorker(inst.federation, batch_size=4)
         await arrive(701, 8)
 

@@ -140,3 +140,17 @@ async def instance_on_database(kind: str, directory: Path) -> AsyncIterator[Test
                 yield instance
         finally:
             await database.dispose()
+
+
+def count_write_transactions(db: Database, monkeypatch) -> list[int]:
+    """One entry per write transaction opened on `db` from now on (the turns of its
+    write lock), for tests of how work is grouped into transactions."""
+    turns: list[int] = []
+    write = db.write
+
+    def counted():
+        turns.append(1)
+        return write()
+
+    monkeypatch.setattr(db, "write", counted)
+    return turns
