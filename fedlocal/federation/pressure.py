@@ -14,11 +14,13 @@ proportion to the batch it just ran (`yield_ratio`: 0.5 leaves the worker two th
 the time while requests keep arriving, all of it when they stop). docs/performance.md has
 the figures.
 
-A worker process (`fedlocal worker`) hears of the activities other processes queued
-(`note_queued_elsewhere`): they count for its lulls, so that it still processes them in
-batches, but not for that share, which is for requests its own event loop answers. A
-worker process that stepped aside for another process's requests idled a third of the
-time while it was behind.
+A worker process (`fedlocal worker`) on PostgreSQL hears of the activities other processes
+queued (`note_queued_elsewhere`, through LISTEN/NOTIFY): they count for its lulls, so that
+it still processes them in batches, but not for that share, which is for requests its own
+event loop answers. A worker process that stepped aside for another process's requests
+idled a third of the time while it was behind. On SQLite the file watch tells only that
+something changed, so a worker process there hears of no request and never waits for a
+lull; the inbox worker reads from the queue itself whether activities arrive.
 """
 
 from __future__ import annotations
