@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -32,6 +33,7 @@ from .federation.delivery_pool import DeliveryPool
 from .federation.export_worker import ExportWorker
 from .federation.inbox_worker import InboxWorker
 from .federation.push import PushWorker
+from .federation.queue_names import QUEUES
 from .federation.routes import federation_routes, is_federation_only_path, is_inbox_path
 from .federation.runtime import Federation, start_federation
 from .federation.workers import Stopping, release_previous_leases, run_worker, stop_tasks
@@ -150,55 +152,63 @@ def body_limit(config: Config):
     return limit
 
 
-def start_workers(federation: Federation, stopping: Stopping | None = None) -> list[asyncio.Task]:
-    """The inbox and delivery workers as background tasks of this process; they end when
-    `stopping` is asked (or when cancelled)."""
-    poll = federation.config.worker_poll_seconds
-    inbox = InboxWorker(federation)
-    delivery = DeliveryWorker(federation)
-    maintenance = MaintenanceWorker(federation.services)
-    pushes = PushWorker(federation)
-    exports = ExportWorker(federation)
-    return [
-        asyncio.create_task(
-            run_worker(
-                "inbox",
-                federation.inbox_pressure.paced(inbox.run_once, inbox.batch_size),
-                federation.inbox_work,
-                poll,
-                federation.heartbeats,
-                stopping,
-            )
-        ),
-        asyncio.create_task(
-            DeliveryPool(
-                delivery,
-                size=federation.config.delivery_concurrency,
-                per_host=federation.config.delivery_per_host,
-            ).run(federation.outbox.work_available, poll, federation.heartbeats, stopping)
-        ),
-        asyncio.create_task(
-            _closing(
-                run_worker("push", pushes.run_once, asyncio.Event(), poll, stopping=stopping),
-                pushes.close,
-            )
-        ),
-        asyncio.create_task(
-            run_worker("exports", exports.run_once, asyncio.Event(), poll, stopping=stopping)
-        ),
+def start_workers(
+    federation: Federation,
+    stopping: Stopping | None = None,
+    queues: Sequence[str] = QUEUES,
+) -> list[asyncio.Task]:
+    """The workers of `queues` (all by default) as background tasks of this process; they
+    end when `stopping` is asked (or when cancelled)."""
+    config = federation.config
+    poll = config.worker_poll_seconds
+
+    def inbox() -> Coroutine[Any, Any, None]:
+        worker = InboxWorker(federation)
+        paced = federation.inbox_pressure.paced(worker.run_once, worker.batch_size)
+        return run_worker(
+            "inbox", paced, federation.inbox_work, poll, federation.heartbeats, stopping
+        )
+
+    def deliveries() -> Coroutine[Any, Any, None]:
+        pool = DeliveryPool(
+            DeliveryWorker(federation),
+            size=config.delivery_concurrency,
+            per_host=config.delivery_per_host,
+        )
+        return pool.run(federation.outbox.work_available, poll, federation.heartbeats, stopping)
+
+    def push() -> Coroutine[Any, Any, None]:
+        pushes = PushWorker(federation)
+        return _closing(
+            run_worker("push", pushes.run_once, asyncio.Event(), poll, stopping=stopping),
+            pushes.close,
+        )
+
+    def exports() -> Coroutine[Any, Any, None]:
+        worker = ExportWorker(federation)
+        return run_worker("exports", worker.run_once, asyncio.Event(), poll, stopping=stopping)
+
+    def maintenance() -> Coroutine[Any, Any, None]:
+        worker = MaintenanceWorker(federation.services)
         # Housekeeping reports its work done, but nothing more is waiting: one round, then
         # the next interval.
-        asyncio.create_task(
-            run_worker(
-                "maintenance",
-                lambda: _once(maintenance.run_round),
-                asyncio.Event(),
-                MAINTENANCE_INTERVAL_SECONDS,
-                federation.heartbeats,
-                stopping,
-            )
-        ),
-    ]
+        return run_worker(
+            "maintenance",
+            lambda: _once(worker.run_round),
+            asyncio.Event(),
+            MAINTENANCE_INTERVAL_SECONDS,
+            federation.heartbeats,
+            stopping,
+        )
+
+    starters = {
+        "inbox": inbox,
+        "deliveries": deliveries,
+        "push": push,
+        "exports": exports,
+        "maintenance": maintenance,
+    }
+    return [asyncio.create_task(starters[name]()) for name in QUEUES if name in queues]
 
 
 async def _closing(work, close) -> None:

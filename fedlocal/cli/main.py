@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..config import ConfigError
+from ..federation.queue_names import QUEUES, queue_names
 from ..organizations import ORGANIZATION_KEYS
 from ..services.errors import ServiceError
 from ..services.queues import KINDS
@@ -42,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(run="serve:serve")
 
     sub = with_config(commands.add_parser("worker", help="run the workers without the web server"))
+    sub.add_argument(
+        "--queues",
+        type=queue_names,
+        metavar="Q[,Q…]",
+        help=f"work only these queues, among {', '.join(QUEUES)} (default: all)",
+    )
     sub.set_defaults(run="serve:worker")
 
     sub = with_config(commands.add_parser("migrate", help="create or upgrade the database"))

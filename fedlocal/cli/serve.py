@@ -20,6 +20,7 @@ from ..app import create_app, start_workers
 from ..boundary import log_privacy
 from ..boundary.request_id import install_log_record_factory
 from ..config import Config, ConfigError, load_config
+from ..federation.queue_names import QUEUES
 from ..gc_freeze import freeze_startup_objects
 from .runtime import open_instance
 
@@ -210,7 +211,7 @@ async def worker(args: argparse.Namespace) -> int:
     try:
         # A worker process shares the database with the web processes that queue its work.
         async with open_instance(args.config, beside_other_processes=True) as federation:
-            workers = start_workers(federation)
+            workers = start_workers(federation, queues=args.queues or QUEUES)
             freeze_startup_objects()
             await asyncio.gather(*workers)
     except asyncio.CancelledError:
