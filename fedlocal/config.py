@@ -104,6 +104,11 @@ class Config:
     # How long a worker holds the inbox items and deliveries it claimed: a worker killed
     # mid-batch gives them back to the other workers after this long.
     queue_lease_seconds: float = 300.0
+    # Past this many activities waiting to be processed, the inbox answers later (at
+    # most `inbox_hold_seconds`) rather than let the backlog grow (federation/admission.py);
+    # 0: never.
+    inbox_backlog_limit: int = 1000
+    inbox_hold_seconds: float = 3.0
     delivery_concurrency: int = 64
     delivery_per_host: int = 4
     delivery_max_attempts: int = 12
@@ -495,6 +500,8 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
     for key in ("new_account_days", "new_account_posts_per_day", "new_account_messages_per_day"):
         if values.get(key, 0) < 0:
             raise ConfigError(f"'{key}' must be 0 (no limit) or more{where}")
+    if values.get("inbox_backlog_limit", 0) < 0:
+        raise ConfigError(f"'inbox_backlog_limit' must be 0 (no limit) or more{where}")
     for key in ("listing_expiry_days", "session_retention_days", "notification_retention_days"):
         if values.get(key, 1) < 1:
             raise ConfigError(f"'{key}' must be at least 1{where}")
@@ -513,6 +520,7 @@ def _validate(values: dict[str, Any], where: str, path: Path | None) -> None:
         "retry_base_seconds",
         "http_timeout_seconds",
         "queue_lease_seconds",
+        "inbox_hold_seconds",
     ):
         if key in values and values[key] <= 0:
             raise ConfigError(f"'{key}' must be positive{where}")

@@ -21,6 +21,10 @@ event loop answers. A worker process that stepped aside for another process's re
 idled a third of the time while it was behind. On SQLite the file watch tells only that
 something changed, so a worker process there hears of no request and never waits for a
 lull; the inbox worker reads from the queue itself whether activities arrive.
+
+While the inbox holds requests back because the backlog is at its limit (admission.py),
+those requests wait for the worker: it then neither waits for a lull nor steps aside
+(`waiting_on_worker`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+
+
+def _nobody() -> bool:
+    return False
+
 
 QUIET_FOR_SECONDS = 0.05
 MAX_WAIT_SECONDS = 1.0
@@ -49,6 +58,8 @@ class InboxPressure:
         self._last_request_here = float("-inf")
         self._behind = False
         self._last_batch_seconds = 0.0
+        # True while this process's inbox holds requests until the worker makes room.
+        self.waiting_on_worker: Callable[[], bool] = _nobody
 
     def note_request(self) -> None:
         """Called by the inbox for every POST it receives."""
@@ -80,7 +91,10 @@ class InboxPressure:
 
     async def before_batch(self) -> None:
         """Wait before the next batch: for a lull when the worker is level with the queue,
-        for the inbox's share of the loop when it is behind and requests keep coming."""
+        for the inbox's share of the loop when it is behind and requests keep coming;
+        not at all while requests are held until it makes room."""
+        if self.waiting_on_worker():
+            return
         if not self._behind:
             await self.lull()
         elif time.monotonic() - self._last_request_here < self.quiet_for:

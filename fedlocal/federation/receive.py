@@ -1,6 +1,8 @@
 """Receiving at an inbox: verify, check, write to the inbox queue, answer 202.
 
-A 202 means the activity is committed to the inbox queue. Everything that can be decided
+A 202 means the activity is committed to the inbox queue. While the queue holds
+`inbox_backlog_limit` activities waiting to be processed, a verified activity waits for the
+worker to make room before it is written (`admission.py`). Everything that can be decided
 without the network or the activity's side effects is decided here, before anything is
 written, so a refused request leaves nothing behind:
 
@@ -132,6 +134,9 @@ async def receive_activity(federation: Federation, request: Request) -> Response
     if refused:
         return error(*refused)
 
+    # While the backlog is at its limit, wait for the worker to make room: a sender that
+    # outpaces processing is answered later rather than let the queue grow without bound.
+    await federation.inbox_admission.admit()
     # A copy already received or still queued (personal and shared inbox, a sender's
     # retry) is acknowledged without a second row.
     queued = await federation.inbox_appender.append(

@@ -19,6 +19,7 @@ from ..store import Database
 from ..store.inbox_append import InboxAppender, inbox_appender
 from ..store.signals import Signals
 from ..urls import Urls
+from .admission import InboxAdmission
 from .delivery_bounds import most_in_flight
 from .outbox import FederationOutbox
 from .pressure import InboxPressure
@@ -39,6 +40,7 @@ class Federation:
     services: ServiceContext
     actors: InstanceActors
     inbox_appender: InboxAppender
+    inbox_admission: InboxAdmission
     signals: Signals
     inbox_work: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_pressure: InboxPressure = field(default_factory=InboxPressure)
@@ -64,6 +66,7 @@ class Federation:
         self.inbox_work.set()
 
     async def close(self) -> None:
+        await self.inbox_admission.close()
         await self.signals.close()
         await self.client.aclose()
         await self.inbox_appender.close()
@@ -135,8 +138,13 @@ async def start_federation(
         services=services,
         actors=actors,
         inbox_appender=inbox_appender(db),
+        inbox_admission=InboxAdmission(
+            db, limit=config.inbox_backlog_limit, hold_seconds=config.inbox_hold_seconds
+        ),
         signals=signals,
     )
+    admission = federation.inbox_admission
+    federation.inbox_pressure.waiting_on_worker = lambda: admission.held > 0
     signals.on("inbox", federation.inbox_queued_elsewhere)
     signals.on("changed", federation.inbox_work.set)
     return federation

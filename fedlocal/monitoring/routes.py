@@ -107,6 +107,20 @@ async def render(federation, times: RequestTimes) -> str:
         "Hosts whose circuit breaker is open (deliveries paused after repeated failures).",
         [({}, depths.open_circuits)],
     )
+    admission = federation.inbox_admission
+    out.family(
+        "fedlocal_inbox_held_requests",
+        "gauge",
+        "Inbox requests held back while the backlog is at inbox_backlog_limit.",
+        [({}, admission.held)],
+    )
+    out.family(
+        "fedlocal_inbox_holds_total",
+        "counter",
+        "Inbox requests held back, by how they went in: released when the worker made room, "
+        "timed_out after inbox_hold_seconds, over_max_held (let in at once, too many held).",
+        [({"outcome": name}, n) for name, n in admission.outcomes.items()],
+    )
     beats = federation.heartbeats.last
     out.family(
         "fedlocal_worker_last_step_timestamp_seconds",

@@ -53,14 +53,24 @@ def inbox_appender(database: Database) -> InboxAppender:
     return TransactionInboxAppender(database)
 
 
+# Appends in flight at once on PostgreSQL. The pool keeps 10 connections and opens up to
+# 10 more for a moment, each a new PostgreSQL backend (a fork and its caches) closed on
+# return: 32 appends at once, as when the inbox lets held requests in together
+# (federation/admission.py), made the database fork backends all the time, 0.4 of a core
+# (docs/performance.md, "A bounded backlog"). Eight keep them within the pool with room
+# for the workers, and still write thousands a second.
+APPENDS_AT_ONCE = 8
+
+
 class TransactionInboxAppender:
     """Checks and INSERT in one SQLAlchemy write transaction (PostgreSQL)."""
 
     def __init__(self, database: Database):
         self.database = database
+        self._at_once = asyncio.Semaphore(APPENDS_AT_ONCE)
 
     async def append(self, *, body: bytes, activity_uri: str, actor_uri: str, key_id: str) -> bool:
-        async with self.database.write() as conn:
+        async with self._at_once, self.database.write() as conn:
             if await received_store.was_received(conn, activity_uri):
                 return False
             if await inbox_queue.is_pending(conn, activity_uri):

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Integer, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
@@ -118,6 +128,35 @@ async def newest(conn: AsyncConnection) -> tuple[int, datetime] | None:
 
 _NEWEST = (
     select(inbox_queue.c.id, inbox_queue.c.received_at).order_by(inbox_queue.c.id.desc()).limit(1)
+)
+
+
+async def due_up_to(conn: AsyncConnection, limit: int, now: datetime | None = None) -> int:
+    """How many activities wait to be processed now, counted up to `limit` and no further:
+    an index range of at most `limit` rows, however long the queue (the inbox asks it
+    while it holds requests back, `federation/admission.py`). Those waiting for a retry
+    are not counted.
+
+    On PostgreSQL it turns bitmap scans off for the rest of the caller's transaction: the
+    planner picks one here, and a bitmap scan visits the heap page of every row the worker
+    deleted since the last vacuum at every count (3-10 ms at a few thousand), where an
+    index scan marks their entries dead the first time and skips them after (0.5 ms)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(_INDEX_ORDER)
+    found: int = (
+        await conn.execute(_DUE_UP_TO, {"now": now or utcnow(), "limit": limit})
+    ).scalar_one()
+    return found
+
+
+_INDEX_ORDER = text("SET LOCAL enable_bitmapscan = off")
+
+
+_DUE_UP_TO = select(func.count()).select_from(
+    select(inbox_queue.c.id)
+    .where(inbox_queue.c.state == "pending", inbox_queue.c.next_attempt_at <= _NOW)
+    .limit(bindparam("limit", type_=Integer))
+    .subquery()
 )
 
 

@@ -124,3 +124,19 @@ async def test_a_worker_process_paces_itself_on_activities_other_processes_queue
             )
         finally:
             await web_process.close()
+
+
+async def test_while_requests_wait_for_room_the_worker_goes_at_once():
+    # Given requests arriving all the time (a lull an hour away), a worker behind, and
+    # the inbox holding requests until the worker makes room in the backlog
+    pressure = InboxPressure(quiet_for=HOUR, max_wait=HOUR)
+    pressure.note_request()
+    pressure.waiting_on_worker = lambda: True
+    # When the worker is level with the queue, and when it is behind, Then it neither
+    # waits for a lull nor steps aside for those requests: they are waiting for it
+    async with asyncio.timeout(30):
+        await pressure.before_batch()
+    pressure.after_batch(50, 50, HOUR)
+    pressure.note_request()
+    async with asyncio.timeout(30):
+        await pressure.before_batch()

@@ -7,19 +7,23 @@ its rows read back through SQLAlchemy exactly like rows the store writes itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import delete
 
-from fedlocal.store import inbox_queue
+from fedlocal.store import Database, inbox_queue
 from fedlocal.store import received as received_store
 from fedlocal.store.inbox_append import (
+    APPENDS_AT_ONCE,
     SqliteInboxAppender,
     TransactionInboxAppender,
     inbox_appender,
     sqlite_timestamp,
 )
+from fedlocal.store.tables import inbox_queue as inbox_queue_table
 from tests.support.waiting import wait_for
 
 BODY = b'{"id":"https://remote.example/a/1","type":"Create"}'
@@ -188,3 +192,50 @@ async def test_an_append_that_fails_fails_alone_in_its_group(database):
         "https://remote.example/a/1",
         "https://remote.example/a/3",
     ]
+
+
+@pytest.fixture
+async def postgres_database(postgres_template):
+    """The session's migrated PostgreSQL schema, its inbox queue emptied."""
+    url, schema = postgres_template
+    db = Database(url, schema=schema)
+    async with db.write() as conn:
+        await conn.execute(delete(inbox_queue_table))
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_appends_stay_within_the_connection_pool(
+    postgres_database, monkeypatch
+):
+    database = postgres_database
+    # Given an appender whose transactions are watched
+    appender = TransactionInboxAppender(database)
+    open_now = most_open = 0
+    write = database.write
+
+    @contextlib.asynccontextmanager
+    async def watched():
+        nonlocal open_now, most_open
+        open_now += 1
+        most_open = max(most_open, open_now)
+        try:
+            async with write() as conn:
+                yield conn
+        finally:
+            open_now -= 1
+
+    monkeypatch.setattr(database, "write", watched)
+
+    # When 40 requests append at once (the inbox letting held requests in together)
+    done = await asyncio.gather(
+        *(append(appender, f"https://remote.example/a/{n}") for n in range(40))
+    )
+
+    # Then every activity is queued, never more than APPENDS_AT_ONCE transactions at a
+    # time: the pool's 10 connections, not a new database backend for each extra one
+    assert all(done)
+    assert most_open == APPENDS_AT_ONCE

@@ -241,3 +241,22 @@ async def test_a_restarted_sqlite_instance_takes_back_what_its_dead_run_had_leas
     # on PostgreSQL another live process may hold it: it waits out its lease
     claimed_again = await _claim(database, now=now + timedelta(seconds=1))
     assert claimed_again == ([item_id] if database.is_sqlite else [])
+
+
+async def test_due_up_to_counts_what_waits_now_and_stops_at_its_limit(database):
+    # Given five queued activities, one of them put off for a retry and one failed
+    ids = await _enqueue(database, 5)
+    async with database.write() as conn:
+        await store.retry_later(conn, ids[0], error="timeout", at=later(3600))
+        await store.fail(conn, ids[1], error="gave up")
+
+    # When counted with room to spare, and with a limit below what waits
+    async with database.read() as conn:
+        everything = await store.due_up_to(conn, 100, now=later(1))
+        limited = await store.due_up_to(conn, 2, now=later(1))
+        after_the_retry = await store.due_up_to(conn, 100, now=later(7200))
+
+    # Then only the three due now count, and never more than the limit
+    assert everything == 3
+    assert limited == 2
+    assert after_the_retry == 4

@@ -125,18 +125,20 @@ async def running_instance(
 
 
 @contextlib.asynccontextmanager
-async def instance_on_database(kind: str, directory: Path) -> AsyncIterator[TestInstance]:
+async def instance_on_database(
+    kind: str, directory: Path, **overrides: Any
+) -> AsyncIterator[TestInstance]:
     """A running instance on its own SQLite file (`kind` "sqlite"), or on its own
     PostgreSQL schema ("postgres", dropped afterwards): for tests run on both."""
     if kind == "sqlite":
-        async with running_instance(directory) as instance:
+        async with running_instance(directory, **overrides) as instance:
             yield instance
         return
     url = postgres_url_or_skip()
     async with postgres_schema(url) as schema:
         database = Database(url, schema=schema)
         try:
-            async with running_instance(directory, database=database) as instance:
+            async with running_instance(directory, database=database, **overrides) as instance:
                 yield instance
         finally:
             await database.dispose()
