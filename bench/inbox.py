@@ -92,6 +92,7 @@ from processes import (  # noqa: E402
     machine_busy_seconds,
     thread_cpu_seconds,
     wait_for_quiet,
+    write_instance_config,
 )
 from pyspy_report import Sampler, format_profile  # noqa: E402
 from remote_actor import Audience, Batch, RemoteInstance, make_batch  # noqa: E402
@@ -106,19 +107,12 @@ SCENARIO_DEFAULTS = {
 }
 
 
-def write_config(path: Path, *, port: int, data_dir: Path, run_workers: bool) -> None:
-    path.write_text(
-        "\n".join(
-            [
-                'name = "Bench"',
-                f'base_url = "http://127.0.0.1:{port}"',
-                f'data_dir = "{data_dir}"',
-                "allow_private_addresses = true",
-                'log_level = "warning"',
-                f"run_workers = {'true' if run_workers else 'false'}",
-                "",
-            ]
-        )
+def write_config(
+    path: Path, *, port: int, data_dir: Path, run_workers: bool, backlog_limit: int | None = None
+) -> None:
+    """An instance's config on its SQLite file (`processes.write_instance_config`)."""
+    write_instance_config(
+        path, port=port, data_dir=data_dir, run_workers=run_workers, backlog_limit=backlog_limit
     )
 
 
@@ -423,13 +417,31 @@ class Bench:
     def fedlocal_server(self, name: str, data_dir: Path, *, workers: bool) -> Server:
         config = self.workdir / f"{name}.toml"
         apart = workers and self.args.worker_process
-        write_config(config, port=self.port, data_dir=data_dir, run_workers=workers and not apart)
+        # With no worker at all (the workers-off burst), nothing would make room under the
+        # backlog's limit: that run measures acceptance alone, so it holds nothing back.
+        write_config(
+            config,
+            port=self.port,
+            data_dir=data_dir,
+            run_workers=workers and not apart,
+            backlog_limit=self.args.backlog_limit if workers else 0,
+        )
         command = [*self.timed_gc(name, "serve"), "serve", "--config", str(config)]
         server = Server(command, self.base_url, "/inbox", self.workdir / f"{name}.log")
         if apart:
             worker = [*self.timed_gc(name, "worker"), "worker", "--config", str(config)]
+            if self.args.split_workers:
+                worker += ["--queues", "inbox"]
             server.beside = subprocess.Popen(
                 worker, stdout=server._log_file, stderr=subprocess.STDOUT, cwd=BENCH_DIR.parent
+            )
+        if apart and self.args.split_workers:
+            rest = [*self.timed_gc(name, "worker-rest"), "worker", "--config", str(config)]
+            rest += ["--queues", "deliveries,push,exports,maintenance"]
+            server.also = (
+                subprocess.Popen(
+                    rest, stdout=server._log_file, stderr=subprocess.STDOUT, cwd=BENCH_DIR.parent
+                ),
             )
         return server
 
@@ -442,7 +454,7 @@ class Bench:
     def gc_pauses(self, name: str) -> dict[str, Any]:
         """What gc_pauses.py wrote for each process of a stopped run."""
         found = {}
-        for process in ("serve", "worker"):
+        for process in ("serve", "worker", "worker-rest"):
             path = self.workdir / f"{name}-{process}-gc.json"
             if path.exists():
                 found[process] = json.loads(path.read_text(encoding="utf-8"))
@@ -476,9 +488,13 @@ class Bench:
                     time.sleep(0.5)  # py-spy attaches
 
             beside = server.beside
-            beside_before = cpu_seconds(beside.pid) if beside is not None else 0.0
+
+            def beside_cpu() -> float:
+                return sum(cpu_seconds(pid) for pid in server.beside_pids)
+
+            beside_before = beside_cpu()
             measured = post_all(signed, warm, self.args.concurrency, server.pid, start_sampler)
-            beside_after = cpu_seconds(beside.pid) if beside is not None else 0.0
+            beside_after = beside_cpu()
             # Right after the last answer, from another process: every 202 is on disk.
             queued, done = fedlocal_on_disk(database)
             if sampler:
@@ -507,7 +523,7 @@ class Bench:
                 result.drain_seconds = round(seconds, 2)
                 total_cpu = measured.server_cpu + cpu_seconds(server.pid) - cpu_before
                 if beside is not None:
-                    total_cpu += cpu_seconds(beside.pid) - beside_before
+                    total_cpu += beside_cpu() - beside_before
                 result.server_cpu_ms_per_activity_with_drain = round(
                     total_cpu * 1000 / result.activities, 3
                 )
@@ -856,9 +872,20 @@ def main() -> int:
         help="fedlocal's workers in a `fedlocal worker` process beside `fedlocal serve`",
     )
     parser.add_argument(
+        "--split-workers",
+        action="store_true",
+        help="with --worker-process: two worker processes, one for the inbox "
+        "(`--queues inbox`), one for the rest",
+    )
+    parser.add_argument(
         "--no-gc-freeze",
         action="store_true",
         help="fedlocal's processes without fedlocal/gc_freeze.py (to measure what it does)",
+    )
+    parser.add_argument(
+        "--backlog-limit",
+        type=int,
+        help="fedlocal's inbox_backlog_limit (default: the server's; 0 never holds requests)",
     )
     parser.add_argument("--profile", metavar="RAW", help="one extra run under py-spy")
     parser.add_argument("--json", metavar="FILE", help="write every figure as JSON")

@@ -15,8 +15,14 @@ sampled every second), the 202's latency, the CPU of server and client per activ
 how long the rest took to drain.
 
 A flow's backlog counts as **bounded** when pending at its end is at most 10 % of what was
-sent and the backlog grew by less than 5 % of the rate per second over the second half of
-the flow. With --search, after the listed rates the script looks for the highest bounded
+sent, the backlog grew by less than 5 % of the rate per second over the second half of
+the flow, and the flow was held: at least 95 % of the rate, with at most 1 % of the
+requests started late. The last condition matters since the inbox holds requests back
+while its backlog is at `inbox_backlog_limit` (fedlocal/federation/admission.py): above
+what the instance processes, the queue stays short and the backlog moves to the sender,
+as requests held open, started late, and a rate not held.
+
+With --search, after the listed rates the script looks for the highest bounded
 rate: it bisects between the highest bounded and the lowest unbounded rate measured so
 far, down to a step of --resolution activities/s.
 
@@ -60,6 +66,8 @@ from remote_actor import Audience, RemoteInstance, make_batch  # noqa: E402
 MAX_OPEN = 256
 PENDING_TARGET = 0.10
 GROWTH_LIMIT = 0.05  # of the rate, per second, over the flow's second half
+HELD_TARGET = 0.95  # of the rate: below it, the sender was held back
+LATE_TARGET = 0.01  # of the requests sent
 
 
 @dataclass
@@ -197,7 +205,12 @@ class OpenLoop:
         for status in outcome.statuses:
             counts[str(status)] = counts.get(str(status), 0) + 1
         held = count / max(outcome.started[-1], 1e-9) if count > 1 else float(rate)
-        bounded = pending <= PENDING_TARGET * count and growth < GROWTH_LIMIT * rate
+        bounded = (
+            pending <= PENDING_TARGET * count
+            and growth < GROWTH_LIMIT * rate
+            and held >= HELD_TARGET * rate
+            and outcome.late_starts <= LATE_TARGET * count
+        )
         return FlowResult(
             rate=rate,
             seconds=round(flow_seconds, 1),

@@ -62,6 +62,7 @@ from processes import (  # noqa: E402
     machine,
     machine_busy_seconds,
     wait_for_quiet,
+    write_instance_config,
 )
 from remote_actor import AP_TYPE, RemoteActor, RemoteInstance, create_note  # noqa: E402
 
@@ -77,21 +78,24 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def write_config(path: Path, *, port: int, data_dir: Path, url: str, schema: str, web_only: bool):
-    path.write_text(
-        "\n".join(
-            [
-                'name = "Bench"',
-                f'base_url = "http://127.0.0.1:{port}"',
-                f'data_dir = "{data_dir}"',
-                f'database_url = "{url}"',
-                f'database_schema = "{schema}"',
-                "allow_private_addresses = true",
-                'log_level = "warning"',
-                f"run_workers = {'false' if web_only else 'true'}",
-                "",
-            ]
-        )
+def write_config(
+    path: Path,
+    *,
+    port: int,
+    data_dir: Path,
+    url: str,
+    schema: str,
+    web_only: bool,
+    backlog_limit: int | None = None,
+):
+    """A layout's config on the PostgreSQL schema (`processes.write_instance_config`)."""
+    write_instance_config(
+        path,
+        port=port,
+        data_dir=data_dir,
+        run_workers=not web_only,
+        backlog_limit=backlog_limit,
+        database=(url, schema),
     )
 
 
@@ -167,7 +171,14 @@ def postgres_pids() -> list[int]:
 class Layout:
     """The processes of one layout, started on a fresh schema."""
 
-    def __init__(self, name: str, workdir: Path, url: str, actor: RemoteActor):
+    def __init__(
+        self,
+        name: str,
+        workdir: Path,
+        url: str,
+        actor: RemoteActor,
+        backlog_limit: int | None = None,
+    ):
         self.name = name
         self.url = url
         self.schema = f"bench_mp_{uuid.uuid4().hex[:12]}"
@@ -183,6 +194,7 @@ class Layout:
             url=url,
             schema=self.schema,
             web_only=name != "one",
+            backlog_limit=backlog_limit,
         )
         self.actor = actor
         self.server: Server | None = None
@@ -365,7 +377,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             order = LAYOUTS if rep % 2 == 0 else tuple(reversed(LAYOUTS))
             for name in order:
                 wait_for_quiet(args.quiet_cores, args.quiet_wait)
-                layout = Layout(name, workdir, args.postgres, actor)
+                layout = Layout(name, workdir, args.postgres, actor, args.backlog_limit)
                 try:
                     await layout.start()
                     result = await measure(layout, args, status)
@@ -396,6 +408,11 @@ def main() -> int:
     parser.add_argument("--repeat", "-r", type=int, default=2)
     parser.add_argument("--quiet-cores", type=float, default=0.5)
     parser.add_argument("--quiet-wait", type=float, default=10.0)
+    parser.add_argument(
+        "--backlog-limit",
+        type=int,
+        help="inbox_backlog_limit (default: the server's; 0 never holds requests)",
+    )
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()

@@ -78,6 +78,33 @@ def wait_for_quiet(limit_cores: float, deadline: float) -> float:
             return used
 
 
+def write_instance_config(
+    path: Path,
+    *,
+    port: int,
+    data_dir: Path,
+    run_workers: bool,
+    backlog_limit: int | None = None,
+    database: tuple[str, str] | None = None,
+) -> None:
+    """A benchmarked instance's config on loopback, quiet logs; `backlog_limit` sets
+    `inbox_backlog_limit` (None: the server's default), `database` is (URL, schema) of a
+    PostgreSQL database (None: the SQLite file in `data_dir`)."""
+    lines = [
+        'name = "Bench"',
+        f'base_url = "http://127.0.0.1:{port}"',
+        f'data_dir = "{data_dir}"',
+        "allow_private_addresses = true",
+        'log_level = "warning"',
+        f"run_workers = {'true' if run_workers else 'false'}",
+    ]
+    if database is not None:
+        lines += [f'database_url = "{database[0]}"', f'database_schema = "{database[1]}"']
+    if backlog_limit is not None:
+        lines.append(f"inbox_backlog_limit = {backlog_limit}")
+    path.write_text("\n".join([*lines, ""]))
+
+
 class Server:
     """A server in its own process, stopped with SIGINT (uvicorn's graceful shutdown)."""
 
@@ -113,12 +140,21 @@ class Server:
         self.process.wait()
         self._log_file.close()
 
+    # Processes run beside the server (`fedlocal worker`), stopped before it.
     beside: subprocess.Popen | None = None
+    also: tuple[subprocess.Popen, ...] = ()
+
+    @property
+    def beside_pids(self) -> list[int]:
+        return [p.pid for p in (self.beside, *self.also) if p is not None]
 
     def stop(self) -> None:
-        if self.beside is not None and self.beside.poll() is None:
-            self.beside.send_signal(signal.SIGINT)
-            self.beside.wait(timeout=30)
+        for other in (self.beside, *self.also):
+            if other is not None and other.poll() is None:
+                other.send_signal(signal.SIGINT)
+        for other in (self.beside, *self.also):
+            if other is not None:
+                other.wait(timeout=30)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
