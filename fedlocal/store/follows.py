@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
-    and_,
+    Text,
     bindparam,
     delete,
     func,
@@ -181,26 +182,27 @@ async def follower_inboxes(
     of one or several actors, in inbox order after `after`: the fan-out reads them in
     bounded batches."""
     ids = [actor_ids] if isinstance(actor_ids, int) else list(actor_ids)
-    inbox = func.coalesce(actors.c.shared_inbox_url, actors.c.inbox_url)
-    query = (
-        select(inbox.label("inbox"))
-        .select_from(follows.join(actors, actors.c.id == follows.c.follower_id))
-        .where(
-            and_(
-                follows.c.followed_id.in_(ids),
-                follows.c.state == "accepted",
-                actors.c.role == "remote",
-                actors.c.gone_at.is_(None),
-                inbox.is_not(None),
-            )
-        )
-        .group_by(inbox)
-        .order_by(inbox)
-        .limit(limit)
+    rows = await conn.execute(_FOLLOWER_INBOXES, {"ids": ids, "after": after or "", "limit": limit})
+    return [row.inbox for row in rows]
+
+
+# Built once (docs/performance.md, "Statements built once"): the fan-out of every post a
+# group shares runs it. Every inbox sorts after "", so no `after` is `after=""`.
+_INBOX = func.coalesce(actors.c.shared_inbox_url, actors.c.inbox_url)
+_FOLLOWER_INBOXES = (
+    select(_INBOX.label("inbox"))
+    .select_from(follows.join(actors, actors.c.id == follows.c.follower_id))
+    .where(
+        follows.c.followed_id.in_(bindparam("ids", expanding=True)),
+        follows.c.state == "accepted",
+        actors.c.role == "remote",
+        actors.c.gone_at.is_(None),
+        bindparam("after", type_=Text) < _INBOX,
     )
-    if after is not None:
-        query = query.where(inbox > after)
-    return [row.inbox for row in await conn.execute(query)]
+    .group_by(_INBOX)
+    .order_by(_INBOX)
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
 async def has_local_follower(conn: AsyncConnection, actor_id: int) -> bool:

@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
@@ -167,30 +178,36 @@ async def rewrite_waiting(conn: AsyncConnection, activity_id: int, *, uri: str, 
 
 
 async def pending_fanouts(conn: AsyncConnection, *, limit: int) -> list[OutgoingActivity]:
-    rows = await conn.execute(
-        select(outgoing_activities)
-        .where(outgoing_activities.c.fanout_state == "pending")
-        .order_by(outgoing_activities.c.id)
-        .limit(limit)
-    )
+    rows = await conn.execute(_PENDING_FANOUTS, {"limit": limit})
     return [_outgoing(row) for row in rows]
+
+
+# Built once (docs/performance.md, "Statements built once"): the delivery pool runs the
+# fan-out's and the claim's statements at every step, a step for each post a group shares.
+_PENDING_FANOUTS = (
+    select(outgoing_activities)
+    .where(outgoing_activities.c.fanout_state == "pending")
+    .order_by(outgoing_activities.c.id)
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
 async def lock_pending_fanout(conn: AsyncConnection, activity_id: int) -> OutgoingActivity | None:
     """The activity, locked for this write transaction, if its audience is still being
     expanded and no other process is expanding it now (PostgreSQL: `SKIP LOCKED`; SQLite's
     single writer needs no lock): two workers never read the same cursor."""
-    row = (
-        await conn.execute(
-            select(outgoing_activities)
-            .where(
-                outgoing_activities.c.id == activity_id,
-                outgoing_activities.c.fanout_state == "pending",
-            )
-            .with_for_update(skip_locked=True)
-        )
-    ).first()
+    row = (await conn.execute(_LOCK_PENDING_FANOUT, {"id": activity_id})).first()
     return _outgoing(row) if row else None
+
+
+_LOCK_PENDING_FANOUT = (
+    select(outgoing_activities)
+    .where(
+        outgoing_activities.c.id == bindparam("id", type_=Integer),
+        outgoing_activities.c.fanout_state == "pending",
+    )
+    .with_for_update(skip_locked=True)
+)
 
 
 async def add_deliveries(
@@ -220,10 +237,19 @@ async def advance_fanout(
     conn: AsyncConnection, activity_id: int, *, cursor: str | None, done: bool
 ) -> None:
     await conn.execute(
-        update(outgoing_activities)
-        .where(outgoing_activities.c.id == activity_id)
-        .values(fanout_cursor=cursor, fanout_state="done" if done else "pending")
+        _ADVANCE_FANOUT,
+        {"activity_id": activity_id, "cursor": cursor, "state": "done" if done else "pending"},
     )
+
+
+_ADVANCE_FANOUT = (
+    update(outgoing_activities)
+    .where(outgoing_activities.c.id == bindparam("activity_id", type_=Integer))
+    .values(
+        fanout_cursor=bindparam("cursor", type_=outgoing_activities.c.fanout_cursor.type),
+        fanout_state=bindparam("state", type_=outgoing_activities.c.fanout_state.type),
+    )
+)
 
 
 async def claim_deliveries(
@@ -237,33 +263,11 @@ async def claim_deliveries(
     """Lease up to `limit` due deliveries to hosts whose circuit is not open, leaving out
     `skip_domains` (hosts the caller is already busy with)."""
     now = now or utcnow()
-    circuit_open = exists().where(
-        and_(
-            remote_domains.c.domain == deliveries.c.domain,
-            remote_domains.c.circuit_state == "open",
-            remote_domains.c.open_until > now,
-        )
-    )
-    due = (
-        select(deliveries.c.id)
-        .where(
-            deliveries.c.state == "pending",
-            deliveries.c.next_attempt_at <= now,
-            (deliveries.c.locked_until.is_(None)) | (deliveries.c.locked_until < now),
-            ~circuit_open,
-            *([deliveries.c.domain.not_in(list(skip_domains))] if skip_domains else []),
-        )
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     claimed = (
         (
             await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.id.in_(due.scalar_subquery()))
-                .values(locked_until=now + lease)
-                .returning(deliveries.c.id)
+                _CLAIM_DELIVERIES,
+                {"now": now, "until": now + lease, "limit": limit, "skip": list(skip_domains)},
             )
         )
         .scalars()
@@ -271,21 +275,51 @@ async def claim_deliveries(
     )
     if not claimed:
         return []
-    rows = await conn.execute(
-        select(
-            deliveries.c.id,
-            deliveries.c.activity_id,
-            deliveries.c.inbox_url,
-            deliveries.c.domain,
-            deliveries.c.attempts,
-            outgoing_activities.c.actor_id,
-            outgoing_activities.c.body,
-        )
-        .join(outgoing_activities, outgoing_activities.c.id == deliveries.c.activity_id)
-        .where(deliveries.c.id.in_(claimed))
-        .order_by(deliveries.c.id)
-    )
+    rows = await conn.execute(_CLAIMED, {"ids": claimed})
     return [Delivery(*row) for row in rows]
+
+
+_NOW = bindparam("now", type_=deliveries.c.next_attempt_at.type)
+_CIRCUIT_OPEN = exists().where(
+    remote_domains.c.domain == deliveries.c.domain,
+    remote_domains.c.circuit_state == "open",
+    remote_domains.c.open_until > _NOW,
+)
+_CLAIM_DELIVERIES = (
+    update(deliveries)
+    .where(
+        deliveries.c.id.in_(
+            select(deliveries.c.id)
+            .where(
+                deliveries.c.state == "pending",
+                deliveries.c.next_attempt_at <= _NOW,
+                (deliveries.c.locked_until.is_(None)) | (deliveries.c.locked_until < _NOW),
+                ~_CIRCUIT_OPEN,
+                deliveries.c.domain.not_in(bindparam("skip", expanding=True)),
+            )
+            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+            .limit(bindparam("limit", type_=Integer))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .values(locked_until=bindparam("until", type_=deliveries.c.locked_until.type))
+    .returning(deliveries.c.id)
+)
+_CLAIMED = (
+    select(
+        deliveries.c.id,
+        deliveries.c.activity_id,
+        deliveries.c.inbox_url,
+        deliveries.c.domain,
+        deliveries.c.attempts,
+        outgoing_activities.c.actor_id,
+        outgoing_activities.c.body,
+    )
+    .join(outgoing_activities, outgoing_activities.c.id == deliveries.c.activity_id)
+    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(deliveries.c.id)
+)
 
 
 async def release_deliveries(conn: AsyncConnection, delivery_ids: Collection[int]) -> None:
@@ -306,7 +340,10 @@ async def delivered(conn: AsyncConnection, delivery_id: int) -> None:
 async def delivered_many(conn: AsyncConnection, delivery_ids: Collection[int]) -> None:
     """Remove many delivered rows in one statement."""
     if delivery_ids:
-        await conn.execute(delete(deliveries).where(deliveries.c.id.in_(list(delivery_ids))))
+        await conn.execute(_DELIVERED, {"ids": list(delivery_ids)})
+
+
+_DELIVERED = delete(deliveries).where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
 
 
 async def retry_delivery(
