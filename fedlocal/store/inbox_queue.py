@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
+from .leases import claim_due, lease_now
 from .tables import inbox_queue
 
 
@@ -88,25 +89,12 @@ async def claim(
 
 # Built once (docs/performance.md, "Statements built once"): every batch claims and
 # completes.
-_NOW = bindparam("now", type_=inbox_queue.c.next_attempt_at.type)
-_CLAIM = (
-    update(inbox_queue)
-    .where(
-        inbox_queue.c.id.in_(
-            select(inbox_queue.c.id)
-            .where(
-                inbox_queue.c.state == "pending",
-                inbox_queue.c.next_attempt_at <= _NOW,
-                (inbox_queue.c.locked_until.is_(None)) | (inbox_queue.c.locked_until < _NOW),
-            )
-            .order_by(inbox_queue.c.id)
-            .limit(bindparam("limit", type_=Integer))
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-    )
-    .values(locked_until=bindparam("until", type_=inbox_queue.c.locked_until.type))
-    .returning(
+_NOW = lease_now(inbox_queue)
+_CLAIM = claim_due(
+    inbox_queue,
+    _NOW,
+    order_by=[inbox_queue.c.id],
+    returning=[
         inbox_queue.c.id,
         inbox_queue.c.body,
         inbox_queue.c.activity_uri,
@@ -114,7 +102,7 @@ _CLAIM = (
         inbox_queue.c.key_id,
         inbox_queue.c.attempts,
         inbox_queue.c.received_at,
-    )
+    ],
 )
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
+from .leases import claim_due, lease_now
 from .tables import deliveries, outgoing_activities, remote_domains
 from .upsert import insert_ignoring_conflicts
 
@@ -279,32 +280,19 @@ async def claim_deliveries(
     return [Delivery(*row) for row in rows]
 
 
-_NOW = bindparam("now", type_=deliveries.c.next_attempt_at.type)
+_NOW = lease_now(deliveries)
 _CIRCUIT_OPEN = exists().where(
     remote_domains.c.domain == deliveries.c.domain,
     remote_domains.c.circuit_state == "open",
     remote_domains.c.open_until > _NOW,
 )
-_CLAIM_DELIVERIES = (
-    update(deliveries)
-    .where(
-        deliveries.c.id.in_(
-            select(deliveries.c.id)
-            .where(
-                deliveries.c.state == "pending",
-                deliveries.c.next_attempt_at <= _NOW,
-                (deliveries.c.locked_until.is_(None)) | (deliveries.c.locked_until < _NOW),
-                ~_CIRCUIT_OPEN,
-                deliveries.c.domain.not_in(bindparam("skip", expanding=True)),
-            )
-            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-            .limit(bindparam("limit", type_=Integer))
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-    )
-    .values(locked_until=bindparam("until", type_=deliveries.c.locked_until.type))
-    .returning(deliveries.c.id)
+_CLAIM_DELIVERIES = claim_due(
+    deliveries,
+    _NOW,
+    ~_CIRCUIT_OPEN,
+    deliveries.c.domain.not_in(bindparam("skip", expanding=True)),
+    order_by=[deliveries.c.next_attempt_at, deliveries.c.id],
+    returning=[deliveries.c.id],
 )
 _CLAIMED = (
     select(
