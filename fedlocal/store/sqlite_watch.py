@@ -43,8 +43,19 @@ class SqliteWatch:
         self.looks = 0  # how many times it asked (for tests)
 
     def start(self) -> None:
+        """Take the file's version now, then watch from a thread: a commit made as soon
+        as this returns is seen (taken in the thread, the first version could come after
+        it, and that commit would wait for the next poll)."""
         self._loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._watch, name="sqlite-watch", daemon=True)
+        try:
+            connection = sqlite3.connect(self.path, check_same_thread=False)
+        except sqlite3.Error as exc:
+            log.warning("cannot watch %s for other processes' writes: %s", self.path, exc)
+            return
+        first = self._version(connection)
+        self._thread = threading.Thread(
+            target=self._watch, args=(connection, first), name="sqlite-watch", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -52,14 +63,8 @@ class SqliteWatch:
         if self._thread is not None:
             self._thread.join(STOP_SECONDS)
 
-    def _watch(self) -> None:
-        try:
-            connection = sqlite3.connect(self.path, check_same_thread=False)
-        except sqlite3.Error as exc:
-            log.warning("cannot watch %s for other processes' writes: %s", self.path, exc)
-            return
+    def _watch(self, connection: sqlite3.Connection, last: int | None) -> None:
         with contextlib.closing(connection):
-            last = self._version(connection)
             while not self._stop.wait(self.every):
                 version = self._version(connection)
                 self.looks += 1

@@ -4,9 +4,10 @@ what a change wakes in `Signals` on SQLite (store/signals.py)."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
-from fedlocal.store import Database
+from fedlocal.store import Database, sqlite_watch
 from fedlocal.store.signals import Signals
 from fedlocal.store.sqlite_watch import SqliteWatch
 from tests.support.waiting import wait_for
@@ -80,3 +81,31 @@ async def test_a_process_not_beside_others_does_not_watch(tmp_path):
     finally:
         await signals.close()
         await db.dispose()
+
+
+async def test_a_commit_right_after_start_is_seen_however_late_the_thread_runs(
+    tmp_path, monkeypatch
+):
+    # Given a watch whose thread does not run until the test lets it
+    path = sqlite_file(tmp_path)
+    held: list[threading.Thread] = []
+    really_start = threading.Thread.start
+
+    class HeldThread(threading.Thread):
+        def start(self) -> None:
+            held.append(self)
+
+    monkeypatch.setattr(sqlite_watch.threading, "Thread", HeldThread)
+    calls: list[int] = []
+    watch = SqliteWatch(str(path), lambda: calls.append(1), every=QUICK)
+    watch.start()
+    try:
+        # When another connection commits before the thread has run at all
+        write_elsewhere(path)
+        [thread] = held
+        really_start(thread)
+
+        # Then the commit is seen: the version it is compared with was taken at start
+        await wait_for(lambda: calls == [1], message="the commit to be seen")
+    finally:
+        watch.stop()
