@@ -121,6 +121,10 @@ def serve(port: int) -> None:
     counts = {"fetches": 0, "deliveries": 0}
 
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as Mastodon's servers answer: HTTP/1.0 closed the connection after
+        # each answer, and every delivery to it paid for a new one.
+        protocol_version = "HTTP/1.1"
+
         def _answer(self, status: int, document: Any = None) -> None:
             body = json.dumps(document).encode() if document is not None else b""
             self.send_response(status)

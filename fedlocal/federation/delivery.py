@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from activitypub import keys as key_codec
@@ -36,6 +36,8 @@ from .runtime import Federation
 log = logging.getLogger(__name__)
 
 FANOUT_BATCH = 500
+# Pending activities one fan-out step looks at.
+FANOUT_ACTIVITIES = 10
 SIGNER_CACHE_SIZE = 1000
 RETRYABLE_4XX = frozenset({401, 408, 429})
 
@@ -59,6 +61,16 @@ class Outcome:
         return status is not None and (
             status == 501 or (400 <= status < 500 and status not in RETRYABLE_4XX)
         )
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """What one fan-out step did: `activities` expanded (in full or by one batch),
+    `deliveries` added, and the activities whose expansion together `failed`."""
+
+    activities: int = 0
+    deliveries: int = 0
+    failed: list[OutgoingActivity] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,43 +104,64 @@ class DeliveryWorker:
     # --- stage 1 ------------------------------------------------------------------------
 
     async def fan_out(self) -> int:
-        """Expand a few pending activities by one batch of inboxes each; returns how many.
-
-        Together in one write transaction, until it holds a batch's worth of deliveries
-        (`FANOUT_BATCH`; the rest go in the next round): one transaction each took a turn
-        of the write lock per activity (a group shares every post of its members), and the
-        inbox's appends and the inbox worker waited behind each. If that transaction
-        fails, one each: a failure stays its activity's own (logged, the activity left
-        pending for the next round) and holds up no other."""
+        """Expand a few pending activities by one batch of inboxes each, in one write
+        transaction of its own; returns how many (`expand` says more)."""
         db = self.federation.db
         async with db.read() as conn:
-            activities = await outbox_store.pending_fanouts(conn, limit=10)
+            activities = await outbox_store.pending_fanouts(conn, limit=FANOUT_ACTIVITIES)
         if not activities:
             return 0
+        async with db.write() as conn:
+            expansion = await self.expand(conn, activities)
+        expansion = await self.after_expansion(expansion)
+        return expansion.activities
+
+    async def expand(self, conn, activities: Sequence[OutgoingActivity] | None = None) -> Expansion:
+        """In the caller's write transaction: expand `activities` (by default the first
+        pending ones) by one batch of inboxes each, until it holds a batch's worth of
+        deliveries (`FANOUT_BATCH`; the rest go in the next round).
+
+        Together, in a savepoint: one transaction each took a turn of the write lock per
+        activity (a group shares every post of its members), and the inbox's appends and
+        the inbox worker waited behind each. If the savepoint fails, nothing of it is kept
+        and the expansion lists the activities for `after_expansion`, which takes them one
+        by one once the caller's transaction is over."""
+        if activities is None:
+            activities = await outbox_store.pending_fanouts(conn, limit=FANOUT_ACTIVITIES)
+        if not activities:
+            return Expansion()
         expanded = added = 0
         try:
-            async with db.write() as conn:
+            async with conn.begin_nested():
                 for listed in activities:
                     added += await self._expand_batch(conn, listed)
                     expanded += 1
                     if added >= FANOUT_BATCH:
                         break
         except Exception:
-            if len(activities) == 1:
-                raise
-            log.warning("fan-out of %d activities together failed: one by one", len(activities),
-                        exc_info=True)  # fmt: skip
+            log.warning("fan-out of %d activities together failed: one by one",
+                        len(activities), exc_info=True)  # fmt: skip
+            return Expansion(failed=list(activities))
+        return Expansion(expanded, added)
+
+    async def after_expansion(self, expansion: Expansion) -> Expansion:
+        """Once `expand`'s transaction is committed: the activities that failed together
+        go one by one, each in a write transaction of its own (a failure stays its
+        activity's own: logged, the activity left pending for the next round). Returns
+        the whole expansion; the delivery workers are woken when it added deliveries."""
+        if expansion.failed:
             expanded = added = 0
-            for listed in activities:
+            for listed in expansion.failed:
                 try:
-                    async with db.write() as conn:
+                    async with self.federation.db.write() as conn:
                         added += await self._expand_batch(conn, listed)
                 except Exception:
                     log.exception("fan-out of outgoing activity %s failed", listed.id)
                 expanded += 1
-        if added:
+            expansion = Expansion(expansion.activities + expanded, expansion.deliveries + added)
+        if expansion.deliveries:
             self.federation.outbox.wake()
-        return expanded
+        return expansion
 
     async def _expand_batch(self, conn, listed: OutgoingActivity) -> int:
         """One batch of the activity's inboxes made deliveries, in the caller's write
@@ -193,15 +226,42 @@ class DeliveryWorker:
     ) -> Claimed:
         """Lease up to `limit` due deliveries, deciding which hosts get a probe."""
         async with self.federation.db.write() as conn:
-            jobs = await outbox_store.claim_deliveries(
-                conn, limit=limit, lease=self.lease, now=now, skip_domains=skip_domains
-            )
-            return await self._half_open_probes(conn, jobs)
+            return await self.claim_in(conn, limit=limit, now=now, skip_domains=skip_domains)
+
+    async def claim_in(
+        self,
+        conn,
+        *,
+        limit: int,
+        now: datetime | None = None,
+        skip_domains: Collection[str] = (),
+        per_host: int | None = None,
+        in_flight: Mapping[str, int] | None = None,
+    ) -> Claimed:
+        """`claim` in the caller's write transaction; with `per_host`, no host gets more
+        than that many, counting `in_flight` (`outbox_store.claim_deliveries`)."""
+        jobs = await outbox_store.claim_deliveries(
+            conn,
+            limit=limit,
+            lease=self.lease,
+            now=now,
+            skip_domains=skip_domains,
+            per_host=per_host,
+            in_flight=in_flight,
+        )
+        return await self._half_open_probes(conn, jobs)
 
     async def record(
         self, outcomes: Sequence[Outcome], now: datetime, release: Sequence[Delivery] = ()
     ) -> None:
         """Record outcomes in one write transaction; `release` goes back to the queue."""
+        async with self.federation.db.write() as conn:
+            await self.record_in(conn, outcomes, now, release)
+
+    async def record_in(
+        self, conn, outcomes: Sequence[Outcome], now: datetime, release: Sequence[Delivery] = ()
+    ) -> None:
+        """`record` in the caller's write transaction."""
         # Successes (nearly every outcome of a fan-out) are written in three statements
         # whatever their number; a host that also failed in this batch keeps the
         # outcome-by-outcome path, so its last outcome decides its health as before.
@@ -210,21 +270,20 @@ class DeliveryWorker:
         one_by_one = [
             o for o in outcomes if not (o.succeeded and o.delivery.domain not in failed_hosts)
         ]
-        async with self.federation.db.write() as conn:
-            if batched:
-                await outbox_store.delivered_many(conn, [o.delivery.id for o in batched])
-                await domain_store.record_successes(conn, [o.delivery.domain for o in batched])
-            for outcome in one_by_one:
-                await self._record(conn, outcome, now)
-            for job in release:
-                await outbox_store.retry_delivery(
-                    conn,
-                    job.id,
-                    at=now,
-                    status=None,
-                    error="waiting for a probe",
-                    count_attempt=False,
-                )
+        if batched:
+            await outbox_store.delivered_many(conn, [o.delivery.id for o in batched])
+            await domain_store.record_successes(conn, [o.delivery.domain for o in batched])
+        for outcome in one_by_one:
+            await self._record(conn, outcome, now)
+        for job in release:
+            await outbox_store.retry_delivery(
+                conn,
+                job.id,
+                at=now,
+                status=None,
+                error="waiting for a probe",
+                count_attempt=False,
+            )
 
     async def _half_open_probes(self, conn, jobs: list[Delivery]) -> Claimed:
         """For a host whose circuit has just reached the end of its open period, send one
@@ -242,11 +301,6 @@ class DeliveryWorker:
             else:
                 held_back.append(job)
         return Claimed(send, held_back, frozenset(probing))
-
-    async def release(self, jobs: Sequence[Delivery]) -> None:
-        """Give claimed deliveries back unsent."""
-        async with self.federation.db.write() as conn:
-            await outbox_store.release_deliveries(conn, [job.id for job in jobs])
 
     async def send(self, job: Delivery) -> Outcome:
         """POST one delivery, signed by its activity's actor; never raises. A delivery

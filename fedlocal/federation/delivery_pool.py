@@ -4,10 +4,17 @@
 wants. A running server must not: one hanging host would hold its whole batch for the
 HTTP timeout, and every healthy host behind it would wait in steps of that timeout. The
 pool keeps up to `size` deliveries in flight, at most `per_host` to one host (so one busy
-neighbour cannot take every slot, and a host is not hammered), records outcomes as they
-finish, and claims again at once — on a finished delivery or on new work committed in this
-process (the outbox's wake-up), else at the poll interval (work from another process,
-retries coming due).
+neighbour cannot take every slot, and a host is not hammered: a host's share is decided in
+the claim, so nothing is leased only to be given back), records outcomes as they finish,
+and claims again at once — on a finished delivery or on new work committed in this process
+(the outbox's wake-up), else at the poll interval (work from another process, retries
+coming due).
+
+A step (record what finished, expand audiences, claim for the free slots) is one write
+transaction, and none when a read finds nothing to do. While busy, steps come at most every
+`gather_seconds`, so that what finishes meanwhile is recorded together: during an inbox
+flood a group sharing its members' posts made a step, and four transactions, per delivery,
+and every one was a turn of the write lock that the inbox waited behind.
 
 Slots are for work, not for waiting: a delivery still unanswered after `slow_after`
 seconds (a host that hangs until our timeout) stops counting against `size`, so a tenth
@@ -24,13 +31,19 @@ import logging
 import time
 from collections import Counter
 
+from ..store import outbox as outbox_store
 from ..store.clock import utcnow
 from ..store.outbox import Delivery
-from .delivery import DeliveryWorker, Outcome
+from .delivery import FANOUT_ACTIVITIES, Claimed, DeliveryWorker, Expansion, Outcome
 from .delivery_bounds import SLOW_AFTER_SECONDS, most_in_flight
 from .workers import Heartbeats, Stopping
 
 log = logging.getLogger(__name__)
+
+# While busy, a step at most this often (seconds): a step is a turn of the write lock
+# (docs/performance.md, "One write turn per delivery step"). After a quiet moment the
+# first step comes at once.
+GATHER_SECONDS = 0.05
 
 
 class DeliveryPool:
@@ -41,11 +54,13 @@ class DeliveryPool:
         size: int,
         per_host: int,
         slow_after: float = SLOW_AFTER_SECONDS,
+        gather_seconds: float = GATHER_SECONDS,
     ):
         self.worker = worker
         self.size = size
         self.per_host = per_host
         self.slow_after = slow_after
+        self.gather_seconds = gather_seconds
         self._in_flight: dict[asyncio.Task[Outcome], Delivery] = {}
         self._started: dict[asyncio.Task[Outcome], float] = {}
         self._per_host: Counter[str] = Counter()
@@ -73,6 +88,7 @@ class DeliveryPool:
         try:
             while stopping is None or not stopping.asked:
                 wake.clear()
+                began = time.monotonic()
                 try:
                     busy = await self.step()
                 except asyncio.CancelledError:
@@ -83,8 +99,14 @@ class DeliveryPool:
                 else:
                     if heartbeats is not None:
                         heartbeats.beat("delivery")
-                if busy and wake.is_set():
-                    continue
+                if busy:
+                    # While busy, what finishes or comes in over the next moment goes in
+                    # the next step's one transaction, rather than in a step each.
+                    rest = began + self.gather_seconds - time.monotonic()
+                    if rest > 0:
+                        await asyncio.sleep(rest)
+                    if wake.is_set():
+                        continue
                 await self._wait(wake, poll_seconds)
         finally:
             for task in self._in_flight:
@@ -93,12 +115,42 @@ class DeliveryPool:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def step(self) -> bool:
-        """Record what finished, expand audiences, fill the free slots. True when it
-        found anything to do."""
-        recorded = await self._record_finished()
-        expanded = await self.worker.fan_out()
-        started = await self._fill()
-        return bool(recorded or expanded or started)
+        """Record what finished, expand audiences, fill the free slots: in one write
+        transaction, taken only when there is something to write. True when it found
+        anything to do.
+
+        One transaction rather than one for each: during an inbox flood every post a group
+        shares wakes the pool, and each transaction was a turn of the write lock that the
+        inbox's appends and the inbox worker waited behind (docs/performance.md, "One
+        write turn per delivery step")."""
+        worker = self.worker
+        outcomes, release, finished = self._take_finished()
+        free = self._free_slots()
+        skip = self._busy_hosts() | self._probing
+        async with worker.federation.db.read() as conn:
+            pending = await outbox_store.pending_fanouts(conn, limit=FANOUT_ACTIVITIES)
+            due = free > 0 and await outbox_store.any_due(conn, skip_domains=skip)
+        if not (finished or pending or due):
+            return False
+        claimed = None
+        async with worker.federation.db.write() as conn:
+            if finished:
+                await worker.record_in(conn, outcomes, utcnow(), release=release)
+            expansion = await worker.expand(conn, pending) if pending else Expansion()
+            if free > 0:
+                claimed = await worker.claim_in(
+                    conn,
+                    limit=free,
+                    skip_domains=skip,
+                    per_host=self.per_host,
+                    in_flight=self._per_host,
+                )
+        expansion = await worker.after_expansion(expansion)
+        started = self._start(claimed) if claimed is not None else 0
+        if expansion.deliveries > started:
+            # Some of them are for others to take: busy hosts here, other processes.
+            worker.federation.outbox.wake()
+        return bool(finished or expansion.activities or started)
 
     async def drain(self) -> None:
         """Until nothing is due or in flight (for tests and benchmarks)."""
@@ -129,10 +181,11 @@ class DeliveryPool:
         finally:
             waker.cancel()
 
-    async def _record_finished(self) -> int:
+    def _take_finished(self) -> tuple[list[Outcome], list[Delivery], int]:
+        """The outcomes of the deliveries that finished since the last step, the
+        deliveries to release (held back behind a probe that has now answered), and how
+        many finished."""
         finished = [task for task in self._in_flight if task.done()]
-        if not finished:
-            return 0
         outcomes: list[Outcome] = []
         release: list[Delivery] = []
         for task in finished:
@@ -147,36 +200,27 @@ class DeliveryPool:
             if task.cancelled():
                 continue
             outcomes.append(task.result())
-        # One write transaction for everything that finished since the last step.
-        await self.worker.record(outcomes, utcnow(), release=release)
-        return len(finished)
+        return outcomes, release, len(finished)
 
-    async def _fill(self) -> int:
-        free = min(
+    def _free_slots(self) -> int:
+        return min(
             self.size - self._working(time.monotonic()),
             most_in_flight(self.size) - len(self._in_flight),
         )
-        if free <= 0:
-            return 0
-        busy_hosts = {host for host, n in self._per_host.items() if n >= self.per_host}
-        claimed = await self.worker.claim(limit=free, skip_domains=busy_hosts | self._probing)
-        send: list[Delivery] = []
-        extra: list[Delivery] = []
-        for job in claimed.send:
-            # One claim can hold more for a host than its share; those go back at once.
-            if self._per_host[job.domain] >= self.per_host:
-                extra.append(job)
-                continue
-            self._per_host[job.domain] += 1
-            send.append(job)
+
+    def _busy_hosts(self) -> set[str]:
+        return {host for host, n in self._per_host.items() if n >= self.per_host}
+
+    def _start(self, claimed: Claimed) -> int:
+        """Send what was claimed (no host beyond its share: the claim saw to it); keep
+        what is held back behind a probe."""
         for host in claimed.probes:
             self._probing.add(host)
         for job in claimed.held_back:
             self._held_back.setdefault(job.domain, []).append(job)
-        if extra:
-            await self.worker.release(extra)
-        for job in send:
+        for job in claimed.send:
+            self._per_host[job.domain] += 1
             task = asyncio.ensure_future(self.worker.send(job))
             self._in_flight[task] = job
             self._started[task] = time.monotonic()
-        return len(send)
+        return len(claimed.send)

@@ -7,7 +7,8 @@ distinct inbox, so the worker's memory depends on the batch size, not the audien
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
-from .leases import claim_due, lease_now
+from .leases import claim_due, due_rows, lease_now, lease_rows
 from .tables import deliveries, outgoing_activities, remote_domains
 from .upsert import insert_ignoring_conflicts
 
@@ -260,20 +261,27 @@ async def claim_deliveries(
     lease: timedelta,
     now: datetime | None = None,
     skip_domains: Collection[str] = (),
+    per_host: int | None = None,
+    in_flight: Mapping[str, int] | None = None,
 ) -> list[Delivery]:
     """Lease up to `limit` due deliveries to hosts whose circuit is not open, leaving out
-    `skip_domains` (hosts the caller is already busy with)."""
+    `skip_domains` (hosts the caller is already busy with). With `per_host`, a host gets
+    no more than that many, counting the caller's `in_flight` to it: the others among the
+    first `limit` due are left as they are, not leased and given back."""
     now = now or utcnow()
-    claimed = (
-        (
-            await conn.execute(
-                _CLAIM_DELIVERIES,
-                {"now": now, "until": now + lease, "limit": limit, "skip": list(skip_domains)},
-            )
-        )
-        .scalars()
-        .all()
-    )
+    params = {"now": now, "until": now + lease, "limit": limit, "skip": list(skip_domains)}
+    claimed: Sequence[int]
+    if per_host is None:
+        claimed = (await conn.execute(_CLAIM_DELIVERIES, params)).scalars().all()
+    else:
+        taken = Counter(in_flight or {})
+        claimed = []
+        for delivery_id, domain in await conn.execute(_DUE_DELIVERIES, params):
+            if taken[domain] < per_host:
+                taken[domain] += 1
+                claimed.append(delivery_id)
+        if claimed:
+            await conn.execute(_LEASE_DELIVERIES, {"ids": claimed, "until": params["until"]})
     if not claimed:
         return []
     rows = await conn.execute(_CLAIMED, {"ids": claimed})
@@ -286,14 +294,42 @@ _CIRCUIT_OPEN = exists().where(
     remote_domains.c.circuit_state == "open",
     remote_domains.c.open_until > _NOW,
 )
-_CLAIM_DELIVERIES = claim_due(
-    deliveries,
-    _NOW,
+_CLAIMABLE = (
     ~_CIRCUIT_OPEN,
     deliveries.c.domain.not_in(bindparam("skip", expanding=True)),
-    order_by=[deliveries.c.next_attempt_at, deliveries.c.id],
-    returning=[deliveries.c.id],
 )
+_IN_ORDER = [deliveries.c.next_attempt_at, deliveries.c.id]
+_CLAIM_DELIVERIES = claim_due(
+    deliveries, _NOW, *_CLAIMABLE, order_by=_IN_ORDER, returning=[deliveries.c.id]
+)
+_DUE_DELIVERIES = due_rows(
+    deliveries,
+    _NOW,
+    *_CLAIMABLE,
+    order_by=_IN_ORDER,
+    columns=[deliveries.c.id, deliveries.c.domain],
+)
+_LEASE_DELIVERIES = lease_rows(deliveries)
+_ANY_DUE = select(
+    exists(
+        due_rows(
+            deliveries, _NOW, *_CLAIMABLE, order_by=[], columns=[deliveries.c.id], locked=False
+        )
+    )
+)
+
+
+async def any_due(
+    conn: AsyncConnection, *, now: datetime | None = None, skip_domains: Collection[str] = ()
+) -> bool:
+    """Whether `claim_deliveries` would find a delivery, leaving out `skip_domains`: read
+    first, so that a look that finds nothing takes no turn of the write lock."""
+    found = await conn.execute(
+        _ANY_DUE, {"now": now or utcnow(), "limit": 1, "skip": list(skip_domains)}
+    )
+    return bool(found.scalar())
+
+
 _CLAIMED = (
     select(
         deliveries.c.id,
@@ -308,17 +344,6 @@ _CLAIMED = (
     .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(deliveries.c.id)
 )
-
-
-async def release_deliveries(conn: AsyncConnection, delivery_ids: Collection[int]) -> None:
-    """Give leased deliveries back untouched (claimed, then not sent): they are due again
-    at once, no attempt spent."""
-    if delivery_ids:
-        await conn.execute(
-            update(deliveries)
-            .where(deliveries.c.id.in_(list(delivery_ids)))
-            .values(locked_until=None)
-        )
 
 
 async def delivered(conn: AsyncConnection, delivery_id: int) -> None:

@@ -24,7 +24,7 @@ from fedlocal.services import accounts, posts
 from fedlocal.store import domains as domain_store
 from fedlocal.store.clock import utcnow
 from tests.federation.test_delivery import delivery_rows, follower_on
-from tests.support.instance import running_instance
+from tests.support.instance import count_write_transactions, running_instance
 from tests.support.recording_inbox import RecordingInbox, recording_inbox
 from tests.support.waiting import wait_for
 
@@ -213,6 +213,78 @@ async def test_hanging_hosts_give_up_their_slots_once_they_are_slow(inst, alice)
             for host in stuck:
                 host.release()
             await wait_for(delivery_rows_empty(inst), message="every delivery row to go")
+
+
+async def test_a_step_records_expands_and_claims_in_one_write_turn(inst, alice, monkeypatch):
+    async with inboxes(1) as [host]:
+        await follower_on(inst, alice, host, "eve")
+        pool = DeliveryPool(DeliveryWorker(inst.federation), size=4, per_host=2)
+        # Given a delivery the pool sent, which the host has answered
+        await posts.publish_note(inst.services, alice, "Premier message")
+        assert await pool.step()
+        await wait_for(lambda: len(host.received) == 1, message="the first delivery")
+        await wait_for(lambda: all(t.done() for t in pool._in_flight), message="its answer")
+        # and a second post, not yet fanned out
+        await posts.publish_note(inst.services, alice, "Second message")
+        turns = count_write_transactions(inst.db, monkeypatch)
+
+        # When the pool steps
+        assert await pool.step()
+
+        # Then the answer is recorded, the post fanned out and its delivery claimed and
+        # sent, all in one turn of the write lock
+        assert len(turns) == 1
+        await wait_for(lambda: len(host.received) == 2, message="the second delivery")
+        rows = await delivery_rows(inst)
+        assert len(rows) == 1 and rows[0].locked_until is not None  # the second, in flight
+
+
+async def test_a_step_with_nothing_to_do_takes_no_write_turn(inst, alice, monkeypatch):
+    async with inboxes(1) as [host]:
+        await follower_on(inst, alice, host, "fred")
+        pool = DeliveryPool(DeliveryWorker(inst.federation), size=4, per_host=2)
+        turns = count_write_transactions(inst.db, monkeypatch)
+        # Given nothing queued and nothing in flight, when the pool steps (its poll)
+        # Then it found nothing and wrote nothing
+        assert not await pool.step()
+        assert turns == []
+
+
+async def test_answers_that_come_close_together_are_recorded_together(inst, alice, monkeypatch):
+    async with inboxes(4) as hosts:
+        # Given followers on four hosts that hold their answers, and a pool that gathers
+        # for two seconds while busy
+        for number, host in enumerate(hosts):
+            await follower_on(inst, alice, host, f"g{number}")
+            host.hang()
+        worker = DeliveryWorker(inst.federation)
+        recorded: list[int] = []
+        record_in = worker.record_in
+
+        async def spy(conn, outcomes, now, release=()):
+            recorded.append(len(outcomes))
+            await record_in(conn, outcomes, now, release)
+
+        monkeypatch.setattr(worker, "record_in", spy)
+        pool = DeliveryPool(worker, size=8, per_host=1, gather_seconds=2.0)
+        task = asyncio.create_task(pool.run(inst.federation.outbox.work_available, NEVER))
+        try:
+            await posts.publish_note(inst.services, alice, "Soupe partagée ce soir")
+            await wait_for(lambda: all(host.in_flight for host in hosts), message="4 in flight")
+
+            # When the hosts answer one after the other within those two seconds
+            for host in hosts:
+                host.release()
+                await wait_for(lambda host=host: host.received, message="an answer")
+            await wait_for(lambda: sum(recorded) == 4, message="the answers recorded")
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        # Then the four answers were recorded in one step, not in a step each
+        assert recorded == [4]
+        assert await delivery_rows(inst) == [] and pool.in_flight == 0
 
 
 async def test_the_client_holds_a_connection_for_every_delivery_the_pool_may_run(inst):
