@@ -30,7 +30,8 @@ far, down to a step of --resolution activities/s.
 
 With --worker-process the workers run in a `fedlocal worker` process beside `fedlocal
 serve` (`run_workers = false`), the other form an instance on SQLite may take; the
-server's CPU is then both processes'.
+server's CPU is then both processes'. With --split-workers as well, two worker processes:
+one for the inbox (`--queues inbox`), one for the rest.
 
 What it leaves out: bursts (bench/inbox.py), other verbs than Create, PostgreSQL.
 """
@@ -148,6 +149,7 @@ class OpenLoop:
     port: int
     seconds: float
     worker_process: bool = False
+    split_workers: bool = False
     next_status: int = 1_000_000
 
     def run(self, rate: int) -> FlowResult:
@@ -169,12 +171,20 @@ class OpenLoop:
             self.workdir / f"{name}.log",
         )
         if self.worker_process:
+            worker = [sys.executable, "-m", "fedlocal", "worker", "--config", str(config)]
             server.beside = subprocess.Popen(
-                [sys.executable, "-m", "fedlocal", "worker", "--config", str(config)],
+                [*worker, *(["--queues", "inbox"] if self.split_workers else [])],
                 stdout=server._log_file,
                 stderr=subprocess.STDOUT,
             )
-        pids = [server.pid] + ([server.beside.pid] if server.beside else [])
+            if self.split_workers:
+                rest = ["--queues", "deliveries,push,exports,maintenance"]
+                server.also = (
+                    subprocess.Popen(
+                        [*worker, *rest], stdout=server._log_file, stderr=subprocess.STDOUT
+                    ),
+                )
+        pids = [server.pid, *server.beside_pids]
         database = data_dir / "fedlocal.sqlite3"
         try:
             signed.check(offsets)
@@ -250,6 +260,12 @@ def main() -> int:
         action="store_true",
         help="the workers in a `fedlocal worker` process beside `fedlocal serve`",
     )
+    parser.add_argument(
+        "--split-workers",
+        action="store_true",
+        help="with --worker-process: two worker processes, one for the inbox "
+        "(`--queues inbox`), one for the rest",
+    )
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args()
     info = machine()
@@ -269,7 +285,14 @@ def main() -> int:
         port = free_port()
         template, audience = prepare_template(workdir, port, remote)
         flows = OpenLoop(
-            workdir, template, remote, audience, port, args.seconds, args.worker_process
+            workdir,
+            template,
+            remote,
+            audience,
+            port,
+            args.seconds,
+            args.worker_process,
+            args.split_workers and args.worker_process,
         )
         for rate in args.rates:
             measure(rate)
