@@ -10,7 +10,10 @@ the inbox answers 202.
 
 Appends that arrive while one transaction is being written go together in the next
 (group commit): one write turn, one hand-off and one fsync for all of them, each in its
-own savepoint so that one failing append fails alone. Without it, a steady flow of
+own savepoint so that one failing append fails alone. A group is taken once the write
+lock is held, not before waiting for it: appends that arrive while another process's
+transaction holds the lock (the inbox worker's) go in as soon as it ends, rather than
+after the group ahead of them and the next turn of the worker's. Without it, a steady flow of
 requests queued one write turn each ahead of the inbox worker's transactions on the
 process's FIFO gate, and the busier the inbox, the less the worker could write.
 
@@ -122,7 +125,10 @@ class SqliteInboxAppender:
         # Queued behind other processes' writers as every writer here is (sqlite_driver).
         lock_path = writer_lock_path(path)
         self._writer_lock = WriterLock(lock_path) if lock_path else None
+        # Filled by the event loop, taken by the append thread once it holds the lock.
         self._waiting: list[_Append] = []
+        self._waiting_lock = threading.Lock()
+        self._taken: list[_Append] = []  # the group the thread took last
         self._writer: asyncio.Task[None] | None = None
         self._unanswered = 0
         self.groups_written = 0  # for tests and benchmarks
@@ -145,15 +151,23 @@ class SqliteInboxAppender:
             self._local.connection = connection
         return connection
 
-    def _write_group(self, group: list[_Append]) -> list[bool | BaseException]:
-        """One transaction for the group; each append's outcome (queued or not), or the
-        error that failed it alone."""
+    def _write_group(self) -> tuple[list[_Append], list[bool | BaseException]]:
+        """In the append thread: take the lock, then what is waiting (up to MAX_GROUP),
+        and write it in one transaction; the group, and each append's outcome (queued or
+        not) or the error that failed it alone. If the transaction fails as a whole, the
+        error is each append's."""
         connection = self._connection()
         outcomes: list[bool | BaseException] = []
         if self._writer_lock is not None:
             self._writer_lock.acquire()
         try:
-            return self._write_group_locked(connection, group, outcomes)
+            with self._waiting_lock:
+                group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+                self._taken = group
+            try:
+                return group, self._write_group_locked(connection, group, outcomes)
+            except Exception as exc:
+                return group, [exc] * len(group)
         finally:
             if self._writer_lock is not None:
                 self._writer_lock.release()
@@ -197,7 +211,8 @@ class SqliteInboxAppender:
     async def append(self, *, body: bytes, activity_uri: str, actor_uri: str, key_id: str) -> bool:
         queued = asyncio.get_running_loop().create_future()
         request = _Append(body, activity_uri, actor_uri, key_id, queued)
-        self._waiting.append(request)
+        with self._waiting_lock:
+            self._waiting.append(request)
         self._unanswered += 1
         queued.add_done_callback(self._answered)
         if self._writer is None:
@@ -212,27 +227,32 @@ class SqliteInboxAppender:
     async def _write_waiting(self) -> None:
         """Write what is waiting, group after group, until nothing is."""
         loop = asyncio.get_running_loop()
-        group: list[_Append] = []
         try:
             while self._waiting:
-                group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
-                outcomes: list[bool | BaseException]
                 try:
                     async with self.database.write_turn():
-                        outcomes = await loop.run_in_executor(
-                            self._executor, self._write_group, group
+                        group, outcomes = await loop.run_in_executor(
+                            self._executor, self._write_group
                         )
-                except Exception as exc:  # the whole transaction failed: each append with it
+                except Exception as exc:  # no transaction (the lock, the connection)
+                    with self._waiting_lock:
+                        group, self._waiting = self._waiting, []
                     outcomes = [exc] * len(group)
                 self.groups_written += 1
                 for append, outcome in zip(group, outcomes, strict=True):
+                    if append.queued.done():
+                        continue
                     if isinstance(outcome, BaseException):
                         append.queued.set_exception(outcome)
                     else:
                         append.queued.set_result(outcome)
         finally:
             self._writer = None
-            for append in group + self._waiting:  # cancelled (shutdown): no answer comes
+            # Cancelled (shutdown): what was not answered gets no answer (a group the
+            # thread took may still be written).
+            with self._waiting_lock:
+                left, self._waiting, self._taken = self._taken + self._waiting, [], []
+            for append in left:
                 if not append.queued.done():
                     append.queued.cancel()
 

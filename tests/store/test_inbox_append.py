@@ -23,6 +23,7 @@ from fedlocal.store.inbox_append import (
     inbox_appender,
     sqlite_timestamp,
 )
+from fedlocal.store.sqlite_driver import WriterLock, writer_lock_path
 from fedlocal.store.tables import inbox_queue as inbox_queue_table
 from tests.support.waiting import wait_for
 
@@ -142,6 +143,36 @@ async def test_appends_arriving_together_are_written_in_few_transactions(databas
     assert appender.groups_written <= 2
     async with database.read() as conn:
         assert await inbox_queue.count(conn) == 60
+
+
+@sqlite_only
+async def test_appends_that_arrive_while_another_process_writes_join_the_waiting_group(
+    database,
+):
+    # Given another process holding the file's write lock (the worker's transaction)
+    appender = inbox_appender(database)
+    assert isinstance(appender, SqliteInboxAppender)
+    other = WriterLock(writer_lock_path(appender.path) or "")
+    other.acquire()
+    try:
+        # and an append waiting for it, its writer started
+        first = asyncio.ensure_future(append(appender, "https://remote.example/a/1"))
+        for _ in range(3):  # the request's first step, then the writer's (no clock involved)
+            await asyncio.sleep(0)
+        assert appender.unanswered == 1 and not first.done()
+
+        # When another append arrives before the lock is given back, then it is
+        second = asyncio.ensure_future(append(appender, "https://remote.example/a/2"))
+        await wait_for(lambda: appender.unanswered == 2, message="the second request")
+        other.release()
+        queued = await asyncio.gather(first, second)
+    finally:
+        other.close()
+        await appender.close()
+
+    # Then both went in one transaction: the second did not wait for a turn of its own
+    assert queued == [True, True]
+    assert appender.groups_written == 1
 
 
 async def together(database, *calls) -> tuple[list, int]:
