@@ -165,8 +165,11 @@ def start_workers(
     def inbox() -> Coroutine[Any, Any, None]:
         worker = InboxWorker(federation)
         paced = federation.inbox_pressure.paced(worker.run_once, worker.batch_size)
-        return run_worker(
-            "inbox", paced, federation.inbox_work, poll, federation.heartbeats, stopping
+        return _closing(
+            run_worker(
+                "inbox", paced, federation.inbox_work, poll, federation.heartbeats, stopping
+            ),
+            worker.close,
         )
 
     def deliveries() -> Coroutine[Any, Any, None]:
@@ -212,7 +215,8 @@ def start_workers(
 
 
 async def _closing(work, close) -> None:
-    """Run `work` until cancelled, then `close` what it held (its HTTP client)."""
+    """Run `work` until it ends or is cancelled, then `close` what it held (an HTTP
+    client, a batch claimed ahead)."""
     try:
         await work
     finally:

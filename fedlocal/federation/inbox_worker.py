@@ -13,6 +13,10 @@ batch rather than several times per activity:
    posts from followed actors, the bulk of a steady flow) shares one savepoint and one
    statement per table (`inbox/create.py`); if it fails, its activities go one by one.
 
+After a full batch, the last chunk's transaction also claims the next batch: one write
+transaction fewer per batch, and so one turn fewer of the write lock (`close` gives such
+a batch back if the worker stops before it runs).
+
 Idempotent by activity id: an activity delivered twice, or a worker that crashes half-way,
 has exactly one effect.
 """
@@ -84,13 +88,19 @@ class InboxWorker:
         self.lease = timedelta(seconds=federation.config.queue_lease_seconds)
         # The newest queue row at the last claim: another means activities arrive.
         self._newest_queued: tuple[int, datetime] | None = None
+        # The next batch, claimed in the last write transaction of a full one, with the
+        # newest row then (see `_claim_ahead`).
+        self._ahead: tuple[list[InboxItem], tuple[int, datetime] | None] | None = None
 
     async def run_once(self) -> int:
         """Process one batch of due activities; returns how many were taken."""
         db = self.federation.db
-        async with db.write() as conn:
-            items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
-            newest = await inbox_queue.newest(conn)
+        if self._ahead is not None:
+            (items, newest), self._ahead = self._ahead, None
+        else:
+            async with db.write() as conn:
+                items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
+                newest = await inbox_queue.newest(conn)
         # Whether inbox POSTs arrive, in this process or another: the pressure hears of
         # the others only on PostgreSQL, the queue's newest row on every database (it
         # also changes when the worker has done with it: short chunks then, for nothing).
@@ -110,15 +120,44 @@ class InboxWorker:
         # Short transactions while activities arrive: the inbox's appends wait for the
         # write turn meanwhile.
         chunk = COMMIT_CHUNK if arriving else COMMIT_CHUNK_QUIET
+        full = len(items) >= self.batch_size
         for start in range(0, len(batch), chunk):
+            last = start + chunk >= len(batch)
+            ahead = None
             async with db.write() as conn:
                 done = await self._commit_chunk(conn, batch[start : start + chunk])
                 # In the chunk's transaction: a row goes exactly when its effects land.
                 await inbox_queue.complete_many(conn, done)
+                if last and full:
+                    ahead = await self._claim_ahead(conn)
+            self._ahead = ahead  # once committed: a rolled-back claim leased nothing
         # Handlers may have queued replies (an Accept for a Follow): send them now rather
         # than at the delivery worker's next poll.
         self.federation.outbox.wake()
         return len(items)
+
+    async def _claim_ahead(
+        self, conn
+    ) -> tuple[list[InboxItem], tuple[int, datetime] | None] | None:
+        """After a full batch, more is likely queued: claim the next batch in the last
+        chunk's write transaction rather than in one of its own. Each write transaction
+        is a turn of the write lock, and on SQLite the inbox's appends take one in
+        between (docs/performance.md, "The next batch claimed ahead"). None when nothing
+        was due."""
+        items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
+        if not items:
+            return None
+        return items, await inbox_queue.newest(conn)
+
+    async def close(self) -> None:
+        """Give back a batch claimed ahead and not processed (the worker is stopping):
+        due again at once, for this process's next start or another worker, rather than
+        after its lease."""
+        if self._ahead is None:
+            return
+        (items, _newest), self._ahead = self._ahead, None
+        async with self.federation.db.write() as conn:
+            await inbox_queue.give_back(conn, [item.id for item in items])
 
     async def _stage_all(self, conn, batch: list[Work]) -> None:
         """Parse and check a batch, with one query for the ids already processed and one

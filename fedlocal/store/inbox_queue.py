@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .clock import utcnow
-from .leases import claim_due, lease_now
+from .leases import claim_due, lease_now, lease_rows
 from .tables import inbox_queue
 
 
@@ -257,6 +257,16 @@ async def delete_failed(conn: AsyncConnection, ids: Sequence[int] | None) -> int
     """Forget failed items (those of `ids`, or all). Returns how many."""
     result = await conn.execute(delete(inbox_queue).where(_failed(ids)))
     return result.rowcount or 0
+
+
+async def give_back(conn: AsyncConnection, item_ids: Sequence[int]) -> None:
+    """Release leased items unprocessed, due again at once (a worker that stops with a
+    batch claimed ahead)."""
+    if item_ids:
+        await conn.execute(_LEASE_ITEMS, {"ids": list(item_ids), "until": None})
+
+
+_LEASE_ITEMS = lease_rows(inbox_queue)
 
 
 async def release_leases(conn: AsyncConnection) -> int:

@@ -21,7 +21,7 @@ from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor
 from fedlocal.services import blocks, groups
 from fedlocal.store import follows as follow_store
-from fedlocal.store import tables
+from fedlocal.store import inbox_queue, tables
 from tests.support.federation_steps import create_mentioning, deliver, resident
 from tests.support.instance import TestInstance as Instance
 from tests.support.instance import count_write_transactions, running_instance
@@ -266,14 +266,22 @@ async def test_a_batch_commits_in_one_transaction_while_nothing_new_arrives(
             for n in range(first, first + count):
                 await deliver(inst, stub, alice, create_mentioning(alice, str(n), zoe))
 
-        turns = count_write_transactions(inst.db, monkeypatch)
+        # (a chunk's transaction is the one that removes its rows from the queue)
+        chunks: list[int] = []
+        complete_many = inbox_queue.complete_many
+
+        async def counted(conn, item_ids):
+            chunks.append(len(item_ids))
+            await complete_many(conn, item_ids)
+
+        monkeypatch.setattr(inbox_queue, "complete_many", counted)
         worker = InboxWorker(inst.federation, batch_size=4)
         await arrive(701, 8)
 
         async def transactions_of_a_batch() -> int:
-            turns.clear()
+            chunks.clear()
             assert await worker.run_once() == 4
-            return len(turns) - 1  # the claim's aside
+            return len(chunks)
 
         # When the worker takes the first four, activities having arrived since it last
         # looked, Then they go in two write transactions
@@ -284,3 +292,59 @@ async def test_a_batch_commits_in_one_transaction_while_nothing_new_arrives(
         await arrive(709, 4)
         assert await transactions_of_a_batch() == 2
         assert len((await stored(inst))["posts"]) == 12
+
+
+async def leases(inst: Instance) -> list[bool]:
+    """For each queued row, in order: whether a worker holds it."""
+    async with inst.db.read() as conn:
+        rows = await conn.execute(
+            select(tables.inbox_queue.c.locked_until).order_by(tables.inbox_queue.c.id)
+        )
+        return [locked is not None for (locked,) in rows]
+
+
+async def test_a_full_batch_claims_the_next_in_its_last_transaction(
+    tmp_path, stub, alice, carol, monkeypatch
+):
+    # Given eight activities queued, batches of four written in one chunk
+    monkeypatch.setattr(inbox_worker, "COMMIT_CHUNK", 4)
+    async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
+        for n in range(801, 809):
+            await deliver(inst, stub, alice, create_mentioning(alice, str(n), (ana.uri, "ana")))
+        turns = count_write_transactions(inst.db, monkeypatch)
+        worker = InboxWorker(inst.federation, batch_size=4)
+
+        # When the worker takes the first four (a claim, then their chunk)
+        assert await worker.run_once() == 4
+        # Then the next four are leased already, claimed in the chunk's transaction
+        assert len(turns) == 2
+        assert await leases(inst) == [True] * 4
+
+        # When it takes them, Then with no claim of their own: one write transaction
+        turns.clear()
+        assert await worker.run_once() == 4
+        assert len(turns) == 1
+        effects = await stored(inst)
+    assert len(effects["posts"]) == 8 and effects["queue"] == []
+
+
+async def test_a_batch_claimed_ahead_is_given_back_when_the_worker_stops(
+    tmp_path, stub, alice, carol
+):
+    async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
+        # Given a worker that processed a full batch and claimed the next
+        for n in range(901, 909):
+            await deliver(inst, stub, alice, create_mentioning(alice, str(n), (ana.uri, "ana")))
+        worker = InboxWorker(inst.federation, batch_size=4)
+        assert await worker.run_once() == 4
+        assert await leases(inst) == [True] * 4
+
+        # When it stops
+        await worker.close()
+
+        # Then the batch is due again at once: another worker takes it now, not after
+        # the lease
+        assert await leases(inst) == [False] * 4
+        assert await InboxWorker(inst.federation, batch_size=4).run_once() == 4
+        effects = await stored(inst)
+    assert len(effects["posts"]) == 8 and effects["queue"] == []
