@@ -6,16 +6,16 @@ batch rather than several times per activity:
    already processed, find the sender, check origins, pick the verb's handler;
 2. prepare — the handlers' network work (fetching an announced object…), concurrently and
    outside any transaction, so no lock is held during HTTP;
-3. commit — a few short write transactions (COMMIT_CHUNK activities each while
-   activities arrive, COMMIT_CHUNK_QUIET when none does) with a savepoint per activity: the
-   effect, the activity id recorded as received, and the queue row removed, together.
+3. commit — write transactions of COMMIT_CHUNK activities (a whole batch, by default)
+   with a savepoint per activity: the effect, the activity id recorded as received, and
+   the queue row removed, together.
    An activity that fails rolls back to its savepoint alone. A run of plain Creates (new
    posts from followed actors, the bulk of a steady flow) shares one savepoint and one
    statement per table (`inbox/create.py`); if it fails, its activities go one by one.
 
-After a full batch, the last chunk's transaction also claims the next batch: one write
-transaction fewer per batch, and so one turn fewer of the write lock (`close` gives such
-a batch back if the worker stops before it runs).
+After a full batch, the last chunk's transaction also claims the next batch: during a
+flood, one write transaction per batch, and so one turn of the write lock (`close` gives
+such a batch back if the worker stops before it runs).
 
 Idempotent by activity id: an activity delivered twice, or a worker that crashes half-way,
 has exactly one effect.
@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from activitypub.addressing import id_of
@@ -51,16 +51,14 @@ log = logging.getLogger(__name__)
 
 INBOX_MAX_ATTEMPTS = 6
 PREPARE_CONCURRENCY = 8
-# Activities per write transaction. Each transaction's cost is mostly fixed (its turn of
-# the write lock, the lookups of a run of Creates, one statement per table for the run):
-# 25 against 10 cut the CPU per Create by 30 % and doubled what a worker process
-# processes during a flood, while the web process's 202 waits a little longer for its
-# turn (p99 1.3-1.7x the bare endpoint's against 1.2-1.6x; docs/performance.md,
-# "Chunks of 25"). 50 went further (processing 0.56 of accepted) and brought the p99 to 2x.
-COMMIT_CHUNK = 25
-# While nothing new is queued (draining a backlog), no inbox POST waits behind the
-# worker's transactions: a whole batch goes in one (12 % faster to drain).
-COMMIT_CHUNK_QUIET = 50
+# Activities per write transaction: a whole batch. Each transaction's cost is mostly fixed
+# (its turn of the write lock, the lookups of a run of Creates, one statement per table for
+# the run). Since the inbox's appends are grouped once they hold the lock and the next
+# batch is claimed in the last transaction, one transaction a batch processes 7 % more
+# than two of 25 during a flood and brings the 202's p99 down by a sixth, the appends
+# waiting for one turn of the worker's rather than two (12 cut processing by a fifth;
+# docs/performance.md, "One transaction a batch").
+COMMIT_CHUNK = 50
 
 
 @dataclass
@@ -86,25 +84,17 @@ class InboxWorker:
         self.federation = federation
         self.batch_size = batch_size
         self.lease = timedelta(seconds=federation.config.queue_lease_seconds)
-        # The newest queue row at the last claim: another means activities arrive.
-        self._newest_queued: tuple[int, datetime] | None = None
-        # The next batch, claimed in the last write transaction of a full one, with the
-        # newest row then (see `_claim_ahead`).
-        self._ahead: tuple[list[InboxItem], tuple[int, datetime] | None] | None = None
+        # The next batch, claimed in the last write transaction of a full one.
+        self._ahead: list[InboxItem] | None = None
 
     async def run_once(self) -> int:
         """Process one batch of due activities; returns how many were taken."""
         db = self.federation.db
         if self._ahead is not None:
-            (items, newest), self._ahead = self._ahead, None
+            items, self._ahead = self._ahead, None
         else:
             async with db.write() as conn:
                 items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
-                newest = await inbox_queue.newest(conn)
-        # Whether inbox POSTs arrive, in this process or another: the pressure hears of
-        # the others only on PostgreSQL, the queue's newest row on every database (it
-        # also changes when the worker has done with it: short chunks then, for nothing).
-        arriving, self._newest_queued = newest != self._newest_queued, newest
         if not items:
             return 0
         batch = [Work(item) for item in items]
@@ -117,9 +107,7 @@ class InboxWorker:
                 await self._prepare(work)
 
         await asyncio.gather(*(prepare(work) for work in batch if work.outcome is None))
-        # Short transactions while activities arrive: the inbox's appends wait for the
-        # write turn meanwhile.
-        chunk = COMMIT_CHUNK if arriving else COMMIT_CHUNK_QUIET
+        chunk = COMMIT_CHUNK
         full = len(items) >= self.batch_size
         for start in range(0, len(batch), chunk):
             last = start + chunk >= len(batch)
@@ -136,18 +124,14 @@ class InboxWorker:
         self.federation.outbox.wake()
         return len(items)
 
-    async def _claim_ahead(
-        self, conn
-    ) -> tuple[list[InboxItem], tuple[int, datetime] | None] | None:
+    async def _claim_ahead(self, conn) -> list[InboxItem] | None:
         """After a full batch, more is likely queued: claim the next batch in the last
         chunk's write transaction rather than in one of its own. Each write transaction
         is a turn of the write lock, and on SQLite the inbox's appends take one in
         between (docs/performance.md, "The next batch claimed ahead"). None when nothing
         was due."""
         items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
-        if not items:
-            return None
-        return items, await inbox_queue.newest(conn)
+        return items or None
 
     async def close(self) -> None:
         """Give back a batch claimed ahead and not processed (the worker is stopping):
@@ -155,7 +139,7 @@ class InboxWorker:
         after its lease."""
         if self._ahead is None:
             return
-        (items, _newest), self._ahead = self._ahead, None
+        items, self._ahead = self._ahead, None
         async with self.federation.db.write() as conn:
             await inbox_queue.give_back(conn, [item.id for item in items])
 

@@ -20,7 +20,7 @@ it still processes them in batches, but not for that share, which is for request
 event loop answers. A worker process that stepped aside for another process's requests
 idled a third of the time while it was behind. On SQLite the file watch tells only that
 something changed, so a worker process there hears of no request and never waits for a
-lull; the inbox worker reads from the queue itself whether activities arrive.
+lull.
 
 While the inbox holds requests back because the backlog is at its limit (admission.py),
 those requests wait for the worker: it then neither waits for a lull nor steps aside

@@ -106,19 +106,6 @@ _CLAIM = claim_due(
 )
 
 
-async def newest(conn: AsyncConnection) -> tuple[int, datetime] | None:
-    """The newest row queued, as (id, received_at); None for an empty queue. It changes
-    when activities arrive (a drained SQLite queue gives its ids out again, hence the
-    time beside the id), and when the newest one is done with."""
-    row = (await conn.execute(_NEWEST)).first()
-    return (row[0], row[1]) if row is not None else None
-
-
-_NEWEST = (
-    select(inbox_queue.c.id, inbox_queue.c.received_at).order_by(inbox_queue.c.id.desc()).limit(1)
-)
-
-
 async def due_up_to(conn: AsyncConnection, limit: int, now: datetime | None = None) -> int:
     """How many activities wait to be processed now, counted up to `limit` and no further:
     an index range of at most `limit` rows, however long the queue (the inbox asks it

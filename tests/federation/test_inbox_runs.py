@@ -253,19 +253,15 @@ async def test_a_run_that_fails_is_stored_one_by_one_and_nothing_twice(
     assert len(effects["received"]) == 4 and effects["queue"] == []
 
 
-async def test_a_batch_commits_in_one_transaction_while_nothing_new_arrives(
+async def test_a_batch_is_written_in_chunks_each_with_its_rows(
     tmp_path, stub, alice, carol, monkeypatch
 ):
-    # Given chunks of two while activities arrive, four when none does
+    # Given chunks of two (a whole batch by default)
     monkeypatch.setattr(inbox_worker, "COMMIT_CHUNK", 2)
-    monkeypatch.setattr(inbox_worker, "COMMIT_CHUNK_QUIET", 4)
     async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
         zoe = ("https://elsewhere.example/users/zoe", "zoe")
-
-        async def arrive(first: int, count: int) -> None:
-            for n in range(first, first + count):
-                await deliver(inst, stub, alice, create_mentioning(alice, str(n), zoe))
-
+        for n in range(701, 706):
+            await deliver(inst, stub, alice, create_mentioning(alice, str(n), zoe))
         # (a chunk's transaction is the one that removes its rows from the queue)
         chunks: list[int] = []
         complete_many = inbox_queue.complete_many
@@ -275,23 +271,14 @@ async def test_a_batch_commits_in_one_transaction_while_nothing_new_arrives(
             await complete_many(conn, item_ids)
 
         monkeypatch.setattr(inbox_queue, "complete_many", counted)
-        worker = InboxWorker(inst.federation, batch_size=4)
-        await arrive(701, 8)
 
-        async def transactions_of_a_batch() -> int:
-            chunks.clear()
-            assert await worker.run_once() == 4
-            return len(chunks)
+        # When the worker takes a batch of five
+        assert await InboxWorker(inst.federation, batch_size=5).run_once() == 5
 
-        # When the worker takes the first four, activities having arrived since it last
-        # looked, Then they go in two write transactions
-        assert await transactions_of_a_batch() == 2
-        # When it takes the next four with nothing new queued meanwhile, Then in one
-        assert await transactions_of_a_batch() == 1
-        # When more arrive while it works, Then in two again
-        await arrive(709, 4)
-        assert await transactions_of_a_batch() == 2
-        assert len((await stored(inst))["posts"]) == 12
+        # Then it went in three transactions, each removing the rows whose effects it wrote
+        assert chunks == [2, 2, 1]
+        effects = await stored(inst)
+    assert len(effects["posts"]) == 5 and effects["queue"] == []
 
 
 async def leases(inst: Instance) -> list[bool]:
@@ -306,8 +293,7 @@ async def leases(inst: Instance) -> list[bool]:
 async def test_a_full_batch_claims_the_next_in_its_last_transaction(
     tmp_path, stub, alice, carol, monkeypatch
 ):
-    # Given eight activities queued, batches of four written in one chunk
-    monkeypatch.setattr(inbox_worker, "COMMIT_CHUNK", 4)
+    # Given eight activities queued, batches of four (each written in one chunk)
     async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
         for n in range(801, 809):
             await deliver(inst, stub, alice, create_mentioning(alice, str(n), (ana.uri, "ana")))
