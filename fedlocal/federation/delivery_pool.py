@@ -10,6 +10,10 @@ and claims again at once — on a finished delivery or on new work committed in 
 (the outbox's wake-up), else at the poll interval (work from another process, retries
 coming due).
 
+A host's next share is claimed ahead with its current one, and each starts as soon as one
+of the host's own deliveries ends well, without waiting for a step; after a failure
+nothing more goes to it until the step records it and gives the rest back.
+
 A step (record what finished, expand audiences, claim for the free slots) is one write
 transaction, and none when a read finds nothing to do. While busy, steps come at most every
 `gather_seconds`, so that what finishes meanwhile is recorded together: during an inbox
@@ -29,7 +33,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 
 from ..store import outbox as outbox_store
 from ..store.clock import utcnow
@@ -63,7 +67,13 @@ class DeliveryPool:
         self.gather_seconds = gather_seconds
         self._in_flight: dict[asyncio.Task[Outcome], Delivery] = {}
         self._started: dict[asyncio.Task[Outcome], float] = {}
+        # Deliveries running per host (a finished one stops counting at once).
         self._per_host: Counter[str] = Counter()
+        # Deliveries claimed for a host at its share, each started as soon as one of the
+        # host's own finishes well, without waiting for a step (see `_finished`).
+        self._ready: dict[str, deque[Delivery]] = {}
+        # Ended deliveries whose outcome the next step records.
+        self._ended: list[asyncio.Task[Outcome]] = []
         # Hosts whose half-open probe is in flight: nothing else goes to them until its
         # outcome is recorded, and what was held back behind it is released then.
         self._probing: set[str] = set()
@@ -109,15 +119,18 @@ class DeliveryPool:
                         continue
                 await self._wait(wake, poll_seconds)
         finally:
+            # Deliveries in flight or claimed ahead keep their leases: they expire and
+            # another round sends them (on SQLite, the next start gives them back).
+            self._ready.clear()
             for task in self._in_flight:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def step(self) -> bool:
-        """Record what finished, expand audiences, fill the free slots: in one write
-        transaction, taken only when there is something to write. True when it found
-        anything to do.
+        """Record what finished, expand audiences, fill the free slots (and claim a
+        host's next share ahead): in one write transaction, taken only when there is
+        something to write. True when it found anything to do.
 
         One transaction rather than one for each: during an inbox flood every post a group
         shares wakes the pool, and each transaction was a turn of the write lock that the
@@ -125,25 +138,35 @@ class DeliveryPool:
         write turn per delivery step")."""
         worker = self.worker
         outcomes, release, finished = self._take_finished()
+        # A host that just failed gets nothing more before its outcome is recorded: what
+        # was claimed ahead for it goes back, due again.
+        give_back = [
+            job
+            for outcome in outcomes
+            if not outcome.succeeded
+            for job in self._ready.pop(outcome.delivery.domain, ())
+        ]
         free = self._free_slots()
-        skip = self._busy_hosts() | self._probing
+        skip = self._stocked_hosts() | self._probing
         async with worker.federation.db.read() as conn:
             pending = await outbox_store.pending_fanouts(conn, limit=FANOUT_ACTIVITIES)
             due = free > 0 and await outbox_store.any_due(conn, skip_domains=skip)
-        if not (finished or pending or due):
+        if not (finished or pending or due or give_back):
             return False
         claimed = None
         async with worker.federation.db.write() as conn:
             if finished:
                 await worker.record_in(conn, outcomes, utcnow(), release=release)
+            if give_back:
+                await outbox_store.give_back(conn, [job.id for job in give_back])
             expansion = await worker.expand(conn, pending) if pending else Expansion()
             if free > 0:
                 claimed = await worker.claim_in(
                     conn,
-                    limit=free,
+                    limit=free + self._ready_room(),
                     skip_domains=skip,
-                    per_host=self.per_host,
-                    in_flight=self._per_host,
+                    per_host=self.per_host * 2,
+                    in_flight=self._per_host + self._ready_counts(),
                 )
         expansion = await worker.after_expansion(expansion)
         started = self._start(claimed) if claimed is not None else 0
@@ -185,15 +208,11 @@ class DeliveryPool:
         """The outcomes of the deliveries that finished since the last step, the
         deliveries to release (held back behind a probe that has now answered), and how
         many finished."""
-        finished = [task for task in self._in_flight if task.done()]
+        finished, self._ended = self._ended, []
         outcomes: list[Outcome] = []
         release: list[Delivery] = []
         for task in finished:
             job = self._in_flight.pop(task)
-            self._started.pop(task, None)
-            self._per_host[job.domain] -= 1
-            if self._per_host[job.domain] <= 0:
-                del self._per_host[job.domain]
             if job.domain in self._probing:
                 self._probing.discard(job.domain)
                 release.extend(self._held_back.pop(job.domain, []))
@@ -208,19 +227,61 @@ class DeliveryPool:
             most_in_flight(self.size) - len(self._in_flight),
         )
 
-    def _busy_hosts(self) -> set[str]:
-        return {host for host, n in self._per_host.items() if n >= self.per_host}
+    def _stocked_hosts(self) -> set[str]:
+        """Hosts with their share running and their next share claimed ahead."""
+        return {
+            host
+            for host, n in self._per_host.items()
+            if n >= self.per_host and len(self._ready.get(host, ())) >= self.per_host
+        }
+
+    def _ready_counts(self) -> Counter[str]:
+        return Counter({host: len(jobs) for host, jobs in self._ready.items()})
+
+    def _ready_room(self) -> int:
+        """How many more may be claimed ahead: at most `size` in all."""
+        return max(self.size - sum(len(jobs) for jobs in self._ready.values()), 0)
 
     def _start(self, claimed: Claimed) -> int:
-        """Send what was claimed (no host beyond its share: the claim saw to it); keep
-        what is held back behind a probe."""
+        """Send what was claimed, no host beyond its share; what is beyond it waits
+        ready, and what is held back behind a probe waits for the probe."""
         for host in claimed.probes:
             self._probing.add(host)
         for job in claimed.held_back:
             self._held_back.setdefault(job.domain, []).append(job)
+        started = 0
         for job in claimed.send:
-            self._per_host[job.domain] += 1
-            task = asyncio.ensure_future(self.worker.send(job))
-            self._in_flight[task] = job
-            self._started[task] = time.monotonic()
-        return len(claimed.send)
+            if self._per_host[job.domain] < self.per_host and job.domain not in self._ready:
+                self._launch(job)
+                started += 1
+            else:
+                self._ready.setdefault(job.domain, deque()).append(job)
+        return started
+
+    def _launch(self, job: Delivery) -> None:
+        self._per_host[job.domain] += 1
+        task = asyncio.ensure_future(self.worker.send(job))
+        self._in_flight[task] = job
+        self._started[task] = time.monotonic()
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Outcome]) -> None:
+        """A delivery ended: its host's slot is free, and the host's next delivery claimed
+        ahead starts now if this one went well (its outcome is recorded at the next step
+        with the others)."""
+        job = self._in_flight.get(task)
+        if job is None:
+            return
+        self._ended.append(task)
+        self._started.pop(task, None)
+        host = job.domain
+        self._per_host[host] -= 1
+        if self._per_host[host] <= 0:
+            del self._per_host[host]
+        ready = self._ready.get(host)
+        if not ready or task.cancelled() or host in self._probing:
+            return
+        if task.result().succeeded:
+            self._launch(ready.popleft())
+            if not ready:
+                del self._ready[host]

@@ -346,6 +346,12 @@ _CLAIMED = (
 )
 
 
+async def give_back(conn: AsyncConnection, delivery_ids: Collection[int]) -> None:
+    """Release leased deliveries unsent, due again at once, no attempt spent."""
+    if delivery_ids:
+        await conn.execute(_LEASE_DELIVERIES, {"ids": list(delivery_ids), "until": None})
+
+
 async def delivered(conn: AsyncConnection, delivery_id: int) -> None:
     await conn.execute(delete(deliveries).where(deliveries.c.id == delivery_id))
 

@@ -118,11 +118,10 @@ async def test_one_host_never_gets_more_than_its_share_at_once(inst, alice):
             for number in range(6):
                 await posts.publish_note(inst.services, alice, f"Annonce {number}")
 
-            # Then two requests are held at once, no more, though slots are free
+            # Then two requests are held at once, no more, though slots are free (and two
+            # more are claimed ahead for the host, the rest left waiting)
             await wait_for(lambda: host.in_flight == 2, message="two requests in flight")
-            await wait_for(
-                rows_leased_of(inst, 6, 2), message="only two rows leased, the rest waiting"
-            )
+            await wait_for(rows_leased_of(inst, 6, 4), message="four rows leased, the rest waiting")
             assert host.most_in_flight == 2
             assert pool.in_flight == 2
 
@@ -285,6 +284,59 @@ async def test_answers_that_come_close_together_are_recorded_together(inst, alic
         # Then the four answers were recorded in one step, not in a step each
         assert recorded == [4]
         assert await delivery_rows(inst) == [] and pool.in_flight == 0
+
+
+async def test_a_hosts_next_delivery_starts_when_one_of_its_own_ends(inst, alice):
+    async with inboxes(1) as [host]:
+        # Given a host with a share of one, two posts for it, and a pool that steps once
+        # (while busy, its next step is far away)
+        await follower_on(inst, alice, host, "hal")
+        host.hang()
+        for number in range(2):
+            await posts.publish_note(inst.services, alice, f"Annonce {number}")
+        pool = DeliveryPool(DeliveryWorker(inst.federation), size=8, per_host=1)
+        assert await pool.step()
+
+        # Then one request is out and the second delivery is claimed ahead for the host
+        await wait_for(lambda: host.in_flight == 1, message="the first request")
+        await wait_for(rows_leased_of(inst, 2, 2), message="both rows leased")
+
+        # When the host answers the first, Then the second goes out at once, no step
+        # needed (only its outcome waits for one)
+        host.release()
+        await wait_for(lambda: len(host.received) == 2, message="the second delivery")
+        await wait_for(lambda: pool.in_flight == 2 and not pool._per_host, message="ended")
+        assert host.most_in_flight == 1
+        await pool.step()
+        assert await delivery_rows(inst) == []
+
+
+async def test_what_was_claimed_ahead_for_a_failing_host_goes_back(inst, alice):
+    async with inboxes(1) as [host]:
+        # Given a host with a share of one that will answer 503, and two posts for it
+        await follower_on(inst, alice, host, "ida")
+        host.hang()
+        host.answer(503)
+        for number in range(2):
+            await posts.publish_note(inst.services, alice, f"Annonce {number}")
+        pool = DeliveryPool(DeliveryWorker(inst.federation), size=8, per_host=1)
+        assert await pool.step()
+        await wait_for(rows_leased_of(inst, 2, 2), message="both rows leased")
+
+        # When the first fails
+        host.release()
+        await wait_for(lambda: len(host.received) == 1, message="the failed request")
+        await wait_for(lambda: not pool._per_host, message="its end")
+
+        # Then the second is not sent behind it
+        assert len(host.received) == 1
+        # When the pool steps, Then the failure is recorded (the first waits for its
+        # retry) and the second, given back with no attempt spent, goes out
+        await pool.step()
+        await wait_for(lambda: len(host.received) == 2, message="the second delivery")
+        failed = [row for row in await delivery_rows(inst) if row.attempts == 1]
+        assert len(failed) == 1
+        assert failed[0].last_status == 503 and failed[0].locked_until is None
 
 
 async def test_the_client_holds_a_connection_for_every_delivery_the_pool_may_run(inst):
