@@ -249,13 +249,16 @@ class DeliveryPool:
             self._probing.add(host)
         for job in claimed.held_back:
             self._held_back.setdefault(job.domain, []).append(job)
-        started = 0
         for job in claimed.send:
-            if self._per_host[job.domain] < self.per_host and job.domain not in self._ready:
-                self._launch(job)
+            self._ready.setdefault(job.domain, deque()).append(job)
+        started = 0
+        for host in {job.domain for job in claimed.send}:
+            ready = self._ready[host]
+            while ready and self._per_host[host] < self.per_host:
+                self._launch(ready.popleft())
                 started += 1
-            else:
-                self._ready.setdefault(job.domain, deque()).append(job)
+            if not ready:
+                del self._ready[host]
         return started
 
     def _launch(self, job: Delivery) -> None:

@@ -157,8 +157,8 @@ async def test_appends_that_arrive_while_another_process_writes_join_the_waiting
     try:
         # and an append waiting for it, its writer started
         first = asyncio.ensure_future(append(appender, "https://remote.example/a/1"))
-        for _ in range(3):  # the request's first step, then the writer's (no clock involved)
-            await asyncio.sleep(0)
+        # (the writer has handed its work to the append thread once that thread exists)
+        await wait_for(lambda: appender._executor._threads, message="the append thread")
         assert appender.unanswered == 1 and not first.done()
 
         # When another append arrives before the lock is given back, then it is
