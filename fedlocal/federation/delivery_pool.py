@@ -148,10 +148,13 @@ class DeliveryPool:
         ]
         free = self._free_slots()
         skip = self._stocked_hosts() | self._probing
+        writing = bool(finished or give_back)
         async with worker.federation.db.read() as conn:
             pending = await outbox_store.pending_fanouts(conn, limit=FANOUT_ACTIVITIES)
-            due = free > 0 and await outbox_store.any_due(conn, skip_domains=skip)
-        if not (finished or pending or due or give_back):
+            # Only to know whether to write at all: a step that records outcomes writes
+            # anyway, and its claim finds what is due.
+            due = not writing and free > 0 and await outbox_store.any_due(conn, skip_domains=skip)
+        if not (writing or pending or due):
             return False
         claimed = None
         async with worker.federation.db.write() as conn:
