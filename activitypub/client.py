@@ -28,6 +28,7 @@ from .fetch_errors import (
 )
 from .httpsig import sign_request
 from .jsonutil import MalformedJSON, loads_bounded
+from .keys import load_private_key_pem
 from .ssrf import AllowPrivate, GuardedNetworkBackend, GuardedTransport, Resolver
 
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
@@ -127,7 +128,11 @@ def accepts_activitypub(accept_header: str | None) -> bool:
 
 
 class HttpSignatureAuth(httpx.Auth):
-    """Signs every request (GET and POST) with the given key, draft-cavage or RFC 9421."""
+    """Signs every request (GET and POST) with the given key, draft-cavage or RFC 9421.
+
+    `private_key` is the key, or its PEM: parsed at the first request signed, so that a
+    process that has signed nothing yet has not loaded cryptography (activitypub/keys.py).
+    """
 
     requires_request_body = True
 
@@ -144,6 +149,8 @@ class HttpSignatureAuth(httpx.Auth):
 
     def sign(self, request: httpx.Request) -> None:
         """Add (or replace) the signature headers on `request`."""
+        if isinstance(self.private_key, str | bytes):
+            self.private_key = load_private_key_pem(self.private_key)
         for name in _SIGNATURE_HEADERS:
             request.headers.pop(name, None)
         body = request.content

@@ -4,17 +4,21 @@ Only RSA and Ed25519 keys exist in our federation profile: RSA for draft-cavage
 and RFC 9421 signatures that Mastodon can verify, Ed25519 for FEP-8b32 proofs.
 """
 
-from functools import lru_cache
-from typing import TypeAlias
+from __future__ import annotations
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from functools import lru_cache
+from typing import TYPE_CHECKING, TypeAlias
 
 from activitypub.multibase import decode_base58btc, encode_base58btc
 
-PublicKey: TypeAlias = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
-PrivateKey: TypeAlias = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+# cryptography (its Rust extension, with OpenSSL inside: 10 MiB of resident memory) is
+# imported by the first function here that needs it, not with this module: a server at
+# rest has signed and verified nothing yet (docs/performance.md "Memory at rest").
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    PublicKey: TypeAlias = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+    PrivateKey: TypeAlias = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
 
 def _uvarint(value: int) -> bytes:
@@ -37,16 +41,22 @@ _RSA_PREFIX = _uvarint(0x1205)  # b"\x85\x24"
 
 def generate_rsa_key() -> rsa.RSAPrivateKey:
     """Generate an RSA-2048 private key with public exponent 65537."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def generate_ed25519_key() -> ed25519.Ed25519PrivateKey:
     """Generate an Ed25519 private key."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     return ed25519.Ed25519PrivateKey.generate()
 
 
 def private_key_to_pem(key: PrivateKey) -> str:
     """Serialise a private key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY")."""
+    from cryptography.hazmat.primitives import serialization
+
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -56,6 +66,8 @@ def private_key_to_pem(key: PrivateKey) -> str:
 
 def public_key_to_pem(public_key: PublicKey) -> str:
     """Serialise a public key as SubjectPublicKeyInfo PEM ("BEGIN PUBLIC KEY")."""
+    from cryptography.hazmat.primitives import serialization
+
     return public_key.public_bytes(
         serialization.Encoding.PEM,
         serialization.PublicFormat.SubjectPublicKeyInfo,
@@ -81,6 +93,10 @@ def load_private_key_pem(pem: str | bytes) -> PrivateKey:
 
 @lru_cache(maxsize=256)
 def _load_private_key(pem: bytes) -> PrivateKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     try:
         key = serialization.load_pem_private_key(
             pem, password=None, unsafe_skip_rsa_key_validation=True
@@ -99,6 +115,10 @@ def load_public_key_pem(pem: str | bytes) -> PublicKey:
     ("BEGIN RSA PUBLIC KEY"), which some older servers still publish.
     Raises ValueError for anything else.
     """
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     try:
         key = serialization.load_pem_public_key(_as_bytes(pem))
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
@@ -114,6 +134,9 @@ def public_key_to_multibase(public_key: PublicKey) -> str:
     Ed25519: 'z' + base58btc(0xed01 ‖ 32 raw bytes).
     RSA: 'z' + base58btc(varint 0x1205 ‖ DER PKCS#1 RSAPublicKey).
     """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     if isinstance(public_key, ed25519.Ed25519PublicKey):
         raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         return encode_base58btc(_ED25519_PREFIX + raw)
@@ -125,6 +148,10 @@ def public_key_to_multibase(public_key: PublicKey) -> str:
 
 def multibase_to_public_key(value: str) -> PublicKey:
     """Decode a FEP-521a ``publicKeyMultibase`` value; raise ValueError if it is not one."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     data = decode_base58btc(value)
     if data.startswith(_ED25519_PREFIX):
         raw = data[len(_ED25519_PREFIX) :]

@@ -1,19 +1,27 @@
-"""Keep SQLAlchemy's ORM out of memory: fedlocal uses Core and the asyncio engine only.
+"""Keep out of memory what the libraries fedlocal uses would load for parts it never uses.
 
-`sqlalchemy.ext.asyncio`'s package `__init__` imports `AsyncSession` and
-`async_scoped_session` with the engine, hence the whole ORM (about 40 modules, 5.7 MiB of
-resident memory in every process, docs/performance.md "Memory at rest"), although the
-engine's own modules (`.engine`, `.result`) need none of it. Importing
-`sqlalchemy.ext.asyncio.engine` directly does not help: Python runs the package's
-`__init__` first.
+Three packages import, as they start, modules that fedlocal never needs, in every process
+(docs/performance.md "Memory at rest"):
 
-`install()` (called by `fedlocal/__init__.py`, before anything imports SQLAlchemy) adds an
-import finder for that one package. Its module is the real package (same path, same
-submodules) whose start-up imports `.engine` and `.result` and takes the names they give
-the package; any other name (`AsyncSession`, `async_sessionmaker`…) runs the package's real
-`__init__` on first use, so code that wants the ORM session still gets it. SQLAlchemy's
-files are not changed; if anything about the package is not as expected, the real
-`__init__` runs as usual.
+- `sqlalchemy.ext.asyncio`'s `__init__` imports `AsyncSession` and `async_scoped_session`
+  with the engine, hence the whole ORM (about 40 modules, 5.7 MiB), although the engine's
+  own modules (`.engine`, `.result`) need none of it;
+- `uvicorn`'s `__init__` imports `uvicorn.main`, its command line, and with it `click`,
+  although `fedlocal serve` only needs its `Config` and `Server`;
+- `httpx`'s `__init__` tries its command-line client, `httpx._main`, which imports `click`,
+  then Pygments and Rich, and gives up (and its `main` with it) when one is missing: it
+  leaves behind whatever it had imported before (`click`, and where pytest installed it,
+  Pygments).
+
+Importing a submodule directly does not help: Python runs the package's `__init__` first.
+`install()` (called by `fedlocal/__init__.py`, before anything imports these libraries)
+adds an import finder for these packages. A lean package's module is the real package
+(same path, same submodules) whose start-up imports the named submodules only and takes
+the names they give it; any other name (`AsyncSession`, `uvicorn.run`…) runs the
+package's real `__init__` on first use, so code that wants it still gets it. `httpx._main`
+is not found, which httpx's own `__init__` expects (it then defines a `main` that says
+the command-line client is not installed). The libraries' files are not changed; if
+anything about a package is not as expected, its real `__init__` runs as usual.
 """
 
 from __future__ import annotations
@@ -25,35 +33,44 @@ import sys
 from types import ModuleType
 from typing import Any
 
-PACKAGE = "sqlalchemy.ext.asyncio"
-# What the package's `__init__` takes from its `.engine` and `.result` modules (the same in
-# SQLAlchemy 2.0 and 2.1): everything fedlocal uses.
-ENGINE_NAMES = (
-    "async_engine_from_config",
-    "AsyncConnection",
-    "AsyncEngine",
-    "AsyncTransaction",
-    "create_async_engine",
-    "create_async_pool_from_url",
-)
-RESULT_NAMES = ("AsyncMappingResult", "AsyncResult", "AsyncScalarResult", "AsyncTupleResult")
+# Package -> {submodule: the names the package's `__init__` takes from it}: everything
+# fedlocal uses (the same in SQLAlchemy 2.0 and 2.1, uvicorn 0.30 and later).
+LEAN_PACKAGES: dict[str, dict[str, tuple[str, ...]]] = {
+    "sqlalchemy.ext.asyncio": {
+        "engine": (
+            "async_engine_from_config",
+            "AsyncConnection",
+            "AsyncEngine",
+            "AsyncTransaction",
+            "create_async_engine",
+            "create_async_pool_from_url",
+        ),
+        "result": ("AsyncMappingResult", "AsyncResult", "AsyncScalarResult", "AsyncTupleResult"),
+    },
+    "uvicorn": {"_version": ("__version__",), "config": ("Config",), "server": ("Server",)},
+}
+# Modules whose import a package tries and does without (see the module's docstring).
+NOT_FOUND = ("httpx._main",)
 
 
-class _EngineFirstLoader(importlib.abc.Loader):
-    """Loads the package with its engine only; the real `__init__` on the first other name."""
+class _LeanLoader(importlib.abc.Loader):
+    """Loads a package with the named submodules only; the real `__init__` on the first
+    other name."""
 
-    def __init__(self, real: Any) -> None:
+    def __init__(self, real: Any, parts: dict[str, tuple[str, ...]]) -> None:
         self.real = real
+        self.parts = parts
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return None  # the default module, with the package's path
 
     def exec_module(self, module: ModuleType) -> None:
+        package = module.__name__
         try:
-            engine = importlib.import_module(PACKAGE + ".engine")
-            result = importlib.import_module(PACKAGE + ".result")
-            names = {name: getattr(engine, name) for name in ENGINE_NAMES}
-            names.update({name: getattr(result, name) for name in RESULT_NAMES})
+            names = {}
+            for submodule, wanted in self.parts.items():
+                found = importlib.import_module(f"{package}.{submodule}")
+                names.update({name: getattr(found, name) for name in wanted})
         except (ImportError, AttributeError):
             self.real.exec_module(module)
             return
@@ -61,7 +78,7 @@ class _EngineFirstLoader(importlib.abc.Loader):
         real = self.real
 
         def __getattr__(name: str) -> Any:
-            # A name the engine does not give (the ORM session): the real package, once.
+            # A name the lean start did not give (the ORM session): the real package, once.
             namespace = module.__dict__
             if namespace.pop("__getattr__", None) is None:
                 raise AttributeError(name)
@@ -69,25 +86,36 @@ class _EngineFirstLoader(importlib.abc.Loader):
             try:
                 return namespace[name]
             except KeyError:
-                raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}") from None
+                raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
 
         module.__dict__["__getattr__"] = __getattr__
 
 
+class _NotFoundLoader(importlib.abc.Loader):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        raise ModuleNotFoundError(f"{module.__name__} is left out", name=module.__name__)
+
+
 class _Finder(importlib.abc.MetaPathFinder):
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name != PACKAGE:
+        if name in NOT_FOUND:
+            return importlib.machinery.ModuleSpec(name, _NotFoundLoader())
+        parts = LEAN_PACKAGES.get(name)
+        if parts is None:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
             return spec
-        spec.loader = _EngineFirstLoader(spec.loader)
+        spec.loader = _LeanLoader(spec.loader, parts)
         return spec
 
 
 def install() -> None:
-    """Have `import sqlalchemy.ext.asyncio` leave the ORM out until something asks for it
-    (a no-op when the package is already imported or the finder already installed)."""
-    if PACKAGE in sys.modules or any(isinstance(f, _Finder) for f in sys.meta_path):
+    """Have the packages above load lean until something asks for more (a no-op when the
+    finder is already installed; a package already imported stays as it is)."""
+    if any(isinstance(f, _Finder) for f in sys.meta_path):
         return
     sys.meta_path.insert(0, _Finder())

@@ -15,11 +15,9 @@ import os
 import time
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-
-# http-ece and py-vapid are imported by `encrypt`, the first push: an instance whose
-# residents use no Mastodon app never loads them.
+# cryptography, http-ece and py-vapid are imported by the function that needs them (for
+# http-ece and py-vapid, `encrypt`, the first push): an instance whose residents use no
+# Mastodon app never loads the last two, and one at rest none (activitypub/keys.py).
 
 # How long a push service keeps a message for an offline device (Mastodon: 48 hours).
 TTL_SECONDS = 48 * 3600
@@ -46,6 +44,9 @@ def b64decode(text: str) -> bytes:
 
 def generate_key() -> tuple[str, str]:
     """A new P-256 key pair for VAPID: (private PEM, public PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = ec.generate_private_key(ec.SECP256R1())
     private_pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -63,6 +64,9 @@ def generate_key() -> tuple[str, str]:
 def public_key_text(public_pem: str) -> str:
     """The public key as Mastodon shows it (`vapid_key`, `server_key`): the uncompressed
     point, base64url."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = serialization.load_pem_public_key(public_pem.encode())
     assert isinstance(key, ec.EllipticCurvePublicKey)
     return b64url(
@@ -73,6 +77,8 @@ def public_key_text(public_pem: str) -> str:
 def valid_keys(p256dh: str, auth: str) -> bool:
     """Whether a subscription's keys can be encrypted for: a P-256 point and a 16-byte
     secret."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     try:
         point, secret = b64decode(p256dh), b64decode(auth)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
@@ -94,6 +100,8 @@ def encrypt(
 ) -> tuple[bytes, dict[str, str]]:
     """The body and headers of the push for one subscription."""
     import http_ece
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
     from py_vapid import Vapid01, Vapid02
 
     receiver = b64decode(p256dh)

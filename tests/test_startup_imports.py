@@ -24,16 +24,20 @@ LOADED_ON_FIRST_USE = (
     "http_ece",  # the first Web Push message
     "py_vapid",
     "alembic",  # only when the database is behind the code
+    "cryptography",  # the first signature made or checked (a request in or out)
 )
 # Parts of libraries the server uses that a server on SQLite never needs.
 NEVER_LOADED = (
     "sqlalchemy.orm",  # fedlocal uses Core; the asyncio engine's package would bring it
     "babel.messages",  # the catalogues are read by web/i18n.py into stdlib gettext
     "sqlalchemy.dialects.postgresql",  # only on PostgreSQL (fedlocal/store/upsert.py)
+    "click",  # uvicorn's and httpx's command lines (fedlocal/lean_imports.py)
+    "pygments",  # what httpx's command line tries before giving up (where pytest put it)
 )
 
 SCRIPT = """
 import asyncio, json, sys
+import fedlocal.cli.serve  # uvicorn, as `fedlocal serve` imports it
 from fedlocal.app import create_app
 from fedlocal.config import load_config
 
@@ -48,7 +52,8 @@ print(json.dumps(sorted(sys.modules)))
 
 
 def test_a_started_server_has_not_loaded_what_only_some_requests_need(tmp_path):
-    # Given an instance whose database is up to date
+    # Given an instance whose database is up to date, started once (its first start
+    # makes the instance's keys, and so loads cryptography)
     config = tmp_path / "fedlocal.toml"
     config.write_text(
         'name = "Startup"\n'
@@ -61,6 +66,10 @@ def test_a_started_server_has_not_loaded_what_only_some_requests_need(tmp_path):
         check=True,
         capture_output=True,
     )
+    first = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(config)], check=True, capture_output=True, text=True
+    )
+    assert "cryptography" in json.loads(first.stdout.strip().splitlines()[-1])
 
     # When a fresh process builds the app and runs its start-up, as `fedlocal serve` does
     done = subprocess.run(
@@ -106,3 +115,26 @@ print(hasattr(package, "no_such_name"))
         "True sqlalchemy.ext.asyncio.session True",
         "False",
     ]
+
+
+def test_lean_packages_still_give_what_was_left_out_to_code_that_asks_for_it():
+    # Given a process that imported fedlocal (uvicorn without its command line, httpx
+    # without its command-line client)
+    script = """
+import sys
+import fedlocal
+import httpx
+from uvicorn import Config, Server
+print("click" in sys.modules, "uvicorn.main" in sys.modules)
+import uvicorn
+print(callable(uvicorn.run), "uvicorn.main" in sys.modules, uvicorn.Server is Server)
+print(callable(httpx.main), hasattr(uvicorn, "no_such_name"))
+"""
+    # When it asks uvicorn for its command line's `run` and httpx for its `main`
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    )
+
+    # Then the first import loaded no command line, and `run` comes when asked for; httpx
+    # has the `main` it defines when its client cannot be imported
+    assert done.stdout.split("\n")[:3] == ["False False", "True True True", "True False"]

@@ -9,15 +9,19 @@ Everything before the cryptography reads what a stranger sent, so it refuses
 oversized signature headers up front and parses the rest in linear time.
 """
 
+from __future__ import annotations
+
 import time
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from activitypub.errors import SignatureError
 from activitypub.httpsig import algorithms, cavage, rfc9421
 from activitypub.httpsig.parsed import ParsedSignature
 from activitypub.httpsig.request import request_view
-from activitypub.keys import PrivateKey, PublicKey
+
+if TYPE_CHECKING:
+    from activitypub.keys import PrivateKey, PublicKey
 
 __all__ = [
     "MAX_HEADER_LENGTH",

@@ -11,8 +11,6 @@ import re
 from dataclasses import replace
 from email.utils import formatdate, mktime_tz, parsedate_tz
 
-from cryptography.hazmat.primitives.asymmetric import ed25519
-
 from activitypub.digest import digest_header, verify_digest_header
 from activitypub.errors import SignatureError
 from activitypub.httpsig import algorithms
@@ -211,7 +209,7 @@ def sign(
     if '"' in key_id:
         raise ValueError("keyId must not contain a double quote")
     crypto = algorithms.algorithm_for_key(private_key)
-    stated = HS2019 if isinstance(private_key, ed25519.Ed25519PrivateKey) else RSA_SHA256
+    stated = HS2019 if crypto == algorithms.ED25519 else RSA_SHA256
     added = {"Host": view.authority, "Date": formatdate(now, usegmt=True)}
     names = ["(request-target)", "host", "date"]
     if body is not None or view.method == "POST":

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from activitypub import keys as key_codec
 from activitypub.client import make_client
 
 from .. import __version__
@@ -107,8 +106,10 @@ async def start_federation(
     outbox = FederationOutbox(config, urls)
     actors = await ensure_instance_actors(config, db, urls)
     assert actors.instance_key.private_pem is not None
-    private_key = key_codec.load_private_key_pem(actors.instance_key.private_pem)
-    client = make_http_client(config, key_id=actors.instance_key.key_id, private_key=private_key)
+    # The PEM, parsed at the first signed request (activitypub/client.py).
+    client = make_http_client(
+        config, key_id=actors.instance_key.key_id, private_key=actors.instance_key.private_pem
+    )
     domains = DomainPolicy(config, db)
     remote = RemoteActors(config, db, client, domains=domains)
     verifier = InboundVerifier(remote, refetch_interval=config.key_refetch_interval_seconds)
