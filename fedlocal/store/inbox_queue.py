@@ -88,12 +88,17 @@ async def claim(
 
 
 # Built once (docs/performance.md, "Statements built once"): every batch claims and
-# completes.
+# completes. In the order items come due, which for new ones is their arrival (the id
+# breaks ties: a group of appends shares one instant). That is the order of the index
+# on (state, next_attempt_at), whose entries end with the id: the claim reads the due
+# range in order and stops at `limit`. In the order of ids alone, SQLite read and sorted
+# every due row first: 1.4 ms against 0.4 ms for 50 of 1,000 queued, in each batch's
+# write transaction (docs/performance.md, "The claim in the index's order").
 _NOW = lease_now(inbox_queue)
 _CLAIM = claim_due(
     inbox_queue,
     _NOW,
-    order_by=[inbox_queue.c.id],
+    order_by=[inbox_queue.c.next_attempt_at, inbox_queue.c.id],
     returning=[
         inbox_queue.c.id,
         inbox_queue.c.body,

@@ -78,6 +78,37 @@ async def test_claim_takes_the_oldest_first_up_to_the_limit(database):
     assert await _claim(database, now=now, limit=2) == []
 
 
+async def test_claim_takes_items_in_the_order_they_come_due(database):
+    # Given three items, the first of which was put back to be retried after the others
+    first, second, third = await _enqueue(database, 3)
+    async with database.write() as conn:
+        await store.retry_later(conn, first, error="its author's server was down", at=later(5))
+
+    # When the worker claims two, then one, once all three are due
+    claimed = [await _claim(database, now=later(6), limit=limit) for limit in (2, 1)]
+
+    # Then the others come first, as they arrived, and the retried one after them
+    assert claimed == [[second, third], [first]]
+
+
+async def test_on_sqlite_the_claim_reads_the_due_range_in_order_without_sorting_it(database):
+    # Given the claim SQLite runs (PostgreSQL plans its own way)
+    if not database.is_sqlite:
+        return
+    async with database.read() as conn:
+        claim = store._CLAIM.compile(dialect=conn.dialect)
+        # When SQLite plans it (the values do not change the plan)
+        plan = await conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + claim.string, tuple("x" for _ in claim.positiontup or ())
+        )
+        steps = [row[-1] for row in plan]
+
+    # Then it walks the (state, next_attempt_at) index, stopping at the limit, rather than
+    # reading every due row into a temporary B-tree to sort them (1.4 ms for 1,000 queued)
+    assert any("ix_inbox_queue_state_next_attempt_at" in step for step in steps), steps
+    assert not any("TEMP B-TREE" in step for step in steps), steps
+
+
 async def test_a_leased_item_comes_back_only_when_the_lease_expires(database):
     # Given an item claimed at t0 for a minute
     [item_id] = await _enqueue(database, 1)
