@@ -90,6 +90,14 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def as_from_a_terminal() -> None:
+    """In the demo's process, before it starts: Ctrl-C (SIGINT) and SIGQUIT as a command
+    typed in a terminal has them. A test run started as a background job of a shell
+    ignores both, and the demo would inherit that and never hear the test's Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 @dataclass
 class DemoRun:
     process: subprocess.Popen[bytes]
@@ -157,6 +165,7 @@ class Demo:
                 stdin=subprocess.DEVNULL,
                 env=child_env(),
                 start_new_session=True,  # its own process group, so a failed test cleans up
+                preexec_fn=as_from_a_terminal,
             )
         run = DemoRun(process, stdout, stderr)
         self.runs.append(run)

@@ -44,10 +44,10 @@ def _command(
     """The forked process: the environment, directory and output of a new command (`err`
     the same file as `out`: both appended to it), then the command line's own entry point
     (its exit code is the process's)."""
-    # Ctrl-C and SIGTERM as a command started from a terminal has them. The fork server
-    # keeps the dispositions it was started with: started while the test process ignored
-    # SIGINT (`fedlocal demo` starts its servers so, in-process in some tests), it made
-    # every command ignore Ctrl-C, and a server stopped by SIGINT exited 0, not 130.
+    # Ctrl-C and SIGTERM as a command started from a terminal has them, whatever the test
+    # run inherited: a run started as a background job of a shell (`.ci/run &`) ignores
+    # SIGINT, the fork server kept that, and every command it forked ignored Ctrl-C (a
+    # server stopped by SIGINT exited 0, not 130).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.environ.clear()
