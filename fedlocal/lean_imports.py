@@ -34,7 +34,8 @@ from types import ModuleType
 from typing import Any
 
 # Package -> {submodule: the names the package's `__init__` takes from it}: everything
-# fedlocal uses (the same in SQLAlchemy 2.0 and 2.1, uvicorn 0.30 and later).
+# fedlocal uses, as laid out in SQLAlchemy 2.0 and 2.1 and in uvicorn 0.55 (with another
+# layout, the package's real `__init__` runs).
 LEAN_PACKAGES: dict[str, dict[str, tuple[str, ...]]] = {
     "sqlalchemy.ext.asyncio": {
         "engine": (
