@@ -34,6 +34,7 @@ from fedlocal.config import Config, ConfigError, load_config
 from fedlocal.services.group_purchases import parse_quantity
 from fedlocal.store import group_purchases as purchase_store
 from fedlocal.urls import Urls
+from tests.support.cli_forks import as_from_a_terminal
 from tests.support.processes import child_env, free_ports, open_store
 from tests.support.waiting import wait_for
 
@@ -88,14 +89,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
-
-
-def as_from_a_terminal() -> None:
-    """In the demo's process, before it starts: Ctrl-C (SIGINT) and SIGQUIT as a command
-    typed in a terminal has them. A test run started as a background job of a shell
-    ignores both, and the demo would inherit that and never hear the test's Ctrl-C."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 @dataclass

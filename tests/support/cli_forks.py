@@ -38,18 +38,27 @@ _forks = multiprocessing.get_context("forkserver")
 _forks.set_forkserver_preload(PRELOAD)
 
 
+def as_from_a_terminal() -> None:
+    """Ctrl-C (SIGINT), SIGQUIT and SIGTERM as a command typed in a terminal has them,
+    whatever the test run inherited: a run started as a background job of a shell
+    (`.ci/run &`) ignores SIGINT and SIGQUIT, and a server or a demo started from it
+    would never hear a test's Ctrl-C (a server stopped by SIGINT exited 0, not 130).
+
+    For a forked command (`_command`) and, as `preexec_fn`, for a new interpreter: there
+    Python's own handler becomes the default at `exec`, and Python installs its own again."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _command(
     args: Sequence[str], env: Mapping[str, str], cwd: str | None, out: str, err: str
 ) -> None:
     """The forked process: the environment, directory and output of a new command (`err`
     the same file as `out`: both appended to it), then the command line's own entry point
     (its exit code is the process's)."""
-    # Ctrl-C and SIGTERM as a command started from a terminal has them, whatever the test
-    # run inherited: a run started as a background job of a shell (`.ci/run &`) ignores
-    # SIGINT, the fork server kept that, and every command it forked ignored Ctrl-C (a
-    # server stopped by SIGINT exited 0, not 130).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The fork server kept the signals the test run inherited (see `as_from_a_terminal`).
+    as_from_a_terminal()
     os.environ.clear()
     os.environ.update(env)
     if cwd is not None:
