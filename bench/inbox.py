@@ -199,6 +199,8 @@ class RunResult:
     # --worker-process: the `fedlocal worker` process's CPU over the run (warm-up
     # included), which `background_cores` also counts and `server_cpu…` does not
     worker_process_cpu_ms_per_activity: float | None = None
+    # With --split-workers: each worker process's CPU seconds during the run.
+    worker_process_cpu_seconds: dict[str, float] | None = None
     # Garbage collections of each fedlocal process (gc_pauses.py), at start and after, by
     # generation: how many, total and longest pause in ms
     gc_pauses: dict[str, Any] = field(default_factory=dict)
@@ -493,8 +495,10 @@ class Bench:
                 return sum(cpu_seconds(pid) for pid in server.beside_pids)
 
             beside_before = beside_cpu()
+            each_before = [cpu_seconds(pid) for pid in server.beside_pids]
             measured = post_all(signed, warm, self.args.concurrency, server.pid, start_sampler)
             beside_after = beside_cpu()
+            each_after = [cpu_seconds(pid) for pid in server.beside_pids]
             # Right after the last answer, from another process: every 202 is on disk.
             queued, done = fedlocal_on_disk(database)
             if sampler:
@@ -515,6 +519,13 @@ class Bench:
                 result.worker_process_cpu_ms_per_activity = round(
                     (beside_after - beside_before) * 1000 / result.activities, 3
                 )
+                if len(each_after) > 1:
+                    result.worker_process_cpu_seconds = {
+                        name: round(after - before, 2)
+                        for name, before, after in zip(
+                            ("worker", "worker-rest"), each_before, each_after, strict=False
+                        )
+                    }
             if workers and drain:
                 cpu_before = cpu_seconds(server.pid)
                 seconds, drained = wait_for_drain(database)
@@ -670,6 +681,9 @@ def print_result(result: RunResult) -> None:
                 f", worker process CPU {result.worker_process_cpu_ms_per_activity} ms/activity "
                 "(in 'others')"
             )
+        if result.worker_process_cpu_seconds:
+            line += f" {result.worker_process_cpu_seconds} s"
+
         if result.drain_seconds is not None:
             rest = result.activities - (result.processed_during_run or 0)
             rate = rest / max(result.drain_seconds, 1e-9)

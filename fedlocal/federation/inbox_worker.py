@@ -13,9 +13,9 @@ batch rather than several times per activity:
    posts from followed actors, the bulk of a steady flow) shares one savepoint and one
    statement per table (`inbox/create.py`); if it fails, its activities go one by one.
 
-After a full batch, the last chunk's transaction also claims the next batch: during a
-flood, one write transaction per batch, and so one turn of the write lock (`close` gives
-such a batch back if the worker stops before it runs).
+The last chunk's transaction also claims the next batch, whatever is due by then: while
+activities keep coming, one write transaction per batch, and so one turn of the write
+lock (`close` gives such a batch back if the worker stops before it runs).
 
 Idempotent by activity id: an activity delivered twice, or a worker that crashes half-way,
 has exactly one effect.
@@ -33,6 +33,7 @@ from activitypub.addressing import id_of
 from activitypub.jsonutil import MalformedJSON, loads_bounded
 
 from ..models import Actor
+from ..services import blocks
 from ..store import actors as actor_store
 from ..store import inbox_queue
 from ..store import received as received_store
@@ -71,6 +72,9 @@ class Work:
     handler: VerbHandler | None = None
     context: InboxContext | None = None
     prepared: Any = None
+    # For a Create in a run of them: `create.plan_many`'s plan, made before the write
+    # transaction (None: `apply` decides, in it).
+    plan: create.Planned | None = None
     # None while it is to be applied; else "ignore", "retry" or "fail" with `reason`.
     outcome: str | None = None
     reason: str = ""
@@ -84,7 +88,7 @@ class InboxWorker:
         self.federation = federation
         self.batch_size = batch_size
         self.lease = timedelta(seconds=federation.config.queue_lease_seconds)
-        # The next batch, claimed in the last write transaction of a full one.
+        # The next batch, claimed in the last write transaction of this one.
         self._ahead: list[InboxItem] | None = None
 
     async def run_once(self) -> int:
@@ -108,7 +112,9 @@ class InboxWorker:
 
         await asyncio.gather(*(prepare(work) for work in batch if work.outcome is None))
         chunk = COMMIT_CHUNK
-        full = len(items) >= self.batch_size
+        async with db.read() as conn:
+            for start in range(0, len(batch), chunk):
+                await self._plan_runs(conn, batch[start : start + chunk])
         for start in range(0, len(batch), chunk):
             last = start + chunk >= len(batch)
             ahead = None
@@ -116,7 +122,7 @@ class InboxWorker:
                 done = await self._commit_chunk(conn, batch[start : start + chunk])
                 # In the chunk's transaction: a row goes exactly when its effects land.
                 await inbox_queue.complete_many(conn, done)
-                if last and full:
+                if last:
                     ahead = await self._claim_ahead(conn)
             self._ahead = ahead  # once committed: a rolled-back claim leased nothing
         # Handlers may have queued replies (an Accept for a Follow): send them now rather
@@ -125,11 +131,13 @@ class InboxWorker:
         return len(items)
 
     async def _claim_ahead(self, conn) -> list[InboxItem] | None:
-        """After a full batch, more is likely queued: claim the next batch in the last
-        chunk's write transaction rather than in one of its own. Each write transaction
-        is a turn of the write lock, and on SQLite the inbox's appends take one in
-        between (docs/performance.md, "The next batch claimed ahead"). None when nothing
-        was due."""
+        """Claim the next batch in the last chunk's write transaction rather than in one
+        of its own. Each write transaction is a turn of the write lock, and on SQLite the
+        inbox's appends take one in between (docs/performance.md, "The next batch claimed
+        ahead"). Not only after a full batch: while activities arrive about as fast as
+        they are processed, batches come back short and the queue is never deep, and a
+        claim of their own was a second turn for every other batch ("Every batch claims
+        the next"). None when nothing was due."""
         items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
         return items or None
 
@@ -203,18 +211,28 @@ class InboxWorker:
             log.exception("inbox: preparing %s %s failed", work.verb, work.activity_uri)
             work.settle("fail", f"{type(exc).__name__}: {exc}")
 
+    async def _plan_runs(self, conn, chunk: list[Work]) -> None:
+        """Plan the chunk's runs of Creates (`create.plan_many`) in a read, before the
+        write transaction: its lookups were a sixth of the time the worker held the write
+        lock, which the inbox's appends wait for (docs/performance.md, "Runs of Creates
+        planned before the write"). What they found may change before the run is
+        written; `_commit_creates` says how that is caught."""
+        for run in _runs_of_creates(chunk):
+            plans = await create.plan_many(conn, [_run_item(work) for work in run])
+            for work, plan in zip(run, plans, strict=True):
+                work.plan = plan
+
     async def _commit_chunk(self, conn, chunk: list[Work]) -> list[int]:
         """Apply a chunk in order: runs of Creates together (`_commit_creates`), anything
         else one by one; returns the ids of the queue rows done with."""
         done: list[int] = []
+        runs = {id(run[0]): run for run in _runs_of_creates(chunk)}
         start = 0
         while start < len(chunk):
-            end = start
-            while end < len(chunk) and _plain_create(chunk[end]):
-                end += 1
-            if end - start >= 2:
-                await self._commit_creates(conn, chunk[start:end], done)
-                start = end
+            run = runs.get(id(chunk[start]))
+            if run is not None:
+                await self._commit_creates(conn, run, done)
+                start += len(run)
             else:
                 if await self._commit(conn, chunk[start]):
                     done.append(chunk[start].item.id)
@@ -222,9 +240,18 @@ class InboxWorker:
         return done
 
     async def _commit_creates(self, conn, run: list[Work], done: list[int]) -> None:
-        """A run of Creates: those `create.plan_many` finds plain are stored together,
-        the others one by one, each in its place."""
-        plans = await create.plan_many(conn, [_run_item(work) for work in run])
+        """A run of Creates: those planned plain are stored together, the others one by
+        one, each in its place.
+
+        The plans were made before this transaction. A post stored meanwhile (another
+        process fetched it) makes the run's INSERT fail: the run then goes one by one
+        through `apply`, which checks everything again. A block is checked again here,
+        for the direct messages of the run. A follow or a membership that changed in
+        those milliseconds counts as if the activity had come a moment earlier."""
+        plans = [
+            None if work.plan is None or await _blocked_since(conn, work) else work.plan
+            for work in run
+        ]
         start = 0
         while start < len(run):
             if plans[start] is None:
@@ -313,6 +340,29 @@ def _plain_create(work: Work) -> bool:
         and bool(work.activity_uri)
         and isinstance(work.prepared, Authored)
     )
+
+
+def _runs_of_creates(chunk: list[Work]) -> list[list[Work]]:
+    """The chunk's runs of two or more plain Creates in a row, in order."""
+    runs: list[list[Work]] = []
+    start = 0
+    while start < len(chunk):
+        end = start
+        while end < len(chunk) and _plain_create(chunk[end]):
+            end += 1
+        if end - start >= 2:
+            runs.append(chunk[start:end])
+        start = max(end, start + 1)
+    return runs
+
+
+async def _blocked_since(conn, work: Work) -> bool:
+    """For a direct message planned plain: whether a block now separates its author from
+    everyone here it addresses (made since the plan, which found none)."""
+    assert work.plan is not None and isinstance(work.prepared, Authored)
+    if work.prepared.data.visibility != "direct":
+        return False
+    return await blocks.separates_from_all(conn, work.prepared.author, work.plan.local_addressees)
 
 
 def _run_item(work: Work) -> tuple[str, InboxContext, Authored]:

@@ -19,7 +19,7 @@ from fedlocal.federation import inbox_worker
 from fedlocal.federation.inbox import create
 from fedlocal.federation.inbox_worker import InboxWorker
 from fedlocal.models import Actor
-from fedlocal.services import blocks, groups
+from fedlocal.services import blocks, groups, inbound
 from fedlocal.store import follows as follow_store
 from fedlocal.store import inbox_queue, tables
 from tests.support.federation_steps import create_mentioning, deliver, resident
@@ -65,6 +65,18 @@ async def neighbourhood(directory, stub: RemoteStub, alice: StubActor, carol: St
         yield inst, ana, group
 
 
+def direct_to_ana(inst: Instance, alice: StubActor, ana: Actor, status_id: str) -> dict:
+    """A direct message from alice to ana, as Mastodon sends it."""
+    return alice.fixture(
+        "mastodon/create-direct-note.json",
+        status_id=status_id,
+        mentioned=ana.uri,
+        mentioned_acct=f"ana@{inst.config.domain}",
+        in_reply_to=None,
+        text="Bonjour Ana",
+    )
+
+
 def mixed_flow(inst: Instance, ana: Actor, group: Actor, alice, carol, dave) -> list[tuple]:
     """(sender, activity) pairs: Creates a run takes (from alice, followed, a direct
     message among them; to our group from alice or carol, members) around everything it
@@ -74,14 +86,7 @@ def mixed_flow(inst: Instance, ana: Actor, group: Actor, alice, carol, dave) -> 
     remote_friend = ("https://elsewhere.example/users/zoe", "zoe@elsewhere.example")
     to_ana = (ana.uri, f"ana@{inst.config.domain}")
     to_group = (group.uri, f"jardin@{inst.config.domain}")
-    direct = alice.fixture(
-        "mastodon/create-direct-note.json",
-        status_id="204",
-        mentioned=ana.uri,
-        mentioned_acct=f"ana@{inst.config.domain}",
-        in_reply_to=None,
-        text="Bonjour Ana",
-    )
+    direct = direct_to_ana(inst, alice, ana, "204")
     to_chloe = alice.fixture(
         "mastodon/create-direct-note.json",
         status_id="209",
@@ -281,6 +286,12 @@ async def test_a_batch_is_written_in_chunks_each_with_its_rows(
     assert len(effects["posts"]) == 5 and effects["queue"] == []
 
 
+async def posts_to_ana(inst: Instance, stub, alice: StubActor, ana: Actor, numbers) -> None:
+    """Alice's posts mentioning ana, one per status number, delivered to the inbox."""
+    for n in numbers:
+        await deliver(inst, stub, alice, create_mentioning(alice, str(n), (ana.uri, "ana")))
+
+
 async def leases(inst: Instance) -> list[bool]:
     """For each queued row, in order: whether a worker holds it."""
     async with inst.db.read() as conn:
@@ -290,28 +301,139 @@ async def leases(inst: Instance) -> list[bool]:
         return [locked is not None for (locked,) in rows]
 
 
-async def test_a_full_batch_claims_the_next_in_its_last_transaction(
+async def test_every_batch_claims_the_next_in_its_last_transaction(
     tmp_path, stub, alice, carol, monkeypatch
 ):
-    # Given eight activities queued, batches of four (each written in one chunk)
+    # Given six activities queued, batches of four (each written in one chunk)
     async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
-        for n in range(801, 809):
-            await deliver(inst, stub, alice, create_mentioning(alice, str(n), (ana.uri, "ana")))
+        await posts_to_ana(inst, stub, alice, ana, range(801, 807))
         turns = count_write_transactions(inst.db, monkeypatch)
         worker = InboxWorker(inst.federation, batch_size=4)
 
         # When the worker takes the first four (a claim, then their chunk)
         assert await worker.run_once() == 4
-        # Then the next four are leased already, claimed in the chunk's transaction
+        # Then the last two are leased already, claimed in the chunk's transaction
         assert len(turns) == 2
-        assert await leases(inst) == [True] * 4
+        assert await leases(inst) == [True] * 2
 
-        # When it takes them, Then with no claim of their own: one write transaction
+        # Given two more that arrive before it takes those two
+        await posts_to_ana(inst, stub, alice, ana, range(807, 809))
+        # When it takes the two (a batch that is not full), Then with no claim of their
+        # own, and the two that came meanwhile are claimed in their one transaction
         turns.clear()
-        assert await worker.run_once() == 4
+        assert await worker.run_once() == 2
+        assert len(turns) == 1
+        assert await leases(inst) == [True] * 2
+
+        # and they go with no claim of their own either: activities that come about as
+        # fast as they are processed, short batch after short batch, take one write
+        # transaction a batch
+        turns.clear()
+        assert await worker.run_once() == 2
         assert len(turns) == 1
         effects = await stored(inst)
     assert len(effects["posts"]) == 8 and effects["queue"] == []
+
+
+async def test_a_runs_lookups_are_made_before_its_write_transaction(
+    tmp_path, stub, alice, carol, monkeypatch
+):
+    # Given three posts from alice, whom bruno follows: a run of Creates
+    async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
+        await posts_to_ana(inst, stub, alice, ana, range(821, 824))
+        turns = count_write_transactions(inst.db, monkeypatch)
+        planned_after: list[int] = []
+        applied_after: list[int] = []
+        plan_many, apply_planned = create.plan_many, create.apply_planned
+
+        async def plan_spied(conn, items):
+            planned_after.append(len(turns))
+            return await plan_many(conn, items)
+
+        async def apply_spied(conn, items):
+            applied_after.append(len(turns))
+            await apply_planned(conn, items)
+
+        monkeypatch.setattr(create, "plan_many", plan_spied)
+        monkeypatch.setattr(create, "apply_planned", apply_spied)
+
+        # When the worker processes them
+        assert await InboxWorker(inst.federation).run_once() == 3
+
+        # Then the run was planned after the claim's write transaction and before the
+        # one that stored it: the lookups held no write lock
+        assert planned_after == [1] and applied_after == [2]
+        effects = await stored(inst)
+    assert len(effects["posts"]) == 3 and len(effects["notifications"]) == 3
+
+
+async def test_a_block_made_after_the_plan_still_stops_a_direct_message(
+    tmp_path, stub, alice, carol, monkeypatch
+):
+    async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
+        # Given a direct message from alice to ana in a run of Creates
+        await posts_to_ana(inst, stub, alice, ana, [830])
+        await deliver(inst, stub, alice, direct_to_ana(inst, alice, ana, "831"))
+        # and ana blocking alice once the run is planned, before it is written
+        remote = await inst.federation.remote.actor(alice.uri)
+        plan_many = create.plan_many
+        turns = count_write_transactions(inst.db, monkeypatch)
+
+        async def then_blocked(conn, items):
+            # (planned inside the worker's write transaction, the block would wait for it)
+            assert len(turns) == 1, "planned in the write transaction"
+            plans = await plan_many(conn, items)
+            assert all(plan is not None for plan in plans)  # the message was plain then
+            await blocks.block(inst.services, ana, remote.id)
+            return plans
+
+        monkeypatch.setattr(create, "plan_many", then_blocked)
+
+        # When the worker processes the run
+        assert await InboxWorker(inst.federation).run_once() == 2
+
+        # Then the direct message is not kept, as if the block had come first; the
+        # public post is
+        effects = await stored(inst)
+    assert [row[0].rsplit("/", 1)[1] for row in effects["posts"]] == ["830"]
+    assert effects["thread_messages"] == []
+    assert len(effects["received"]) == 2 and effects["queue"] == []
+
+
+async def test_a_post_stored_after_the_plan_is_stored_once(
+    tmp_path, stub, alice, carol, monkeypatch
+):
+    async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
+        # Given a run of three posts from alice
+        await posts_to_ana(inst, stub, alice, ana, range(841, 844))
+        # and the second stored by another way once the run is planned (another
+        # process fetched it), before the run is written
+        plan_many = create.plan_many
+        turns = count_write_transactions(inst.db, monkeypatch)
+
+        async def then_stored(conn, items):
+            # (planned inside the worker's write transaction, the store would wait for it)
+            assert len(turns) == 1, "planned in the write transaction"
+            plans = await plan_many(conn, items)
+            _, _, authored = items[1]
+            async with inst.db.write() as other:
+                kept = await inbound.keep_remote_post(
+                    other, authored.author, authored.data, solicited=True
+                )
+            assert kept.new
+            return plans
+
+        monkeypatch.setattr(create, "plan_many", then_stored)
+
+        # When the worker processes the run
+        assert await InboxWorker(inst.federation).run_once() == 3
+
+        # Then each post is there once, nothing failed, and ana is told of the two the
+        # run stored (the third was there before its Create was applied)
+        effects = await stored(inst)
+    assert [row[0].rsplit("/", 1)[1] for row in effects["posts"]] == ["842", "841", "843"]
+    assert len(effects["notifications"]) == 2
+    assert len(effects["received"]) == 3 and effects["queue"] == []
 
 
 async def test_a_batch_claimed_ahead_is_given_back_when_the_worker_stops(
@@ -319,8 +441,7 @@ async def test_a_batch_claimed_ahead_is_given_back_when_the_worker_stops(
 ):
     async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
         # Given a worker that processed a full batch and claimed the next
-        for n in range(901, 909):
-            await deliver(inst, stub, alice, create_mentioning(alice, str(n), (ana.uri, "ana")))
+        await posts_to_ana(inst, stub, alice, ana, range(901, 909))
         worker = InboxWorker(inst.federation, batch_size=4)
         assert await worker.run_once() == 4
         assert await leases(inst) == [True] * 4

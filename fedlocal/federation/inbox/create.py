@@ -76,7 +76,9 @@ async def plan_many(
     would store the post without a question beyond what these lookups answer, else None.
     The lookups hold for the whole run as long as it is applied in order: a Create
     changes no follow and no actor, and two items sharing an id are both left to
-    `apply`."""
+    `apply`. The inbox worker makes them in a read before its write transaction
+    (`InboxWorker._commit_creates` says what may change in between, and how that is
+    caught)."""
     ours_of = []
     for _, ctx, authored in items:
         data = authored.data
