@@ -33,7 +33,6 @@ from activitypub.addressing import id_of
 from activitypub.jsonutil import MalformedJSON, loads_bounded
 
 from ..models import Actor
-from ..services import blocks
 from ..store import actors as actor_store
 from ..store import inbox_queue
 from ..store import received as received_store
@@ -112,14 +111,14 @@ class InboxWorker:
 
         await asyncio.gather(*(prepare(work) for work in batch if work.outcome is None))
         chunk = COMMIT_CHUNK
+        starts = range(0, len(batch), chunk)
         async with db.read() as conn:
-            for start in range(0, len(batch), chunk):
-                await self._plan_runs(conn, batch[start : start + chunk])
-        for start in range(0, len(batch), chunk):
+            runs = [await self._plan_runs(conn, batch[start : start + chunk]) for start in starts]
+        for start, chunk_runs in zip(starts, runs, strict=True):
             last = start + chunk >= len(batch)
             ahead = None
             async with db.write() as conn:
-                done = await self._commit_chunk(conn, batch[start : start + chunk])
+                done = await self._commit_chunk(conn, batch[start : start + chunk], chunk_runs)
                 # In the chunk's transaction: a row goes exactly when its effects land.
                 await inbox_queue.complete_many(conn, done)
                 if last:
@@ -211,25 +210,27 @@ class InboxWorker:
             log.exception("inbox: preparing %s %s failed", work.verb, work.activity_uri)
             work.settle("fail", f"{type(exc).__name__}: {exc}")
 
-    async def _plan_runs(self, conn, chunk: list[Work]) -> None:
-        """Plan the chunk's runs of Creates (`create.plan_many`) in a read, before the
-        write transaction: its lookups were a sixth of the time the worker held the write
-        lock, which the inbox's appends wait for (docs/performance.md, "Runs of Creates
-        planned before the write"). What they found may change before the run is
-        written; `_commit_creates` says how that is caught."""
-        for run in _runs_of_creates(chunk):
+    async def _plan_runs(self, conn, chunk: list[Work]) -> list[list[Work]]:
+        """Find the chunk's runs of Creates and plan them (`create.plan_many`) in a read,
+        before the write transaction: the lookups were a sixth of the time the worker held
+        the write lock, which the inbox's appends wait for (docs/performance.md, "Runs of
+        Creates planned before the write"). What they found may change before the run is
+        written; `_commit_creates` says how that is caught. Returns the runs."""
+        runs = _runs_of_creates(chunk)
+        for run in runs:
             plans = await create.plan_many(conn, [_run_item(work) for work in run])
             for work, plan in zip(run, plans, strict=True):
                 work.plan = plan
+        return runs
 
-    async def _commit_chunk(self, conn, chunk: list[Work]) -> list[int]:
-        """Apply a chunk in order: runs of Creates together (`_commit_creates`), anything
-        else one by one; returns the ids of the queue rows done with."""
+    async def _commit_chunk(self, conn, chunk: list[Work], runs: list[list[Work]]) -> list[int]:
+        """Apply a chunk in order: its `runs` of Creates together (`_commit_creates`),
+        anything else one by one; returns the ids of the queue rows done with."""
         done: list[int] = []
-        runs = {id(run[0]): run for run in _runs_of_creates(chunk)}
+        first_of = {id(run[0]): run for run in runs}
         start = 0
         while start < len(chunk):
-            run = runs.get(id(chunk[start]))
+            run = first_of.get(id(chunk[start]))
             if run is not None:
                 await self._commit_creates(conn, run, done)
                 start += len(run)
@@ -249,7 +250,9 @@ class InboxWorker:
         for the direct messages of the run. A follow or a membership that changed in
         those milliseconds counts as if the activity had come a moment earlier."""
         plans = [
-            None if work.plan is None or await _blocked_since(conn, work) else work.plan
+            None
+            if work.plan is None or await create.blocked_since(conn, work.prepared, work.plan)
+            else work.plan
             for work in run
         ]
         start = 0
@@ -354,15 +357,6 @@ def _runs_of_creates(chunk: list[Work]) -> list[list[Work]]:
             runs.append(chunk[start:end])
         start = max(end, start + 1)
     return runs
-
-
-async def _blocked_since(conn, work: Work) -> bool:
-    """For a direct message planned plain: whether a block now separates its author from
-    everyone here it addresses (made since the plan, which found none)."""
-    assert work.plan is not None and isinstance(work.prepared, Authored)
-    if work.prepared.data.visibility != "direct":
-        return False
-    return await blocks.separates_from_all(conn, work.prepared.author, work.plan.local_addressees)
 
 
 def _run_item(work: Work) -> tuple[str, InboxContext, Authored]:

@@ -73,7 +73,8 @@ async def plan_many(
     conn, items: Sequence[tuple[str, InboxContext, Authored]]
 ) -> list[Planned | None]:
     """For each (activity id, context, prepared post) of a run: a plan when `apply`
-    would store the post without a question beyond what these lookups answer, else None.
+    would store the post without a question beyond what these lookups answer (and, for a
+    direct message, `blocked_since`), else None.
     The lookups hold for the whole run as long as it is applied in order: a Create
     changes no follow and no actor, and two items sharing an id are both left to
     `apply`. The inbox worker makes them in a read before its write transaction
@@ -107,19 +108,26 @@ async def plan_many(
             if actor.role == "group" and (authored.author.id, actor.id) in members
         ]
         # `apply` keeps a new post from a followed author, or from a member of a group it
-        # addresses, with no other question but, for a direct message, a block.
+        # addresses, with no other question but, for a direct message, a block
+        # (`blocked_since`, asked in the write transaction).
         plain = (
             authored.data.uri in unheld
             and (authored.author.id in followed or bool(member_of))
             and activity_id not in repeated
             and authored.data.uri not in repeated
-            and not (
-                authored.data.visibility == "direct"
-                and await blocks.separates_from_all(conn, authored.author, local)
-            )
         )
         plans.append(Planned(local, member_of) if plain else None)
     return plans
+
+
+async def blocked_since(conn, authored: Authored, plan: Planned) -> bool:
+    """For a planned direct message: whether a block separates its author from everyone
+    here it addresses. Asked in the write transaction that stores the run rather than by
+    `plan_many`, which is made before it: a block made in between still stops the
+    message, as `apply` would."""
+    return authored.data.visibility == "direct" and await blocks.separates_from_all(
+        conn, authored.author, plan.local_addressees
+    )
 
 
 def _repeated(values: list[str]) -> set[str]:
