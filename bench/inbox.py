@@ -491,14 +491,16 @@ class Bench:
 
             beside = server.beside
 
-            def beside_cpu() -> float:
-                return sum(cpu_seconds(pid) for pid in server.beside_pids)
+            def each_beside_cpu() -> list[float]:
+                return [cpu_seconds(pid) for pid in server.beside_pids]
 
-            beside_before = beside_cpu()
-            each_before = [cpu_seconds(pid) for pid in server.beside_pids]
+            def beside_cpu() -> float:
+                return sum(each_beside_cpu())
+
+            each_before = each_beside_cpu()
             measured = post_all(signed, warm, self.args.concurrency, server.pid, start_sampler)
-            beside_after = beside_cpu()
-            each_after = [cpu_seconds(pid) for pid in server.beside_pids]
+            each_after = each_beside_cpu()
+            beside_before, beside_after = sum(each_before), sum(each_after)
             # Right after the last answer, from another process: every 202 is on disk.
             queued, done = fedlocal_on_disk(database)
             if sampler:
@@ -683,7 +685,6 @@ def print_result(result: RunResult) -> None:
             )
         if result.worker_process_cpu_seconds:
             line += f" {result.worker_process_cpu_seconds} s"
-
         if result.drain_seconds is not None:
             rest = result.activities - (result.processed_during_run or 0)
             rate = rest / max(result.drain_seconds, 1e-9)

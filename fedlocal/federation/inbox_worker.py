@@ -135,8 +135,9 @@ class InboxWorker:
         inbox's appends take one in between (docs/performance.md, "The next batch claimed
         ahead"). Not only after a full batch: while activities arrive about as fast as
         they are processed, batches come back short and the queue is never deep, and a
-        claim of their own was a second turn for every other batch ("Every batch claims
-        the next"). None when nothing was due."""
+        claim of their own was a second turn for every other batch ("Runs of Creates
+        planned before the write, and every batch claims the next"). None when nothing
+        was due."""
         items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
         return items or None
 
@@ -246,9 +247,10 @@ class InboxWorker:
 
         The plans were made before this transaction. A post stored meanwhile (another
         process fetched it) makes the run's INSERT fail: the run then goes one by one
-        through `apply`, which checks everything again. A block is checked again here,
-        for the direct messages of the run. A follow or a membership that changed in
-        those milliseconds counts as if the activity had come a moment earlier."""
+        through `apply`, which checks everything again. A direct message's block is
+        checked here only (`create.blocked_since`), not in the plan. A follow or a
+        membership that changed in those milliseconds counts as if the activity had come
+        a moment earlier."""
         plans = [
             None
             if work.plan is None or await create.blocked_since(conn, work.prepared, work.plan)
