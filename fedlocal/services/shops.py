@@ -39,6 +39,10 @@ class ShopCard:
     follow: str | None = None
 
 
+# How a period that closes at midnight ("18:00-24:00") is kept.
+MIDNIGHT = "23:59"
+
+
 def parse_day(text: str, day: int) -> list[tuple[int, str, str]]:
     """A day's periods from "9:00-12:30, 14h-19h" (empty: closed), or InvalidInput."""
     periods = []
@@ -52,7 +56,7 @@ def parse_day(text: str, day: int) -> list[tuple[int, str, str]]:
         opens, closes = (int(h1), int(m1 or 0)), (int(h2), int(m2 or 0))
         if not (opens[0] < 24 and closes[0] <= 24 and opens < closes):
             raise InvalidInput("a shop closes after it opens", field=f"day{day}")
-        closes = min(closes, (23, 59))
+        closes = min(closes, (23, 59))  # midnight: see `is_open`
         periods.append((day, f"{opens[0]:02d}:{opens[1]:02d}", f"{closes[0]:02d}:{closes[1]:02d}"))
     return periods
 
@@ -89,7 +93,12 @@ def is_open(profile: ShopProfile, moment: datetime, timezone: str) -> bool | Non
         return None
     local = moment.astimezone(ZoneInfo(timezone))
     clock = f"{local.hour:02d}:{local.minute:02d}"
-    return any(d == local.weekday() and o <= clock < c for d, o, c in profile.hours)
+    # A period that closes at midnight is kept as ending at 23:59 (`parse_day`, and
+    # schema.org's custom): it runs through that last minute.
+    return any(
+        d == local.weekday() and o <= clock and (clock < c or c == MIDNIGHT)
+        for d, o, c in profile.hours
+    )
 
 
 async def shops(

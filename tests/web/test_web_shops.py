@@ -91,6 +91,11 @@ def test_open_now_is_computed_in_the_instances_time_zone():
     assert shops.is_open(profile, datetime(2026, 12, 2, 7, 30, tzinfo=UTC), "Europe/Paris")
     assert not shops.is_open(profile, datetime(2026, 12, 2, 6, 30, tzinfo=UTC), "Europe/Paris")
     assert shops.is_open(ShopProfile(), datetime(2026, 12, 2, tzinfo=UTC), "Europe/Paris") is None
+    # Open until midnight ("18:00-24:00", kept as 23:59): open through the last minute
+    # (23:59:30 in Paris, 22:59:30 UTC), closed once the day has turned
+    late = ShopProfile(hours=tuple(shops.parse_day("18:00-24:00", 2)))
+    assert shops.is_open(late, datetime(2026, 12, 2, 22, 59, 30, tzinfo=UTC), "Europe/Paris")
+    assert not shops.is_open(late, datetime(2026, 12, 2, 23, 0, 30, tzinfo=UTC), "Europe/Paris")
     assert shops.parse_day("9h-12h30, 14:00-19:00", 1) == [
         (1, "09:00", "12:30"),
         (1, "14:00", "19:00"),
