@@ -78,6 +78,7 @@ from typing import Any
 from fedlocal.cli.runtime import open_instance, resident
 from fedlocal.services import groups
 from fedlocal.store import follows as follow_store
+from fedlocal.store.database import inbox_file_of
 from fedlocal.store.tables import inbox_queue, objects, received_activities
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -324,12 +325,15 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def fedlocal_on_disk(path: Path) -> tuple[set[str], set[str]]:
-    """Activity ids in the inbox queue and among the processed, from one read snapshot."""
-    conn = _connect(path)
+    """Activity ids in the inbox queue and among the processed. The queue's file is read
+    first: the worker records an activity as received before it removes its queue row,
+    so an id is found in one or the other, or both, never in neither."""
+    conn = _connect(Path(inbox_file_of(str(path))))
     try:
+        conn.execute("ATTACH DATABASE ? AS store", (str(path),))
         conn.execute("BEGIN")
         queued = {r[0] for r in conn.execute(f"SELECT activity_uri FROM {inbox_queue.name}")}  # noqa: S608
-        done = {r[0] for r in conn.execute(f"SELECT uri FROM {received_activities.name}")}  # noqa: S608
+        done = {r[0] for r in conn.execute(f"SELECT uri FROM store.{received_activities.name}")}  # noqa: S608
         conn.execute("COMMIT")
         return queued, done
     finally:
@@ -338,7 +342,7 @@ def fedlocal_on_disk(path: Path) -> tuple[set[str], set[str]]:
 
 def fedlocal_queue_state(path: Path) -> tuple[int, int]:
     """(pending, failed) rows of the inbox queue."""
-    conn = _connect(path)
+    conn = _connect(Path(inbox_file_of(str(path))))
     try:
         query = f"SELECT state, count(*) FROM {inbox_queue.name} GROUP BY state"  # noqa: S608
         rows = dict(conn.execute(query))
@@ -349,7 +353,7 @@ def fedlocal_queue_state(path: Path) -> tuple[int, int]:
 
 def fedlocal_leased(path: Path) -> int:
     """Pending rows under a worker's lease (after a kill: the dead process's batch)."""
-    conn = _connect(path)
+    conn = _connect(Path(inbox_file_of(str(path))))
     try:
         query = f"SELECT count(*) FROM {inbox_queue.name} WHERE state = 'pending' AND locked_until IS NOT NULL"  # noqa: S608, E501
         return conn.execute(query).fetchone()[0]

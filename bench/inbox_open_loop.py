@@ -64,6 +64,8 @@ from load_client import open_loop, presign  # noqa: E402
 from processes import Server, cpu_seconds, free_port, machine, machine_busy_seconds  # noqa: E402
 from remote_actor import Audience, RemoteInstance, make_batch  # noqa: E402
 
+from fedlocal.store.database import inbox_file_of  # noqa: E402
+
 MAX_OPEN = 256
 PENDING_TARGET = 0.10
 GROWTH_LIMIT = 0.05  # of the rate, per second, over the flow's second half
@@ -110,7 +112,7 @@ class PendingSampler:
         self._thread.start()
 
     def _run(self) -> None:
-        conn = _connect(self.database)
+        conn = _connect(Path(inbox_file_of(str(self.database))))
         start = time.perf_counter()
         try:
             while not self._stop.wait(1.0):

@@ -36,14 +36,14 @@ async def seeded(instance: Instance) -> tuple[int, int]:
 
 
 async def states(instance: Instance) -> dict[str, list[tuple[int, str, int]]]:
-    async with open_store(instance.config.database_url) as view, view.read() as conn:
-        return {
-            table.name: [
-                tuple(row)
-                for row in await conn.execute(select(table.c.id, table.c.state, table.c.attempts))
-            ]
-            for table in (inbox_queue, deliveries)
-        }
+    found: dict[str, list[tuple[int, str, int]]] = {}
+    async with open_store(instance.config.database_url) as view:
+        # (the inbox queue in its own database: on SQLite, a file beside the store's)
+        for table, read in ((inbox_queue, view.read_inbox), (deliveries, view.read)):
+            async with read() as conn:
+                rows = await conn.execute(select(table.c.id, table.c.state, table.c.attempts))
+                found[table.name] = [tuple(row) for row in rows]
+    return found
 
 
 async def test_failures_are_listed_retried_and_dropped(instance: Instance) -> None:

@@ -83,11 +83,13 @@ async def test_metrics_show_queues_failing_hosts_latencies_and_workers(tmp_path)
     ) as inst:
         ctx = inst.services
         await accounts.create_account(ctx, "ana", "a long password")
-        # Given work waiting, and deliveries failing to more hosts than are named
-        async with ctx.db.write() as conn:
+        # Given work waiting (in the inbox queue's own database), and deliveries failing
+        # to more hosts than are named
+        async with ctx.db.inbox.write() as conn:
             await inbox_store.enqueue(
                 conn, body=b"{}", activity_uri="https://x.example/a", actor_uri=None, key_id=None
             )
+        async with ctx.db.write() as conn:
             ana = await actor_store.get_local_actor(conn, "ana")
             activity = await outbox_store.enqueue_activity(
                 conn, uri="https://n.example/activities/1", actor_id=ana.id, body="{}"

@@ -34,7 +34,7 @@ from fedlocal.store import Database
 from fedlocal.store import follows as follow_store
 from fedlocal.store.tables import inbox_queue, objects, received_activities
 from tests.api.conftest import password_token, register_app
-from tests.support.databases import postgres_schema, postgres_url_or_skip
+from tests.support.databases import holding, postgres_schema, postgres_url_or_skip
 from tests.support.processes import PASSWORD, Instance, ServerProcess, free_port, run_cli
 from tests.support.waiting import wait_for
 
@@ -113,7 +113,7 @@ def signed_creates(actor: RemoteActor, inbox_url: str, count: int) -> list[tuple
 
 
 async def count_rows(db: Database, table, *where) -> int:
-    async with db.read() as conn:
+    async with holding(db, table).read() as conn:
         return (
             await conn.execute(select(func.count()).select_from(table).where(*where))
         ).scalar_one()

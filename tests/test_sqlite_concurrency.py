@@ -286,7 +286,7 @@ async def test_web_workers_and_another_process_write_at_once(tmp_path, caplog):
 
                 # And the workers drain the inbox queue and every delivery
                 async def inbox_drained() -> bool:
-                    async with inst.db.read() as conn:
+                    async with inst.db.inbox.read() as conn:
                         return await inbox_queue.count(conn) == 0
 
                 async def deliveries_done() -> bool:
@@ -305,8 +305,9 @@ async def test_web_workers_and_another_process_write_at_once(tmp_path, caplog):
                 )
 
             # Then every row is there
-            async with inst.db.read() as conn:
+            async with inst.db.inbox.read() as conn:
                 assert await inbox_queue.count(conn, "failed") == 0
+            async with inst.db.read() as conn:
                 assert await outbox_store.count_deliveries(conn, "dead") == 0
                 for activity in activities:
                     assert await received_store.was_received(conn, activity["id"]), activity

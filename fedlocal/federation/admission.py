@@ -109,7 +109,7 @@ class InboxAdmission:
             if time.monotonic() - self._counted_at < self.check_every:
                 return
             try:
-                async with self.db.read() as conn:
+                async with self.db.inbox.read() as conn:
                     waiting = await inbox_queue.due_up_to(conn, self.limit)
             except Exception:
                 # Holding requests is an optimisation: a failed count lets them in.

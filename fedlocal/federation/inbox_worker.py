@@ -7,15 +7,19 @@ batch rather than several times per activity:
 2. prepare — the handlers' network work (fetching an announced object…), concurrently and
    outside any transaction, so no lock is held during HTTP;
 3. commit — write transactions of COMMIT_CHUNK activities (a whole batch, by default)
-   with a savepoint per activity: the effect, the activity id recorded as received, and
-   the queue row removed, together.
+   with a savepoint per activity: the effect and the activity id recorded as received,
+   together; then the queue rows removed (or marked for a retry, or failed). Where the
+   queue is in the store's database (PostgreSQL) that is in the same transaction; on
+   SQLite the queue has a file of its own (`store/inbox_file.py`) and its rows change in
+   a short transaction of that file's once the store's has committed.
    An activity that fails rolls back to its savepoint alone. A run of plain Creates (new
    posts from followed actors, the bulk of a steady flow) shares one savepoint and one
    statement per table (`inbox/create.py`); if it fails, its activities go one by one.
 
-The last chunk's transaction also claims the next batch, whatever is due by then: while
-activities keep coming, one write transaction per batch, and so one turn of the write
-lock (`close` gives such a batch back if the worker stops before it runs).
+The last chunk's queue transaction also claims the next batch, whatever is due by then:
+while activities keep coming, one queue transaction per batch, and so one turn of the
+queue's write lock, which the inbox's appends wait for (`close` gives such a batch back
+if the worker stops before it runs).
 
 Idempotent by activity id: an activity delivered twice, or a worker that crashes half-way,
 has exactly one effect.
@@ -25,8 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from activitypub.addressing import id_of
@@ -82,6 +86,24 @@ class Work:
         self.outcome, self.reason = outcome, reason
 
 
+@dataclass
+class QueueChanges:
+    """What a chunk's write leaves to do to its queue rows: remove those done with (applied
+    or ignored), and mark the others for a retry or failed."""
+
+    done: list[int] = field(default_factory=list)
+    retry: list[tuple[int, str, datetime]] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+    async def apply(self, conn) -> None:
+        """Make the changes, in `conn`'s transaction on the queue's database."""
+        await inbox_queue.complete_many(conn, self.done)
+        for item_id, error, at in self.retry:
+            await inbox_queue.retry_later(conn, item_id, error=error, at=at)
+        for item_id, error in self.failed:
+            await inbox_queue.fail(conn, item_id, error=error)
+
+
 class InboxWorker:
     def __init__(self, federation: Federation, *, batch_size: int = 50):
         self.federation = federation
@@ -96,7 +118,7 @@ class InboxWorker:
         if self._ahead is not None:
             items, self._ahead = self._ahead, None
         else:
-            async with db.write() as conn:
+            async with db.inbox.write() as conn:
                 items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
         if not items:
             return 0
@@ -117,27 +139,35 @@ class InboxWorker:
         for start, chunk_runs in zip(starts, runs, strict=True):
             last = start + chunk >= len(batch)
             ahead = None
+            changes = QueueChanges()
             async with db.write() as conn:
-                done = await self._commit_chunk(conn, batch[start : start + chunk], chunk_runs)
-                # In the chunk's transaction: a row goes exactly when its effects land.
-                await inbox_queue.complete_many(conn, done)
-                if last:
-                    ahead = await self._claim_ahead(conn)
+                await self._commit_chunk(conn, batch[start : start + chunk], chunk_runs, changes)
+                if not db.inbox_apart:
+                    # In the chunk's transaction: a row goes exactly when its effects land.
+                    ahead = await self._settle(conn, changes, claim=last)
+            if db.inbox_apart:
+                # Once the effects have landed: stopped before this, the rows come back
+                # after their lease and are dropped as already received.
+                async with db.inbox.write() as conn:
+                    ahead = await self._settle(conn, changes, claim=last)
             self._ahead = ahead  # once committed: a rolled-back claim leased nothing
         # Handlers may have queued replies (an Accept for a Follow): send them now rather
         # than at the delivery worker's next poll.
         self.federation.outbox.wake()
         return len(items)
 
-    async def _claim_ahead(self, conn) -> list[InboxItem] | None:
-        """Claim the next batch in the last chunk's write transaction rather than in one
-        of its own. Each write transaction is a turn of the write lock, and on SQLite the
-        inbox's appends take one in between (docs/performance.md, "The next batch claimed
-        ahead"). Not only after a full batch: while activities arrive about as fast as
-        they are processed, batches come back short and the queue is never deep, and a
-        claim of their own was a second turn for every other batch ("Runs of Creates
-        planned before the write, and every batch claims the next"). None when nothing
-        was due."""
+    async def _settle(self, conn, changes: QueueChanges, *, claim: bool) -> list[InboxItem] | None:
+        """Change a chunk's queue rows and, after the last chunk (`claim`), claim the next
+        batch in the same transaction rather than in one of its own. Each transaction is
+        a turn of the queue's write lock, which on SQLite the inbox's appends take in
+        between (docs/performance.md, "The next batch claimed ahead"). Not only after a
+        full batch: while activities arrive about as fast as they are processed, batches
+        come back short and the queue is never deep, and a claim of their own was a
+        second turn for every other batch ("Runs of Creates planned before the write, and
+        every batch claims the next"). The batch claimed, or None."""
+        await changes.apply(conn)
+        if not claim:
+            return None
         items = await inbox_queue.claim(conn, limit=self.batch_size, lease=self.lease)
         return items or None
 
@@ -148,7 +178,7 @@ class InboxWorker:
         if self._ahead is None:
             return
         items, self._ahead = self._ahead, None
-        async with self.federation.db.write() as conn:
+        async with self.federation.db.inbox.write() as conn:
             await inbox_queue.give_back(conn, [item.id for item in items])
 
     async def _stage_all(self, conn, batch: list[Work]) -> None:
@@ -224,24 +254,23 @@ class InboxWorker:
                 work.plan = plan
         return runs
 
-    async def _commit_chunk(self, conn, chunk: list[Work], runs: list[list[Work]]) -> list[int]:
+    async def _commit_chunk(
+        self, conn, chunk: list[Work], runs: list[list[Work]], changes: QueueChanges
+    ) -> None:
         """Apply a chunk in order: its `runs` of Creates together (`_commit_creates`),
-        anything else one by one; returns the ids of the queue rows done with."""
-        done: list[int] = []
+        anything else one by one; what becomes of their queue rows goes in `changes`."""
         first_of = {id(run[0]): run for run in runs}
         start = 0
         while start < len(chunk):
             run = first_of.get(id(chunk[start]))
             if run is not None:
-                await self._commit_creates(conn, run, done)
+                await self._commit_creates(conn, run, changes)
                 start += len(run)
             else:
-                if await self._commit(conn, chunk[start]):
-                    done.append(chunk[start].item.id)
+                await self._commit(conn, chunk[start], changes)
                 start += 1
-        return done
 
-    async def _commit_creates(self, conn, run: list[Work], done: list[int]) -> None:
+    async def _commit_creates(self, conn, run: list[Work], changes: QueueChanges) -> None:
         """A run of Creates: those planned plain are stored together, the others one by
         one, each in its place.
 
@@ -260,19 +289,18 @@ class InboxWorker:
         start = 0
         while start < len(run):
             if plans[start] is None:
-                if await self._commit(conn, run[start]):
-                    done.append(run[start].item.id)
+                await self._commit(conn, run[start], changes)
                 start += 1
                 continue
             end = start
             while end < len(run) and plans[end] is not None:
                 end += 1
             planned = [plan for plan in plans[start:end] if plan is not None]
-            await self._commit_planned(conn, run[start:end], planned, done)
+            await self._commit_planned(conn, run[start:end], planned, changes)
             start = end
 
     async def _commit_planned(
-        self, conn, works: list[Work], plans: list[create.Planned], done: list[int]
+        self, conn, works: list[Work], plans: list[create.Planned], changes: QueueChanges
     ) -> None:
         try:
             async with conn.begin_nested():
@@ -292,18 +320,17 @@ class InboxWorker:
             # nothing of the run was kept; one by one, a failure stays the activity's own.
             log.warning("inbox: a run of %d Creates goes one by one", len(works), exc_info=True)
             for work in works:
-                if await self._commit(conn, work):
-                    done.append(work.item.id)
+                await self._commit(conn, work, changes)
             return
         for work in works:
             if work.activity_uri not in fresh:
                 work.settle("ignore", "already processed")
                 log.info("inbox: %s %s ignored: %s", work.verb, work.activity_uri, work.reason)
-            done.append(work.item.id)
+            changes.done.append(work.item.id)
 
-    async def _commit(self, conn, work: Work) -> bool:
-        """Apply one activity in its own savepoint, or record why not; True when its queue
-        row is done with (the caller removes it in the same transaction)."""
+    async def _commit(self, conn, work: Work, changes: QueueChanges) -> None:
+        """Apply one activity in its own savepoint, or record why not; what becomes of its
+        queue row goes in `changes`."""
         item = work.item
         if work.outcome is None:
             try:
@@ -315,7 +342,8 @@ class InboxWorker:
                     else:
                         assert work.handler is not None and work.context is not None
                         await work.handler.apply(work.context, conn, work.prepared)
-                        return True
+                        changes.done.append(item.id)
+                        return
             except Ignored as reason:
                 work.settle("ignore", str(reason))
             except Exception as exc:  # a bug: roll back this activity only, keep it visible
@@ -325,15 +353,14 @@ class InboxWorker:
             log.info("inbox: %s %s ignored: %s", work.verb, work.activity_uri, work.reason)
             if work.activity_uri:
                 await received_store.mark_received(conn, work.activity_uri)
-            return True
-        if work.outcome == "retry" and item.attempts + 1 < INBOX_MAX_ATTEMPTS:
+            changes.done.append(item.id)
+        elif work.outcome == "retry" and item.attempts + 1 < INBOX_MAX_ATTEMPTS:
             at = utcnow() + timedelta(
                 seconds=backoff_seconds(item.attempts, self.federation.config)
             )
-            await inbox_queue.retry_later(conn, item.id, error=work.reason, at=at)
+            changes.retry.append((item.id, work.reason, at))
         else:
-            await inbox_queue.fail(conn, item.id, error=work.reason)
-        return False
+            changes.failed.append((item.id, work.reason))
 
 
 def _plain_create(work: Work) -> bool:

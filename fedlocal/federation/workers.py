@@ -101,8 +101,9 @@ async def release_previous_leases(db: Database) -> None:
     process may hold those leases, which then expire on their own."""
     if not db.is_sqlite:
         return
-    async with db.write() as conn:
+    async with db.inbox.write() as conn:
         inbox = await inbox_queue.release_leases(conn)
+    async with db.write() as conn:
         sending = await outbox_store.release_all_deliveries(conn)
     if inbox or sending:
         log.warning("gave back %d inbox items and %d deliveries left leased", inbox, sending)

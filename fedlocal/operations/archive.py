@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from ..config import Config
+from ..store.database import INBOX_FILE_SUFFIX
 from ..store.sqlite_driver import WRITER_LOCK_SUFFIX, WRITER_QUEUE_SUFFIX
 
 FORMAT = "fedlocal-backup"
@@ -25,7 +26,13 @@ CONFIG_MEMBER = "config.toml"
 DATABASE_MEMBER = "database/fedlocal.sqlite3"
 DATA_PREFIX = "data"
 # The database and the files SQLite and our writers keep beside it (sqlite_driver.py).
-SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal", WRITER_LOCK_SUFFIX, WRITER_QUEUE_SUFFIX)
+_OWN_SIDE_FILES = ("", "-wal", "-shm", "-journal", WRITER_LOCK_SUFFIX, WRITER_QUEUE_SUFFIX)
+# ... and the inbox queue's file with its own (store/inbox_file.py): the archive keeps
+# its rows in the database's own `inbox_queue` table, moved back to the file at start.
+SQLITE_SIDE_FILES = (
+    *_OWN_SIDE_FILES,
+    *(INBOX_FILE_SUFFIX + suffix for suffix in _OWN_SIDE_FILES),
+)
 
 
 def sqlite_path(config: Config) -> Path | None:

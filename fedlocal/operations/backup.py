@@ -30,6 +30,8 @@ from typing import Any
 from .. import __version__
 from ..config import Config
 from ..store import Database, current_revision
+from ..store.database import INBOX_FILE_SUFFIX, inbox_file_of
+from ..store.tables import inbox_queue
 from .archive import (
     CONFIG_MEMBER,
     DATA_PREFIX,
@@ -121,7 +123,24 @@ def _disk_problem(exc: OSError, target: Path) -> str:
 
 
 def _snapshot_sqlite(source: Path, destination: Path) -> None:
-    """A consistent copy of a live SQLite database (one read transaction), as one file."""
+    """A consistent copy of a live SQLite database (one read transaction), as one file,
+    with the activities waiting in its inbox queue's file (store/inbox_file.py) in its own
+    `inbox_queue` table, from where the restored instance moves them back at start.
+
+    The queue is copied first: the inbox worker records an activity as received in the
+    database before it removes the activity from the queue, so one processed in between
+    is in both copies (and dropped as already received after a restore), never in
+    neither."""
+    queue_file = Path(inbox_file_of(str(source)))
+    queue_copy = destination.with_name(destination.name + INBOX_FILE_SUFFIX)
+    if queue_file.exists():
+        _copy_whole(queue_file, queue_copy)
+    _copy_whole(source, destination)
+    if queue_file.exists():
+        _queue_into(destination, queue_copy)
+
+
+def _copy_whole(source: Path, destination: Path) -> None:
     src = sqlite3.connect(source, timeout=30)
     try:
         dst = sqlite3.connect(destination)
@@ -132,6 +151,22 @@ def _snapshot_sqlite(source: Path, destination: Path) -> None:
             dst.close()
     finally:
         src.close()
+
+
+def _queue_into(database: Path, queue_copy: Path) -> None:
+    """Append the queue's rows from `queue_copy` to `database`'s own inbox table (new ids:
+    it may hold rows an older version left there)."""
+    columns = ", ".join(c.name for c in inbox_queue.columns if c.name != "id")
+    connection = sqlite3.connect(database, isolation_level=None)
+    try:
+        connection.execute("ATTACH DATABASE ? AS queued", (str(queue_copy),))
+        connection.execute(
+            f"INSERT INTO main.inbox_queue ({columns})"  # noqa: S608 (our own column names)
+            f" SELECT {columns} FROM queued.inbox_queue ORDER BY id"
+        )
+        connection.execute("DETACH DATABASE queued")
+    finally:
+        connection.close()
 
 
 async def _revision_of(config: Config) -> str | None:

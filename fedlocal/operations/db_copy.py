@@ -2,7 +2,8 @@
 
 Generic over the tables in fedlocal/store/tables.py: both databases are migrated to the
 same revision, then every table is copied in foreign-key order, in batches, ids included,
-from one read snapshot of SQLite into one PostgreSQL transaction. The target must be
+from one read snapshot of SQLite into one PostgreSQL transaction. The inbox queue, which
+has a file of its own on SQLite (store/inbox_file.py), is read from that file. The target must be
 empty (no row in any of our tables); on any error the transaction is rolled back and the
 target stays as it was. Afterwards each id sequence is set past the largest copied id, so
 new rows do not collide with copied ones.
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..config import Config
 from ..store import Database, current_revision, migrate
 from ..store.migrate import known_revisions
-from ..store.tables import metadata
+from ..store.tables import inbox_queue, metadata
 from .archive import sqlite_path
 from .errors import OperationFailed
 
@@ -121,12 +122,18 @@ async def _copy(
     source: Database, target: Database, progress: Callable[[str, int], None] | None
 ) -> dict[str, int]:
     copied: dict[str, int] = {}
-    # One snapshot of SQLite, one transaction on PostgreSQL: all or nothing.
-    async with source.read() as reader, target.write() as writer:
+    # One snapshot of SQLite (and one of its inbox file), one transaction on PostgreSQL:
+    # all or nothing.
+    async with (
+        source.inbox.read() as inbox_reader,
+        source.read() as reader,
+        target.write() as writer,
+    ):
         for table in metadata.sorted_tables:
             order = list(table.primary_key.columns)
             count = 0
-            result = await reader.stream(select(table).order_by(*order))
+            from_file = inbox_reader if table is inbox_queue else reader
+            result = await from_file.stream(select(table).order_by(*order))
             async for batch in result.mappings().partitions(BATCH_ROWS):
                 await writer.execute(insert(table), [dict(row) for row in batch])
                 count += len(batch)

@@ -25,8 +25,10 @@ class QueueFigures:
 
 async def queue_figures(ctx: ServiceContext) -> QueueFigures:
     now = utcnow()
+    async with ctx.db.inbox.read() as conn:
+        inbox = await monitoring_store.inbox_depth(conn)
     async with ctx.db.read() as conn:
-        depths = await monitoring_store.queue_depths(conn, now)
+        depths = await monitoring_store.queue_depths(conn, inbox, now)
         worst, others = await monitoring_store.failing_delivery_hosts(conn, FAILING_HOSTS_SHOWN)
 
     def age(since: datetime | None) -> float:

@@ -100,8 +100,8 @@ async def failures(
     at most `limit` of each."""
     _check_kind(kind)
     found: list[Failure] = []
-    async with ctx.db.read() as conn:
-        if kind in (None, "inbox"):
+    if kind in (None, "inbox"):
+        async with ctx.db.inbox.read() as conn:
             for item in await inbox_store.failed_items(conn, limit=limit):
                 found.append(
                     Failure(
@@ -115,7 +115,8 @@ async def failures(
                         at=item.received_at,
                     )
                 )
-        if kind in (None, "delivery"):
+    if kind in (None, "delivery"):
+        async with ctx.db.read() as conn:
             for dead in await outbox_store.dead_deliveries(conn, limit=limit):
                 found.append(
                     Failure(
@@ -150,10 +151,11 @@ async def retry(
     inbox_ids = _ids(refs, "inbox", kind)
     delivery_ids = _ids(refs, "delivery", kind)
     requeued = revived = 0
-    async with ctx.db.write() as conn:
-        if inbox_ids != []:
+    if inbox_ids != []:
+        async with ctx.db.inbox.write() as conn:
             requeued = await inbox_store.requeue_failed(conn, inbox_ids)
-        if delivery_ids != []:
+    if delivery_ids != []:
+        async with ctx.db.write() as conn:
             revived = await outbox_store.revive_deliveries(conn, delivery_ids)
     if revived:
         ctx.outbox.wake()  # the inbox worker polls; the delivery worker sleeps till due
@@ -168,10 +170,11 @@ async def drop(
     _check_kind(kind)
     inbox_ids = _ids(refs, "inbox", kind)
     delivery_ids = _ids(refs, "delivery", kind)
-    async with ctx.db.write() as conn:
-        count = 0
-        if inbox_ids != []:
+    count = 0
+    if inbox_ids != []:
+        async with ctx.db.inbox.write() as conn:
             count += await inbox_store.delete_failed(conn, inbox_ids)
-        if delivery_ids != []:
+    if delivery_ids != []:
+        async with ctx.db.write() as conn:
             count += await outbox_store.delete_dead_deliveries(conn, delivery_ids)
     return count

@@ -9,6 +9,10 @@ gate, so they wait their turn on the event loop instead of in SQLite's busy hand
 which sleeps in growing steps. Statements go through aiosqlite with one hand-off to its
 thread each (store/sqlite_driver.py). PostgreSQL uses one pool for both and needs no gate;
 a pooled PostgreSQL connection that sat idle is checked before use (`_ping_after_idle`).
+
+On SQLite the inbox queue has a file of its own beside the store (`Database.inbox`,
+`inbox_file.py`): SQLite's write lock is a file's, and the inbox's appends, which a 202
+waits for, would otherwise wait for every transaction of the inbox worker's as well.
 """
 
 from __future__ import annotations
@@ -33,6 +37,25 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
 IDLE_PING_SECONDS = 10.0
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# The inbox queue's file on SQLite: the store's file name and this, as SQLite names its
+# own companions (`-wal`, `-shm`), so that one glob takes them all.
+INBOX_FILE_SUFFIX = "-inbox"
+
+
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL; None for PostgreSQL or a database in memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+def inbox_file_of(store_file: str) -> str:
+    """Where the inbox queue of the SQLite store at `store_file` is kept."""
+    return store_file + INBOX_FILE_SUFFIX
 
 
 def normalise_url(url: str) -> str:
@@ -50,10 +73,26 @@ class Database:
     """The store's connections. Use `write()` for transactions that change data and
     `read()` for everything else."""
 
-    def __init__(self, url: str, *, schema: str | None = None, reader_pool_size: int = 4):
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        reader_pool_size: int = 4,
+        holds_inbox_only: bool = False,
+    ):
         self.url = normalise_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         self.schema = schema
+        # The database that holds the inbox queue: this one, except for a SQLite file.
+        self.inbox: Database = self
+        store_file = None if holds_inbox_only else sqlite_file(self.url)
+        if store_file is not None:
+            self.inbox = Database(
+                f"sqlite+aiosqlite:///{inbox_file_of(store_file)}",
+                reader_pool_size=2,
+                holds_inbox_only=True,
+            )
         self._write_gate = asyncio.Lock() if self.dialect == "sqlite" else None
         if self.dialect == "sqlite":
             self._prepare_sqlite_file()
@@ -152,10 +191,17 @@ class Database:
         if event.contains(self.writer.sync_engine, "commit", callback):
             event.remove(self.writer.sync_engine, "commit", callback)
 
+    @property
+    def inbox_apart(self) -> bool:
+        """Whether the inbox queue is in a database of its own (a SQLite file)."""
+        return self.inbox is not self
+
     async def dispose(self) -> None:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+        if self.inbox_apart:
+            await self.inbox.dispose()
 
 
 # The first half of PostgreSQL's two-part advisory lock key for `serialise`.

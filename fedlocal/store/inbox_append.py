@@ -1,21 +1,23 @@
 """Appending to the inbox queue: the inbox's only write, on its hot path.
 
+On SQLite the queue is a file of its own (`inbox_file.py`), so an append waits only for
+other appends and the inbox worker's short claims, not for its long transactions. The
+received ids it checks are read from the store's file, which takes no lock.
+
 Through SQLAlchemy an append is five statements (BEGIN, two checks, the INSERT, COMMIT),
 each a hand-off between the event loop and the driver's thread (store/sqlite_driver.py).
 On SQLite the appender therefore owns a plain `sqlite3` connection in a thread of its own
 and does the whole append — the duplicate checks, the INSERT, the COMMIT — in one call.
-It takes SQLite's write lock with `BEGIN IMMEDIATE` like every other writer, so it waits on
-`busy_timeout` rather than failing, and it commits with the same `synchronous=FULL` before
-the inbox answers 202.
+It takes the queue file's write lock with `BEGIN IMMEDIATE` like every other writer, so it
+waits on `busy_timeout` rather than failing, and it commits with the same
+`synchronous=FULL` before the inbox answers 202.
 
 Appends that arrive while one transaction is being written go together in the next
 (group commit): one write turn, one hand-off and one fsync for all of them, each in its
 own savepoint so that one failing append fails alone. A group is taken once the write
 lock is held, not before waiting for it: appends that arrive while another process's
-transaction holds the lock (the inbox worker's) go in as soon as it ends, rather than
-after the group ahead of them and the next turn of the worker's. Without it, a steady flow of
-requests queued one write turn each ahead of the inbox worker's transactions on the
-process's FIFO gate, and the busier the inbox, the less the worker could write.
+transaction holds the lock (the inbox worker's claim) go in as soon as it ends, rather
+than after the group ahead of them and the next turn of the worker's.
 
 On PostgreSQL the same steps run as one SQLAlchemy transaction per append.
 """
@@ -30,12 +32,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy.engine import make_url
-
 from . import inbox_queue
 from . import received as received_store
 from .clock import utcnow
-from .database import SQLITE_BUSY_TIMEOUT_MS, Database
+from .database import SQLITE_BUSY_TIMEOUT_MS, Database, inbox_file_of, sqlite_file
 from .sqlite_driver import WriterLock, writer_lock_path
 
 
@@ -49,10 +49,9 @@ class InboxAppender(Protocol):
 
 def inbox_appender(database: Database) -> InboxAppender:
     """The fastest correct appender for this database."""
-    if database.is_sqlite:
-        path = make_url(database.url).database
-        if path and path != ":memory:":
-            return SqliteInboxAppender(database, path)
+    store_file = sqlite_file(database.url)
+    if database.inbox_apart and store_file is not None:
+        return SqliteInboxAppender(database, store_file, inbox_file_of(store_file))
     return TransactionInboxAppender(database)
 
 
@@ -66,7 +65,8 @@ APPENDS_AT_ONCE = 8
 
 
 class TransactionInboxAppender:
-    """Checks and INSERT in one SQLAlchemy write transaction (PostgreSQL)."""
+    """Checks and INSERT in one SQLAlchemy write transaction (PostgreSQL, or a SQLite
+    database in memory: the queue is in the store's database)."""
 
     def __init__(self, database: Database):
         self.database = database
@@ -97,7 +97,8 @@ _APPEND_SQL = (
     "INSERT INTO inbox_queue (received_at, body, activity_uri, actor_uri, key_id, state,"
     " attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)"
 )
-_RECEIVED_SQL = "SELECT 1 FROM received_activities WHERE uri = ?"
+# `?` for each of the group's ids (at most MAX_GROUP, far below SQLite's limit).
+_RECEIVED_SQL = "SELECT uri FROM received_activities WHERE uri IN ({})"
 _PENDING_SQL = "SELECT 1 FROM inbox_queue WHERE activity_uri = ? AND state = 'pending' LIMIT 1"
 
 
@@ -117,9 +118,10 @@ class _Append:
 class SqliteInboxAppender:
     """The SQLite appender: one connection, one thread, appends written in groups."""
 
-    def __init__(self, database: Database, path: str):
+    def __init__(self, database: Database, store_path: str, path: str):
         self.database = database
-        self.path = path
+        self.store_path = store_path
+        self.path = path  # the queue's file
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-append")
         self._local = threading.local()
         # Queued behind other processes' writers as every writer here is (sqlite_driver).
@@ -151,6 +153,25 @@ class SqliteInboxAppender:
             self._local.connection = connection
         return connection
 
+    def _store_connection(self) -> sqlite3.Connection:
+        """A connection that reads the store's received ids: in WAL mode a read takes no
+        lock and waits for no writer."""
+        connection = getattr(self._local, "store", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self.store_path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            connection.execute("PRAGMA query_only=1")
+            self._local.store = connection
+        return connection
+
+    def _received_among(self, group: list[_Append]) -> set[str]:
+        uris = list({append.activity_uri for append in group})
+        if not uris:
+            return set()
+        query = _RECEIVED_SQL.format(", ".join("?" * len(uris)))
+        return {row[0] for row in self._store_connection().execute(query, uris)}
+
     def _write_group(self) -> tuple[list[_Append], list[bool | BaseException]]:
         """In the append thread: take the lock, then what is waiting (up to MAX_GROUP),
         and write it in one transaction; the group, and each append's outcome (queued or
@@ -178,13 +199,14 @@ class SqliteInboxAppender:
         group: list[_Append],
         outcomes: list[bool | BaseException],
     ) -> list[bool | BaseException]:
+        received = self._received_among(group)
         connection.execute("BEGIN IMMEDIATE")
         try:
             now = sqlite_timestamp(utcnow())
             for append in group:
                 connection.execute("SAVEPOINT inbox_append")
                 try:
-                    outcomes.append(self._append_one(connection, append, now))
+                    outcomes.append(self._append_one(connection, append, now, received))
                     connection.execute("RELEASE inbox_append")
                 except sqlite3.Error as exc:
                     connection.execute("ROLLBACK TO inbox_append")
@@ -197,11 +219,12 @@ class SqliteInboxAppender:
         return outcomes
 
     @staticmethod
-    def _append_one(connection: sqlite3.Connection, append: _Append, now: str) -> bool:
+    def _append_one(
+        connection: sqlite3.Connection, append: _Append, now: str, received: set[str]
+    ) -> bool:
         uri = append.activity_uri
         duplicate = (
-            connection.execute(_RECEIVED_SQL, (uri,)).fetchone() is not None
-            or connection.execute(_PENDING_SQL, (uri,)).fetchone() is not None
+            uri in received or connection.execute(_PENDING_SQL, (uri,)).fetchone() is not None
         )
         if not duplicate:
             values = (now, append.body, uri, append.actor_uri, append.key_id, now)
@@ -230,7 +253,7 @@ class SqliteInboxAppender:
         try:
             while self._waiting:
                 try:
-                    async with self.database.write_turn():
+                    async with self.database.inbox.write_turn():
                         group, outcomes = await loop.run_in_executor(
                             self._executor, self._write_group
                         )
@@ -261,10 +284,11 @@ class SqliteInboxAppender:
             await asyncio.gather(self._writer, return_exceptions=True)
 
         def close_connection() -> None:
-            connection = getattr(self._local, "connection", None)
-            if connection is not None:
-                connection.close()
-                self._local.connection = None
+            for name in ("connection", "store"):
+                connection = getattr(self._local, name, None)
+                if connection is not None:
+                    connection.close()
+                    setattr(self._local, name, None)
             if self._writer_lock is not None:
                 self._writer_lock.close()
 

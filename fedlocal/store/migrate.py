@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from .database import Database, serialise
+from .inbox_file import ensure_inbox_file
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -42,16 +43,17 @@ def alembic_config(connection: Connection | None = None) -> AlembicConfig:
 
 async def migrate(database: Database) -> None:
     """Bring the schema up to the newest revision. Safe to run repeatedly; a database
-    already at the newest revision costs one query (no migration scripts are loaded)."""
-    if await current_revision(database) == head_revision():
-        return
-    from alembic import command
+    already at the newest revision costs one query (no migration scripts are loaded), and
+    on SQLite one more for the inbox queue's file (`inbox_file.py`)."""
+    if await current_revision(database) != head_revision():
+        from alembic import command
 
-    async with database.write() as connection:
-        # Several processes starting at once on one PostgreSQL database: one migrates,
-        # the others wait, then find nothing left to do.
-        await serialise(connection, "migrate")
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+        async with database.write() as connection:
+            # Several processes starting at once on one PostgreSQL database: one migrates,
+            # the others wait, then find nothing left to do.
+            await serialise(connection, "migrate")
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+    await ensure_inbox_file(database)
 
 
 async def current_revision(database: Database) -> str | None:

@@ -23,14 +23,34 @@ class QueueDepths:
     open_circuits: int
 
 
-async def queue_depths(conn: AsyncConnection, now: datetime) -> QueueDepths:
+async def _by_state(conn: AsyncConnection, table: Table) -> dict[str, int]:
+    rows = await conn.execute(select(table.c.state, func.count()).group_by(table.c.state))
+    return {state: count for state, count in rows.all()}
+
+
+@dataclass(frozen=True)
+class InboxDepth:
+    by_state: dict[str, int]
+    oldest_pending: datetime | None
+
+
+async def inbox_depth(conn: AsyncConnection) -> InboxDepth:
+    """The inbox queue's rows by state and its oldest pending one (`conn` on the queue's
+    database, `Database.inbox`)."""
+    oldest = select(func.min(inbox_queue.c.received_at)).where(inbox_queue.c.state == "pending")
+    return InboxDepth(
+        by_state=await _by_state(conn, inbox_queue),
+        oldest_pending=(await conn.execute(oldest)).scalar_one(),
+    )
+
+
+async def queue_depths(conn: AsyncConnection, inbox: InboxDepth, now: datetime) -> QueueDepths:
     async def by_state(table: Table) -> dict[str, int]:
-        rows = await conn.execute(select(table.c.state, func.count()).group_by(table.c.state))
-        return {state: count for state, count in rows.all()}
+        return await _by_state(conn, table)
 
     media = await by_state(media_attachments)
     return QueueDepths(
-        inbox=await by_state(inbox_queue),
+        inbox=inbox.by_state,
         deliveries=await by_state(deliveries),
         fanout_pending=(
             await conn.execute(
@@ -38,11 +58,7 @@ async def queue_depths(conn: AsyncConnection, now: datetime) -> QueueDepths:
             )
         ).scalar_one(),
         media={state: count for state, count in media.items() if state != "ready"},
-        oldest_inbox_pending=(
-            await conn.execute(
-                select(func.min(inbox_queue.c.received_at)).where(inbox_queue.c.state == "pending")
-            )
-        ).scalar_one(),
+        oldest_inbox_pending=inbox.oldest_pending,
         oldest_delivery_due=(
             await conn.execute(
                 select(func.min(deliveries.c.next_attempt_at)).where(

@@ -8,11 +8,12 @@ instances (and test runs) sharing one database never wake each other.
 
 On SQLite nothing is sent. A process that shares the file with another (`serve` with
 `run_workers = false` beside one `fedlocal worker`: `watch_sqlite`) watches it instead
-(`sqlite_watch.py`): any commit by another connection wakes its `outbox` and `writes`
-callbacks and those of `changed`, a channel of SQLite alone that says only "something
-was written" (no `inbox`: its callback counts a request, and the watch cannot tell an
-activity queued from any other write). Polling stays the fallback on both: a
-notification lost while the listening connection was down only costs a poll interval.
+(`sqlite_watch.py`), and the inbox queue's file beside it (`inbox_file.py`): any commit
+by another connection wakes its `outbox` and `writes` callbacks and those of `changed`, a
+channel of SQLite alone that says only "something was written" (no `inbox`: its callback
+counts a request, and the watch cannot tell an activity queued from any other write).
+Polling stays the fallback on both: a notification lost while the listening connection
+was down only costs a poll interval.
 
 Sending is coalesced: while a NOTIFY is on its way, further ones for the same channel
 are folded into the next, so a burst of commits costs a few round trips, not one each.
@@ -30,7 +31,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from .database import Database
+from .database import Database, inbox_file_of, sqlite_file
 from .sqlite_watch import SqliteWatch
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,11 @@ class Signals:
         self._callbacks: dict[str, list[Callable[[], None]]] = {
             c: [] for c in (*CHANNELS, "changed")
         }
-        path = make_url(db.url).database if db.is_sqlite else None
-        self._watch = (
-            SqliteWatch(path, self._sqlite_changed)
-            if watch_sqlite and path and path != ":memory:"
-            else None
-        )
+        store_file = sqlite_file(db.url) if watch_sqlite else None
+        files = [] if store_file is None else [store_file]
+        if store_file is not None and db.inbox_apart:
+            files.append(inbox_file_of(store_file))
+        self._watches = [SqliteWatch(path, self._sqlite_changed) for path in files]
         self._conn: Any = None
         self._pid: int | None = None
         self._waiting: set[str] = set()
@@ -79,7 +79,7 @@ class Signals:
     @property
     def watching(self) -> bool:
         """Whether this process watches a SQLite file for the others' writes."""
-        return self._watch is not None
+        return bool(self._watches)
 
     def on(self, channel: str, callback: Callable[[], None]) -> None:
         """Run `callback` (on the event loop) when another process tells `channel`."""
@@ -93,8 +93,8 @@ class Signals:
         """Connect the listener (PostgreSQL); returns once it listens, or after a first
         failure (it keeps trying in the background: polling covers meanwhile). On SQLite,
         start watching the file if asked."""
-        if self._watch is not None:
-            self._watch.start()
+        for watch in self._watches:
+            watch.start()
         if not self.enabled:
             return
         self._loop = asyncio.get_running_loop()
@@ -106,8 +106,8 @@ class Signals:
 
     async def close(self) -> None:
         self._closing = True
-        if self._watch is not None:
-            await asyncio.to_thread(self._watch.stop)
+        for watch in self._watches:
+            await asyncio.to_thread(watch.stop)
         if not self.enabled:
             return
         self.db.off_commit(self._on_commit)

@@ -25,7 +25,7 @@ HOUR = 3600.0
 
 async def queue_activities(db, count: int, *, first: int = 0) -> list[int]:
     """`count` activities waiting in the queue, as the inbox leaves them."""
-    async with db.write() as conn:
+    async with db.inbox.write() as conn:
         return [
             await inbox_queue.enqueue(
                 conn,
@@ -40,7 +40,7 @@ async def queue_activities(db, count: int, *, first: int = 0) -> list[int]:
 
 async def make_room(db, ids: list[int]) -> None:
     """What the worker does once it has applied activities: their rows go."""
-    async with db.write() as conn:
+    async with db.inbox.write() as conn:
         await inbox_queue.complete_many(conn, ids)
 
 
@@ -95,7 +95,7 @@ async def test_a_post_waits_for_room_in_the_backlog_and_is_then_queued(limited, 
     # worker knows a request waits for it (it will not step aside for it)
     assert not delivery.done()
     assert inst.federation.inbox_pressure.waiting_on_worker()
-    async with inst.db.read() as conn:
+    async with inst.db.inbox.read() as conn:
         assert not await inbox_queue.is_pending(conn, create["id"])
 
     # When the worker processes the backlog
@@ -104,7 +104,7 @@ async def test_a_post_waits_for_room_in_the_backlog_and_is_then_queued(limited, 
     # Then the delivery is queued and answered 202
     response = await asyncio.wait_for(delivery, 30)
     assert response.status_code == 202
-    async with inst.db.read() as conn:
+    async with inst.db.inbox.read() as conn:
         assert await inbox_queue.is_pending(conn, create["id"])
     assert admission.outcomes["released"] == 1
 
@@ -148,7 +148,7 @@ async def test_activities_waiting_for_a_retry_do_not_count(limited):
     inst = limited
     # Given three activities put off for a retry (a post whose author's server is down)
     ids = await queue_activities(inst.db, 3)
-    async with inst.db.write() as conn:
+    async with inst.db.inbox.write() as conn:
         for item_id in ids:
             await inbox_queue.retry_later(
                 conn, item_id, error="timeout", at=utcnow() + timedelta(hours=1)

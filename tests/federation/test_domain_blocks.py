@@ -13,6 +13,7 @@ from fedlocal.store import actors as actor_store
 from fedlocal.store.tables import deliveries, inbox_queue, objects
 from tests.federation.test_delivery import add_follower, drain, follower_on
 from tests.federation.test_inbox_verbs import create_of
+from tests.support.databases import holding
 from tests.support.instance import running_instance
 from tests.support.recording_inbox import recording_inbox
 from tests.support.remote_stub import remote_stub
@@ -39,7 +40,7 @@ async def admin(inst):
 
 
 async def count(inst, table) -> int:
-    async with inst.db.read() as conn:
+    async with holding(inst.db, table).read() as conn:
         return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
 
 

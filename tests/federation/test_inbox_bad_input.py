@@ -35,6 +35,7 @@ from fedlocal.store.tables import (
     outgoing_activities,
     received_activities,
 )
+from tests.support.databases import holding
 from tests.support.instance import TestInstance as Instance
 from tests.support.instance import running_instance
 from tests.support.remote_stub import StubActor, remote_stub
@@ -62,7 +63,7 @@ def follow_of(alice: StubActor, ana: Actor, follow_id: str = "1") -> dict[str, A
 
 
 async def count(inst: Instance, table) -> int:
-    async with inst.db.read() as conn:
+    async with holding(inst.db, table).read() as conn:
         return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
 
 

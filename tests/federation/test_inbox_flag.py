@@ -24,7 +24,7 @@ async def _reports(inst) -> list[Any]:
 
 
 async def _queued(inst) -> int:
-    async with inst.db.read() as conn:
+    async with inst.db.inbox.read() as conn:
         return len(list(await conn.execute(select(inbox_queue_table))))
 
 

@@ -84,7 +84,7 @@ async def actor_id(inst, uri: str) -> int:
 
 
 async def queue_left(inst) -> list[Any]:
-    async with inst.db.read() as conn:
+    async with inst.db.inbox.read() as conn:
         return list(await conn.execute(select(inbox_queue.c.state, inbox_queue.c.last_error)))
 
 

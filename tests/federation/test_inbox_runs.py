@@ -151,17 +151,22 @@ async def stored(inst: Instance) -> dict[str, list[Any]]:
         .join(actor, actor.c.id == t.outgoing_activities.c.actor_id)
         .order_by(t.outgoing_activities.c.id),
         "received": select(t.received_activities.c.uri).order_by(t.received_activities.c.uri),
-        "queue": select(t.inbox_queue.c.state, t.inbox_queue.c.last_error),
     }  # fmt: skip
+    # The queue is in a database of its own (`Database.inbox`: a file of its own on SQLite)
+    queue = select(t.inbox_queue.c.state, t.inbox_queue.c.last_error)
     ours, domain = inst.base_url, inst.config.domain
+
+    def shown(rows) -> list[tuple[str, ...]]:
+        return [
+            tuple(str(v).replace(ours, "{ours}").replace(domain, "{domain}") for v in row)
+            for row in rows
+        ]
+
     async with inst.db.read() as conn:
-        return {
-            name: [
-                tuple(str(v).replace(ours, "{ours}").replace(domain, "{domain}") for v in row)
-                for row in await conn.execute(query)
-            ]
-            for name, query in queries.items()
-        }
+        effects = {name: shown(await conn.execute(query)) for name, query in queries.items()}
+    async with inst.db.inbox.read() as conn:
+        effects["queue"] = shown(await conn.execute(queue))
+    return effects
 
 
 @pytest.fixture
@@ -267,12 +272,14 @@ async def test_a_batch_is_written_in_chunks_each_with_its_rows(
         zoe = ("https://elsewhere.example/users/zoe", "zoe")
         for n in range(701, 706):
             await deliver(inst, stub, alice, create_mentioning(alice, str(n), zoe))
-        # (a chunk's transaction is the one that removes its rows from the queue)
-        chunks: list[int] = []
+        # (a chunk's rows leave the queue once its transaction on the store has written
+        # their effects: for each removal, how many rows, after how many of those)
+        turns = count_write_transactions(inst.db, monkeypatch)
+        chunks: list[tuple[int, int]] = []
         complete_many = inbox_queue.complete_many
 
         async def counted(conn, item_ids):
-            chunks.append(len(item_ids))
+            chunks.append((len(item_ids), len(turns)))
             await complete_many(conn, item_ids)
 
         monkeypatch.setattr(inbox_queue, "complete_many", counted)
@@ -280,8 +287,9 @@ async def test_a_batch_is_written_in_chunks_each_with_its_rows(
         # When the worker takes a batch of five
         assert await InboxWorker(inst.federation, batch_size=5).run_once() == 5
 
-        # Then it went in three transactions, each removing the rows whose effects it wrote
-        assert chunks == [2, 2, 1]
+        # Then it went in three transactions, each followed by the removal of the rows
+        # whose effects it wrote
+        assert chunks == [(2, 1), (2, 2), (1, 3)]
         effects = await stored(inst)
     assert len(effects["posts"]) == 5 and effects["queue"] == []
 
@@ -294,7 +302,7 @@ async def posts_to_ana(inst: Instance, stub, alice: StubActor, ana: Actor, numbe
 
 async def leases(inst: Instance) -> list[bool]:
     """For each queued row, in order: whether a worker holds it."""
-    async with inst.db.read() as conn:
+    async with inst.db.inbox.read() as conn:
         rows = await conn.execute(
             select(tables.inbox_queue.c.locked_until).order_by(tables.inbox_queue.c.id)
         )
@@ -304,33 +312,40 @@ async def leases(inst: Instance) -> list[bool]:
 async def test_every_batch_claims_the_next_in_its_last_transaction(
     tmp_path, stub, alice, carol, monkeypatch
 ):
-    # Given six activities queued, batches of four (each written in one chunk)
+    # Given six activities queued, batches of four (each written in one chunk), and the
+    # queue in a file of its own (SQLite): a chunk is one write transaction on the store,
+    # then one on the queue that removes its rows
     async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
+        assert inst.db.inbox_apart
         await posts_to_ana(inst, stub, alice, ana, range(801, 807))
         turns = count_write_transactions(inst.db, monkeypatch)
+        queue_turns = count_write_transactions(inst.db.inbox, monkeypatch)
         worker = InboxWorker(inst.federation, batch_size=4)
 
         # When the worker takes the first four (a claim, then their chunk)
         assert await worker.run_once() == 4
-        # Then the last two are leased already, claimed in the chunk's transaction
-        assert len(turns) == 2
+        # Then the last two are leased already, claimed in the transaction that removed
+        # the chunk's rows
+        assert (len(queue_turns), len(turns)) == (2, 1)
         assert await leases(inst) == [True] * 2
 
         # Given two more that arrive before it takes those two
         await posts_to_ana(inst, stub, alice, ana, range(807, 809))
         # When it takes the two (a batch that is not full), Then with no claim of their
-        # own, and the two that came meanwhile are claimed in their one transaction
+        # own, and the two that came meanwhile are claimed in their one queue transaction
         turns.clear()
+        queue_turns.clear()
         assert await worker.run_once() == 2
-        assert len(turns) == 1
+        assert (len(queue_turns), len(turns)) == (1, 1)
         assert await leases(inst) == [True] * 2
 
         # and they go with no claim of their own either: activities that come about as
         # fast as they are processed, short batch after short batch, take one write
-        # transaction a batch
+        # transaction a batch on each database
         turns.clear()
+        queue_turns.clear()
         assert await worker.run_once() == 2
-        assert len(turns) == 1
+        assert (len(queue_turns), len(turns)) == (1, 1)
         effects = await stored(inst)
     assert len(effects["posts"]) == 8 and effects["queue"] == []
 
@@ -341,17 +356,20 @@ async def test_a_runs_lookups_are_made_before_its_write_transaction(
     # Given three posts from alice, whom bruno follows: a run of Creates
     async with neighbourhood(tmp_path, stub, alice, carol) as (inst, ana, group):
         await posts_to_ana(inst, stub, alice, ana, range(821, 824))
+        # (the claim is the queue's write transaction, the store the store's: SQLite)
+        assert inst.db.inbox_apart
         turns = count_write_transactions(inst.db, monkeypatch)
-        planned_after: list[int] = []
-        applied_after: list[int] = []
+        queue_turns = count_write_transactions(inst.db.inbox, monkeypatch)
+        planned_after: list[tuple[int, int]] = []
+        applied_after: list[tuple[int, int]] = []
         plan_many, apply_planned = create.plan_many, create.apply_planned
 
         async def plan_spied(conn, items):
-            planned_after.append(len(turns))
+            planned_after.append((len(queue_turns), len(turns)))
             return await plan_many(conn, items)
 
         async def apply_spied(conn, items):
-            applied_after.append(len(turns))
+            applied_after.append((len(queue_turns), len(turns)))
             await apply_planned(conn, items)
 
         monkeypatch.setattr(create, "plan_many", plan_spied)
@@ -362,7 +380,7 @@ async def test_a_runs_lookups_are_made_before_its_write_transaction(
 
         # Then the run was planned after the claim's write transaction and before the
         # one that stored it: the lookups held no write lock
-        assert planned_after == [1] and applied_after == [2]
+        assert planned_after == [(1, 0)] and applied_after == [(1, 1)]
         effects = await stored(inst)
     assert len(effects["posts"]) == 3 and len(effects["notifications"]) == 3
 
@@ -378,10 +396,11 @@ async def test_a_block_made_after_the_plan_still_stops_a_direct_message(
         remote = await inst.federation.remote.actor(alice.uri)
         plan_many = create.plan_many
         turns = count_write_transactions(inst.db, monkeypatch)
+        queue_turns = count_write_transactions(inst.db.inbox, monkeypatch)
 
         async def then_blocked(conn, items):
             # (planned inside the worker's write transaction, the block would wait for it)
-            assert len(turns) == 1, "planned in the write transaction"
+            assert (len(queue_turns), len(turns)) == (1, 0), "planned in the write transaction"
             plans = await plan_many(conn, items)
             assert all(plan is not None for plan in plans)  # the message was plain then
             await blocks.block(inst.services, ana, remote.id)
@@ -410,10 +429,11 @@ async def test_a_post_stored_after_the_plan_is_stored_once(
         # process fetched it), before the run is written
         plan_many = create.plan_many
         turns = count_write_transactions(inst.db, monkeypatch)
+        queue_turns = count_write_transactions(inst.db.inbox, monkeypatch)
 
         async def then_stored(conn, items):
             # (planned inside the worker's write transaction, the store would wait for it)
-            assert len(turns) == 1, "planned in the write transaction"
+            assert (len(queue_turns), len(turns)) == (1, 0), "planned in the write transaction"
             plans = await plan_many(conn, items)
             _, _, authored = items[1]
             async with inst.db.write() as other:

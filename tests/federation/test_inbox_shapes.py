@@ -67,7 +67,7 @@ def test_id_less_activities_pass_only_for_verbs_nobody_refers_to_by_id():
 
 
 async def queue_rows(inst) -> list[Any]:
-    async with inst.db.read() as conn:
+    async with inst.db.inbox.read() as conn:
         return list(await conn.execute(select(inbox_queue_table)))
 
 
@@ -78,7 +78,7 @@ async def test_a_queued_row_without_its_verbs_fields_is_ignored_not_failed(inst,
     alice = stub.add_actor("alice")
     await deliver(inst, stub, alice, follow(alice, ana.uri, "1"))  # alice is known here
     like = {"@context": AS_CONTEXT, "type": "Like", "actor": alice.uri, "object": ana.uri}
-    async with inst.db.write() as conn:
+    async with inst.db.inbox.write() as conn:
         await inbox_queue.enqueue(
             conn,
             body=json.dumps(like).encode(),

@@ -29,6 +29,7 @@ from tests.services.sharing_support import (
     update_of,
     we_follow,
 )
+from tests.support.databases import holding
 from tests.support.remote_stub import RemoteStub, StubActor, remote_stub
 
 
@@ -43,7 +44,7 @@ def alice(stub) -> StubActor:
 
 
 async def rows(inst, table) -> int:
-    async with inst.db.read() as conn:
+    async with holding(inst.db, table).read() as conn:
         return (await conn.execute(select(func.count()).select_from(table))).scalar_one()
 
 

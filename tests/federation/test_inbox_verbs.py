@@ -115,7 +115,7 @@ async def remote_actor(inst: Instance, uri: str) -> Actor | None:
 
 
 async def queue_rows(inst: Instance) -> list[Any]:
-    async with inst.db.read() as conn:
+    async with inst.db.inbox.read() as conn:
         return list(await conn.execute(select(inbox_queue_table)))
 
 
@@ -713,7 +713,7 @@ async def test_the_same_activity_queued_twice_has_one_effect(inst, stub, ana, al
     follow = alice.fixture("mastodon/follow.json", follow_id="12", target=ana.uri)
     await deliver(inst, stub, alice, follow)
     [row] = await queue_rows(inst)
-    async with inst.db.write() as conn:
+    async with inst.db.inbox.write() as conn:
         await inbox_queue.enqueue(
             conn,
             body=row.body,

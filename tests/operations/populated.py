@@ -14,7 +14,8 @@ from fedlocal.services import accounts, follows, media, posts
 from fedlocal.store import actors as actor_store
 from fedlocal.store import follows as follow_store
 from fedlocal.store import inbox_queue as inbox_store
-from fedlocal.store.tables import metadata
+from fedlocal.store.database import inbox_file_of
+from fedlocal.store.tables import inbox_queue, metadata
 from tests.media.pictures import picture
 
 REMOTE = "https://ailleurs.example/users/rob"
@@ -43,6 +44,7 @@ async def populate(inst) -> Populated:
         await follow_store.upsert_follow(
             conn, follower_id=rob.id, followed_id=ana.id, uri=f"{REMOTE}#follow", state="accepted"
         )
+    async with ctx.db.inbox.write() as conn:
         await inbox_store.enqueue(
             conn,
             body=b'{"type": "Like"}',
@@ -66,15 +68,25 @@ def _select_all(table) -> str:
 
 
 def sqlite_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's rows, in primary-key order (read straight from the file)."""
+    """Every table's rows, in primary-key order (read straight from the file); the inbox
+    queue's from its own file (store/inbox_file.py) and without their ids, which a backup
+    and a restore renumber."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return {
+        rows = {
             table.name: connection.execute(_select_all(table)).fetchall()
             for table in metadata.sorted_tables
+            if table is not inbox_queue
         }
     finally:
         connection.close()
+    queue = Path(inbox_file_of(str(path)))
+    connection = sqlite3.connect(f"file:{queue}?mode=ro", uri=True)
+    try:
+        rows[inbox_queue.name] = [row[1:] for row in connection.execute(_select_all(inbox_queue))]
+    finally:
+        connection.close()
+    return rows
 
 
 def files_under(root: Path) -> dict[str, bytes]:

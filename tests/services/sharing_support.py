@@ -35,6 +35,7 @@ from fedlocal.services.keys import store_actor_keys
 from fedlocal.store import Database, migrate
 from fedlocal.store import actors as actor_store
 from fedlocal.store import posts as post_store
+from fedlocal.store.database import inbox_file_of
 from fedlocal.store.tables import (
     interests,
     listing_steps,
@@ -131,6 +132,8 @@ async def local_world(data_dir: Path, **settings: Any) -> AsyncIterator[World]:
     """The world, its config given `settings` beyond the usual ones."""
     template = await _template_database()
     shutil.copyfile(template, data_dir / "fedlocal.sqlite3")
+    # and the inbox queue's file beside it (`Database.inbox`): nothing here migrates
+    shutil.copyfile(inbox_file_of(str(template)), inbox_file_of(str(data_dir / "fedlocal.sqlite3")))
     config = world_config(data_dir, **settings)
     db = Database(config.database_url)
     federation = await start_federation(config, db)

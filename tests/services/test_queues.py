@@ -12,6 +12,7 @@ from fedlocal.services.errors import InvalidInput
 from fedlocal.store import inbox_queue as inbox_store
 from fedlocal.store.clock import utcnow
 from fedlocal.store.tables import deliveries, inbox_queue
+from tests.support.databases import holding
 from tests.support.queue_failures import (
     PEER,
     dead_delivery,
@@ -24,7 +25,7 @@ Ref = queues.FailureRef
 
 async def rows(world, table) -> dict[int, tuple[str, int]]:
     """{row id: (state, attempts)} of `table`."""
-    async with world.db.read() as conn:
+    async with holding(world.db, table).read() as conn:
         result = await conn.execute(select(table.c.id, table.c.state, table.c.attempts))
         return {row.id: (row.state, row.attempts) for row in result}
 
@@ -35,7 +36,7 @@ async def test_failures_of_both_queues_are_listed_with_what_and_why(world):
     item = await failed_inbox_item(world.db, 1, verb="Like", error="KeyError: 'id'")
     dead = await dead_delivery(world.db, sender, 2, status=410, error="Gone")
     await pending_delivery(world.db, sender, 3)
-    async with world.db.write() as conn:
+    async with world.db.inbox.write() as conn:
         await inbox_store.enqueue(
             conn, body=b"{}", activity_uri="urn:x", actor_uri=None, key_id=None
         )
@@ -65,7 +66,7 @@ async def test_failures_of_both_queues_are_listed_with_what_and_why(world):
 
 
 async def test_an_inbox_item_that_is_not_json_is_listed_without_a_verb(world):
-    async with world.db.write() as conn:
+    async with world.db.inbox.write() as conn:
         item = await inbox_store.enqueue(
             conn, body=b"\xff not json", activity_uri=None, actor_uri=None, key_id=None
         )
@@ -92,7 +93,7 @@ async def test_retry_puts_the_named_failures_back_as_new(world):
     assert count == 2
     assert await rows(world, inbox_queue) == {items[0]: ("pending", 0), items[1]: ("failed", 1)}
     assert await rows(world, deliveries) == {dead[0]: ("dead", 1), dead[1]: ("pending", 0)}
-    async with world.db.read() as conn:
+    async with world.db.inbox.read() as conn:
         retried = (
             await conn.execute(select(inbox_queue).where(inbox_queue.c.id == items[0]))
         ).one()

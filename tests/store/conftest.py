@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import delete
 
 from fedlocal.store import Database, migrate
+from fedlocal.store.database import inbox_file_of
 from fedlocal.store.tables import metadata
 from tests.support.databases import postgres_schema, postgres_url_or_skip
 
@@ -82,7 +83,10 @@ async def database(request, tmp_path):
     """A migrated, empty database; once SQLite, once PostgreSQL."""
     if request.param == "sqlite":
         path = tmp_path / "store.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, path)
+        # and the inbox queue's file beside it (`Database.inbox`)
+        shutil.copyfile(inbox_file_of(str(template)), inbox_file_of(str(path)))
         db = Database(f"sqlite:///{path}")
     else:
         url, schema = request.getfixturevalue("postgres_template")

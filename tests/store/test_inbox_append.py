@@ -1,7 +1,8 @@
 """The inbox's append path: one call that checks for duplicates and queues, durably.
 
-On SQLite it writes through its own `sqlite3` connection, so these tests also pin that
-its rows read back through SQLAlchemy exactly like rows the store writes itself.
+On SQLite it writes through its own `sqlite3` connection, to the queue's file of its own
+(`Database.inbox`), so these tests also pin that its rows read back through SQLAlchemy
+exactly like rows the store writes itself.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ async def test_an_appended_activity_is_claimable_with_every_field(database):
         await appender.close()
     after = datetime.now(UTC)
 
-    # When the worker claims it through the store
-    async with database.write() as conn:
+    # When the worker claims it through SQLAlchemy (from the queue's database)
+    async with database.inbox.write() as conn:
         items = await inbox_queue.claim(conn, limit=10, lease=timedelta(minutes=1))
 
     # Then every field reads back as the store itself would have written it
@@ -82,7 +83,7 @@ async def test_an_activity_already_queued_is_not_queued_again(database):
         assert await append(appender, "https://remote.example/a/2") is True
     finally:
         await appender.close()
-    async with database.read() as conn:
+    async with database.inbox.read() as conn:
         assert await inbox_queue.count(conn) == 2
 
 
@@ -94,7 +95,7 @@ async def test_an_activity_already_processed_is_not_queued(database):
         assert await append(appender) is False
     finally:
         await appender.close()
-    async with database.read() as conn:
+    async with database.inbox.read() as conn:
         assert await inbox_queue.count(conn) == 0
 
 
@@ -103,7 +104,7 @@ async def test_an_activity_that_failed_before_can_be_queued_again(database):
     appender = inbox_appender(database)
     try:
         await append(appender)
-        async with database.write() as conn:
+        async with database.inbox.write() as conn:
             [item] = await inbox_queue.claim(conn, limit=1, lease=timedelta(minutes=1))
             await inbox_queue.fail(conn, item.id, error="boom")
         # When the sender tries again, Then it is queued afresh
@@ -124,10 +125,10 @@ sqlite_only = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 @sqlite_only
 async def test_appends_arriving_together_are_written_in_few_transactions(database):
-    # Given 60 requests appending at once, while the worker holds the write turn
+    # Given 60 requests appending at once, while the worker holds the queue's write turn
     appender = inbox_appender(database)
     try:
-        async with database.write_turn():
+        async with database.inbox.write_turn():
             appends = [
                 asyncio.ensure_future(append(appender, f"https://remote.example/a/{n}"))
                 for n in range(60)
@@ -141,7 +142,7 @@ async def test_appends_arriving_together_are_written_in_few_transactions(databas
     # Then each was queued, in one transaction or two rather than sixty
     assert queued == [True] * 60
     assert appender.groups_written <= 2
-    async with database.read() as conn:
+    async with database.inbox.read() as conn:
         assert await inbox_queue.count(conn) == 60
 
 
@@ -191,7 +192,7 @@ async def test_the_same_activity_twice_in_one_group_is_queued_once(database):
     results, groups = await together(database, append, append)
     assert sorted(results) == [False, True]
     assert groups == 1
-    async with database.read() as conn:
+    async with database.inbox.read() as conn:
         assert await inbox_queue.count(conn) == 1
 
 
@@ -217,7 +218,7 @@ async def test_an_append_that_fails_fails_alone_in_its_group(database):
     assert results[0] is True and results[2] is True
     assert isinstance(results[1], sqlite3.IntegrityError)
     assert groups == 1
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         items = await inbox_queue.claim(conn, limit=10, lease=timedelta(minutes=1))
     assert sorted(item.activity_uri for item in items) == [
         "https://remote.example/a/1",

@@ -10,11 +10,12 @@ from fedlocal.store.tables import inbox_queue
 
 from .helpers import assert_aware_utc, later
 
+# The queue is where the workers find it: `database.inbox`, a file of its own on SQLite.
 LEASE = timedelta(minutes=1)
 
 
 async def _enqueue(database, count: int) -> list[int]:
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         return [
             await store.enqueue(
                 conn,
@@ -28,12 +29,12 @@ async def _enqueue(database, count: int) -> list[int]:
 
 
 async def _claim(database, *, now, limit: int = 10, lease: timedelta = LEASE) -> list[int]:
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         return [item.id for item in await store.claim(conn, limit=limit, lease=lease, now=now)]
 
 
 async def _row(database, item_id: int):
-    async with database.read() as conn:
+    async with database.inbox.read() as conn:
         return (await conn.execute(select(inbox_queue).where(inbox_queue.c.id == item_id))).one()
 
 
@@ -41,13 +42,13 @@ async def test_enqueue_and_claim_round_trip(database):
     # Given a body that is not valid UTF-8 (it is stored exactly as received)
     body = b'\x00\xff{"type": "Create"}\xc3\x28'
     before = utcnow()
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         item_id = await store.enqueue(
             conn, body=body, activity_uri="https://r.example/a/1", actor_uri=None, key_id="k#1"
         )
 
     # When
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         [item] = await store.claim(conn, limit=5, lease=LEASE, now=later(1))
 
     # Then
@@ -59,7 +60,7 @@ async def test_enqueue_and_claim_round_trip(database):
     assert item.attempts == 0
     assert_aware_utc(item.received_at)
     assert before <= item.received_at <= utcnow()
-    async with database.read() as conn:
+    async with database.inbox.read() as conn:
         assert await store.count(conn) == 1
 
 
@@ -81,7 +82,7 @@ async def test_claim_takes_the_oldest_first_up_to_the_limit(database):
 async def test_claim_takes_items_in_the_order_they_come_due(database):
     # Given three items, the first of which was put back to be retried after the others
     first, second, third = await _enqueue(database, 3)
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         await store.retry_later(conn, first, error="its author's server was down", at=later(5))
 
     # When the worker claims two, then one, once all three are due
@@ -95,7 +96,7 @@ async def test_on_sqlite_the_claim_reads_the_due_range_in_order_without_sorting_
     # Given the claim SQLite runs (PostgreSQL plans its own way)
     if not database.is_sqlite:
         return
-    async with database.read() as conn:
+    async with database.inbox.read() as conn:
         claim = store._CLAIM.compile(dialect=conn.dialect)
         # When SQLite plans it (the values do not change the plan)
         plan = await conn.exec_driver_sql(
@@ -121,7 +122,7 @@ async def test_a_leased_item_comes_back_only_when_the_lease_expires(database):
     assert await _claim(database, now=t0 + LEASE - timedelta(seconds=1)) == []
 
     # But once a worker crashed and the lease expired, it comes back, unspent
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         [again] = await store.claim(conn, limit=1, lease=LEASE, now=t0 + LEASE + timedelta(1))
     assert again.id == item_id
     assert again.attempts == 0
@@ -129,7 +130,7 @@ async def test_a_leased_item_comes_back_only_when_the_lease_expires(database):
 
 async def test_complete_removes_the_item(database):
     ids = await _enqueue(database, 2)
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         await store.complete(conn, ids[0])
         assert await store.count(conn) == 1
     assert await _claim(database, now=later(120)) == [ids[1]]
@@ -143,7 +144,7 @@ async def test_retry_later(database):
 
     # When processing fails with a long error
     retry_at = t0 + timedelta(minutes=10)
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         await store.retry_later(conn, item_id, error="x" * 5000, at=retry_at)
 
     # Then it waits until `at`, lease or no lease, and counts the attempt
@@ -154,7 +155,7 @@ async def test_retry_later(database):
     assert row.next_attempt_at == retry_at
     assert row.last_error == "x" * 2000
     assert await _claim(database, now=t0 + timedelta(minutes=5)) == []
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         [item] = await store.claim(conn, limit=1, lease=LEASE, now=retry_at)
     assert item.id == item_id
     assert item.attempts == 1
@@ -164,7 +165,7 @@ async def test_retry_later_releases_the_lease(database):
     [item_id] = await _enqueue(database, 1)
     t0 = later(1)
     await _claim(database, now=t0)
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         await store.retry_later(conn, item_id, error="soon", at=t0)
     assert await _claim(database, now=t0 + timedelta(seconds=1)) == [item_id]
 
@@ -174,7 +175,7 @@ async def test_fail_keeps_the_item_out_of_the_queue(database):
     ids = await _enqueue(database, 3)
     t0 = later(1)
     await _claim(database, now=t0)
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         await store.fail(conn, ids[0], error="invalid signature")
         await store.fail(conn, ids[2], error="x" * 3000)
         await store.retry_later(conn, ids[1], error="later", at=t0)
@@ -183,7 +184,7 @@ async def test_fail_keeps_the_item_out_of_the_queue(database):
     assert await _claim(database, now=t0 + timedelta(days=365)) == [ids[1]]
     row = await _row(database, ids[0])
     assert (row.state, row.attempts, row.locked_until) == ("failed", 1, None)
-    async with database.read() as conn:
+    async with database.inbox.read() as conn:
         assert await store.count(conn, "failed") == 2
         assert await store.count(conn) == 1
         failures = await store.failed_items(conn, limit=50)
@@ -199,13 +200,13 @@ async def test_fail_keeps_the_item_out_of_the_queue(database):
 async def test_failed_items_are_requeued_or_deleted_and_pending_ones_never(database):
     # Given three failed items and one pending
     ids = await _enqueue(database, 4)
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         for item_id in ids[:3]:
             await store.fail(conn, item_id, error="boom")
 
     # When one is requeued by id (a pending one named too), then one deleted by id
     t0 = later(5)
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         assert await store.requeue_failed(conn, [ids[0], ids[3]], now=t0) == 1
         assert await store.delete_failed(conn, [ids[1], ids[3]]) == 1
 
@@ -221,7 +222,7 @@ async def test_failed_items_are_requeued_or_deleted_and_pending_ones_never(datab
     assert await _claim(database, now=t0) == [ids[0], ids[3]]
 
     # And "all" means every failed item, and only those
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         assert await store.delete_failed(conn, None) == 1
         assert await store.requeue_failed(conn, None) == 0
         assert await store.count(conn, "failed") == 0
@@ -235,7 +236,7 @@ async def test_concurrent_claims_take_disjoint_items(database):
     first_claimed, second_done = asyncio.Event(), asyncio.Event()
 
     async def first_worker():
-        async with database.write() as conn:
+        async with database.inbox.write() as conn:
             items = await store.claim(conn, limit=2, lease=LEASE, now=now)
             first_claimed.set()
             if not database.is_sqlite:
@@ -277,12 +278,12 @@ async def test_a_restarted_sqlite_instance_takes_back_what_its_dead_run_had_leas
 async def test_due_up_to_counts_what_waits_now_and_stops_at_its_limit(database):
     # Given five queued activities, one of them put off for a retry and one failed
     ids = await _enqueue(database, 5)
-    async with database.write() as conn:
+    async with database.inbox.write() as conn:
         await store.retry_later(conn, ids[0], error="timeout", at=later(3600))
         await store.fail(conn, ids[1], error="gave up")
 
     # When counted with room to spare, and with a limit below what waits
-    async with database.read() as conn:
+    async with database.inbox.read() as conn:
         everything = await store.due_up_to(conn, 100, now=later(1))
         limited = await store.due_up_to(conn, 2, now=later(1))
         after_the_retry = await store.due_up_to(conn, 100, now=later(7200))

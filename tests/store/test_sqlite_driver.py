@@ -19,7 +19,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, sel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.util import greenlet_spawn
 
-from fedlocal.store.database import Database
+from fedlocal.store.database import Database, inbox_file_of
 from fedlocal.store.inbox_append import SqliteInboxAppender
 from fedlocal.store.sqlite_driver import OneCallCursor, WriterLock, writer_lock_path
 from tests.support.waiting import wait_for
@@ -197,9 +197,11 @@ async def test_a_writer_waits_for_another_process_then_goes(db):
 
 
 async def test_the_inbox_appender_queues_with_the_other_writers(db):
-    path = lock_path(db)
+    # (the writers of the queue's file of its own: the inbox worker's claims and removals)
+    path = lock_path(db.inbox)
     await _create_inbox_queue(db)
-    appender = SqliteInboxAppender(db, db.writer.url.database or "")
+    store_path = db.writer.url.database or ""
+    appender = SqliteInboxAppender(db, store_path, inbox_file_of(store_path))
     holder = await holder_process(path)
     assert holder.stdin is not None
     try:
@@ -222,12 +224,13 @@ async def test_the_inbox_appender_queues_with_the_other_writers(db):
 
 
 async def _create_inbox_queue(db: Database) -> None:
+    """The queue in its file, and the received ids an append checks in the store."""
     from fedlocal.store.tables import inbox_queue, received_activities
 
+    async with db.inbox.write() as conn:
+        await conn.run_sync(inbox_queue.create)
     async with db.write() as conn:
-        await conn.run_sync(
-            lambda sync: [t.create(sync) for t in (inbox_queue, received_activities)]
-        )
+        await conn.run_sync(received_activities.create)
 
 
 async def test_a_killed_writer_holds_nothing(db):

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import Table
 from sqlalchemy.engine import make_url
 
 from fedlocal.store import Database, migrate
+from fedlocal.store.tables import inbox_queue
 
 POSTGRES_ENV = "FEDLOCAL_TEST_POSTGRES_URL"
 
@@ -29,6 +31,12 @@ def postgres_url_or_skip() -> str:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{POSTGRES_ENV} must be set under CI: PostgreSQL tests may not skip")
     pytest.skip(f"set {POSTGRES_ENV} to run the PostgreSQL half of the store tests")
+
+
+def holding(db: Database, table: Table) -> Database:
+    """The database that holds `table`: the inbox queue's own (`db.inbox`, a file of its
+    own on SQLite) for `inbox_queue`, the store for every other table."""
+    return db.inbox if table is inbox_queue else db
 
 
 def _asyncpg_dsn(url: str) -> str:

@@ -18,6 +18,7 @@ from fedlocal.app import create_app
 from fedlocal.config import Config, build_config
 from fedlocal.federation.runtime import Federation
 from fedlocal.store import Database, migrate
+from fedlocal.store.database import inbox_file_of
 
 from .asgi_server import run_asgi
 from .databases import postgres_schema, postgres_url_or_skip
@@ -99,14 +100,16 @@ def _template_path() -> Path:
 
 
 def _copy_for(config: Config, template: Path) -> None:
-    """A new instance's SQLite file starts as a copy of the migrated template: the app's
-    own migration step then finds nothing to do (the migrations are tested on their own
-    in tests/store/test_migrations.py). An existing file (a restart) is kept."""
+    """A new instance's SQLite file starts as a copy of the migrated template, and its
+    inbox queue's file (`Database.inbox`) as a copy of the template's: the app's own
+    migration step then finds nothing to do (the migrations are tested on their own in
+    tests/store/test_migrations.py). An existing file (a restart) is kept."""
     default = f"sqlite+aiosqlite:///{config.data_dir / 'fedlocal.sqlite3'}"
     target = config.data_dir / "fedlocal.sqlite3"
     if config.database_url == default and not target.exists():
         config.data_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template, target)
+        shutil.copyfile(inbox_file_of(str(template)), inbox_file_of(str(target)))
 
 
 @contextlib.asynccontextmanager

@@ -342,6 +342,11 @@ class StoreView:
     def read(self):
         return self._db.read()
 
+    def read_inbox(self):
+        """A read of the inbox queue's database (`Database.inbox`: on SQLite, a file of
+        its own beside the store)."""
+        return self._db.inbox.read()
+
     async def actor_id(self, uri: str) -> int | None:
         async with self.read() as conn:
             actor = await actor_store.get_actor_by_uri(conn, uri)
@@ -458,7 +463,7 @@ class StoreView:
 
     async def inbox_rows(self, activity_uri: str) -> int:
         """Inbox queue rows (waiting or failed) for `activity_uri`."""
-        async with self.read() as conn:
+        async with self.read_inbox() as conn:
             count = await conn.execute(
                 select(func.count())
                 .select_from(inbox_queue)

@@ -25,7 +25,7 @@ async def failed_inbox_item(
         "actor": f"{PEER}/users/alice",
         "object": f"{PEER}/notes/{n}",
     }
-    async with db.write() as conn:
+    async with db.inbox.write() as conn:
         item_id = await inbox_store.enqueue(
             conn,
             body=json.dumps(activity).encode(),

@@ -70,7 +70,7 @@ async def test_retry_all_and_drop_all(inst):
         item = await failed_inbox_item(inst.db, 4)
         await admin.submit("/admin", "/admin/queue/retry", {"all": "1"})
         assert await failure_names(inst) == []
-        async with inst.db.read() as conn:
+        async with inst.db.inbox.read() as conn:
             left = (
                 await conn.execute(select(inbox_queue.c.state).where(inbox_queue.c.id == item))
             ).scalar_one_or_none()
