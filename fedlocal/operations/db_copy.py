@@ -2,11 +2,11 @@
 
 Generic over the tables in fedlocal/store/tables.py: both databases are migrated to the
 same revision, then every table is copied in foreign-key order, in batches, ids included,
-from one read snapshot of SQLite into one PostgreSQL transaction. The inbox queue, which
-has a file of its own on SQLite (store/inbox_file.py), is read from that file. The target must be
-empty (no row in any of our tables); on any error the transaction is rolled back and the
-target stays as it was. Afterwards each id sequence is set past the largest copied id, so
-new rows do not collide with copied ones.
+from one read snapshot of SQLite into one PostgreSQL transaction (the inbox queue, which
+has a file of its own on SQLite, store/inbox_file.py, from a snapshot of that file). The
+target must be empty (no row in any of our tables); on any error the transaction is
+rolled back and the target stays as it was. Afterwards each id sequence is set past the
+largest copied id, so new rows do not collide with copied ones.
 
 The instance should be stopped while it runs: what it writes after the snapshot is not
 copied. The config is switched afterwards (`database_url`), which the command prints.

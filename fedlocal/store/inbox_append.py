@@ -65,8 +65,8 @@ APPENDS_AT_ONCE = 8
 
 
 class TransactionInboxAppender:
-    """Checks and INSERT in one SQLAlchemy write transaction (PostgreSQL, or a SQLite
-    database in memory: the queue is in the store's database)."""
+    """Checks and INSERT in one SQLAlchemy write transaction (PostgreSQL, where the queue
+    is in the store's database)."""
 
     def __init__(self, database: Database):
         self.database = database

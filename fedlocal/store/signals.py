@@ -8,10 +8,12 @@ instances (and test runs) sharing one database never wake each other.
 
 On SQLite nothing is sent. A process that shares the file with another (`serve` with
 `run_workers = false` beside one `fedlocal worker`: `watch_sqlite`) watches it instead
-(`sqlite_watch.py`), and the inbox queue's file beside it (`inbox_file.py`): any commit
-by another connection wakes its `outbox` and `writes` callbacks and those of `changed`, a
-channel of SQLite alone that says only "something was written" (no `inbox`: its callback
-counts a request, and the watch cannot tell an activity queued from any other write).
+(`sqlite_watch.py`): any commit by another connection wakes its `outbox` and `writes`
+callbacks and those of `changed`, a channel of SQLite alone that says only "something
+was written" (no `inbox`: its callback counts a request, and the watch cannot tell an
+activity queued from any other write). A commit to the inbox queue's file beside it
+(`inbox_file.py`: appends, the worker's claims) wakes `changed` alone: nothing there is
+for the deliveries or the streams.
 Polling stays the fallback on both: a notification lost while the listening connection
 was down only costs a poll interval.
 
@@ -62,10 +64,12 @@ class Signals:
             c: [] for c in (*CHANNELS, "changed")
         }
         store_file = sqlite_file(db.url) if watch_sqlite else None
-        files = [] if store_file is None else [store_file]
+        self._watches = (
+            [] if store_file is None else [SqliteWatch(store_file, self._sqlite_changed)]
+        )
         if store_file is not None and db.inbox_apart:
-            files.append(inbox_file_of(store_file))
-        self._watches = [SqliteWatch(path, self._sqlite_changed) for path in files]
+            inbox_file = inbox_file_of(store_file)
+            self._watches.append(SqliteWatch(inbox_file, self._inbox_file_changed))
         self._conn: Any = None
         self._pid: int | None = None
         self._waiting: set[str] = set()
@@ -212,6 +216,10 @@ class Signals:
         if not self._closing:
             for channel in SQLITE_CHANNELS:
                 self._deliver(channel)
+
+    def _inbox_file_changed(self) -> None:
+        if not self._closing:
+            self._deliver("changed")
 
     def _deliver(self, channel: str) -> None:
         for callback in list(self._callbacks[channel]):

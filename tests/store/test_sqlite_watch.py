@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 from fedlocal.store import Database, sqlite_watch
+from fedlocal.store.database import inbox_file_of
 from fedlocal.store.signals import Signals
 from fedlocal.store.sqlite_watch import SqliteWatch
 from tests.support.waiting import wait_for
@@ -16,7 +17,10 @@ QUICK = 0.01
 
 
 def sqlite_file(tmp_path: Path) -> Path:
-    path = tmp_path / "watched.sqlite3"
+    return sqlite_file_at(tmp_path / "watched.sqlite3")
+
+
+def sqlite_file_at(path: Path) -> Path:
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("CREATE TABLE notes (text TEXT)")
@@ -66,6 +70,34 @@ async def test_on_sqlite_a_watched_change_wakes_outbox_writes_and_changed_not_in
         # Then what only wakes is woken; `inbox`, whose callback counts a request for the
         # worker's pacing, is not (a watch cannot tell an activity from another write)
         await wait_for(lambda: sorted(woken) == ["changed", "outbox", "writes"])
+    finally:
+        await signals.close()
+        await db.dispose()
+
+
+async def test_a_commit_to_the_inbox_queues_file_wakes_changed_alone(tmp_path):
+    # Given a process watching the store and the inbox queue's file beside it
+    path = sqlite_file(tmp_path)
+    queue_file = Path(inbox_file_of(str(path)))
+    sqlite_file_at(queue_file)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    signals = Signals(db, watch_sqlite=True)
+    woken: list[str] = []
+    for channel in ("inbox", "outbox", "writes", "changed"):
+        signals.on(channel, lambda channel=channel: woken.append(channel))
+    await signals.start()
+    try:
+        # When another process commits to the queue's file (an append, a claim)
+        write_elsewhere(queue_file)
+
+        # Then the inbox worker's wake-up is woken, and not the deliveries' or the streams'
+        await wait_for(lambda: woken == ["changed"], message="the queue's commit to be seen")
+        seen = [watch.looks for watch in signals._watches]
+        await wait_for(
+            lambda: all(w.looks >= n + 3 for w, n in zip(signals._watches, seen, strict=True)),
+            message="three more looks at both files",
+        )
+        assert woken == ["changed"]
     finally:
         await signals.close()
         await db.dispose()
