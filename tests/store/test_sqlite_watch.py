@@ -3,8 +3,10 @@ what a change wakes in `Signals` on SQLite (store/signals.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fedlocal.store import Database, sqlite_watch
@@ -55,8 +57,10 @@ async def test_a_commit_by_another_connection_calls_back_and_no_write_does_not(t
         watch.stop()
 
 
-async def test_on_sqlite_a_watched_change_wakes_outbox_writes_and_changed_not_inbox(tmp_path):
-    path = sqlite_file(tmp_path)
+@contextlib.asynccontextmanager
+async def watching(path: Path) -> AsyncIterator[tuple[Signals, list[str]]]:
+    """A process's `Signals` watching the SQLite store at `path` (and its inbox queue's
+    file), and the channels woken so far, in order."""
     db = Database(f"sqlite+aiosqlite:///{path}")
     signals = Signals(db, watch_sqlite=True)
     woken: list[str] = []
@@ -64,15 +68,21 @@ async def test_on_sqlite_a_watched_change_wakes_outbox_writes_and_changed_not_in
         signals.on(channel, lambda channel=channel: woken.append(channel))
     await signals.start()
     try:
+        yield signals, woken
+    finally:
+        await signals.close()
+        await db.dispose()
+
+
+async def test_on_sqlite_a_watched_change_wakes_outbox_writes_and_changed_not_inbox(tmp_path):
+    path = sqlite_file(tmp_path)
+    async with watching(path) as (_, woken):
         # When another process commits to the file
         write_elsewhere(path)
 
         # Then what only wakes is woken; `inbox`, whose callback counts a request for the
         # worker's pacing, is not (a watch cannot tell an activity from another write)
         await wait_for(lambda: sorted(woken) == ["changed", "outbox", "writes"])
-    finally:
-        await signals.close()
-        await db.dispose()
 
 
 async def test_a_commit_to_the_inbox_queues_file_wakes_changed_alone(tmp_path):
@@ -80,13 +90,7 @@ async def test_a_commit_to_the_inbox_queues_file_wakes_changed_alone(tmp_path):
     path = sqlite_file(tmp_path)
     queue_file = Path(inbox_file_of(str(path)))
     sqlite_file_at(queue_file)
-    db = Database(f"sqlite+aiosqlite:///{path}")
-    signals = Signals(db, watch_sqlite=True)
-    woken: list[str] = []
-    for channel in ("inbox", "outbox", "writes", "changed"):
-        signals.on(channel, lambda channel=channel: woken.append(channel))
-    await signals.start()
-    try:
+    async with watching(path) as (signals, woken):
         # When another process commits to the queue's file (an append, a claim)
         write_elsewhere(queue_file)
 
@@ -98,9 +102,6 @@ async def test_a_commit_to_the_inbox_queues_file_wakes_changed_alone(tmp_path):
             message="three more looks at both files",
         )
         assert woken == ["changed"]
-    finally:
-        await signals.close()
-        await db.dispose()
 
 
 async def test_a_process_not_beside_others_does_not_watch(tmp_path):
