@@ -305,7 +305,8 @@ async def populate(federation: Federation) -> None:
 
 
 async def enqueue(federation: Federation, first: int, count: int) -> None:
-    async with federation.db.write() as conn:
+    # The queue's own database: on SQLite a file of its own (store/inbox_file.py).
+    async with federation.db.inbox.write() as conn:
         for status in range(first, first + count):
             activity_id, body = create_note(status, PUBLISHED)
             await inbox_queue.enqueue(
@@ -524,8 +525,8 @@ async def effects(federation: Federation, creates: int) -> dict[str, Any]:
         .join(actor, actor.c.id == outgoing_activities.c.actor_id),
         "deliveries": select(deliveries.c.inbox_url, deliveries.c.state),
         "received": select(received_activities.c.uri),
-        "queue_left": select(inbox_queue_table.c.id, inbox_queue_table.c.state),
     }  # fmt: skip
+    queue_left = select(inbox_queue_table.c.id, inbox_queue_table.c.state)
     counts: dict[str, int] = {}
     digest = hashlib.sha256()
     async with federation.db.read() as conn:
@@ -536,6 +537,14 @@ async def effects(federation: Federation, creates: int) -> dict[str, Any]:
             )
             counts[name] = len(rows)
             digest.update(name.encode() + b"\0" + "\n".join(rows).encode() + b"\0")
+    async with federation.db.inbox.read() as conn:
+        # Last in the digest, as when the queue was read with the rest.
+        rows = sorted(
+            json.dumps([_plain(value) for value in row], sort_keys=True)
+            for row in await conn.execute(queue_left)
+        )
+    counts["queue_left"] = len(rows)
+    digest.update(b"queue_left\0" + "\n".join(rows).encode() + b"\0")
     return {
         "counts": counts,
         "digest": digest.hexdigest()[:16],
