@@ -197,6 +197,12 @@ class RunResult:
     server_cpu_ms_per_activity_with_drain: float | None = None
     posts_stored: int | None = None
     failed_in_queue: int | None = None
+    # Deliveries the remote instance received (the group's shares) during the run, and in
+    # all once the outgoing queue was empty; how long that took after the inbox drained.
+    # A change that leaves deliveries behind to process the inbox faster shows here.
+    deliveries_during_run: int | None = None
+    deliveries_in_all: int | None = None
+    deliveries_drain_seconds: float | None = None
     # --worker-process: the `fedlocal worker` process's CPU over the run (warm-up
     # included), which `background_cores` also counts and `server_cpu…` does not
     worker_process_cpu_ms_per_activity: float | None = None
@@ -378,6 +384,29 @@ def bare_on_disk(path: Path) -> set[str]:
         conn.close()
 
 
+def deliveries_left(path: Path) -> int:
+    """Deliveries waiting to be sent (or fanned out) in the store."""
+    conn = _connect(path)
+    try:
+        waiting = conn.execute(
+            "SELECT (SELECT count(*) FROM deliveries WHERE state = 'pending')"
+            " + (SELECT count(*) FROM outgoing_activities WHERE fanout_state = 'pending')"
+        ).fetchone()[0]
+        return int(waiting)
+    finally:
+        conn.close()
+
+
+def wait_for_deliveries(database: Path, deadline: float = DRAIN_DEADLINE) -> tuple[float, bool]:
+    """Seconds until no delivery waits (polled every 50 ms), and whether before `deadline`."""
+    start = time.perf_counter()
+    while deliveries_left(database) > 0:
+        if time.perf_counter() - start > deadline:
+            return time.perf_counter() - start, False
+        time.sleep(0.05)
+    return time.perf_counter() - start, True
+
+
 def wait_for_drain(database: Path, deadline: float = DRAIN_DEADLINE) -> tuple[float, bool]:
     """Seconds until the inbox queue has no pending row (polled every 50 ms), and whether
     it got there before `deadline`."""
@@ -502,8 +531,10 @@ class Bench:
                 return sum(each_beside_cpu())
 
             each_before = each_beside_cpu()
+            delivered_before = self.remote.deliveries
             measured = post_all(signed, warm, self.args.concurrency, server.pid, start_sampler)
             each_after = each_beside_cpu()
+            delivered_during = self.remote.deliveries - delivered_before
             beside_before, beside_after = sum(each_before), sum(each_after)
             # Right after the last answer, from another process: every 202 is on disk.
             queued, done = fedlocal_on_disk(database)
@@ -547,6 +578,12 @@ class Bench:
                 result.processed_per_second_with_drain = round(
                     result.accepted / (result.seconds + seconds), 1
                 )
+                result.deliveries_during_run = delivered_during
+                delivery_seconds, delivered = wait_for_deliveries(database)
+                if not delivered:
+                    result.notes.append("deliveries not drained in time")
+                result.deliveries_drain_seconds = round(delivery_seconds, 2)
+                result.deliveries_in_all = self.remote.deliveries - delivered_before
         finally:
             server.stop()
         result.gc_pauses = self.gc_pauses(name)
@@ -698,6 +735,12 @@ def print_result(result: RunResult) -> None:
                 f"server CPU {result.server_cpu_ms_per_activity_with_drain} ms/activity "
                 f"with processing; posts stored {result.posts_stored}, "
                 f"failed {result.failed_in_queue}"
+            )
+        if result.deliveries_in_all is not None:
+            line += (
+                f"; deliveries {result.deliveries_during_run} during the run, "
+                f"{result.deliveries_in_all} in all, the rest sent "
+                f"{result.deliveries_drain_seconds}s after the inbox drained"
             )
         print(line, flush=True)
     for process, phases in result.gc_pauses.items():
