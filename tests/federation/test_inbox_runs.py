@@ -10,6 +10,7 @@ compared row for row (ids aside, order kept).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -385,6 +386,14 @@ async def test_a_runs_lookups_are_made_before_its_write_transaction(
     assert len(effects["posts"]) == 3 and len(effects["notifications"]) == 3
 
 
+def write_turns(inst: Instance, monkeypatch) -> Callable[[], tuple[int, int]]:
+    """How many write transactions the queue's database and the store's have begun from
+    now on, as (queue, store)."""
+    store = count_write_transactions(inst.db, monkeypatch)
+    queue = count_write_transactions(inst.db.inbox, monkeypatch)
+    return lambda: (len(queue), len(store))
+
+
 async def test_a_block_made_after_the_plan_still_stops_a_direct_message(
     tmp_path, stub, alice, carol, monkeypatch
 ):
@@ -395,12 +404,11 @@ async def test_a_block_made_after_the_plan_still_stops_a_direct_message(
         # and ana blocking alice once the run is planned, before it is written
         remote = await inst.federation.remote.actor(alice.uri)
         plan_many = create.plan_many
-        turns = count_write_transactions(inst.db, monkeypatch)
-        queue_turns = count_write_transactions(inst.db.inbox, monkeypatch)
+        turns = write_turns(inst, monkeypatch)
 
         async def then_blocked(conn, items):
             # (planned inside the worker's write transaction, the block would wait for it)
-            assert (len(queue_turns), len(turns)) == (1, 0), "planned in the write transaction"
+            assert turns() == (1, 0), "planned in the write transaction"
             plans = await plan_many(conn, items)
             assert all(plan is not None for plan in plans)  # the message was plain then
             await blocks.block(inst.services, ana, remote.id)
@@ -428,12 +436,11 @@ async def test_a_post_stored_after_the_plan_is_stored_once(
         # and the second stored by another way once the run is planned (another
         # process fetched it), before the run is written
         plan_many = create.plan_many
-        turns = count_write_transactions(inst.db, monkeypatch)
-        queue_turns = count_write_transactions(inst.db.inbox, monkeypatch)
+        turns = write_turns(inst, monkeypatch)
 
         async def then_stored(conn, items):
             # (planned inside the worker's write transaction, the store would wait for it)
-            assert (len(queue_turns), len(turns)) == (1, 0), "planned in the write transaction"
+            assert turns() == (1, 0), "planned in the write transaction"
             plans = await plan_many(conn, items)
             _, _, authored = items[1]
             async with inst.db.write() as other:
