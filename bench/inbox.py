@@ -397,25 +397,26 @@ def deliveries_left(path: Path) -> int:
         conn.close()
 
 
-def wait_for_deliveries(database: Path, deadline: float = DRAIN_DEADLINE) -> tuple[float, bool]:
-    """Seconds until no delivery waits (polled every 50 ms), and whether before `deadline`."""
+def wait_until_none(left: Callable[[], int], deadline: float) -> tuple[float, bool]:
+    """Seconds until `left()` is 0 (polled every 50 ms: a benchmark watching another
+    process's file has nothing to wait on), and whether it got there before `deadline`."""
     start = time.perf_counter()
-    while deliveries_left(database) > 0:
+    while left() > 0:
         if time.perf_counter() - start > deadline:
             return time.perf_counter() - start, False
         time.sleep(0.05)
     return time.perf_counter() - start, True
+
+
+def wait_for_deliveries(database: Path, deadline: float = DRAIN_DEADLINE) -> tuple[float, bool]:
+    """Seconds until no delivery waits, and whether before `deadline`."""
+    return wait_until_none(lambda: deliveries_left(database), deadline)
 
 
 def wait_for_drain(database: Path, deadline: float = DRAIN_DEADLINE) -> tuple[float, bool]:
-    """Seconds until the inbox queue has no pending row (polled every 50 ms), and whether
-    it got there before `deadline`."""
-    start = time.perf_counter()
-    while fedlocal_queue_state(database)[0] > 0:
-        if time.perf_counter() - start > deadline:
-            return time.perf_counter() - start, False
-        time.sleep(0.05)
-    return time.perf_counter() - start, True
+    """Seconds until the inbox queue has no pending row, and whether it got there before
+    `deadline`."""
+    return wait_until_none(lambda: fedlocal_queue_state(database)[0], deadline)
 
 
 # --- runs ---------------------------------------------------------------------------------
