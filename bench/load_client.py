@@ -170,7 +170,7 @@ class Outcome:
     client_cpu: float = 0.0  # CPU of the thread running the event loop, in seconds
     late_starts: int = 0  # open loop: requests that could not start within 50 ms of their time
     resent: int = 0  # sent again after a kept-alive connection closed under them
-    started: list[float] = field(default_factory=list)  # open loop: offsets from the start
+    started: list[float] = field(default_factory=list)  # offsets of each start from the first
 
     @property
     def client_cpu_ms_per_request(self) -> float:
@@ -224,6 +224,7 @@ async def closed_loop(
     order = list(range(len(requests.payloads))) if indices is None else list(indices)
     statuses = [0] * len(requests.payloads)
     latencies = [0.0] * len(requests.payloads)
+    started = [0.0] * len(requests.payloads)
     conns: list[Connection | None] = []
     for _ in range(concurrency):
         conns.append(await Connection.connect(host, port))
@@ -236,6 +237,7 @@ async def closed_loop(
         payloads = requests.payloads
         for i in queue:
             begun = clock()
+            started[i] = begun - start
             statuses[i], conn, again = await _exchange(conn, host, port, payloads[i])
             latencies[i] = clock() - begun
             resent[0] += again
@@ -249,7 +251,7 @@ async def closed_loop(
     for conn in conns:
         if conn is not None:
             conn.close()
-    return Outcome(statuses, latencies, wall, cpu, resent=resent[0])
+    return Outcome(statuses, latencies, wall, cpu, resent=resent[0], started=started)
 
 
 async def open_loop(requests: SignedRequests, rate: float, *, max_open: int = 256) -> Outcome:
