@@ -22,7 +22,7 @@ idled a third of the time while it was behind. On SQLite the file watch tells on
 something changed, so a worker process there hears of no request and never waits for a
 lull.
 
-While the inbox holds requests back because the backlog is at its limit (admission.py),
+While the inbox holds requests back because the backlog is past its pacing mark (admission.py),
 those requests wait for the worker: it then neither waits for a lull nor steps aside
 (`waiting_on_worker`).
 """
@@ -58,7 +58,7 @@ class InboxPressure:
         self._last_request_here = float("-inf")
         self._behind = False
         self._last_batch_seconds = 0.0
-        # True while this process's inbox holds requests until the worker makes room.
+        # True while this process's inbox holds requests back (admission.py).
         self.waiting_on_worker: Callable[[], bool] = _nobody
 
     def note_request(self) -> None:

@@ -134,7 +134,7 @@ async def receive_activity(federation: Federation, request: Request) -> Response
     if refused:
         return error(*refused)
 
-    # While the backlog is at its limit, wait for the worker to make room: a sender that
+    # While the backlog is past its pacing mark, wait for this request's turn: a sender that
     # outpaces processing is answered later rather than let the queue grow without bound.
     await federation.inbox_admission.admit()
     # A copy already received or still queued (personal and shared inbox, a sender's

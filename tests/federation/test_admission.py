@@ -1,7 +1,8 @@
-"""A bounded inbox backlog (`federation/admission.py`): while `inbox_backlog_limit`
-activities wait to be processed, a verified POST is held (not written, not answered)
-until the worker makes room; then it is queued and answered 202. Never refused, never
-held past `inbox_hold_seconds`, never more than `max_held` held at once."""
+"""A bounded inbox backlog (`federation/admission.py`): from the pacing mark (half of
+`inbox_backlog_limit`) a verified POST is held (not written, not answered), and held POSTs
+go in first come first served at a pace, none while the backlog is at the limit; then each
+is queued and answered 202. Never refused, never held past `inbox_hold_seconds`, never
+more than `max_held` held at once."""
 
 from __future__ import annotations
 
@@ -224,3 +225,61 @@ async def test_a_request_dropped_while_held_leaves_no_trace(limited):
     await make_room(inst.db, backlog)
     await asyncio.wait_for(admission.admit(), 30)
     assert admission.held == 0
+
+
+async def test_held_requests_go_in_at_a_pace_not_all_at_once_when_room_is_made(limited):
+    inst = limited
+    # Given a backlog at its limit of 100 and twenty requests held in the order they came
+    admission = InboxAdmission(inst.db, limit=100, hold_seconds=HOUR)
+    backlog = await queue_activities(inst.db, 100)
+    went_in: list[tuple[int, int]] = []  # (arrival, requests still held when it went in)
+
+    async def arrive(n: int) -> None:
+        await admission.admit()
+        went_in.append((n, admission.held))
+
+    try:
+        arrivals = []
+        for n in range(20):
+            arrivals.append(asyncio.create_task(arrive(n)))
+            await wait_for(lambda n=n: admission.held == n + 1, message=f"request {n} held")
+
+        # When the worker takes sixty activities out at once, as it does a batch at a time
+        await make_room(inst.db, backlog[:60])
+
+        # Then the held requests go in first come first served, and not in one burst:
+        # most were still held when the first went in
+        await asyncio.wait_for(asyncio.gather(*arrivals), 30)
+        assert [n for n, _ in went_in] == list(range(20))
+        first_still_held = went_in[0][1]
+        assert first_still_held >= 5, f"{20 - first_still_held} went in at once"
+        assert admission.outcomes["released"] == 20
+    finally:
+        await admission.close()
+
+
+async def test_a_request_under_the_mark_does_not_wait_for_a_count(limited, monkeypatch):
+    inst = limited
+    # Given an admission that counts the backlog before every request (nothing is queued)
+    admission = InboxAdmission(inst.db, limit=100, hold_seconds=HOUR, check_every=0.0)
+    await asyncio.wait_for(admission.admit(), 30)
+    counting_started, finish_counting = asyncio.Event(), asyncio.Event()
+    real = inbox_queue.due_up_to
+
+    async def slow_count(conn, limit, now=None):
+        counting_started.set()
+        await finish_counting.wait()
+        return await real(conn, limit, now)
+
+    monkeypatch.setattr(inbox_queue, "due_up_to", slow_count)
+    try:
+        # When the next request comes while its count takes long (a busy database thread)
+        request = asyncio.create_task(admission.admit())
+        await asyncio.wait_for(counting_started.wait(), 30)
+
+        # Then it goes in on what the last count said, without waiting for this one
+        await wait_for(request.done, message="the request to go in during the count")
+        assert admission.held == 0
+    finally:
+        finish_counting.set()
+        await admission.close()
