@@ -227,7 +227,7 @@ async def test_a_request_dropped_while_held_leaves_no_trace(limited):
     assert admission.held == 0
 
 
-async def test_held_requests_go_in_at_a_pace_not_all_at_once_when_room_is_made(limited):
+async def test_over_the_mark_held_requests_go_in_at_a_pace_not_all_at_once(limited):
     inst = limited
     # Given a backlog at its limit of 100 and twenty requests held in the order they came
     admission = InboxAdmission(inst.db, limit=100, hold_seconds=HOUR)
@@ -244,8 +244,9 @@ async def test_held_requests_go_in_at_a_pace_not_all_at_once_when_room_is_made(l
             arrivals.append(asyncio.create_task(arrive(n)))
             await wait_for(lambda n=n: admission.held == n + 1, message=f"request {n} held")
 
-        # When the worker takes sixty activities out at once, as it does a batch at a time
-        await make_room(inst.db, backlog[:60])
+        # When the worker takes thirty activities out at once, as it does a batch at a time
+        # (the backlog stays over the pacing mark, half the limit)
+        await make_room(inst.db, backlog[:30])
 
         # Then the held requests go in first come first served, and not in one burst:
         # most were still held when the first went in
@@ -282,4 +283,31 @@ async def test_a_request_under_the_mark_does_not_wait_for_a_count(limited, monke
         assert admission.held == 0
     finally:
         finish_counting.set()
+        await admission.close()
+
+
+async def test_under_the_mark_held_requests_go_in_at_once(limited):
+    inst = limited
+    # Given a backlog at its limit of 100 and twenty requests held
+    admission = InboxAdmission(inst.db, limit=100, hold_seconds=HOUR)
+    backlog = await queue_activities(inst.db, 100)
+    went_in: list[int] = []  # requests still held when each went in
+
+    async def arrive() -> None:
+        await admission.admit()
+        went_in.append(admission.held)
+
+    try:
+        arrivals = []
+        for n in range(20):
+            arrivals.append(asyncio.create_task(arrive()))
+            await wait_for(lambda n=n: admission.held == n + 1, message=f"request {n} held")
+
+        # When the worker empties the queue (it is faster than the pace)
+        await make_room(inst.db, backlog)
+
+        # Then the twenty fit under the mark and go in together, not at the pace
+        await asyncio.wait_for(asyncio.gather(*arrivals), 30)
+        assert went_in[0] == 0
+    finally:
         await admission.close()
