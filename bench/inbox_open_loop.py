@@ -18,9 +18,10 @@ A flow's backlog counts as **bounded** when pending at its end is at most 10 % o
 sent, the backlog grew by less than 5 % of the rate per second over the second half of
 the flow, and the flow was held: at least 95 % of the rate, with at most 1 % of the
 requests started late. The last condition matters since the inbox holds requests back
-once its backlog passes half of `inbox_backlog_limit` (fedlocal/federation/admission.py): above
-what the instance processes, the queue stays short and the backlog moves to the sender,
-as requests held open, started late, and a rate not held.
+once its backlog passes three quarters of `inbox_backlog_limit`
+(fedlocal/federation/admission.py): above what the instance processes, the queue stays
+short and the backlog moves to the sender, as requests held open, started late, and a
+rate not held.
 
 With --search, after the listed rates the script looks for the highest bounded
 rate: it bisects between the highest bounded and the lowest unbounded rate measured so

@@ -111,7 +111,7 @@ async def render(federation, times: RequestTimes) -> str:
     out.family(
         "fedlocal_inbox_held_requests",
         "gauge",
-        "Inbox requests held back while the backlog is past half of inbox_backlog_limit.",
+        "Inbox requests held back while the backlog is past 3/4 of inbox_backlog_limit.",
         [({}, admission.held)],
     )
     out.family(

@@ -1,8 +1,8 @@
-"""A bounded inbox backlog (`federation/admission.py`): from the pacing mark (half of
-`inbox_backlog_limit`) a verified POST is held (not written, not answered), and held POSTs
-go in first come first served at a pace, none while the backlog is at the limit; then each
-is queued and answered 202. Never refused, never held past `inbox_hold_seconds`, never
-more than `max_held` held at once."""
+"""A bounded inbox backlog (`federation/admission.py`): from the pacing mark (three
+quarters of `inbox_backlog_limit`) a verified POST is held (not written, not answered),
+and held POSTs go in first come first served at a pace, none while the backlog is at the
+limit; then each is queued and answered 202. Never refused, never held past
+`inbox_hold_seconds`, never more than `max_held` held at once."""
 
 from __future__ import annotations
 
@@ -244,9 +244,9 @@ async def test_over_the_mark_held_requests_go_in_at_a_pace_not_all_at_once(limit
             arrivals.append(asyncio.create_task(arrive(n)))
             await wait_for(lambda n=n: admission.held == n + 1, message=f"request {n} held")
 
-        # When the worker takes thirty activities out at once, as it does a batch at a time
-        # (the backlog stays over the pacing mark, half the limit)
-        await make_room(inst.db, backlog[:30])
+        # When the worker takes twenty activities out at once, as it does a batch at a time
+        # (the backlog stays over the pacing mark, three quarters of the limit)
+        await make_room(inst.db, backlog[:20])
 
         # Then the held requests go in first come first served, and not in one burst:
         # most were still held when the first went in
