@@ -202,8 +202,9 @@ class InboxAdmission:
             stepped_at = now
             step = step_seconds(pace, self.pace_every)
             while self._held and self.backlog < self.limit:
-                # Under the mark there is room to spare: the pace, which is at most
-                # limit / PACE_HORIZON_SECONDS, must not cap a worker faster than that.
+                # Under the mark there is room to spare, and a worker faster than the pace
+                # at the mark (the limit's last quarter over PACE_HORIZON_SECONDS) has put
+                # the backlog there: the pace must not cap it.
                 paced = self.backlog >= self.mark
                 if paced and allowance < 1:
                     break
