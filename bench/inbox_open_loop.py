@@ -6,7 +6,11 @@ For each rate, a fresh `fedlocal serve` (workers on) receives RATE signed Mastod
 followed accounts, mentions of and direct messages to a resident, posts into a group),
 each sent at its own time whatever the server's answers, by the light load client of
 `load_client.py` (pre-signed requests, raw keep-alive connections, up to 256 requests open
-at once; a request that cannot start within 50 ms of its time is counted late).
+at once; a request that cannot start within 50 ms of its time is counted late). Before
+the flow, 128 activities are sent over 16 connections and the script waits until they are
+processed and delivered: the flow starts on running workers, as on a live instance (before
+6 December 2026 it started while the worker processes were still starting, and its first
+requests waited up to 2.3 s).
 
 Reported per rate: the rate the flow actually held, what was accepted, what the worker
 processed during the flow, what was still pending at its end (issue 18's target: at most
@@ -58,16 +62,21 @@ from inbox import (  # noqa: E402
     fedlocal_queue_state,
     percentile,
     prepare_template,
+    wait_for_deliveries,
     wait_for_drain,
     write_config,
 )
-from load_client import open_loop, presign  # noqa: E402
+from load_client import closed_loop, open_loop, presign  # noqa: E402
 from processes import Server, cpu_seconds, free_port, machine, machine_busy_seconds  # noqa: E402
 from remote_actor import Audience, RemoteInstance, make_batch  # noqa: E402
 
 from fedlocal.store.database import inbox_file_of  # noqa: E402
 
 MAX_OPEN = 256
+# Sent over a few connections before the flow, then processed and delivered: the flow
+# starts on a server whose worker processes are running, as on a live instance.
+WARMUP = 128
+WARMUP_CONNECTIONS = 16
 PENDING_TARGET = 0.10
 GROWTH_LIMIT = 0.05  # of the rate, per second, over the flow's second half
 HELD_TARGET = 0.95  # of the rate: below it, the sender was held back
@@ -163,10 +172,16 @@ class OpenLoop:
         write_config(config, port=self.port, data_dir=data_dir, run_workers=not self.worker_process)
         base_url = f"http://127.0.0.1:{self.port}"
         count = int(rate * self.seconds)
-        batch = make_batch(self.remote.actors, self.next_status, count, self.audience)
-        self.next_status += count
+        batch = make_batch(self.remote.actors, self.next_status, WARMUP + count, self.audience)
+        self.next_status += WARMUP + count
+        warm = presign(f"{base_url}/inbox", batch.bodies[:WARMUP], batch.senders[:WARMUP])
         offsets = [i / rate for i in range(count)]
-        signed = presign(f"{base_url}/inbox", batch.bodies, batch.senders, send_offsets=offsets)
+        signed = presign(
+            f"{base_url}/inbox",
+            batch.bodies[WARMUP:],
+            batch.senders[WARMUP:],
+            send_offsets=offsets,
+        )
         server = Server(
             [sys.executable, "-m", "fedlocal", "serve", "--config", str(config)],
             base_url,
@@ -190,6 +205,11 @@ class OpenLoop:
         pids = [server.pid, *server.beside_pids]
         database = data_dir / "fedlocal.sqlite3"
         try:
+            warmed = asyncio.run(closed_loop(warm, WARMUP_CONNECTIONS))
+            if any(s != 202 for s in warmed.statuses):
+                raise RuntimeError(f"warm-up refused: {sorted(set(warmed.statuses))}")
+            wait_for_drain(database)
+            wait_for_deliveries(database)
             signed.check(offsets)
             sampler = PendingSampler(database)
             server0, machine0, process0 = (
