@@ -242,8 +242,7 @@ def post_all(
     """Send the first `warmup` requests (unmeasured), then the rest, and measure."""
     signed.check([0.0] * len(signed.payloads))
     warm = asyncio.run(closed_loop(signed, concurrency, indices=range(warmup)))
-    if any(s != 202 for s in warm.statuses[:warmup]):
-        raise RuntimeError(f"warm-up refused: {sorted(set(warm.statuses[:warmup]))}")
+    require_accepted(warm.statuses[:warmup], "warm-up")
     if on_timed_start is not None:
         on_timed_start()
     marks: dict[str, float] = {}
@@ -435,6 +434,20 @@ def wait_for_deliveries(database: Path, deadline: float = DRAIN_DEADLINE) -> tup
     return wait_until_none(lambda: deliveries_left(database), deadline)
 
 
+def wait_for_workers_idle(database: Path) -> None:
+    """Until the inbox queue is drained and no delivery waits. After a warm-up, before the
+    clock starts: the worker processes are then up and running, as they are long before a
+    flood on a live instance, not still importing."""
+    wait_for_drain(database)
+    wait_for_deliveries(database)
+
+
+def require_accepted(statuses: list[int], what: str) -> None:
+    """Stop the benchmark unless every request of `what` was answered 202."""
+    if any(s != 202 for s in statuses):
+        raise RuntimeError(f"{what} refused: {sorted(set(statuses))}")
+
+
 def wait_for_drain(database: Path, deadline: float = DRAIN_DEADLINE) -> tuple[float, bool]:
     """Seconds until the inbox queue has no pending row, and whether it got there before
     `deadline`."""
@@ -542,11 +555,7 @@ class Bench:
 
             def start_sampler() -> None:
                 if workers:
-                    # The clock starts once the warm-up is processed and delivered: the
-                    # worker processes are up and running, as they are long before a
-                    # flood on a live instance, not still importing.
-                    wait_for_drain(database)
-                    wait_for_deliveries(database)
+                    wait_for_workers_idle(database)
                 if profile_to is not None:
                     sampler.append(Sampler(server.pid, profile_to))
                     time.sleep(0.5)  # py-spy attaches

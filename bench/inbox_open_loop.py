@@ -62,8 +62,9 @@ from inbox import (  # noqa: E402
     fedlocal_queue_state,
     percentile,
     prepare_template,
-    wait_for_deliveries,
+    require_accepted,
     wait_for_drain,
+    wait_for_workers_idle,
     write_config,
 )
 from load_client import closed_loop, open_loop, presign  # noqa: E402
@@ -205,11 +206,8 @@ class OpenLoop:
         pids = [server.pid, *server.beside_pids]
         database = data_dir / "fedlocal.sqlite3"
         try:
-            warmed = asyncio.run(closed_loop(warm, WARMUP_CONNECTIONS))
-            if any(s != 202 for s in warmed.statuses):
-                raise RuntimeError(f"warm-up refused: {sorted(set(warmed.statuses))}")
-            wait_for_drain(database)
-            wait_for_deliveries(database)
+            require_accepted(asyncio.run(closed_loop(warm, WARMUP_CONNECTIONS)).statuses, "warm-up")
+            wait_for_workers_idle(database)
             signed.check(offsets)
             sampler = PendingSampler(database)
             server0, machine0, process0 = (

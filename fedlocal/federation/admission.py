@@ -135,11 +135,11 @@ class InboxAdmission:
         else:
             self._count_soon()
         if not self._held and self.backlog < self.mark:
-            self._in_since_count += 1
+            self._went_in()
             return
         if len(self._held) >= self.max_held:
             self.outcomes["over_max_held"] += 1
-            self._in_since_count += 1
+            self._went_in()
             return
         ticket: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._held.append(ticket)
@@ -149,12 +149,16 @@ class InboxAdmission:
             self.outcomes["released"] += 1
         except TimeoutError:
             self.outcomes["timed_out"] += 1
-            self._in_since_count += 1
+            self._went_in()
         finally:
             if not ticket.done():
                 ticket.cancel()
             with contextlib.suppress(ValueError):  # not there once released
                 self._held.remove(ticket)
+
+    def _went_in(self) -> None:
+        """A request goes in: it counts in the backlog until the next count sees it."""
+        self._in_since_count += 1
 
     def _count_soon(self) -> None:
         """Count in the background if the last count is older than `check_every`."""
@@ -211,7 +215,7 @@ class InboxAdmission:
                 ticket = self._held.popleft()
                 if not ticket.done():
                     ticket.set_result(None)
-                    self._in_since_count += 1
+                    self._went_in()
                     if paced:
                         allowance -= 1
 
